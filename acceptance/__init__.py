@@ -1,0 +1,1 @@
+"""The construction-archive domain: projects, nodes, catalog, cases, materials, commitments."""

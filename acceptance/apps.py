@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AcceptanceConfig(AppConfig):
+    name = "acceptance"
+    verbose_name = _("竣工档案验收 Completion archive acceptance")
+    default_auto_field = "django.db.models.BigAutoField"

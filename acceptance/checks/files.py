@@ -1,0 +1,299 @@
+"""Run the four-property checks (四性检测) on one stored file."""
+
+from __future__ import annotations
+
+import hashlib
+import stat
+from pathlib import Path
+
+from .dxf import check_dxf
+from .formats import (
+    ACCEPTED_FORMATS,
+    AV_FORMATS,
+    EXECUTABLE_FORMATS,
+    IMAGE_FORMATS,
+    KIND_NAMES_ZH,
+    format_label,
+    natural_kind,
+)
+from .images import check_image
+from .outcomes import CheckOutcome, CheckResult, FileKind, FileReport, error_detail, make_outcome
+from .pdf import check_pdf
+from .sniffing import HEAD_BYTES, dwg_version, sniff_bytes
+
+CHUNK_BYTES = 1024 * 1024
+
+
+def check_file(
+    path: Path,
+    *,
+    declared_kind: FileKind | None = None,
+    expected_sha256: str | None = None,
+    max_bytes: int | None = None,
+) -> FileReport:
+    """Check one stored file and return a :class:`FileReport`; never raises for bad input.
+
+    ``declared_kind`` is what the uploader says the file is; ``expected_sha256`` the digest
+    recorded at capture (fixity); ``max_bytes`` the largest size accepted. The file is read
+    in chunks, so its size does not matter for memory.
+    """
+    path = Path(path)
+    if declared_kind is FileKind.UNKNOWN:
+        declared_kind = None
+    try:
+        digest, size, head = _read(path)
+    except OSError as exc:
+        return FileReport(FileKind.UNKNOWN, "unreadable", "", 0, (_unreadable(path, exc),))
+
+    fmt = sniff_bytes(head)
+    outcomes: list[CheckOutcome] = []
+    outcomes += _security(fmt, size, declared_kind, max_bytes)
+    outcomes.append(_fixity(digest, expected_sha256))
+
+    # Empty, executable or oversized content is not handed to any parser.
+    too_large = max_bytes is not None and size > max_bytes
+    if not (fmt == "empty" or fmt in EXECUTABLE_FORMATS or too_large):
+        kind = declared_kind or natural_kind(fmt)
+        if kind is not FileKind.UNKNOWN:
+            outcomes.append(_format_accepted(fmt, kind, head))
+        outcomes += _content(path, fmt)
+
+    return FileReport(
+        detected_kind=_detected_kind(fmt, declared_kind),
+        detected_format=fmt,
+        sha256=digest,
+        size=size,
+        outcomes=tuple(outcomes),
+    )
+
+
+def _read(path: Path) -> tuple[str, int, bytes]:
+    """Stream the file once: its SHA-256, its size and its first bytes."""
+    mode = path.stat().st_mode
+    if not stat.S_ISREG(mode):
+        # Reading a FIFO or device could block forever or never end.
+        raise OSError(f"not a regular file: {path}")
+    sha = hashlib.sha256()
+    size = 0
+    head = b""
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK_BYTES):
+            if len(head) < HEAD_BYTES:
+                head += chunk[: HEAD_BYTES - len(head)]
+            sha.update(chunk)
+            size += len(chunk)
+    return sha.hexdigest(), size, head
+
+
+def _detected_kind(fmt: str, declared: FileKind | None) -> FileKind:
+    # A PDF is a document by nature but an accepted drawing format too.
+    if declared is not None and fmt in ACCEPTED_FORMATS[declared]:
+        return declared
+    return natural_kind(fmt)
+
+
+def _unreadable(path: Path, exc: OSError) -> CheckOutcome:
+    return make_outcome(
+        "security.storage_readable",
+        CheckResult.FAIL,
+        "存储位置上的文件不存在或无法读取。请重新上传该文件。",
+        "The file is missing from its storage location or cannot be read. Upload it again.",
+        path=str(path),
+        **error_detail(exc),
+    )
+
+
+def _security(
+    fmt: str, size: int, declared: FileKind | None, max_bytes: int | None
+) -> list[CheckOutcome]:
+    if fmt == "empty":
+        return [
+            make_outcome(
+                "security.empty_file",
+                CheckResult.FAIL,
+                "文件是空的（0 字节），可能上传失败。请重新上传完整文件。",
+                "The file is empty (0 bytes); the upload probably failed. Upload the complete "
+                "file again.",
+                size=0,
+            )
+        ]
+    outcomes = [
+        make_outcome(
+            "security.empty_file",
+            CheckResult.PASS,
+            "文件不为空。",
+            "The file is not empty.",
+            size=size,
+        )
+    ]
+    if max_bytes is not None:
+        outcomes.append(_size_limit(size, max_bytes))
+    outcomes.append(_executable(fmt))
+    outcomes.append(_kind_match(fmt, declared))
+    return outcomes
+
+
+def _size_limit(size: int, max_bytes: int) -> CheckOutcome:
+    detail = {"size": size, "max_bytes": max_bytes}
+    if size > max_bytes:
+        return make_outcome(
+            "security.size_limit",
+            CheckResult.FAIL,
+            f"文件大小 {_mb(size)} 超过上限 {_mb(max_bytes)}，未做进一步检查。"
+            "请压缩或拆分后重新上传，或联系档案馆。",
+            f"The file ({_mb(size)}) exceeds the limit of {_mb(max_bytes)} and was not checked "
+            "further. Reduce or split it and upload again, or contact the archive.",
+            **detail,
+        )
+    return make_outcome(
+        "security.size_limit",
+        CheckResult.PASS,
+        f"文件大小 {_mb(size)} 未超过上限。",
+        f"The file size ({_mb(size)}) is within the limit.",
+        **detail,
+    )
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def _executable(fmt: str) -> CheckOutcome:
+    if fmt in EXECUTABLE_FORMATS:
+        return make_outcome(
+            "security.executable",
+            CheckResult.FAIL,
+            f"文件实际内容是{format_label(fmt)}，属于可执行内容，存在安全风险，已拒绝。"
+            "请上传正确的档案文件。",
+            f"The file is really a {format_label(fmt)}: executable content is a security risk "
+            "and is refused. Upload the correct archive file.",
+            format=fmt,
+        )
+    return make_outcome(
+        "security.executable",
+        CheckResult.PASS,
+        "文件不含可执行程序或脚本。",
+        "The file is not an executable or a script.",
+        format=fmt,
+    )
+
+
+def _kind_match(fmt: str, declared: FileKind | None) -> CheckOutcome:
+    actual = natural_kind(fmt)
+    detail = {
+        "format": fmt,
+        "detected_kind": actual.value,
+        "declared_kind": declared.value if declared else None,
+    }
+    if declared is None:
+        fits = actual is not FileKind.UNKNOWN
+        expected_zh, expected_en = "任何档案文件类型", "any archive file type"
+    else:
+        fits = actual is declared or fmt in ACCEPTED_FORMATS[declared]
+        expected_zh, expected_en = KIND_NAMES_ZH[declared], declared.value
+    if fits:
+        return make_outcome(
+            "security.kind_mismatch",
+            CheckResult.PASS,
+            f"文件实际内容（{format_label(fmt)}）与申报类型相符。",
+            f"The real content ({format_label(fmt)}) fits the declared kind.",
+            **detail,
+        )
+    return make_outcome(
+        "security.kind_mismatch",
+        CheckResult.FAIL,
+        f"文件实际内容是{format_label(fmt)}，不是{expected_zh}（文件内容与扩展名或申报类型"
+        "不符，可能被改名伪装）。请上传真正的档案文件。",
+        f"The file's real content is {format_label(fmt)}, not {expected_en} (content does not "
+        "match its extension or declared kind; it may be disguised). Upload the real file.",
+        **detail,
+    )
+
+
+def _fixity(digest: str, expected: str | None) -> CheckOutcome:
+    if expected is None:
+        return make_outcome(
+            "authenticity.fixity",
+            CheckResult.PASS,
+            "已记录文件的 SHA-256 摘要，供今后校验。",
+            "The file's SHA-256 digest is recorded for later verification.",
+            sha256=digest,
+        )
+    expected = expected.strip().lower()
+    if expected == digest:
+        return make_outcome(
+            "authenticity.fixity",
+            CheckResult.PASS,
+            "文件的 SHA-256 摘要与采集时记录的一致，文件未被改动。",
+            "The file's SHA-256 digest matches the one recorded at capture: it is unchanged.",
+            sha256=digest,
+            expected_sha256=expected,
+        )
+    return make_outcome(
+        "authenticity.fixity",
+        CheckResult.FAIL,
+        "文件的 SHA-256 摘要与采集时记录的不一致，文件在采集后被改动或已损坏。"
+        "请核实并上传原始文件。",
+        "The file's SHA-256 digest differs from the one recorded at capture: the file was "
+        "changed or damaged since. Check it and upload the original.",
+        sha256=digest,
+        expected_sha256=expected,
+    )
+
+
+def _format_accepted(fmt: str, kind: FileKind, head: bytes) -> CheckOutcome:
+    accepted = sorted(ACCEPTED_FORMATS[kind])
+    names = "、".join(a.upper() for a in accepted)
+    detail = {"format": fmt, "kind": kind.value, "accepted": accepted}
+    if fmt in accepted:
+        return make_outcome(
+            "usability.format_accepted",
+            CheckResult.PASS,
+            f"{format_label(fmt)} 是档案馆接收的{KIND_NAMES_ZH[kind]}格式。",
+            f"{format_label(fmt)} is an accepted {kind.value} format.",
+            **detail,
+        )
+    if fmt == "dwg":
+        version = dwg_version(head)
+        return make_outcome(
+            "usability.format_accepted",
+            CheckResult.FAIL,
+            f"这是 AutoCAD DWG 文件（{version}），DWG 为专有格式，档案馆不直接接收。"
+            "请在 CAD 软件中“另存为”DXF 格式（或导出 PDF）后重新上传。",
+            f"This is an AutoCAD DWG file ({version}); DWG is proprietary and not accepted. "
+            "Use “Save As” DXF in your CAD software (or export PDF) and upload that.",
+            dwg_version=version,
+            **detail,
+        )
+    return make_outcome(
+        "usability.format_accepted",
+        CheckResult.FAIL,
+        f"{format_label(fmt)} 不是档案馆接收的{KIND_NAMES_ZH[kind]}格式（接收：{names}）。"
+        "请转换为接收的格式后重新上传。",
+        f"{format_label(fmt)} is not an accepted {kind.value} format (accepted: "
+        f"{', '.join(a.upper() for a in accepted)}). Convert it and upload again.",
+        **detail,
+    )
+
+
+def _content(path: Path, fmt: str) -> list[CheckOutcome]:
+    """Open the file in its real format (not in the declared one)."""
+    if fmt == "pdf":
+        return check_pdf(path)
+    if fmt == "dxf":
+        return check_dxf(path)
+    if fmt in IMAGE_FORMATS:
+        return check_image(path, fmt)
+    if fmt in AV_FORMATS:
+        return [
+            make_outcome(
+                "usability.av_not_verified",
+                CheckResult.WARN,
+                f"已识别为 {format_label(fmt)} 音视频文件；编码、分辨率、码率等深度检查"
+                "将在后续环节进行。",
+                f"Recognised as {format_label(fmt)} audio/video; in-depth checks (codec, "
+                "resolution, bitrate) come later.",
+                format=fmt,
+            )
+        ]
+    return []

@@ -1,0 +1,344 @@
+"""The demo: one whole acceptance case, from registration to the upgraded certificate.
+
+It drives the product the way its users would (owner uploads and submits, reviewer decides, the
+system checks and issues), through the same services the web pages and the API call. In the
+embedded default Celery runs eagerly; against a broker the demo waits for the worker's results.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.files import File
+from django.core.management import call_command
+from django.utils import timezone
+
+from certificates.models import Certificate
+from workflows.journal import ChainVerdict, verify_chain
+from workflows.models import HumanTask
+
+from .models import Case, CatalogItem, Commitment, FormatKind, Material, Node, Organisation
+from .samples import AS_BUILT_STAMP_FIELDS, make_as_built_dxf, make_pdf_document, make_site_photo
+from .selectors.cases import case_instance, case_open_task
+from .services.cases import case_open, case_task_complete, decision_submit
+from .services.catalog import catalog_seed
+from .services.commitments import commitment_deliver
+from .services.materials import material_upload
+from .services.projects import project_register
+
+SAMPLE_VIDEO = Path(__file__).resolve().parent / "data" / "samples" / "site_video.mp4"
+DEMO_PASSWORD = "demo-password"
+ROLE_USERS = {
+    "owner_demo": "owners",
+    "reviewer_demo": "reviewers",
+    "auditor_demo": "auditors",
+    "supervisor_demo": "supervisors",
+}
+# Tolerated at acceptance, delivered under the commitment afterwards.
+TOLERATED = ("C6-P3", "E3-2")
+# Held back at the first node so the reviewer's guidance asks for it.
+HELD_BACK = "C6-P1"
+PROJECT_NAME = "浦东新区示范中学新建工程"
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    case: Case
+    certificates: list[Certificate]
+    journal: ChainVerdict
+
+
+class Demo:
+    def __init__(self, say: Callable[[str], None], workdir: Path, wait_seconds: float) -> None:
+        self.say = say
+        self.workdir = workdir
+        self.wait_seconds = wait_seconds
+        self.step = 0
+
+    def announce(self, zh: str, en: str) -> None:
+        self.step += 1
+        self.say(f"[{self.step:02d}] {zh} — {en}")
+
+    # -- setup ------------------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        call_command("migrate", verbosity=0)
+        call_command("deploy_processes", verbosity=0, stdout=_Discard())
+        created = catalog_seed()
+        self.announce(
+            f"数据库就绪，流程已部署，归档范围 {CatalogItem.objects.count()} 项（新增 {created}）",
+            "database migrated, process deployed, filing catalog seeded",
+        )
+        self.users = {}
+        for username, group_name in ROLE_USERS.items():
+            user, created = get_user_model().objects.get_or_create(username=username)
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+            user.groups.add(Group.objects.get_or_create(name=group_name)[0])
+            self.users[group_name] = user
+        self.owner, self.reviewer = self.users["owners"], self.users["reviewers"]
+        self.announce(
+            "用户：" + "、".join(ROLE_USERS) + f"（密码 {DEMO_PASSWORD}）",
+            "one user per role created",
+        )
+
+    # -- helpers ----------------------------------------------------------------------------------
+
+    def wait_for(self, case: Case, task_name: str) -> HumanTask:
+        deadline = time.monotonic() + self.wait_seconds
+        while True:
+            task = case_open_task(case, task_name)
+            if task is not None:
+                return task
+            instance = case_instance(case)
+            if instance.status == instance.Status.INCIDENT:
+                incident = instance.incidents.filter(resolved_at__isnull=True).first()
+                raise RuntimeError(f"process incident at {incident.task_name}: {incident.message}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"task {task_name} did not appear within {self.wait_seconds}s")
+            time.sleep(0.2)
+
+    def complete(self, case: Case, task_name: str, user, data: dict | None = None) -> None:
+        self.wait_for(case, task_name)
+        case_task_complete(case=case, task_name=task_name, user=user, data=data)
+
+    def sample_file(self, item: CatalogItem, index: int, *, stamped: bool = True) -> Path:
+        base = self.workdir / f"{item.code}-{index}"
+        if item.format_kind == FormatKind.DRAWING:
+            stamp = {tag: f"{label}（示例）" for tag, label in AS_BUILT_STAMP_FIELDS.items()}
+            stamp["DATE"] = f"{timezone.localdate():%Y-%m-%d}"
+            return make_as_built_dxf(
+                base.with_suffix(".dxf"),
+                project_name=PROJECT_NAME,
+                drawing_number=f"{item.code}-{index:02d}",
+                sheet_title=item.name_zh,
+                stamp=stamp if stamped else None,
+            )
+        if item.format_kind == FormatKind.PHOTO:
+            return make_site_photo(
+                base.with_suffix(".jpg"),
+                taken_at=datetime(2025, 3, 1, 9, 0) + timedelta(days=30 * index),
+                label=f"{item.code} #{index}",
+            )
+        if item.format_kind == FormatKind.VIDEO:
+            target = base.with_suffix(".mp4")
+            shutil.copyfile(SAMPLE_VIDEO, target)
+            return target
+        return make_pdf_document(
+            base.with_suffix(".pdf"),
+            title=f"{item.code} {item.name_zh}",
+            lines=[PROJECT_NAME, item.name_en, f"编号 {item.code}-{index}"],
+        )
+
+    def upload(self, case: Case, node: Node, item: CatalogItem, index: int = 1, **kwargs):
+        path = self.sample_file(item, index, stamped=kwargs.pop("stamped", True))
+        with path.open("rb") as handle:
+            return material_upload(
+                case=case,
+                user=self.owner,
+                catalog_item=item,
+                node=node,
+                file=File(handle),
+                name=path.name,
+                **kwargs,
+            )
+
+    # -- the story --------------------------------------------------------------------------------
+
+    def register(self) -> Case:
+        owner_org, _ = Organisation.objects.get_or_create(
+            name="上海浦东示范建设发展有限公司", defaults={"credit_code": "91310115MA1K000000"}
+        )
+        owner_org.members.add(self.owner)
+        project = project_register(
+            user=self.owner,
+            owner=owner_org,
+            name=PROJECT_NAME,
+            location="上海市浦东新区示范路 100 号",
+            works_type="building",
+            contractor="上海示范建工集团有限公司",
+            supervisor="上海示范工程监理有限公司",
+            designer="上海示范建筑设计研究院有限公司",
+            planning_permit_no="建字第310115202500001号",
+            construction_permit_no="310115202503010101",
+            floor_area_m2=Decimal("28650.00"),
+            structure_type="框架结构 frame",
+            start_date=date(2025, 3, 1),
+            completion_date=date(2026, 10, 30),
+        )
+        self.announce(
+            f"建设单位登记项目 {project.reference}，{project.nodes.count()} 个施工节点",
+            "the owner registers the project with its construction nodes",
+        )
+        case = case_open(project=project, user=self.owner)
+        self.announce(f"发起验收申请 {case.reference}，BPMN 流程已启动", "the owner opens the case")
+        return case
+
+    def prefile(self, case: Case) -> None:
+        for node in case.project.nodes.order_by("position"):
+            items = [i for i in node.expected_items.all() if i.code not in TOLERATED]
+            first_round = [i for i in items if i.code != HELD_BACK]
+            for item in first_round:
+                count = 3 if item.format_kind == FormatKind.PHOTO else 1
+                for index in range(1, count + 1):
+                    stamped = not (item.code == "D-1" and index == 1)
+                    self.upload(case, node, item, index, stamped=stamped)
+            self.complete(case, "node_submit", self.owner)
+            if len(first_round) < len(items):
+                self.complete(
+                    case,
+                    "node_guidance",
+                    self.reviewer,
+                    {"guidance": "more", "guidance_comment": f"请补充 {HELD_BACK} 桩基检测报告"},
+                )
+                self.announce(
+                    f"节点「{node.name_zh}」：审核员要求补充 {HELD_BACK}",
+                    f"node {node.code}: the reviewer asks for {HELD_BACK}",
+                )
+                self.upload(case, node, CatalogItem.objects.get(code=HELD_BACK))
+                self.complete(case, "node_submit", self.owner)
+            self.complete(case, "node_guidance", self.reviewer, {"guidance": "approve"})
+            self.announce(
+                f"节点「{node.name_zh}」预立卷 {node.materials.count()} 份材料，审核员指导通过",
+                f"node {node.code} pre-filed and approved",
+            )
+
+    def review(self, case: Case) -> None:
+        self.complete(case, "apply_acceptance", self.owner)
+        self.announce(
+            "建设单位申请竣工档案验收，系统完成归档范围核对", "applied; completeness checked"
+        )
+        drawing_task = self.wait_for(case, "drawing_review")
+        failed = drawing_task.context["drawing_check"]["failed"]
+        self.announce(
+            f"竣工图自动审查：{drawing_task.context['drawing_check']['checked']} 张，未通过 {failed}",
+            "drawing checks ran; the unstamped sheet failed",
+        )
+        self.complete(
+            case,
+            "drawing_review",
+            self.reviewer,
+            {"drawing_verdict": "return", "drawing_comment": "D-1 缺竣工图章，请加盖后重新提交"},
+        )
+        unstamped = case.materials.current().get(original_name=failed[0])
+        self.upload(
+            case, unstamped.node, unstamped.catalog_item, 9, supersedes=unstamped, stamped=True
+        )
+        self.complete(case, "drawing_resubmit", self.owner)
+        self.announce(
+            "审核员退回缺章图纸，建设单位上传新版本（旧版本保留）",
+            "the reviewer returned the sheet; the owner uploaded a new version",
+        )
+        rechecked = self.wait_for(case, "drawing_review").context["drawing_check"]
+        self.complete(case, "drawing_review", self.reviewer, {"drawing_verdict": "approve"})
+        self.announce(f"竣工图复审通过（未通过 {rechecked['failed']}）", "drawings approved")
+        media = self.wait_for(case, "media_review").context["media_check"]
+        self.complete(case, "media_review", self.reviewer, {"media_verdict": "approve"})
+        self.announce(f"声像档案 {media['checked']} 件检测并审核通过", "AV records approved")
+
+    def decide(self, case: Case) -> None:
+        completeness = self.wait_for(case, "acceptance_decision").context["completeness"]
+        decision_submit(
+            case=case,
+            user=self.reviewer,
+            outcome="conditional",
+            tolerated_codes=list(TOLERATED),
+            comment="主审要件齐全，同意容缺受理",
+        )
+        self.announce(
+            f"审核员作出容缺受理决定，容缺 {completeness['missing_tolerable']}",
+            "the reviewer accepts conditionally",
+        )
+        self.complete(case, "sign_commitment", self.owner, {"confirm": True})
+        commitment = case.commitments.get()
+        self.announce(
+            f"建设单位签署限时承诺书，期限至 {timezone.localtime(commitment.deadline):%Y-%m-%d}",
+            "the owner signs the commitment",
+        )
+        conditional = self.wait_certificate(case, Certificate.Kind.CONDITIONAL)
+        self.announce(
+            f"系统签发容缺受理意见书 {conditional.number}：{conditional.pdf.path}",
+            "the conditional certificate is issued",
+        )
+
+    def fulfil(self, case: Case) -> None:
+        nodes = {node.code: node for node in case.project.nodes.all()}
+        for code in TOLERATED:
+            item = CatalogItem.objects.get(code=code)
+            node = next((n for n in nodes.values() if item in n.expected_items.all()), None)
+            self.upload(case, node, item, 1)
+        commitment_deliver(case=case, user=self.owner)
+        self.announce("建设单位补交容缺材料", "the owner delivers the tolerated items")
+        self.complete(case, "check_delivery", self.reviewer, {"delivery_verdict": "approve"})
+        full = self.wait_certificate(case, Certificate.Kind.FULL)
+        commitment = case.commitments.get()
+        self.announce(
+            f"承诺{commitment.get_status_display()}，换发正式验收意见书 {full.number}：{full.pdf.path}",
+            "commitment fulfilled; the full certificate supersedes the conditional one",
+        )
+
+    def wait_certificate(self, case: Case, kind: str) -> Certificate:
+        deadline = time.monotonic() + self.wait_seconds
+        while (certificate := case.certificates.filter(kind=kind).first()) is None:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no {kind} certificate within {self.wait_seconds}s")
+            time.sleep(0.2)
+        return certificate
+
+    def finish(self, case: Case) -> DemoResult:
+        deadline = time.monotonic() + self.wait_seconds
+        instance = case_instance(case)
+        while instance.status != instance.Status.COMPLETED and time.monotonic() < deadline:
+            time.sleep(0.2)
+            instance.refresh_from_db()
+        case.refresh_from_db()
+        verdict = verify_chain(case.reference)
+        self.announce(
+            f"流程{instance.get_status_display()}，案件状态：{case.get_status_display()}；"
+            f"材料 {case.materials.count()} 个版本（{case.materials.filter(status=Material.Status.SUPERSEDED).count()} 个被替代）",
+            "process completed and case archived",
+        )
+        self.announce(f"日志校验：{verdict.describe()}", "journal verified")
+        certificates = list(case.certificates.order_by("issued_at"))
+        for certificate in certificates:
+            self.say(
+                f"     证书 {certificate.number} [{certificate.get_kind_display()} / "
+                f"{certificate.get_status_display()}] {certificate.pdf.path}"
+            )
+        return DemoResult(case, certificates, verdict)
+
+
+class _Discard:
+    def write(self, *_args) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+
+def run_demo(say: Callable[[str], None] = print, wait_seconds: float = 120) -> DemoResult:
+    """Run the whole demo case and return it with its certificates and journal verdict."""
+    with tempfile.TemporaryDirectory(prefix="acceptance-demo-") as tmp:
+        demo = Demo(say, Path(tmp), wait_seconds)
+        demo.prepare()
+        case = demo.register()
+        demo.prefile(case)
+        demo.review(case)
+        demo.decide(case)
+        demo.fulfil(case)
+        result = demo.finish(case)
+    if not result.journal.intact or case_instance(result.case).status != "completed":
+        raise RuntimeError("the demo case did not complete with an intact journal")
+    if Commitment.objects.filter(case=result.case).open().exists():
+        raise RuntimeError("the demo case still has an open commitment")
+    return result

@@ -1,0 +1,198 @@
+"""The BPMN service tasks of the acceptance domain.
+
+Each handler calls the domain's state transitions; an illegal one raises, and the engine turns it
+into an incident on the case's process instance instead of corrupting state.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django.contrib.auth import get_user_model
+from django_fsm import TransitionNotAllowed
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
+from workflows.services import ServiceCall, service
+
+from .drawings.stamp import check_as_built_stamp
+from .exceptions import CaseStateConflict
+from .models import Case, CatalogItem, Commitment, Decision, FormatKind, Material
+from .selectors.completeness import completeness_report
+from .services.materials import materials_check, materials_review
+
+MEDIA_KINDS = (FormatKind.PHOTO, FormatKind.VIDEO)
+
+
+def _case(call: ServiceCall) -> Case:
+    return Case.objects.select_for_update().get(pk=call.business_object.pk)
+
+
+def _open_commitment(case: Case) -> Commitment:
+    commitment = case.commitments.open().select_for_update().order_by("-pk").first()
+    if commitment is None:
+        raise CaseStateConflict(
+            f"案件 {case.reference} 没有待履行的承诺",
+            f"case {case.reference} has no open commitment",
+        )
+    return commitment
+
+
+def _checkable(case: Case, **filters):
+    return case.materials.current().filter(status__in=Material.CHECKABLE, **filters)
+
+
+@service("acceptance.node_check")
+def node_check(call: ServiceCall, *, node: str) -> dict:
+    """Check the node's newly uploaded records and list the node's expected items still missing."""
+    case = _case(call)
+    node_obj = case.project.nodes.get(code=node)
+    failed = materials_check(_checkable(case, node=node_obj))
+    delivered = set(
+        case.materials.current().filter(node=node_obj).values_list("catalog_item__code", flat=True)
+    )
+    expected = node_obj.expected_items.values_list("code", flat=True)
+    return {
+        "node": node,
+        "failed": [material.original_name for material in failed],
+        "missing": sorted(code for code in expected if code not in delivered),
+    }
+
+
+@service("acceptance.case_submit")
+def case_submit(call: ServiceCall) -> dict:
+    case = _case(call)
+    case.submit_for_review()
+    case.save()
+    return {"status": case.status}
+
+
+@service("acceptance.completeness_check")
+def completeness_check(call: ServiceCall) -> dict:
+    """归档范围核对; when something blocking is missing the case goes back to the owner at once."""
+    case = _case(call)
+    materials_check(_checkable(case).exclude(format_kind__in=(FormatKind.DRAWING, *MEDIA_KINDS)))
+    report = completeness_report(case)
+    if not report.acceptable:
+        case.return_for_supplement()
+        case.save()
+    return report.as_dict()
+
+
+@service("acceptance.check_drawings", asynchronous=True)
+def check_drawings(call: ServiceCall) -> dict:
+    case = _case(call)
+    drawings = _checkable(case, format_kind=FormatKind.DRAWING)
+    checked = drawings.count()
+    failed = materials_check(drawings, rules=[check_as_built_stamp])
+    return {"checked": checked, "failed": [material.original_name for material in failed]}
+
+
+@service("acceptance.check_media", asynchronous=True)
+def check_media(call: ServiceCall) -> dict:
+    case = _case(call)
+    media = _checkable(case, format_kind__in=MEDIA_KINDS)
+    checked = media.count()
+    failed = materials_check(media)
+    return {"checked": checked, "failed": [material.original_name for material in failed]}
+
+
+@service("acceptance.review_materials")
+def review_materials(
+    call: ServiceCall, *, kinds: list[str], verdict: str, comment: str = ""
+) -> dict:
+    """Apply a reviewer's approve / return to the case's current materials of ``kinds``."""
+    case = _case(call)
+    materials = (
+        case.materials.current()
+        .filter(format_kind__in=kinds)
+        .exclude(status=Material.Status.RETURNED)
+    )
+    count = materials_review(materials=materials, approve=verdict == "approve", comment=comment)
+    return {"verdict": verdict, "materials": count}
+
+
+@service("acceptance.apply_decision")
+def apply_decision(
+    call: ServiceCall,
+    *,
+    decision: str,
+    decided_by: str,
+    tolerated_items: list[str] | None = None,
+    comment: str = "",
+    period: str = "",
+) -> dict:
+    """Record the acceptance decision and move the case; conditional opens a draft commitment."""
+    case = _case(call)
+    reviewer = get_user_model().objects.get(username=decided_by)
+    record = Decision.objects.create(
+        case=case, outcome=decision, comment=comment, decided_by=reviewer
+    )
+    result = {"outcome": decision, "decision": record.pk}
+    if decision == Decision.Outcome.ACCEPT:
+        case.accept()
+    elif decision == Decision.Outcome.RETURN:
+        case.return_for_supplement()
+    elif decision == Decision.Outcome.CONDITIONAL:
+        items = list(CatalogItem.objects.filter(code__in=tolerated_items or []))
+        case.accept_conditionally(items)
+        record.tolerated_items.set(items)
+        commitment = Commitment.objects.create(case=case, decision=record, period=period)
+        commitment.items.set(items)
+        result["commitment"] = commitment.pk
+    else:
+        raise TransitionNotAllowed(f"unknown decision {decision!r}")
+    case.save()
+    return result
+
+
+@service("acceptance.commitment_activate")
+def commitment_activate(call: ServiceCall, *, signed_by: str) -> dict:
+    """The owner signed: the commitment starts and its deadline is fixed."""
+    case = _case(call)
+    commitment = _open_commitment(case)
+    owner = get_user_model().objects.get(username=signed_by)
+    start = datetime.now(UTC)
+    deadline = start + TimerEventDefinition.get_timedelta_from_start(
+        TimerEventDefinition.parse_iso_duration(commitment.period), start
+    )
+    commitment.sign(user=owner, deadline=deadline)
+    commitment.save()
+    return {"commitment": commitment.pk, "deadline": deadline.isoformat()}
+
+
+@service("acceptance.commitment_overdue")
+def commitment_overdue(call: ServiceCall) -> dict:
+    case = _case(call)
+    commitment = _open_commitment(case)
+    commitment.mark_overdue()
+    commitment.save()
+    return {"commitment": commitment.pk, "status": commitment.status}
+
+
+@service("acceptance.commitment_fulfil")
+def commitment_fulfil(call: ServiceCall) -> dict:
+    """Delivered items accepted: fulfilled on time, or late after the deadline passed."""
+    case = _case(call)
+    commitment = _open_commitment(case)
+    if commitment.status == Commitment.Status.PENDING:
+        commitment.fulfil()
+    else:
+        commitment.fulfil_late()
+    commitment.save()
+    case.fulfil_conditions()
+    case.save()
+    return {"commitment": commitment.pk, "status": commitment.status}
+
+
+@service("acceptance.review_escalate")
+def review_escalate(call: ServiceCall) -> dict:
+    """The acceptance decision passed its SLA: flag it for the supervisor; the task stays open."""
+    return {"case": call.business_object.reference, "escalated_at": datetime.now(UTC).isoformat()}
+
+
+@service("acceptance.case_archive")
+def case_archive(call: ServiceCall) -> dict:
+    case = _case(call)
+    case.archive()
+    case.save()
+    return {"status": case.status}

@@ -1,0 +1,24 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from acceptance.demo import run_demo
+
+
+class Command(BaseCommand):
+    help = "Run one whole acceptance case end to end and print each step (演示完整验收流程)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--wait", type=float, default=120, help="seconds to wait for each worker result"
+        )
+
+    def handle(self, *args, wait, **options):
+        try:
+            result = run_demo(say=self.stdout.write, wait_seconds=wait)
+        except (RuntimeError, TimeoutError) as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"完成 done: case {result.case.reference}, journal intact, "
+                f"certificate {result.certificates[-1].pdf.path}"
+            )
+        )

@@ -1,0 +1,93 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from .case import Case, Decision
+from .catalog import CatalogItem
+
+
+class CommitmentQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=Commitment.OPEN_STATES)
+
+    def due(self, now=None):
+        """Pending commitments whose deadline has passed (served by the deadline index)."""
+        return self.filter(status=Commitment.Status.PENDING, deadline__lte=now or timezone.now())
+
+
+class Commitment(ConcurrentTransitionMixin, models.Model):
+    """承诺书: the owner's signed promise to deliver tolerated items by a deadline."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("待签署 awaiting the owner's signature")
+        PENDING = "pending", _("履约期内 pending")
+        FULFILLED = "fulfilled", _("按期履约 fulfilled")
+        OVERDUE = "overdue", _("已逾期 overdue")
+        FULFILLED_LATE = "fulfilled_late", _("逾期履约 fulfilled late")
+        ESCALATED = "escalated", _("已督办 escalated")
+        WITHDRAWN = "withdrawn", _("已撤销 withdrawn")
+
+    OPEN_STATES = (Status.DRAFT, Status.PENDING, Status.OVERDUE, Status.ESCALATED)
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="commitments")
+    decision = models.OneToOneField(Decision, on_delete=models.PROTECT, related_name="commitment")
+    items = models.ManyToManyField(CatalogItem, related_name="+")
+    period = models.CharField(_("period (ISO 8601)"), max_length=20)
+    status = FSMField(default=Status.DRAFT, choices=Status.choices, protected=True)
+    deadline = models.DateTimeField(_("deadline"), null=True, blank=True, db_index=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
+    )
+    settled_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+
+    objects = CommitmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("commitment")
+        indexes = [models.Index(fields=("status", "deadline"))]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.case.reference} → {self.deadline:%Y-%m-%d}" if self.deadline else str(self.case)
+        )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATES
+
+    @transition(field=status, source=Status.DRAFT, target=Status.PENDING)
+    def sign(self, *, user, deadline) -> None:
+        self.signed_by = user
+        self.signed_at = timezone.now()
+        self.deadline = deadline
+
+    @transition(field=status, source=Status.PENDING, target=Status.FULFILLED)
+    def fulfil(self) -> None:
+        self.settled_at = timezone.now()
+
+    @transition(field=status, source=Status.PENDING, target=Status.OVERDUE)
+    def mark_overdue(self) -> None:
+        pass
+
+    @transition(
+        field=status, source=[Status.OVERDUE, Status.ESCALATED], target=Status.FULFILLED_LATE
+    )
+    def fulfil_late(self) -> None:
+        self.settled_at = timezone.now()
+
+    @transition(field=status, source=Status.OVERDUE, target=Status.ESCALATED)
+    def escalate(self, *, reason: str) -> None:
+        self.reason = reason
+
+    @transition(
+        field=status,
+        source=[Status.DRAFT, Status.PENDING, Status.OVERDUE, Status.ESCALATED],
+        target=Status.WITHDRAWN,
+    )
+    def withdraw(self, *, reason: str) -> None:
+        self.reason = reason
+        self.settled_at = timezone.now()

@@ -1,0 +1,92 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, transition
+
+from .case import Case
+from .catalog import CatalogItem, FormatKind
+from .project import Node
+
+
+def material_upload_path(material: "Material", filename: str) -> str:
+    # Content-addressed: a stored file is never overwritten by another upload.
+    return f"materials/{material.case.reference}/{material.sha256[:2]}/{material.sha256}"
+
+
+class MaterialQuerySet(models.QuerySet):
+    def current(self):
+        """The latest version of each record: not superseded."""
+        return self.exclude(status=Material.Status.SUPERSEDED)
+
+
+class Material(models.Model):
+    """归档文件: one submitted file, one version; a new version supersedes, never overwrites."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("已接收 received")
+        CHECKED = "checked", _("检测通过 checks passed")
+        CHECK_FAILED = "check_failed", _("检测未通过 checks failed")
+        APPROVED = "approved", _("审核通过 approved")
+        RETURNED = "returned", _("退回修改 returned")
+        SUPERSEDED = "superseded", _("已被新版本替代 superseded")
+
+    CHECKABLE = (Status.RECEIVED, Status.CHECKED, Status.CHECK_FAILED)
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="materials")
+    node = models.ForeignKey(
+        Node, on_delete=models.PROTECT, null=True, blank=True, related_name="materials"
+    )
+    catalog_item = models.ForeignKey(CatalogItem, on_delete=models.PROTECT, related_name="+")
+    file = models.FileField(upload_to=material_upload_path, max_length=300)
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    format_kind = models.CharField(max_length=16, choices=FormatKind.choices)
+    detected_format = models.CharField(max_length=16, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    supersedes = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
+    )
+    status = FSMField(default=Status.RECEIVED, choices=Status.choices, protected=True)
+    check_report = models.JSONField(default=dict, blank=True)
+    review_comment = models.TextField(blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    objects = MaterialQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("material")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("case", "sha256"), name="acceptance_material_unique_sha"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} v{self.version}"
+
+    @transition(field=status, source=CHECKABLE, target=Status.CHECKED)
+    def pass_checks(self, report: dict) -> None:
+        self.check_report = report
+
+    @transition(field=status, source=CHECKABLE, target=Status.CHECK_FAILED)
+    def fail_checks(self, report: dict) -> None:
+        self.check_report = report
+
+    @transition(field=status, source=Status.CHECKED, target=Status.APPROVED)
+    def approve(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=[Status.CHECKED, Status.CHECK_FAILED, Status.APPROVED],
+        target=Status.RETURNED,
+    )
+    def return_for_correction(self, comment: str) -> None:
+        self.review_comment = comment
+
+    @transition(field=status, source="*", target=Status.SUPERSEDED)
+    def supersede(self) -> None:
+        pass

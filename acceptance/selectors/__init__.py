@@ -1,0 +1,1 @@
+"""Reads of the acceptance domain, named for the question they answer."""

@@ -1,0 +1,79 @@
+from django.db import transaction
+
+from workflows.engine import instance_start, task_complete
+from workflows.exceptions import TaskNotAvailable
+
+from ..conf import setting
+from ..exceptions import NotPermitted, NotTolerable
+from ..models import Case, CatalogItem, Decision, Project
+from ..selectors.cases import case_open_task
+from .projects import new_reference
+
+PROCESS_ID = "completion_acceptance"
+
+
+def process_variables(case: Case) -> dict:
+    """The process variables a case starts with; durations come from settings, not the BPMN."""
+    return {
+        "case": case.reference,
+        "owner": case.owner_user.get_username(),
+        "nodes": list(case.project.nodes.order_by("position").values_list("code", flat=True)),
+        "node_results": [],
+        "review_sla": setting("ACCEPTANCE_REVIEW_SLA"),
+        "commitment_period": setting("ACCEPTANCE_COMMITMENT_PERIOD"),
+    }
+
+
+def case_open(*, project: Project, user) -> Case:
+    """Open an acceptance case for a project and start its BPMN process."""
+    if not project.owner.members.filter(pk=user.pk).exists():
+        raise NotPermitted(
+            "只有建设单位的成员可以发起验收申请",
+            "only members of the owner organisation can open an acceptance case",
+        )
+    with transaction.atomic(durable=True):
+        case = Case.objects.create(reference=new_reference("YS"), project=project, owner_user=user)
+        instance_start(
+            process_id=PROCESS_ID,
+            business_object=case,
+            business_key=case.reference,
+            data=process_variables(case),
+            actor=user,
+        )
+    return case
+
+
+def case_task_complete(*, case: Case, task_name: str, user, data: dict | None = None):
+    """Complete the case's open task ``task_name`` (refused clearly if it is not open)."""
+    task = case_open_task(case, task_name)
+    if task is None:
+        raise TaskNotAvailable(
+            f"案件 {case.reference} 当前没有待办的“{task_name}”任务",
+            f"case {case.reference} has no open {task_name!r} task now",
+            task_name=task_name,
+        )
+    return task_complete(task_id=task.task_id, user=user, data=data)
+
+
+def decision_submit(
+    *, case: Case, user, outcome: str, tolerated_codes: list[str] = (), comment: str = ""
+):
+    """The reviewer's acceptance decision; a conditional one must name tolerable items only."""
+    if outcome == Decision.Outcome.CONDITIONAL:
+        items = list(CatalogItem.objects.filter(code__in=tolerated_codes))
+        unknown = sorted(set(tolerated_codes) - {item.code for item in items})
+        refused = [item for item in items if not item.tolerable]
+        if unknown or refused or not items:
+            raise NotTolerable(
+                "容缺受理须选择可容缺的材料；不可容缺或不存在的条目："
+                + "、".join([*(str(i) for i in refused), *unknown]),
+                "choose tolerable items for a conditional acceptance; these are core or unknown: "
+                + ", ".join([*(i.code for i in refused), *unknown]),
+                items=[*(i.code for i in refused), *unknown],
+            )
+    return case_task_complete(
+        case=case,
+        task_name="acceptance_decision",
+        user=user,
+        data={"decision": outcome, "tolerated_items": list(tolerated_codes), "comment": comment},
+    )

@@ -1,0 +1,75 @@
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from acceptance.models import Case
+
+
+class CertificateSequence(models.Model):
+    """The last number issued in a year; locked while numbering so numbers never gap or repeat."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"
+
+
+class Certificate(ConcurrentTransitionMixin, models.Model):
+    """验收意见书: the archive's acceptance opinion, issued as a PDF."""
+
+    class Kind(models.TextChoices):
+        FULL = "full", _("验收合格 full acceptance")
+        CONDITIONAL = "conditional", _("容缺受理 conditional acceptance")
+
+    class Status(models.TextChoices):
+        ISSUED = "issued", _("有效 issued")
+        SUPERSEDED = "superseded", _("已被替代 superseded")
+        SUSPENDED = "suspended", _("已中止 suspended")
+        REVOKED = "revoked", _("已撤销 revoked")
+
+    number = models.CharField(_("number"), max_length=40, unique=True)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="certificates")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    status = FSMField(default=Status.ISSUED, choices=Status.choices, protected=True)
+    issue_key = models.CharField(
+        max_length=200,
+        unique=True,
+        help_text=_("What it was issued for; issuing twice is refused."),
+    )
+    pdf = models.FileField(upload_to="certificates/%Y/", max_length=300)
+    pdf_sha256 = models.CharField(max_length=64)
+    verification_code = models.CharField(max_length=16)
+    issued_at = models.DateTimeField(default=timezone.now)
+    supersedes = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
+    )
+    status_reason = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("certificate")
+        ordering = ("-issued_at",)
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.get_kind_display()})"
+
+    @transition(field=status, source=[Status.ISSUED, Status.SUSPENDED], target=Status.SUPERSEDED)
+    def supersede(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.ISSUED, target=Status.SUSPENDED)
+    def suspend(self, reason: str) -> None:
+        self.status_reason = reason
+
+    @transition(field=status, source=Status.SUSPENDED, target=Status.ISSUED)
+    def reinstate(self, reason: str) -> None:
+        self.status_reason = reason
+
+    @transition(
+        field=status,
+        source=[Status.ISSUED, Status.SUSPENDED, Status.SUPERSEDED],
+        target=Status.REVOKED,
+    )
+    def revoke(self, reason: str) -> None:
+        self.status_reason = reason

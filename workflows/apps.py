@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
+
+
+class WorkflowsConfig(AppConfig):
+    name = "workflows"
+    verbose_name = "BPMN workflows 流程引擎"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the system checks)
+
+        # Service-task handlers live in each domain app's handlers.py, like admin.py modules.
+        autodiscover_modules("handlers")

@@ -1,0 +1,429 @@
+"""The engine: the only place an instance's workflow state changes.
+
+Every change runs as ``with locked_run(instance_id) as run``: the instance row is locked
+(``SELECT ... FOR UPDATE``) from load to save, due timers are fired before anything else is
+applied, and on exit the state is serialized, the inbox re-projected and queued service jobs sent
+to Celery once the transaction commits. Each input (instance started, task completed, service
+result, timer fired, message received, retry) is journaled with a digest of the state it produced;
+results of synchronous services called while advancing are recorded inside that entry, so a replay
+can feed them back instead of calling the handlers again.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from uuid import UUID
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils import timezone
+from SpiffWorkflow.bpmn import BpmnEvent
+from SpiffWorkflow.exceptions import TaskNotFoundException, WorkflowException
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+
+from .canonical import normalize_payload
+from .definitions import latest_definition, load_specs
+from .exceptions import (
+    MessageNotExpected,
+    NoIncidentToRetry,
+    TaskNotAvailable,
+    TaskPermissionDenied,
+)
+from .forms import clean_task_data
+from .inbox import can_complete, project_user_tasks
+from .journal import journal_append
+from .models import HumanTask, Incident, ProcessInstance, ServiceJob
+from .services import ServiceCall, registry
+from .spiff import (
+    PENDING,
+    SERIALIZER,
+    SERIALIZER_VERSION,
+    SPIFF_VERSION,
+    BpmnWorkflow,
+    InstanceScriptEngine,
+    TaskState,
+    earliest_timer,
+    state_digest,
+    timer_deadline,
+    timer_tasks,
+)
+
+logger = logging.getLogger(__name__)
+
+# Guards against a process whose timers keep re-arming already-due timers.
+MAX_TIMER_ROUNDS = 100
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """SpiffWorkflow wraps expression errors; the incident should name the real one."""
+    inner = getattr(exc, "exception", None)
+    return inner if isinstance(inner, BaseException) else exc
+
+
+class InstanceRun:
+    """One loaded instance under lock, with its workflow and the service dispatcher."""
+
+    def __init__(self, instance: ProcessInstance, workflow: BpmnWorkflow | None = None) -> None:
+        self.instance = instance
+        self.workflow = workflow or SERIALIZER.deserialize_json(instance.state)
+        self.workflow.script_engine = InstanceScriptEngine(dispatcher=self)
+        self.timers_fired = 0
+        self._service_log: list[dict] = []
+        self._queued_jobs: list[ServiceJob] = []
+
+    # -- the dispatcher SpiffWorkflow calls for service tasks ------------------------------------
+
+    def call_service(self, task, operation: str, params: dict):
+        registered = registry.get(operation)
+        params = normalize_payload(params)
+        if registered.asynchronous:
+            job = ServiceJob.objects.create(
+                instance=self.instance,
+                task_id=task.id,
+                task_name=task.task_spec.name,
+                operation=operation,
+                params=params,
+            )
+            self._queued_jobs.append(job)
+            self._service_log.append(
+                {"task": task.task_spec.name, "operation": operation, "job": job.pk}
+            )
+            return PENDING
+        call = ServiceCall(self.instance, task.id, task.task_spec.name, operation)
+        # A savepoint: a failing handler leaves none of its writes behind.
+        with transaction.atomic():
+            result = normalize_payload(registered.handler(call, **params))
+        self._service_log.append(
+            {"task": task.task_spec.name, "operation": operation, "result": result}
+        )
+        return result
+
+    # -- inputs -----------------------------------------------------------------------------------
+
+    def journal(self, kind: str, *, actor=None, task=None, payload=None, task_id=None, name=""):
+        return journal_append(
+            chain=self.instance.business_key,
+            kind=kind,
+            actor=actor,
+            payload=payload,
+            instance_id=self.instance.pk,
+            task_id=task.id if task is not None else task_id,
+            task_name=task.task_spec.name if task is not None else name,
+            state_digest=state_digest(self.workflow),
+        )
+
+    def apply_input(self, kind: str, *, actor=None, task=None, payload=None, task_id=None, name=""):
+        """Advance the engine after an input, then journal the input and any incident."""
+        self._service_log = []
+        failure = None
+        try:
+            self.workflow.do_engine_steps()
+        except Exception as exc:
+            failure = exc
+        payload = dict(payload or {})
+        if self._service_log:
+            payload["services"] = self._service_log
+        entry = self.journal(
+            kind, actor=actor, task=task, payload=payload, task_id=task_id, name=name
+        )
+        if failure is not None:
+            self._open_incident(failure)
+        return entry
+
+    def _open_incident(self, exc: BaseException) -> Incident:
+        cause = _root_cause(exc)
+        failed = self.workflow.get_tasks(state=TaskState.ERROR)
+        task = failed[0] if failed else None
+        incident = Incident.objects.create(
+            instance=self.instance,
+            task_id=task.id if task else None,
+            task_name=task.task_spec.name if task else "",
+            operation=getattr(task.task_spec, "operation_name", "") if task else "",
+            error_type=type(cause).__name__,
+            message=str(cause),
+            traceback="".join(traceback.format_exception(cause)),
+        )
+        logger.warning("incident %s on %s: %r", incident.pk, self.instance.business_key, cause)
+        self.journal(
+            "incident.raised",
+            task=task,
+            payload={"incident": incident.pk, "error": incident.error_type, "message": str(cause)},
+        )
+        return incident
+
+    def fire_due_timers(self) -> int:
+        """Fire every timer whose deadline has passed, each round journaled as one input."""
+        for _ in range(MAX_TIMER_ROUNDS):
+            waiting = timer_tasks(self.workflow)
+            self.workflow.refresh_timers()
+            fired = [task for task in waiting if task.has_state(TaskState.READY)]
+            if not fired:
+                break
+            self.timers_fired += len(fired)
+            self.apply_input(
+                "timer.fired",
+                payload={
+                    "timers": [
+                        {"task": task.task_spec.name, "due": timer_deadline(task)} for task in fired
+                    ]
+                },
+            )
+        return self.timers_fired
+
+    def queue_job(self, job: ServiceJob) -> None:
+        self._queued_jobs.append(job)
+
+    # -- persistence ------------------------------------------------------------------------------
+
+    def _status(self) -> str:
+        if self.workflow.is_completed():
+            return ProcessInstance.Status.COMPLETED
+        if self.instance.incidents.filter(resolved_at__isnull=True).exists():
+            return ProcessInstance.Status.INCIDENT
+        if self.instance.jobs.filter(status=ServiceJob.Status.QUEUED).exists():
+            return ProcessInstance.Status.RUNNING
+        return ProcessInstance.Status.WAITING
+
+    def save(self) -> None:
+        instance = self.instance
+        instance.state = SERIALIZER.serialize_json(self.workflow)
+        instance.state_digest = state_digest(self.workflow)
+        instance.spiff_version = SPIFF_VERSION
+        instance.serializer_version = SERIALIZER_VERSION
+        instance.next_timer_at = earliest_timer(self.workflow)
+        instance.status = self._status()
+        if instance.status == ProcessInstance.Status.COMPLETED and instance.completed_at is None:
+            instance.completed_at = timezone.now()
+        instance.save()
+        project_user_tasks(instance, self.workflow)
+        for job in self._queued_jobs:
+            transaction.on_commit(lambda job_id=job.pk: _send_job(job_id))
+        self._queued_jobs = []
+
+
+def _send_job(job_id: int) -> None:
+    from .tasks import run_service_job
+
+    run_service_job.delay(job_id)
+
+
+@contextmanager
+def locked_run(instance_id: int) -> Iterator[InstanceRun]:
+    """Lock, load and refresh timers; on a clean exit, save. Raising rolls everything back."""
+    with transaction.atomic():
+        instance = ProcessInstance.objects.select_for_update().get(pk=instance_id)
+        run = InstanceRun(instance)
+        run.fire_due_timers()
+        yield run
+        run.save()
+
+
+# -- public verbs -------------------------------------------------------------------------------
+
+
+def instance_start(
+    *, process_id: str, business_object, business_key: str, data: dict | None = None, actor=None
+) -> ProcessInstance:
+    """Start the latest deployed version of ``process_id`` for a business object."""
+    definition = latest_definition(process_id)
+    spec, subprocess_specs = load_specs(definition)
+    workflow = BpmnWorkflow(spec, subprocess_specs)
+    initial = normalize_payload(data)
+    workflow.get_tasks(state=TaskState.READY)[0].data.update(initial)
+    with transaction.atomic():
+        instance = ProcessInstance.objects.create(
+            definition=definition,
+            business_key=business_key,
+            content_type=ContentType.objects.get_for_model(business_object),
+            object_id=str(business_object.pk),
+            state="",
+            spiff_version=SPIFF_VERSION,
+            serializer_version=SERIALIZER_VERSION,
+            state_digest="",
+        )
+        run = InstanceRun(instance, workflow)
+        run.apply_input(
+            "instance.started",
+            actor=actor,
+            payload={
+                "process_id": definition.process_id,
+                "version": definition.version,
+                "definition_sha256": definition.content_sha256,
+                "data": initial,
+            },
+        )
+        run.save()
+    return instance
+
+
+def task_complete(*, task_id: UUID | str, user, data: dict | None = None) -> HumanTask:
+    """Complete an open user task with the fields it expects, then advance the instance."""
+    row = HumanTask.objects.filter(task_id=task_id).only("instance_id").first()
+    if row is None:
+        raise TaskNotAvailable("任务不存在", "there is no such task", task_id=str(task_id))
+    with locked_run(row.instance_id) as run:
+        row = HumanTask.objects.select_for_update().get(pk=row.pk)
+        task = _ready_user_task(run, row)
+        if not can_complete(user, row):
+            raise TaskPermissionDenied(
+                "您不是该任务的办理人，也不是该环节角色的成员",
+                "you are neither the assignee of this task nor a member of its role",
+                task_id=str(task_id),
+            )
+        cleaned = clean_task_data(row.form, data or {})
+        actor_variable = task.task_spec.extensions.get("properties", {}).get("actor_variable")
+        if actor_variable:
+            cleaned[actor_variable] = user.get_username()
+        task.set_data(**cleaned)
+        task.run()
+        row.status = HumanTask.Status.COMPLETED
+        row.completed_at = timezone.now()
+        row.completed_by = user
+        row.save(update_fields=("status", "completed_at", "completed_by"))
+        run.apply_input("task.completed", actor=user, task=task, payload={"data": cleaned})
+    return row
+
+
+def _ready_user_task(run: InstanceRun, row: HumanTask):
+    try:
+        task = run.workflow.get_task_from_id(row.task_id)
+    except TaskNotFoundException:
+        task = None
+    if row.status != HumanTask.Status.OPEN or task is None or not task.has_state(TaskState.READY):
+        raise TaskNotAvailable(
+            "该任务已被处理、已取消或已超时，请刷新待办列表",
+            "this task has been completed, cancelled or overtaken by a timer; refresh your inbox",
+            task_id=str(row.task_id),
+        )
+    return task
+
+
+def message_send(*, instance_id: int, name: str, payload: dict | None = None, actor=None) -> None:
+    """Deliver a BPMN message to an instance that is waiting for it."""
+    payload = normalize_payload(payload)
+    with locked_run(instance_id) as run:
+        event = BpmnEvent(MessageEventDefinition(name), payload)
+        try:
+            run.workflow.send_event(event)
+        except WorkflowException as exc:
+            raise MessageNotExpected(
+                f"流程当前不在等待消息 {name}",
+                f"the process is not waiting for the message {name!r} now",
+                message=name,
+            ) from exc
+        run.apply_input("message.received", actor=actor, payload={"name": name, "payload": payload})
+
+
+def service_job_run(job_id: int) -> None:
+    """Run an asynchronous service job and feed its result back; safe to run twice."""
+    job = ServiceJob.objects.select_related("instance").get(pk=job_id)
+    if job.status != ServiceJob.Status.QUEUED:
+        return
+    registered = registry.get(job.operation)
+    call = ServiceCall(job.instance, job.task_id, job.task_name, job.operation)
+    try:
+        # The handler's writes and the instance's advance commit together or not at all; the
+        # instance is locked only for the advance, after the handler's work.
+        with transaction.atomic():
+            result = normalize_payload(registered.handler(call, **job.params))
+            _apply_job_result(job.pk, result)
+    except Exception as exc:
+        _fail_job(job.pk, exc)
+
+
+def _apply_job_result(job_id: int, result: dict) -> None:
+    instance_id = ServiceJob.objects.values_list("instance_id", flat=True).get(pk=job_id)
+    with locked_run(instance_id) as run:
+        job = ServiceJob.objects.select_for_update().get(pk=job_id)
+        if job.status != ServiceJob.Status.QUEUED:
+            return
+        job.finished_at = timezone.now()
+        try:
+            task = run.workflow.get_task_from_id(job.task_id)
+        except TaskNotFoundException:
+            task = None
+        if task is None or not task.has_state(TaskState.STARTED):
+            job.status = ServiceJob.Status.DISCARDED
+            job.save(update_fields=("status", "finished_at"))
+            run.journal(
+                "service.discarded",
+                task_id=job.task_id,
+                name=job.task_name,
+                payload={"operation": job.operation, "job": job.pk},
+            )
+            return
+        task.data[task.task_spec.result_variable] = result
+        task.complete()
+        job.status = ServiceJob.Status.SUCCEEDED
+        job.result = result
+        job.save(update_fields=("status", "result", "finished_at"))
+        run.apply_input(
+            "service.completed",
+            task=task,
+            payload={"operation": job.operation, "job": job.pk, "result": result},
+        )
+
+
+def _fail_job(job_id: int, exc: BaseException) -> None:
+    instance_id = ServiceJob.objects.values_list("instance_id", flat=True).get(pk=job_id)
+    cause = _root_cause(exc)
+    with locked_run(instance_id) as run:
+        job = ServiceJob.objects.select_for_update().get(pk=job_id)
+        if job.status != ServiceJob.Status.QUEUED:
+            return
+        job.status = ServiceJob.Status.FAILED
+        job.error = f"{type(cause).__name__}: {cause}"
+        job.finished_at = timezone.now()
+        job.save(update_fields=("status", "error", "finished_at"))
+        incident = Incident.objects.create(
+            instance=run.instance,
+            task_id=job.task_id,
+            task_name=job.task_name,
+            operation=job.operation,
+            error_type=type(cause).__name__,
+            message=str(cause),
+            traceback="".join(traceback.format_exception(cause)),
+        )
+        logger.warning("service job %s failed: %r", job.pk, cause)
+        run.journal(
+            "incident.raised",
+            task_id=job.task_id,
+            name=job.task_name,
+            payload={"incident": incident.pk, "error": incident.error_type, "message": str(cause)},
+        )
+
+
+def incident_retry(*, incident_id: int, actor=None) -> None:
+    """Retry the failed step of an incident: re-queue its job or re-run its task."""
+    instance_id = Incident.objects.values_list("instance_id", flat=True).get(pk=incident_id)
+    with locked_run(instance_id) as run:
+        incident = Incident.objects.select_for_update().get(pk=incident_id)
+        if incident.resolved_at is not None:
+            raise NoIncidentToRetry(
+                "该异常已处理", "this incident has already been resolved", incident=incident_id
+            )
+        incident.resolved_at = timezone.now()
+        incident.save(update_fields=("resolved_at",))
+        job = ServiceJob.objects.filter(
+            task_id=incident.task_id, status=ServiceJob.Status.FAILED
+        ).first()
+        if job is not None:
+            job.status = ServiceJob.Status.QUEUED
+            job.attempts += 1
+            job.error = ""
+            job.finished_at = None
+            job.save(update_fields=("status", "attempts", "error", "finished_at"))
+            run.queue_job(job)
+        else:
+            for task in run.workflow.get_tasks(state=TaskState.ERROR):
+                task._set_state(TaskState.READY)
+        run.apply_input(
+            "incident.retried",
+            actor=actor,
+            task_id=incident.task_id,
+            name=incident.task_name,
+            payload={"incident": incident.pk},
+        )

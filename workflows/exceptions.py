@@ -1,0 +1,69 @@
+"""Errors of the BPMN plugin: each carries a stable code and a message in Chinese and English."""
+
+from __future__ import annotations
+
+
+class WorkflowError(Exception):
+    """Base error: ``code`` is stable for clients, messages say what to do."""
+
+    code = "workflow_error"
+
+    def __init__(self, message_zh: str, message_en: str, **data: object) -> None:
+        super().__init__(f"{message_zh} / {message_en}")
+        self.message_zh = message_zh
+        self.message_en = message_en
+        self.data = data
+
+    def as_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "message_zh": self.message_zh,
+            "message_en": self.message_en,
+            **self.data,
+        }
+
+
+class DefinitionRejected(WorkflowError):
+    """A BPMN file was refused at deploy time (unsafe XML, invalid BPMN, missing handler)."""
+
+    code = "definition_rejected"
+
+
+class DefinitionNotFound(WorkflowError):
+    code = "definition_not_found"
+
+
+class TaskNotAvailable(WorkflowError):
+    """The task is not open any more (already completed, cancelled, or never existed)."""
+
+    code = "task_not_available"
+
+
+class TaskPermissionDenied(WorkflowError):
+    code = "task_permission_denied"
+
+
+class TaskDataInvalid(WorkflowError):
+    code = "task_data_invalid"
+
+
+class MessageNotExpected(WorkflowError):
+    code = "message_not_expected"
+
+
+class ScriptRejected(WorkflowError):
+    """A BPMN expression or script uses a construct the sandbox does not allow."""
+
+    code = "script_rejected"
+
+
+class ServiceNotRegistered(WorkflowError):
+    code = "service_not_registered"
+
+
+class ServiceAlreadyRegistered(WorkflowError):
+    code = "service_already_registered"
+
+
+class NoIncidentToRetry(WorkflowError):
+    code = "no_incident_to_retry"

@@ -1,0 +1,99 @@
+"""The fields a user task expects, declared in BPMN, and the validation of submitted data.
+
+A user task declares its fields as JSON in a ``spiffworkflow:property`` named ``form``::
+
+    [{"name": "decision", "type": "choice", "choices": ["accept", "return"], "required": true,
+      "label_zh": "审核结论", "label_en": "Decision"}]
+
+Only declared fields enter the process data, so a submission cannot overwrite other variables;
+an optional field left empty still enters it, with its type's empty value, so gateway conditions
+and service parameters can always name it. Types: text, choice, multichoice, boolean, integer.
+"""
+
+from __future__ import annotations
+
+import json
+
+from .exceptions import DefinitionRejected, TaskDataInvalid
+
+EMPTY_VALUES = {"text": "", "choice": None, "multichoice": [], "boolean": False, "integer": None}
+MAX_TEXT_LENGTH = 10_000
+
+
+def parse_form(raw: str | None, task_name: str) -> list[dict]:
+    if not raw:
+        return []
+    try:
+        fields = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise DefinitionRejected(
+            f"任务 {task_name} 的 form 属性不是合法 JSON：{exc}",
+            f"the form property of task {task_name} is not valid JSON: {exc}",
+        ) from exc
+    for field in fields:
+        if field.get("type", "text") not in EMPTY_VALUES or "name" not in field:
+            raise DefinitionRejected(
+                f"任务 {task_name} 的字段定义有误：{field}",
+                f"task {task_name} declares an invalid field: {field}",
+            )
+    return fields
+
+
+def _invalid(field: dict, zh: str, en: str) -> TaskDataInvalid:
+    return TaskDataInvalid(
+        f"{field.get('label_zh', field['name'])}：{zh}",
+        f"{field.get('label_en', field['name'])}: {en}",
+        field=field["name"],
+    )
+
+
+def _clean_value(field: dict, value):
+    kind = field.get("type", "text")
+    if kind == "text":
+        if not isinstance(value, str):
+            raise _invalid(field, "应为文本", "must be text")
+        if len(value) > MAX_TEXT_LENGTH:
+            raise _invalid(
+                field, f"不得超过 {MAX_TEXT_LENGTH} 字", f"must be at most {MAX_TEXT_LENGTH} chars"
+            )
+        return value
+    if kind == "choice":
+        if value not in field.get("choices", []):
+            allowed = ", ".join(map(str, field.get("choices", [])))
+            raise _invalid(field, f"只能是 {allowed} 之一", f"must be one of {allowed}")
+        return value
+    if kind == "multichoice":
+        choices = field.get("choices")
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise _invalid(field, "应为文本列表", "must be a list of text values")
+        if choices is not None and not set(value) <= set(choices):
+            raise _invalid(field, "含有不允许的选项", "contains values that are not allowed")
+        return value
+    if kind == "boolean":
+        if not isinstance(value, bool):
+            raise _invalid(field, "应为是或否", "must be true or false")
+        return value
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _invalid(field, "应为整数", "must be a whole number")
+    return value
+
+
+def clean_task_data(fields: list[dict], data: dict) -> dict:
+    """Validate ``data`` against the declared fields; return only the declared fields."""
+    declared = {field["name"]: field for field in fields}
+    unexpected = sorted(set(data) - set(declared))
+    if unexpected:
+        raise TaskDataInvalid(
+            f"该任务不接受这些字段：{', '.join(unexpected)}",
+            f"this task does not accept the fields: {', '.join(unexpected)}",
+            field=unexpected[0],
+        )
+    cleaned = {}
+    for name, field in declared.items():
+        if name not in data or data[name] in (None, "", []):
+            if field.get("required", False):
+                raise _invalid(field, "必填", "is required")
+            cleaned[name] = EMPTY_VALUES[field.get("type", "text")]
+            continue
+        cleaned[name] = _clean_value(field, data[name])
+    return cleaned

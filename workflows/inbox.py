@@ -1,0 +1,170 @@
+"""The task inbox: READY user tasks projected into ``HumanTask`` rows, and who may work them.
+
+A task's lane names its role (a Django group, through ``WORKFLOWS_LANE_ROLES``). Its BPMN
+properties may name an ``assignee`` (an expression giving a username), a ``due_in`` (an expression
+giving an ISO 8601 duration), the ``form`` it expects, ``context`` (comma-separated process
+variables shown to the worker) and ``actor_variable`` (the variable that receives the username of
+whoever completes it). Members of the role claim unassigned tasks; only the assignee, or
+a role member while the task is unassigned, may complete it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
+from .canonical import normalize_payload
+from .exceptions import TaskNotAvailable, TaskPermissionDenied
+from .forms import parse_form
+from .journal import journal_append
+from .models import HumanTask, ProcessInstance
+from .spiff import BpmnWorkflow, TaskState
+
+
+def lane_role(lane: str | None) -> Group | None:
+    if not lane:
+        return None
+    mapping = getattr(settings, "WORKFLOWS_LANE_ROLES", {})
+    group, _ = Group.objects.get_or_create(name=mapping.get(lane, lane))
+    return group
+
+
+def _evaluate(task, expression: str | None):
+    if not expression:
+        return None
+    return task.workflow.script_engine.evaluate(task, expression)
+
+
+def _due_at(task, expression: str | None) -> datetime | None:
+    duration = _evaluate(task, expression)
+    if not duration:
+        return None
+    parsed = TimerEventDefinition.parse_iso_duration(str(duration))
+    start = datetime.now(UTC)
+    return start + TimerEventDefinition.get_timedelta_from_start(parsed, start)
+
+
+def _assignee(task, expression: str | None):
+    username = _evaluate(task, expression)
+    if not username:
+        return None
+    return get_user_model().objects.filter(username=username).first()
+
+
+def _describe(instance: ProcessInstance, task) -> HumanTask:
+    spec = task.task_spec
+    properties = spec.extensions.get("properties", {})
+    context_names = [n.strip() for n in properties.get("context", "").split(",") if n.strip()]
+    return HumanTask(
+        instance=instance,
+        task_id=task.id,
+        task_name=spec.name,
+        title=spec.bpmn_name or spec.name,
+        lane=spec.lane or "",
+        role=lane_role(spec.lane),
+        assignee=_assignee(task, properties.get("assignee")),
+        due_at=_due_at(task, properties.get("due_in")),
+        form=parse_form(properties.get("form"), spec.name),
+        context=normalize_payload({name: task.data.get(name) for name in context_names}),
+    )
+
+
+def project_user_tasks(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
+    """Make the open ``HumanTask`` rows match the workflow's READY user tasks."""
+    ready = {task.id: task for task in workflow.get_tasks(state=TaskState.READY, manual=True)}
+    open_rows = {row.task_id: row for row in instance.tasks.filter(status=HumanTask.Status.OPEN)}
+    vanished = [row.pk for task_id, row in open_rows.items() if task_id not in ready]
+    if vanished:
+        HumanTask.objects.filter(pk__in=vanished).update(status=HumanTask.Status.CANCELLED)
+    for task_id, task in ready.items():
+        if task_id not in open_rows:
+            _describe(instance, task).save()
+
+
+def has_role(user, task: HumanTask) -> bool:
+    return task.role_id is not None and user.groups.filter(pk=task.role_id).exists()
+
+
+def can_claim(user, task: HumanTask) -> bool:
+    return (
+        task.status == HumanTask.Status.OPEN and task.assignee_id is None and has_role(user, task)
+    )
+
+
+def can_complete(user, task: HumanTask) -> bool:
+    if task.status != HumanTask.Status.OPEN:
+        return False
+    if task.assignee_id is not None:
+        return task.assignee_id == user.pk
+    return has_role(user, task)
+
+
+def _locked_open_task(task_id) -> HumanTask:
+    task = (
+        HumanTask.objects.select_for_update()
+        .select_related("instance")
+        .filter(task_id=task_id)
+        .first()
+    )
+    if task is None or task.status != HumanTask.Status.OPEN:
+        raise TaskNotAvailable(
+            "该任务已被处理或已取消，请刷新待办列表",
+            "this task has already been completed or cancelled; refresh your inbox",
+            task_id=str(task_id),
+        )
+    return task
+
+
+def _journal_inbox_change(task: HumanTask, kind: str, user) -> None:
+    journal_append(
+        chain=task.instance.business_key,
+        kind=kind,
+        actor=user,
+        instance_id=task.instance_id,
+        task_id=task.task_id,
+        task_name=task.task_name,
+        payload={"assignee": task.assignee.get_username() if task.assignee else None},
+    )
+
+
+def task_claim(*, task_id, user) -> HumanTask:
+    """Take an unassigned task of one of the user's roles."""
+    with transaction.atomic():
+        task = _locked_open_task(task_id)
+        if task.assignee_id == user.pk:
+            return task
+        if not can_claim(user, task):
+            raise TaskPermissionDenied(
+                "只有该环节角色的成员可以领取未分配的任务",
+                "only members of the task's role can claim an unassigned task",
+                task_id=str(task_id),
+            )
+        task.assignee = user
+        task.claimed_at = timezone.now()
+        task.save(update_fields=("assignee", "claimed_at"))
+        _journal_inbox_change(task, "task.claimed", user)
+    return task
+
+
+def task_release(*, task_id, user) -> HumanTask:
+    """Give a claimed task back to the role's queue."""
+    with transaction.atomic():
+        task = _locked_open_task(task_id)
+        # A task assigned by the process (not claimed) stays with its assignee.
+        if task.assignee_id != user.pk or task.claimed_at is None:
+            raise TaskPermissionDenied(
+                "只能退回自己领取的任务",
+                "you can only release a task you claimed",
+                task_id=str(task_id),
+            )
+        task.assignee = None
+        task.claimed_at = None
+        task.save(update_fields=("assignee", "claimed_at"))
+        _journal_inbox_change(task, "task.released", user)
+    return task

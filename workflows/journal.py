@@ -1,0 +1,188 @@
+"""The journal: the one writer of append-only, hash-chained records, and their verification.
+
+Each chain (one per business key, e.g. one acceptance case) is a sequence of entries where each
+entry's hash covers its own content and the previous entry's hash. Editing, deleting or reordering
+any entry breaks every hash after it; ``verify_chain`` names the first broken link.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID
+
+from django.db import transaction
+from django.utils import timezone
+
+from .canonical import canonical_json, normalize_payload
+from .models import JournalEntry, JournalHead
+
+SYSTEM_ACTOR = "system"
+
+
+def actor_label(actor) -> str:
+    if actor is None:
+        return SYSTEM_ACTOR
+    if isinstance(actor, str):
+        return actor
+    return actor.get_username()
+
+
+def _entry_hash(
+    *,
+    chain: str,
+    sequence: int,
+    kind: str,
+    recorded_at: datetime,
+    actor: str,
+    instance_id: int | None,
+    task_id: UUID | str | None,
+    task_name: str,
+    payload: dict,
+    state_digest: str,
+    previous_hash: str,
+) -> str:
+    content = {
+        "chain": chain,
+        "sequence": sequence,
+        "kind": kind,
+        "recorded_at": recorded_at.astimezone(UTC).isoformat(),
+        "actor": actor,
+        "instance_id": instance_id,
+        "task_id": str(task_id) if task_id else None,
+        "task_name": task_name,
+        "payload": payload,
+        "state_digest": state_digest,
+        "previous_hash": previous_hash,
+    }
+    return hashlib.sha256(canonical_json(content).encode()).hexdigest()
+
+
+def journal_append(
+    *,
+    chain: str,
+    kind: str,
+    actor=None,
+    payload: dict | None = None,
+    instance_id: int | None = None,
+    task_id: UUID | str | None = None,
+    task_name: str = "",
+    state_digest: str = "",
+    recorded_at: datetime | None = None,
+) -> JournalEntry:
+    """Append one entry to ``chain``; call inside the transaction of the change it records."""
+    recorded_at = recorded_at or timezone.now()
+    payload = normalize_payload(payload)
+    actor_name = actor_label(actor)
+    with transaction.atomic():
+        JournalHead.objects.bulk_create([JournalHead(chain=chain)], ignore_conflicts=True)
+        head = JournalHead.objects.select_for_update().get(chain=chain)
+        sequence = head.sequence + 1
+        entry_hash = _entry_hash(
+            chain=chain,
+            sequence=sequence,
+            kind=kind,
+            recorded_at=recorded_at,
+            actor=actor_name,
+            instance_id=instance_id,
+            task_id=task_id,
+            task_name=task_name,
+            payload=payload,
+            state_digest=state_digest,
+            previous_hash=head.entry_hash,
+        )
+        entry = JournalEntry.objects.create(
+            chain=chain,
+            sequence=sequence,
+            kind=kind,
+            recorded_at=recorded_at,
+            actor=actor_name,
+            instance_id=instance_id,
+            task_id=task_id,
+            task_name=task_name,
+            payload=payload,
+            state_digest=state_digest,
+            previous_hash=head.entry_hash,
+            entry_hash=entry_hash,
+        )
+        head.sequence = sequence
+        head.entry_hash = entry_hash
+        head.save(update_fields=("sequence", "entry_hash"))
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainVerdict:
+    chain: str
+    entries: int
+    intact: bool
+    broken_sequence: int | None = None
+    reason: str = ""
+
+    def describe(self) -> str:
+        if self.intact:
+            return f"{self.chain}: intact, {self.entries} entries / 完整，共 {self.entries} 条"
+        return f"{self.chain}: BROKEN at entry #{self.broken_sequence}: {self.reason}"
+
+
+def verify_entries(
+    chain: str, entries: Iterable[JournalEntry], head_hash: str | None
+) -> ChainVerdict:
+    """Check links, hashes and numbering of ``entries`` (ordered by sequence)."""
+    previous_hash = ""
+    count = 0
+    for expected_sequence, entry in enumerate(entries, start=1):
+        count = expected_sequence
+        if entry.sequence != expected_sequence:
+            return ChainVerdict(
+                chain, count, False, expected_sequence,
+                f"entry #{expected_sequence} is missing (found #{entry.sequence}) / 缺少第 {expected_sequence} 条",
+            )  # fmt: skip
+        if entry.previous_hash != previous_hash:
+            return ChainVerdict(
+                chain, count, False, entry.sequence,
+                "link to the previous entry does not match / 与上一条记录的链接不符",
+            )  # fmt: skip
+        recomputed = _entry_hash(
+            chain=entry.chain,
+            sequence=entry.sequence,
+            kind=entry.kind,
+            recorded_at=entry.recorded_at,
+            actor=entry.actor,
+            instance_id=entry.instance_id,
+            task_id=entry.task_id,
+            task_name=entry.task_name,
+            payload=entry.payload,
+            state_digest=entry.state_digest,
+            previous_hash=entry.previous_hash,
+        )
+        if recomputed != entry.entry_hash:
+            return ChainVerdict(
+                chain, count, False, entry.sequence,
+                f"content of {entry.kind} was altered / 记录内容被篡改",
+            )  # fmt: skip
+        previous_hash = entry.entry_hash
+    if head_hash is not None and head_hash != previous_hash:
+        return ChainVerdict(
+            chain, count, False, count + 1,
+            "entries after the last one found were removed / 末尾记录被删除",
+        )  # fmt: skip
+    return ChainVerdict(chain, count, True)
+
+
+def verify_chain(chain: str) -> ChainVerdict:
+    entries = JournalEntry.objects.filter(chain=chain).order_by("sequence")
+    head = JournalHead.objects.filter(chain=chain).first()
+    return verify_entries(chain, entries.iterator(), head.entry_hash if head else None)
+
+
+def verify_all_chains() -> list[ChainVerdict]:
+    chains = set(JournalHead.objects.values_list("chain", flat=True))
+    chains.update(JournalEntry.objects.values_list("chain", flat=True).distinct())
+    return [verify_chain(chain) for chain in sorted(chains)]
+
+
+def chain_entries(chain: str):
+    return JournalEntry.objects.filter(chain=chain).order_by("sequence")

@@ -1,0 +1,234 @@
+"""Persistent state of the BPMN plugin.
+
+Definitions are versioned and kept forever; an instance stores its serialized SpiffWorkflow state
+and sits on the definition version it started with; READY user tasks are projected into
+``HumanTask`` rows (the inbox); asynchronous service calls are ``ServiceJob`` rows; every input is
+an append-only, hash-chained ``JournalEntry``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ProcessDefinition(models.Model):
+    """One deployed version of one BPMN process."""
+
+    process_id = models.CharField(_("process id"), max_length=200)
+    version = models.PositiveIntegerField(_("version"))
+    name = models.CharField(_("name"), max_length=300, blank=True)
+    source_name = models.CharField(_("source file"), max_length=300)
+    content_sha256 = models.CharField(_("content SHA-256"), max_length=64, db_index=True)
+    bpmn_xml = models.TextField(_("BPMN XML"))
+    deployed_at = models.DateTimeField(_("deployed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("process definition")
+        ordering = ("process_id", "-version")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("process_id", "version"), name="workflows_definition_version_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.process_id} v{self.version}"
+
+
+class ProcessInstance(models.Model):
+    class Status(models.TextChoices):
+        RUNNING = "running", _("运行中 running: a service job is under way")
+        WAITING = "waiting", _("等待中 waiting for people, timers or messages")
+        COMPLETED = "completed", _("已完成 completed")
+        INCIDENT = "incident", _("异常 incident: needs attention")
+
+    definition = models.ForeignKey(
+        ProcessDefinition, on_delete=models.PROTECT, related_name="instances"
+    )
+    business_key = models.CharField(_("business key"), max_length=200, db_index=True)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.CharField(max_length=64)
+    business_object = GenericForeignKey("content_type", "object_id")
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.RUNNING, db_index=True
+    )
+    state = models.TextField(_("serialized workflow state"))
+    spiff_version = models.CharField(max_length=20)
+    serializer_version = models.CharField(max_length=20)
+    state_digest = models.CharField(max_length=64)
+    next_timer_at = models.DateTimeField(_("earliest pending timer"), null=True, db_index=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("process instance")
+        indexes = [models.Index(fields=("content_type", "object_id"))]
+
+    def __str__(self) -> str:
+        return f"{self.business_key} ({self.definition})"
+
+
+class Incident(models.Model):
+    """A failure inside an instance that a person must look at; it can be retried."""
+
+    instance = models.ForeignKey(
+        ProcessInstance, on_delete=models.CASCADE, related_name="incidents"
+    )
+    task_id = models.UUIDField(null=True, blank=True)
+    task_name = models.CharField(max_length=200, blank=True)
+    operation = models.CharField(max_length=200, blank=True)
+    error_type = models.CharField(max_length=200)
+    message = models.TextField()
+    traceback = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("incident")
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.error_type} at {self.task_name or '?'}"
+
+
+class ServiceJob(models.Model):
+    """An asynchronous service call: its BPMN task waits in STARTED until the result arrives."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        SUCCEEDED = "succeeded", _("succeeded")
+        FAILED = "failed", _("failed")
+        DISCARDED = "discarded", _("discarded: the task no longer waits for it")
+
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="jobs")
+    task_id = models.UUIDField()
+    task_name = models.CharField(max_length=200)
+    operation = models.CharField(max_length=200)
+    params = models.JSONField(default=dict)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("service job")
+        constraints = [
+            models.UniqueConstraint(fields=("task_id",), name="workflows_job_task_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operation} [{self.status}]"
+
+
+class HumanTaskQuerySet(models.QuerySet):
+    def open(self) -> HumanTaskQuerySet:
+        return self.filter(status=HumanTask.Status.OPEN)
+
+    def inbox(self, user) -> HumanTaskQuerySet:
+        """Open tasks the user may work: assigned to them, or unassigned in one of their roles."""
+        mine = models.Q(assignee=user)
+        claimable = models.Q(assignee__isnull=True, role__in=user.groups.all())
+        return self.open().filter(mine | claimable).order_by("due_at", "created_at")
+
+
+class HumanTask(models.Model):
+    """A READY user task projected out of an instance's state, for inboxes and permissions."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        COMPLETED = "completed", _("completed")
+        CANCELLED = "cancelled", _("cancelled")
+
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="tasks")
+    task_id = models.UUIDField(unique=True)
+    task_name = models.CharField(_("BPMN task id"), max_length=200, db_index=True)
+    title = models.CharField(_("title"), max_length=300)
+    lane = models.CharField(_("lane"), max_length=200, blank=True)
+    role = models.ForeignKey(Group, on_delete=models.PROTECT, null=True, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_workflow_tasks",
+    )
+    due_at = models.DateTimeField(_("due"), null=True, blank=True, db_index=True)
+    form = models.JSONField(_("expected fields"), default=list)
+    context = models.JSONField(_("task data shown to the worker"), default=dict)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="completed_workflow_tasks",
+    )
+
+    objects = HumanTaskQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("user task")
+        indexes = [
+            models.Index(fields=("status", "role")),
+            models.Index(fields=("status", "assignee")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.instance.business_key})"
+
+
+class JournalHead(models.Model):
+    """The last link of one chain; locked while appending so links never race."""
+
+    chain = models.CharField(max_length=200, primary_key=True)
+    sequence = models.PositiveIntegerField(default=0)
+    entry_hash = models.CharField(max_length=64, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.chain}#{self.sequence}"
+
+
+class JournalEntry(models.Model):
+    """One append-only, hash-chained record of an input to an instance or a domain action.
+
+    Actor and instance are stored as plain values, not foreign keys, so that deleting a user or
+    an instance can never rewrite history.
+    """
+
+    chain = models.CharField(max_length=200)
+    sequence = models.PositiveIntegerField()
+    kind = models.CharField(max_length=64, db_index=True)
+    recorded_at = models.DateTimeField()
+    actor = models.CharField(max_length=150)
+    instance_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    task_id = models.UUIDField(null=True, blank=True)
+    task_name = models.CharField(max_length=200, blank=True)
+    payload = models.JSONField(default=dict)
+    state_digest = models.CharField(max_length=64, blank=True)
+    previous_hash = models.CharField(max_length=64, blank=True)
+    entry_hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("journal entry")
+        verbose_name_plural = _("journal")
+        ordering = ("chain", "sequence")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("chain", "sequence"), name="workflows_journal_chain_sequence_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.chain}#{self.sequence} {self.kind}"

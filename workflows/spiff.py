@@ -1,0 +1,231 @@
+"""The binding to SpiffWorkflow: parser, service-task spec, serializer and state digest.
+
+Everything version-specific about SpiffWorkflow 3.2 lives here, so an upgrade touches one file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Protocol
+
+from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
+from defusedxml import ElementTree as SafeElementTree
+from lxml import etree
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SERIALIZER_VERSION
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser, SpiffProcessParser
+from SpiffWorkflow.spiff.parser.task_spec import ServiceTaskParser
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.spiff.serializer.task_spec import ServiceTaskConverter
+from SpiffWorkflow.spiff.specs.defaults import ServiceTask
+from SpiffWorkflow.util.task import TaskState
+from SpiffWorkflow.version import __version__ as SPIFF_VERSION
+
+from .canonical import canonical_json
+from .exceptions import DefinitionRejected
+from .sandbox import SandboxedScriptEngine
+
+MAX_BPMN_BYTES = 5 * 1024 * 1024
+ACTIVE_STATES = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
+
+__all__ = [
+    "ACTIVE_STATES",
+    "SERIALIZER",
+    "SERIALIZER_VERSION",
+    "SPIFF_VERSION",
+    "BpmnWorkflow",
+    "DispatchedServiceTask",
+    "InstanceScriptEngine",
+    "TaskState",
+]
+
+
+class PendingResult:
+    """Returned by a dispatcher when the service runs elsewhere; the task waits in STARTED."""
+
+
+PENDING = PendingResult()
+
+
+class ServiceDispatcher(Protocol):
+    def call_service(self, task, operation: str, params: dict) -> dict | PendingResult: ...
+
+
+class InstanceScriptEngine(SandboxedScriptEngine):
+    """The sandboxed script engine of one loaded instance, carrying its service dispatcher."""
+
+    def __init__(self, dispatcher: ServiceDispatcher) -> None:
+        super().__init__()
+        self.dispatcher = dispatcher
+
+
+class DispatchedServiceTask(ServiceTask):
+    """A service task that hands its operation to the engine's dispatcher.
+
+    It bypasses ``PythonScriptEngine.call_service``, whose error handling replaces the handler's
+    exception with ``NameError: name 'script' is not defined``; here the real exception reaches
+    the incident. Returning None leaves the task STARTED until an asynchronous result arrives.
+    """
+
+    def _run_hook(self, task):
+        params = {name: spec["value"] for name, spec in self.evaluate_params(task).items()}
+        outcome = task.workflow.script_engine.dispatcher.call_service(
+            task, self.operation_name, params
+        )
+        if outcome is PENDING:
+            return None
+        task.data[self.result_variable] = outcome
+        return True
+
+
+class LaneAwareProcessParser(SpiffProcessParser):
+    """Nodes inside a subprocess keep the lane its own laneSet gives them.
+
+    SpiffWorkflow 3.2 hands every node of a subprocess the lane of the subprocess itself, so a
+    reviewer's task inside an owner-lane subprocess would land in the owners' inbox.
+    """
+
+    def parse_node(self, node):
+        own_lane = self.get_lane_name(node.get("id"))
+        if own_lane is None or own_lane == self.lane:
+            return super().parse_node(node)
+        subprocess_lane, self.lane = self.lane, own_lane
+        try:
+            return super().parse_node(node)
+        finally:
+            self.lane = subprocess_lane
+
+
+class WorkflowParser(SpiffBpmnParser):
+    PROCESS_PARSER_CLASS = LaneAwareProcessParser
+    OVERRIDE_PARSER_CLASSES = {
+        **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
+        full_tag("serviceTask"): (ServiceTaskParser, DispatchedServiceTask),
+    }
+
+
+_SERIALIZER_CONFIG = dict(SPIFF_CONFIG)
+_SERIALIZER_CONFIG[DispatchedServiceTask] = ServiceTaskConverter
+SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_SERIALIZER_CONFIG))
+
+
+def parse_bpmn(data: bytes, source_name: str) -> WorkflowParser:
+    """Parse and validate one BPMN file, refusing DTDs, entities and oversize input."""
+    if len(data) > MAX_BPMN_BYTES:
+        raise DefinitionRejected(
+            f"BPMN 文件 {source_name} 超过 {MAX_BPMN_BYTES // 1024 // 1024} MB 上限",
+            f"BPMN file {source_name} is larger than the {MAX_BPMN_BYTES // 1024 // 1024} MB limit",
+            source=source_name,
+        )
+    try:
+        SafeElementTree.fromstring(
+            data, forbid_dtd=True, forbid_entities=True, forbid_external=True
+        )
+    except (DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden) as exc:
+        raise DefinitionRejected(
+            f"BPMN 文件 {source_name} 含有 DTD 或实体声明，出于安全原因拒绝部署；请从建模工具重新导出",
+            f"BPMN file {source_name} contains a DTD or entity declaration and is refused for "
+            f"safety (XML entity attacks); export it again from the modelling tool ({exc})",
+            source=source_name,
+        ) from exc
+    except SafeElementTree.ParseError as exc:
+        raise DefinitionRejected(
+            f"BPMN 文件 {source_name} 不是格式正确的 XML：{exc}",
+            f"BPMN file {source_name} is not well-formed XML: {exc}",
+            source=source_name,
+        ) from exc
+    xml_parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
+    )
+    tree = etree.fromstring(data, xml_parser).getroottree()
+    parser = WorkflowParser(validator=VALIDATOR)
+    try:
+        parser.add_bpmn_xml(tree, source_name)
+    except ValidationException as exc:
+        raise DefinitionRejected(
+            f"BPMN 文件 {source_name} 未通过校验：{exc}",
+            f"BPMN file {source_name} failed validation: {exc}",
+            source=source_name,
+        ) from exc
+    return parser
+
+
+def executable_process_ids(parser: WorkflowParser) -> list[str]:
+    flagged = [
+        process_id
+        for process_id, process_parser in parser.process_parsers.items()
+        if process_parser.node.get("isExecutable", "false").lower() == "true"
+    ]
+    return sorted(flagged or parser.process_parsers)
+
+
+def build_specs(parser: WorkflowParser, process_id: str):
+    try:
+        return parser.get_spec(process_id), parser.get_subprocess_specs(process_id)
+    except ValidationException as exc:
+        raise DefinitionRejected(
+            f"流程 {process_id} 无法构建：{exc}",
+            f"process {process_id} cannot be built: {exc}",
+            process_id=process_id,
+        ) from exc
+
+
+def service_operations(spec, subprocess_specs) -> set[str]:
+    specs = [spec, *subprocess_specs.values()]
+    return {
+        task_spec.operation_name
+        for process_spec in specs
+        for task_spec in process_spec.task_specs.values()
+        if isinstance(task_spec, DispatchedServiceTask)
+    }
+
+
+def timer_tasks(workflow: BpmnWorkflow, state: TaskState = TaskState.WAITING) -> list:
+    return [
+        task
+        for task in workflow.event_manager.tasks.values()
+        if isinstance(task.task_spec.event_definition, TimerEventDefinition)
+        and task.has_state(state)
+    ]
+
+
+def timer_deadline(task) -> datetime | None:
+    value = task._get_internal_data("event_value")
+    if isinstance(value, dict):  # a cycle timer keeps its next firing in a dict
+        value = value.get("next")
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and not value.upper().startswith(("P", "R")):
+        return TimerEventDefinition.get_datetime(value)
+    return None
+
+
+def earliest_timer(workflow: BpmnWorkflow) -> datetime | None:
+    deadlines = [d for d in map(timer_deadline, timer_tasks(workflow)) if d is not None]
+    return min(deadlines, default=None)
+
+
+def state_digest(workflow: BpmnWorkflow) -> str:
+    """A digest of what a replay must reproduce: task states, active task data, process data.
+
+    Task ids and timestamps are left out: a faithful replay creates new ones.
+    """
+    tasks = sorted(
+        f"{task.task_spec.name}:{TaskState.get_name(task.state)}" for task in workflow.get_tasks()
+    )
+    active = sorted(
+        f"{task.task_spec.name}:{canonical_json(task.data)}"
+        for task in workflow.get_tasks(state=ACTIVE_STATES)
+    )
+    content = {
+        "completed": workflow.is_completed(),
+        "tasks": tasks,
+        "active": active,
+        "data": workflow.data,
+    }
+    return hashlib.sha256(canonical_json(content).encode()).hexdigest()
