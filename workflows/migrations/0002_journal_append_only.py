@@ -33,13 +33,13 @@ SQLITE_DOWN = "DROP TRIGGER IF EXISTS workflows_journal_append_only;"
 def install(apps, schema_editor):
     sql = {"postgresql": POSTGRESQL_UP, "sqlite": SQLITE_UP}.get(schema_editor.connection.vendor)
     if sql:
-        schema_editor.execute(sql)
+        schema_editor.execute(sql, params=None)
 
 
 def remove(apps, schema_editor):
     sql = {"postgresql": POSTGRESQL_DOWN, "sqlite": SQLITE_DOWN}.get(schema_editor.connection.vendor)
     if sql:
-        schema_editor.execute(sql)
+        schema_editor.execute(sql, params=None)
 
 
 class Migration(migrations.Migration):

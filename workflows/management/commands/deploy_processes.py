@@ -20,7 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, paths, **options):
         try:
-            results = deploy_paths(paths or settings.WORKFLOWS_BPMN_DIRS)
+            results = deploy_paths(paths or getattr(settings, "WORKFLOWS_BPMN_DIRS", []))
         except DefinitionRejected as exc:
             raise CommandError(str(exc)) from exc
         for result in results:

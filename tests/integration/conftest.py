@@ -1,0 +1,62 @@
+"""The integration suite: real PostgreSQL, a real Redis broker and a live Celery worker.
+
+Run with ``DATABASE_URL`` (PostgreSQL) and ``CELERY_BROKER_URL`` (Redis) set, and
+``pytest -m integration``; ``.ci/run`` does exactly that.
+"""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if Path(item.fspath).is_relative_to(Path(__file__).parent):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def real_stack():
+    if connection.vendor != "postgresql" or settings.CELERY_TASK_ALWAYS_EAGER:
+        pytest.fail(
+            "the integration suite needs DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis)"
+        )
+
+
+@pytest.fixture(scope="session")
+def celery_worker(real_stack, django_db_setup, django_db_blocker, tmp_path_factory):
+    """A worker process on the test database, sharing the media folder with the tests."""
+    test_db = settings.DATABASES["default"]["NAME"]
+    base_url = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"{base_url}/{test_db}",
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+    }
+    with log.open("w") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency=2",
+             "--loglevel=info", "--hostname=integration@%h"],
+            cwd=REPO, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while "ready." not in log.read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"the Celery worker did not start:\n{log.read_text(errors='replace')}")
+        time.sleep(0.2)
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
