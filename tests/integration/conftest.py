@@ -54,6 +54,7 @@ def celery_worker(real_stack, django_db_setup, django_db_blocker, tmp_path_facto
             process.kill()
             pytest.fail(f"the Celery worker did not start:\n{log.read_text(errors='replace')}")
         time.sleep(0.2)
+    process.log_path = log
     yield process
     process.terminate()
     try:

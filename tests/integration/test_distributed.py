@@ -72,7 +72,10 @@ def test_postgresql_refuses_to_update_or_delete_journal_entries(celery_worker):
         "UPDATE workflows_journalentry SET actor = 'mallory' WHERE id = %s",
         "DELETE FROM workflows_journalentry WHERE id = %s",
     ):
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(statement, [entry.pk])
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(statement, [entry.pk])
     assert verify_chain(case.reference).intact
