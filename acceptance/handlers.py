@@ -37,8 +37,8 @@ def _open_commitment(case: Case) -> Commitment:
     return commitment
 
 
-def _checkable(case: Case, **filters):
-    return case.materials.current().filter(status__in=Material.CHECKABLE, **filters)
+def _checkable(case: Case, statuses=Material.CHECKABLE, **filters):
+    return case.materials.current().filter(status__in=statuses, **filters)
 
 
 @service("acceptance.node_check")
@@ -81,7 +81,7 @@ def completeness_check(call: ServiceCall) -> dict:
 @service("acceptance.check_drawings", asynchronous=True)
 def check_drawings(call: ServiceCall) -> dict:
     case = _case(call)
-    drawings = _checkable(case, format_kind=FormatKind.DRAWING)
+    drawings = _checkable(case, Material.RECHECKABLE, format_kind=FormatKind.DRAWING)
     checked = drawings.count()
     failed = materials_check(drawings, rules=[check_as_built_stamp])
     return {"checked": checked, "failed": [material.original_name for material in failed]}
@@ -90,7 +90,7 @@ def check_drawings(call: ServiceCall) -> dict:
 @service("acceptance.check_media", asynchronous=True)
 def check_media(call: ServiceCall) -> dict:
     case = _case(call)
-    media = _checkable(case, format_kind__in=MEDIA_KINDS)
+    media = _checkable(case, Material.RECHECKABLE, format_kind__in=MEDIA_KINDS)
     checked = media.count()
     failed = materials_check(media)
     return {"checked": checked, "failed": [material.original_name for material in failed]}

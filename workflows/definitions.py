@@ -16,6 +16,7 @@ from pathlib import Path
 from django.db import transaction
 
 from .exceptions import DefinitionNotFound, DefinitionRejected
+from .forms import parse_form
 from .models import ProcessDefinition
 from .services import registry
 from .spiff import build_specs, executable_process_ids, parse_bpmn, service_operations
@@ -42,6 +43,14 @@ def _check_handlers(process_id: str, operations: set[str], source_name: str) -> 
         )
 
 
+def _check_forms(spec, subprocess_specs) -> None:
+    """A user task's form is read when the task opens: refuse a broken one now, not then."""
+    for process_spec in (spec, *subprocess_specs.values()):
+        for task_spec in process_spec.task_specs.values():
+            properties = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
+            parse_form(properties.get("form"), task_spec.name)
+
+
 def deploy_bpmn(data: bytes, source_name: str) -> list[DeployResult]:
     """Validate one BPMN document and deploy each executable process in it."""
     parser = parse_bpmn(data, source_name)
@@ -52,6 +61,7 @@ def deploy_bpmn(data: bytes, source_name: str) -> list[DeployResult]:
         for process_id in executable_process_ids(parser):
             spec, subprocess_specs = build_specs(parser, process_id)
             _check_handlers(process_id, service_operations(spec, subprocess_specs), source_name)
+            _check_forms(spec, subprocess_specs)
             latest = (
                 ProcessDefinition.objects.select_for_update()
                 .filter(process_id=process_id)

@@ -21,6 +21,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 from SpiffWorkflow.bpmn import BpmnEvent
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.exceptions import TaskNotFoundException, WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 
@@ -33,7 +34,7 @@ from .exceptions import (
     TaskPermissionDenied,
 )
 from .forms import clean_task_data
-from .inbox import can_complete, project_user_tasks
+from .inbox import can_complete, find_task, project_user_tasks
 from .journal import journal_append
 from .models import HumanTask, Incident, ProcessInstance, ServiceJob
 from .services import ServiceCall, registry
@@ -58,9 +59,18 @@ MAX_TIMER_ROUNDS = 100
 
 
 def _root_cause(exc: BaseException) -> BaseException:
-    """SpiffWorkflow wraps expression errors; the incident should name the real one."""
+    """SpiffWorkflow wraps expression errors; the incident should name the real one.
+
+    SpiffWorkflow 3.2's ``WorkflowTaskException`` keeps only the wrapped error's type name
+    (``error_type``); the error itself is the one being handled when it was raised.
+    """
     inner = getattr(exc, "exception", None)
-    return inner if isinstance(inner, BaseException) else exc
+    if isinstance(inner, BaseException):
+        return inner
+    context = exc.__context__
+    if isinstance(exc, WorkflowTaskException) and type(context).__name__ == exc.error_type:
+        return context
+    return exc
 
 
 class InstanceRun:
@@ -133,10 +143,11 @@ class InstanceRun:
             self._open_incident(failure)
         return entry
 
-    def _open_incident(self, exc: BaseException) -> Incident:
+    def _open_incident(self, exc: BaseException, task=None) -> Incident:
         cause = _root_cause(exc)
-        failed = self.workflow.get_tasks(state=TaskState.ERROR)
-        task = failed[0] if failed else None
+        if task is None:
+            failed = self.workflow.get_tasks(state=TaskState.ERROR)
+            task = failed[0] if failed else None
         incident = Incident.objects.create(
             instance=self.instance,
             task_id=task.id if task else None,
@@ -194,11 +205,12 @@ class InstanceRun:
         instance.spiff_version = SPIFF_VERSION
         instance.serializer_version = SERIALIZER_VERSION
         instance.next_timer_at = earliest_timer(self.workflow)
+        for task, error in project_user_tasks(instance, self.workflow):
+            self._open_incident(error, task=task)
         instance.status = self._status()
         if instance.status == ProcessInstance.Status.COMPLETED and instance.completed_at is None:
             instance.completed_at = timezone.now()
         instance.save()
-        project_user_tasks(instance, self.workflow)
         for job in self._queued_jobs:
             transaction.on_commit(lambda job_id=job.pk: _send_job(job_id))
         self._queued_jobs = []
@@ -261,9 +273,7 @@ def instance_start(
 
 def task_complete(*, task_id: UUID | str, user, data: dict | None = None) -> HumanTask:
     """Complete an open user task with the fields it expects, then advance the instance."""
-    row = HumanTask.objects.filter(task_id=task_id).only("instance_id").first()
-    if row is None:
-        raise TaskNotAvailable("任务不存在", "there is no such task", task_id=str(task_id))
+    row = find_task(task_id)
     with locked_run(row.instance_id) as run:
         row = HumanTask.objects.select_for_update().get(pk=row.pk)
         task = _ready_user_task(run, row)
@@ -322,9 +332,10 @@ def service_job_run(job_id: int) -> None:
     job = ServiceJob.objects.select_related("instance").get(pk=job_id)
     if job.status != ServiceJob.Status.QUEUED:
         return
-    registered = registry.get(job.operation)
     call = ServiceCall(job.instance, job.task_id, job.task_name, job.operation)
     try:
+        # An operation with no handler (any more) fails the job like a failing handler does.
+        registered = registry.get(job.operation)
         # The handler's writes and the instance's advance commit together or not at all; the
         # instance is locked only for the advance, after the handler's work.
         with transaction.atomic():

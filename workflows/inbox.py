@@ -11,6 +11,7 @@ a role member while the task is unassigned, may complete it.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -57,34 +58,56 @@ def _assignee(task, expression: str | None):
     return get_user_model().objects.filter(username=username).first()
 
 
-def _describe(instance: ProcessInstance, task) -> HumanTask:
+def _describe(instance: ProcessInstance, task) -> tuple[HumanTask, list[Exception]]:
+    """The inbox row of a READY task, and the errors of property expressions that failed.
+
+    A failing ``assignee`` or ``due_in`` expression leaves that field empty (the task goes to
+    its role's queue, with no due date) instead of blocking the action that opened the task.
+    """
     spec = task.task_spec
     properties = spec.extensions.get("properties", {})
     context_names = [n.strip() for n in properties.get("context", "").split(",") if n.strip()]
-    return HumanTask(
+    errors: list[Exception] = []
+
+    def evaluated(resolve, expression):
+        try:
+            return resolve(task, expression)
+        except Exception as exc:
+            errors.append(exc)
+            return None
+
+    row = HumanTask(
         instance=instance,
         task_id=task.id,
         task_name=spec.name,
         title=spec.bpmn_name or spec.name,
         lane=spec.lane or "",
         role=lane_role(spec.lane),
-        assignee=_assignee(task, properties.get("assignee")),
-        due_at=_due_at(task, properties.get("due_in")),
+        assignee=evaluated(_assignee, properties.get("assignee")),
+        due_at=evaluated(_due_at, properties.get("due_in")),
         form=parse_form(properties.get("form"), spec.name),
         context=normalize_payload({name: task.data.get(name) for name in context_names}),
     )
+    return row, errors
 
 
-def project_user_tasks(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
-    """Make the open ``HumanTask`` rows match the workflow's READY user tasks."""
+def project_user_tasks(instance: ProcessInstance, workflow: BpmnWorkflow) -> list[tuple]:
+    """Make the open ``HumanTask`` rows match the workflow's READY user tasks.
+
+    Returns ``(task, error)`` for each task property expression that failed.
+    """
     ready = {task.id: task for task in workflow.get_tasks(state=TaskState.READY, manual=True)}
     open_rows = {row.task_id: row for row in instance.tasks.filter(status=HumanTask.Status.OPEN)}
     vanished = [row.pk for task_id, row in open_rows.items() if task_id not in ready]
     if vanished:
         HumanTask.objects.filter(pk__in=vanished).update(status=HumanTask.Status.CANCELLED)
+    problems = []
     for task_id, task in ready.items():
         if task_id not in open_rows:
-            _describe(instance, task).save()
+            row, errors = _describe(instance, task)
+            row.save()
+            problems.extend((task, error) for error in errors)
+    return problems
 
 
 def has_role(user, task: HumanTask) -> bool:
@@ -105,19 +128,31 @@ def can_complete(user, task: HumanTask) -> bool:
     return has_role(user, task)
 
 
-def _locked_open_task(task_id) -> HumanTask:
-    task = (
-        HumanTask.objects.select_for_update()
-        .select_related("instance")
-        .filter(task_id=task_id)
-        .first()
+def task_not_available(task_id) -> TaskNotAvailable:
+    return TaskNotAvailable(
+        "该任务已被处理或已取消，请刷新待办列表",
+        "this task has already been completed or cancelled; refresh your inbox",
+        task_id=str(task_id),
     )
-    if task is None or task.status != HumanTask.Status.OPEN:
-        raise TaskNotAvailable(
-            "该任务已被处理或已取消，请刷新待办列表",
-            "this task has already been completed or cancelled; refresh your inbox",
-            task_id=str(task_id),
-        )
+
+
+def find_task(task_id, *, for_update: bool = False) -> HumanTask:
+    """The inbox row of ``task_id``; a malformed or unknown id is refused the same way."""
+    try:
+        task_id = UUID(str(task_id))
+    except ValueError:
+        task_id = None
+    rows = HumanTask.objects.select_related("instance")
+    task = (rows.select_for_update() if for_update else rows).filter(task_id=task_id).first()
+    if task is None:
+        raise TaskNotAvailable("任务不存在", "there is no such task", task_id=str(task_id))
+    return task
+
+
+def _locked_open_task(task_id) -> HumanTask:
+    task = find_task(task_id, for_update=True)
+    if task.status != HumanTask.Status.OPEN:
+        raise task_not_available(task_id)
     return task
 
 

@@ -17,6 +17,7 @@ from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SERIALIZER_VERSION
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser, SpiffProcessParser
 from SpiffWorkflow.spiff.parser.task_spec import ServiceTaskParser
@@ -139,6 +140,14 @@ def parse_bpmn(data: bytes, source_name: str) -> WorkflowParser:
             f"BPMN file {source_name} is not well-formed XML: {exc}",
             source=source_name,
         ) from exc
+    try:
+        data.decode("utf-8")  # definitions are stored, and parsed again, as UTF-8 text
+    except UnicodeDecodeError as exc:
+        raise DefinitionRejected(
+            f"BPMN 文件 {source_name} 不是 UTF-8 编码；请以 UTF-8 重新导出",
+            f"BPMN file {source_name} is not encoded in UTF-8; export it again as UTF-8",
+            source=source_name,
+        ) from exc
     xml_parser = etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
     )
@@ -185,12 +194,18 @@ def service_operations(spec, subprocess_specs) -> set[str]:
     }
 
 
+def _waits_for_a_timer(event_definition) -> bool:
+    # An event-based gateway waits as one task whose multiple event holds its timers.
+    if isinstance(event_definition, MultipleEventDefinition):
+        return any(isinstance(d, TimerEventDefinition) for d in event_definition.event_definitions)
+    return isinstance(event_definition, TimerEventDefinition)
+
+
 def timer_tasks(workflow: BpmnWorkflow, state: TaskState = TaskState.WAITING) -> list:
     return [
         task
         for task in workflow.event_manager.tasks.values()
-        if isinstance(task.task_spec.event_definition, TimerEventDefinition)
-        and task.has_state(state)
+        if _waits_for_a_timer(task.task_spec.event_definition) and task.has_state(state)
     ]
 
 

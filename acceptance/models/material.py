@@ -32,6 +32,9 @@ class Material(models.Model):
         SUPERSEDED = "superseded", _("已被新版本替代 superseded")
 
     CHECKABLE = (Status.RECEIVED, Status.CHECKED, Status.CHECK_FAILED)
+    # A review returns the whole set; on resubmission the files the owner kept as they were are
+    # checked and reviewed again with the replacements, instead of staying returned for good.
+    RECHECKABLE = (*CHECKABLE, Status.RETURNED)
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="materials")
     node = models.ForeignKey(
@@ -67,11 +70,11 @@ class Material(models.Model):
     def __str__(self) -> str:
         return f"{self.original_name} v{self.version}"
 
-    @transition(field=status, source=CHECKABLE, target=Status.CHECKED)
+    @transition(field=status, source=RECHECKABLE, target=Status.CHECKED)
     def pass_checks(self, report: dict) -> None:
         self.check_report = report
 
-    @transition(field=status, source=CHECKABLE, target=Status.CHECK_FAILED)
+    @transition(field=status, source=RECHECKABLE, target=Status.CHECK_FAILED)
     def fail_checks(self, report: dict) -> None:
         self.check_report = report
 

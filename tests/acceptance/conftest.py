@@ -15,7 +15,7 @@ import io
 import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -116,7 +116,8 @@ def media_root(settings, tmp_path) -> Path:
 @pytest.fixture
 def clock(time_machine):
     """The clock of the case, starting at ``START`` and ticking; ``clock.move_to`` travels."""
-    time_machine.move_to(START, tick=True)
+    # A UTC destination: a ZoneInfo one would also change the process's local time zone.
+    time_machine.move_to(START.astimezone(UTC), tick=True)
     return time_machine
 
 
@@ -207,6 +208,11 @@ class CaseFlow:
     def filing_node(self) -> Node:
         return self.case.project.nodes.order_by("position").last()
 
+    def node_for(self, item: CatalogItem) -> Node:
+        """The first node expecting ``item``; the last (completion) node for the rest."""
+        nodes = self.case.project.nodes.order_by("position")
+        return nodes.filter(expected_items=item).first() or self.filing_node
+
     def upload(
         self,
         code: str,
@@ -224,7 +230,7 @@ class CaseFlow:
                 case=self.case,
                 user=user or self.owner,
                 catalog_item=item,
-                node=node or self.filing_node,
+                node=node or self.node_for(item),
                 file=File(handle),
                 name=path.name,
                 supersedes=supersedes,
@@ -319,7 +325,8 @@ def open_case(world, samples) -> Callable[..., CaseFlow]:
             start_date=START.date() - timedelta(days=600),
             completion_date=START.date() - timedelta(days=30),
         )
-        # The case takes its node list from the project at opening: keep the first and last.
+        # The case takes its node list from the project at opening. One node: the last
+        # (completion) one; more: the first ones and the last.
         kept = list(project.nodes.order_by("position"))
         kept = kept[-nodes:] if nodes == 1 else [*kept[: nodes - 1], kept[-1]]
         project.nodes.exclude(pk__in=[node.pk for node in kept]).delete()

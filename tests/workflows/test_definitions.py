@@ -1,0 +1,212 @@
+"""Deploying BPMN files: versions, idempotence, and the files that are refused."""
+
+from __future__ import annotations
+
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from workflows.definitions import deploy_bpmn, deploy_paths, latest_definition
+from workflows.engine import task_complete
+from workflows.exceptions import DefinitionNotFound, DefinitionRejected
+from workflows.models import ProcessDefinition
+
+from .helpers import BPMN_DIR, REJECTED_DIR, bpmn_bytes, open_task, open_task_names, reload
+
+SHARED_FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "bpmn"
+SHARED_FILES = sorted(SHARED_FIXTURES.glob("*.bpmn"))
+
+pytestmark = pytest.mark.django_db
+
+
+def test_deploying_a_file_creates_version_1_of_its_process():
+    (result,) = deploy_bpmn(bpmn_bytes("versioned_v1.bpmn"), "versioned_v1.bpmn")
+
+    assert result.created is True
+    assert result.definition.process_id == "wf_versioned"
+    assert result.definition.version == 1
+    assert result.definition.source_name == "versioned_v1.bpmn"
+    assert result.describe() == "wf_versioned v1: deployed 已部署"
+
+
+def test_deploying_the_same_file_twice_changes_nothing():
+    (first,) = deploy_bpmn(bpmn_bytes("versioned_v1.bpmn"), "versioned_v1.bpmn")
+    (second,) = deploy_bpmn(bpmn_bytes("versioned_v1.bpmn"), "versioned_v1.bpmn")
+
+    assert second.created is False
+    assert second.definition.pk == first.definition.pk
+    assert second.definition.version == 1
+    assert second.describe() == "wf_versioned v1: unchanged 未变化"
+    assert ProcessDefinition.objects.filter(process_id="wf_versioned").count() == 1
+
+
+def test_a_changed_file_becomes_version_2_and_the_latest():
+    deploy_bpmn(bpmn_bytes("versioned_v1.bpmn"), "versioned.bpmn")
+    (result,) = deploy_bpmn(bpmn_bytes("versioned_v2.bpmn"), "versioned.bpmn")
+
+    assert result.created is True
+    assert result.definition.version == 2
+    assert latest_definition("wf_versioned").pk == result.definition.pk
+    assert list(
+        ProcessDefinition.objects.filter(process_id="wf_versioned")
+        .order_by("version")
+        .values_list("version", flat=True)
+    ) == [1, 2]
+
+
+def test_an_instance_started_on_v1_keeps_running_v1_after_v2_is_deployed(deploy, start, make_user):
+    v1 = deploy("versioned_v1.bpmn")
+    old = start("wf_versioned", key="OLD")
+    v2 = deploy("versioned_v2.bpmn")
+    new = start("wf_versioned", key="NEW")
+    clerk = make_user("clerk", "clerks")
+
+    assert old.definition_id == v1.pk
+    assert new.definition_id == v2.pk
+
+    task_complete(task_id=open_task(old, "first").task_id, user=clerk)
+    task_complete(task_id=open_task(new, "first").task_id, user=clerk)
+
+    # v1 ends after its only task; v2 goes on to the task it added.
+    old = reload(old)
+    assert old.definition_id == v1.pk
+    assert old.status == "completed"
+    assert open_task_names(old) == []
+    assert reload(new).status == "waiting"
+    assert open_task_names(new) == ["second"]
+
+
+def test_starting_a_process_that_was_never_deployed_says_how_to_deploy_it(start):
+    with pytest.raises(DefinitionNotFound) as excinfo:
+        start("wf_never_deployed")
+
+    assert excinfo.value.code == "definition_not_found"
+    assert "manage.py deploy_processes" in excinfo.value.message_en
+
+
+@pytest.mark.parametrize(
+    "name", ["dtd.bpmn", "billion_laughs.bpmn", "external_entity.bpmn"], ids=lambda n: n[:-5]
+)
+def test_a_file_with_a_dtd_or_entities_is_refused(name):
+    with pytest.raises(DefinitionRejected) as excinfo:
+        deploy_bpmn((REJECTED_DIR / name).read_bytes(), name)
+
+    error = excinfo.value
+    assert error.code == "definition_rejected"
+    assert "DTD or entity declaration" in error.message_en
+    assert "DTD 或实体声明" in error.message_zh
+    assert error.data == {"source": name}
+    assert "root:" not in str(error)  # nothing of /etc/passwd was read
+    assert not ProcessDefinition.objects.exists()
+
+
+def test_a_file_that_is_not_well_formed_xml_is_refused():
+    with pytest.raises(DefinitionRejected) as excinfo:
+        deploy_bpmn((REJECTED_DIR / "not_well_formed.bpmn").read_bytes(), "not_well_formed.bpmn")
+
+    assert "not_well_formed.bpmn is not well-formed XML: mismatched tag" in excinfo.value.message_en
+
+
+def test_a_file_that_breaks_the_bpmn_schema_is_refused():
+    with pytest.raises(DefinitionRejected) as excinfo:
+        deploy_bpmn((REJECTED_DIR / "xsd_invalid.bpmn").read_bytes(), "xsd_invalid.bpmn")
+
+    assert "xsd_invalid.bpmn failed validation" in excinfo.value.message_en
+    assert "approvalChain" in excinfo.value.message_en
+
+
+def test_a_file_calling_an_unregistered_service_operation_is_refused_naming_it():
+    with pytest.raises(DefinitionRejected) as excinfo:
+        deploy_bpmn(
+            (REJECTED_DIR / "unregistered_service.bpmn").read_bytes(), "unregistered_service.bpmn"
+        )
+
+    error = excinfo.value
+    assert "wftest.nobody_handles_this" in error.message_en
+    assert "no registered handler" in error.message_en
+    assert error.data == {"missing": ["wftest.nobody_handles_this"]}
+    assert not ProcessDefinition.objects.exists()
+
+
+def test_the_same_file_deploys_once_its_service_operation_is_registered(services):
+    services.register("wftest.nobody_handles_this", lambda call, **params: {})
+
+    (result,) = deploy_bpmn(
+        (REJECTED_DIR / "unregistered_service.bpmn").read_bytes(), "unregistered_service.bpmn"
+    )
+
+    assert result.definition.process_id == "wf_unregistered"
+
+
+def test_a_file_that_is_not_utf8_is_refused():
+    latin1 = (
+        bpmn_bytes("versioned_v1.bpmn")
+        .replace(b"UTF-8", b"ISO-8859-1")
+        .replace(b"First step", "Première étape".encode("iso-8859-1"))
+    )
+
+    with pytest.raises(DefinitionRejected) as excinfo:
+        deploy_bpmn(latin1, "latin1.bpmn")
+
+    assert "UTF-8" in excinfo.value.message_en
+    assert not ProcessDefinition.objects.exists()
+
+
+def test_deploy_paths_deploys_the_bpmn_files_of_a_folder_in_name_order(services):
+    services.register("wftest.compute", lambda call, **params: {})
+    services.register("wftest.record", lambda call, **params: {})
+    services.register("wftest.background", lambda call, **params: {}, asynchronous=True)
+
+    results = deploy_paths([BPMN_DIR])
+
+    names = [r.definition.source_name for r in results]
+    assert names == sorted(names)
+    assert {r.definition.process_id for r in results} >= {"wf_tasks", "wf_timers", "wf_message"}
+    # versioned_v1 and versioned_v2 share a process id: the folder holds two versions of it.
+    assert latest_definition("wf_versioned").version == 2
+
+
+def test_deploy_processes_command_reports_each_process():
+    out = StringIO()
+
+    call_command("deploy_processes", str(BPMN_DIR / "versioned_v1.bpmn"), stdout=out)
+    call_command("deploy_processes", str(BPMN_DIR / "versioned_v1.bpmn"), stdout=out)
+
+    assert out.getvalue().splitlines() == [
+        "wf_versioned v1: deployed 已部署",
+        "wf_versioned v1: unchanged 未变化",
+    ]
+
+
+def test_deploy_processes_command_fails_on_a_bad_file():
+    with pytest.raises(CommandError) as excinfo:
+        call_command("deploy_processes", str(REJECTED_DIR / "dtd.bpmn"), stdout=StringIO())
+
+    assert "dtd.bpmn contains a DTD or entity declaration" in str(excinfo.value)
+
+
+def test_deploy_processes_command_fails_on_a_missing_file(tmp_path):
+    with pytest.raises(CommandError) as excinfo:
+        call_command("deploy_processes", str(tmp_path / "missing.bpmn"), stdout=StringIO())
+
+    assert "cannot read BPMN file" in str(excinfo.value)
+
+
+@pytest.mark.parametrize("path", SHARED_FILES, ids=[p.name for p in SHARED_FILES])
+def test_a_third_party_bpmn_file_either_deploys_and_starts_or_is_refused_cleanly(path, start):
+    try:
+        results = deploy_bpmn(path.read_bytes(), path.name)
+    except DefinitionRejected as exc:
+        assert exc.code == "definition_rejected"
+        assert exc.message_en and exc.message_zh
+        assert not ProcessDefinition.objects.exists()
+        return
+
+    assert results
+    for result in results:
+        assert result.definition.version == 1
+        # Whatever its content, an instance of it waits, ends, or shows an incident.
+        instance = start(result.definition.process_id, key=f"THIRD-{result.definition.pk}")
+        assert instance.status in {"waiting", "completed", "incident"}

@@ -1,0 +1,459 @@
+"""The engine: starting instances, service tasks (synchronous and in the background), incidents,
+retries and messages. Every action loads the instance from its saved state and saves it again."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.contrib.auth.models import Group
+
+from workflows.engine import incident_retry, message_send, service_job_run, task_complete
+from workflows.exceptions import MessageNotExpected, NoIncidentToRetry
+from workflows.models import HumanTask, Incident, ServiceJob
+from workflows.services import registry
+from workflows.spiff import SPIFF_VERSION, TaskState
+from workflows.timers import fire_due_timers
+
+from .helpers import (
+    journal_kinds,
+    last_entry,
+    open_task,
+    open_task_names,
+    reload,
+    workflow_of,
+)
+
+NOW = datetime(2030, 1, 1, 8, 0, tzinfo=UTC)
+
+pytestmark = pytest.mark.django_db
+
+
+class Handler:
+    """A test service handler that can be told to fail, and writes to the database first."""
+
+    def __init__(self, error: Exception | None = None) -> None:
+        self.error = error
+        self.calls: list[dict] = []
+
+    def __call__(self, call, **params):
+        self.calls.append({"call": call, **params})
+        Group.objects.create(name=f"written by {call.operation} #{len(self.calls)}")
+        if self.error is not None:
+            raise self.error
+        return {"echo": params, "attempt": len(self.calls)}
+
+
+def task_state(instance, task_name: str) -> str:
+    (task,) = [t for t in workflow_of(instance).get_tasks() if t.task_spec.name == task_name]
+    return TaskState.get_name(task.state)
+
+
+def handler_writes() -> list[str]:
+    return sorted(
+        Group.objects.filter(name__startswith="written by").values_list("name", flat=True)
+    )
+
+
+# -- starting -----------------------------------------------------------------------------------
+
+
+def test_starting_an_instance_journals_what_was_started(deploy, start, make_user):
+    definition = deploy("versioned_v1.bpmn")
+    starter = make_user("sam")
+
+    instance = start("wf_versioned", key="START-1", actor=starter, size=3, when=NOW)
+
+    assert instance.status == "waiting"
+    assert instance.spiff_version == SPIFF_VERSION
+    assert instance.completed_at is None
+    entry = last_entry("START-1", "instance.started")
+    assert entry.actor == "sam"
+    assert entry.instance_id == instance.pk
+    assert entry.payload == {
+        "process_id": "wf_versioned",
+        "version": 1,
+        "definition_sha256": definition.content_sha256,
+        "data": {"size": 3, "when": "2030-01-01 08:00:00+00:00"},
+    }
+    assert entry.state_digest == instance.state_digest
+
+
+def test_an_instance_that_reaches_its_end_is_completed(deploy, start, make_user):
+    deploy("versioned_v1.bpmn")
+    instance = start("wf_versioned", key="END-1")
+
+    with time_machine.travel(NOW, tick=False):
+        task_complete(task_id=open_task(instance, "first").task_id, user=make_user("c", "clerks"))
+
+    instance = reload(instance)
+    assert instance.status == "completed"
+    assert instance.completed_at == NOW
+    assert HumanTask.objects.get(instance=instance).status == "completed"
+    assert journal_kinds("END-1") == ["instance.started", "task.completed"]
+
+
+# -- synchronous services -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def compute(services, deploy) -> Handler:
+    handler = services.register("wftest.compute", Handler())
+    deploy("service.bpmn")
+    return handler
+
+
+def test_a_synchronous_service_result_lands_in_its_result_variable(compute, start, business_object):
+    instance = start("wf_service", key="SYNC-1", amount=21)
+
+    assert instance.status == "waiting"
+    assert open_task(instance, "confirm").context == {
+        "computed": {"echo": {"value": 42}, "attempt": 1}
+    }
+    (call,) = compute.calls
+    assert call["value"] == 42  # the parameter expression "amount * 2"
+    assert call["call"].task_name == "compute"
+    assert call["call"].business_object == business_object
+    assert handler_writes() == ["written by wftest.compute #1"]
+
+
+def test_a_synchronous_service_result_is_recorded_in_the_journal_entry(compute, start):
+    start("wf_service", key="SYNC-2", amount=1)
+
+    entry = last_entry("SYNC-2", "instance.started")
+    assert entry.payload["services"] == [
+        {
+            "task": "compute",
+            "operation": "wftest.compute",
+            "result": {"echo": {"value": 2}, "attempt": 1},
+        }
+    ]
+
+
+def test_a_failing_service_makes_an_incident_naming_the_real_error(compute, start):
+    compute.error = ValueError("boom")
+
+    instance = start("wf_service", key="FAIL-1", amount=1)
+
+    assert instance.status == "incident"
+    incident = Incident.objects.get(instance=instance)
+    assert incident.error_type == "ValueError"  # not SpiffWorkflow's NameError
+    assert incident.message == "boom"
+    assert incident.task_name == "compute"
+    assert incident.operation == "wftest.compute"
+    assert "ValueError: boom" in incident.traceback
+    assert incident.resolved_at is None
+    assert journal_kinds("FAIL-1") == ["instance.started", "incident.raised"]
+    assert last_entry("FAIL-1", "incident.raised").payload == {
+        "incident": incident.pk,
+        "error": "ValueError",
+        "message": "boom",
+    }
+    assert open_task_names(instance) == []
+
+
+def test_a_failing_service_leaves_none_of_its_database_writes(compute, start):
+    compute.error = ValueError("boom")
+
+    start("wf_service", key="FAIL-2", amount=1)
+
+    assert len(compute.calls) == 1  # it ran, wrote a row, then raised
+    assert handler_writes() == []
+
+
+def test_retrying_an_incident_after_the_fix_completes_the_step(compute, start, make_user):
+    compute.error = ValueError("boom")
+    instance = start("wf_service", key="FAIL-3", amount=5)
+    incident = Incident.objects.get(instance=instance)
+    compute.error = None  # the handler is fixed
+
+    with time_machine.travel(NOW, tick=False):
+        incident_retry(incident_id=incident.pk, actor=make_user("admin"))
+
+    assert reload(instance).status == "waiting"
+    assert open_task(instance, "confirm").context == {
+        "computed": {"echo": {"value": 10}, "attempt": 2}
+    }
+    incident.refresh_from_db()
+    assert incident.resolved_at == NOW
+    assert journal_kinds("FAIL-3") == ["instance.started", "incident.raised", "incident.retried"]
+    retried = last_entry("FAIL-3", "incident.retried")
+    assert retried.actor == "admin"
+    assert retried.payload["incident"] == incident.pk
+    assert retried.payload["services"][0]["result"]["attempt"] == 2
+    assert handler_writes() == ["written by wftest.compute #2"]
+
+
+def test_a_resolved_incident_cannot_be_retried_again(compute, start):
+    compute.error = ValueError("boom")
+    instance = start("wf_service", key="FAIL-4", amount=5)
+    incident = Incident.objects.get(instance=instance)
+    compute.error = None
+    incident_retry(incident_id=incident.pk)
+
+    with pytest.raises(NoIncidentToRetry) as excinfo:
+        incident_retry(incident_id=incident.pk)
+
+    assert excinfo.value.code == "no_incident_to_retry"
+    assert journal_kinds("FAIL-4").count("incident.retried") == 1
+
+
+def test_a_retry_that_fails_again_opens_a_new_incident(compute, start):
+    compute.error = ValueError("boom")
+    instance = start("wf_service", key="FAIL-5", amount=5)
+    first = Incident.objects.get(instance=instance)
+    compute.error = ValueError("still broken")
+
+    incident_retry(incident_id=first.pk)
+
+    assert reload(instance).status == "incident"
+    latest = Incident.objects.filter(instance=instance, resolved_at__isnull=True).get()
+    assert latest.message == "still broken"
+    assert journal_kinds("FAIL-5")[-2:] == ["incident.retried", "incident.raised"]
+
+
+def test_a_service_failing_after_a_user_task_keeps_the_users_completion(
+    services, deploy, start, make_user
+):
+    services.register("wftest.record", Handler(error=KeyError("missing")))
+    deploy("tasks.bpmn")
+    instance = start(
+        "wf_tasks", key="FAIL-6", subject="s", amount=1, reviewer_name="rita", review_period="P1D"
+    )
+    rita = make_user("rita", "wf-reviewers")
+    task_complete(
+        task_id=open_task(instance, "triage").task_id,
+        user=make_user("carol", "clerks"),
+        data={"priority": "low"},
+    )
+
+    review = task_complete(
+        task_id=open_task(instance, "review").task_id, user=rita, data={"decision": "accept"}
+    )
+
+    assert review.status == "completed"
+    assert reload(instance).status == "incident"
+    assert Incident.objects.get(instance=instance).error_type == "KeyError"
+    assert journal_kinds("FAIL-6")[-2:] == ["task.completed", "incident.raised"]
+
+
+# -- asynchronous services ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def background(services, deploy) -> Handler:
+    handler = services.register("wftest.background", Handler(), asynchronous=True)
+    deploy("async_service.bpmn")
+    return handler
+
+
+@pytest.fixture
+def queued(background, start, django_capture_on_commit_callbacks):
+    """An instance whose background job is queued, the commit hook not run (no worker yet)."""
+    with (
+        time_machine.travel(NOW, tick=False),
+        django_capture_on_commit_callbacks(execute=False) as callbacks,
+    ):
+        instance = start("wf_async", key="ASYNC-1", subject="tower A")
+    assert len(callbacks) == 1
+    return instance
+
+
+def test_an_asynchronous_service_waits_while_its_job_is_queued(queued, background):
+    job = ServiceJob.objects.get(instance=queued)
+
+    assert queued.status == "running"
+    assert task_state(queued, "check") == "STARTED"
+    assert job.status == "queued"
+    assert job.task_name == "check"
+    assert job.operation == "wftest.background"
+    assert job.params == {"subject": "tower A"}
+    assert job.attempts == 1
+    assert background.calls == []
+    assert open_task_names(queued) == []
+    assert last_entry("ASYNC-1", "instance.started").payload["services"] == [
+        {"task": "check", "operation": "wftest.background", "job": job.pk}
+    ]
+
+
+def test_running_the_job_feeds_its_result_back_and_advances_the_flow(queued, background):
+    job = ServiceJob.objects.get(instance=queued)
+
+    service_job_run(job.pk)
+
+    job.refresh_from_db()
+    assert job.status == "succeeded"
+    assert job.result == {"echo": {"subject": "tower A"}, "attempt": 1}
+    assert job.finished_at is not None
+    assert reload(queued).status == "waiting"
+    assert open_task(queued, "inspect").context == {"check_result": job.result}
+    assert journal_kinds("ASYNC-1") == ["instance.started", "service.completed"]
+    assert last_entry("ASYNC-1", "service.completed").payload == {
+        "operation": "wftest.background",
+        "job": job.pk,
+        "result": job.result,
+    }
+    assert handler_writes() == ["written by wftest.background #1"]
+
+
+def test_running_a_finished_job_again_does_nothing(queued, background):
+    job = ServiceJob.objects.get(instance=queued)
+    service_job_run(job.pk)
+
+    service_job_run(job.pk)
+
+    assert len(background.calls) == 1
+    assert journal_kinds("ASYNC-1") == ["instance.started", "service.completed"]
+    assert open_task_names(queued) == ["inspect"]
+
+
+def test_a_failing_background_job_fails_and_makes_an_incident(queued, background):
+    background.error = RuntimeError("scanner offline")
+    job = ServiceJob.objects.get(instance=queued)
+
+    service_job_run(job.pk)
+
+    job.refresh_from_db()
+    assert job.status == "failed"
+    assert job.error == "RuntimeError: scanner offline"
+    assert reload(queued).status == "incident"
+    incident = Incident.objects.get(instance=queued)
+    assert (incident.error_type, incident.message) == ("RuntimeError", "scanner offline")
+    assert (incident.task_name, incident.operation) == ("check", "wftest.background")
+    assert journal_kinds("ASYNC-1") == ["instance.started", "incident.raised"]
+    assert handler_writes() == []
+
+
+def test_retrying_a_failed_job_queues_it_again(
+    queued, background, django_capture_on_commit_callbacks
+):
+    background.error = RuntimeError("scanner offline")
+    job = ServiceJob.objects.get(instance=queued)
+    service_job_run(job.pk)
+    incident = Incident.objects.get(instance=queued)
+    background.error = None
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        incident_retry(incident_id=incident.pk)
+
+    assert len(callbacks) == 1
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.error) == ("queued", 2, "")
+    assert reload(queued).status == "running"
+
+    service_job_run(job.pk)
+
+    job.refresh_from_db()
+    assert job.status == "succeeded"
+    assert job.result["attempt"] == 2
+    assert open_task_names(queued) == ["inspect"]
+    assert journal_kinds("ASYNC-1") == [
+        "instance.started", "incident.raised", "incident.retried", "service.completed",
+    ]  # fmt: skip
+
+
+def test_a_late_result_for_a_task_that_timed_out_is_discarded(queued, background):
+    job = ServiceJob.objects.get(instance=queued)
+    with time_machine.travel(NOW + timedelta(hours=1, seconds=1), tick=False):
+        assert fire_due_timers() == 1  # the one-hour timeout cancels the waiting service task
+    assert task_state(queued, "check") == "CANCELLED"
+
+    service_job_run(job.pk)
+
+    job.refresh_from_db()
+    assert job.status == "discarded"
+    assert job.result is None
+    assert reload(queued).status == "completed"  # it ended at "timed_out"
+    assert open_task_names(queued) == []
+    assert journal_kinds("ASYNC-1") == ["instance.started", "timer.fired", "service.discarded"]
+    assert last_entry("ASYNC-1", "service.discarded").payload == {
+        "operation": "wftest.background",
+        "job": job.pk,
+    }
+
+
+def test_a_job_whose_handler_is_no_longer_registered_makes_an_incident(
+    queued, background, services
+):
+    registry.unregister("wftest.background")  # e.g. a worker running an older release
+    job = ServiceJob.objects.get(instance=queued)
+
+    service_job_run(job.pk)
+
+    job.refresh_from_db()
+    assert job.status == "failed"
+    assert reload(queued).status == "incident"
+    incident = Incident.objects.get(instance=queued)
+    assert incident.error_type == "ServiceNotRegistered"
+    assert "no handler is registered for service operation 'wftest.background'" in (
+        incident.message
+    )
+
+    services.register("wftest.background", background, asynchronous=True)
+    incident_retry(incident_id=incident.pk)
+    service_job_run(job.pk)
+
+    assert open_task_names(queued) == ["inspect"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_an_eager_celery_the_job_runs_right_after_the_commit(background, start):
+    instance = start("wf_async", key="ASYNC-EAGER", subject="tower B")
+
+    job = ServiceJob.objects.get(instance=instance)
+    assert job.status == "succeeded"
+    assert instance.status == "waiting"
+    assert open_task(instance, "inspect").context["check_result"]["echo"] == {"subject": "tower B"}
+    assert journal_kinds("ASYNC-EAGER") == ["instance.started", "service.completed"]
+
+
+# -- messages -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def waiting_for_message(deploy, start):
+    deploy("message.bpmn")
+    return start("wf_message", key="MSG-1")
+
+
+def test_a_message_the_instance_waits_for_advances_it(waiting_for_message, make_user):
+    assert waiting_for_message.status == "waiting"
+    assert open_task_names(waiting_for_message) == []
+
+    message_send(
+        instance_id=waiting_for_message.pk,
+        name="approved",
+        payload={"by": "board", "on": NOW},
+        actor=make_user("secretary"),
+    )
+
+    assert open_task(waiting_for_message, "act").context == {
+        "approval": {"by": "board", "on": "2030-01-01 08:00:00+00:00"}
+    }
+    entry = last_entry("MSG-1", "message.received")
+    assert entry.actor == "secretary"
+    assert entry.payload == {
+        "name": "approved",
+        "payload": {"by": "board", "on": "2030-01-01 08:00:00+00:00"},
+    }
+
+
+def test_a_message_the_instance_is_not_waiting_for_is_refused(waiting_for_message):
+    with pytest.raises(MessageNotExpected) as excinfo:
+        message_send(instance_id=waiting_for_message.pk, name="rejected")
+
+    error = excinfo.value
+    assert error.code == "message_not_expected"
+    assert error.data == {"message": "rejected"}
+    assert "not waiting for the message 'rejected'" in error.message_en
+    assert journal_kinds("MSG-1") == ["instance.started"]
+
+
+def test_a_message_that_already_arrived_is_not_expected_twice(waiting_for_message):
+    message_send(instance_id=waiting_for_message.pk, name="approved", payload={"n": 1})
+
+    with pytest.raises(MessageNotExpected):
+        message_send(instance_id=waiting_for_message.pk, name="approved", payload={"n": 2})
+
+    assert open_task(waiting_for_message, "act").context == {"approval": {"n": 1}}
