@@ -78,9 +78,11 @@ def completeness_check(call: ServiceCall) -> dict:
     return report.as_dict()
 
 
+# The asynchronous checks change materials only, never the case, so they do not lock the case:
+# user actions lock the process instance first and the case second.
 @service("acceptance.check_drawings", asynchronous=True)
 def check_drawings(call: ServiceCall) -> dict:
-    case = _case(call)
+    case = call.business_object
     drawings = _checkable(case, Material.RECHECKABLE, format_kind=FormatKind.DRAWING)
     checked = drawings.count()
     failed = materials_check(drawings, rules=[check_as_built_stamp])
@@ -89,7 +91,7 @@ def check_drawings(call: ServiceCall) -> dict:
 
 @service("acceptance.check_media", asynchronous=True)
 def check_media(call: ServiceCall) -> dict:
-    case = _case(call)
+    case = call.business_object
     media = _checkable(case, Material.RECHECKABLE, format_kind__in=MEDIA_KINDS)
     checked = media.count()
     failed = materials_check(media)

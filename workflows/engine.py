@@ -12,13 +12,14 @@ can feed them back instead of calling the handlers again.
 from __future__ import annotations
 
 import logging
+import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from uuid import UUID
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
@@ -56,6 +57,10 @@ logger = logging.getLogger(__name__)
 
 # Guards against a process whose timers keep re-arming already-due timers.
 MAX_TIMER_ROUNDS = 100
+# An asynchronous handler works before the instance is locked, so its transaction can meet a user
+# action's in the other lock order; the database then aborts one of them, and the job runs again.
+JOB_LOCK_RACE_ATTEMPTS = 3
+LOCK_RACE_SQLSTATES = {"40P01", "40001"}  # deadlock_detected, serialization_failure
 
 
 def _root_cause(exc: BaseException) -> BaseException:
@@ -327,22 +332,37 @@ def message_send(*, instance_id: int, name: str, payload: dict | None = None, ac
         run.apply_input("message.received", actor=actor, payload={"name": name, "payload": payload})
 
 
+def _lost_a_lock_race(exc: BaseException) -> bool:
+    """A deadlock or serialization failure: the database rolled back one side, try again."""
+    return (
+        isinstance(exc, OperationalError)
+        and getattr(exc.__cause__, "sqlstate", None) in LOCK_RACE_SQLSTATES
+    )
+
+
 def service_job_run(job_id: int) -> None:
     """Run an asynchronous service job and feed its result back; safe to run twice."""
     job = ServiceJob.objects.select_related("instance").get(pk=job_id)
     if job.status != ServiceJob.Status.QUEUED:
         return
     call = ServiceCall(job.instance, job.task_id, job.task_name, job.operation)
-    try:
-        # An operation with no handler (any more) fails the job like a failing handler does.
-        registered = registry.get(job.operation)
-        # The handler's writes and the instance's advance commit together or not at all; the
-        # instance is locked only for the advance, after the handler's work.
-        with transaction.atomic():
-            result = normalize_payload(registered.handler(call, **job.params))
-            _apply_job_result(job.pk, result)
-    except Exception as exc:
-        _fail_job(job.pk, exc)
+    for attempt in range(1, JOB_LOCK_RACE_ATTEMPTS + 1):
+        try:
+            # An operation with no handler (any more) fails the job like a failing handler does.
+            registered = registry.get(job.operation)
+            # The handler's writes and the instance's advance commit together or not at all;
+            # the instance is locked only for the advance, after the handler's work.
+            with transaction.atomic():
+                result = normalize_payload(registered.handler(call, **job.params))
+                _apply_job_result(job.pk, result)
+            return
+        except Exception as exc:
+            if _lost_a_lock_race(exc) and attempt < JOB_LOCK_RACE_ATTEMPTS:
+                logger.info("service job %s lost a lock race, attempt %s", job.pk, attempt)
+                time.sleep(0.05 * attempt)
+                continue
+            _fail_job(job.pk, exc)
+            return
 
 
 def _apply_job_result(job_id: int, result: dict) -> None:

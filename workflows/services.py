@@ -10,7 +10,9 @@ Synchronous handlers run inside the engine step, in a savepoint of the instance'
 Asynchronous ones run in a Celery worker; the BPMN task waits in STARTED until the result comes.
 A handler returns a JSON-serialisable dict (or None), stored under the task's result variable.
 Handlers of asynchronous operations must be safe to run twice: a worker killed mid-task is
-followed by a redelivery.
+followed by a redelivery, and a job whose transaction loses a deadlock runs again. They run before
+the instance is locked, while user actions lock the instance first: an asynchronous handler should
+not lock rows that synchronous handlers lock.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.contrib.auth.models import Group
+from django.db import OperationalError
 
 from workflows.engine import incident_retry, message_send, service_job_run, task_complete
 from workflows.exceptions import MessageNotExpected, NoIncidentToRetry
@@ -323,6 +324,56 @@ def test_a_failing_background_job_fails_and_makes_an_incident(queued, background
     assert (incident.task_name, incident.operation) == ("check", "wftest.background")
     assert journal_kinds("ASYNC-1") == ["instance.started", "incident.raised"]
     assert handler_writes() == []
+
+
+class LockRace(OperationalError):
+    """What Django raises when PostgreSQL aborts a transaction to break a deadlock."""
+
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__("deadlock detected")
+        self.__cause__ = type("DatabaseError", (Exception,), {"sqlstate": sqlstate})()
+
+
+class LosesLockRaces(Handler):
+    def __init__(self, races: int, sqlstate: str = "40P01") -> None:
+        super().__init__()
+        self.races, self.sqlstate = races, sqlstate
+
+    def __call__(self, call, **params):
+        result = super().__call__(call, **params)
+        if len(self.calls) <= self.races:
+            raise LockRace(self.sqlstate)
+        return result
+
+
+@pytest.mark.parametrize("sqlstate", ["40P01", "40001"])
+def test_a_job_that_loses_a_lock_race_runs_again_instead_of_failing(
+    queued, background, services, sqlstate
+):
+    racer = LosesLockRaces(races=1, sqlstate=sqlstate)
+    registry.unregister("wftest.background")
+    services.register("wftest.background", racer, asynchronous=True)
+    job = ServiceJob.objects.get(instance=queued)
+
+    service_job_run(job.pk)
+
+    job.refresh_from_db()
+    assert job.status == "succeeded"
+    assert job.result["attempt"] == 2
+    assert not Incident.objects.filter(instance=queued).exists()
+    # The losing attempt's writes were rolled back with it.
+    assert handler_writes() == ["written by wftest.background #2"]
+
+
+def test_a_job_that_keeps_losing_lock_races_ends_in_an_incident(queued, background, services):
+    registry.unregister("wftest.background")
+    services.register("wftest.background", LosesLockRaces(races=99), asynchronous=True)
+    job = ServiceJob.objects.get(instance=queued)
+
+    service_job_run(job.pk)
+
+    assert ServiceJob.objects.get(pk=job.pk).status == "failed"
+    assert Incident.objects.get(instance=queued).error_type == "LockRace"
 
 
 def test_retrying_a_failed_job_queues_it_again(

@@ -1,0 +1,151 @@
+"""Run the benchmarks and print their tables: ``python bench/run.py [--distributed] [...]``.
+
+Embedded (default): a fresh SQLite database and media folder in a temporary directory, Celery
+eager. ``--distributed``: PostgreSQL from ``DATABASE_URL`` (created and migrated if needed), Redis
+from ``CELERY_BROKER_URL`` and a Celery worker started here and stopped at the end. Numbers are
+printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:  # ``python bench/run.py`` puts bench/, not the repo, first
+    sys.path.insert(0, str(REPO_ROOT))
+
+BENCHMARKS = ("cases", "engine")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=5, help="demo cases to run (default 5)")
+    parser.add_argument(
+        "--runs", type=int, default=5, help="measured runs of the engine path per side (default 5)"
+    )
+    parser.add_argument(
+        "--warmup", type=int, default=1, help="unmeasured engine runs per side first (default 1)"
+    )
+    parser.add_argument(
+        "--distributed",
+        action="store_true",
+        help="use DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis) with a worker of our own",
+    )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="run with Django DEBUG on, as the embedded default does (default: off)",
+    )
+    parser.add_argument(
+        "--only", choices=BENCHMARKS, help="run one benchmark (default: both, cases first)"
+    )
+    parser.add_argument(
+        "--wait",
+        type=float,
+        default=120,
+        help="seconds the demo waits for each worker result (default 120)",
+    )
+    args = parser.parse_args(argv)
+    if args.cases < 1 or args.runs < 1 or args.warmup < 0:
+        parser.error("--cases and --runs must be at least 1, --warmup at least 0")
+    return args
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def progress(text: str) -> None:
+    print(f"bench: {text}", file=sys.stderr, flush=True)
+
+
+def run(args: argparse.Namespace, tmp: Path) -> int:
+    """Run the selected benchmarks; 1 if a demo case failed, else 0."""
+    from bench import stack
+
+    notes = stack.configure_environment(
+        distributed=args.distributed, data_dir=tmp / "data", debug=args.debug
+    )
+    extra = []
+    if args.distributed:
+        created = stack.ensure_database(os.environ["DATABASE_URL"])
+        extra.append(("broker", stack.without_credentials(os.environ["CELERY_BROKER_URL"])))
+        extra.append(("database created now", "yes" if created else "no (reused)"))
+
+    import django
+
+    django.setup()
+    # kombu warns about the in-memory broker's missing hostname whenever Celery runs eagerly.
+    logging.getLogger("kombu.connection").setLevel(logging.ERROR)
+
+    from django.core.management import call_command
+    from django.db import connections
+
+    from bench import cases, engine_steps, report
+
+    call_command("migrate", verbosity=0)
+    status = 0
+    worker = stack.Worker(tmp / "worker.log") if args.distributed else None
+    try:
+        if worker is not None:
+            progress("starting the Celery worker")
+            worker.start()
+            extra.append(("worker", f"{worker.name} (--pool=solo --concurrency=1)"))
+            if worker.others:
+                notes.append(
+                    "other workers answer on this broker and may take jobs: "
+                    + ", ".join(worker.others)
+                )
+        mode = (
+            "distributed: PostgreSQL + Redis + Celery worker"
+            if args.distributed
+            else "embedded: temporary SQLite, Celery eager"
+        )
+        say(report.environment(mode, extra))
+        for note in notes:
+            say(f"note: {note}")
+        selected = [args.only] if args.only else list(BENCHMARKS)
+        if "cases" in selected:
+            progress(f"running {args.cases} demo case(s)")
+            cases_result = cases.run_cases(
+                args.cases, workdir=tmp / "samples", wait_seconds=args.wait
+            )
+            say()
+            say(cases.report(cases_result))
+            status = 1 if cases_result.failures else status
+        if "engine" in selected:
+            progress(f"running the engine path {args.warmup} + {args.runs} times per side")
+            engine_result = engine_steps.measure(args.runs, args.warmup)
+            say()
+            say(engine_steps.report(engine_result))
+    except Exception as exc:
+        if worker is not None and not isinstance(exc, stack.StackError):
+            progress(f"worker log (last lines):\n{worker.log_tail()}")
+        raise
+    finally:
+        if worker is not None:
+            progress("stopping the Celery worker")
+            worker.stop()
+        connections.close_all()
+    return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    from bench.stack import StackError
+
+    with tempfile.TemporaryDirectory(prefix="archive-bench-") as tmp:
+        try:
+            return run(args, Path(tmp))
+        except StackError as exc:
+            print(f"bench: {exc}", file=sys.stderr)
+            return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
