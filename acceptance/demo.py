@@ -7,7 +7,6 @@ embedded default Celery runs eagerly; against a broker the demo waits for the wo
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -27,7 +26,7 @@ from workflows.journal import ChainVerdict, verify_chain
 from workflows.models import HumanTask
 
 from .models import Case, CatalogItem, Commitment, FormatKind, Material, Node, Organisation
-from .samples import AS_BUILT_STAMP_FIELDS, make_as_built_dxf, make_pdf_document, make_site_photo
+from .samples import make_sample_record
 from .selectors.cases import case_instance, case_open_task
 from .services.cases import case_open, case_task_complete, decision_submit
 from .services.catalog import catalog_seed
@@ -35,7 +34,6 @@ from .services.commitments import commitment_deliver
 from .services.materials import material_upload
 from .services.projects import project_register
 
-SAMPLE_VIDEO = Path(__file__).resolve().parent / "data" / "samples" / "site_video.mp4"
 DEMO_PASSWORD = "demo-password"
 ROLE_USERS = {
     "owner_demo": "owners",
@@ -113,31 +111,17 @@ class Demo:
         case_task_complete(case=case, task_name=task_name, user=user, data=data)
 
     def sample_file(self, item: CatalogItem, index: int, *, stamped: bool = True) -> Path:
-        base = self.workdir / f"{item.code}-{index}"
-        if item.format_kind == FormatKind.DRAWING:
-            stamp = {tag: f"{label}（示例）" for tag, label in AS_BUILT_STAMP_FIELDS.items()}
-            stamp["DATE"] = f"{timezone.localdate():%Y-%m-%d}"
-            return make_as_built_dxf(
-                base.with_suffix(".dxf"),
-                project_name=PROJECT_NAME,
-                drawing_number=f"{item.code}-{index:02d}",
-                sheet_title=item.name_zh,
-                stamp=stamp if stamped else None,
-            )
-        if item.format_kind == FormatKind.PHOTO:
-            return make_site_photo(
-                base.with_suffix(".jpg"),
-                taken_at=datetime(2025, 3, 1, 9, 0) + timedelta(days=30 * index),
-                label=f"{item.code} #{index}",
-            )
-        if item.format_kind == FormatKind.VIDEO:
-            target = base.with_suffix(".mp4")
-            shutil.copyfile(SAMPLE_VIDEO, target)
-            return target
-        return make_pdf_document(
-            base.with_suffix(".pdf"),
-            title=f"{item.code} {item.name_zh}",
-            lines=[PROJECT_NAME, item.name_en, f"编号 {item.code}-{index}"],
+        return make_sample_record(
+            self.workdir / f"{item.code}-{index}{'' if stamped else '-unstamped'}",
+            kind=item.format_kind,
+            code=item.code,
+            title=item.name_zh,
+            subtitle=item.name_en,
+            project_name=PROJECT_NAME,
+            variant=index,
+            stamped=stamped,
+            stamp_date=f"{timezone.localdate():%Y-%m-%d}",
+            taken_at=datetime(2025, 3, 1, 9, 0) + timedelta(days=30 * index),
         )
 
     def upload(self, case: Case, node: Node, item: CatalogItem, index: int = 1, **kwargs):

@@ -403,3 +403,54 @@ def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
             current += char
     parts.append(current)
     return parts
+
+
+SAMPLE_VIDEO = Path(__file__).resolve().parent / "data" / "samples" / "site_video.mp4"
+"""A real 8 KB H.264 MP4 (see data/samples/NOTICE.md); the only sample video."""
+
+
+def make_sample_record(
+    base: Path,
+    *,
+    kind: str,
+    code: str,
+    title: str,
+    subtitle: str,
+    project_name: str,
+    variant: int = 1,
+    stamped: bool = True,
+    stamp_date: str = "2026-01-10",
+    taken_at: datetime | None = None,
+    photo_size: tuple[int, int] = (2048, 1536),
+) -> Path:
+    """A realistic file for one catalog item of ``kind`` (drawing, photo, video or document).
+
+    ``base`` is the path without suffix; the suffix follows the kind. A drawing carries the
+    as-built stamp unless ``stamped`` is false.
+    """
+    if kind == "drawing":
+        stamp = {tag: f"{label}（示例）" for tag, label in AS_BUILT_STAMP_FIELDS.items()}
+        stamp["DATE"] = stamp_date
+        return make_as_built_dxf(
+            base.with_suffix(".dxf"),
+            project_name=project_name,
+            drawing_number=f"{code}-{variant:02d}",
+            sheet_title=title,
+            stamp=stamp if stamped else None,
+        )
+    if kind == "photo":
+        return make_site_photo(
+            base.with_suffix(".jpg"),
+            taken_at=taken_at or datetime(2025, 6, 1, 9, 0),
+            label=f"{code} #{variant}",
+            size=photo_size,
+        )
+    if kind == "video":
+        target = base.with_suffix(".mp4")
+        target.write_bytes(SAMPLE_VIDEO.read_bytes())
+        return target
+    return make_pdf_document(
+        base.with_suffix(".pdf"),
+        title=f"{code} {title}",
+        lines=[project_name, subtitle, f"第 {variant} 版 version {variant}"],
+    )

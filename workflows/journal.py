@@ -30,32 +30,20 @@ def actor_label(actor) -> str:
     return actor.get_username()
 
 
-def _entry_hash(
-    *,
-    chain: str,
-    sequence: int,
-    kind: str,
-    recorded_at: datetime,
-    actor: str,
-    instance_id: int | None,
-    task_id: UUID | str | None,
-    task_name: str,
-    payload: dict,
-    state_digest: str,
-    previous_hash: str,
-) -> str:
+def entry_hash(entry: JournalEntry) -> str:
+    """The hash of an entry's content and of its link to the previous entry."""
     content = {
-        "chain": chain,
-        "sequence": sequence,
-        "kind": kind,
-        "recorded_at": recorded_at.astimezone(UTC).isoformat(),
-        "actor": actor,
-        "instance_id": instance_id,
-        "task_id": str(task_id) if task_id else None,
-        "task_name": task_name,
-        "payload": payload,
-        "state_digest": state_digest,
-        "previous_hash": previous_hash,
+        "chain": entry.chain,
+        "sequence": entry.sequence,
+        "kind": entry.kind,
+        "recorded_at": entry.recorded_at.astimezone(UTC).isoformat(),
+        "actor": entry.actor,
+        "instance_id": entry.instance_id,
+        "task_id": str(entry.task_id) if entry.task_id else None,
+        "task_name": entry.task_name,
+        "payload": entry.payload,
+        "state_digest": entry.state_digest,
+        "previous_hash": entry.previous_hash,
     }
     return hashlib.sha256(canonical_json(content).encode()).hexdigest()
 
@@ -73,42 +61,26 @@ def journal_append(
     recorded_at: datetime | None = None,
 ) -> JournalEntry:
     """Append one entry to ``chain``; call inside the transaction of the change it records."""
-    recorded_at = recorded_at or timezone.now()
-    payload = normalize_payload(payload)
-    actor_name = actor_label(actor)
     with transaction.atomic():
         JournalHead.objects.bulk_create([JournalHead(chain=chain)], ignore_conflicts=True)
         head = JournalHead.objects.select_for_update().get(chain=chain)
-        sequence = head.sequence + 1
-        entry_hash = _entry_hash(
+        entry = JournalEntry(
             chain=chain,
-            sequence=sequence,
+            sequence=head.sequence + 1,
             kind=kind,
-            recorded_at=recorded_at,
-            actor=actor_name,
+            recorded_at=recorded_at or timezone.now(),
+            actor=actor_label(actor),
             instance_id=instance_id,
             task_id=task_id,
             task_name=task_name,
-            payload=payload,
+            payload=normalize_payload(payload),
             state_digest=state_digest,
             previous_hash=head.entry_hash,
         )
-        entry = JournalEntry.objects.create(
-            chain=chain,
-            sequence=sequence,
-            kind=kind,
-            recorded_at=recorded_at,
-            actor=actor_name,
-            instance_id=instance_id,
-            task_id=task_id,
-            task_name=task_name,
-            payload=payload,
-            state_digest=state_digest,
-            previous_hash=head.entry_hash,
-            entry_hash=entry_hash,
-        )
-        head.sequence = sequence
-        head.entry_hash = entry_hash
+        entry.entry_hash = entry_hash(entry)
+        entry.save(force_insert=True)
+        head.sequence = entry.sequence
+        head.entry_hash = entry.entry_hash
         head.save(update_fields=("sequence", "entry_hash"))
     return entry
 
@@ -145,19 +117,7 @@ def verify_entries(
                 chain, count, False, entry.sequence,
                 "link to the previous entry does not match / 与上一条记录的链接不符",
             )  # fmt: skip
-        recomputed = _entry_hash(
-            chain=entry.chain,
-            sequence=entry.sequence,
-            kind=entry.kind,
-            recorded_at=entry.recorded_at,
-            actor=entry.actor,
-            instance_id=entry.instance_id,
-            task_id=entry.task_id,
-            task_name=entry.task_name,
-            payload=entry.payload,
-            state_digest=entry.state_digest,
-            previous_hash=entry.previous_hash,
-        )
+        recomputed = entry_hash(entry)
         if recomputed != entry.entry_hash:
             return ChainVerdict(
                 chain, count, False, entry.sequence,

@@ -12,7 +12,6 @@ for more, and every required catalog item is uploaded to that node.
 from __future__ import annotations
 
 import io
-import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,14 +25,8 @@ from django.contrib.auth.models import Group
 from django.core.files import File
 from django.core.management import call_command
 
-import acceptance
 from acceptance.models import Case, CatalogItem, FormatKind, Material, Node, Organisation
-from acceptance.samples import (
-    AS_BUILT_STAMP_FIELDS,
-    make_as_built_dxf,
-    make_pdf_document,
-    make_site_photo,
-)
+from acceptance.samples import make_sample_record
 from acceptance.selectors.cases import case_instance, case_open_task
 from acceptance.selectors.completeness import required_items
 from acceptance.services.cases import case_open, case_task_complete, decision_submit
@@ -44,7 +37,6 @@ from acceptance.services.projects import project_register
 from certificates.models import Certificate
 from workflows.models import HumanTask, JournalEntry, ProcessInstance
 
-SAMPLE_VIDEO = Path(acceptance.__file__).resolve().parent / "data" / "samples" / "site_video.mp4"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Every case starts on a fixed morning so deadlines are plain dates.
 START = datetime(2026, 1, 15, 9, 30, tzinfo=SHANGHAI)
@@ -70,34 +62,19 @@ class SampleFiles:
         return self._made[key]
 
     def _make(self, item: CatalogItem, variant: int, stamped: bool) -> Path:
-        base = self.folder / f"{item.code}-{variant}{'' if stamped else '-unstamped'}"
-        if item.format_kind == FormatKind.DRAWING:
-            stamp = {tag: f"{label}（测试）" for tag, label in AS_BUILT_STAMP_FIELDS.items()}
-            stamp["DATE"] = "2026-01-10"
-            return make_as_built_dxf(
-                base.with_suffix(".dxf"),
-                project_name=PROJECT_NAME,
-                drawing_number=f"{item.code}-{variant:02d}",
-                sheet_title=item.name_zh,
-                stamp=stamp if stamped else None,
-            )
-        if item.format_kind == FormatKind.PHOTO:
-            return make_site_photo(
-                base.with_suffix(".jpg"),
-                taken_at=datetime(2025, 6, 1, 9, 0) + timedelta(days=variant),
-                label=f"{item.code} #{variant}",
-                size=(640, 480),
-            )
-        if item.format_kind == FormatKind.VIDEO:
-            if variant != 1:
-                raise ValueError("there is only one sample video")
-            target = base.with_suffix(".mp4")
-            shutil.copyfile(SAMPLE_VIDEO, target)
-            return target
-        return make_pdf_document(
-            base.with_suffix(".pdf"),
-            title=f"{item.code} {item.name_zh}",
-            lines=[PROJECT_NAME, item.name_en, f"第 {variant} 版 version {variant}"],
+        if item.format_kind == FormatKind.VIDEO and variant != 1:
+            raise ValueError("there is only one sample video")
+        return make_sample_record(
+            self.folder / f"{item.code}-{variant}{'' if stamped else '-unstamped'}",
+            kind=item.format_kind,
+            code=item.code,
+            title=item.name_zh,
+            subtitle=item.name_en,
+            project_name=PROJECT_NAME,
+            variant=variant,
+            stamped=stamped,
+            taken_at=datetime(2025, 6, 1, 9, 0) + timedelta(days=variant),
+            photo_size=(640, 480),
         )
 
 

@@ -5,6 +5,7 @@ Run with ``DATABASE_URL`` (PostgreSQL) and ``CELERY_BROKER_URL`` (Redis) set, an
 """
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -33,7 +34,15 @@ def real_stack():
 
 @pytest.fixture(scope="session")
 def celery_worker(real_stack, django_db_setup, django_db_blocker, tmp_path_factory):
-    """A worker process on the test database, sharing the media folder with the tests."""
+    """A worker process on the test database, sharing the media folder with the tests.
+
+    Its name and queue are this session's own, so a second test run sharing the broker can
+    neither take these jobs nor be mistaken for this worker.
+    """
+    from config.celery import app
+
+    name = f"integration-{os.getpid()}"
+    app.conf.task_default_queue = name
     test_db = settings.DATABASES["default"]["NAME"]
     base_url = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
     log = tmp_path_factory.mktemp("worker") / "worker.log"
@@ -45,7 +54,7 @@ def celery_worker(real_stack, django_db_setup, django_db_blocker, tmp_path_facto
     with log.open("w") as log_file:
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency=2",
-             "--loglevel=info", "--hostname=integration@%h"],
+             "--loglevel=info", f"--hostname={name}@%h", f"--queues={name}"],
             cwd=REPO, env=env, stdout=log_file, stderr=subprocess.STDOUT,
         )  # fmt: skip
     deadline = time.monotonic() + 60
@@ -55,6 +64,7 @@ def celery_worker(real_stack, django_db_setup, django_db_blocker, tmp_path_facto
             pytest.fail(f"the Celery worker did not start:\n{log.read_text(errors='replace')}")
         time.sleep(0.2)
     process.log_path = log
+    process.node_name = f"{name}@{socket.gethostname()}"
     yield process
     process.terminate()
     try:

@@ -22,10 +22,11 @@ LARGE_DRAWING = HERE.parents[2] / "shared" / "fixtures" / "dxf" / "Graz_10km_3m.
 COPIES = 6
 
 
-def _running_job_pid(timeout: float = 60) -> int:
+def _running_job_pid(worker: str, timeout: float = 60) -> int:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for tasks in (app.control.inspect(timeout=1).active() or {}).values():
+        inspect = app.control.inspect(destination=[worker], timeout=1)
+        for tasks in (inspect.active() or {}).values():
             for task in tasks:
                 if task["name"] == "workflows.run_service_job":
                     return task["worker_pid"]
@@ -54,7 +55,7 @@ def test_a_job_whose_worker_process_is_killed_runs_again_and_completes(celery_wo
         process_id="drawing_checks_only", business_object=case, business_key=f"{case.reference}-k"
     )
 
-    os.kill(_running_job_pid(), signal.SIGKILL)
+    os.kill(_running_job_pid(celery_worker.node_name), signal.SIGKILL)
 
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:

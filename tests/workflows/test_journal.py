@@ -166,24 +166,12 @@ def test_an_entry_whose_hash_was_replaced_no_longer_matches_its_content(
 def test_a_rewritten_entry_whose_hash_was_forged_consistently_breaks_the_next_link(
     without_append_only_trigger,
 ):
-    from workflows.journal import _entry_hash
+    from workflows.journal import entry_hash
 
     entries = append("J-1", 3)
     forged = entries[1]
     forged.payload = {"n": 99}
-    forged_hash = _entry_hash(
-        chain=forged.chain,
-        sequence=forged.sequence,
-        kind=forged.kind,
-        recorded_at=forged.recorded_at,
-        actor=forged.actor,
-        instance_id=forged.instance_id,
-        task_id=forged.task_id,
-        task_name=forged.task_name,
-        payload=forged.payload,
-        state_digest=forged.state_digest,
-        previous_hash=forged.previous_hash,
-    )
+    forged_hash = entry_hash(forged)
     JournalEntry.objects.filter(pk=forged.pk).update(payload=forged.payload, entry_hash=forged_hash)
 
     verdict = verify_chain("J-1")
