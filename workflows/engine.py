@@ -118,7 +118,9 @@ class InstanceRun:
 
     # -- inputs -----------------------------------------------------------------------------------
 
-    def journal(self, kind: str, *, actor=None, task=None, payload=None, task_id=None, name=""):
+    def journal(
+        self, kind, *, actor=None, task=None, payload=None, task_id=None, name="", recorded_at=None
+    ):
         return journal_append(
             chain=self.instance.business_key,
             kind=kind,
@@ -128,10 +130,16 @@ class InstanceRun:
             task_id=task.id if task is not None else task_id,
             task_name=task.task_spec.name if task is not None else name,
             state_digest=state_digest(self.workflow),
+            recorded_at=recorded_at,
         )
 
     def apply_input(self, kind: str, *, actor=None, task=None, payload=None, task_id=None, name=""):
-        """Advance the engine after an input, then journal the input and any incident."""
+        """Advance the engine after an input, then journal the input and any incident.
+
+        The entry's time is read before the engine advances: a replay that sets its clock to it
+        arms every timer no later than this run did, so the same timers fire at the same inputs.
+        """
+        clock = timezone.now()
         self._service_log = []
         failure = None
         try:
@@ -142,7 +150,13 @@ class InstanceRun:
         if self._service_log:
             payload["services"] = self._service_log
         entry = self.journal(
-            kind, actor=actor, task=task, payload=payload, task_id=task_id, name=name
+            kind,
+            actor=actor,
+            task=task,
+            payload=payload,
+            task_id=task_id,
+            name=name,
+            recorded_at=clock,
         )
         if failure is not None:
             self._open_incident(failure)

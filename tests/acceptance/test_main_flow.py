@@ -30,6 +30,7 @@ from certificates.models import Certificate
 from workflows.engine import task_complete
 from workflows.journal import verify_chain
 from workflows.models import ProcessInstance
+from workflows.replay import replay_instance
 from workflows.timers import fire_due_timers
 
 from .conftest import CORE_DOCUMENT, CORE_DRAWING, TOLERATED, CaseFlow, make_user
@@ -70,6 +71,7 @@ def assert_closed_with_full_certificate(flow: CaseFlow) -> Certificate:
     assert flow.instance.status == ProcessInstance.Status.COMPLETED
     assert flow.open_tasks() == []
     assert verify_chain(flow.case.reference).intact
+    assert replay_instance(flow.instance).verified
     full = flow.certificate(FULL)
     pdf = Path(full.pdf.path)
     assert pdf.is_file()

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import importlib
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 
+from tests.conftest import run_sql
 from workflows.engine import task_complete
 from workflows.journal import journal_append, verify_all_chains, verify_chain
 from workflows.models import JournalEntry, JournalHead
@@ -18,7 +18,6 @@ from workflows.models import JournalEntry, JournalHead
 from .helpers import open_task, reload
 
 NOW = datetime(2030, 1, 1, 8, 0, tzinfo=UTC)
-APPEND_ONLY = importlib.import_module("workflows.migrations.0002_journal_append_only")
 
 pytestmark = pytest.mark.django_db
 
@@ -28,23 +27,6 @@ def append(chain: str, count: int, actor=None) -> list[JournalEntry]:
         journal_append(chain=chain, kind=f"test.step{n}", actor=actor, payload={"n": n})
         for n in range(1, count + 1)
     ]
-
-
-def run_sql(sql: str, *params) -> None:
-    with connection.cursor() as cursor:
-        # No parameters, no placeholder parsing: the PostgreSQL trigger's text contains "%".
-        cursor.execute(sql, params or None)
-
-
-@pytest.fixture
-def without_append_only_trigger():
-    """Let a test play the attacker with direct database access; the trigger is restored."""
-    down = {"sqlite": APPEND_ONLY.SQLITE_DOWN, "postgresql": APPEND_ONLY.POSTGRESQL_DOWN}
-    up = {"sqlite": APPEND_ONLY.SQLITE_UP, "postgresql": APPEND_ONLY.POSTGRESQL_UP}
-    run_sql(down[connection.vendor])
-    yield
-    run_sql(down[connection.vendor])  # idempotent: IF EXISTS
-    run_sql(up[connection.vendor])
 
 
 def test_entries_are_numbered_and_each_links_to_the_previous_one():
