@@ -19,7 +19,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:  # ``python bench/run.py`` puts bench/, not the repo, first
     sys.path.insert(0, str(REPO_ROOT))
 
-BENCHMARKS = ("cases", "engine")
+BENCHMARKS = ("cases", "engine", "replay")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -42,13 +42,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="run with Django DEBUG on, as the embedded default does (default: off)",
     )
     parser.add_argument(
-        "--only", choices=BENCHMARKS, help="run one benchmark (default: both, cases first)"
+        "--only", choices=BENCHMARKS, help="run one benchmark (default: all of them)"
     )
     parser.add_argument(
         "--wait",
         type=float,
         default=120,
         help="seconds the demo waits for each worker result (default 120)",
+    )
+    parser.add_argument(
+        "--events",
+        default="100,1000,10000",
+        help="journal lengths the replay benchmark replays (default 100,1000,10000)",
     )
     args = parser.parse_args(argv)
     if args.cases < 1 or args.runs < 1 or args.warmup < 0:
@@ -86,7 +91,7 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
     from django.core.management import call_command
     from django.db import connections
 
-    from bench import cases, engine_steps, report
+    from bench import cases, engine_steps, replay, report
 
     call_command("migrate", verbosity=0)
     status = 0
@@ -118,6 +123,11 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
             say()
             say(cases.report(cases_result))
             status = 1 if cases_result.failures else status
+        if "replay" in selected:
+            lengths = tuple(int(n) for n in args.events.split(","))
+            progress(f"replaying journals of {args.events} events")
+            say()
+            say(replay.report(replay.measure(lengths)))
         if "engine" in selected:
             progress(f"running the engine path {args.warmup} + {args.runs} times per side")
             engine_result = engine_steps.measure(args.runs, args.warmup)

@@ -61,6 +61,15 @@ MAX_TIMER_ROUNDS = 100
 # action's in the other lock order; the database then aborts one of them, and the job runs again.
 JOB_LOCK_RACE_ATTEMPTS = 3
 LOCK_RACE_SQLSTATES = {"40P01", "40001"}  # deadlock_detected, serialization_failure
+# SpiffWorkflow 3.2 stops walking the task tree at depth 1000 and then takes the process for
+# completed: every round of a loop deepens the tree, so a case that loops long enough would end
+# silently. An incident is raised well before that.
+TASK_DEPTH_LIMIT = 1000
+TASK_DEPTH_ALARM = 800
+
+
+class TaskTreeTooDeep(Exception):
+    """A process whose loops have deepened its task tree close to SpiffWorkflow's limit."""
 
 
 def _root_cause(exc: BaseException) -> BaseException:
@@ -217,7 +226,25 @@ class InstanceRun:
             return ProcessInstance.Status.RUNNING
         return ProcessInstance.Status.WAITING
 
+    def _check_depth(self) -> None:
+        last = self.workflow.last_task
+        depth = last.depth if last is not None else 0
+        if depth < TASK_DEPTH_ALARM:
+            return
+        if self.instance.incidents.filter(
+            error_type="TaskTreeTooDeep", resolved_at__isnull=True
+        ).exists():
+            return
+        self._open_incident(
+            TaskTreeTooDeep(
+                f"the process history is {depth} tasks deep; SpiffWorkflow stops at "
+                f"{TASK_DEPTH_LIMIT} and would end the process silently: redesign the loop "
+                "(a multi-instance task or a subprocess per round) before it gets there"
+            )
+        )
+
     def save(self) -> None:
+        self._check_depth()
         instance = self.instance
         instance.state = SERIALIZER.serialize_json(self.workflow)
         instance.state_digest = state_digest(self.workflow)

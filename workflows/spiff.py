@@ -6,6 +6,7 @@ Everything version-specific about SpiffWorkflow 3.2 lives here, so an upgrade to
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from datetime import datetime
 from typing import Protocol
 
@@ -228,15 +229,19 @@ def earliest_timer(workflow: BpmnWorkflow) -> datetime | None:
 def state_digest(workflow: BpmnWorkflow) -> str:
     """A digest of what a replay must reproduce: task states, active task data, process data.
 
-    Task ids and timestamps are left out: a faithful replay creates new ones.
+    Task ids and timestamps are left out: a faithful replay creates new ones. Tasks are counted
+    per (task, state) pair, so the cost stays linear in the size of the task tree.
     """
+    counts: Counter = Counter()
+    active = []
+    for task in workflow.get_tasks():
+        counts[task.task_spec.name, task.state] += 1
+        if task.state & ACTIVE_STATES:
+            active.append(f"{task.task_spec.name}:{canonical_json(task.data)}")
     tasks = sorted(
-        f"{task.task_spec.name}:{TaskState.get_name(task.state)}" for task in workflow.get_tasks()
+        f"{name}:{TaskState.get_name(state)}:{count}" for (name, state), count in counts.items()
     )
-    active = sorted(
-        f"{task.task_spec.name}:{canonical_json(task.data)}"
-        for task in workflow.get_tasks(state=ACTIVE_STATES)
-    )
+    active.sort()
     content = {
         "completed": workflow.is_completed(),
         "tasks": tasks,

@@ -10,6 +10,7 @@ import time_machine
 from django.contrib.auth.models import Group
 from django.db import OperationalError
 
+from workflows import engine as engine_module
 from workflows.engine import incident_retry, message_send, service_job_run, task_complete
 from workflows.exceptions import MessageNotExpected, NoIncidentToRetry
 from workflows.models import HumanTask, Incident, ServiceJob
@@ -508,3 +509,24 @@ def test_a_message_that_already_arrived_is_not_expected_twice(waiting_for_messag
         message_send(instance_id=waiting_for_message.pk, name="approved", payload={"n": 2})
 
     assert open_task(waiting_for_message, "act").context == {"approval": {"n": 1}}
+
+
+# -- the depth of the task tree -----------------------------------------------------------------
+
+
+def test_a_loop_nearing_spiffworkflows_depth_limit_raises_one_incident_instead_of_ending(
+    deploy, start, make_user, monkeypatch
+):
+    monkeypatch.setattr(engine_module, "TASK_DEPTH_ALARM", 20)
+    deploy("loop.bpmn")
+    clerk = make_user("clerk", "clerks")
+    instance = start("wf_loop", key="LOOP-1", target=50, recorded=0)
+
+    for _ in range(8):
+        task_complete(task_id=open_task(instance, "record").task_id, user=clerk)
+
+    incident = Incident.objects.get(instance=instance)
+    assert incident.error_type == "TaskTreeTooDeep"
+    assert "would end the process silently" in incident.message
+    assert reload(instance).status == "incident"
+    assert open_task_names(instance) == ["record"]  # the process goes on; nothing ended
