@@ -7,6 +7,7 @@ embedded default Celery runs eagerly; against a broker the demo waits for the wo
 
 from __future__ import annotations
 
+import json
 import tempfile
 import time
 from collections.abc import Callable
@@ -15,19 +16,27 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files import File
 from django.core.management import call_command
 from django.utils import timezone
+from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from certificates.models import Certificate
 from workflows.journal import ChainVerdict, verify_chain
 from workflows.models import HumanTask
 
+from .exports.completeness import completeness_pdf
+from .exports.volumes import volume_catalog_pdf, volume_catalog_xlsx
 from .models import Case, CatalogItem, Commitment, FormatKind, Material, Node, Organisation
 from .samples import make_sample_record
 from .selectors.cases import case_instance, case_open_task
+from .selectors.catalog import case_catalog_item
+from .selectors.completeness import completeness_report
+from .selectors.volumes import case_volumes
 from .services.cases import case_open, case_task_complete, decision_submit
 from .services.catalog import catalog_seed
 from .services.commitments import commitment_deliver
@@ -71,6 +80,7 @@ class Demo:
     def prepare(self) -> None:
         call_command("migrate", verbosity=0)
         call_command("deploy_processes", verbosity=0, stdout=_Discard())
+        call_command("create_dev_signing_ca")  # NOT FOR PRODUCTION: the embedded default's key
         created = catalog_seed()
         self.announce(
             f"数据库就绪，流程已部署，归档范围 {CatalogItem.objects.count()} 项（新增 {created}）",
@@ -134,6 +144,8 @@ class Demo:
                 node=node,
                 file=File(handle),
                 name=path.name,
+                title=f"{PROJECT_NAME}{item.name_zh}",
+                document_number=f"{item.code}-{index:02d}",
                 **kwargs,
             )
 
@@ -189,13 +201,58 @@ class Demo:
                     f"节点「{node.name_zh}」：审核员要求补充 {HELD_BACK}",
                     f"node {node.code}: the reviewer asks for {HELD_BACK}",
                 )
-                self.upload(case, node, CatalogItem.objects.get(code=HELD_BACK))
+                self.upload(case, node, case_catalog_item(case, HELD_BACK))
                 self.complete(case, "node_submit", self.owner)
             self.complete(case, "node_guidance", self.reviewer, {"guidance": "approve"})
             self.announce(
                 f"节点「{node.name_zh}」预立卷 {node.materials.count()} 份材料，审核员指导通过",
                 f"node {node.code} pre-filed and approved",
             )
+
+    def export(self, case: Case) -> list[Path]:
+        """Write the completeness report and the volume catalogs, then read them back."""
+        folder = Path(settings.MEDIA_ROOT) / "exports" / case.reference
+        folder.mkdir(parents=True, exist_ok=True)
+        report = completeness_report(case)
+        volumes = case_volumes(case)
+        files = {
+            "completeness.pdf": completeness_pdf(report),
+            "completeness.json": json.dumps(
+                report.as_report_dict(), ensure_ascii=False, indent=2
+            ).encode(),
+            "volume-catalog.pdf": volume_catalog_pdf(case, volumes),
+            "volume-catalog.xlsx": volume_catalog_xlsx(case, volumes),
+        }
+        for name, content in files.items():
+            (folder / name).write_bytes(content)
+        # Read back what was written, as a user's viewer would.
+        catalog_pages = len(PdfReader(folder / "volume-catalog.pdf").pages)
+        report_pages = len(PdfReader(folder / "completeness.pdf").pages)
+        book = load_workbook(folder / "volume-catalog.xlsx", read_only=True)
+        sheets, listed = len(book.sheetnames), book["案卷目录"].max_row - 2
+        book.close()
+        read_back = json.loads((folder / "completeness.json").read_text(encoding="utf-8"))
+        if (
+            listed != len(volumes)
+            or sheets != len(volumes) + 1
+            or read_back["case"] != case.reference
+        ):
+            raise RuntimeError("the volume catalog or the completeness report did not read back")
+        self.announce(
+            f"预立卷 {len(volumes)} 卷 {sum(v.page_count for v in volumes)} 页；归档范围核对："
+            f"已交 {len(report.present)}，缺失可容缺 {list(report.missing_tolerable)}，"
+            f"缺失不可容缺 {list(report.missing_blocking)}，一次性告知 {len(report.notice)} 项",
+            "volumes arranged; completeness checked",
+        )
+        self.say(
+            f"     卷内目录 volume catalog: {folder / 'volume-catalog.pdf'} ({catalog_pages} 页), "
+            f"{folder / 'volume-catalog.xlsx'} ({sheets} 张表)"
+        )
+        self.say(
+            f"     归档范围核对报告 completeness: {folder / 'completeness.pdf'} ({report_pages} 页), "
+            f"{folder / 'completeness.json'}"
+        )
+        return [folder / name for name in files]
 
     def review(self, case: Case) -> None:
         self.complete(case, "apply_acceptance", self.owner)
@@ -258,7 +315,7 @@ class Demo:
     def fulfil(self, case: Case) -> None:
         nodes = {node.code: node for node in case.project.nodes.all()}
         for code in TOLERATED:
-            item = CatalogItem.objects.get(code=code)
+            item = case_catalog_item(case, code)
             node = next((n for n in nodes.values() if item in n.expected_items.all()), None)
             self.upload(case, node, item, 1)
         commitment_deliver(case=case, user=self.owner)
@@ -317,6 +374,7 @@ def run_demo(say: Callable[[str], None] = print, wait_seconds: float = 120) -> D
         demo.prepare()
         case = demo.register()
         demo.prefile(case)
+        demo.export(case)
         demo.review(case)
         demo.decide(case)
         demo.fulfil(case)

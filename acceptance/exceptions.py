@@ -29,3 +29,15 @@ class CaseStateConflict(AcceptanceError):
     """The case is not in a state where this action makes sense."""
 
     code = "case_state_conflict"
+
+
+class CatalogFileInvalid(AcceptanceError):
+    """An imported catalog file is unreadable or has invalid rows (all of them are listed)."""
+
+    code = "catalog_file_invalid"
+
+
+class CatalogNotReady(AcceptanceError):
+    """No published catalog version exists, or an item is not of the case's catalog version."""
+
+    code = "catalog_not_ready"

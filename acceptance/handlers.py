@@ -9,16 +9,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django_fsm import TransitionNotAllowed
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from workflows.services import ServiceCall, service
 
-from .drawings.stamp import check_as_built_stamp
+from .archive.package import archival_package_path
+from .conf import file_rules
 from .exceptions import CaseStateConflict
-from .models import Case, CatalogItem, Commitment, Decision, FormatKind, Material
+from .models import Case, Commitment, Decision, FormatKind, Material
 from .selectors.completeness import completeness_report
 from .services.materials import materials_check, materials_review
+from .services.volumes import volumes_arrange, volumes_summary
+from .tasks import export_archival_package
 
 MEDIA_KINDS = (FormatKind.PHOTO, FormatKind.VIDEO)
 
@@ -41,20 +45,42 @@ def _checkable(case: Case, statuses=Material.CHECKABLE, **filters):
     return case.materials.current().filter(status__in=statuses, **filters)
 
 
+def _findings(failed: list[Material]) -> list[dict]:
+    """What failed in each file, for the reviewer's guidance and the owner's one notice."""
+    return [
+        {
+            "file": material.original_name,
+            "item": material.catalog_item.code,
+            "checks": [
+                {"code": o["code"], "message_zh": o["message_zh"], "message_en": o["message_en"]}
+                for o in material.check_report.get("outcomes", [])
+                if o["result"] == "fail"
+            ],
+        }
+        for material in failed
+    ]
+
+
 @service("acceptance.node_check")
 def node_check(call: ServiceCall, *, node: str) -> dict:
-    """Check the node's newly uploaded records and list the node's expected items still missing."""
+    """Check the node's new records, list its expected items still missing, arrange volumes."""
     case = _case(call)
     node_obj = case.project.nodes.get(code=node)
-    failed = materials_check(_checkable(case, node=node_obj))
+    failed = materials_check(_checkable(case, node=node_obj).select_related("catalog_item"))
     delivered = set(
-        case.materials.current().filter(node=node_obj).values_list("catalog_item__code", flat=True)
+        case.materials.current()
+        .filter(node=node_obj)
+        .exclude(status__in=(Material.Status.CHECK_FAILED, Material.Status.RETURNED))
+        .values_list("catalog_item__code", flat=True)
     )
     expected = node_obj.expected_items.values_list("code", flat=True)
+    volumes = volumes_arrange(case=case)
     return {
         "node": node,
         "failed": [material.original_name for material in failed],
+        "findings": _findings(failed),
         "missing": sorted(code for code in expected if code not in delivered),
+        "volumes": len(volumes),
     }
 
 
@@ -75,7 +101,7 @@ def completeness_check(call: ServiceCall) -> dict:
     if not report.acceptable:
         case.return_for_supplement()
         case.save()
-    return report.as_dict()
+    return {**report.as_dict(), "volumes": volumes_summary(volumes_arrange(case=case))}
 
 
 # The asynchronous checks change materials only, never the case, so they do not lock the case:
@@ -85,7 +111,7 @@ def check_drawings(call: ServiceCall) -> dict:
     case = call.business_object
     drawings = _checkable(case, Material.RECHECKABLE, format_kind=FormatKind.DRAWING)
     checked = drawings.count()
-    failed = materials_check(drawings, rules=[check_as_built_stamp])
+    failed = materials_check(drawings, rules=file_rules(FormatKind.DRAWING))
     return {"checked": checked, "failed": [material.original_name for material in failed]}
 
 
@@ -135,7 +161,7 @@ def apply_decision(
     elif decision == Decision.Outcome.RETURN:
         case.return_for_supplement()
     elif decision == Decision.Outcome.CONDITIONAL:
-        items = list(CatalogItem.objects.filter(code__in=tolerated_items or []))
+        items = list(case.catalog_version.items.filter(code__in=tolerated_items or []))
         case.accept_conditionally(items)
         record.tolerated_items.set(items)
         commitment = Commitment.objects.create(case=case, decision=record, period=period)
@@ -194,7 +220,9 @@ def review_escalate(call: ServiceCall) -> dict:
 
 @service("acceptance.case_archive")
 def case_archive(call: ServiceCall) -> dict:
+    """事毕归档: the case is archived; its package is written once the completion commits."""
     case = _case(call)
     case.archive()
     case.save()
-    return {"status": case.status}
+    transaction.on_commit(lambda: export_archival_package.delay(case.pk))
+    return {"status": case.status, "package": str(archival_package_path(case))}

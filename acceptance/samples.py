@@ -102,7 +102,7 @@ def make_as_built_dxf(
         raise ValueError(f"unknown as-built stamp fields: {sorted(unknown)}")
 
     doc = ezdxf.new("R2018", setup=True)
-    doc.units = units.MM if units_mm else units.NONE
+    doc.units = units.MM if units_mm else units.InsertUnits.Unitless
     doc.header["$MEASUREMENT"] = 1 if units_mm else 0
     style = doc.styles.add(CJK_TEXT_STYLE, font="simsun.ttc")
     style.set_extended_font_data(family="SimSun")
@@ -310,7 +310,7 @@ def make_site_photo(
     top = int(height * rng.uniform(0.15, 0.35))
     draw.rectangle((left, top, right, ground), fill=(200, 195, 185), outline=(60, 60, 60), width=4)
     step = max(8, (right - left) // rng.randint(6, 12))
-    for x in range(left + step // 2, right - step // 2, step):
+    for x in range(left + step // 2, right - step, step):
         for y in range(top + step // 2, ground - step, step):
             draw.rectangle((x, y, x + step // 2, y + step // 2), fill=(70, 110, 150))
     sun = int(min(size) * 0.06)
@@ -350,7 +350,7 @@ def _photo_font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
 
 
 def make_pdf_document(path: Path, *, title: str, lines: list[str]) -> Path:
-    """Write an A4 PDF with ``title`` and ``lines`` (Chinese text welcome) to ``path``; return it.
+    """Write an A4 PDF with ``title`` and ``lines`` to ``path`` and return ``path``.
 
     Long lines wrap and the text flows onto further pages as needed (one or two pages for
     typical input). Uses WenQuanYi Micro Hei when installed, else reportlab's built-in

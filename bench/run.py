@@ -19,7 +19,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:  # ``python bench/run.py`` puts bench/, not the repo, first
     sys.path.insert(0, str(REPO_ROOT))
 
-BENCHMARKS = ("cases", "engine", "replay")
+BENCHMARKS = ("cases", "engine", "replay", "intake", "bundle")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -49,6 +49,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=float,
         default=120,
         help="seconds the demo waits for each worker result (default 120)",
+    )
+    parser.add_argument(
+        "--intake-files",
+        type=int,
+        default=40,
+        help="files the intake benchmark takes in, half PDFs, half photos (default 40)",
     )
     parser.add_argument(
         "--events",
@@ -91,7 +97,7 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
     from django.core.management import call_command
     from django.db import connections
 
-    from bench import cases, engine_steps, replay, report
+    from bench import bundle, cases, engine_steps, intake, replay, report
 
     call_command("migrate", verbosity=0)
     status = 0
@@ -128,6 +134,19 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
             progress(f"replaying journals of {args.events} events")
             say()
             say(replay.report(replay.measure(lengths)))
+        if "intake" in selected:
+            pdfs = args.intake_files // 2
+            progress(f"taking in {pdfs} PDFs and {args.intake_files - pdfs} photos")
+            say()
+            say(
+                intake.report(
+                    intake.measure(pdfs, args.intake_files - pdfs, workdir=tmp / "intake")
+                )
+            )
+        if "bundle" in selected:
+            progress("exporting a demo case's evidence bundle")
+            say()
+            say(bundle.report(bundle.measure(tmp / "bundle-samples")))
         if "engine" in selected:
             progress(f"running the engine path {args.warmup} + {args.runs} times per side")
             engine_result = engine_steps.measure(args.runs, args.warmup)

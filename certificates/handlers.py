@@ -1,12 +1,21 @@
 """BPMN service tasks of the certificates app."""
 
+from workflows.models import ProcessInstance
 from workflows.services import ServiceCall, service
 
-from .issue import certificate_issue, certificates_suspend
+from .issue import certificate_issue
+from .lifecycle import certificates_suspend
 
 
 @service("certificates.issue", asynchronous=True)
 def issue_certificate(call: ServiceCall, *, kind: str) -> dict:
+    """Issue the signed certificate of the case's latest decision; a redelivery changes nothing."""
+    # Issuing journals on the case's chain and supersedes certificates, rows that user actions
+    # lock after the instance. Taking the instance first keeps that order (no deadlock), at the
+    # price of holding user actions on this one case while the PDF is signed.
+    ProcessInstance.objects.select_for_update().values_list("pk", flat=True).get(
+        pk=call.instance.pk
+    )
     case = call.business_object
     decision = case.decisions.latest("decided_at")
     certificate = certificate_issue(

@@ -1,52 +1,86 @@
-"""Issuing certificates: gap-free numbering, idempotent issuance, lifecycle changes."""
+"""Issuing certificates: gap-free numbering, idempotent issuance, the signed PDF."""
 
 from __future__ import annotations
 
 import hashlib
-import secrets
+import logging
+from datetime import datetime
+from urllib.parse import quote
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from acceptance.models import Case, Commitment
+from workflows.journal import journal_append
 
+from .codes import verification_code_new, verification_code_printed
 from .conf import setting
 from .exceptions import CertificateRefused
+from .lifecycle import certificate_supersede
 from .models import Certificate, CertificateSequence
-from .pdf import CertificateContent, render_certificate_pdf
+from .opinions import opinion_text
+from .pdf import (
+    CERTIFICATE_TIME_ZONE,
+    CertificateContent,
+    format_chinese_date,
+    render_certificate_pdf,
+)
+from .signing import get_signer
 
-VERIFICATION_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
-OPINION_FULL = (
-    "经审查，该工程竣工档案的各类文件材料基本齐全、完整、准确，符合建设工程文件归档规范的要求，"
-    "同意通过竣工档案验收。本意见书经涂改或未加盖本馆印章无效。"
-)
-OPINION_CONDITIONAL = (
-    "经审查，该工程竣工档案的主审要件齐全，同意按容缺受理方式先行通过竣工档案验收。"
-    "建设单位已签署限时承诺，须于承诺期限前补交下列容缺材料；逾期未补交的，本意见书中止效力。"
-)
+logger = logging.getLogger(__name__)
+
+
+def _sequence_locked(year: int) -> CertificateSequence:
+    """The year's counter, locked until the transaction ends: issuance is serialized per year."""
+    CertificateSequence.objects.bulk_create([CertificateSequence(year=year)], ignore_conflicts=True)
+    return CertificateSequence.objects.select_for_update().get(year=year)
+
+
+def _number(year: int, sequence: int) -> str:
+    return setting("CERTIFICATES_NUMBER_PATTERN").format(
+        prefix=setting("CERTIFICATES_NUMBER_PREFIX"), year=year, sequence=sequence
+    )
 
 
 def next_certificate_number(year: int) -> str:
     """The next number of ``year``; call inside the issuing transaction so a rollback frees it."""
-    CertificateSequence.objects.bulk_create([CertificateSequence(year=year)], ignore_conflicts=True)
-    sequence = CertificateSequence.objects.select_for_update().get(year=year)
+    sequence = _sequence_locked(year)
     sequence.last_number += 1
     sequence.save(update_fields=("last_number",))
-    return setting("CERTIFICATES_NUMBER_PATTERN").format(
-        prefix=setting("CERTIFICATES_NUMBER_PREFIX"), year=year, sequence=sequence.last_number
-    )
+    return _number(year, sequence.last_number)
 
 
-def _verification_code() -> str:
-    return "".join(secrets.choice(VERIFICATION_ALPHABET) for _ in range(8))
+def verification_url(number: str) -> str:
+    """The public verification page of ``number``: printed and held by the QR code."""
+    return f"{setting('CERTIFICATES_VERIFY_BASE_URL').rstrip('/')}/{quote(number, safe='')}/"
 
 
 def _content(
-    case: Case, kind: str, number: str, code: str, commitment: Commitment | None, issued_at
+    case: Case,
+    kind: str,
+    number: str,
+    code: str,
+    commitment: Commitment | None,
+    issued_at: datetime,
 ) -> CertificateContent:
     project = case.project
     conditional = kind == Certificate.Kind.CONDITIONAL
+    deadline = (
+        timezone.localtime(commitment.deadline, CERTIFICATE_TIME_ZONE).date()
+        if conditional and commitment and commitment.deadline
+        else None
+    )
+    issuer_name = setting("CERTIFICATES_ISSUER_NAME")
+    opinion = opinion_text(
+        kind,
+        {
+            "project_name": project.name,
+            "owner": project.owner.name,
+            "issuer_name": issuer_name,
+            "commitment_deadline": format_chinese_date(deadline),
+        },
+    )
     return CertificateContent(
         number=number,
         conditional=conditional,
@@ -62,78 +96,101 @@ def _content(
         structure_type=project.structure_type,
         start_date=project.start_date,
         completion_date=project.completion_date,
-        opinion_text=OPINION_CONDITIONAL if conditional else OPINION_FULL,
+        opinion_text=opinion,
         tolerated_items=tuple((item.code, item.name_zh) for item in commitment.items.all())
         if conditional and commitment
         else (),
-        commitment_deadline=timezone.localtime(commitment.deadline).date()
-        if conditional and commitment and commitment.deadline
-        else None,
+        commitment_deadline=deadline,
         issued_at=issued_at,
-        issuer_name=setting("CERTIFICATES_ISSUER_NAME"),
-        verification_code=code,
-        verification_url=f"/verify/{number}",
+        issuer_name=issuer_name,
+        verification_code=verification_code_printed(code),
+        verification_url=verification_url(number),
     )
 
 
-def certificate_issue(*, case: Case, kind: str, issue_key: str) -> Certificate:
-    """Issue the certificate for ``issue_key`` once; a repeat returns the one already issued.
+def _refuse_if_illegal(case: Case, kind: str, commitment: Commitment | None) -> None:
+    if kind == Certificate.Kind.FULL and case.commitments.open().exists():
+        raise CertificateRefused(
+            "该案件仍有未履行的承诺，不能签发正式验收意见书",
+            "a full certificate cannot be issued while the case has an open commitment",
+            case=case.reference,
+        )
+    if kind == Certificate.Kind.CONDITIONAL and (commitment is None or commitment.deadline is None):
+        raise CertificateRefused(
+            "容缺受理意见书须有已签署的承诺书",
+            "a conditional certificate needs a signed commitment",
+            case=case.reference,
+        )
+
+
+def _store_pdf(certificate: Certificate, pdf: bytes) -> None:
+    field = certificate.pdf
+    name = field.field.generate_filename(certificate, f"{certificate.number}.pdf")
+    # We hold this number's lock and no committed certificate has it, so a file under its name was
+    # left by an issuance that wrote the PDF and then died or rolled back: it is no evidence.
+    if field.storage.exists(name) and not Certificate.objects.filter(pdf=name).exists():
+        logger.warning("Removing %s, left by an issuance that did not commit", name)
+        field.storage.delete(name)
+    field.save(f"{certificate.number}.pdf", ContentFile(pdf), save=False)
+
+
+def certificate_issue(*, case: Case, kind: str, issue_key: str, actor=None) -> Certificate:
+    """Issue and sign the certificate for ``issue_key`` once; a repeat returns the one issued.
 
     A full certificate is refused while the case has an open commitment. Issuing supersedes the
-    case's earlier valid certificates (a conditional one upgraded to full).
+    case's earlier valid or suspended certificates (a conditional one upgraded to full). The
+    year's number counter stays locked while the PDF is rendered and signed, so numbers are
+    gap-free and concurrent issuances queue; a rollback (or a worker that dies) frees the number.
     """
     with transaction.atomic():
         existing = Certificate.objects.filter(issue_key=issue_key).first()
         if existing is not None:
             return existing
         commitment = case.commitments.order_by("-pk").first()
-        if kind == Certificate.Kind.FULL and case.commitments.open().exists():
-            raise CertificateRefused(
-                "该案件仍有未履行的承诺，不能签发正式验收意见书",
-                "a full certificate cannot be issued while the case has an open commitment",
-                case=case.reference,
-            )
-        if kind == Certificate.Kind.CONDITIONAL and (
-            commitment is None or commitment.deadline is None
-        ):
-            raise CertificateRefused(
-                "容缺受理意见书须有已签署的承诺书",
-                "a conditional certificate needs a signed commitment",
-                case=case.reference,
-            )
+        _refuse_if_illegal(case, kind, commitment)
+        signer = get_signer()
         issued_at = timezone.now()
-        number = next_certificate_number(timezone.localtime(issued_at).year)
-        code = _verification_code()
-        pdf_bytes = render_certificate_pdf(
-            _content(case, kind, number, code, commitment, issued_at)
-        )
+        year = timezone.localtime(issued_at, CERTIFICATE_TIME_ZONE).year
+        sequence = _sequence_locked(year)
+        # Asked again under the lock: a duplicate delivery of the same job may have committed.
+        existing = Certificate.objects.filter(issue_key=issue_key).first()
+        if existing is not None:
+            return existing
+        sequence.last_number += 1
+        sequence.save(update_fields=("last_number",))
+        number = _number(year, sequence.last_number)
+        code = verification_code_new()
+        pdf = render_certificate_pdf(_content(case, kind, number, code, commitment, issued_at))
+        signed = signer.sign(pdf, number=number)
         previous = list(
-            case.certificates.select_for_update().filter(
-                status__in=(Certificate.Status.ISSUED, Certificate.Status.SUSPENDED)
-            )
+            case.certificates.select_for_update()
+            .filter(status__in=(Certificate.Status.ISSUED, Certificate.Status.SUSPENDED))
+            .order_by("issued_at", "pk")
         )
         certificate = Certificate(
             number=number,
             case=case,
             kind=kind,
             issue_key=issue_key,
-            pdf_sha256=hashlib.sha256(pdf_bytes).hexdigest(),
+            pdf_sha256=hashlib.sha256(signed).hexdigest(),
             verification_code=code,
             issued_at=issued_at,
             supersedes=previous[-1] if previous else None,
         )
-        certificate.pdf.save(f"{number}.pdf", ContentFile(pdf_bytes), save=False)
+        _store_pdf(certificate, signed)
         certificate.save()
+        journal_append(
+            chain=case.reference,
+            kind="certificate.issued",
+            actor=actor,
+            payload={
+                "number": number,
+                "kind": kind,
+                "issue_key": issue_key,
+                "pdf_sha256": certificate.pdf_sha256,
+                "supersedes": previous[-1].number if previous else None,
+            },
+        )
         for earlier in previous:
-            earlier.supersede()
-            earlier.save()
+            certificate_supersede(certificate=earlier, by=certificate, actor=actor)
     return certificate
-
-
-def certificates_suspend(*, case: Case, reason: str) -> list[Certificate]:
-    suspended = []
-    for certificate in case.certificates.filter(status=Certificate.Status.ISSUED):
-        certificate.suspend(reason)
-        certificate.save()
-        suspended.append(certificate)
-    return suspended

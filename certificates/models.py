@@ -1,3 +1,7 @@
+from string import Template
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -39,7 +43,7 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
         help_text=_("What it was issued for; issuing twice is refused."),
     )
     pdf = models.FileField(upload_to="certificates/%Y/", max_length=300)
-    pdf_sha256 = models.CharField(max_length=64)
+    pdf_sha256 = models.CharField(max_length=64, db_index=True)
     verification_code = models.CharField(max_length=16)
     issued_at = models.DateTimeField(default=timezone.now)
     supersedes = models.OneToOneField(
@@ -73,3 +77,48 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
     )
     def revoke(self, reason: str) -> None:
         self.status_reason = reason
+
+
+class OpinionTemplate(models.Model):
+    """The opinion text printed on certificates of one kind, edited by archive staff in the admin.
+
+    ``${name}`` placeholders are filled at issuance (see ``PLACEHOLDERS``); a blank line starts a
+    new paragraph. Editing a template changes certificates issued afterwards, never issued ones.
+    """
+
+    PLACEHOLDERS = {
+        "project_name": _("项目名称 project name"),
+        "owner": _("建设单位 owner"),
+        "issuer_name": _("档案馆名称 archive's name"),
+        "commitment_deadline": _("承诺补交期限（有条件验收）commitment deadline (conditional)"),
+    }
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Certificate.Kind.choices, unique=True)
+    text = models.TextField(
+        _("opinion text"),
+        help_text=_(
+            "可用占位符 Placeholders: ${project_name} ${owner} ${issuer_name} "
+            "${commitment_deadline}"
+        ),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("验收意见模板 opinion template")
+
+    def __str__(self) -> str:
+        return str(self.get_kind_display())
+
+    def clean(self) -> None:
+        template = Template(self.text)
+        unknown = sorted(set(template.get_identifiers()) - set(self.PLACEHOLDERS))
+        if not template.is_valid() or unknown:
+            raise ValidationError(
+                {
+                    "text": _("未知或格式错误的占位符 Unknown or malformed placeholder: %(names)s")
+                    % {"names": ", ".join(unknown) or "$"}
+                }
+            )

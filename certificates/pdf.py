@@ -13,7 +13,8 @@ from datetime import date, datetime
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
-from reportlab.lib import colors
+import segno
+from reportlab.lib import colors, textsplit
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -26,6 +27,7 @@ from reportlab.platypus import (
     Spacer,
     Table,
     TableStyle,
+    paragraph,
 )
 
 from .fonts import register_cjk_font
@@ -46,12 +48,13 @@ SUBTITLE = "Completion Archive Acceptance Opinion"
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN_X = 22 * mm
-MARGIN_TOP = 20 * mm
-MARGIN_BOTTOM = 18 * mm
+MARGIN_TOP = 18 * mm
+MARGIN_BOTTOM = 16 * mm
 CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN_X
 
-# The square kept free, bottom left, for the verification QR code (drawn by a later version).
-QR_CODE_SIZE = 24 * mm
+# The square, bottom left, holding the verification QR code.
+QR_CODE_SIZE = 22 * mm
+LEFT_BLOCK_WIDTH = 100 * mm  # the QR code and, beside it, the code and the address
 
 INK = colors.HexColor("#1a1a1a")
 MUTED = colors.HexColor("#5c5c5c")
@@ -60,6 +63,15 @@ RULE = colors.HexColor("#7a7a7a")
 LABEL_BACKGROUND = colors.HexColor("#f4f1ea")
 
 EMPTY = "—"
+
+# reportlab's CJK line breaking knows the Japanese "cannot start a line" set, not the Chinese
+# full-width punctuation: without these a line could begin with "，". Added once, process-wide,
+# to both copies (textsplit's for one-style paragraphs, paragraph's for mixed ones).
+CHINESE_CANNOT_START = "，；：！？）》」』】〉、。．"
+for _module in (textsplit, paragraph):
+    _module.ALL_CANNOT_START += "".join(
+        char for char in CHINESE_CANNOT_START if char not in _module.ALL_CANNOT_START
+    )
 
 
 @dataclass(frozen=True)
@@ -84,7 +96,7 @@ class CertificateContent:
     issued_at: datetime  # aware; printed in Asia/Shanghai
     issuer_name: str  # e.g. "城市建设档案馆"
     verification_code: str  # short code printed for public verification
-    verification_url: str  # printed as text; the QR code goes in the spot left for it
+    verification_url: str  # printed as text and encoded in the QR code
 
 
 def format_chinese_date(value: date | None) -> str:
@@ -130,12 +142,16 @@ class _Styles:
         self.cell_center = style("cell_center", fontSize=10, leading=13.5, alignment=TA_CENTER)
         self.deadline = style("deadline", fontSize=11.5, leading=18)
         self.small = style("small", fontSize=8.5, leading=12, textColor=MUTED, alignment=TA_LEFT)
-        self.issuer = style("issuer", fontSize=12.5, leading=18, alignment=TA_RIGHT)
+        self.url = style("url", fontSize=8.5, leading=11.5, wordWrap=None)
+        self.issuer = style("issuer", fontSize=12.5, leading=16, alignment=TA_RIGHT)
+        self.issuer_en = style(
+            "issuer_en", fontSize=8.5, leading=11, alignment=TA_RIGHT, textColor=MUTED
+        )
         self.issue_date = style("issue_date", fontSize=11.5, leading=17, alignment=TA_RIGHT)
         self.seal_note = style(
             "seal_note", fontSize=8.5, leading=12, alignment=TA_RIGHT, textColor=MUTED
         )
-        self.footnote = style("footnote", fontSize=8, leading=11, textColor=MUTED)
+        self.footnote = style("footnote", fontSize=8, leading=10.5, textColor=MUTED)
 
 
 class _BoldParagraph(Paragraph):
@@ -170,18 +186,45 @@ class _BoldParagraph(Paragraph):
         return parts
 
 
-class _QrCodeSpot(Flowable):
-    """The square left free for the verification QR code."""
+class _QrCode(Flowable):
+    """The verification QR code: the page's address, drawn as vector modules in the square."""
 
-    def __init__(self, size: float = QR_CODE_SIZE) -> None:
+    def __init__(self, data: str, size: float = QR_CODE_SIZE) -> None:
         super().__init__()
         self.width = self.height = size
+        self.data = data
 
     def wrap(self, availWidth, availHeight):
         return self.width, self.height
 
     def draw(self):
-        pass
+        if not self.data:
+            return
+        rows = [list(row) for row in segno.make(self.data, micro=False).matrix_iter(border=2)]
+        module = self.width / len(rows)
+        canvas = self.canv
+        canvas.saveState()
+        canvas.setFillColor(colors.black)
+        for y, row in enumerate(rows):
+            x = 0
+            while x < len(row):
+                if not row[x]:
+                    x += 1
+                    continue
+                run = x
+                while run < len(row) and row[run]:
+                    run += 1
+                # One rectangle per run of dark modules, slightly overlapping so no hairlines show.
+                canvas.rect(
+                    x * module,
+                    self.height - (y + 1) * module,
+                    (run - x) * module + 0.05,
+                    module + 0.05,
+                    stroke=0,
+                    fill=1,
+                )
+                x = run
+        canvas.restoreState()
 
 
 class _BottomBlock(Flowable):
@@ -252,7 +295,7 @@ def _facts_table(content: CertificateContent, styles: _Styles) -> Table:
         ("设计单位", "Designer", _text(content.designer)),
         ("规划许可证号", "Planning permit No.", _text(content.planning_permit_no)),
         ("施工许可证号", "Construction permit No.", _text(content.construction_permit_no)),
-        ("建筑面积（m²）", "Floor area (m²)", _text(content.floor_area_m2)),
+        ("建筑面积", "Floor area", _text(content.floor_area_m2)),
         ("结构类型", "Structure type", _text(content.structure_type)),
         ("开工日期", "Start date", format_chinese_date(content.start_date)),
         ("竣工日期", "Completion date", format_chinese_date(content.completion_date)),
@@ -261,7 +304,7 @@ def _facts_table(content: CertificateContent, styles: _Styles) -> Table:
         [Paragraph(_label(chinese, english), styles.label), Paragraph(value, styles.value)]
         for chinese, english, value in rows
     ]
-    label_width = 46 * mm
+    label_width = 56 * mm
     table = Table(data, colWidths=[label_width, CONTENT_WIDTH - label_width], repeatRows=0)
     table.setStyle(
         TableStyle(
@@ -272,8 +315,8 @@ def _facts_table(content: CertificateContent, styles: _Styles) -> Table:
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 6),
                 ("RIGHTPADDING", (0, 0), (-1, -1), 6),
-                ("TOPPADDING", (0, 0), (-1, -1), 3.5),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 4.5),
+                ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3.5),
             ]
         )
     )
@@ -378,49 +421,63 @@ def _tolerated_items(content: CertificateContent, styles: _Styles) -> list[Flowa
     ]
 
 
+_TIGHT = TableStyle(
+    [
+        ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+        ("TOPPADDING", (0, 0), (-1, -1), 0),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+    ]
+)
+
+
+def _issuer_lines(name: str) -> tuple[str, str]:
+    """``城市建设档案馆 City Construction Archive``: the Chinese name, then the English one."""
+    head, space, tail = (name or "").strip().partition(" ")
+    if space and tail.isascii() and not head.isascii():
+        return head, tail.strip()
+    return name, ""
+
+
 def _footer(content: CertificateContent, styles: _Styles) -> Table:
     issued_on = format_chinese_date(_issue_date(content.issued_at))
-    left = [
-        _QrCodeSpot(),
-        Spacer(0, 4),
+    verification = [
+        Paragraph('扫码核验 <font size="7.5">Scan to verify</font>', styles.small),
         Paragraph(
             f'验证码 <font size="8" color="#5c5c5c">Verification code</font>：'
             f"{_text(content.verification_code)}",
             styles.cell,
         ),
-        Paragraph(
-            f'验证网址 <font size="8" color="#5c5c5c">Verify at</font>：'
-            f"{_text(content.verification_url)}",
-            styles.cell,
-        ),
+        Paragraph('验证网址 <font size="8" color="#5c5c5c">Verify at</font>：', styles.cell),
+        # The address on a line of its own, broken (if ever) only where it must be.
+        Paragraph(_text(content.verification_url), styles.url),
     ]
+    left = Table(
+        [[_QrCode(content.verification_url), verification]],
+        colWidths=[QR_CODE_SIZE + 3 * mm, LEFT_BLOCK_WIDTH - QR_CODE_SIZE - 3 * mm],
+    )
+    left.setStyle(_TIGHT)
+    issuer_zh, issuer_en = _issuer_lines(content.issuer_name)
     right = [
         # Room for the archive's seal, which is placed over the issuer's name and the date.
         Paragraph("（盖章 Seal）", styles.seal_note),
-        Spacer(0, 12),
-        _BoldParagraph(_text(content.issuer_name), styles.issuer, stroke_width=0.35),
-        Paragraph(issued_on, styles.issue_date),
+        Spacer(0, 4),
+        _BoldParagraph(_text(issuer_zh), styles.issuer, stroke_width=0.35),
     ]
-    left_width = 92 * mm
+    if issuer_en:
+        right.append(Paragraph(escape(issuer_en), styles.issuer_en))
+    right.append(Paragraph(issued_on, styles.issue_date))
     blocks = Table(
         [[left, right]],
-        colWidths=[left_width, CONTENT_WIDTH - left_width],
+        colWidths=[LEFT_BLOCK_WIDTH, CONTENT_WIDTH - LEFT_BLOCK_WIDTH],
     )
-    blocks.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                ("TOPPADDING", (0, 0), (-1, -1), 0),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-            ]
-        )
-    )
+    blocks.setStyle(_TIGHT)
     note = Paragraph(
-        "说明：本意见书经涂改或未加盖档案馆印章无效；可凭验证码在上述网址核验真伪。"
-        "Void if altered or without the archive's seal; verify it with the code at the address "
-        "above.",
+        "说明：本意见书经涂改或未加盖档案馆印章无效。电子文件附本馆电子签名，签名后的任何改动均可被"
+        "检出；可扫描二维码或凭验证码在上述网址核验真伪与效力。Void if altered or unsealed. The file "
+        "carries the archive's digital signature, which reveals any later change; verify it and its "
+        "status through the QR code, or with the code at the address above.",
         styles.footnote,
     )
     footer = Table([[blocks], [note]], colWidths=[CONTENT_WIDTH])
@@ -430,10 +487,10 @@ def _footer(content: CertificateContent, styles: _Styles) -> Table:
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
                 ("RIGHTPADDING", (0, 0), (-1, -1), 0),
                 ("TOPPADDING", (0, 0), (-1, -1), 0),
-                ("BOTTOMPADDING", (0, 0), (0, 0), 6),
+                ("BOTTOMPADDING", (0, 0), (0, 0), 4),
                 ("BOTTOMPADDING", (0, 1), (0, 1), 0),
                 ("LINEABOVE", (0, 1), (0, 1), 0.4, RULE),
-                ("TOPPADDING", (0, 1), (0, 1), 4),
+                ("TOPPADDING", (0, 1), (0, 1), 3),
             ]
         )
     )
@@ -478,14 +535,14 @@ def _story(content: CertificateContent, styles: _Styles) -> list[Flowable]:
         story.append(_BoldParagraph(escape(CONDITIONAL_TITLE), styles.conditional, 0.3))
     story += [
         Paragraph(escape(SUBTITLE), styles.subtitle),
-        Spacer(0, 12),
+        Spacer(0, 9),
         _facts_table(content, styles),
-        Spacer(0, 14),
+        Spacer(0, 10),
         *_opinion(content, styles),
     ]
     if content.conditional:
-        story += [Spacer(0, 10), *_tolerated_items(content, styles)]
-    story += [Spacer(0, 14), _BottomBlock(_footer(content, styles))]
+        story += [Spacer(0, 8), *_tolerated_items(content, styles)]
+    story += [Spacer(0, 6), _BottomBlock(_footer(content, styles))]
     return story
 
 

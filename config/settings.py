@@ -37,10 +37,17 @@ INSTALLED_APPS = [
     "workflows",
     "acceptance",
     "certificates",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "webhooks",
+    "api",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -91,10 +98,23 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "config" / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
 FILE_UPLOAD_PERMISSIONS = 0o640
+# Uploads above 2.5 MB stream to a temporary file on disk (never held in memory) and stop at the
+# largest size any record kind accepts (acceptance.uploads).
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_TEMP_DIR = os.environ.get("FILE_UPLOAD_TEMP_DIR") or None
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "acceptance.uploads.LimitedTemporaryFileUploadHandler",
+]
+LOGIN_REDIRECT_URL = "/"
 
 # Celery: eager (in-process) unless a broker is configured.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://localhost/")
@@ -114,10 +134,28 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workflows.fire_due_timers",
         "schedule": timedelta(seconds=int(os.environ.get("WORKFLOWS_TIMER_SWEEP_SECONDS", "60"))),
     },
+    # A signed checkpoint of every journal chain's head (日志锚点).
+    "workflows-anchor-journal": {
+        "task": "workflows.anchor_journal",
+        "schedule": timedelta(minutes=int(os.environ.get("WORKFLOWS_ANCHOR_MINUTES", "60"))),
+    },
+    # Webhook deliveries whose queued retry was lost (broker restart) are queued again.
+    "webhooks-requeue-stale": {
+        "task": "webhooks.requeue_stale",
+        "schedule": timedelta(minutes=10),
+    },
+    # Every stored file's SHA-256 recomputed and compared with intake (固定性审计).
+    "acceptance-fixity-audit": {
+        "task": "acceptance.fixity_audit",
+        "schedule": timedelta(hours=int(os.environ.get("ACCEPTANCE_FIXITY_AUDIT_HOURS", "24"))),
+    },
 }
 
 # workflows/ (the BPMN plugin)
 WORKFLOWS_BPMN_DIRS = [BASE_DIR / "bpmn"]
+# Journal anchors are signed with the archive's key (see certificates/).
+WORKFLOWS_ANCHOR_SIGNER = "certificates.signing.sign_detached"
+WORKFLOWS_ANCHOR_VERIFIER = "certificates.verify.detached_signature_problem"
 WORKFLOWS_LANE_ROLES = {
     "owner": "owners",
     "reviewer": "reviewers",
@@ -135,6 +173,87 @@ CERTIFICATES_NUMBER_PREFIX = os.environ.get("CERTIFICATES_NUMBER_PREFIX", "JGYS"
 CERTIFICATES_ISSUER_NAME = os.environ.get(
     "CERTIFICATES_ISSUER_NAME", "城市建设档案馆 City Construction Archive"
 )
+# Signing: by default the development key that `manage.py create_dev_signing_ca` makes (the demo
+# runs it). NOT FOR PRODUCTION: set the archive's own PKCS#12 file, its password and its CA.
+CERTIFICATES_SIGNER = os.environ.get("CERTIFICATES_SIGNER", "certificates.signing.Pkcs12FileSigner")
+CERTIFICATES_PKCS12_PATH = os.environ.get(
+    "CERTIFICATES_PKCS12_PATH", str(DATA_DIR / "signing" / "dev-signer.p12")
+)
+CERTIFICATES_PKCS12_PASSWORD = os.environ.get(
+    "CERTIFICATES_PKCS12_PASSWORD", "development-only-not-for-production"
+)
+CERTIFICATES_TRUST_ROOTS = os.environ.get(
+    "CERTIFICATES_TRUST_ROOTS", str(DATA_DIR / "signing" / "dev-ca.pem")
+).split(os.pathsep)
+CERTIFICATES_VERIFY_BASE_URL = os.environ.get(
+    "CERTIFICATES_VERIFY_BASE_URL", "http://localhost:8000/verify/"
+)
+CERTIFICATES_VERIFY_RATE_LIMIT = int(os.environ.get("CERTIFICATES_VERIFY_RATE_LIMIT", "20"))
+
+# api/ (REST, OpenAPI 3 at /api/schema/): tokens for machines, sessions for browsers.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so that a request without credentials answers 401 with WWW-Authenticate.
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ApiAccess"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pages",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiSchema",
+    "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "竣工档案验收 API · Completion archive acceptance API",
+    "DESCRIPTION": (
+        "建设工程竣工档案验收：项目、施工节点、案件、材料上传、待办任务、验收决定、限时承诺、"
+        "电子证书与操作日志；外部平台可按自有编号创建项目并订阅案件状态变更（签名 webhook）。"
+        "认证：`Authorization: Token <令牌>`（POST /api/auth/token/ 获取）或浏览器会话。"
+        "错误统一为 {code, message_zh, message_en, field}。\n\n"
+        "Construction-project completion archive acceptance: projects, construction nodes, "
+        "cases, material uploads, tasks, decisions, commitments, certificates and the journal; "
+        "external platforms create projects under their own reference and subscribe to case "
+        "status changes (signed webhooks). Authenticate with `Authorization: Token <token>` "
+        "(POST /api/auth/token/) or a browser session. Every error is {code, message_zh, "
+        "message_en, field}."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["api.permissions.ApiAccess"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/",
+    # Swagger UI and Redoc from the installed drf-spectacular-sidecar: no CDN needed.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "acceptance.models.Case.Status",
+        "MaterialStatusEnum": "acceptance.models.Material.Status",
+        "CommitmentStatusEnum": "acceptance.models.Commitment.Status",
+        "CertificateStatusEnum": "certificates.models.Certificate.Status",
+        "TaskStatusEnum": "workflows.models.HumanTask.Status",
+        "DeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
+    },
+}
+
+# webhooks/: deliveries retried after 30 s, 1 min, 2 min, … (at most 1 h), 8 attempts in all.
+WEBHOOKS_MAX_ATTEMPTS = int(os.environ.get("WEBHOOKS_MAX_ATTEMPTS", "8"))
+WEBHOOKS_BACKOFF_SECONDS = int(os.environ.get("WEBHOOKS_BACKOFF_SECONDS", "30"))
+WEBHOOKS_TIMEOUT_SECONDS = int(os.environ.get("WEBHOOKS_TIMEOUT_SECONDS", "10"))
+# Receivers on loopback or private networks are refused unless this is set (an intranet portal).
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", False)
+
+# The cache holds the verification rate limit's counters: shared by all processes with Redis.
+if os.environ.get("CACHE_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["CACHE_URL"],
+        }
+    }
 
 LOGGING = {
     "version": 1,

@@ -5,6 +5,8 @@ import importlib
 import pytest
 from django.db import connection
 
+from certificates.devca import DevSigningFiles, dev_signing_ca_create
+
 APPEND_ONLY = importlib.import_module("workflows.migrations.0002_journal_append_only")
 
 
@@ -23,3 +25,19 @@ def without_append_only_trigger(db):
     yield
     run_sql(down[connection.vendor])  # idempotent: IF EXISTS
     run_sql(up[connection.vendor])
+
+
+@pytest.fixture(scope="session")
+def signing_files(tmp_path_factory) -> DevSigningFiles:
+    """A development CA and signing key for this test session (NOT FOR PRODUCTION)."""
+    return dev_signing_ca_create(directory=tmp_path_factory.mktemp("signing"))
+
+
+@pytest.fixture(autouse=True)
+def certificate_signing(settings, signing_files) -> DevSigningFiles:
+    """Every test signs with the session's key and trusts its CA; the demo finds them made."""
+    settings.CERTIFICATES_DEV_SIGNING_DIR = str(signing_files.directory)
+    settings.CERTIFICATES_PKCS12_PATH = str(signing_files.signer_pkcs12)
+    settings.CERTIFICATES_PKCS12_PASSWORD = signing_files.password
+    settings.CERTIFICATES_TRUST_ROOTS = [str(signing_files.ca_certificate)]
+    return signing_files

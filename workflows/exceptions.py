@@ -15,11 +15,12 @@ class WorkflowError(Exception):
         self.data = data
 
     def as_dict(self) -> dict:
+        # The error's own code and messages win over any data that happens to share a key.
         return {
+            **self.data,
             "code": self.code,
             "message_zh": self.message_zh,
             "message_en": self.message_en,
-            **self.data,
         }
 
 

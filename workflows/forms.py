@@ -56,6 +56,8 @@ def _clean_value(field: dict, value):
             raise _invalid(
                 field, f"不得超过 {MAX_TEXT_LENGTH} 字", f"must be at most {MAX_TEXT_LENGTH} chars"
             )
+        if "\x00" in value:  # PostgreSQL's JSON cannot store it; no person types it
+            raise _invalid(field, "含有不允许的空字符", "contains a NUL character")
         return value
     if kind == "choice":
         if value not in field.get("choices", []):

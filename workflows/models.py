@@ -232,3 +232,25 @@ class JournalEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.chain}#{self.sequence} {self.kind}"
+
+
+class JournalAnchor(models.Model):
+    """A signed checkpoint of every chain's head, linked to the previous checkpoint.
+
+    A chain rewritten from its first entry on verifies by itself; against an anchor taken before
+    the rewrite, its entry at the anchored sequence no longer has the anchored hash.
+    """
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    heads = models.JSONField(help_text=_("chain -> [sequence, entry hash]"))
+    previous_digest = models.CharField(max_length=64, blank=True)
+    digest = models.CharField(max_length=64, unique=True)
+    signature = models.BinaryField(blank=True)
+    signer = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("journal anchor")
+        ordering = ("created_at", "pk")
+
+    def __str__(self) -> str:
+        return f"anchor {self.created_at:%Y-%m-%d %H:%M} ({len(self.heads)} chains)"

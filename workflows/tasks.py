@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import engine, timers
+from . import anchors, engine, timers
 
 
 @shared_task(name="workflows.run_service_job", acks_late=True)
@@ -13,3 +13,8 @@ def run_service_job(job_id: int) -> None:
 @shared_task(name="workflows.fire_due_timers")
 def fire_due_timers() -> int:
     return timers.fire_due_timers()
+
+
+@shared_task(name="workflows.anchor_journal")
+def anchor_journal() -> str:
+    return anchors.journal_anchor().digest

@@ -6,7 +6,14 @@ Pure Python: no Django models and no database. Use :func:`check_file` for a full
 
 from .files import check_file
 from .formats import ACCEPTED_FORMATS
-from .outcomes import ArchiveProperty, CheckOutcome, CheckResult, FileKind, FileReport
+from .outcomes import (
+    ArchiveProperty,
+    CheckOutcome,
+    CheckResult,
+    FileKind,
+    FileReport,
+    summarize_properties,
+)
 from .sniffing import sniff_format
 
 __all__ = [
@@ -18,4 +25,5 @@ __all__ = [
     "FileReport",
     "check_file",
     "sniff_format",
+    "summarize_properties",
 ]

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import stat
+from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 from .dxf import check_dxf
 from .formats import (
@@ -17,9 +20,14 @@ from .formats import (
     natural_kind,
 )
 from .images import check_image
+from .metadata import check_metadata
+from .names import check_name
 from .outcomes import CheckOutcome, CheckResult, FileKind, FileReport, error_detail, make_outcome
+from .packages import check_package
 from .pdf import check_pdf
 from .sniffing import HEAD_BYTES, dwg_version, sniff_bytes
+from .structure import TAIL_BYTES, check_structure
+from .video import check_av
 
 CHUNK_BYTES = 1024 * 1024
 
@@ -29,33 +37,48 @@ def check_file(
     *,
     declared_kind: FileKind | None = None,
     expected_sha256: str | None = None,
-    max_bytes: int | None = None,
+    max_bytes: int | Mapping[FileKind, int] | None = None,
+    name: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    today: date | None = None,
 ) -> FileReport:
     """Check one stored file and return a :class:`FileReport`; never raises for bad input.
 
     ``declared_kind`` is what the uploader says the file is; ``expected_sha256`` the digest
-    recorded at capture (fixity); ``max_bytes`` the largest size accepted. The file is read
-    in chunks, so its size does not matter for memory.
+    recorded at capture (fixity); ``max_bytes`` the largest size accepted, one number or one per
+    kind (the declared kind, else the kind the content has); ``name`` the file's name as given
+    (its extension must fit the content); ``metadata`` the record's description (see
+    :mod:`.metadata`), checked when given. The file is read once, in chunks, so its size does
+    not matter for memory.
     """
     path = Path(path)
     if declared_kind is FileKind.UNKNOWN:
         declared_kind = None
     try:
-        digest, size, head = _read(path)
+        digest, size, head, tail = _read(path)
     except OSError as exc:
         return FileReport(FileKind.UNKNOWN, "unreadable", "", 0, (_unreadable(path, exc),))
 
     fmt = sniff_bytes(head)
+    limit = _limit(max_bytes, declared_kind or natural_kind(fmt))
     outcomes: list[CheckOutcome] = []
-    outcomes += _security(fmt, size, declared_kind, max_bytes)
+    outcomes += _security(fmt, size, declared_kind, limit)
     outcomes.append(_fixity(digest, expected_sha256))
+    if name is not None and (named := check_name(name, fmt)) is not None:
+        outcomes.append(named)
+    if metadata is not None:
+        outcomes += check_metadata(metadata, size=size, today=today or date.today())
 
-    # Empty, executable or oversized content is not handed to any parser.
-    too_large = max_bytes is not None and size > max_bytes
+    # Empty, executable or oversized content is not handed to any parser; packages are
+    # inspected by their directory only.
+    too_large = limit is not None and size > limit
     if not (fmt == "empty" or fmt in EXECUTABLE_FORMATS or too_large):
+        outcomes += check_package(path, fmt, size)
         kind = declared_kind or natural_kind(fmt)
         if kind is not FileKind.UNKNOWN:
             outcomes.append(_format_accepted(fmt, kind, head))
+        if (structure := check_structure(fmt, head, tail, size)) is not None:
+            outcomes.append(structure)
         outcomes += _content(path, fmt)
 
     return FileReport(
@@ -67,8 +90,14 @@ def check_file(
     )
 
 
-def _read(path: Path) -> tuple[str, int, bytes]:
-    """Stream the file once: its SHA-256, its size and its first bytes."""
+def _limit(max_bytes: int | Mapping[FileKind, int] | None, kind: FileKind) -> int | None:
+    if max_bytes is None or isinstance(max_bytes, int):
+        return max_bytes
+    return max_bytes.get(kind, max_bytes.get(FileKind.UNKNOWN))
+
+
+def _read(path: Path) -> tuple[str, int, bytes, bytes]:
+    """Stream the file once: its SHA-256, its size, its first and its last bytes."""
     mode = path.stat().st_mode
     if not stat.S_ISREG(mode):
         # Reading a FIFO or device could block forever or never end.
@@ -76,13 +105,15 @@ def _read(path: Path) -> tuple[str, int, bytes]:
     sha = hashlib.sha256()
     size = 0
     head = b""
+    tail = b""
     with path.open("rb") as fh:
         while chunk := fh.read(CHUNK_BYTES):
             if len(head) < HEAD_BYTES:
                 head += chunk[: HEAD_BYTES - len(head)]
             sha.update(chunk)
             size += len(chunk)
-    return sha.hexdigest(), size, head
+            tail = (tail + chunk)[-TAIL_BYTES:] if len(chunk) < TAIL_BYTES else chunk[-TAIL_BYTES:]
+    return sha.hexdigest(), size, head, tail
 
 
 def _detected_kind(fmt: str, declared: FileKind | None) -> FileKind:
@@ -285,15 +316,5 @@ def _content(path: Path, fmt: str) -> list[CheckOutcome]:
     if fmt in IMAGE_FORMATS:
         return check_image(path, fmt)
     if fmt in AV_FORMATS:
-        return [
-            make_outcome(
-                "usability.av_not_verified",
-                CheckResult.WARN,
-                f"已识别为 {format_label(fmt)} 音视频文件；编码、分辨率、码率等深度检查"
-                "将在后续环节进行。",
-                f"Recognised as {format_label(fmt)} audio/video; in-depth checks (codec, "
-                "resolution, bitrate) come later.",
-                format=fmt,
-            )
-        ]
+        return check_av(path)
     return []

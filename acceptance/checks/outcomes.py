@@ -76,6 +76,11 @@ class FileReport:
         """True when no check item failed (warnings allowed)."""
         return all(o.result is not CheckResult.FAIL for o in self.outcomes)
 
+    @property
+    def properties(self) -> dict[str, str]:
+        """The worst result per archive property (see :func:`summarize_properties`)."""
+        return summarize_properties([o.as_dict() for o in self.outcomes])
+
     def as_dict(self) -> dict[str, Any]:
         """Return a JSON-serialisable dict of this report."""
         return {
@@ -84,6 +89,7 @@ class FileReport:
             "sha256": self.sha256,
             "size": self.size,
             "passed": self.passed,
+            "properties": self.properties,
             "outcomes": [o.as_dict() for o in self.outcomes],
         }
 
@@ -102,3 +108,18 @@ def make_outcome(
 def error_detail(exc: BaseException, limit: int = 500) -> dict[str, str]:
     """Return the exception's type and (shortened) message as outcome detail."""
     return {"error_type": type(exc).__name__, "error": str(exc)[:limit]}
+
+
+_SEVERITY = {CheckResult.PASS.value: 0, CheckResult.WARN.value: 1, CheckResult.FAIL.value: 2}
+
+
+def summarize_properties(outcomes: list[dict[str, Any]]) -> dict[str, str]:
+    """The worst result per property of outcome dicts, ``"not_checked"`` where none ran.
+
+    ``{"authenticity": "pass", "integrity": "warn", "usability": "pass", "security": "fail"}``
+    """
+    summary: dict[str, str] = {}
+    for prop in ArchiveProperty:
+        results = [o["result"] for o in outcomes if o["property"] == prop.value]
+        summary[prop.value] = max(results, key=_SEVERITY.__getitem__) if results else "not_checked"
+    return summary

@@ -1,29 +1,35 @@
-"""Open a PDF with pypdf: readable, not encrypted, has pages."""
+"""Open a PDF with pypdf: readable, not encrypted, has pages, runs no scripts."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from .outcomes import CheckOutcome, CheckResult, error_detail, make_outcome
 
+# Actions that run code or other programs when a PDF is opened or clicked.
+ACTIVE_ACTIONS = frozenset({"/JavaScript", "/Launch", "/ImportData", "/Rendition"})
+MAX_ANNOTATIONS_SCANNED = 5000
+
 
 def check_pdf(path: Path) -> list[CheckOutcome]:
-    """Return the usability and integrity outcomes of opening ``path`` as a PDF."""
+    """Return the security, usability and integrity outcomes of opening ``path`` as a PDF."""
     try:
         with path.open("rb") as fh:
             reader = PdfReader(fh)
             version = (reader.pdf_header or "").removeprefix("%PDF-")
             encrypted = reader.is_encrypted
             pages = None if encrypted else len(reader.pages)
+            active = [] if encrypted else _active_content(reader)
     except Exception as exc:  # besides PyPdfError, pypdf raises almost anything on hostile input
         return [_unreadable(exc)]
 
     if encrypted:
         return [
             make_outcome(
-                "usability.pdf_encrypted",
+                "security.pdf_encrypted",
                 CheckResult.FAIL,
                 "PDF 文件已加密（设置了密码或权限限制），档案馆无法长期读取和校验。"
                 "请取消加密后重新导出，上传未加密的副本。",
@@ -36,13 +42,20 @@ def check_pdf(path: Path) -> list[CheckOutcome]:
 
     outcomes = [
         make_outcome(
+            "security.pdf_encrypted",
+            CheckResult.PASS,
+            "PDF 文件未加密。",
+            "The PDF is not encrypted.",
+        ),
+        _active_outcome(active),
+        make_outcome(
             "usability.pdf_opens",
             CheckResult.PASS,
             f"PDF 文件可以正常打开（版本 {version}，共 {pages} 页）。",
             f"The PDF opens (version {version}, {pages} pages).",
             pdf_version=version,
             pages=pages,
-        )
+        ),
     ]
     if pages:
         outcomes.append(
@@ -76,4 +89,87 @@ def _unreadable(exc: Exception) -> CheckOutcome:
         "The PDF is damaged or incomplete and cannot be opened. Export it again from the "
         "original software and upload it.",
         **error_detail(exc),
+    )
+
+
+def _action_types(action) -> list[str]:
+    """The ``/S`` types of an action and of the actions chained after it (``/Next``)."""
+    found, queue, seen = [], [action], 0
+    while queue and seen < 100:
+        seen += 1
+        item = queue.pop()
+        if isinstance(item, IndirectObject):
+            item = item.get_object()
+        if isinstance(item, ArrayObject):
+            queue.extend(item)
+            continue
+        if not isinstance(item, DictionaryObject):
+            continue
+        kind = item.get("/S")
+        if kind is not None:
+            found.append(str(kind))
+        if "/JS" in item and kind != "/JavaScript":
+            found.append("/JavaScript")
+        if "/Next" in item:
+            queue.append(item["/Next"])
+    return found
+
+
+def _additional_actions(holder) -> list[str]:
+    actions = holder.get("/AA")
+    if isinstance(actions, IndirectObject):
+        actions = actions.get_object()
+    if not isinstance(actions, DictionaryObject):
+        return []
+    return [kind for value in actions.values() for kind in _action_types(value)]
+
+
+def _active_content(reader: PdfReader) -> list[str]:
+    """Where the PDF would run code: document JavaScript, open actions, page and link actions."""
+    root = reader.trailer["/Root"].get_object()
+    found: list[str] = []
+
+    def actions(where: str, kinds: list[str]) -> None:
+        found.extend(f"{where} {kind}" for kind in kinds if kind in ACTIVE_ACTIONS)
+
+    names = root.get("/Names")
+    if names is not None and "/JavaScript" in names.get_object():
+        found.append("document JavaScript (/Names /JavaScript)")
+    if "/OpenAction" in root:
+        actions("open action", _action_types(root["/OpenAction"]))
+    actions("document action", _additional_actions(root))
+    form = root.get("/AcroForm")
+    if form is not None and "/XFA" in form.get_object():
+        found.append("XFA form (/AcroForm /XFA)")
+    scanned = 0
+    for number, page in enumerate(reader.pages, start=1):
+        actions(f"page {number} action", _additional_actions(page))
+        for annotation in page.get("/Annots") or []:
+            scanned += 1
+            if scanned > MAX_ANNOTATIONS_SCANNED:
+                break
+            annotation = annotation.get_object()
+            if isinstance(annotation, DictionaryObject) and "/A" in annotation:
+                actions(f"page {number} link", _action_types(annotation["/A"]))
+    return list(dict.fromkeys(found))
+
+
+def _active_outcome(active: list[str]) -> CheckOutcome:
+    if active:
+        return make_outcome(
+            "security.pdf_active_content",
+            CheckResult.FAIL,
+            "PDF 文件含有脚本或启动外部程序的动作（" + "；".join(active[:5]) + "），存在安全风险，"
+            "已拒绝。请用“打印为 PDF”或 PDF/A 导出生成不含脚本的文件后重新上传。",
+            "The PDF contains scripts or actions that start programs ("
+            + "; ".join(active[:5])
+            + "), a security risk, and is refused. Print it to PDF or export PDF/A to get a "
+            "file without scripts, and upload that.",
+            found=active[:20],
+        )
+    return make_outcome(
+        "security.pdf_active_content",
+        CheckResult.PASS,
+        "PDF 文件不含脚本或启动程序的动作。",
+        "The PDF contains no scripts or program-launching actions.",
     )

@@ -1,18 +1,35 @@
 from .case import Case, Decision
-from .catalog import CatalogItem, FormatKind, Retention
+from .catalog import (
+    CatalogItem,
+    CatalogProfile,
+    CatalogVersion,
+    FormatKind,
+    Party,
+    Retention,
+    WorksType,
+)
 from .commitment import Commitment
+from .fixity import FixityAudit
 from .material import Material
 from .project import Node, Organisation, Project
+from .volume import Volume, VolumeEntry
 
 __all__ = [
     "Case",
     "CatalogItem",
+    "CatalogProfile",
+    "CatalogVersion",
     "Commitment",
     "Decision",
+    "FixityAudit",
     "FormatKind",
     "Material",
     "Node",
     "Organisation",
+    "Party",
     "Project",
     "Retention",
+    "Volume",
+    "VolumeEntry",
+    "WorksType",
 ]

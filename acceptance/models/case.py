@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from ..exceptions import NotTolerable
-from .catalog import CatalogItem
+from .catalog import CatalogItem, CatalogVersion
 from .project import Project
 
 
@@ -29,6 +29,13 @@ class Case(ConcurrentTransitionMixin, models.Model):
     status = FSMField(default=Status.PRE_FILING, choices=Status.choices, protected=True)
     owner_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_cases"
+    )
+    # The catalog edition the case started with; later editions never change what it must file.
+    catalog_version = models.ForeignKey(
+        CatalogVersion,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("catalog version"),
     )
     created_at = models.DateTimeField(default=timezone.now)
     submitted_at = models.DateTimeField(null=True, blank=True)

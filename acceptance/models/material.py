@@ -43,6 +43,11 @@ class Material(models.Model):
     catalog_item = models.ForeignKey(CatalogItem, on_delete=models.PROTECT, related_name="+")
     file = models.FileField(upload_to=material_upload_path, max_length=300)
     original_name = models.CharField(_("file name"), max_length=255)
+    # Record metadata (著录项目, after GB/T 18894) shown in the volume catalog (卷内目录).
+    title = models.CharField(_("title 题名"), max_length=300, blank=True)
+    document_number = models.CharField(_("document number 文号/图号"), max_length=80, blank=True)
+    responsible_party = models.CharField(_("responsible party 责任者"), max_length=200, blank=True)
+    formed_on = models.DateField(_("date formed 形成日期"), null=True, blank=True)
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
     format_kind = models.CharField(max_length=16, choices=FormatKind.choices)
@@ -54,6 +59,9 @@ class Material(models.Model):
     status = FSMField(default=Status.RECEIVED, choices=Status.choices, protected=True)
     check_report = models.JSONField(default=dict, blank=True)
     review_comment = models.TextField(blank=True)
+    # The last fixity audit of the stored file (SHA-256 recomputed against ``sha256``).
+    fixity_checked_at = models.DateTimeField(null=True, blank=True)
+    fixity_ok = models.BooleanField(null=True, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     uploaded_at = models.DateTimeField(default=timezone.now)
 

@@ -3,7 +3,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .catalog import CatalogItem
+from .catalog import CatalogItem, WorksType
 
 
 class Organisation(models.Model):
@@ -23,9 +23,7 @@ class Organisation(models.Model):
 
 
 class Project(models.Model):
-    class WorksType(models.TextChoices):
-        BUILDING = "building", _("房屋建筑工程 building works")
-        MUNICIPAL = "municipal", _("市政基础设施工程 municipal works")
+    WorksType = WorksType
 
     reference = models.CharField(_("project number"), max_length=40, unique=True)
     name = models.CharField(_("project name"), max_length=200)

@@ -19,3 +19,15 @@ def case_open_task(case: Case, task_name: str) -> HumanTask | None:
         .order_by("created_at")
         .first()
     )
+
+
+# Groups whose members read every case: archive staff and auditors (owners see their own).
+STAFF_GROUPS = ("reviewers", "auditors", "supervisors")
+
+
+def cases_visible_to(user):
+    """Cases ``user`` may read: all for staff and auditors, else their organisations' cases."""
+    cases = Case.objects.select_related("project", "project__owner", "catalog_version")
+    if user.is_superuser or user.groups.filter(name__in=STAFF_GROUPS).exists():
+        return cases
+    return cases.filter(project__owner__members=user).distinct()

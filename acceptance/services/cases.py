@@ -5,8 +5,9 @@ from workflows.exceptions import TaskNotAvailable
 
 from ..conf import setting
 from ..exceptions import NotPermitted, NotTolerable
-from ..models import Case, CatalogItem, Decision, Project
+from ..models import Case, Decision, Project
 from ..selectors.cases import case_open_task
+from ..selectors.catalog import catalog_current_version
 from .projects import new_reference
 
 PROCESS_ID = "completion_acceptance"
@@ -25,14 +26,22 @@ def process_variables(case: Case) -> dict:
 
 
 def case_open(*, project: Project, user) -> Case:
-    """Open an acceptance case for a project and start its BPMN process."""
+    """Open an acceptance case for a project and start its BPMN process.
+
+    The case files against the catalog version current now, for as long as it runs.
+    """
     if not project.owner.members.filter(pk=user.pk).exists():
         raise NotPermitted(
             "只有建设单位的成员可以发起验收申请",
             "only members of the owner organisation can open an acceptance case",
         )
     with transaction.atomic(durable=True):
-        case = Case.objects.create(reference=new_reference("YS"), project=project, owner_user=user)
+        case = Case.objects.create(
+            reference=new_reference("YS"),
+            project=project,
+            owner_user=user,
+            catalog_version=catalog_current_version(),
+        )
         instance_start(
             process_id=PROCESS_ID,
             business_object=case,
@@ -60,7 +69,7 @@ def decision_submit(
 ):
     """The reviewer's acceptance decision; a conditional one must name tolerable items only."""
     if outcome == Decision.Outcome.CONDITIONAL:
-        items = list(CatalogItem.objects.filter(code__in=tolerated_codes))
+        items = list(case.catalog_version.items.filter(code__in=tolerated_codes))
         unknown = sorted(set(tolerated_codes) - {item.code for item in items})
         refused = [item for item in items if not item.tolerable]
         if unknown or refused or not items:

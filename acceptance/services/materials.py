@@ -1,19 +1,24 @@
 import hashlib
 import re
 import unicodedata
+from datetime import date
 from pathlib import Path
 
 from django.core.files import File
 from django.db import transaction
+from django.utils import timezone
 
 from workflows.journal import journal_append
 
-from ..checks import CheckResult, FileKind, check_file
-from ..conf import setting
-from ..exceptions import DuplicateMaterial, NotPermitted, UploadRefused
+from ..checks import CheckResult, FileKind, FileReport, check_file, summarize_properties
+from ..checks.formats import KIND_NAMES_ZH
+from ..conf import max_bytes_by_kind
+from ..exceptions import CatalogNotReady, DuplicateMaterial, NotPermitted, UploadRefused
 from ..models import Case, CatalogItem, Material, Node
 
 CONTROL_OR_SEPARATOR = re.compile(r"[\x00-\x1f\x7f/\\]")
+FORBIDDEN_IN_TITLE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+CHUNK_BYTES = 1024 * 1024
 
 
 def clean_file_name(name: str) -> str:
@@ -23,14 +28,37 @@ def clean_file_name(name: str) -> str:
     return name[:200] or "unnamed"
 
 
-def _digest(file: File) -> tuple[str, int]:
+def _digest(file: File, *, limit: int, name: str, kind: str) -> tuple[str, int]:
+    """SHA-256 and size of ``file``, read in chunks; refused as soon as it passes ``limit``.
+
+    Nothing is stored yet and only one chunk is held at a time, so a 2 GB upload costs no more
+    memory than a small one, and a too-large one is refused without reading the rest of it.
+    """
     sha256, size = hashlib.sha256(), 0
     file.seek(0)
-    for chunk in file.chunks():
-        sha256.update(chunk)
+    for chunk in file.chunks(CHUNK_BYTES):
         size += len(chunk)
+        if size > limit:
+            raise UploadRefused(
+                f"文件“{name}”超过{KIND_NAMES_ZH[FileKind(kind)]}类材料的大小上限 "
+                f"{_mb(limit)}，未保存。请压缩或拆分后重新上传，或联系档案馆。",
+                f"the file {name!r} is larger than the {_mb(limit)} limit for {kind} records "
+                "and was not stored; reduce or split it and upload again, or contact the archive",
+                limit=limit,
+                kind=kind,
+            )
+        sha256.update(chunk)
     file.seek(0)
     return sha256.hexdigest(), size
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1024**2:.0f} MB"
+
+
+def _default_title(name: str) -> str:
+    stem = name.rsplit(".", 1)[0] if "." in name.strip(".") else name
+    return FORBIDDEN_IN_TITLE.sub("_", stem).strip()[:300] or name
 
 
 def material_upload(
@@ -42,8 +70,17 @@ def material_upload(
     name: str,
     node: Node | None = None,
     supersedes: Material | None = None,
+    title: str = "",
+    document_number: str = "",
+    responsible_party: str = "",
+    formed_on: date | None = None,
 ) -> Material:
-    """Store one uploaded file as a material version, with its SHA-256 taken at intake."""
+    """Store one uploaded file as a material version, with its SHA-256 taken at intake.
+
+    The file is hashed in chunks and refused past its kind's size limit before anything is
+    stored; the same content twice in a case is refused and stored once. ``title`` and the
+    other metadata default to the file name, the owner organisation and today.
+    """
     if not case.project.owner.members.filter(pk=user.pk).exists():
         raise NotPermitted(
             "只能向本单位项目的案件上传材料",
@@ -53,74 +90,117 @@ def material_upload(
         raise NotPermitted(
             "所选节点不属于该案件的项目", "the chosen node does not belong to this case's project"
         )
-    sha256, size = _digest(file)
+    if catalog_item.version_id != case.catalog_version_id:
+        raise CatalogNotReady(
+            f"条目 {catalog_item.code} 不属于该案件使用的归档范围 v{case.catalog_version.number}",
+            f"item {catalog_item.code} is not of the case's catalog v{case.catalog_version.number}",
+            code=catalog_item.code,
+        )
+    clean_name = clean_file_name(name)
+    limit = max_bytes_by_kind().get(FileKind(catalog_item.format_kind))
+    sha256, size = _digest(file, limit=limit, name=clean_name, kind=catalog_item.format_kind)
     if size == 0:
         raise UploadRefused(
-            f"文件“{name}”是空文件，请重新选择", f"the file {name!r} is empty; choose it again"
+            f"文件“{clean_name}”是空文件，请重新选择",
+            f"the file {clean_name!r} is empty; choose it again",
         )
-    if size > setting("ACCEPTANCE_MAX_UPLOAD_BYTES"):
-        raise UploadRefused(
-            f"文件“{name}”超过上传上限 {setting('ACCEPTANCE_MAX_UPLOAD_BYTES')} 字节",
-            f"the file {name!r} is larger than the {setting('ACCEPTANCE_MAX_UPLOAD_BYTES')} byte limit",
-        )
-    with transaction.atomic():
-        duplicate = case.materials.filter(sha256=sha256).first()
-        if duplicate is not None:
-            raise DuplicateMaterial(
-                f"该文件与已上传的“{duplicate.original_name}”内容相同，无需重复上传",
-                f"this file has the same content as {duplicate.original_name!r}, already uploaded",
-                existing=duplicate.pk,
+    stored = None
+    try:
+        with transaction.atomic():
+            duplicate = case.materials.filter(sha256=sha256).first()
+            if duplicate is not None:
+                raise DuplicateMaterial(
+                    f"该文件与已上传的“{duplicate.original_name}”内容相同，无需重复上传",
+                    f"this file has the same content as {duplicate.original_name!r}, already "
+                    "uploaded",
+                    existing=duplicate.pk,
+                )
+            version = 1
+            if supersedes is not None:
+                supersedes = Material.objects.select_for_update().get(pk=supersedes.pk, case=case)
+                supersedes.supersede()
+                supersedes.save()
+                version = supersedes.version + 1
+            material = Material(
+                case=case,
+                node=node,
+                catalog_item=catalog_item,
+                original_name=clean_name,
+                title=title.strip() or _default_title(clean_name),
+                document_number=document_number.strip(),
+                responsible_party=responsible_party.strip() or case.project.owner.name,
+                formed_on=formed_on or timezone.localdate(),
+                size=size,
+                sha256=sha256,
+                format_kind=catalog_item.format_kind,
+                version=version,
+                supersedes=supersedes,
+                uploaded_by=user,
             )
-        version = 1
-        if supersedes is not None:
-            supersedes = Material.objects.select_for_update().get(pk=supersedes.pk, case=case)
-            supersedes.supersede()
-            supersedes.save()
-            version = supersedes.version + 1
-        material = Material(
-            case=case,
-            node=node,
-            catalog_item=catalog_item,
-            original_name=clean_file_name(name),
-            size=size,
-            sha256=sha256,
-            format_kind=catalog_item.format_kind,
-            version=version,
-            supersedes=supersedes,
-            uploaded_by=user,
-        )
-        material.file.save(sha256, file, save=False)
-        material.save()
-        journal_append(
-            chain=case.reference,
-            kind="material.uploaded",
-            actor=user,
-            payload={
-                "material": material.pk,
-                "name": material.original_name,
-                "sha256": sha256,
-                "size": size,
-                "catalog_item": catalog_item.code,
-                "node": node.code if node else None,
-                "version": version,
-                "supersedes": supersedes.pk if supersedes else None,
-            },
-        )
+            material.file.save(sha256, file, save=False)
+            stored = material.file.name
+            material.save()
+            journal_append(
+                chain=case.reference,
+                kind="material.uploaded",
+                actor=user,
+                payload={
+                    "material": material.pk,
+                    "name": material.original_name,
+                    "sha256": sha256,
+                    "size": size,
+                    "catalog_item": catalog_item.code,
+                    "node": node.code if node else None,
+                    "version": version,
+                    "supersedes": supersedes.pk if supersedes else None,
+                },
+            )
+    except BaseException:
+        # The row was rolled back: do not leave its file behind.
+        if stored is not None:
+            material.file.storage.delete(stored)
+        raise
     return material
 
 
-def materials_check(materials, *, rules=()) -> list[Material]:
-    """Run the file checks, then ``rules`` on files that passed; record pass or fail.
+def material_metadata(material: Material) -> dict:
+    """The record's metadata as the checks read it (see ``acceptance.checks.metadata``)."""
+    return {
+        "title": material.title,
+        "file_name": material.original_name,
+        "catalog_item": material.catalog_item.code,
+        "retention": material.catalog_item.retention,
+        "responsible_party": material.responsible_party,
+        "date": material.formed_on.isoformat() if material.formed_on else "",
+        "format_kind": material.format_kind,
+        "size": material.size,
+    }
 
-    Each rule takes the stored file's path and returns one ``CheckOutcome``. Returns the
-    materials that failed.
+
+def material_check_report(material: Material) -> FileReport:
+    """Run the four-property checks on one stored material version (nothing is saved)."""
+    return check_file(
+        Path(material.file.path),
+        declared_kind=FileKind(material.format_kind),
+        expected_sha256=material.sha256,
+        max_bytes=max_bytes_by_kind(),
+        name=material.original_name,
+        metadata=material_metadata(material),
+        today=timezone.localdate(),
+    )
+
+
+def materials_check(materials, *, rules=()) -> list[Material]:
+    """Run the four-property checks, then ``rules`` on files that passed; record pass or fail.
+
+    Each rule takes the stored file's path and returns one ``CheckOutcome``. The report is
+    stored on the material version checked (``check_report``). Returns the materials that
+    failed.
     """
     failed = []
     for material in materials:
         path = Path(material.file.path)
-        report = check_file(
-            path, declared_kind=FileKind(material.format_kind), expected_sha256=material.sha256
-        )
+        report = material_check_report(material)
         outcomes = [outcome.as_dict() for outcome in report.outcomes]
         passed = report.passed
         if passed:
@@ -129,7 +209,13 @@ def materials_check(materials, *, rules=()) -> list[Material]:
                 outcomes.append(outcome.as_dict())
                 passed = passed and outcome.result != CheckResult.FAIL
         material.detected_format = report.detected_format
-        result = {**report.as_dict(), "outcomes": outcomes, "passed": passed}
+        result = {
+            **report.as_dict(),
+            "outcomes": outcomes,
+            "passed": passed,
+            "properties": summarize_properties(outcomes),
+            "checked_at": timezone.now().isoformat(),
+        }
         if passed:
             material.pass_checks(result)
         else:

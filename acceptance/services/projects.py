@@ -8,8 +8,8 @@ from django.utils import timezone
 from workflows.journal import journal_append
 
 from ..exceptions import NotPermitted
-from ..models import CatalogItem, Node, Organisation, Project
-from ..selectors.completeness import required_items
+from ..models import Node, Organisation, Project
+from ..selectors.catalog import catalog_current_version, catalog_items, required_items
 
 NODE_TEMPLATE = Path(__file__).resolve().parent.parent / "data" / "nodes.yaml"
 
@@ -19,9 +19,13 @@ def new_reference(prefix: str) -> str:
 
 
 def nodes_create_default(*, project: Project) -> list[Node]:
-    """Copy the default node list; required items no node lists go to the last (completion)."""
+    """Copy the default node list; required items no node lists go to the last (completion).
+
+    Nodes expect items of the current catalog version that apply to the project's works type.
+    """
     template = yaml.safe_load(NODE_TEMPLATE.read_text(encoding="utf-8"))
-    by_code = {item.code: item for item in CatalogItem.objects.all()}
+    version = catalog_current_version()
+    by_code = {item.code: item for item in catalog_items(version, project.works_type)}
     listed = {code for node in template for code in node["items"]}
     nodes = []
     for position, spec in enumerate(template, start=1):
@@ -34,7 +38,13 @@ def nodes_create_default(*, project: Project) -> list[Node]:
         )
         node.expected_items.set(by_code[code] for code in spec["items"] if code in by_code)
         nodes.append(node)
-    nodes[-1].expected_items.add(*(item for item in required_items() if item.code not in listed))
+    nodes[-1].expected_items.add(
+        *(
+            item
+            for item in required_items(version=version, works_type=project.works_type)
+            if item.code not in listed
+        )
+    )
     return nodes
 
 

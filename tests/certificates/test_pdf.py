@@ -100,7 +100,7 @@ def font_files(pdf: bytes) -> set[str]:
     return found
 
 
-def rasterize(pdf: bytes, name: str) -> Path:
+def rasterize(pdf: bytes, name: str, dpi: int = 80) -> Path:
     """Page 1 as a PNG in test-artifacts/certificates/, via poppler's pdftoppm."""
     if shutil.which("pdftoppm") is None:
         pytest.skip("pdftoppm (poppler-utils) is not installed")
@@ -111,7 +111,7 @@ def rasterize(pdf: bytes, name: str) -> Path:
         [
             "pdftoppm",
             "-r",
-            "80",
+            str(dpi),
             "-png",
             "-singlefile",
             "-f",
@@ -264,3 +264,39 @@ def test_rendered_page_is_not_blank(name, content):
     share = dark_pixel_share(png)
     # Text, tables and the border: a few percent of the page, far from empty or all black.
     assert 0.01 < share < 0.3, share
+
+
+@pytest.mark.skipif(shutil.which("zbarimg") is None, reason="zbar-tools is not installed")
+def test_the_qr_code_holds_the_verification_address():
+    url = "https://archive.example.cn/verify/JGYS2026-00001/"
+    png = rasterize(render_certificate_pdf(make_content(verification_url=url)), "qr-code", dpi=150)
+    decoded = subprocess.run(
+        ["zbarimg", "--quiet", "--raw", str(png)], capture_output=True, text=True, timeout=60
+    )
+    assert decoded.stdout.strip() == url
+
+
+CONDITIONAL_OPINION = (
+    "经审查，该工程竣工档案的主审要件齐全，同意按容缺受理方式先行通过竣工档案验收。\n"
+    "建设单位已签署限时承诺，须于2027年2月21日前补交下列容缺档案资料；逾期未补交的，"
+    "本意见书中止效力；补交并经审核通过后，本馆换发正式验收意见书。"
+    "本意见书经涂改或未加盖本馆印章无效。"
+)
+
+
+def test_a_conditional_certificate_with_two_tolerated_items_fits_on_one_page():
+    content = make_conditional(
+        opinion_text=CONDITIONAL_OPINION,
+        tolerated_items=(("C6-P3", "室内环境检测报告"), ("E3-2", "工程建设过程的录音、录像资料")),
+        issuer_name="城市建设档案馆 City Construction Archive",
+    )
+    pdf = render_certificate_pdf(content)
+    assert len(PdfReader(io.BytesIO(pdf)).pages) == 1
+    rasterize(pdf, "certificate-conditional-one-page")
+
+
+def test_chinese_punctuation_never_starts_a_line():
+    # Set at this width, the comma after 逾期未补交的 would otherwise open the next line.
+    text = extract_text(render_certificate_pdf(make_conditional(opinion_text=CONDITIONAL_OPINION)))
+    starts = [line.strip()[:1] for line in text.splitlines() if line.strip()]
+    assert not [char for char in starts if char in "，；：。、）"], starts

@@ -33,8 +33,8 @@ def real_stack():
 
 
 @pytest.fixture(scope="session")
-def celery_worker(real_stack, django_db_setup, django_db_blocker, tmp_path_factory):
-    """A worker process on the test database, sharing the media folder with the tests.
+def celery_worker(real_stack, django_db_setup, django_db_blocker, tmp_path_factory, signing_files):
+    """A worker process on the test database, sharing the media folder and signing key.
 
     Its name and queue are this session's own, so a second test run sharing the broker can
     neither take these jobs nor be mistaken for this worker.
@@ -50,6 +50,9 @@ def celery_worker(real_stack, django_db_setup, django_db_blocker, tmp_path_facto
         **os.environ,
         "DATABASE_URL": f"{base_url}/{test_db}",
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "CERTIFICATES_PKCS12_PATH": str(signing_files.signer_pkcs12),
+        "CERTIFICATES_PKCS12_PASSWORD": signing_files.password,
+        "CERTIFICATES_TRUST_ROOTS": str(signing_files.ca_certificate),
     }
     with log.open("w") as log_file:
         process = subprocess.Popen(

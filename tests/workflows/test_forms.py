@@ -188,3 +188,11 @@ def test_completed_data_lands_in_the_process_with_empty_optional_fields(instance
     assert last_entry("FORM-1", "task.completed").payload == {"data": expected}
     (review,) = [t for t in workflow_of(instance).get_tasks() if t.task_spec.name == "review"]
     assert {name: review.data[name] for name in expected} == expected
+
+
+def test_text_with_a_nul_character_is_refused():
+    with pytest.raises(TaskDataInvalid) as excinfo:
+        clean_task_data([{"name": "comment", "type": "text"}], {"comment": "a\x00b"})
+
+    assert excinfo.value.data["field"] == "comment"
+    assert "NUL" in excinfo.value.message_en

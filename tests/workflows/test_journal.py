@@ -201,7 +201,10 @@ def test_verify_journal_command_prints_an_intact_chain():
 
     call_command("verify_journal", "J-1", stdout=out)
 
-    assert out.getvalue().strip() == "J-1: intact, 3 entries / 完整，共 3 条"
+    assert out.getvalue().splitlines() == [
+        "J-1: intact, 3 entries / 完整，共 3 条",
+        "anchors: 0 checkpoints agree with the journal / 锚点一致",
+    ]
 
 
 def test_verify_journal_command_fails_naming_the_broken_entry(without_append_only_trigger):
@@ -228,6 +231,7 @@ def test_verify_journal_command_without_a_chain_checks_them_all(without_append_o
     assert out.getvalue().splitlines() == [
         "J-BAD: BROKEN at entry #2: entries after the last one found were removed / 末尾记录被删除",
         "J-GOOD: intact, 1 entries / 完整，共 1 条",
+        "anchors: 0 checkpoints agree with the journal / 锚点一致",
     ]
 
 

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from workflows.anchors import verify_anchors
 from workflows.journal import verify_all_chains, verify_chain
 from workflows.models import ProcessInstance
 from workflows.replay import ReplayError, replay_instance
@@ -28,7 +29,11 @@ class Command(BaseCommand):
             broken += not verdict.intact
             if replay:
                 diverged += self._replay(verdict.chain)
+        anchor_verdict = verify_anchors()
+        self.stdout.write(anchor_verdict.describe())
         problems = []
+        if not anchor_verdict.intact:
+            problems.append(f"{len(anchor_verdict.problems)} anchor check(s) failed / 锚点校验失败")
         if broken:
             problems.append(f"{broken} journal chain(s) broken / {broken} 条日志链被破坏")
         if diverged:

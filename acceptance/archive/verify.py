@@ -1,0 +1,164 @@
+"""Offline verification of an evidence bundle: no database, only the bag and a trust root."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import bagit
+
+from workflows.journal import verify_entries
+from workflows.models import JournalEntry, ProcessDefinition
+from workflows.replay import ReplayError, replay_entries
+
+from .bundle import SIGNATURE_FILE
+
+# Returns None when the signature over the data is valid and trusted, else what is wrong.
+SignatureCheck = Callable[[bytes, bytes], str | None]
+
+
+@dataclass
+class BundleVerdict:
+    checks: list[tuple[str, bool, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.checks) and all(passed for _, passed, _ in self.checks)
+
+    def record(self, name: str, passed: bool, detail: str) -> bool:
+        self.checks.append((name, passed, detail))
+        return passed
+
+    def describe(self) -> str:
+        lines = [
+            f"{'PASS' if passed else 'FAIL'} {name}: {detail}"
+            for name, passed, detail in self.checks
+        ]
+        lines.append(
+            "bundle verified / 证据包校验通过"
+            if self.ok
+            else "bundle NOT verified / 证据包校验未通过"
+        )
+        return "\n".join(lines)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _journal(data: Path) -> list[JournalEntry]:
+    entries = []
+    with (data / "journal.jsonl").open(encoding="utf-8") as lines:
+        for line in lines:
+            record = json.loads(line)
+            record["recorded_at"] = datetime.fromisoformat(record["recorded_at"])
+            entries.append(JournalEntry(**record))
+    return entries
+
+
+def _differing_files(bag: bagit.Bag, root: Path) -> list[str]:
+    """Each file whose digest or presence differs from the bag's manifests, by name."""
+    problems = []
+    for name, digests in bag.entries.items():
+        path = root / name
+        if not path.is_file():
+            problems.append(f"{name} is missing")
+        elif "sha256" in digests and _sha256(path) != digests["sha256"]:
+            problems.append(f"{name} was changed")
+    listed = set(bag.entries)
+    problems.extend(
+        f"{name} is not in the manifest"
+        for name in (str(p.relative_to(root)) for p in (root / "data").rglob("*") if p.is_file())
+        if name not in listed
+    )
+    return problems
+
+
+def _check_bag(verdict: BundleVerdict, path: Path) -> bool:
+    try:
+        bag = bagit.Bag(str(path))
+        bag.validate()
+    except bagit.BagValidationError:
+        problems = _differing_files(bag, path)
+        return verdict.record("bagit", False, "; ".join(problems) or "the bag is not valid")
+    except bagit.BagError as exc:
+        return verdict.record("bagit", False, f"not a readable BagIt bag: {exc}")
+    return verdict.record("bagit", True, "every file matches the manifests / 文件与清单一致")
+
+
+def _check_signature(verdict: BundleVerdict, path: Path, check: SignatureCheck | None) -> None:
+    signature = path / SIGNATURE_FILE
+    if not signature.is_file():
+        verdict.record("signature", False, "the bundle is not signed / 证据包未签名")
+        return
+    if check is None:
+        verdict.record("signature", False, "no trust root was given to check the signature")
+        return
+    problem = check((path / "manifest-sha256.txt").read_bytes(), signature.read_bytes())
+    verdict.record(
+        "signature",
+        problem is None,
+        problem or "the manifest is signed by a trusted key / 签名有效",
+    )
+
+
+def _check_materials(verdict: BundleVerdict, data: Path, journal: list[JournalEntry]) -> None:
+    intake = {
+        entry.payload["material"]: entry.payload["sha256"]
+        for entry in journal
+        if entry.kind == "material.uploaded"
+    }
+    problems = []
+    for material in json.loads((data / "materials.json").read_text(encoding="utf-8")):
+        actual = _sha256(data / material["file"])
+        if actual != intake.get(material["id"]):
+            problems.append(f"{material['file']} differs from the digest journaled at intake")
+    verdict.record(
+        "materials",
+        not problems,
+        "; ".join(problems) or "every file is the one received at intake / 文件与接收时一致",
+    )
+
+
+def _check_replay(verdict: BundleVerdict, data: Path, journal: list[JournalEntry]) -> None:
+    for instance in json.loads((data / "instances.json").read_text(encoding="utf-8")):
+        definition_record = instance["definition"]
+        definition = ProcessDefinition(
+            process_id=definition_record["process_id"],
+            version=definition_record["version"],
+            content_sha256=definition_record["content_sha256"],
+            bpmn_xml=(data / definition_record["file"]).read_text(encoding="utf-8"),
+        )
+        entries = [entry for entry in journal if entry.instance_id == instance["id"]]
+        name = f"replay of instance {instance['id']}"
+        try:
+            outcome, _ = replay_entries(definition, entries)
+        except ReplayError as exc:
+            verdict.record(name, False, str(exc))
+            continue
+        verdict.record(name, outcome.verified, outcome.describe())
+
+
+def verify_bundle(path: Path, *, check_signature: SignatureCheck | None = None) -> BundleVerdict:
+    """Check a bundle's bag, signature, material digests, journal chain and replay."""
+    path = Path(path)
+    verdict = BundleVerdict()
+    if not _check_bag(verdict, path):
+        return verdict
+    data = path / "data"
+    _check_signature(verdict, path, check_signature)
+    journal = _journal(data)
+    chain = verify_entries(journal[0].chain if journal else "", journal, None)
+    verdict.record("journal chain", chain.intact, chain.describe())
+    _check_materials(verdict, data, journal)
+    if chain.intact:
+        _check_replay(verdict, data, journal)
+    return verdict

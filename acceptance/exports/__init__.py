@@ -1,0 +1,1 @@
+"""Files the acceptance domain writes for people: catalogs, volume catalogs, reports."""

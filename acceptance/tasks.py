@@ -1,0 +1,20 @@
+"""Celery entry points of the acceptance domain: thin, safe to run twice."""
+
+from celery import shared_task
+
+from .archive.package import archival_package_export
+from .models import Case
+from .services.fixity import fixity_audit
+
+
+@shared_task(name="acceptance.fixity_audit")
+def run_fixity_audit() -> dict:
+    """The periodic fixity audit over all stored files (scheduled by Celery beat)."""
+    report = fixity_audit()
+    return {"checked": report.checked, "problems": len(report.problems)}
+
+
+@shared_task(name="acceptance.export_archival_package", acks_late=True)
+def export_archival_package(case_id: int) -> str:
+    """The archival information package of a completed case; a second run finds it made."""
+    return str(archival_package_export(case=Case.objects.get(pk=case_id)))

@@ -1,0 +1,33 @@
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from certificates.models import Certificate
+
+
+class CertificateSerializer(serializers.ModelSerializer):
+    case = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    supersedes = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    pdf_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Certificate
+        fields = (
+            "number",
+            "case",
+            "kind",
+            "status",
+            "status_reason",
+            "issued_at",
+            "verification_code",
+            "pdf_sha256",
+            "supersedes",
+            "pdf_url",
+        )
+        read_only_fields = fields
+
+    def get_pdf_url(self, certificate) -> str:
+        return reverse(
+            "api:certificate-pdf",
+            kwargs={"number": certificate.number},
+            request=self.context.get("request"),
+        )

@@ -1,0 +1,34 @@
+from django.utils import translation
+from rest_framework import viewsets
+from rest_framework.exceptions import ValidationError
+
+NUL = "\x00"
+
+
+class ApiViewMixin:
+    """DRF's own messages are produced in English; the error handler adds their Chinese."""
+
+    def dispatch(self, request, *args, **kwargs):
+        with translation.override("en"):
+            return super().dispatch(request, *args, **kwargs)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # PostgreSQL cannot compare text with a NUL byte in it: refused before any query.
+        values = [*kwargs.items()]
+        values += [(name, value) for name, items in request.query_params.lists() for value in items]
+        for name, value in values:
+            if NUL in str(value):
+                raise ValidationError(
+                    {name: "must not contain a NUL character"},
+                    code="null_characters_not_allowed",
+                )
+
+
+class ApiViewSet(ApiViewMixin, viewsets.GenericViewSet):
+    pass
+
+
+def param(request, name: str) -> str | None:
+    value = request.query_params.get(name)
+    return value if value not in (None, "") else None

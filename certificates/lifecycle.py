@@ -1,0 +1,113 @@
+"""A certificate's life after issuance: superseded, suspended, reinstated, revoked.
+
+Each verb locks the certificate, applies its django-fsm transition (an illegal one is refused with
+a clear error) and journals the change on the case's chain in the same transaction. The PDF is
+never touched: a suspended or revoked certificate stays downloadable; verification tells its
+status.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django_fsm import TransitionNotAllowed
+
+from acceptance.models import Case
+from workflows.journal import journal_append
+
+from .exceptions import CertificateRefused
+from .models import Certificate
+
+VERBS = {  # transition: (Chinese, English, English past participle)
+    "supersede": ("替代", "supersede", "superseded"),
+    "suspend": ("中止", "suspend", "suspended"),
+    "reinstate": ("恢复", "reinstate", "reinstated"),
+    "revoke": ("撤销", "revoke", "revoked"),
+}
+
+
+def _locked(certificate: Certificate) -> Certificate:
+    return Certificate.objects.select_related("case").select_for_update().get(pk=certificate.pk)
+
+
+def _required_reason(reason: str, verb: str, number: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        zh, en, _ = VERBS[verb]
+        raise CertificateRefused(
+            f"{zh}验收意见书 {number} 须说明理由",
+            f"a reason is required to {en} certificate {number}",
+            number=number,
+        )
+    return reason
+
+
+def _apply(certificate: Certificate, verb: str, *args) -> None:
+    try:
+        getattr(certificate, verb)(*args)
+    except TransitionNotAllowed:
+        zh, _, done = VERBS[verb]
+        raise CertificateRefused(
+            f"验收意见书 {certificate.number} 当前状态为“{certificate.get_status_display()}”，不能{zh}",
+            f"certificate {certificate.number} is {certificate.status} and cannot be {done} now",
+            number=certificate.number,
+            status=certificate.status,
+        ) from None
+    certificate.save()
+
+
+def _journal(certificate: Certificate, kind: str, actor, **payload) -> None:
+    journal_append(
+        chain=certificate.case.reference,
+        kind=kind,
+        actor=actor,
+        payload={"number": certificate.number, "status": certificate.status, **payload},
+    )
+
+
+def certificate_supersede(*, certificate: Certificate, by: Certificate, actor=None) -> Certificate:
+    """``by`` (the upgraded full certificate) replaces ``certificate``."""
+    with transaction.atomic():
+        certificate = _locked(certificate)
+        _apply(certificate, "supersede")
+        _journal(certificate, "certificate.superseded", actor, superseded_by=by.number)
+    return certificate
+
+
+def certificate_suspend(*, certificate: Certificate, reason: str, actor=None) -> Certificate:
+    """Suspend a valid certificate, e.g. when its commitment is overdue."""
+    with transaction.atomic():
+        certificate = _locked(certificate)
+        reason = _required_reason(reason, "suspend", certificate.number)
+        _apply(certificate, "suspend", reason)
+        _journal(certificate, "certificate.suspended", actor, reason=reason)
+    return certificate
+
+
+def certificate_reinstate(*, certificate: Certificate, reason: str, actor=None) -> Certificate:
+    """Lift a suspension: the certificate is valid again."""
+    with transaction.atomic():
+        certificate = _locked(certificate)
+        reason = _required_reason(reason, "reinstate", certificate.number)
+        _apply(certificate, "reinstate", reason)
+        _journal(certificate, "certificate.reinstated", actor, reason=reason)
+    return certificate
+
+
+def certificate_revoke(*, certificate: Certificate, reason: str, actor=None) -> Certificate:
+    """Revoke a certificate for good; verification then says it is void."""
+    with transaction.atomic():
+        certificate = _locked(certificate)
+        reason = _required_reason(reason, "revoke", certificate.number)
+        _apply(certificate, "revoke", reason)
+        _journal(certificate, "certificate.revoked", actor, reason=reason)
+    return certificate
+
+
+def certificates_suspend(*, case: Case, reason: str, actor=None) -> list[Certificate]:
+    """Suspend every valid certificate of ``case`` (the BPMN's overdue-commitment path)."""
+    with transaction.atomic():
+        valid = case.certificates.filter(status=Certificate.Status.ISSUED).order_by("pk")
+        return [
+            certificate_suspend(certificate=certificate, reason=reason, actor=actor)
+            for certificate in valid
+        ]

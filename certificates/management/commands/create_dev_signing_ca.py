@@ -1,0 +1,29 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+
+from certificates.devca import DEVELOPMENT_ONLY, dev_signing_ca_create
+
+
+class Command(BaseCommand):
+    help = (
+        "Create a DEVELOPMENT-ONLY CA and signing certificate (仅供开发测试) under "
+        "<ARCHIVE_DATA_DIR>/signing/, unless they exist, so certificates are signed on the "
+        "embedded default. Never use them in production."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--directory", type=Path, help="write here instead")
+
+    def handle(self, *args, directory=None, **options):
+        files = dev_signing_ca_create(directory=directory)
+        verb = "created" if files.created else "already present"
+        self.stdout.write(f"{DEVELOPMENT_ONLY}: signing files {verb} in {files.directory}")
+        self.stdout.write(f"  CA certificate (trust root): {files.ca_certificate}")
+        self.stdout.write(f"  signer PKCS#12: {files.signer_pkcs12} (password: {files.password})")
+        if files.created:
+            self.stderr.write(
+                self.style.WARNING(
+                    "开发测试用签名密钥，切勿用于生产 / development signing key: NOT FOR PRODUCTION"
+                )
+            )

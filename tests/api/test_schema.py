@@ -1,0 +1,108 @@
+"""The OpenAPI schema validates, and schemathesis finds no server error anywhere in the API.
+
+Every operation of the served schema gets generated requests, valid and invalid, as an owner
+(who may write) and as an auditor (refused every write). Besides schemathesis' own
+``not_a_server_error`` check, every refusal must be the API's JSON error.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+import schemathesis
+from django.core.management import call_command
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis.checks import not_a_server_error
+from schemathesis.generation import GenerationMode
+
+from .conftest import token_client
+
+# Examples per operation and generation mode: about 30 operations, well under a minute in all.
+EXAMPLES = 12
+
+
+@pytest.mark.django_db
+def test_the_schema_validates_without_warnings(tmp_path):
+    path = tmp_path / "schema.yaml"
+    call_command(
+        "spectacular", "--validate", "--fail-on-warn", "--file", str(path), stdout=io.StringIO()
+    )
+    assert "/api/projects/external/" in path.read_text()
+
+
+@pytest.mark.django_db
+def test_the_schema_is_served_as_json_and_yaml(world, as_owner):
+    schema = as_owner.get("/api/schema/")
+    assert schema["Content-Type"].startswith("application/json")
+    body = schema.json()
+    assert body["openapi"].startswith("3.")
+    assert "Completion archive acceptance API" in body["info"]["title"]
+    errors = body["components"]["schemas"]["Error"]["properties"]
+    assert {"code", "message_zh", "message_en", "field"} <= set(errors)
+    assert as_owner.get("/api/schema/?format=yaml").content.startswith(b"openapi: 3")
+
+
+def _is_error_body(response) -> bool:
+    headers = {name.lower(): value for name, value in response.headers.items()}
+    content_type = headers.get("content-type") or [""]
+    if isinstance(content_type, list):
+        content_type = content_type[0]
+    if not content_type.startswith("application/json"):
+        return False
+    body = json.loads(response.content)
+    return isinstance(body, dict) and {"code", "message_zh", "message_en", "field"} <= set(body)
+
+
+def _fuzz(schema, headers: dict, mode: GenerationMode) -> list[str]:
+    """Call every operation with generated requests; describe each server error."""
+    failures: list[str] = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+
+        @given(case=operation.as_strategy(generation_mode=mode))
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+        def call(case) -> None:
+            response = case.call(headers=headers, timeout=30)
+            where = f"{case.method} {case.formatted_path} ({mode}): {response.status_code}"
+            try:
+                case.validate_response(response, checks=[not_a_server_error], headers=headers)
+            except AssertionError as exc:  # schemathesis' FailureGroup is one
+                failures.append(f"{where} {response.text[:300]!r} — {exc}")
+            if response.status_code >= 400 and not _is_error_body(response):
+                failures.append(f"{where} is not a JSON error: {response.text[:300]!r}")
+
+        try:
+            call()
+        except Unsatisfiable:
+            # Nothing of this operation can be made invalid (e.g. a GET without parameters).
+            assert mode == GenerationMode.NEGATIVE, operation.label
+    return failures
+
+
+@pytest.mark.django_db(transaction=True)
+def test_schemathesis_finds_no_server_error(live_server, flow):
+    """As an owner (who may write) and as an auditor (refused every write)."""
+    from .conftest import make_user
+
+    owner = token_client(flow.owner)._credentials["HTTP_AUTHORIZATION"]
+    auditor = token_client(make_user("auditor_fuzz", "auditors"))._credentials["HTTP_AUTHORIZATION"]
+    url = f"{live_server.url}/api/schema/"
+    schema = schemathesis.openapi.from_url(url, headers={"Authorization": owner})
+    failures = []
+    for token, mode in (
+        (owner, GenerationMode.POSITIVE),
+        (owner, GenerationMode.NEGATIVE),
+        (auditor, GenerationMode.POSITIVE),
+    ):
+        failures += _fuzz(schema, {"Authorization": token}, mode)
+    assert not failures, f"{len(failures)} failures:\n" + "\n".join(failures[:30])

@@ -1,0 +1,258 @@
+"""Writes of the webhooks app: record deliveries, make one attempt, queue again what is stale."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .addresses import address_refusal
+from .conf import backoff_seconds, setting
+from .models import WebhookDelivery, WebhookSubscription
+from .signing import SIGNATURE_HEADER, signature
+
+logger = logging.getLogger(__name__)
+
+RESPONSE_EXCERPT_CHARS = 500
+
+
+def _queue(delivery_pk: int) -> None:
+    from .tasks import deliver
+
+    deliver.delay(delivery_pk)
+
+
+def webhooks_dispatch(
+    *, event: str, payload: dict, audiences: Iterable[str] = ()
+) -> list[WebhookDelivery]:
+    """Record a delivery of ``event`` for every subscription that hears it; send after commit.
+
+    A subscription hears the event if it is active, lists the event kind, and its audience is
+    blank or one of ``audiences``. The body is fixed here: every attempt sends the same bytes.
+    """
+    audiences = list(audiences)
+    subscriptions = [
+        subscription
+        for subscription in WebhookSubscription.objects.filter(active=True)
+        if subscription.hears(event, audiences)
+    ]
+    deliveries = []
+    with transaction.atomic():
+        for subscription in subscriptions:
+            delivery = WebhookDelivery(subscription=subscription, event=event)
+            delivery.body = json.dumps(
+                {
+                    "id": str(delivery.delivery_id),
+                    "event": event,
+                    "created_at": delivery.created_at.isoformat(),
+                    "data": payload,
+                },
+                cls=DjangoJSONEncoder,
+                ensure_ascii=False,
+                separators=(",", ":"),
+                sort_keys=True,
+            )
+            delivery.next_attempt_at = delivery.created_at
+            delivery.save()
+            deliveries.append(delivery)
+            transaction.on_commit(lambda pk=delivery.pk: _queue(pk))
+    return deliveries
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What one attempt got back: an HTTP status, or ``None`` and the network error."""
+
+    status_code: int | None
+    excerpt: str = ""
+    error: str = ""
+    # Not worth another attempt (the address is refused).
+    final: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer to log, not a second receiver to sign for."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
+def _read_excerpt(response) -> str:
+    try:
+        return response.read(RESPONSE_EXCERPT_CHARS * 4).decode("utf-8", "replace")[
+            :RESPONSE_EXCERPT_CHARS
+        ]
+    except OSError:
+        return ""
+
+
+def _post(delivery: WebhookDelivery) -> Answer:
+    refusal = address_refusal(delivery.subscription.url)
+    if refusal is not None:
+        return Answer(None, error=f"not sent: {refusal}", final=True)
+    body = delivery.body.encode("utf-8")
+    request = urllib.request.Request(
+        delivery.subscription.url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": setting("WEBHOOKS_USER_AGENT"),
+            SIGNATURE_HEADER: signature(delivery.subscription.secret, body),
+            "X-Webhook-Event": delivery.event,
+            "X-Webhook-Delivery": str(delivery.delivery_id),
+            "X-Webhook-Attempt": str(delivery.attempts),
+        },
+    )
+    try:
+        with _OPENER.open(request, timeout=setting("WEBHOOKS_TIMEOUT_SECONDS")) as response:
+            return Answer(response.status, _read_excerpt(response))
+    except urllib.error.HTTPError as exc:
+        return Answer(exc.code, _read_excerpt(exc))
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        return Answer(None, error=f"{type(exc).__name__}: {exc}")
+
+
+def _take(delivery_pk: int) -> WebhookDelivery | None:
+    """Mark the delivery as being sent, under lock; ``None`` if it needs no attempt now."""
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update()
+            .select_related("subscription")
+            .filter(pk=delivery_pk)
+            .first()
+        )
+        if delivery is None or delivery.status in WebhookDelivery.FINAL:
+            return None
+        stale = timezone.now() - timedelta(seconds=setting("WEBHOOKS_STALE_SECONDS"))
+        if delivery.status == WebhookDelivery.Status.SENDING and delivery.updated_at > stale:
+            return None  # another worker is sending it right now
+        delivery.status = WebhookDelivery.Status.SENDING
+        delivery.attempts += 1
+        delivery.save(update_fields=("status", "attempts", "updated_at"))
+    return delivery
+
+
+def webhook_deliver(*, delivery_pk: int) -> int | None:
+    """Make one attempt at a delivery and log it.
+
+    Returns the seconds to wait before the next attempt, or ``None`` when there is none to make
+    (delivered, given up, or not this caller's to send). The row is locked only to take the
+    delivery and to record the answer, never during the HTTP request.
+    """
+    delivery = _take(delivery_pk)
+    if delivery is None:
+        return None
+    started = time.monotonic()
+    answer = _post(delivery)
+    duration_ms = round((time.monotonic() - started) * 1000)
+    retry_in = None
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update()
+            .select_related("subscription")
+            .get(pk=delivery_pk)
+        )
+        now = timezone.now()
+        if answer.ok:
+            delivery.status = WebhookDelivery.Status.DELIVERED
+            delivery.delivered_at = now
+            delivery.next_attempt_at = None
+        elif (
+            answer.final
+            or delivery.attempts >= setting("WEBHOOKS_MAX_ATTEMPTS")
+            or not delivery.subscription.active
+        ):
+            delivery.status = WebhookDelivery.Status.FAILED
+            delivery.next_attempt_at = None
+        else:
+            retry_in = backoff_seconds(delivery.attempts)
+            delivery.status = WebhookDelivery.Status.RETRYING
+            delivery.next_attempt_at = now + timedelta(seconds=retry_in)
+        delivery.response_codes = [*delivery.response_codes, answer.status_code]
+        delivery.log = [
+            *delivery.log,
+            {
+                "attempt": delivery.attempts,
+                "at": now.isoformat(),
+                "status_code": answer.status_code,
+                "error": answer.error,
+                "response": answer.excerpt,
+                "duration_ms": duration_ms,
+                "retry_in": retry_in,
+            },
+        ]
+        delivery.save()
+    if not answer.ok:
+        logger.warning(
+            "webhook delivery %s to %s: attempt %s got %s%s",
+            delivery.delivery_id,
+            delivery.subscription.url,
+            delivery.attempts,
+            answer.status_code or answer.error,
+            f", retry in {retry_in}s" if retry_in is not None else ", giving up",
+        )
+    return retry_in
+
+
+def webhooks_requeue_stale() -> int:
+    """Queue again deliveries overdue for longer than ``WEBHOOKS_STALE_SECONDS``.
+
+    A retry lives in the broker as a task with a countdown; if the broker lost it (or a worker
+    died while sending), the delivery would wait forever. Returns how many were queued.
+    """
+    stale = timezone.now() - timedelta(seconds=setting("WEBHOOKS_STALE_SECONDS"))
+    waiting = Q(
+        status__in=(WebhookDelivery.Status.PENDING, WebhookDelivery.Status.RETRYING),
+        next_attempt_at__lt=stale,
+    )
+    stuck = Q(status=WebhookDelivery.Status.SENDING, updated_at__lt=stale)
+    pks = list(WebhookDelivery.objects.filter(waiting | stuck).values_list("pk", flat=True))
+    for pk in pks:
+        _queue(pk)
+    return len(pks)
+
+
+def webhook_subscription_create(
+    *, owner, url: str, events: list[str], name: str = "", audience: str = "", active: bool = True
+) -> WebhookSubscription:
+    """A new subscription with a fresh signing secret."""
+    return WebhookSubscription.objects.create(
+        owner=owner, url=url, events=list(events), name=name, audience=audience, active=active
+    )
+
+
+def webhook_subscription_update(
+    *, subscription: WebhookSubscription, **changes
+) -> WebhookSubscription:
+    """Change a subscription's ``name``, ``url``, ``events`` or ``active``; never its secret."""
+    allowed = {"name", "url", "events", "active"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise TypeError(f"cannot change {', '.join(sorted(unknown))}")
+    for name, value in changes.items():
+        setattr(subscription, name, value)
+    subscription.save(update_fields=list(changes) or None)
+    return subscription
+
+
+def webhook_subscription_delete(*, subscription: WebhookSubscription) -> None:
+    """Remove a subscription and its delivery log."""
+    subscription.delete()
