@@ -16,6 +16,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from workflows.services import ServiceCall, service
 
 from .archive.package import archival_package_path
+from .checks import ArchiveProperty, CheckOutcome, CheckResult
 from .conf import file_rules
 from .exceptions import CaseStateConflict
 from .models import Case, Commitment, Decision, FormatKind, Material
@@ -61,8 +62,40 @@ def _findings(failed: list[Material]) -> list[dict]:
     ]
 
 
+def _declaration_outcomes(materials, declared_files, declared_bytes) -> list[dict]:
+    """完整性: the submission holds as many files and bytes as the owner declared."""
+    files, size = materials.count(), sum(materials.values_list("size", flat=True))
+    outcomes = []
+    for code, declared, delivered, noun_zh, noun_en in (
+        ("integrity.declared_count", declared_files, files, "文件数", "file count"),
+        ("integrity.declared_bytes", declared_bytes, size, "字节数", "byte total"),
+    ):
+        if declared is None:
+            continue
+        matches = declared == delivered
+        outcomes.append(
+            CheckOutcome(
+                code,
+                ArchiveProperty.INTEGRITY,
+                CheckResult.PASS if matches else CheckResult.FAIL,
+                f"申报{noun_zh} {declared}，实收 {delivered}"
+                + ("" if matches else "：请核对并补齐或更正申报"),
+                f"declared {noun_en} {declared}, received {delivered}"
+                + ("" if matches else ": check the submission and upload or correct it"),
+                {"declared": declared, "received": delivered},
+            ).as_dict()
+        )
+    return outcomes
+
+
 @service("acceptance.node_check")
-def node_check(call: ServiceCall, *, node: str) -> dict:
+def node_check(
+    call: ServiceCall,
+    *,
+    node: str,
+    declared_files: int | None = None,
+    declared_bytes: int | None = None,
+) -> dict:
     """Check the node's new records, list its expected items still missing, arrange volumes."""
     case = _case(call)
     node_obj = case.project.nodes.get(code=node)
@@ -80,6 +113,9 @@ def node_check(call: ServiceCall, *, node: str) -> dict:
         "failed": [material.original_name for material in failed],
         "findings": _findings(failed),
         "missing": sorted(code for code in expected if code not in delivered),
+        "declaration": _declaration_outcomes(
+            case.materials.current().filter(node=node_obj), declared_files, declared_bytes
+        ),
         "volumes": len(volumes),
     }
 

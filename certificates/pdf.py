@@ -20,6 +20,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import (
+    CondPageBreak,
     Flowable,
     KeepTogether,
     Paragraph,
@@ -417,7 +418,7 @@ def _tolerated_items(content: CertificateContent, styles: _Styles) -> list[Flowa
             ]
         ),
         Spacer(0, 8),
-        KeepTogether([deadline_box]),
+        deadline_box,
     ]
 
 
@@ -540,9 +541,15 @@ def _story(content: CertificateContent, styles: _Styles) -> list[Flowable]:
         Spacer(0, 10),
         *_opinion(content, styles),
     ]
+    footer = _footer(content, styles)
     if content.conditional:
-        story += [Spacer(0, 8), *_tolerated_items(content, styles)]
-    story += [Spacer(0, 6), _BottomBlock(_footer(content, styles))]
+        *items, deadline = _tolerated_items(content, styles)
+        # The deadline and the footer (seal, date, QR code) stay on one page: when both do not
+        # fit under the items, they move to the next page together, never the footer alone.
+        width = A4[0] - 2 * MARGIN_X
+        together = sum(part.wrap(width, A4[1])[1] for part in (deadline, footer)) + 12
+        story += [Spacer(0, 8), *items, CondPageBreak(together), KeepTogether([deadline])]
+    story += [Spacer(0, 6), _BottomBlock(footer)]
     return story
 
 

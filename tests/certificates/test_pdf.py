@@ -300,3 +300,21 @@ def test_chinese_punctuation_never_starts_a_line():
     text = extract_text(render_certificate_pdf(make_conditional(opinion_text=CONDITIONAL_OPINION)))
     starts = [line.strip()[:1] for line in text.splitlines() if line.strip()]
     assert not [char for char in starts if char in "，；：。、）"], starts
+
+
+def test_when_the_items_fill_page_one_the_deadline_and_the_footer_move_on_together():
+    items = tuple((f"C{n}-P{n}", f"第 {n} 项容缺档案资料（补交）") for n in range(1, 7))
+    content = make_conditional(
+        opinion_text=CONDITIONAL_OPINION,
+        tolerated_items=items,
+        issuer_name="城市建设档案馆 City Construction Archive",
+    )
+
+    pages = [
+        page.extract_text() for page in PdfReader(io.BytesIO(render_certificate_pdf(content))).pages
+    ]
+
+    assert len(pages) == 2
+    assert "Commitment deadline" in pages[1] and "城市建设档案馆" in pages[1]
+    assert "Commitment deadline" not in pages[0]
+    assert all(code in pages[0] for code, _ in items)
