@@ -1,0 +1,333 @@
+"""The auditor's pages of a case: its journal as a timeline, replay and verification, data diffs.
+
+Read-only and server-rendered. Who may open them is decided by the same rule as every other case
+page (``cases_visible_to``): staff and auditors see every case, owners their organisations' cases,
+anyone else gets 404. Each time an auditor opens the timeline or runs the replay, that is itself
+journaled on the case's chain (``audit.viewed`` / ``audit.replayed``).
+"""
+
+from __future__ import annotations
+
+import json
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from workflows.anchors import verify_anchors
+from workflows.journal import chain_entries, journal_append, verify_chain
+from workflows.models import ProcessInstance
+from workflows.replay import replay_instance, state_at
+from workflows.spiff import ACTIVE_STATES
+
+from .models import Case, Material
+from .views import _case
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+PAGE_SIZE = 200
+VALUE_LIMIT = 160  # characters of one rendered JSON value
+AUDITORS = "auditors"
+
+KIND_LABELS = {
+    "instance.started": ("流程启动", "process started"),
+    "task.completed": ("任务完成", "task completed"),
+    "task.claimed": ("任务认领", "task claimed"),
+    "task.released": ("任务释放", "task released"),
+    "service.completed": ("服务完成", "service completed"),
+    "service.discarded": ("服务作废", "service discarded"),
+    "timer.fired": ("定时触发", "timer fired"),
+    "message.received": ("收到消息", "message received"),
+    "incident.raised": ("异常发生", "incident raised"),
+    "incident.retried": ("异常重试", "incident retried"),
+    "material.uploaded": ("材料上传", "material uploaded"),
+    "material.fixity_failed": ("固定性校验失败", "fixity check failed"),
+    "material.fixity_restored": ("固定性恢复", "fixity restored"),
+    "certificate.issued": ("意见书签发", "certificate issued"),
+    "certificate.superseded": ("意见书被替代", "certificate superseded"),
+    "certificate.suspended": ("意见书暂停", "certificate suspended"),
+    "certificate.reinstated": ("意见书恢复", "certificate reinstated"),
+    "certificate.revoked": ("意见书撤销", "certificate revoked"),
+    "project.registered": ("项目登记", "project registered"),
+    "audit.viewed": ("审计查阅", "audit: timeline viewed"),
+    "audit.replayed": ("审计回放", "audit: replay run"),
+}
+
+
+def kind_label(kind: str) -> tuple[str, str]:
+    return KIND_LABELS.get(kind, ("其他记录", kind))
+
+
+def compact(value, limit: int = VALUE_LIMIT) -> str:
+    """``value`` as one line of JSON, cut to ``limit`` characters."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _is_auditor(user) -> bool:
+    return user.groups.filter(name=AUDITORS).exists()
+
+
+def _case_instances(case: Case):
+    return ProcessInstance.objects.filter(
+        content_type=ContentType.objects.get_for_model(Case), object_id=str(case.pk)
+    ).order_by("started_at", "pk")
+
+
+def _service_parts(services) -> list[dict]:
+    parts = []
+    for record in services or []:
+        operation = record.get("operation", "?")
+        if "result" in record:
+            text = f"{operation} → {compact(record['result'])}"
+        elif "job" in record:
+            text = f"{operation}: 已排队 queued (job {record['job']})"
+        else:
+            text = operation
+        parts.append({"label": "服务 service", "text": text})
+    return parts
+
+
+def changes(entry, materials: dict[int, Material]) -> list[dict]:
+    """A compact rendering of what ``entry`` records: [{label, text, url?, mono?}]."""
+    payload = entry.payload or {}
+    kind = entry.kind
+    parts: list[dict] = []
+    if kind == "material.uploaded" or ("sha256" in payload and "material" in payload):
+        material = materials.get(payload.get("material"))
+        parts.append(
+            {
+                "label": "材料 material",
+                "text": f"{payload.get('catalog_item', '')} {payload.get('name', '')}".strip(),
+                "url": reverse("api:material-file", args=[material.pk]) if material else "",
+            }
+        )
+        if payload.get("version"):
+            parts.append({"label": "版本 version", "text": str(payload["version"])})
+        parts.append({"label": "SHA-256", "text": payload.get("sha256", ""), "mono": True})
+        return parts
+    if kind.startswith("certificate."):
+        parts.append(
+            {
+                "label": "意见书 certificate",
+                "text": f"{payload.get('number', '')} ({payload.get('kind', '')})",
+            }
+        )
+        for key, value in payload.items():
+            if key not in ("number", "kind"):
+                parts.append({"label": key, "text": compact(value), "mono": key.endswith("sha256")})
+        return parts
+    if kind.startswith("audit."):
+        return [{"label": "页面 page", "text": compact(payload.get("page", ""))}]
+    if "data" in payload:
+        data = payload["data"] or {}
+        text = "; ".join(f"{key}={compact(value, 80)}" for key, value in data.items())
+        parts.append({"label": "数据 data", "text": text or "—"})
+    if "operation" in payload:
+        result = compact(payload["result"]) if "result" in payload else "已排队 queued"
+        parts.append({"label": "服务 service", "text": f"{payload['operation']} → {result}"})
+    parts.extend(_service_parts(payload.get("services")))
+    rest = {
+        key: value
+        for key, value in payload.items()
+        if key not in ("data", "services", "operation", "result", "job")
+    }
+    if rest:
+        parts.append({"label": "内容 payload", "text": compact(rest)})
+    return parts
+
+
+def _rows(case: Case, entries) -> list[dict]:
+    material_ids = {
+        entry.payload.get("material")
+        for entry in entries
+        if isinstance(entry.payload, dict) and isinstance(entry.payload.get("material"), int)
+    }
+    materials = {m.pk: m for m in Material.objects.filter(case=case, pk__in=material_ids)}
+    return [
+        {
+            "entry": entry,
+            "time": timezone.localtime(entry.recorded_at, SHANGHAI),
+            "label": kind_label(entry.kind),
+            "changes": changes(entry, materials),
+        }
+        for entry in entries
+    ]
+
+
+def _timeline(request, case: Case, extra: dict | None = None):
+    entries = chain_entries(case.reference)
+    kinds = sorted(set(entries.values_list("kind", flat=True)))
+    kind = request.GET.get("kind", "")
+    if kind:
+        entries = entries.filter(kind=kind)
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "case": case,
+        "page": page,
+        "rows": _rows(case, list(page.object_list)),
+        "kinds": [(k, kind_label(k)) for k in kinds],
+        "kind": kind,
+        "instances": list(_case_instances(case)),
+        **(extra or {}),
+    }
+    return render(request, "acceptance/audit_timeline.html", context)
+
+
+@login_required
+@require_GET
+def case_timeline(request, reference: str):
+    case = _case(request, reference)
+    if _is_auditor(request.user):
+        journal_append(
+            chain=case.reference,
+            kind="audit.viewed",
+            actor=request.user,
+            payload={"page": request.get_full_path()},
+        )
+    return _timeline(request, case)
+
+
+def _verification(case: Case) -> list[dict]:
+    """Chain, replay of each instance and anchors: [{what, ok, text}]."""
+    results = []
+    chain = verify_chain(case.reference)
+    results.append(
+        {
+            "what": "日志链 Journal chain",
+            "ok": chain.intact,
+            "text": (
+                f"verified 已验证：共 {chain.entries} 条 entries"
+                if chain.intact
+                else f"第 {chain.broken_sequence} 条记录 entry #{chain.broken_sequence}: "
+                f"{chain.reason}"
+            ),
+        }
+    )
+    for instance in _case_instances(case):
+        what = f"流程回放 Replay of instance {instance.pk}"
+        try:
+            verdict = replay_instance(instance)
+        except Exception as exc:  # a journal that cannot even be fed to the workflow
+            results.append({"what": what, "ok": False, "text": f"replay failed 回放失败: {exc}"})
+            continue
+        results.append(
+            {
+                "what": what,
+                "ok": verdict.verified,
+                "text": (
+                    f"verified 已验证：{verdict.inputs} 个输入重现记录状态 inputs reproduce "
+                    "the recorded states"
+                    if verdict.verified
+                    else f"第 {verdict.diverged_at} 条记录 entry #{verdict.diverged_at} "
+                    f"({verdict.kind}): {verdict.reason}"
+                ),
+            }
+        )
+    anchors = verify_anchors()
+    results.append(
+        {
+            "what": "锚点 Anchors",
+            "ok": anchors.intact,
+            "text": (
+                f"verified 已验证：{anchors.anchors} 个锚点 checkpoints agree"
+                if anchors.intact
+                else "; ".join(anchors.problems)
+            ),
+        }
+    )
+    return results
+
+
+@login_required
+@require_POST
+def case_replay(request, reference: str):
+    """Run the verifications and show them above the timeline."""
+    case = _case(request, reference)
+    results = _verification(case)
+    if _is_auditor(request.user):
+        journal_append(
+            chain=case.reference,
+            kind="audit.replayed",
+            actor=request.user,
+            payload={
+                "page": request.path,
+                "verified": all(result["ok"] for result in results),
+            },
+        )
+    return _timeline(
+        request,
+        case,
+        {"results": results, "all_ok": all(result["ok"] for result in results)},
+    )
+
+
+def _sequence(request, name: str) -> int:
+    try:
+        value = int(request.GET.get(name, ""))
+    except ValueError:
+        raise Http404(f"{name} must be a journal sequence number") from None
+    if value < 1:
+        raise Http404(f"{name} must be a journal sequence number")
+    return value
+
+
+def data_diff(before: dict, after: dict) -> dict[str, list]:
+    added = [(key, compact(after[key], 300)) for key in sorted(after.keys() - before.keys())]
+    removed = [(key, compact(before[key], 300)) for key in sorted(before.keys() - after.keys())]
+    changed = [
+        (key, compact(before[key], 300), compact(after[key], 300))
+        for key in sorted(before.keys() & after.keys())
+        if before[key] != after[key]
+    ]
+    return {"added": added, "removed": removed, "changed": changed}
+
+
+def _data_at(instance: ProcessInstance, sequence: int) -> tuple[dict | None, str]:
+    try:
+        workflow = state_at(instance, sequence)
+    except Exception as exc:  # before the instance started, or a history that does not replay
+        return None, str(exc)
+    return json.loads(json.dumps(process_data(workflow), default=str)), ""
+
+
+def process_data(workflow) -> dict:
+    """The workflow's data as it stood: its own data (filled in at the end) and, while it runs,
+    the data its active tasks carry forward."""
+    data = dict(workflow.data)
+    for task in workflow.get_tasks(state=ACTIVE_STATES):
+        data.update(task.data)
+    return data
+
+
+@login_required
+@require_GET
+def case_diff(request, reference: str):
+    """Process data at two journal entries (``?from=`` and ``?to=``) and what changed between."""
+    case = _case(request, reference)
+    first, last = _sequence(request, "from"), _sequence(request, "to")
+    instances = list(_case_instances(case))
+    if not instances:
+        raise Http404("the case has no process instance")
+    instance = instances[-1]
+    before, before_error = _data_at(instance, first)
+    after, after_error = _data_at(instance, last)
+    diff = data_diff(before, after) if before is not None and after is not None else None
+    return render(
+        request,
+        "acceptance/audit_diff.html",
+        {
+            "case": case,
+            "instance": instance,
+            "first": first,
+            "last": last,
+            "diff": diff,
+            "errors": [e for e in (before_error, after_error) if e],
+            "unchanged": diff is not None and not any(diff.values()),
+        },
+    )

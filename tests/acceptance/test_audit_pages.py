@@ -1,0 +1,266 @@
+"""The auditor's pages of a case: timeline, replay and verification, process data diff."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+import acceptance
+from acceptance.models import Organisation
+from workflows.journal import journal_append
+from workflows.models import JournalEntry
+
+from .conftest import make_user
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ARTIFACTS = Path(acceptance.__file__).resolve().parents[1] / "test-artifacts" / "audit"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def accepted(flow):
+    flow.reach_decision()
+    flow.decide("accept")
+    return flow
+
+
+@pytest.fixture
+def auditor(db):
+    return make_user("auditor_test", "auditors")
+
+
+def timeline_url(flow) -> str:
+    return reverse("acceptance:timeline", args=[flow.case.reference])
+
+
+def replay_url(flow) -> str:
+    return reverse("acceptance:timeline_replay", args=[flow.case.reference])
+
+
+def diff_url(flow, first: int, last: int) -> str:
+    url = reverse("acceptance:timeline_diff", args=[flow.case.reference])
+    return f"{url}?from={first}&to={last}"
+
+
+def test_the_timeline_lists_every_entry_with_labels_materials_and_certificates(
+    accepted, auditor, client
+):
+    client.force_login(auditor)
+    response = client.get(timeline_url(accepted))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "案件时间线" in html and "Case timeline" in html
+    decision = accepted.journal("task.completed")[-1]
+    assert decision.task_name == "acceptance_decision"
+    assert f'id="entry-{decision.sequence}"' in html
+    assert "decision=accept" in html  # the decision data, compactly
+    assert "acceptance.apply_decision" in html  # a service operation and its result
+    assert "任务完成" in html and "task completed" in html
+    upload = accepted.journal("material.uploaded")[0]
+    assert upload.payload["name"] in html and upload.payload["sha256"] in html
+    assert reverse("api:material-file", args=[upload.payload["material"]]) in html
+    certificate = accepted.journal("certificate.issued")[0]
+    assert certificate.payload["number"] in html
+    # Dates in Beijing time: the case started at 09:30 Shanghai.
+    assert "2026-01-15 09:3" in html
+
+
+def test_an_auditor_opening_the_timeline_is_journaled_and_shown(accepted, auditor, client):
+    client.force_login(auditor)
+    before = len(accepted.journal("audit.viewed"))
+    response = client.get(timeline_url(accepted))
+
+    viewed = accepted.journal("audit.viewed")
+    assert len(viewed) == before + 1
+    assert viewed[-1].actor == "auditor_test"
+    assert viewed[-1].payload["page"] == timeline_url(accepted)
+    assert f'id="entry-{viewed[-1].sequence}"' in response.content.decode()
+    assert "审计查阅" in response.content.decode()
+
+
+def test_a_reviewer_reads_the_timeline_without_an_audit_entry(accepted, client):
+    client.force_login(accepted.reviewer)
+    response = client.get(timeline_url(accepted))
+
+    assert response.status_code == 200
+    assert accepted.journal("audit.viewed") == []
+
+
+def test_the_timeline_filters_by_kind(accepted, auditor, client):
+    client.force_login(auditor)
+    response = client.get(timeline_url(accepted), {"kind": "certificate.issued"})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<option value="material.uploaded"' in html  # every kind present is offered
+    assert '<option value="certificate.issued" selected>' in html
+    rows = [e for e in accepted.journal() if f'id="entry-{e.sequence}"' in html]
+    assert [e.kind for e in rows] == ["certificate.issued"]
+
+
+def test_the_timeline_paginates_beyond_200_entries(flow, auditor, client):
+    # The uploads give some 70 entries; claims (which leave the workflow as is) make 210.
+    for index in range(210 - len(flow.journal())):
+        journal_append(chain=flow.case.reference, kind="task.claimed", payload={"n": index})
+    client.force_login(flow.reviewer)
+
+    first = client.get(timeline_url(flow)).content.decode()
+    second = client.get(timeline_url(flow), {"page": 2}).content.decode()
+
+    assert 'id="entry-1"' in first and 'id="entry-200"' in first
+    assert 'id="entry-201"' not in first and "下一页 next" in first
+    assert 'id="entry-201"' in second and 'id="entry-210"' in second
+
+
+def test_the_owner_of_another_organisation_gets_404_and_the_own_owner_200(accepted, client):
+    stranger = make_user("stranger_owner", "owners")
+    other = Organisation.objects.create(name="另一家建设单位", credit_code="91310115MA1K000002")
+    other.members.add(stranger)
+
+    client.force_login(stranger)
+    assert client.get(timeline_url(accepted)).status_code == 404
+    assert client.post(replay_url(accepted)).status_code == 404
+    assert client.get(diff_url(accepted, 1, 2)).status_code == 404
+
+    client.force_login(accepted.owner)  # the existing case rule lets owners see their own case
+    assert client.get(timeline_url(accepted)).status_code == 200
+    assert accepted.journal("audit.viewed") == []
+
+
+def test_anonymous_is_redirected_to_login(accepted, client):
+    for response in (
+        client.get(timeline_url(accepted)),
+        client.post(replay_url(accepted)),
+        client.get(diff_url(accepted, 1, 2)),
+    ):
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/")
+
+
+def test_the_replay_is_post_only(accepted, auditor, client):
+    client.force_login(auditor)
+    assert client.get(replay_url(accepted)).status_code == 405
+
+
+def test_replay_and_verify_shows_verified_for_an_untouched_case(accepted, auditor, client):
+    client.force_login(auditor)
+    response = client.post(replay_url(accepted))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "全部通过 verified" in html
+    assert "日志链 Journal chain" in html and "流程回放 Replay of instance" in html
+    assert "锚点 Anchors" in html
+    replayed = accepted.journal("audit.replayed")
+    assert len(replayed) == 1 and replayed[0].payload["verified"] is True
+    assert replayed[0].actor == "auditor_test"
+
+
+def test_replay_and_verify_names_a_tampered_entry(
+    accepted, auditor, client, without_append_only_trigger
+):
+    decision = next(
+        e for e in accepted.journal("task.completed") if e.task_name == "acceptance_decision"
+    )
+    altered = {**decision.payload, "data": {**decision.payload["data"], "decision": "return"}}
+    JournalEntry.objects.filter(pk=decision.pk).update(payload=altered)
+    client.force_login(auditor)
+
+    html = client.post(replay_url(accepted)).content.decode()
+
+    assert "发现不一致 problems found" in html
+    assert f"entry #{decision.sequence}: content of task.completed was altered" in html
+    assert f"entry #{decision.sequence} (task.completed)" in html
+    assert accepted.journal("audit.replayed")[0].payload["verified"] is False
+
+
+def test_the_diff_shows_a_key_changed_between_two_points(accepted, auditor, client):
+    guidance = next(e for e in accepted.journal("task.completed") if e.task_name == "node_guidance")
+    decision = next(
+        e for e in accepted.journal("task.completed") if e.task_name == "acceptance_decision"
+    )
+    client.force_login(auditor)
+
+    response = client.get(diff_url(accepted, guidance.sequence, decision.sequence))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "流程数据对比" in html and "Process data diff" in html
+    assert "新增 Added" in html
+    assert "<td>drawing_verdict</td>" in html  # set by the drawing review in between
+    assert "&quot;approve&quot;" in html
+
+
+def test_the_diff_shows_old_and_new_values_of_a_changed_key(flow, auditor, client):
+    flow.prefile()
+    flow.apply()
+    submit = next(e for e in flow.journal("task.completed") if e.task_name == "node_submit")
+    applied = next(e for e in flow.journal("task.completed") if e.task_name == "apply_acceptance")
+    client.force_login(auditor)
+
+    html = client.get(diff_url(flow, submit.sequence, applied.sequence)).content.decode()
+
+    assert "<h2>变更 Changed</h2>" in html
+    # The guidance's approval lands in node_results: old and new value side by side.
+    assert (
+        '<tr><td>node_results</td><td class="json removed">[]</td>'
+        '<td class="json added">[&quot;approve&quot;]</td></tr>'
+    ) in html
+    assert "<h2>删除 Removed</h2>" in html and "<td>node_check</td>" in html
+
+
+def test_the_diff_refuses_a_non_number(accepted, auditor, client):
+    client.force_login(auditor)
+    url = reverse("acceptance:timeline_diff", args=[accepted.case.reference])
+    assert client.get(url, {"from": "x", "to": "2"}).status_code == 404
+
+
+def test_the_diff_before_the_instance_started_says_so(accepted, auditor, client):
+    client.force_login(auditor)
+    html = client.get(diff_url(accepted, 1, 1)).content.decode()
+    # Entry 1 is the instance's start, so the state there exists: no error, no change.
+    assert "无法重建" not in html
+    assert "No change in process data" in html
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium is not installed")
+def test_an_auditor_replays_and_verifies_in_a_browser(accepted, live_server):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    make_user("auditor_browser", "auditors")
+    assert Group.objects.filter(name="auditors").exists()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+            page.set_default_timeout(30_000)
+            page.goto(f"{live_server.url}/accounts/login/")
+            page.fill("input[name=username]", "auditor_browser")
+            page.fill("input[name=password]", "test-password")
+            page.click("[type=submit]")
+            page.wait_for_load_state()
+
+            page.goto(f"{live_server.url}{timeline_url(accepted)}")
+            assert "案件时间线" in page.inner_text("h1")
+            page.click("#replay-form button[type=submit]")
+            result = page.inner_text("#verify-result")
+            assert "全部通过 verified" in result
+            assert "✖" not in result
+            page.screenshot(path=str(ARTIFACTS / "timeline.png"), full_page=False)
+        finally:
+            browser.close()
