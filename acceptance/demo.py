@@ -195,7 +195,11 @@ class Demo:
                     case,
                     "node_guidance",
                     self.reviewer,
-                    {"guidance": "more", "guidance_comment": f"请补充 {HELD_BACK} 桩基检测报告"},
+                    {
+                        "guidance": "more",
+                        "requested_items": [HELD_BACK],
+                        "guidance_comment": f"请补充 {HELD_BACK} 桩基检测报告",
+                    },
                 )
                 self.announce(
                     f"节点「{node.name_zh}」：审核员要求补充 {HELD_BACK}",

@@ -3,7 +3,7 @@
 A task's lane names its role (a Django group, through ``WORKFLOWS_LANE_ROLES``). Its BPMN
 properties may name an ``assignee`` (an expression giving a username), a ``due_in`` (an expression
 giving an ISO 8601 duration), the ``form`` it expects, ``context`` (comma-separated process
-variables shown to the worker) and ``actor_variable`` (the variable that receives the username of
+variables shown to the worker, those the process has set) and ``actor_variable`` (the variable that receives the username of
 whoever completes it). Members of the role claim unassigned tasks; only the assignee, or
 a role member while the task is unassigned, may complete it.
 """
@@ -86,7 +86,9 @@ def _describe(instance: ProcessInstance, task) -> tuple[HumanTask, list[Exceptio
         assignee=evaluated(_assignee, properties.get("assignee")),
         due_at=evaluated(_due_at, properties.get("due_in")),
         form=parse_form(properties.get("form"), spec.name),
-        context=normalize_payload({name: task.data.get(name) for name in context_names}),
+        context=normalize_payload(
+            {name: task.data[name] for name in context_names if name in task.data}
+        ),
     )
     return row, errors
 

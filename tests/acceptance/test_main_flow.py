@@ -96,9 +96,19 @@ def test_node_guidance_asking_for_more_sends_the_owner_back_and_approval_moves_t
     assert guidance.context["node"] == first
     assert guidance.context["node_check"]["missing"] == ["C6-P1"]
 
-    flow.review("node_guidance", guidance="more", guidance_comment="请补充 C6-P1 桩基检测报告")
+    flow.review(
+        "node_guidance",
+        guidance="more",
+        requested_items=["C6-P1"],
+        guidance_comment="请补充 C6-P1 桩基检测报告",
+    )
     assert flow.open_tasks() == ["node_submit"]
-    assert flow.task("node_submit").context == {"node": first}
+    # The owner's second submission shows what the reviewer asked for.
+    assert flow.task("node_submit").context == {
+        "node": first,
+        "requested_items": ["C6-P1"],
+        "guidance_comment": "请补充 C6-P1 桩基检测报告",
+    }
 
     flow.upload("C6-P1")
     flow.complete("node_submit")

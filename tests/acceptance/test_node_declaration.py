@@ -44,3 +44,20 @@ def test_a_submission_without_a_declaration_has_nothing_to_compare(flow):
     flow.complete("node_submit")
 
     assert node_check_result(flow)["declaration"] == []
+
+
+def test_the_reviewer_asks_for_specific_items_and_the_owner_sees_them_on_resubmission(flow):
+    flow.complete("node_submit")
+
+    flow.review(
+        "node_guidance",
+        guidance="more",
+        requested_items=["C6-P1", "C5-4"],
+        guidance_comment="桩基检测报告缺页",
+    )
+
+    assert flow.task("node_submit").context == {
+        "node": "completion",
+        "requested_items": ["C6-P1", "C5-4"],
+        "guidance_comment": "桩基检测报告缺页",
+    }

@@ -48,7 +48,11 @@ def test_the_owner_and_the_reviewer_work_a_node_through_the_api(flow, as_owner, 
     guidance = open_task(flow, "node_guidance")
     detail = as_reviewer.get(f"/api/tasks/{guidance}/").json()
     assert detail["can_claim"] is True
-    assert [field["name"] for field in detail["form"]] == ["guidance", "guidance_comment"]
+    assert [field["name"] for field in detail["form"]] == [
+        "guidance",
+        "requested_items",
+        "guidance_comment",
+    ]
     claimed = as_reviewer.post(f"/api/tasks/{guidance}/claim/").json()
     assert (claimed["assignee"], claimed["can_complete"]) == ("reviewer_test", True)
     done = as_reviewer.post(
