@@ -55,6 +55,20 @@ TOLERATED = ("C6-P3", "E3-2")
 # Held back at the first node so the reviewer's guidance asks for it.
 HELD_BACK = "C6-P1"
 PROJECT_NAME = "浦东新区示范中学新建工程"
+# The demo project's registration facts besides its name (tests reuse them).
+DEMO_PROJECT_FACTS = {
+    "location": "上海市浦东新区示范路 100 号",
+    "works_type": "building",
+    "contractor": "上海示范建工集团有限公司",
+    "supervisor": "上海示范工程监理有限公司",
+    "designer": "上海示范建筑设计研究院有限公司",
+    "planning_permit_no": "建字第310115202500001号",
+    "construction_permit_no": "310115202503010101",
+    "floor_area_m2": Decimal("28650.00"),
+    "structure_type": "框架结构 frame",
+    "start_date": date(2025, 3, 1),
+    "completion_date": date(2026, 10, 30),
+}
 
 
 @dataclass(frozen=True)
@@ -157,20 +171,7 @@ class Demo:
         )
         owner_org.members.add(self.owner)
         project = project_register(
-            user=self.owner,
-            owner=owner_org,
-            name=PROJECT_NAME,
-            location="上海市浦东新区示范路 100 号",
-            works_type="building",
-            contractor="上海示范建工集团有限公司",
-            supervisor="上海示范工程监理有限公司",
-            designer="上海示范建筑设计研究院有限公司",
-            planning_permit_no="建字第310115202500001号",
-            construction_permit_no="310115202503010101",
-            floor_area_m2=Decimal("28650.00"),
-            structure_type="框架结构 frame",
-            start_date=date(2025, 3, 1),
-            completion_date=date(2026, 10, 30),
+            user=self.owner, owner=owner_org, name=PROJECT_NAME, **DEMO_PROJECT_FACTS
         )
         self.announce(
             f"建设单位登记项目 {project.reference}，{project.nodes.count()} 个施工节点",

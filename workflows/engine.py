@@ -172,15 +172,25 @@ class InstanceRun:
         return entry
 
     def _open_incident(self, exc: BaseException, task=None) -> Incident:
-        cause = _root_cause(exc)
+        """An incident at ``task``, or at the task the failure left in ERROR."""
         if task is None:
             failed = self.workflow.get_tasks(state=TaskState.ERROR)
             task = failed[0] if failed else None
-        incident = Incident.objects.create(
-            instance=self.instance,
+        return self.record_incident(
+            exc,
             task_id=task.id if task else None,
             task_name=task.task_spec.name if task else "",
             operation=getattr(task.task_spec, "operation_name", "") if task else "",
+        )
+
+    def record_incident(self, exc: BaseException, *, task_id, task_name: str, operation: str):
+        """The one place an incident is created, logged and journaled."""
+        cause = _root_cause(exc)
+        incident = Incident.objects.create(
+            instance=self.instance,
+            task_id=task_id,
+            task_name=task_name,
+            operation=operation,
             error_type=type(cause).__name__,
             message=str(cause),
             traceback="".join(traceback.format_exception(cause)),
@@ -188,7 +198,8 @@ class InstanceRun:
         logger.warning("incident %s on %s: %r", incident.pk, self.instance.business_key, cause)
         self.journal(
             "incident.raised",
-            task=task,
+            task_id=task_id,
+            name=task_name,
             payload={"incident": incident.pk, "error": incident.error_type, "message": str(cause)},
         )
         return incident
@@ -450,21 +461,8 @@ def _fail_job(job_id: int, exc: BaseException) -> None:
         job.error = f"{type(cause).__name__}: {cause}"
         job.finished_at = timezone.now()
         job.save(update_fields=("status", "error", "finished_at"))
-        incident = Incident.objects.create(
-            instance=run.instance,
-            task_id=job.task_id,
-            task_name=job.task_name,
-            operation=job.operation,
-            error_type=type(cause).__name__,
-            message=str(cause),
-            traceback="".join(traceback.format_exception(cause)),
-        )
-        logger.warning("service job %s failed: %r", job.pk, cause)
-        run.journal(
-            "incident.raised",
-            task_id=job.task_id,
-            name=job.task_name,
-            payload={"incident": incident.pk, "error": incident.error_type, "message": str(cause)},
+        run.record_incident(
+            cause, task_id=job.task_id, task_name=job.task_name, operation=job.operation
         )
 
 

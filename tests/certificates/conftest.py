@@ -5,8 +5,7 @@ from __future__ import annotations
 import io
 import itertools
 from dataclasses import dataclass
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,14 +14,13 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import timezone
 
+from acceptance.demo import DEMO_PROJECT_FACTS, PROJECT_NAME
 from acceptance.models import Case, CatalogItem, Commitment, Decision, Organisation
 from acceptance.services.cases import case_open
 from acceptance.services.catalog import catalog_seed
 from acceptance.services.projects import project_register
 from certificates.issue import certificate_issue
 from certificates.models import Certificate
-
-from .helpers import PROJECT_NAME
 
 
 @pytest.fixture(autouse=True)
@@ -48,20 +46,7 @@ class World:
 
     def case(self, name: str = PROJECT_NAME) -> Case:
         project = project_register(
-            user=self.owner,
-            owner=self.organisation,
-            name=name,
-            location="上海市浦东新区示范路 100 号",
-            works_type="building",
-            contractor="上海示范建工集团有限公司",
-            supervisor="上海示范工程监理有限公司",
-            designer="上海示范建筑设计研究院有限公司",
-            planning_permit_no="建字第310115202500001号",
-            construction_permit_no="310115202503010101",
-            floor_area_m2=Decimal("28650.00"),
-            structure_type="框架结构 frame",
-            start_date=date(2025, 3, 1),
-            completion_date=date(2026, 10, 30),
+            user=self.owner, owner=self.organisation, name=name, **DEMO_PROJECT_FACTS
         )
         return case_open(project=project, user=self.owner)
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import certificates
 
-PROJECT_NAME = "浦东新区示范中学新建工程"
 # The repository root (test-artifacts/ is ignored by git).
 REPO_ROOT = Path(certificates.__file__).resolve().parents[1]
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "certificates"

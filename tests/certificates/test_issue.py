@@ -11,6 +11,7 @@ import pytest
 from django.db import transaction
 from pypdf import PdfReader
 
+from acceptance.demo import PROJECT_NAME
 from certificates import issue as issue_module
 from certificates.exceptions import CertificateRefused, SigningNotConfigured
 from certificates.handlers import issue_certificate
@@ -20,7 +21,7 @@ from certificates.verify import pdf_verify
 from workflows.models import JournalEntry, ProcessInstance
 from workflows.services import ServiceCall
 
-from .helpers import PROJECT_NAME, pdf_bytes, pdf_text
+from .helpers import pdf_bytes, pdf_text
 from .test_pdf import dark_pixel_share, rasterize
 
 FULL, CONDITIONAL = Certificate.Kind.FULL, Certificate.Kind.CONDITIONAL

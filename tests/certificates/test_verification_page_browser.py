@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from acceptance.demo import PROJECT_NAME
 from certificates.issue import verification_url
 
-from .helpers import ARTIFACTS, PROJECT_NAME
+from .helpers import ARTIFACTS
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

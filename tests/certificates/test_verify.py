@@ -8,13 +8,14 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from acceptance.demo import PROJECT_NAME
 from certificates.exceptions import UploadRefused
 from certificates.lifecycle import certificate_revoke
 from certificates.pdf import render_certificate_pdf
 from certificates.signing import Pkcs12FileSigner
 from certificates.verify import certificate_lookup, pdf_verify
 
-from .helpers import PROJECT_NAME, pdf_bytes, tampered
+from .helpers import pdf_bytes, tampered
 from .test_pdf import make_content
 
 PUBLIC_FIELDS = {
