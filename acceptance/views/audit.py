@@ -26,8 +26,8 @@ from workflows.models import ProcessInstance
 from workflows.replay import replay_instance, state_at
 from workflows.spiff import ACTIVE_STATES
 
-from .models import Case, Material
-from .views import _case
+from ..models import Case, Material
+from .cases import _case
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PAGE_SIZE = 200

@@ -13,12 +13,12 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from .exports.completeness import completeness_pdf, verdict
-from .exports.volumes import retention_zh, volume_catalog_pdf, volume_catalog_xlsx
-from .models import Case
-from .selectors import volumes as volume_selectors
-from .selectors.cases import cases_visible_to
-from .selectors.completeness import completeness_report, material_line
+from ..exports.completeness import completeness_pdf, verdict
+from ..exports.volumes import retention_zh, volume_catalog_pdf, volume_catalog_xlsx
+from ..models import Case
+from ..selectors import volumes as volume_selectors
+from ..selectors.cases import cases_visible_to
+from ..selectors.completeness import completeness_report, material_line
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

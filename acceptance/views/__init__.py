@@ -1,0 +1,1 @@
+"""The acceptance domain's server-rendered pages, one module per kind of work."""
