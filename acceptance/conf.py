@@ -6,6 +6,12 @@ DEFAULTS = {
     # ISO 8601 durations handed to the process as variables.
     "ACCEPTANCE_REVIEW_SLA": "P5D",
     "ACCEPTANCE_COMMITMENT_PERIOD": "P3M",
+    # Core items (主审要件) that no policy may tolerate: whole catalog categories and single codes
+    # (category D: as-built drawings; E1-5 the completion acceptance report; E1-12 its filing form).
+    "ACCEPTANCE_CORE_ITEMS": {"categories": ["D"], "codes": ["E1-5", "E1-12"]},
+    # Working days in a month when a commitment period counts Chinese working days (21.75, the
+    # monthly figure of 劳社部发〔2008〕3号): 3 months are 65 working days, 6 months 131.
+    "ACCEPTANCE_WORKING_DAYS_PER_MONTH": "21.75",
     "ACCEPTANCE_MAX_UPLOAD_BYTES": 2 * 1024**3,
     # Size limit per expected format kind (bytes); an upload past its kind's limit is refused
     # while it is being hashed, before it is stored.

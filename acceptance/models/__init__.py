@@ -11,6 +11,8 @@ from .catalog import (
 from .commitment import Commitment
 from .fixity import FixityAudit
 from .material import Material
+from .notification import Notification
+from .policy import CommitmentPolicy, DayCount
 from .project import Node, Organisation, Project
 from .volume import Volume, VolumeEntry
 
@@ -20,11 +22,14 @@ __all__ = [
     "CatalogProfile",
     "CatalogVersion",
     "Commitment",
+    "CommitmentPolicy",
+    "DayCount",
     "Decision",
     "FixityAudit",
     "FormatKind",
     "Material",
     "Node",
+    "Notification",
     "Organisation",
     "Party",
     "Project",

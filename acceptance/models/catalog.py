@@ -124,6 +124,14 @@ class CatalogItem(models.Model):
     def required_by_archive(self) -> bool:
         return self.ARCHIVE_PARTY in self.required_for
 
+    @property
+    def is_core(self) -> bool:
+        """主审要件 (``ACCEPTANCE_CORE_ITEMS``): never tolerated, whatever a flag or policy says."""
+        from ..conf import setting
+
+        core = setting("ACCEPTANCE_CORE_ITEMS")
+        return self.category in core.get("categories", ()) or self.code in core.get("codes", ())
+
 
 class CatalogProfile(models.Model):
     """The items of one catalog version that apply to one works type (building, municipal)."""

@@ -13,8 +13,17 @@ class CommitmentQuerySet(models.QuerySet):
         return self.filter(status__in=Commitment.OPEN_STATES)
 
     def due(self, now=None):
-        """Pending commitments whose deadline has passed (served by the deadline index)."""
-        return self.filter(status=Commitment.Status.PENDING, deadline__lte=now or timezone.now())
+        """Pending commitments whose deadline has passed (served by the deadline index).
+
+        A paused clock (delivered items returned for correction) or a delivery the archive is
+        still checking keeps a commitment from falling due.
+        """
+        return self.filter(
+            status=Commitment.Status.PENDING,
+            deadline__lte=now or timezone.now(),
+            paused_at__isnull=True,
+            delivered_at__isnull=True,
+        )
 
 
 class Commitment(ConcurrentTransitionMixin, models.Model):
@@ -36,7 +45,15 @@ class Commitment(ConcurrentTransitionMixin, models.Model):
     items = models.ManyToManyField(CatalogItem, related_name="+")
     period = models.CharField(_("period (ISO 8601)"), max_length=20)
     status = FSMField(default=Status.DRAFT, choices=Status.choices, protected=True)
+    # The effective deadline: the signed one plus every pause so far (see ``initial_deadline``).
     deadline = models.DateTimeField(_("deadline"), null=True, blank=True, db_index=True)
+    initial_deadline = models.DateTimeField(_("deadline as signed"), null=True, blank=True)
+    # The policy's terms in force at the decision (day count, reminders, pausing, escalation).
+    terms = models.JSONField(default=dict, blank=True)
+    paused_at = models.DateTimeField(_("clock paused since"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivery under review since"), null=True, blank=True)
+    document = models.FileField(upload_to="commitments/%Y/", max_length=300, blank=True)
+    document_sha256 = models.CharField(max_length=64, blank=True)
     signed_at = models.DateTimeField(null=True, blank=True)
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
@@ -63,7 +80,7 @@ class Commitment(ConcurrentTransitionMixin, models.Model):
     def sign(self, *, user, deadline) -> None:
         self.signed_by = user
         self.signed_at = timezone.now()
-        self.deadline = deadline
+        self.deadline = self.initial_deadline = deadline
 
     @transition(field=status, source=Status.PENDING, target=Status.FULFILLED)
     def fulfil(self) -> None:

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,12 +15,26 @@ class Organisation(models.Model):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="organisations", blank=True
     )
+    conditional_eligible = models.BooleanField(
+        _("may use conditional acceptance 可申请容缺受理"),
+        default=True,
+        help_text=_("Archive staff withdraw it, e.g. for a poor credit record, and say why."),
+    )
+    eligibility_reason = models.CharField(
+        _("reason 理由"), max_length=300, blank=True, help_text=_("e.g. 信用等级 credit standing")
+    )
 
     class Meta:
         verbose_name = _("organisation")
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if not self.conditional_eligible and not self.eligibility_reason.strip():
+            raise ValidationError(
+                {"eligibility_reason": "取消容缺资格须说明理由 a reason is required to refuse it"}
+            )
 
 
 class Project(models.Model):
