@@ -21,6 +21,12 @@ class NotTolerable(AcceptanceError):
     code = "not_tolerable"
 
 
+class OwnerNotEligible(AcceptanceError):
+    """The owner organisation may not use conditional acceptance (e.g. its credit standing)."""
+
+    code = "owner_not_eligible"
+
+
 class NotPermitted(AcceptanceError):
     code = "not_permitted"
 

@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django_fsm import TransitionNotAllowed
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from workflows.services import ServiceCall, service
 
@@ -19,8 +18,14 @@ from .archive.package import archival_package_path
 from .checks import ArchiveProperty, CheckOutcome, CheckResult
 from .conf import file_rules
 from .exceptions import CaseStateConflict
-from .models import Case, Commitment, Decision, FormatKind, Material
+from .models import Case, Commitment, CommitmentPolicy, Decision, FormatKind, Material
 from .selectors.completeness import completeness_report
+from .services.commitments import (
+    OVERDUE_REASON,
+    commitment_return_delivery,
+    commitment_start,
+    commitment_transition,
+)
 from .services.materials import materials_check, materials_review
 from .services.volumes import volumes_arrange, volumes_summary
 from .tasks import export_archival_package
@@ -183,9 +188,9 @@ def apply_decision(
     decided_by: str,
     tolerated_items: list[str] | None = None,
     comment: str = "",
-    period: str = "",
 ) -> dict:
-    """Record the acceptance decision and move the case; conditional opens a draft commitment."""
+    """Record the acceptance decision and move the case; conditional opens a draft commitment
+    on the terms of the conditional acceptance policy in force."""
     case = _case(call)
     reviewer = get_user_model().objects.get(username=decided_by)
     record = Decision.objects.create(
@@ -197,10 +202,13 @@ def apply_decision(
     elif decision == Decision.Outcome.RETURN:
         case.return_for_supplement()
     elif decision == Decision.Outcome.CONDITIONAL:
+        policy = CommitmentPolicy.objects.current()
         items = list(case.catalog_version.items.filter(code__in=tolerated_items or []))
-        case.accept_conditionally(items)
+        case.accept_conditionally(items, policy)
         record.tolerated_items.set(items)
-        commitment = Commitment.objects.create(case=case, decision=record, period=period)
+        commitment = Commitment.objects.create(
+            case=case, decision=record, period=policy.period, terms=policy.terms()
+        )
         commitment.items.set(items)
         result["commitment"] = commitment.pk
     else:
@@ -209,28 +217,45 @@ def apply_decision(
     return result
 
 
+def _commitment_variable(commitment: Commitment) -> dict:
+    """The process variable ``commitment``: its deadline arms the BPMN deadline timer."""
+    return {
+        "commitment": commitment.pk,
+        "deadline": commitment.deadline.isoformat() if commitment.deadline else None,
+        "paused": commitment.paused_at is not None,
+        "pdf_sha256": commitment.document_sha256,
+    }
+
+
 @service("acceptance.commitment_activate")
 def commitment_activate(call: ServiceCall, *, signed_by: str) -> dict:
-    """The owner signed: the commitment starts and its deadline is fixed."""
+    """The owner signed: the signed PDF is stored and journaled, the deadline fixed."""
     case = _case(call)
     commitment = _open_commitment(case)
-    owner = get_user_model().objects.get(username=signed_by)
-    start = datetime.now(UTC)
-    deadline = start + TimerEventDefinition.get_timedelta_from_start(
-        TimerEventDefinition.parse_iso_duration(commitment.period), start
-    )
-    commitment.sign(user=owner, deadline=deadline)
-    commitment.save()
-    return {"commitment": commitment.pk, "deadline": deadline.isoformat()}
+    commitment_start(commitment=commitment, owner=get_user_model().objects.get(username=signed_by))
+    commitment.refresh_from_db()
+    return _commitment_variable(commitment)
 
 
 @service("acceptance.commitment_overdue")
 def commitment_overdue(call: ServiceCall) -> dict:
+    """The BPMN deadline timer fired; if the sweep was first, nothing more happens."""
     case = _case(call)
     commitment = _open_commitment(case)
-    commitment.mark_overdue()
-    commitment.save()
+    commitment_transition(
+        commitment=commitment,
+        action="mark_overdue",
+        reason=OVERDUE_REASON,
+    )
+    commitment.refresh_from_db()
     return {"commitment": commitment.pk, "status": commitment.status}
+
+
+@service("acceptance.commitment_return_delivery")
+def commitment_return(call: ServiceCall) -> dict:
+    """The reviewer returned the delivered items; the terms decide whether the clock pauses."""
+    case = _case(call)
+    return _commitment_variable(commitment_return_delivery(commitment=_open_commitment(case)))
 
 
 @service("acceptance.commitment_fulfil")
@@ -238,13 +263,14 @@ def commitment_fulfil(call: ServiceCall) -> dict:
     """Delivered items accepted: fulfilled on time, or late after the deadline passed."""
     case = _case(call)
     commitment = _open_commitment(case)
-    if commitment.status == Commitment.Status.PENDING:
-        commitment.fulfil()
-    else:
-        commitment.fulfil_late()
-    commitment.save()
+    commitment_transition(
+        commitment=commitment,
+        action="fulfil" if commitment.status == Commitment.Status.PENDING else "fulfil_late",
+        reason="容缺材料已补交并核验合格 delivered items accepted",
+    )
     case.fulfil_conditions()
     case.save()
+    commitment.refresh_from_db()
     return {"commitment": commitment.pk, "status": commitment.status}
 
 

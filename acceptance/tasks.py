@@ -4,6 +4,7 @@ from celery import shared_task
 
 from .archive.package import archival_package_export
 from .models import Case
+from .services.commitments import commitments_sweep
 from .services.fixity import fixity_audit
 
 
@@ -18,3 +19,10 @@ def run_fixity_audit() -> dict:
 def export_archival_package(case_id: int) -> str:
     """The archival information package of a completed case; a second run finds it made."""
     return str(archival_package_export(case=Case.objects.get(pk=case_id)))
+
+
+@shared_task(name="acceptance.commitments_sweep")
+def run_commitments_sweep() -> dict:
+    """Deadlines the BPMN timer missed, escalations and reminders (scheduled by Celery beat)."""
+    result = commitments_sweep()
+    return {"overdue": result.overdue, "escalated": result.escalated, "reminders": result.reminders}

@@ -105,6 +105,15 @@ STORAGES = {
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
+
+# Reminders and notices go out by email too. Embedded: written as files to var/mail; a site sets
+# DJANGO_EMAIL_BACKEND (e.g. django.core.mail.backends.smtp.EmailBackend) and Django's EMAIL_*.
+EMAIL_BACKEND = os.environ.get(
+    "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
+)
+EMAIL_FILE_PATH = DATA_DIR / "mail"
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "archive@localhost")
 FILE_UPLOAD_PERMISSIONS = 0o640
 # Uploads above 2.5 MB stream to a temporary file on disk (never held in memory) and stop at the
 # largest size any record kind accepts (acceptance.uploads).
@@ -143,6 +152,11 @@ CELERY_BEAT_SCHEDULE = {
     "webhooks-requeue-stale": {
         "task": "webhooks.requeue_stale",
         "schedule": timedelta(minutes=10),
+    },
+    # Commitment deadlines the BPMN timer missed, escalations and reminders (限时承诺巡检).
+    "acceptance-commitment-sweep": {
+        "task": "acceptance.commitments_sweep",
+        "schedule": timedelta(minutes=int(os.environ.get("ACCEPTANCE_COMMITMENT_SWEEP_MINUTES", "15"))),
     },
     # Every stored file's SHA-256 recomputed and compared with intake (固定性审计).
     "acceptance-fixity-audit": {

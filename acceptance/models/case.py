@@ -4,13 +4,39 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from ..exceptions import NotTolerable
+from ..exceptions import AcceptanceError, NotTolerable, OwnerNotEligible
 from .catalog import CatalogItem, CatalogVersion
 from .project import Project
 
 
 def _no_open_commitment(case: "Case") -> bool:
     return not case.commitments.open().exists()
+
+
+def conditional_refusal(
+    case: "Case", tolerated: list[CatalogItem], policy, unknown: list[str] = ()
+) -> AcceptanceError | None:
+    """Why ``case`` may not be accepted conditionally on ``tolerated`` under ``policy``, if so."""
+    owner = case.project.owner
+    if not owner.conditional_eligible:
+        return OwnerNotEligible(
+            f"建设单位“{owner.name}”不具备容缺受理资格（{owner.eligibility_reason}），"
+            "请补齐全部材料后通过验收或退回补正",
+            f"the owner {owner.name!r} may not use conditional acceptance "
+            f"({owner.eligibility_reason}); accept with all items or return the case",
+            owner=owner.name,
+        )
+    refused = [item for item in tolerated if not policy.allows(item)]
+    if refused or unknown or not tolerated:
+        codes = [*(item.code for item in refused), *unknown]
+        return NotTolerable(
+            "容缺受理须选择可容缺的材料；主审要件、政策不允许容缺或不存在的条目："
+            + ("、".join([*(str(item) for item in refused), *unknown]) or "（未选择任何材料）"),
+            "choose the tolerable items for a conditional acceptance; core, not allowed by the "
+            "policy or unknown: " + (", ".join(codes) or "(no item chosen)"),
+            items=codes,
+        )
+    return None
 
 
 class Case(ConcurrentTransitionMixin, models.Model):
@@ -63,16 +89,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.decided_at = timezone.now()
 
     @transition(field=status, source=Status.UNDER_REVIEW, target=Status.CONDITIONALLY_ACCEPTED)
-    def accept_conditionally(self, tolerated: list[CatalogItem]) -> None:
-        refused = [item for item in tolerated if not item.tolerable]
-        if refused or not tolerated:
-            raise NotTolerable(
-                "容缺受理须列明可容缺的材料；以下为主审要件，不得容缺："
-                + "、".join(str(item) for item in refused),
-                "a conditional acceptance must name tolerable items; these are core items that "
-                "can never be tolerated: " + ", ".join(item.code for item in refused),
-                items=[item.code for item in refused],
-            )
+    def accept_conditionally(self, tolerated: list[CatalogItem], policy) -> None:
+        refusal = conditional_refusal(self, tolerated, policy)
+        if refusal is not None:
+            raise refusal
         self.decided_at = timezone.now()
 
     @transition(

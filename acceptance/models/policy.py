@@ -46,7 +46,7 @@ class CommitmentPolicy(models.Model):
         _("reminders, days before the deadline 到期提醒（提前天数）"), default=_default_offsets
     )
     pause_on_return = models.BooleanField(
-        _("returning delivered items pauses the clock 退回补正期间暂停计时"), default=True
+        _("returning delivered items pauses the clock 退回补正期间暂停计时"), default=False
     )
     escalate_after_days = models.PositiveSmallIntegerField(
         _("escalate to the supervisor after overdue days 逾期多少天后督办"), default=30

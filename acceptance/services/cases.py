@@ -4,8 +4,9 @@ from workflows.engine import instance_start, task_complete
 from workflows.exceptions import TaskNotAvailable
 
 from ..conf import setting
-from ..exceptions import NotPermitted, NotTolerable
-from ..models import Case, Decision, Project
+from ..exceptions import NotPermitted
+from ..models import Case, CommitmentPolicy, Decision, Project
+from ..models.case import conditional_refusal
 from ..selectors.cases import case_open_task
 from ..selectors.catalog import catalog_current_version
 from .projects import new_reference
@@ -21,7 +22,6 @@ def process_variables(case: Case) -> dict:
         "nodes": list(case.project.nodes.order_by("position").values_list("code", flat=True)),
         "node_results": [],
         "review_sla": setting("ACCEPTANCE_REVIEW_SLA"),
-        "commitment_period": setting("ACCEPTANCE_COMMITMENT_PERIOD"),
     }
 
 
@@ -71,15 +71,9 @@ def decision_submit(
     if outcome == Decision.Outcome.CONDITIONAL:
         items = list(case.catalog_version.items.filter(code__in=tolerated_codes))
         unknown = sorted(set(tolerated_codes) - {item.code for item in items})
-        refused = [item for item in items if not item.tolerable]
-        if unknown or refused or not items:
-            raise NotTolerable(
-                "容缺受理须选择可容缺的材料；不可容缺或不存在的条目："
-                + "、".join([*(str(i) for i in refused), *unknown]),
-                "choose tolerable items for a conditional acceptance; these are core or unknown: "
-                + ", ".join([*(i.code for i in refused), *unknown]),
-                items=[*(i.code for i in refused), *unknown],
-            )
+        refusal = conditional_refusal(case, items, CommitmentPolicy.objects.current(), unknown)
+        if refusal is not None:
+            raise refusal
     return case_task_complete(
         case=case,
         task_name="acceptance_decision",

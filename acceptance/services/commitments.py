@@ -1,20 +1,254 @@
-from workflows.engine import message_send
+"""限时承诺: the commitment's life, from the owner's signature to fulfilment or escalation.
 
-from ..exceptions import AcceptanceError, NotPermitted
-from ..models import Case, Material
+``commitment_transition`` is the one way a commitment changes state: it locks the row, applies
+the django-fsm transition, journals it on the case's chain with actor and reason, and carries out
+its effects (an overdue commitment suspends the certificate and notifies the owner and the
+supervisors, a late fulfilment reinstates it, an escalation leaves the supervisors a record).
+The BPMN handlers and the periodic sweep both call it, and a transition already made is a no-op,
+so the deadline timer and the sweep may both run, in any order and more than once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django_fsm import TransitionNotAllowed
+
+from workflows.engine import message_send
+from workflows.journal import journal_append
+
+from ..deadlines import SHANGHAI, commitment_deadline, days_left
+from ..exceptions import AcceptanceError, CaseStateConflict, NotPermitted
+from ..exports.commitment import commitment_pdf
+from ..models import Case, Commitment, Material, Notification
 from ..selectors.cases import case_instance
 from .materials import materials_check
+from .notifications import notify, supervisors
+
+logger = logging.getLogger(__name__)
 
 DELIVERY_MESSAGE = "commitment_delivered"
+SIGN_TASK = "sign_commitment"
+SWEEP_ACTOR = "system:commitment-sweep"
+OVERDUE_REASON = "承诺期限届满，承诺逾期未履行 commitment overdue: the deadline passed"
+Status = Commitment.Status
+
+# Where an action leads, and the states in which it has nothing left to do: the deadline timer
+# after the sweep (or the sweep after the timer) finds the commitment overdue already.
+ALREADY_DONE = {
+    "sign": {Status.PENDING},
+    "fulfil": {Status.FULFILLED},
+    "mark_overdue": {Status.OVERDUE, Status.ESCALATED, Status.FULFILLED_LATE},
+    "fulfil_late": {Status.FULFILLED_LATE},
+    "escalate": {Status.ESCALATED, Status.FULFILLED_LATE},
+    "withdraw": {Status.WITHDRAWN},
+}
+ACTIONS_ZH = {
+    "sign": "签署",
+    "fulfil": "履约",
+    "mark_overdue": "标记逾期",
+    "fulfil_late": "逾期履约",
+    "escalate": "督办",
+    "withdraw": "撤销",
+}
+
+
+def _local(moment: datetime | None) -> str:
+    return f"{moment.astimezone(SHANGHAI):%Y-%m-%d %H:%M}" if moment else "—"
+
+
+def commitment_transition(
+    *,
+    commitment: Commitment,
+    action: str,
+    actor=None,
+    reason: str = "",
+    now: datetime | None = None,
+    **arguments,
+) -> bool:
+    """Apply ``action`` (a transition of :class:`Commitment`) with its journal entry and effects.
+
+    Returns False, changing nothing, when the commitment is already where ``action`` leads.
+    A transition the state machine forbids is refused with a bilingual ``CaseStateConflict``;
+    marking a commitment overdue before its (effective) deadline is refused the same way.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        commitment = (
+            Commitment.objects.select_for_update().select_related("case").get(pk=commitment.pk)
+        )
+        if commitment.status in ALREADY_DONE[action]:
+            return False
+        if action == "mark_overdue" and not Commitment.objects.due(now).filter(
+            pk=commitment.pk
+        ).exists():
+            raise CaseStateConflict(
+                f"承诺尚未到期（期限 {_local(commitment.deadline)}），不能标记逾期",
+                f"the commitment is not due yet (deadline {_local(commitment.deadline)}, "
+                "or its clock is paused or a delivery is under review)",
+                commitment=commitment.pk,
+            )
+        previous = commitment.status
+        try:
+            getattr(commitment, action)(**arguments)
+        except TransitionNotAllowed:
+            raise CaseStateConflict(
+                f"承诺当前为“{commitment.get_status_display()}”，不能{ACTIONS_ZH[action]}",
+                f"the commitment is {commitment.status}; it cannot {action.replace('_', ' ')}",
+                commitment=commitment.pk,
+                status=commitment.status,
+            ) from None
+        commitment.save()
+        journal_append(
+            chain=commitment.case.reference,
+            kind=f"commitment.{commitment.status}",
+            actor=actor,
+            payload={
+                "commitment": commitment.pk,
+                "from": previous,
+                "to": commitment.status,
+                "reason": reason,
+                "deadline": commitment.deadline.isoformat() if commitment.deadline else None,
+                **(
+                    {"pdf_sha256": commitment.document_sha256, "signed_at": now.isoformat()}
+                    if action == "sign"
+                    else {}
+                ),
+            },
+        )
+        EFFECTS.get(action, lambda *_: None)(commitment, actor, reason)
+    return True
+
+
+def _overdue_effects(commitment: Commitment, actor, reason: str) -> None:
+    from certificates.lifecycle import certificates_suspend
+
+    case = commitment.case
+    certificates_suspend(case=case, reason=reason or OVERDUE_REASON, actor=actor)
+    items = "、".join(commitment.items.values_list("code", flat=True))
+    notify(
+        recipients=[case.owner_user, *supervisors()],
+        case=case,
+        kind=Notification.Kind.OVERDUE,
+        key=f"commitment-{commitment.pk}-overdue",
+        title=(f"{case.reference} 承诺已逾期", f"{case.reference}: commitment overdue"),
+        body=(
+            f"承诺期限 {_local(commitment.deadline)} 已过，容缺材料（{items}）尚未补交合格，"
+            "验收意见书效力已中止；补交并经核验合格后恢复。",
+            f"The deadline {_local(commitment.deadline)} has passed without the tolerated items "
+            f"({items}); the certificate is suspended until they are delivered and accepted.",
+        ),
+    )
+
+
+def _late_fulfilment_effects(commitment: Commitment, actor, reason: str) -> None:
+    from certificates.lifecycle import certificate_reinstate
+
+    for certificate in commitment.case.certificates.filter(status="suspended"):
+        certificate_reinstate(
+            certificate=certificate,
+            reason=reason or "逾期履约，容缺材料已补交合格 fulfilled late",
+            actor=actor,
+        )
+
+
+def _escalation_effects(commitment: Commitment, actor, reason: str) -> None:
+    case = commitment.case
+    notify(
+        recipients=supervisors(),
+        case=case,
+        kind=Notification.Kind.ESCALATED,
+        key=f"commitment-{commitment.pk}-escalated",
+        title=(f"{case.reference} 逾期承诺待督办", f"{case.reference}: overdue commitment escalated"),
+        body=(
+            f"{case.project.owner.name} 的承诺自 {_local(commitment.deadline)} 逾期未履行：{reason}",
+            f"{case.project.owner.name}'s commitment is overdue since "
+            f"{_local(commitment.deadline)}: {reason}",
+        ),
+    )
+
+
+EFFECTS = {
+    "mark_overdue": _overdue_effects,
+    "fulfil_late": _late_fulfilment_effects,
+    "escalate": _escalation_effects,
+}
+
+
+# -- signing --------------------------------------------------------------------------------------
+
+
+def commitment_document(commitment: Commitment, owner, now: datetime) -> tuple[bytes, datetime]:
+    """The 承诺书 PDF the owner signs at ``now`` and the deadline it states."""
+    deadline = commitment_deadline(now, commitment.period, commitment.terms.get("day_count", ""))
+    return commitment_pdf(commitment, owner=owner, signed_on=now, deadline=deadline), deadline
+
+
+def _require_owner(case: Case, user) -> None:
+    if not case.project.owner.members.filter(pk=user.pk).exists():
+        raise NotPermitted(
+            "只有建设单位的成员可以签署或履行承诺",
+            "only members of the owner organisation can sign or deliver on the commitment",
+        )
+
+
+def commitment_start(*, commitment: Commitment, owner, now: datetime | None = None) -> bool:
+    """The owner signed (the process's sign step): store the signed PDF, start the clock."""
+    now = now or timezone.now()
+    pdf, deadline = commitment_document(commitment, owner, now)
+    commitment.document_sha256 = hashlib.sha256(pdf).hexdigest()
+    commitment.document.save(f"{commitment.case.reference}-commitment.pdf", ContentFile(pdf))
+    return commitment_transition(
+        commitment=commitment,
+        action="sign",
+        actor=owner,
+        reason="建设单位签署承诺书 signed by the owner",
+        now=now,
+        user=owner,
+        deadline=deadline,
+    )
+
+
+def commitment_sign(*, commitment: Commitment, user, viewed_sha256: str) -> Commitment:
+    """The owner's explicit confirmation of the 承诺书 they were shown (its SHA-256)."""
+    from .cases import case_task_complete
+
+    _require_owner(commitment.case, user)
+    if commitment.status != Status.DRAFT:
+        raise CaseStateConflict(
+            f"承诺书已{commitment.get_status_display()}，无需再签署",
+            f"the commitment is {commitment.status}; there is nothing to sign",
+        )
+    pdf, deadline = commitment_document(commitment, user, timezone.now())
+    if hashlib.sha256(pdf).hexdigest() != viewed_sha256:
+        raise CaseStateConflict(
+            f"承诺书内容已更新（期限现为 {_local(deadline)}），请重新阅读后再签署",
+            f"the commitment document changed (the deadline is now {_local(deadline)}); "
+            "read the new one and sign again",
+        )
+    case_task_complete(
+        case=commitment.case, task_name=SIGN_TASK, user=user, data={"confirm": True}
+    )
+    commitment.refresh_from_db()
+    return commitment
+
+
+# -- delivery, return and the paused clock --------------------------------------------------------
 
 
 def commitment_deliver(*, case: Case, user) -> list[Material]:
-    """The owner reports the tolerated items delivered; the process's reviewer checks them next."""
-    if not case.project.owner.members.filter(pk=user.pk).exists():
-        raise NotPermitted(
-            "只有建设单位的成员可以报送补交材料",
-            "only members of the owner organisation can report a delivery",
-        )
+    """The owner reports the tolerated items delivered; the process's reviewer checks them next.
+
+    A clock paused while the archive had returned the items runs on from here, the deadline moved
+    by the pause; while the archive checks a delivery the commitment does not fall due.
+    """
+    _require_owner(case, user)
     commitment = case.commitments.open().order_by("-pk").first()
     if commitment is None:
         raise AcceptanceError(
@@ -41,10 +275,135 @@ def commitment_deliver(*, case: Case, user) -> list[Material]:
             missing=missing,
             failed=[m.original_name for m in failed],
         )
-    message_send(
-        instance_id=case_instance(case).pk,
-        name=DELIVERY_MESSAGE,
-        payload={"items": codes, "materials": [m.pk for m in delivered]},
-        actor=user,
-    )
+    with transaction.atomic():
+        message_send(
+            instance_id=case_instance(case).pk,
+            name=DELIVERY_MESSAGE,
+            payload={"items": codes, "materials": [m.pk for m in delivered]},
+            actor=user,
+        )
+        _clock_on_delivery(commitment, user)
     return delivered
+
+
+def _clock_on_delivery(commitment: Commitment, user) -> None:
+    now = timezone.now()
+    commitment = Commitment.objects.select_for_update().get(pk=commitment.pk)
+    payload = {"commitment": commitment.pk}
+    if commitment.paused_at is not None:
+        commitment.deadline += now - commitment.paused_at
+        payload["paused_for_seconds"] = int((now - commitment.paused_at).total_seconds())
+        commitment.paused_at = None
+    commitment.delivered_at = now
+    commitment.save(update_fields=("deadline", "paused_at", "delivered_at"))
+    if commitment.deadline:
+        payload["deadline"] = commitment.deadline.isoformat()
+    journal_append(
+        chain=commitment.case.reference, kind="commitment.delivered", actor=user, payload=payload
+    )
+
+
+def commitment_return_delivery(*, commitment: Commitment, actor=None) -> Commitment:
+    """The archive returned the delivered items for correction: the clock pauses if the terms say
+    so, until the owner delivers again; otherwise it runs on."""
+    with transaction.atomic():
+        commitment = Commitment.objects.select_for_update().get(pk=commitment.pk)
+        commitment.delivered_at = None
+        pause = commitment.status == Status.PENDING and commitment.terms.get("pause_on_return")
+        if pause and commitment.paused_at is None:
+            commitment.paused_at = timezone.now()
+        commitment.save(update_fields=("delivered_at", "paused_at"))
+        journal_append(
+            chain=commitment.case.reference,
+            kind="commitment.returned",
+            actor=actor,
+            payload={"commitment": commitment.pk, "paused": bool(commitment.paused_at)},
+        )
+    return commitment
+
+
+# -- the sweep ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    overdue: int
+    escalated: int
+    reminders: int
+
+
+def _each(ids, work) -> int:
+    """Run ``work`` on each id; one failing commitment is logged and never stops the others."""
+    done = 0
+    for pk in ids:
+        try:
+            done += bool(work(Commitment.objects.get(pk=pk)))
+        except Exception:
+            logger.exception("commitment sweep: commitment %s failed", pk)
+    return done
+
+
+def commitments_sweep(now: datetime | None = None) -> SweepResult:
+    """Catch the deadlines the BPMN timer missed, escalate, send reminders; safe to run twice."""
+    now = now or timezone.now()
+    overdue = _each(
+        Commitment.objects.due(now).order_by("deadline").values_list("pk", flat=True),
+        lambda c: commitment_transition(
+            commitment=c,
+            action="mark_overdue",
+            actor=SWEEP_ACTOR,
+            reason=OVERDUE_REASON,
+            now=now,
+        ),
+    )
+    escalated = _each(
+        [
+            c.pk
+            for c in Commitment.objects.filter(status=Status.OVERDUE, deadline__lte=now)
+            if c.deadline + timedelta(days=c.terms.get("escalate_after_days", 30)) <= now
+        ],
+        lambda c: commitment_transition(
+            commitment=c,
+            action="escalate",
+            actor=SWEEP_ACTOR,
+            reason=f"逾期超过 {c.terms.get('escalate_after_days', 30)} 天仍未履行，转督办 "
+            "overdue past the escalation period",
+            now=now,
+        ),
+    )
+    return SweepResult(overdue, escalated, commitment_reminders(now))
+
+
+def commitment_reminders(now: datetime) -> int:
+    """Remind owners of the deadline at the policy's offsets; each reminder goes out once."""
+    # Working days stretch an offset over more calendar days (a Spring Festival adds nine).
+    horizon = now + timedelta(days=60)
+    upcoming = Commitment.objects.filter(
+        status=Status.PENDING, paused_at__isnull=True, deadline__gt=now, deadline__lte=horizon
+    ).select_related("case", "case__owner_user")
+    return sum(len(_remind(commitment, now)) for commitment in upcoming)
+
+
+def _remind(commitment: Commitment, now: datetime) -> list[Notification]:
+    left = days_left(commitment.deadline, now, commitment.terms.get("day_count", ""))
+    reached = [day for day in commitment.terms.get("reminder_offsets", []) if left <= day]
+    if not reached:
+        return []
+    offset = min(reached)
+    case = commitment.case
+    unit_zh = "个工作日" if commitment.terms.get("day_count") == "working" else "天"
+    items = "、".join(commitment.items.values_list("code", flat=True))
+    return notify(
+        recipients=[case.owner_user, *case.project.owner.members.all()],
+        case=case,
+        kind=Notification.Kind.REMINDER,
+        key=f"commitment-{commitment.pk}-reminder-{offset}-{commitment.deadline:%Y%m%d%H%M}",
+        title=(
+            f"{case.reference} 承诺还剩 {left} {unit_zh}到期",
+            f"{case.reference}: commitment due in {left} day(s)",
+        ),
+        body=(
+            f"请于 {_local(commitment.deadline)} 前补交容缺材料：{items}。",
+            f"Deliver the tolerated items ({items}) by {_local(commitment.deadline)}.",
+        ),
+    )

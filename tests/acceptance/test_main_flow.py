@@ -406,7 +406,7 @@ def test_a_delivery_after_the_deadline_counts_as_late_even_before_the_timer_swee
     assert flow.commitment.status == Commitment.Status.OVERDUE
     assert flow.certificates() == [(CONDITIONAL, SUSPENDED)]
     assert flow.open_tasks() == ["check_late_delivery"]
-    assert flow.journal_kinds()[-2:] == ["timer.fired", "message.received"]
+    assert flow.journal_kinds()[-3:] == ["timer.fired", "message.received", "commitment.delivered"]
 
 
 # -- the review SLA ------------------------------------------------------------------------------
