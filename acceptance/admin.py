@@ -20,9 +20,13 @@ from .models import (
     CatalogItem,
     CatalogProfile,
     CatalogVersion,
+    Commitment,
+    CommitmentPolicy,
     FixityAudit,
     Material,
     Node,
+    Notification,
+    Organisation,
     Project,
     Volume,
     VolumeEntry,
@@ -326,3 +330,86 @@ class NodeAdmin(admin.ModelAdmin):
     @admin.display(description="预期条目 expected items")
     def expected_count(self, obj):
         return obj.expected_items.count()
+
+
+class CommitmentPolicyForm(forms.ModelForm):
+    tolerable_codes = forms.MultipleChoiceField(
+        label="可容缺条目 tolerable items",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="不选：按归档范围的“可容缺”标记。主审要件不在此列。"
+        " None ticked: the catalog's own flags. Core items are not offered.",
+    )
+
+    class Meta:
+        model = CommitmentPolicy
+        fields = (
+            "period",
+            "day_count",
+            "reminder_offsets",
+            "pause_on_return",
+            "escalate_after_days",
+            "tolerable_codes",
+        )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        items = CatalogItem.objects.current().filter(active=True).order_by("code")
+        self.fields["tolerable_codes"].choices = [
+            (item.code, f"{item.code} {item.name_zh}") for item in items if not item.is_core
+        ]
+
+
+@admin.register(CommitmentPolicy)
+class CommitmentPolicyAdmin(admin.ModelAdmin):
+    """Each save is a new policy row (the one in force is the latest); history stays readable."""
+
+    form = CommitmentPolicyForm
+    list_display = ("updated_at", "period", "day_count", "reminder_offsets", "pause_on_return")
+    readonly_fields = ("updated_at", "updated_by")
+
+    def save_model(self, request, obj, form, change):
+        obj.pk = None
+        obj.updated_by = request.user
+        obj.save()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ("name", "credit_code", "conditional_eligible", "eligibility_reason")
+    list_filter = ("conditional_eligible",)
+    search_fields = ("name", "credit_code")
+    filter_horizontal = ("members",)
+
+
+@admin.register(Commitment)
+class CommitmentAdmin(admin.ModelAdmin):
+    """Read-only: a commitment changes only through its transitions (pages, process, sweep)."""
+
+    list_display = ("case", "status", "deadline", "initial_deadline", "paused_at", "signed_by")
+    list_filter = ("status",)
+    search_fields = ("case__reference",)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "recipient", "kind", "title_zh", "read_at")
+    list_filter = ("kind",)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import audit, cases
+from .views import audit, cases, commitments, statistics
 
 app_name = "acceptance"
 
@@ -8,6 +8,23 @@ urlpatterns = [
     path("", cases.case_list, name="case_list"),
     path("cases/<str:reference>/completeness/", cases.case_completeness, name="completeness"),
     path("cases/<str:reference>/volumes/", cases.volumes_page, name="volumes"),
+    path("cases/<str:reference>/commitment/", commitments.commitment_page, name="commitment"),
+    path(
+        "cases/<str:reference>/commitment/commitment.pdf",
+        commitments.commitment_pdf,
+        name="commitment_pdf",
+    ),
+    path(
+        "cases/<str:reference>/commitment/sign/",
+        commitments.commitment_sign_view,
+        name="commitment_sign",
+    ),
+    path(
+        "cases/<str:reference>/decision/",
+        commitments.decision_submit_view,
+        name="decision_submit",
+    ),
+    path("statistics/commitments/", statistics.statistics_page, name="statistics"),
     path("cases/<str:reference>/timeline/", audit.case_timeline, name="timeline"),
     path(
         "cases/<str:reference>/timeline/replay/",

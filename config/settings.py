@@ -156,7 +156,9 @@ CELERY_BEAT_SCHEDULE = {
     # Commitment deadlines the BPMN timer missed, escalations and reminders (限时承诺巡检).
     "acceptance-commitment-sweep": {
         "task": "acceptance.commitments_sweep",
-        "schedule": timedelta(minutes=int(os.environ.get("ACCEPTANCE_COMMITMENT_SWEEP_MINUTES", "15"))),
+        "schedule": timedelta(
+            minutes=int(os.environ.get("ACCEPTANCE_COMMITMENT_SWEEP_MINUTES", "15"))
+        ),
     },
     # Every stored file's SHA-256 recomputed and compared with intake (固定性审计).
     "acceptance-fixity-audit": {

@@ -37,10 +37,13 @@ class CommitmentPolicy(models.Model):
     PERIODS = (("P3M", _("3 个月 3 months")), ("P6M", _("6 个月 6 months")))
 
     period = models.CharField(
-        _("commitment period 承诺期限"), max_length=20, default=_default_period
+        _("commitment period 承诺期限"), max_length=20, choices=PERIODS, default=_default_period
     )
     day_count = models.CharField(
-        _("count days as 计日方式"), max_length=16, choices=DayCount.choices, default=DayCount.CALENDAR
+        _("count days as 计日方式"),
+        max_length=16,
+        choices=DayCount.choices,
+        default=DayCount.CALENDAR,
     )
     reminder_offsets = models.JSONField(
         _("reminders, days before the deadline 到期提醒（提前天数）"), default=_default_offsets

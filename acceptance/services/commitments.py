@@ -85,9 +85,10 @@ def commitment_transition(
         )
         if commitment.status in ALREADY_DONE[action]:
             return False
-        if action == "mark_overdue" and not Commitment.objects.due(now).filter(
-            pk=commitment.pk
-        ).exists():
+        if (
+            action == "mark_overdue"
+            and not Commitment.objects.due(now).filter(pk=commitment.pk).exists()
+        ):
             raise CaseStateConflict(
                 f"承诺尚未到期（期限 {_local(commitment.deadline)}），不能标记逾期",
                 f"the commitment is not due yet (deadline {_local(commitment.deadline)}, "
@@ -165,7 +166,10 @@ def _escalation_effects(commitment: Commitment, actor, reason: str) -> None:
         case=case,
         kind=Notification.Kind.ESCALATED,
         key=f"commitment-{commitment.pk}-escalated",
-        title=(f"{case.reference} 逾期承诺待督办", f"{case.reference}: overdue commitment escalated"),
+        title=(
+            f"{case.reference} 逾期承诺待督办",
+            f"{case.reference}: overdue commitment escalated",
+        ),
         body=(
             f"{case.project.owner.name} 的承诺自 {_local(commitment.deadline)} 逾期未履行：{reason}",
             f"{case.project.owner.name}'s commitment is overdue since "
@@ -232,9 +236,7 @@ def commitment_sign(*, commitment: Commitment, user, viewed_sha256: str) -> Comm
             f"the commitment document changed (the deadline is now {_local(deadline)}); "
             "read the new one and sign again",
         )
-    case_task_complete(
-        case=commitment.case, task_name=SIGN_TASK, user=user, data={"confirm": True}
-    )
+    case_task_complete(case=commitment.case, task_name=SIGN_TASK, user=user, data={"confirm": True})
     commitment.refresh_from_db()
     return commitment
 

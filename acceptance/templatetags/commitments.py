@@ -1,0 +1,38 @@
+"""What the task panels of conditional acceptance need besides ``task`` and ``case``."""
+
+from django import template
+
+from ..models import CommitmentPolicy
+from ..selectors.commitments import case_commitment
+from ..selectors.completeness import completeness_report
+from ..selectors.notifications import notifications_for
+
+register = template.Library()
+
+
+@register.simple_tag
+def decision_facts(case) -> dict:
+    """The completeness report, the items the policy lets the reviewer tolerate, eligibility."""
+    policy = CommitmentPolicy.objects.current()
+    report = completeness_report(case)
+    missing = set(report.missing_tolerable) | set(report.missing_blocking)
+    return {
+        "report": report,
+        "policy": policy,
+        "owner": case.project.owner,
+        "tolerable": [
+            {"item": item, "missing": item.code in missing}
+            for item in case.catalog_version.items.filter(active=True).order_by("code")
+            if policy.allows(item) and item.code in {i.code for i in report.items}
+        ],
+    }
+
+
+@register.simple_tag
+def commitment_of(case):
+    return case_commitment(case)
+
+
+@register.inclusion_tag("acceptance/_notification_list.html", takes_context=True)
+def notifications(context) -> dict:
+    return {"notifications": notifications_for(context["request"].user)}

@@ -1,0 +1,144 @@
+"""Pages of conditional acceptance: the reviewer's decision, the owner's commitment and signature.
+
+The decision and the signature go through the same domain services as the API and the BPMN
+(``decision_submit``, ``commitment_sign``); a refusal comes back as a bilingual message on the
+page it was made from, and nothing already recorded changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from workflows.exceptions import WorkflowError
+from workflows.models import JournalEntry
+
+from ..models import Commitment
+from ..selectors.commitments import case_commitment
+from ..services.cases import decision_submit
+from ..services.commitments import commitment_document, commitment_sign
+from .cases import _case
+
+
+def _back(request, fallback: str):
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return redirect(target)
+    return redirect(fallback)
+
+
+def _refused(request, error: WorkflowError) -> None:
+    messages.error(request, f"{error.message_zh} — {error.message_en}")
+
+
+def _commitment(case) -> Commitment:
+    commitment = case_commitment(case)
+    if commitment is None:
+        raise Http404("该案件没有承诺书 this case has no commitment")
+    return commitment
+
+
+def _preview(commitment: Commitment, user) -> tuple[bytes, object]:
+    """The draft the owner is asked to sign today (staff see it with the case's owner user)."""
+    signer = user if commitment.case.project.owner.members.filter(pk=user.pk).exists() else None
+    return commitment_document(commitment, signer or commitment.case.owner_user, timezone.now())
+
+
+@login_required
+@require_GET
+def commitment_page(request, reference: str):
+    case = _case(request, reference)
+    commitment = _commitment(case)
+    context = {
+        "case": case,
+        "commitment": commitment,
+        "items": commitment.items.order_by("code"),
+        "may_sign": commitment.status == Commitment.Status.DRAFT
+        and case.project.owner.members.filter(pk=request.user.pk).exists(),
+        "history": JournalEntry.objects.filter(
+            chain=case.reference, kind__startswith="commitment."
+        ).order_by("sequence"),
+        "certificates": case.certificates.order_by("issued_at", "pk"),
+    }
+    if commitment.status == Commitment.Status.DRAFT:
+        pdf, deadline = _preview(commitment, request.user)
+        context.update(preview_sha256=hashlib.sha256(pdf).hexdigest(), preview_deadline=deadline)
+    return render(request, "acceptance/commitment.html", context)
+
+
+@login_required
+@require_GET
+def commitment_pdf(request, reference: str):
+    """The signed 承诺书 as stored; before signing, the draft to be signed today."""
+    case = _case(request, reference)
+    commitment = _commitment(case)
+    if commitment.document:
+        with commitment.document.open("rb") as handle:
+            pdf = handle.read()
+    else:
+        pdf, _deadline = _preview(commitment, request.user)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="commitment-{case.reference}.pdf"'
+    return response
+
+
+@login_required
+@require_POST
+def commitment_sign_view(request, reference: str):
+    case = _case(request, reference)
+    commitment = _commitment(case)
+    page = reverse("acceptance:commitment", args=[case.reference])
+    if request.POST.get("confirm") != "on":
+        messages.error(
+            request,
+            "请勾选确认后再签署 — tick the confirmation to sign the commitment",
+        )
+        return _back(request, page)
+    try:
+        commitment = commitment_sign(
+            commitment=commitment,
+            user=request.user,
+            viewed_sha256=request.POST.get("pdf_sha256", ""),
+        )
+    except WorkflowError as error:
+        _refused(request, error)
+        return _back(request, page)
+    messages.success(
+        request,
+        f"承诺书已签署，期限至 {timezone.localtime(commitment.deadline):%Y-%m-%d %H:%M} — "
+        "the commitment is signed",
+    )
+    return redirect(page)
+
+
+@login_required
+@require_POST
+def decision_submit_view(request, reference: str):
+    """The reviewer's acceptance decision from the decision panel."""
+    case = _case(request, reference)
+    outcome = request.POST.get("decision", "")
+    try:
+        decision_submit(
+            case=case,
+            user=request.user,
+            outcome=outcome,
+            tolerated_codes=request.POST.getlist("tolerated_items")
+            if outcome == "conditional"
+            else [],
+            comment=request.POST.get("comment", ""),
+        )
+    except WorkflowError as error:
+        _refused(request, error)
+        return _back(request, reverse("acceptance:completeness", args=[case.reference]))
+    messages.success(request, "验收决定已提交 — the decision is recorded")
+    if outcome == "conditional":
+        return redirect("acceptance:commitment", case.reference)
+    return redirect("acceptance:completeness", case.reference)
