@@ -21,6 +21,7 @@ from .views.decisions import DecisionViewSet
 from .views.journal import JournalViewSet
 from .views.materials import MaterialViewSet
 from .views.projects import NodeViewSet, ProjectViewSet
+from .views.statistics import CommitmentStatisticsView
 from .views.tasks import TaskViewSet
 from .views.webhooks import WebhookSubscriptionViewSet
 
@@ -47,6 +48,11 @@ def not_found(request, *args, **kwargs):
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
+    path(
+        "statistics/commitments/",
+        CommitmentStatisticsView.as_view(),
+        name="commitment_statistics",
+    ),
     # JSON first: the schema by default, and a refusal is a JSON error like everywhere else.
     path(
         "schema/",

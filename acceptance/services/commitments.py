@@ -49,6 +49,8 @@ ALREADY_DONE = {
     "escalate": {Status.ESCALATED, Status.FULFILLED_LATE},
     "withdraw": {Status.WITHDRAWN},
 }
+# Transitions that keep the reason on the commitment itself (the supervisor's record).
+REASONED = ("escalate", "withdraw")
 ACTIONS_ZH = {
     "sign": "签署",
     "fulfil": "履约",
@@ -96,6 +98,8 @@ def commitment_transition(
                 commitment=commitment.pk,
             )
         previous = commitment.status
+        if action in REASONED:
+            arguments["reason"] = reason
         try:
             getattr(commitment, action)(**arguments)
         except TransitionNotAllowed:

@@ -1,0 +1,60 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from acceptance.selectors.commitments import commitment_statistics
+
+from ..permissions import sees_everything
+from .base import ApiViewMixin
+
+
+class PeriodSerializer(serializers.Serializer):
+    start = serializers.DateField(help_text="开始日期（含）first day, YYYY-MM-DD")
+    end = serializers.DateField(help_text="结束日期（含）last day, YYYY-MM-DD")
+
+    def validate(self, attrs):
+        if attrs["start"] > attrs["end"]:
+            raise serializers.ValidationError(
+                {"end": "the end date is before the start date"}, code="invalid"
+            )
+        return attrs
+
+
+class CommitmentStatisticsSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    accepted = serializers.IntegerField(help_text="验收通过项目 cases accepted")
+    under_commitment = serializers.IntegerField(help_text="其中限时承诺 under commitment")
+    fulfilled = serializers.IntegerField(help_text="已履约 fulfilled (on time or late)")
+    fulfilled_on_time = serializers.IntegerField()
+    fulfilled_late = serializers.IntegerField()
+    within_period = serializers.IntegerField(help_text="仍在承诺期内 still within the period")
+    overdue = serializers.IntegerField(help_text="逾期未履约 overdue (escalated included)")
+    escalated = serializers.IntegerField()
+    withdrawn = serializers.IntegerField()
+    awaiting_signature = serializers.IntegerField()
+    fulfilment_rate = serializers.FloatField(allow_null=True, help_text="fulfilled / under")
+    on_time_rate = serializers.FloatField(allow_null=True)
+
+
+class CommitmentStatisticsView(ApiViewMixin, APIView):
+    """容缺受理统计 The reform's figures for decisions taken in a period (archive staff)."""
+
+    @extend_schema(
+        summary="容缺受理统计 Conditional acceptance statistics for a period",
+        parameters=[
+            OpenApiParameter("start", OpenApiTypes.DATE, required=True, description="YYYY-MM-DD"),
+            OpenApiParameter("end", OpenApiTypes.DATE, required=True, description="YYYY-MM-DD"),
+        ],
+        responses={200: CommitmentStatisticsSerializer},
+    )
+    def get(self, request):
+        if not sees_everything(request.user):
+            raise PermissionDenied()
+        period = PeriodSerializer(data=request.query_params)
+        period.is_valid(raise_exception=True)
+        stats = commitment_statistics(**period.validated_data)
+        return Response(CommitmentStatisticsSerializer(stats.as_dict()).data)
