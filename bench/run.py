@@ -19,7 +19,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:  # ``python bench/run.py`` puts bench/, not the repo, first
     sys.path.insert(0, str(REPO_ROOT))
 
-BENCHMARKS = ("cases", "engine", "replay", "intake", "bundle")
+BENCHMARKS = ("cases", "engine", "replay", "intake", "bundle", "sweep")
+# Run only when asked for by name: it adds a million rows to its (dedicated) database.
+ON_REQUEST = ("sweep",)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -61,6 +63,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="100,1000,10000",
         help="journal lengths the replay benchmark replays (default 100,1000,10000)",
     )
+    parser.add_argument(
+        "--commitments",
+        type=int,
+        default=1_000_000,
+        help="commitments the sweep benchmark loads, 1,000 of them due (default 1,000,000)",
+    )
     args = parser.parse_args(argv)
     if args.cases < 1 or args.runs < 1 or args.warmup < 0:
         parser.error("--cases and --runs must be at least 1, --warmup at least 0")
@@ -97,7 +105,7 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
     from django.core.management import call_command
     from django.db import connections
 
-    from bench import bundle, cases, engine_steps, intake, replay, report
+    from bench import bundle, cases, engine_steps, intake, replay, report, sweep
 
     call_command("migrate", verbosity=0)
     status = 0
@@ -120,7 +128,7 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
         say(report.environment(mode, extra))
         for note in notes:
             say(f"note: {note}")
-        selected = [args.only] if args.only else list(BENCHMARKS)
+        selected = [args.only] if args.only else [b for b in BENCHMARKS if b not in ON_REQUEST]
         if "cases" in selected:
             progress(f"running {args.cases} demo case(s)")
             cases_result = cases.run_cases(
@@ -147,6 +155,10 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
             progress("exporting a demo case's evidence bundle")
             say()
             say(bundle.report(bundle.measure(tmp / "bundle-samples")))
+        if "sweep" in selected:
+            progress(f"loading {args.commitments:,} commitments and sweeping them")
+            say()
+            say(sweep.report(sweep.measure(args.commitments)))
         if "engine" in selected:
             progress(f"running the engine path {args.warmup} + {args.runs} times per side")
             engine_result = engine_steps.measure(args.runs, args.warmup)

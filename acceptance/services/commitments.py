@@ -364,9 +364,11 @@ def commitments_sweep(now: datetime | None = None) -> SweepResult:
     )
     escalated = _each(
         [
-            c.pk
-            for c in Commitment.objects.filter(status=Status.OVERDUE, deadline__lte=now)
-            if c.deadline + timedelta(days=c.terms.get("escalate_after_days", 30)) <= now
+            pk
+            for pk, deadline, terms in Commitment.objects.filter(
+                status=Status.OVERDUE, deadline__lte=now
+            ).values_list("pk", "deadline", "terms")
+            if deadline + timedelta(days=terms.get("escalate_after_days", 30)) <= now
         ],
         lambda c: commitment_transition(
             commitment=c,
@@ -381,35 +383,50 @@ def commitments_sweep(now: datetime | None = None) -> SweepResult:
 
 
 def commitment_reminders(now: datetime) -> int:
-    """Remind owners of the deadline at the policy's offsets; each reminder goes out once."""
+    """Remind owners of the deadline at the policy's offsets; each reminder goes out once.
+
+    Reminders already sent are skipped in one query; the unique constraint on notifications
+    still decides when two sweeps meet the same reminder at the same moment.
+    """
     # Working days stretch an offset over more calendar days (a Spring Festival adds nine).
     horizon = now + timedelta(days=60)
     upcoming = Commitment.objects.filter(
         status=Status.PENDING, paused_at__isnull=True, deadline__gt=now, deadline__lte=horizon
-    ).select_related("case", "case__owner_user")
-    return sum(len(_remind(commitment, now)) for commitment in upcoming)
+    ).values_list("pk", "case_id", "deadline", "terms", named=True)
+    reached = []
+    for row in upcoming:
+        left = days_left(row.deadline, now, row.terms.get("day_count", ""))
+        offsets = [day for day in row.terms.get("reminder_offsets", []) if left <= day]
+        if offsets:
+            key = f"commitment-{row.pk}-reminder-{min(offsets)}-{row.deadline:%Y%m%d%H%M}"
+            reached.append((row, left, key))
+    sent = set(
+        Notification.objects.filter(key__in=[key for *_, key in reached]).values_list(
+            "key", flat=True
+        )
+    )
+    return sum(bool(_remind(row, left, key)) for row, left, key in reached if key not in sent)
 
 
-def _remind(commitment: Commitment, now: datetime) -> list[Notification]:
-    left = days_left(commitment.deadline, now, commitment.terms.get("day_count", ""))
-    reached = [day for day in commitment.terms.get("reminder_offsets", []) if left <= day]
-    if not reached:
-        return []
-    offset = min(reached)
-    case = commitment.case
-    unit_zh = "个工作日" if commitment.terms.get("day_count") == "working" else "天"
-    items = "、".join(commitment.items.values_list("code", flat=True))
+def _remind(row, left: int, key: str) -> list[Notification]:
+    case = Case.objects.select_related("owner_user", "project__owner").get(pk=row.case_id)
+    unit_zh = "个工作日" if row.terms.get("day_count") == "working" else "天"
+    items = "、".join(
+        Commitment.items.through.objects.filter(commitment_id=row.pk)
+        .order_by("catalogitem__code")
+        .values_list("catalogitem__code", flat=True)
+    )
     return notify(
         recipients=[case.owner_user, *case.project.owner.members.all()],
         case=case,
         kind=Notification.Kind.REMINDER,
-        key=f"commitment-{commitment.pk}-reminder-{offset}-{commitment.deadline:%Y%m%d%H%M}",
+        key=key,
         title=(
             f"{case.reference} 承诺还剩 {left} {unit_zh}到期",
             f"{case.reference}: commitment due in {left} day(s)",
         ),
         body=(
-            f"请于 {_local(commitment.deadline)} 前补交容缺材料：{items}。",
-            f"Deliver the tolerated items ({items}) by {_local(commitment.deadline)}.",
+            f"请于 {_local(row.deadline)} 前补交容缺材料：{items}。",
+            f"Deliver the tolerated items ({items}) by {_local(row.deadline)}.",
         ),
     )
