@@ -12,6 +12,7 @@ update ``chinesecalendar`` each year once the arrangement is published (see the 
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -29,15 +30,20 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 END_OF_DAY = time(23, 59, 59)
 
 
+@functools.cache
+def _warn_unknown_year(year: int) -> None:
+    logger.warning(
+        "chinesecalendar does not know %s yet: counting Monday to Friday as working days; "
+        "upgrade the package",
+        year,
+    )
+
+
 def is_working_day(day: date) -> bool:
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:
-        logger.warning(
-            "chinesecalendar does not know %s yet: counting Monday to Friday as working days; "
-            "upgrade the package",
-            day.year,
-        )
+        _warn_unknown_year(day.year)
         return day.weekday() < 5
 
 

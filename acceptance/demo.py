@@ -7,11 +7,12 @@ embedded default Celery runs eagerly; against a broker the demo waits for the wo
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -27,7 +28,7 @@ from pypdf import PdfReader
 
 from certificates.models import Certificate
 from workflows.journal import ChainVerdict, verify_chain
-from workflows.models import HumanTask
+from workflows.models import HumanTask, JournalEntry
 
 from .exports.completeness import completeness_pdf
 from .exports.volumes import volume_catalog_pdf, volume_catalog_xlsx
@@ -35,11 +36,17 @@ from .models import Case, CatalogItem, Commitment, FormatKind, Material, Node, O
 from .samples import make_sample_record
 from .selectors.cases import case_instance, case_open_task
 from .selectors.catalog import case_catalog_item
+from .selectors.commitments import commitment_statistics
 from .selectors.completeness import completeness_report
 from .selectors.volumes import case_volumes
 from .services.cases import case_open, case_task_complete, decision_submit
 from .services.catalog import catalog_seed
-from .services.commitments import commitment_deliver
+from .services.commitments import (
+    commitment_deliver,
+    commitment_document,
+    commitment_sign,
+    commitments_sweep,
+)
 from .services.materials import material_upload
 from .services.projects import project_register
 
@@ -76,6 +83,8 @@ class DemoResult:
     case: Case
     certificates: list[Certificate]
     journal: ChainVerdict
+    # The second case: overdue, suspended, delivered late, reinstated and upgraded.
+    late_case: Case | None = None
 
 
 class Demo:
@@ -170,6 +179,7 @@ class Demo:
             name="上海浦东示范建设发展有限公司", defaults={"credit_code": "91310115MA1K000000"}
         )
         owner_org.members.add(self.owner)
+        self.owner_org = owner_org
         project = project_register(
             user=self.owner, owner=owner_org, name=PROJECT_NAME, **DEMO_PROJECT_FACTS
         )
@@ -333,6 +343,95 @@ class Demo:
             "commitment fulfilled; the full certificate supersedes the conditional one",
         )
 
+    # -- the second case: a commitment kept late --------------------------------------------------
+
+    def late_case(self) -> Case:
+        """A second case accepted conditionally whose deadline passes before the delivery.
+
+        The deadline is reached the honest way: the commitment sweep is run with the time just
+        after the deadline (``commitments_sweep(now=...)``), exactly as beat would run it then.
+        """
+        project = project_register(
+            user=self.owner,
+            owner=self.owner_org,
+            name=f"{PROJECT_NAME}（二期）",
+            **DEMO_PROJECT_FACTS,
+        )
+        case = case_open(project=project, user=self.owner)
+        for node in case.project.nodes.order_by("position"):
+            for item in node.expected_items.exclude(code__in=TOLERATED):
+                count = 3 if item.format_kind == FormatKind.PHOTO else 1
+                for index in range(1, count + 1):
+                    self.upload(case, node, item, index)
+            self.complete(case, "node_submit", self.owner)
+            self.complete(case, "node_guidance", self.reviewer, {"guidance": "approve"})
+        self.complete(case, "apply_acceptance", self.owner)
+        self.complete(case, "drawing_review", self.reviewer, {"drawing_verdict": "approve"})
+        self.complete(case, "media_review", self.reviewer, {"media_verdict": "approve"})
+        self.wait_for(case, "acceptance_decision")
+        decision_submit(
+            case=case,
+            user=self.reviewer,
+            outcome="conditional",
+            tolerated_codes=list(TOLERATED),
+            comment="主审要件齐全，同意容缺受理",
+        )
+        self.wait_for(case, "sign_commitment")
+        commitment = case.commitments.get()
+        shown, _deadline = commitment_document(commitment, self.owner, timezone.now())
+        commitment = commitment_sign(
+            commitment=commitment,
+            user=self.owner,
+            viewed_sha256=hashlib.sha256(shown).hexdigest(),
+        )
+        conditional = self.wait_certificate(case, Certificate.Kind.CONDITIONAL)
+        self.announce(
+            f"第二个案件 {case.reference} 容缺受理，承诺书 SHA-256 {commitment.document_sha256[:16]}…"
+            f" 已签署，期限至 {timezone.localtime(commitment.deadline):%Y-%m-%d}，"
+            f"签发容缺受理意见书 {conditional.number}",
+            "a second case is accepted conditionally; its owner signs the commitment PDF",
+        )
+        swept = commitments_sweep(now=commitment.deadline + timedelta(minutes=1))
+        commitment.refresh_from_db()
+        conditional.refresh_from_db()
+        self.announce(
+            f"期限届满后的巡检：{swept.overdue} 份承诺逾期；承诺{commitment.get_status_display()}，"
+            f"意见书 {conditional.number} {conditional.get_status_display()}，"
+            f"已通知建设单位与督办人员 {case.notifications.count()} 条",
+            "the sweep after the deadline: overdue, certificate suspended, owner and supervisor "
+            "notified",
+        )
+        for item in (case_catalog_item(case, code) for code in TOLERATED):
+            node = case.project.nodes.filter(expected_items=item).first()
+            self.upload(case, node or case.project.nodes.last(), item, 1)
+        commitment_deliver(case=case, user=self.owner)
+        self.complete(case, "check_delivery", self.reviewer, {"delivery_verdict": "approve"})
+        full = self.wait_certificate(case, Certificate.Kind.FULL)
+        commitment.refresh_from_db()
+        conditional.refresh_from_db()
+        reinstated = JournalEntry.objects.filter(
+            chain=case.reference, kind="certificate.reinstated"
+        ).exists()
+        self.announce(
+            f"逾期补交并核验合格：承诺{commitment.get_status_display()}，"
+            f"意见书{'已恢复效力并' if reinstated else ''}由正式意见书 {full.number} 换发"
+            f"（原证 {conditional.get_status_display()}）",
+            "delivered late and accepted: the certificate is reinstated and upgraded",
+        )
+        return case
+
+    def statistics(self) -> None:
+        today = timezone.localdate()
+        stats = commitment_statistics(start=date(today.year, 1, 1), end=today)
+        rate = f"{stats.fulfilment_rate:.0%}" if stats.fulfilment_rate is not None else "—"
+        self.announce(
+            f"容缺受理统计（{today.year} 年）：验收通过 {stats.accepted}，限时承诺 "
+            f"{stats.under_commitment}，按期履约 {stats.fulfilled_on_time}，逾期履约 "
+            f"{stats.fulfilled_late}，履约率 {rate}",
+            f"statistics: {stats.accepted} accepted / {stats.under_commitment} under commitment / "
+            f"{stats.fulfilled} fulfilled, {rate} (page: /statistics/commitments/)",
+        )
+
     def wait_certificate(self, case: Case, kind: str) -> Certificate:
         deadline = time.monotonic() + self.wait_seconds
         while (certificate := case.certificates.filter(kind=kind).first()) is None:
@@ -384,8 +483,14 @@ def run_demo(say: Callable[[str], None] = print, wait_seconds: float = 120) -> D
         demo.decide(case)
         demo.fulfil(case)
         result = demo.finish(case)
+        late = demo.late_case()
+        demo.statistics()
     if not result.journal.intact or case_instance(result.case).status != "completed":
         raise RuntimeError("the demo case did not complete with an intact journal")
     if Commitment.objects.filter(case=result.case).open().exists():
         raise RuntimeError("the demo case still has an open commitment")
-    return result
+    if late.commitments.get().status != Commitment.Status.FULFILLED_LATE:
+        raise RuntimeError("the second demo case's commitment was not fulfilled late")
+    if not verify_chain(late.reference).intact:
+        raise RuntimeError("the second demo case's journal is not intact")
+    return replace(result, late_case=late)

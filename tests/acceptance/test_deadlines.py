@@ -60,8 +60,10 @@ def test_a_period_of_seconds_is_added_exactly():
     assert (commitment_deadline(start, "PT90S", "working") - start).total_seconds() == 90
 
 
-def test_a_year_the_calendar_package_does_not_know_counts_weekdays_and_warns(caplog):
+def test_a_year_the_calendar_package_does_not_know_counts_weekdays_and_warns_once(caplog):
     assert next_working_day(date(2031, 1, 4)) == date(2031, 1, 6)  # Saturday → Monday
+    assert add_working_days(date(2031, 1, 6), 5) == date(2031, 1, 13)
+    assert caplog.text.count("chinesecalendar does not know 2031 yet") == 1
     assert "upgrade the package" in caplog.text
 
 
