@@ -302,7 +302,8 @@ class Demo:
         self.complete(case, "media_review", self.reviewer, {"media_verdict": "approve"})
         self.announce(f"声像档案 {media['checked']} 件检测并审核通过", "AV records approved")
 
-    def decide(self, case: Case) -> None:
+    def accept_conditionally(self, case: Case) -> dict:
+        """The reviewer accepts on the tolerated items; returns the completeness shown."""
         completeness = self.wait_for(case, "acceptance_decision").context["completeness"]
         decision_submit(
             case=case,
@@ -311,6 +312,10 @@ class Demo:
             tolerated_codes=list(TOLERATED),
             comment="主审要件齐全，同意容缺受理",
         )
+        return completeness
+
+    def decide(self, case: Case) -> None:
+        completeness = self.accept_conditionally(case)
         self.announce(
             f"审核员作出容缺受理决定，容缺 {completeness['missing_tolerable']}",
             "the reviewer accepts conditionally",
@@ -368,14 +373,7 @@ class Demo:
         self.complete(case, "apply_acceptance", self.owner)
         self.complete(case, "drawing_review", self.reviewer, {"drawing_verdict": "approve"})
         self.complete(case, "media_review", self.reviewer, {"media_verdict": "approve"})
-        self.wait_for(case, "acceptance_decision")
-        decision_submit(
-            case=case,
-            user=self.reviewer,
-            outcome="conditional",
-            tolerated_codes=list(TOLERATED),
-            comment="主审要件齐全，同意容缺受理",
-        )
+        self.accept_conditionally(case)
         self.wait_for(case, "sign_commitment")
         commitment = case.commitments.get()
         shown, _deadline = commitment_document(commitment, self.owner, timezone.now())

@@ -12,10 +12,10 @@ from datetime import datetime
 from xml.sax.saxutils import escape
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
+from reportlab.platypus import Paragraph, Spacer, Table
 
 from ..deadlines import SHANGHAI
-from .layout import CONTENT_WIDTH, MARGIN, Styles, grid_style, page_number_footer
+from .layout import CONTENT_WIDTH, Styles, a4_document, grid_style, page_number_footer
 
 DAY_COUNT_ZH = {"calendar": "自然日 calendar days", "working": "工作日 Chinese working days"}
 
@@ -26,15 +26,8 @@ def commitment_pdf(commitment, *, owner, signed_on: datetime, deadline: datetime
     terms = commitment.terms or {}
     styles = Styles()
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN + 4 * mm,
-        title=f"限时承诺书 {case.reference}",
-        author=project.owner.name,
-        invariant=True,
+    doc = a4_document(
+        buffer, title=f"限时承诺书 {case.reference}", author=project.owner.name, invariant=True
     )
 
     def p(text: str, style=None) -> Paragraph:

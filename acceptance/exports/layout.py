@@ -7,7 +7,7 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import TableStyle
+from reportlab.platypus import SimpleDocTemplate, TableStyle
 
 from certificates.fonts import register_cjk_font
 
@@ -36,6 +36,23 @@ class Styles:
         self.heading = ParagraphStyle(
             "heading", fontName=font, fontSize=12, leading=16, spaceBefore=8, spaceAfter=4
         )
+
+
+def a4_document(buffer, *, title: str, author: str, invariant: bool = False) -> SimpleDocTemplate:
+    """An A4 document with the reports' margins (room at the foot for the page number).
+
+    ``invariant``: no creation date or random id in the file, so equal content gives equal bytes.
+    """
+    return SimpleDocTemplate(
+        buffer,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN + 4 * mm,
+        title=title,
+        author=author,
+        invariant=invariant,
+    )
 
 
 def grid_style(font: str, *, header_rows: int = 1) -> TableStyle:
