@@ -99,3 +99,23 @@ def days_left(deadline: datetime, now: datetime, day_count: str) -> int:
     if day_count == DayCount.WORKING:
         return working_days_between(today, last)
     return (last - today).days
+
+
+def check_holiday_calendar(app_configs=None, **kwargs) -> list:
+    """acceptance.W001: the holiday calendar must know the years a new commitment can reach."""
+    from django.core import checks
+    from django.utils import timezone
+
+    last_needed = timezone.localdate().year + 1  # a 6-month period signed today ends next year
+    known = max(chinese_calendar.constants.holidays).year
+    if known >= last_needed:
+        return []
+    return [
+        checks.Warning(
+            f"chinesecalendar {chinese_calendar.__version__} knows Chinese holidays up to {known}; "
+            f"commitments may run into {last_needed}, where working days count Monday to Friday",
+            hint="Upgrade chinesecalendar once the year's holiday arrangement is released "
+            "(README: The holiday calendar, once a year).",
+            id="acceptance.W001",
+        )
+    ]

@@ -73,3 +73,14 @@ def test_a_deadline_is_never_before_the_calendar_period_in_working_days(period):
     assert commitment_deadline(start, period, "working") >= commitment_deadline(
         start, period, "calendar"
     )
+
+
+def test_the_system_check_warns_when_the_calendar_does_not_reach_next_year(time_machine):
+    from acceptance.deadlines import check_holiday_calendar
+
+    time_machine.move_to(datetime(2025, 6, 1, tzinfo=SHANGHAI))
+    assert check_holiday_calendar() == []
+    time_machine.move_to(datetime(2026, 6, 1, tzinfo=SHANGHAI))
+    (warning,) = check_holiday_calendar()
+    assert warning.id == "acceptance.W001"
+    assert "up to 2026" in warning.msg and "into 2027" in warning.msg
