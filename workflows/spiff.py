@@ -20,6 +20,8 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SERIALIZER_VERSION
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser, SpiffProcessParser
 from SpiffWorkflow.spiff.parser.task_spec import ServiceTaskParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -224,6 +226,15 @@ def timer_deadline(task) -> datetime | None:
 def earliest_timer(workflow: BpmnWorkflow) -> datetime | None:
     deadlines = [d for d in map(timer_deadline, timer_tasks(workflow)) if d is not None]
     return min(deadlines, default=None)
+
+
+def is_step(task) -> bool:
+    """Whether ``task`` is a step a person would name: not a loop or subprocess that only holds
+    the steps running inside it, nor an engine-internal task without a BPMN id."""
+    spec = task.task_spec
+    if getattr(spec, "bpmn_id", None) is None:
+        return False
+    return not isinstance(spec, LoopTask | SubWorkflowTask)
 
 
 def state_digest(workflow: BpmnWorkflow) -> str:
