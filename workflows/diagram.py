@@ -652,8 +652,10 @@ def _markers(svg) -> None:
         ET.SubElement(marker, "path", {"d": "M 0 0 L 10 5 L 0 10 z", "fill": colour})
 
 
-def render_svg(graph: ProcessGraph, highlight: Highlight | None = None) -> str:
+def render_svg(graph: ProcessGraph, highlight: Highlight | None = None, scale: float = 1) -> str:
     """The process as one ``<svg>`` element (text), with ``highlight`` marked by CSS classes.
+
+    ``scale`` sets the drawn size (width and height) against the diagram's own units.
 
     Nodes are ``<g class="node <kind> [completed|active|failed]" data-element-id="<id>">``,
     flows ``<g class="flow [taken]" data-element-id="<id>">``, lanes ``<g class="lane">``.
@@ -704,8 +706,8 @@ def render_svg(graph: ProcessGraph, highlight: Highlight | None = None) -> str:
             "xmlns": SVG_NS,
             "class": "bpmn-diagram",
             "viewBox": f"{min_x:.0f} {min_y:.0f} {width:.0f} {height:.0f}",
-            "width": f"{width:.0f}",
-            "height": f"{height:.0f}",
+            "width": f"{width * scale:.0f}",
+            "height": f"{height * scale:.0f}",
             "role": "img",
             "data-process-id": graph.process_id,
             "data-layout": "di" if graph.has_di else "auto",
@@ -751,8 +753,10 @@ def _straight(source: Box | None, target: Box | None) -> list[tuple]:
     return [(source.cx, source.cy), (target.cx, target.cy)]
 
 
-def process_diagram(bpmn_xml: str | bytes, process_id: str, workflow=None) -> str:
+def process_diagram(
+    bpmn_xml: str | bytes, process_id: str, workflow=None, *, scale: float = 1
+) -> str:
     """The SVG of ``process_id``, with ``workflow``'s path and active steps when one is given."""
     graph = process_graph(bpmn_xml, process_id)
     highlight = workflow_highlight(workflow, graph) if workflow is not None else None
-    return render_svg(graph, highlight)
+    return render_svg(graph, highlight, scale)

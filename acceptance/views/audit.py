@@ -43,6 +43,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 PAGE_SIZE = 200
 VALUE_LIMIT = 160  # characters of one rendered JSON value
 AUDITORS = "auditors"
+DIAGRAM_SCALE = 0.7  # the main process is some 30 steps long: readable, and less to scroll
 
 KIND_LABELS = {
     "instance.started": ("流程启动", "process started"),
@@ -240,7 +241,9 @@ def point_in_time(case: Case, sequence: int) -> dict:
         return context
     definition = instance.definition
     context["instance"] = instance
-    context["diagram"] = process_diagram(definition.bpmn_xml, definition.process_id, workflow)
+    context["diagram"] = process_diagram(
+        definition.bpmn_xml, definition.process_id, workflow, scale=DIAGRAM_SCALE
+    )
     context["steps"] = _active_steps(workflow)
     data = json.loads(json.dumps(process_data(workflow), default=str))
     context["data"] = [(key, compact(value)) for key, value in sorted(data.items())]
@@ -430,6 +433,10 @@ def process_data(workflow) -> dict:
     the data its active tasks carry forward."""
     data = dict(workflow.data)
     for task in workflow.get_tasks(state=ACTIVE_STATES):
+        # A parallel join waits with no data of its own until every branch arrives: what a
+        # finished branch carries is in the task that led into the join.
+        if task.state == TaskState.WAITING and not task.data and task.parent is not None:
+            data.update(task.parent.data)
         data.update(task.data)
     return data
 
