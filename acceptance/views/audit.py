@@ -35,14 +35,15 @@ from workflows.replay import ReplayError, replay_instance, state_at
 from workflows.spiff import ACTIVE_STATES, TaskState, is_step
 
 from ..models import Case, Commitment, Material
+from ..selectors.cases import is_auditor
 from ..selectors.history import case_as_of
+from ..services.audit import audit_view_record
 from ..services.fixity import fixity_audit
 from .cases import _case
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PAGE_SIZE = 200
 VALUE_LIMIT = 160  # characters of one rendered JSON value
-AUDITORS = "auditors"
 DIAGRAM_SCALE = 0.7  # the main process is some 30 steps long: readable, and less to scroll
 
 KIND_LABELS = {
@@ -78,10 +79,6 @@ def compact(value, limit: int = VALUE_LIMIT) -> str:
     """``value`` as one line of JSON, cut to ``limit`` characters."""
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _is_auditor(user) -> bool:
-    return user.groups.filter(name=AUDITORS).exists()
 
 
 def _case_instances(case: Case):
@@ -297,14 +294,7 @@ def case_timeline(request, reference: str):
 
 
 def _journal_view(request, case: Case) -> None:
-    """Who looked at what, when: an auditor's every read of a case is on its chain."""
-    if _is_auditor(request.user):
-        journal_append(
-            chain=case.reference,
-            kind="audit.viewed",
-            actor=request.user,
-            payload={"page": request.get_full_path()},
-        )
+    audit_view_record(case=case, user=request.user, page=request.get_full_path())
 
 
 def _verification(case: Case, actor) -> list[dict]:
@@ -382,7 +372,7 @@ def case_replay(request, reference: str):
     """Run the verifications and show them above the timeline."""
     case = _case(request, reference)
     results = _verification(case, request.user)
-    if _is_auditor(request.user):
+    if is_auditor(request.user):
         journal_append(
             chain=case.reference,
             kind="audit.replayed",

@@ -396,3 +396,23 @@ def test_an_auditor_replays_and_verifies_in_a_browser(accepted, live_server):
             page.screenshot(path=str(ARTIFACTS / "diff.png"), full_page=True)
         finally:
             browser.close()
+
+
+def test_an_auditor_downloading_a_document_is_journaled_and_an_owner_is_not(
+    accepted, auditor, client
+):
+    material = accepted.case.materials.order_by("pk").first()
+    url = reverse("api:material-file", args=[material.pk])
+
+    client.force_login(accepted.owner)
+    assert client.get(url).status_code == 200
+    client.force_login(auditor)
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == material.file.open("rb").read()
+    (viewed,) = accepted.journal("audit.viewed")
+    assert (viewed.actor, viewed.payload) == (
+        "auditor_test",
+        {"page": url, "material": material.pk},
+    )
