@@ -313,3 +313,17 @@ def test_a_case_with_a_deleted_journal_row_exports_a_bundle_that_names_it(
     verdict = verify_bundle(bundle_export(case=archived.case, target=tmp_path / "cut"))
 
     assert f"entry #{review.sequence} is missing" in detail(verdict, "journal chain")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_case_whose_last_journal_rows_were_cut_exports_a_bundle_that_says_so(
+    archived, tmp_path, without_append_only_trigger
+):
+    last = archived.journal()[-1]
+    JournalEntry.objects.filter(pk=last.pk).delete()
+
+    verdict = verify_bundle(bundle_export(case=archived.case, target=tmp_path / "cut-short"))
+
+    assert not checks(verdict)["journal chain"]
+    assert f"BROKEN at entry #{last.sequence}" in detail(verdict, "journal chain")
+    assert "entries after the last one found were removed" in detail(verdict, "journal chain")
