@@ -30,6 +30,7 @@ from .spiff import (
     TaskState,
     parse_bpmn,
     state_digest,
+    walk_tasks,
 )
 
 # Inputs change the workflow; every other journal kind (claims, domain actions) leaves it as is.
@@ -110,22 +111,25 @@ def _definition_intact(definition: ProcessDefinition) -> bool:
     return digest == definition.content_sha256
 
 
-def _task_named(workflow: BpmnWorkflow, name: str, state: TaskState):
-    for task in workflow.get_tasks(state=state):
-        if task.task_spec.name == name:
+def _task_named(workflow: BpmnWorkflow, tasks: list | None, name: str, state: TaskState):
+    for task in workflow.get_tasks() if tasks is None else tasks:
+        if task.state == state and task.task_spec.name == name:
             return task
     raise ReplayError(f"no {TaskState.get_name(state)} task {name!r} to apply the input to")
 
 
-def _apply(workflow: BpmnWorkflow, entry: JournalEntry, services: RecordedServices) -> None:
+def _apply(
+    workflow: BpmnWorkflow, tasks: list | None, entry: JournalEntry, services: RecordedServices
+) -> None:
+    """Feed one input; ``tasks`` is the workflow's ``walk_tasks`` as it stands (or None)."""
     payload = entry.payload
     services.pending = list(payload.get("services", []))
     if entry.kind == "task.completed":
-        task = _task_named(workflow, entry.task_name, TaskState.READY)
+        task = _task_named(workflow, tasks, entry.task_name, TaskState.READY)
         task.set_data(**payload.get("data", {}))
         task.run()
     elif entry.kind == "service.completed":
-        task = _task_named(workflow, entry.task_name, TaskState.STARTED)
+        task = _task_named(workflow, tasks, entry.task_name, TaskState.STARTED)
         task.data[task.task_spec.result_variable] = payload["result"]
         task.complete()
     elif entry.kind == "timer.fired":
@@ -188,6 +192,9 @@ def replay_entries(
     services = RecordedServices()
     moment = [first.recorded_at]
     workflow = None
+    # One walk of the task tree per input serves both the digest after it and the lookup of the
+    # next input's task: nothing changes the workflow in between.
+    tasks = None
     with _recorded_clock(moment):
         for count, entry in enumerate(entries, start=1):
             moment[0] = entry.recorded_at
@@ -201,10 +208,11 @@ def replay_entries(
                     services.pending = list(entry.payload.get("services", []))
                     _advance(workflow)
                 else:
-                    _apply(workflow, entry, services)
+                    _apply(workflow, tasks, entry, services)
             except ReplayError as exc:
                 return _diverged(entry, str(exc), workflow, count), workflow
-            if entry.state_digest and state_digest(workflow) != entry.state_digest:
+            tasks = walk_tasks(workflow)
+            if entry.state_digest and state_digest(workflow, tasks) != entry.state_digest:
                 reason = "the replayed workflow state differs from the state recorded here"
                 return _diverged(entry, reason, workflow, count), workflow
             if until_sequence is not None and entry.sequence >= until_sequence:

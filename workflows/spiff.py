@@ -20,6 +20,8 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SERIALIZER_VERSION
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser, SpiffProcessParser
 from SpiffWorkflow.spiff.parser.task_spec import ServiceTaskParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -226,21 +228,62 @@ def earliest_timer(workflow: BpmnWorkflow) -> datetime | None:
     return min(deadlines, default=None)
 
 
-def state_digest(workflow: BpmnWorkflow) -> str:
+def is_step(task) -> bool:
+    """Whether ``task`` is a step a person would name: not a loop or subprocess that only holds
+    the steps running inside it, nor an engine-internal task without a BPMN id."""
+    spec = task.task_spec
+    if getattr(spec, "bpmn_id", None) is None:
+        return False
+    return not isinstance(spec, LoopTask | SubWorkflowTask)
+
+
+# Below this depth a walk of our own visits exactly the tasks SpiffWorkflow's iterator visits; the
+# iterator stops at depth 1000 and miscounts its depth after a subprocess, so deeper trees are
+# left to it (the engine raises an incident at depth 800 anyway).
+OWN_WALK_MAX_DEPTH = 500
+
+
+def walk_tasks(workflow: BpmnWorkflow) -> list | None:
+    """Every task of ``workflow`` and its subprocesses, in SpiffWorkflow's depth-first order.
+
+    About four times cheaper than ``workflow.get_tasks()``, whose iterator pays per node for
+    its filter and depth bookkeeping. None when the tree is too deep to promise the same tasks.
+    """
+    subprocesses = workflow.subprocesses
+    tasks = []
+    stack = [(workflow.task_tree, 0)]
+    while stack:
+        task, depth = stack.pop()
+        if depth >= OWN_WALK_MAX_DEPTH:
+            return None
+        tasks.append(task)
+        known = task.workflow.tasks
+        stack.extend((known[child], depth + 1) for child in reversed(task._children))
+        subprocess = subprocesses.get(task.id)
+        if subprocess is not None:  # SpiffWorkflow visits a subprocess before the children
+            stack.append((subprocess.task_tree, depth + 1))
+    return tasks
+
+
+def state_digest(workflow: BpmnWorkflow, tasks: list | None = None) -> str:
     """A digest of what a replay must reproduce: task states, active task data, process data.
 
     Task ids and timestamps are left out: a faithful replay creates new ones. Tasks are counted
-    per (task, state) pair, so the cost stays linear in the size of the task tree.
+    per (task, state) pair, so the cost stays linear in the size of the task tree. ``tasks`` is
+    the workflow's ``walk_tasks`` when the caller has it already.
     """
+    if tasks is None:
+        tasks = walk_tasks(workflow)
+    if tasks is None:
+        tasks = workflow.get_tasks()
     counts: Counter = Counter()
     active = []
-    for task in workflow.get_tasks():
+    for task in tasks:
         counts[task.task_spec.name, task.state] += 1
         if task.state & ACTIVE_STATES:
             active.append(f"{task.task_spec.name}:{canonical_json(task.data)}")
-    tasks = sorted(
-        f"{name}:{TaskState.get_name(state)}:{count}" for (name, state), count in counts.items()
-    )
+    names = TaskState.get_name
+    tasks = sorted(f"{name}:{names(state)}:{count}" for (name, state), count in counts.items())
     active.sort()
     content = {
         "completed": workflow.is_completed(),

@@ -1,6 +1,6 @@
 """The evidence bundle of a case: a BagIt bag that proves its history without the database.
 
-``data/`` holds the journal as JSON lines, each process definition the case ran on, every
+``data/`` holds the journal as JSON lines with its chain's head, each process definition the case ran on, every
 material version with its check results, the certificates, and ``case.json`` with the metadata
 an archive catalogues (project, unit work, volume and file fields). The payload manifest is
 signed with the archive's key (``manifest-sha256.txt.p7s``, a detached CMS signature), and the
@@ -19,11 +19,12 @@ from django.utils import timezone
 
 from workflows.canonical import canonical_json
 from workflows.journal import chain_entries
-from workflows.models import JournalEntry, ProcessInstance
+from workflows.models import JournalEntry, JournalHead, ProcessInstance
 
 from ..models import Case
 
 SIGNATURE_FILE = "manifest-sha256.txt.p7s"
+HEAD_FILE = "journal-head.json"
 BUNDLE_FORMAT = "archive-acceptance-bundle/1"
 
 
@@ -199,6 +200,14 @@ def bundle_export(*, case: Case, target: Path, sign=None) -> Path:
     with (data / "journal.jsonl").open("w", encoding="utf-8") as journal:
         for entry in chain_entries(case.reference).iterator():
             journal.write(canonical_json(journal_record(entry)) + "\n")
+    # The chain's head as the database keeps it apart from the entries: entries cut from the end
+    # leave a journal that links up by itself, but not one that reaches this head.
+    head = JournalHead.objects.filter(chain=case.reference).first()
+    _write_json(
+        data / HEAD_FILE,
+        {"chain": case.reference, "sequence": head.sequence if head else 0,
+         "entry_hash": head.entry_hash if head else ""},
+    )  # fmt: skip
     bag = bagit.make_bag(
         str(target),
         bag_info={

@@ -15,7 +15,7 @@ from workflows.journal import verify_entries
 from workflows.models import JournalEntry, ProcessDefinition
 from workflows.replay import ReplayError, replay_entries
 
-from .bundle import SIGNATURE_FILE
+from .bundle import HEAD_FILE, SIGNATURE_FILE
 
 # Returns None when the signature over the data is valid and trusted, else what is wrong.
 SignatureCheck = Callable[[bytes, bytes], str | None]
@@ -62,6 +62,14 @@ def _journal(data: Path) -> list[JournalEntry]:
             record["recorded_at"] = datetime.fromisoformat(record["recorded_at"])
             entries.append(JournalEntry(**record))
     return entries
+
+
+def _head_hash(data: Path) -> str | None:
+    """The exported chain head's hash; None for a bundle written before heads were exported."""
+    path = data / HEAD_FILE
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))["entry_hash"]
 
 
 def _differing_files(bag: bagit.Bag, root: Path) -> list[str]:
@@ -156,7 +164,7 @@ def verify_bundle(path: Path, *, check_signature: SignatureCheck | None = None) 
     data = path / "data"
     _check_signature(verdict, path, check_signature)
     journal = _journal(data)
-    chain = verify_entries(journal[0].chain if journal else "", journal, None)
+    chain = verify_entries(journal[0].chain if journal else "", journal, _head_hash(data))
     verdict.record("journal chain", chain.intact, chain.describe())
     _check_materials(verdict, data, journal)
     if chain.intact:

@@ -22,7 +22,12 @@ def case_open_task(case: Case, task_name: str) -> HumanTask | None:
 
 
 # Groups whose members read every case: archive staff and auditors (owners see their own).
-STAFF_GROUPS = ("reviewers", "auditors", "supervisors")
+AUDITORS = "auditors"
+STAFF_GROUPS = ("reviewers", AUDITORS, "supervisors")
+
+
+def is_auditor(user) -> bool:
+    return user.is_authenticated and user.groups.filter(name=AUDITORS).exists()
 
 
 def cases_visible_to(user):

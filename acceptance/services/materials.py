@@ -216,25 +216,48 @@ def materials_check(materials, *, rules=()) -> list[Material]:
             "properties": summarize_properties(outcomes),
             "checked_at": timezone.now().isoformat(),
         }
-        if passed:
-            material.pass_checks(result)
-        else:
-            material.fail_checks(result)
-            failed.append(material)
-        material.save()
+        before = material.status
+        with transaction.atomic():
+            if passed:
+                material.pass_checks(result)
+            else:
+                material.fail_checks(result)
+                failed.append(material)
+            material.save()
+            if material.status != before:
+                _journal_status(material, "material.checked", passed=passed)
     return failed
+
+
+def _journal_status(material: Material, kind: str, **payload) -> None:
+    # A material's status is part of the case an auditor travels back to: journal each change.
+    journal_append(
+        chain=material.case.reference,
+        kind=kind,
+        payload={
+            "material": material.pk,
+            "name": material.original_name,
+            "version": material.version,
+            "status": material.status,
+            **payload,
+        },
+    )
 
 
 def materials_review(*, materials, approve: bool, comment: str = "") -> int:
     """A reviewer's verdict on a set of materials: approve what passed, or return all."""
     count = 0
     for material in materials:
+        before = material.status
         if approve and material.status == Material.Status.CHECKED:
             material.approve()
         elif not approve:
             material.return_for_correction(comment)
         else:
             continue
-        material.save()
+        with transaction.atomic():
+            material.save()
+            if material.status != before:
+                _journal_status(material, "material.reviewed", comment=comment)
         count += 1
     return count

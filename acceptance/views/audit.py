@@ -2,8 +2,14 @@
 
 Read-only and server-rendered. Who may open them is decided by the same rule as every other case
 page (``cases_visible_to``): staff and auditors see every case, owners their organisations' cases,
-anyone else gets 404. Each time an auditor opens the timeline or runs the replay, that is itself
-journaled on the case's chain (``audit.viewed`` / ``audit.replayed``).
+anyone else gets 404. Each time an auditor opens the timeline (at any point) or a data diff, or
+runs the replay, that is itself journaled on the case's chain (``audit.viewed`` /
+``audit.replayed``).
+
+The timeline shows the case as it stood after a selected entry (``?at=``, the latest by
+default): the BPMN diagram with the path taken and the active steps, replayed from the journal
+(``workflows.replay.state_at``), and the domain objects folded from the journal
+(``selectors.history.case_as_of``).
 """
 
 from __future__ import annotations
@@ -20,19 +26,25 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from certificates.models import Certificate
 from workflows.anchors import verify_anchors
+from workflows.diagram import process_diagram
 from workflows.journal import chain_entries, journal_append, verify_chain
-from workflows.models import ProcessInstance
-from workflows.replay import replay_instance, state_at
-from workflows.spiff import ACTIVE_STATES
+from workflows.models import JournalEntry, ProcessInstance
+from workflows.replay import ReplayError, replay_instance, state_at
+from workflows.spiff import ACTIVE_STATES, TaskState, is_step
 
-from ..models import Case, Material
+from ..models import Case, Commitment, Material
+from ..selectors.cases import is_auditor
+from ..selectors.history import case_as_of
+from ..services.audit import audit_view_record
+from ..services.fixity import fixity_audit
 from .cases import _case
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PAGE_SIZE = 200
 VALUE_LIMIT = 160  # characters of one rendered JSON value
-AUDITORS = "auditors"
+DIAGRAM_SCALE = 0.7  # the main process is some 30 steps long: readable, and less to scroll
 
 KIND_LABELS = {
     "instance.started": ("流程启动", "process started"),
@@ -67,10 +79,6 @@ def compact(value, limit: int = VALUE_LIMIT) -> str:
     """``value`` as one line of JSON, cut to ``limit`` characters."""
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _is_auditor(user) -> bool:
-    return user.groups.filter(name=AUDITORS).exists()
 
 
 def _case_instances(case: Case):
@@ -160,7 +168,103 @@ def _rows(case: Case, entries) -> list[dict]:
     ]
 
 
+def _label(choices, value: str) -> str:
+    return dict(choices).get(value, value) if value else "—"
+
+
+def _instance_at(case: Case, sequence: int) -> ProcessInstance | None:
+    """The case's instance running at journal entry ``sequence``: the last one started by then."""
+    started = dict(
+        JournalEntry.objects.filter(
+            chain=case.reference, kind="instance.started", sequence__lte=sequence
+        ).values_list("instance_id", "sequence")
+    )
+    instances = [i for i in _case_instances(case) if i.pk in started]
+    return max(instances, key=lambda i: started[i.pk], default=None)
+
+
+def _active_steps(workflow) -> list[dict]:
+    steps = []
+    for task in workflow.get_tasks(state=ACTIVE_STATES):
+        spec = task.task_spec
+        if not is_step(task):
+            continue
+        steps.append(
+            {
+                "id": spec.bpmn_id,
+                "name": spec.bpmn_name or spec.bpmn_id,
+                "state": TaskState.get_name(task.state),
+                "lane": getattr(spec, "lane", "") or "",
+            }
+        )
+    return sorted(steps, key=lambda step: (step["lane"], step["id"]))
+
+
+def point_in_time(case: Case, sequence: int) -> dict:
+    """The case as it stood after journal entry ``sequence``: the replayed process (diagram,
+    active steps, data) and the domain objects folded from the journal."""
+    domain = case_as_of(chain_entries(case.reference).iterator(), sequence)
+    context = {
+        "sequence": sequence,
+        "time": timezone.localtime(domain.recorded_at, SHANGHAI) if domain.recorded_at else None,
+        "case_status": _label(Case.Status.choices, domain.case_status),
+        "materials": [
+            {**vars(m), "status_label": _label(Material.Status.choices, m.status)}
+            for m in domain.materials
+        ],
+        "decisions": domain.decisions,
+        "commitment": domain.commitment
+        and {
+            **domain.commitment,
+            "status_label": _label(Commitment.Status.choices, domain.commitment["status"]),
+        },
+        "certificates": [
+            {**c, "status_label": _label(Certificate.Status.choices, c["status"])}
+            for c in domain.certificates
+        ],
+        "diagram": "",
+        "steps": [],
+        "data": [],
+        "error": "",
+    }
+    instance = _instance_at(case, sequence)
+    if instance is None:
+        context["error"] = "该时点流程尚未启动 The process had not started at this point."
+        return context
+    try:
+        workflow = state_at(instance, sequence)
+    except ReplayError as exc:
+        context["error"] = f"无法重建该时点的流程状态 The process state cannot be rebuilt: {exc}"
+        return context
+    definition = instance.definition
+    context["instance"] = instance
+    context["diagram"] = process_diagram(
+        definition.bpmn_xml, definition.process_id, workflow, scale=DIAGRAM_SCALE
+    )
+    context["steps"] = _active_steps(workflow)
+    data = json.loads(json.dumps(process_data(workflow), default=str))
+    context["data"] = [(key, compact(value)) for key, value in sorted(data.items())]
+    return context
+
+
+def _selected(request, case: Case) -> tuple[int | None, str]:
+    """The entry chosen with ``?at=`` (the latest when none), and what was wrong with the choice."""
+    last = JournalEntry.objects.filter(chain=case.reference).order_by("-sequence").first()
+    if last is None:
+        return None, ""
+    wanted = request.GET.get("at", "").strip()
+    if not wanted:
+        return last.sequence, ""
+    if not wanted.isdigit() or not 1 <= int(wanted) <= last.sequence:
+        return last.sequence, (
+            f"时点须为 1 到 {last.sequence} 之间的记录序号，已显示最新时点 / the point must be an "
+            f"entry number from 1 to {last.sequence}; showing the latest instead"
+        )
+    return int(wanted), ""
+
+
 def _timeline(request, case: Case, extra: dict | None = None):
+    selected, at_error = _selected(request, case)
     entries = chain_entries(case.reference)
     kinds = sorted(set(entries.values_list("kind", flat=True)))
     kind = request.GET.get("kind", "")
@@ -174,6 +278,8 @@ def _timeline(request, case: Case, extra: dict | None = None):
         "kinds": [(k, kind_label(k)) for k in kinds],
         "kind": kind,
         "instances": list(_case_instances(case)),
+        "at": point_in_time(case, selected) if selected else None,
+        "at_error": at_error,
         **(extra or {}),
     }
     return render(request, "acceptance/audit_timeline.html", context)
@@ -183,18 +289,18 @@ def _timeline(request, case: Case, extra: dict | None = None):
 @require_GET
 def case_timeline(request, reference: str):
     case = _case(request, reference)
-    if _is_auditor(request.user):
-        journal_append(
-            chain=case.reference,
-            kind="audit.viewed",
-            actor=request.user,
-            payload={"page": request.get_full_path()},
-        )
+    _journal_view(request, case)
     return _timeline(request, case)
 
 
-def _verification(case: Case) -> list[dict]:
-    """Chain, replay of each instance and anchors: [{what, ok, text}]."""
+def _journal_view(request, case: Case) -> None:
+    audit_view_record(case=case, user=request.user, page=request.get_full_path())
+
+
+def _verification(case: Case, actor) -> list[dict]:
+    """Chain, replay of each instance, the stored files and anchors: [{what, ok, text}].
+
+    The file check is the fixity audit, so a changed file is also journaled on the case."""
     results = []
     chain = verify_chain(case.reference)
     results.append(
@@ -229,6 +335,22 @@ def _verification(case: Case) -> list[dict]:
                 ),
             }
         )
+    fixity = fixity_audit(materials=case.materials.all(), actor=actor)
+    results.append(
+        {
+            "what": "文件固定性 Stored files",
+            "ok": fixity.intact,
+            "text": (
+                f"verified 已验证：{fixity.checked} 个文件与接收时的 SHA-256 一致 files match "
+                "their intake digest"
+                if fixity.intact
+                else "; ".join(
+                    f"{problem.name}: {problem.verdict} (material {problem.material})"
+                    for problem in fixity.problems
+                )
+            ),
+        }
+    )
     anchors = verify_anchors()
     results.append(
         {
@@ -249,8 +371,8 @@ def _verification(case: Case) -> list[dict]:
 def case_replay(request, reference: str):
     """Run the verifications and show them above the timeline."""
     case = _case(request, reference)
-    results = _verification(case)
-    if _is_auditor(request.user):
+    results = _verification(case, request.user)
+    if is_auditor(request.user):
         journal_append(
             chain=case.reference,
             kind="audit.replayed",
@@ -301,6 +423,10 @@ def process_data(workflow) -> dict:
     the data its active tasks carry forward."""
     data = dict(workflow.data)
     for task in workflow.get_tasks(state=ACTIVE_STATES):
+        # A parallel join waits with no data of its own until every branch arrives: what a
+        # finished branch carries is in the task that led into the join.
+        if task.state == TaskState.WAITING and not task.data and task.parent is not None:
+            data.update(task.parent.data)
         data.update(task.data)
     return data
 
@@ -311,6 +437,7 @@ def case_diff(request, reference: str):
     """Process data at two journal entries (``?from=`` and ``?to=``) and what changed between."""
     case = _case(request, reference)
     first, last = _sequence(request, "from"), _sequence(request, "to")
+    _journal_view(request, case)
     instances = list(_case_instances(case))
     if not instances:
         raise Http404("the case has no process instance")

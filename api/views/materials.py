@@ -8,6 +8,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from acceptance.selectors.catalog import case_catalog_item
+from acceptance.services.audit import audit_view_record
 from acceptance.services.materials import material_upload
 
 from ..exceptions import fields_at_fault
@@ -98,6 +99,9 @@ class MaterialViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
     )
     def file(self, request, pk=None):
         material = self.get_object()
+        audit_view_record(
+            case=material.case, user=request.user, page=request.path, material=material.pk
+        )
         return FileResponse(
             material.file.open("rb"),
             as_attachment=True,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import pytest
 from django.contrib.auth.models import Group
@@ -236,12 +237,117 @@ def test_the_diff_before_the_instance_started_says_so(accepted, auditor, client)
     assert "No change in process data" in html
 
 
+def diagram_marks(html: str, css: str) -> set[str]:
+    """The ids the diagram on the page marks with ``css`` (completed, active, taken...)."""
+    svg = html[html.index("<svg") : html.index("</svg>") + len("</svg>")]
+    root = ET.fromstring(svg)
+    return {
+        g.get("data-element-id")
+        for g in root.iter("{http://www.w3.org/2000/svg}g")
+        if css in (g.get("class") or "").split()
+    }
+
+
+def test_the_timeline_shows_the_diagram_and_the_case_at_a_chosen_entry(accepted, auditor, client):
+    applied = next(
+        e for e in accepted.journal("task.completed") if e.task_name == "apply_acceptance"
+    )
+    client.force_login(auditor)
+
+    response = client.get(timeline_url(accepted), {"at": applied.sequence})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f"第 {applied.sequence} 条记录后的案件" in html
+    assert f'<tr id="entry-{applied.sequence}" class="selected">' in html
+    # The machine checks run as background jobs: both wait for their results at this point.
+    assert diagram_marks(html, "active") == {"check_drawings", "check_media"}
+    assert {"prefiling", "apply_acceptance", "case_submit"} <= diagram_marks(html, "completed")
+    taken = diagram_marks(html, "taken")
+    assert "flow_completeness_gw_to_reviews_split" in taken
+    assert "flow_completeness_gw_to_supplement" not in taken
+    assert "flow_reviews_join_to_acceptance_decision" not in taken
+    assert 'data-step="check_drawings"' in html and 'data-step="check_media"' in html
+    uploads = [e for e in accepted.journal("material.uploaded") if e.sequence <= applied.sequence]
+    assert html.count("<tr data-material=") == len(uploads)
+    assert '<p id="case-status">验收审核中 under review</p>' in html
+    assert "尚无 None yet" in html  # no decision and no certificate yet
+
+
+def test_the_latest_point_shows_the_finished_process_and_its_certificate(accepted, auditor, client):
+    client.force_login(auditor)
+
+    html = client.get(timeline_url(accepted)).content.decode()
+
+    assert diagram_marks(html, "active") == set()
+    assert {"acceptance_decision", "issue_full", "archive_case", "case_closed"} <= diagram_marks(
+        html, "completed"
+    )
+    assert "flow_decision_gw_to_issue_full" in diagram_marks(html, "taken")
+    assert "flow_decision_gw_to_sign_commitment" not in diagram_marks(html, "taken")
+    certificate = accepted.journal("certificate.issued")[0].payload["number"]
+    assert certificate in html.split('id="certificates"')[1]
+
+
+def test_a_point_out_of_range_is_explained_and_the_latest_is_shown(accepted, auditor, client):
+    client.force_login(auditor)
+
+    html = client.get(timeline_url(accepted), {"at": "99999"}).content.decode()
+
+    assert "时点须为 1 到" in html and "showing the latest instead" in html
+    assert 'class="selected"' in html
+
+
+def test_an_auditor_choosing_a_point_or_a_diff_is_journaled(accepted, auditor, client):
+    client.force_login(auditor)
+
+    client.get(timeline_url(accepted), {"at": 3})
+    client.get(diff_url(accepted, 2, 5))
+
+    pages = [e.payload["page"] for e in accepted.journal("audit.viewed")]
+    assert pages == [f"{timeline_url(accepted)}?at=3", diff_url(accepted, 2, 5)]
+
+
+def test_a_point_whose_history_does_not_replay_says_so_instead_of_failing(
+    accepted, auditor, client, without_append_only_trigger
+):
+    decision = next(
+        e for e in accepted.journal("task.completed") if e.task_name == "acceptance_decision"
+    )
+    altered = {**decision.payload, "data": {**decision.payload["data"], "decision": "return"}}
+    JournalEntry.objects.filter(pk=decision.pk).update(payload=altered)
+    client.force_login(auditor)
+
+    response = client.get(timeline_url(accepted), {"at": decision.sequence})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "无法重建该时点的流程状态" in html
+    assert f"replay diverges at entry #{decision.sequence} (task.completed)" in html
+
+
+def test_replay_and_verify_names_a_material_file_swapped_on_disk(accepted, auditor, client):
+    material = accepted.case.materials.order_by("pk").first()
+    with material.file.open("wb") as stored:
+        stored.write(b"%PDF-1.4 a different file\n")
+    client.force_login(auditor)
+
+    html = client.post(replay_url(accepted)).content.decode()
+
+    assert "发现不一致 problems found" in html
+    assert f"{material.original_name}: mismatch (material {material.pk})" in html
+    (failed,) = accepted.journal("material.fixity_failed")
+    assert failed.payload["material"] == material.pk
+    assert accepted.journal("audit.replayed")[0].payload["verified"] is False
+
+
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium is not installed")
 def test_an_auditor_replays_and_verifies_in_a_browser(accepted, live_server):
     sync_api = pytest.importorskip("playwright.sync_api")
     make_user("auditor_browser", "auditors")
     assert Group.objects.filter(name="auditors").exists()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    review = next(e for e in accepted.journal("task.completed") if e.task_name == "drawing_review")
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
@@ -257,10 +363,56 @@ def test_an_auditor_replays_and_verifies_in_a_browser(accepted, live_server):
 
             page.goto(f"{live_server.url}{timeline_url(accepted)}")
             assert "案件时间线" in page.inner_text("h1")
+            # The diagram at the latest entry: the whole path green, nothing active.
+            assert page.locator("#diagram svg.bpmn-diagram").is_visible()
+            assert page.locator("#diagram g.node.active").count() == 0
+            assert page.locator('#diagram g.node.completed[data-element-id="issue_full"]').count()
+            page.screenshot(path=str(ARTIFACTS / "timeline_latest.png"), full_page=False)
+
+            # Travel back to the entry before the drawing review: it is active, the AV review too.
+            page.click(f"#entry-{review.sequence - 1} a.at-link")
+            page.wait_for_load_state()
+            active = page.locator("#diagram g.node.active")
+            assert sorted(
+                active.nth(i).get_attribute("data-element-id") for i in range(active.count())
+            ) == ["drawing_review", "media_review"]
+            assert page.locator(f"#entry-{review.sequence - 1}.selected").is_visible()
+            assert "数字化审图 Drawing review" in page.inner_text("#active-steps")
+            page.locator("#diagram").screenshot(path=str(ARTIFACTS / "diagram_at_review.png"))
+            page.screenshot(path=str(ARTIFACTS / "timeline_at_review.png"), full_page=True)
+
             page.click("#replay-form button[type=submit]")
             result = page.inner_text("#verify-result")
             assert "全部通过 verified" in result
             assert "✖" not in result
             page.screenshot(path=str(ARTIFACTS / "timeline.png"), full_page=False)
+
+            page.fill("#diff-form input[name=from]", str(review.sequence - 1))
+            page.fill("#diff-form input[name=to]", str(review.sequence))
+            page.click("#diff-form button[type=submit]")
+            page.wait_for_load_state()
+            diff = page.inner_text("#diff")
+            assert "drawing_verdict" in diff and "approve" in diff
+            page.screenshot(path=str(ARTIFACTS / "diff.png"), full_page=True)
         finally:
             browser.close()
+
+
+def test_an_auditor_downloading_a_document_is_journaled_and_an_owner_is_not(
+    accepted, auditor, client
+):
+    material = accepted.case.materials.order_by("pk").first()
+    url = reverse("api:material-file", args=[material.pk])
+
+    client.force_login(accepted.owner)
+    assert client.get(url).status_code == 200
+    client.force_login(auditor)
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == material.file.open("rb").read()
+    (viewed,) = accepted.journal("audit.viewed")
+    assert (viewed.actor, viewed.payload) == (
+        "auditor_test",
+        {"page": url, "material": material.pk},
+    )

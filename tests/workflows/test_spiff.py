@@ -1,0 +1,88 @@
+"""The binding's own walk of the task tree visits what SpiffWorkflow's iterator visits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from workflows.definitions import build_specs
+from workflows.spiff import (
+    OWN_WALK_MAX_DEPTH,
+    BpmnWorkflow,
+    InstanceScriptEngine,
+    TaskState,
+    parse_bpmn,
+    state_digest,
+    walk_tasks,
+)
+
+from .helpers import bpmn_bytes
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+class NoServices:
+    def call_service(self, task, operation, params):
+        raise AssertionError(operation)
+
+
+def started(data: bytes, process_id: str, **initial) -> BpmnWorkflow:
+    workflow = BpmnWorkflow(*build_specs(parse_bpmn(data, f"{process_id}.bpmn"), process_id))
+    workflow.script_engine = InstanceScriptEngine(dispatcher=NoServices())
+    workflow.get_tasks(state=TaskState.READY)[0].data.update(initial)
+    workflow.do_engine_steps()
+    return workflow
+
+
+def complete_ready(workflow: BpmnWorkflow) -> None:
+    task = workflow.get_tasks(state=TaskState.READY, manual=True)[0]
+    task.run()
+    workflow.do_engine_steps()
+
+
+def assert_same_walk(workflow: BpmnWorkflow) -> None:
+    library = workflow.get_tasks()
+    assert walk_tasks(workflow) == library  # the same tasks, in the same order
+    assert state_digest(workflow) == state_digest(workflow, library)
+
+
+@pytest.mark.parametrize("rounds", [0, 1, 5])
+def test_a_loop_is_walked_like_the_library_walks_it(rounds):
+    workflow = started(bpmn_bytes("loop.bpmn"), "wf_loop", recorded=0, target=10)
+    for _ in range(rounds):
+        complete_ready(workflow)
+    assert_same_walk(workflow)
+
+
+@pytest.mark.parametrize("steps", [0, 1, 2])
+def test_a_subprocess_is_walked_like_the_library_walks_it(steps):
+    workflow = started(bpmn_bytes("subprocess_lanes.bpmn"), "wf_subprocess")
+    for _ in range(steps):
+        complete_ready(workflow)
+    assert_same_walk(workflow)
+    if steps == 2:
+        assert workflow.is_completed()
+
+
+def test_a_multi_instance_subprocess_with_lanes_and_timers_is_walked_alike():
+    data = (REPO / "bpmn" / "completion_acceptance.bpmn").read_bytes()
+    workflow = started(
+        data,
+        "completion_acceptance",
+        nodes=["a", "b"],
+        review_sla="P5D",
+        commitment_period="P3M",
+        declared_files=1,
+        declared_bytes=1,
+    )
+    assert_same_walk(workflow)
+
+
+def test_a_tree_deeper_than_the_own_walk_promises_is_left_to_the_library():
+    workflow = started(bpmn_bytes("loop.bpmn"), "wf_loop", recorded=0, target=10_000)
+    while workflow.last_task.depth < OWN_WALK_MAX_DEPTH:
+        complete_ready(workflow)
+
+    assert walk_tasks(workflow) is None
+    assert state_digest(workflow) == state_digest(workflow, workflow.get_tasks())
