@@ -126,7 +126,7 @@ def task_page(request, task_id):
     task, pages = _readable_task(request, task_id)
     subject = pages.subject(task)
     form_class = _form_class(task, pages, subject)
-    form = form_class(request.POST or None)
+    form = form_class(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if not can_complete(request.user, task):
             raise PermissionDenied(
