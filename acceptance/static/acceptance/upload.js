@@ -11,16 +11,14 @@
     return node;
   }
 
-  function declare(form, files) {
+  // The node's declaration counts every file sent except those the server refused (the owner
+  // was told why); a file lost on the way still counts, so the node check can say it is missing.
+  function declare(file) {
     var count = document.getElementById("id_declared_files");
     var bytes = document.getElementById("id_declared_bytes");
     if (!count || !bytes) return;
-    var total = 0;
-    for (var i = 0; i < files.length; i++) total += files[i].size;
-    count.value = Number(count.dataset.stored) + files.length;
-    bytes.value = Number(bytes.dataset.stored) + total;
-    count.dataset.stored = count.value;
-    bytes.dataset.stored = bytes.value;
+    count.value = Number(count.value) + 1;
+    bytes.value = Number(bytes.value) + file.size;
   }
 
   function showCheck(row, url) {
@@ -72,6 +70,7 @@
       var result = (answer.files && answer.files[0]) || answer;
       bar.value = 100;
       if (result.ok) {
+        declare(file);
         row.dataset.material = result.material;
         showCheck(row, result.check_url);
       } else {
@@ -85,6 +84,7 @@
       done();
     };
     request.onerror = function () {
+      declare(file);
       row.classList.add("refused");
       row.querySelector(".file-status").textContent = form.dataset.errorNetwork;
       done();
@@ -100,7 +100,6 @@
       var input = document.getElementById("id_files");
       var files = Array.prototype.slice.call(input.files);
       if (!files.length) return;
-      declare(form, files);
       var button = document.getElementById("upload-button");
       button.disabled = true;
       var next = 0;
