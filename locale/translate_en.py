@@ -128,6 +128,13 @@ ENGLISH = {
         "ticked, and the owner must sign a time-limited commitment."
     ),
     "节点资料": "Node records",
+    "节点检查结果": "Node check",
+    "本节点预期但尚未提交的条目": "Items expected at this node and not yet submitted",
+    "本节点预期的条目均已提交。": "Every item expected at this node has been submitted.",
+    "检测未通过的文件": "Files that failed their checks",
+    "如需补充，请选择“需补充”，勾选需补充的归档条目并说明。": (
+        "To ask for more, choose “Ask for more”, tick the items to add and say what is needed."
+    ),
     "上次节点指导意见": "Last guidance",
     "需补充的归档条目": "Catalog items to add",
     "请先在上传页面按归档条目上传本节点的全部资料，再申报文件数并提交。": (

@@ -149,6 +149,7 @@ def test_the_node_submission_declares_files_and_bytes_from_the_upload_page(flow,
     client.force_login(flow.reviewer)
     page = client.get(task_url(guidance)).content.decode()
     assert "integrity.declared_count" in page  # the declaration did not match: shown to decide
+    assert f"申报文件数 {materials.count() + 1}，实收 {materials.count()}" in page
 
 
 def test_a_reviewer_of_another_role_cannot_open_or_work_the_task(deciding, client):
