@@ -20,7 +20,8 @@ from django.views.decorators.http import require_GET, require_POST
 from certificates.models import Certificate
 from workflows.models import HumanTask
 
-from ..conf import file_rules
+from ..checks import FileKind
+from ..conf import file_rules, max_bytes_by_kind, setting
 from ..exceptions import AcceptanceError, NotPermitted
 from ..models import Material
 from ..selectors.cases import case_instance, cases_visible_to
@@ -69,11 +70,12 @@ def case_detail(request, reference: str):
 
 
 def _node_items(case, node):
-    """The node's expected items first, then the rest of the case's catalog."""
-    items = list(case_catalog_items(case))
+    """(item, size limit) of the node's expected items first, then of the rest of the catalog."""
+    limits = max_bytes_by_kind()
+    items = [(item, limits[FileKind(item.format_kind)]) for item in case_catalog_items(case)]
     expected = set(node.expected_items.values_list("pk", flat=True)) if node else set()
-    return [item for item in items if item.pk in expected], [
-        item for item in items if item.pk not in expected
+    return [row for row in items if row[0].pk in expected], [
+        row for row in items if row[0].pk not in expected
     ]
 
 
@@ -114,6 +116,30 @@ def upload_page(request, reference: str):
     )
 
 
+INCOMPLETE = (
+    "upload_incomplete",
+    "请选择施工节点、归档条目和至少一个文件",
+    "choose a construction node, a catalog item and at least one file",
+)
+TOO_LARGE = (
+    "upload_too_large",
+    "上传内容超过本系统允许的最大文件大小，未保存任何文件。请压缩或拆分后重新上传，或联系档案馆。",
+    "the upload is larger than this system accepts and nothing was stored; reduce or split the "
+    "file and upload again, or contact the archive",
+)
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _refuse(request, case, status: int, code: str, zh: str, en: str):
+    if _wants_json(request):
+        return JsonResponse({"code": code, "message_zh": zh, "message_en": en}, status=status)
+    messages.error(request, f"{zh} / {en}")  # the form posted without JavaScript
+    return redirect("acceptance:upload", reference=case.reference)
+
+
 def _error(exc: AcceptanceError) -> dict:
     return {"code": exc.code, "message_zh": exc.message_zh, "message_en": exc.message_en}
 
@@ -126,18 +152,13 @@ def upload(request, reference: str):
     node = case.project.nodes.filter(code=request.POST.get("node", "")).first()
     item = case_catalog_items(case).filter(code=request.POST.get("catalog_item", "")).first()
     files = request.FILES.getlist("files")
+    if not files and int(request.META.get("CONTENT_LENGTH") or 0) > setting(
+        "ACCEPTANCE_MAX_UPLOAD_BYTES"
+    ):
+        # The upload handler stopped reading (acceptance.uploads): nothing was stored.
+        return _refuse(request, case, 413, *TOO_LARGE)
     if node is None or item is None or not files:
-        if "application/json" not in request.headers.get("Accept", ""):
-            messages.error(request, _("请选择施工节点、归档条目和至少一个文件"))
-            return redirect("acceptance:upload", reference=case.reference)
-        return JsonResponse(
-            {
-                "code": "upload_incomplete",
-                "message_zh": "请选择施工节点、归档条目和至少一个文件",
-                "message_en": "choose a construction node, a catalog item and at least one file",
-            },
-            status=400,
-        )
+        return _refuse(request, case, 400, *INCOMPLETE)
     results, status = [], 201
     for upload_file in files:
         try:
@@ -166,7 +187,7 @@ def upload(request, reference: str):
                 "check_url": reverse("acceptance:material_check", args=[material.pk]),
             }
         )
-    if "application/json" in request.headers.get("Accept", ""):
+    if _wants_json(request):
         return JsonResponse({"files": results}, status=status)
     for result in results:  # the form posted without JavaScript
         if result["ok"]:

@@ -171,3 +171,32 @@ def test_the_case_page_shows_state_deadlines_and_the_certificate_to_download(flo
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"%PDF")
     assert PROJECT_NAME in page
+
+
+def test_an_upload_past_the_overall_limit_stops_and_says_so(open_case, client, settings):
+    settings.ACCEPTANCE_MAX_UPLOAD_BYTES = 3_000_000  # above the in-memory size, so it streams
+    flow = open_case(upload=False)
+    client.force_login(flow.owner)
+    item = case_catalog_items(flow.case).filter(format_kind="document").first()
+    response = client.post(
+        reverse("acceptance:upload_files", args=[flow.case.reference]),
+        {
+            "node": flow.filing_node.code,
+            "catalog_item": item.code,
+            "files": [SimpleUploadedFile("big.pdf", b"%PDF-1.7\n" + b"0" * 3_500_000)],
+        },
+        **JSON,
+    )
+    answer = json.loads(response.content)
+    assert response.status_code == 413 and answer["code"] == "upload_too_large"
+    assert "未保存任何文件" in answer["message_zh"] and "nothing was stored" in answer["message_en"]
+    assert not flow.case.materials.exists()
+
+
+def test_the_upload_page_knows_each_items_size_limit(open_case, client, settings):
+    settings.ACCEPTANCE_MAX_BYTES_BY_KIND = {"document": 5_000_000}
+    flow = open_case(upload=False)
+    client.force_login(flow.owner)
+    item = case_catalog_items(flow.case).filter(format_kind="document").first()
+    page = client.get(reverse("acceptance:upload", args=[flow.case.reference])).content.decode()
+    assert f'value="{item.code}" data-max-bytes="5000000"' in page

@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.loader import render_to_string
+from django.test import Client
 from django.urls import reverse
 
 from acceptance.models import Organisation, Project
@@ -156,3 +157,13 @@ def test_an_unknown_address_or_task_is_a_bilingual_404(world, client):
 def test_the_500_page_is_bilingual_and_renders_without_a_request():
     page = render_to_string("500.html")
     assert "服务器内部错误" in page and "Server error" in page
+
+
+def test_a_form_sent_without_its_csrf_token_gets_a_bilingual_403_and_changes_nothing(world):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.owner)
+    response = client.post(reverse("acceptance:project_new"), {"name": "无令牌工程"})
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "请求已过期" in page and "could not be verified" in page
+    assert not Project.objects.filter(name="无令牌工程").exists()

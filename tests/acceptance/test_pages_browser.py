@@ -18,20 +18,12 @@ import acceptance
 from acceptance.models import Case, CatalogItem, Project
 from acceptance.selectors.catalog import required_items
 
+from ..browser import CHROMIUM, CHROMIUM_ARGS
 from .conftest import TOLERATED, CaseFlow, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ARTIFACTS = Path(acceptance.__file__).resolve().parents[1] / "test-artifacts" / "web"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture

@@ -36,6 +36,15 @@
     request.send();
   }
 
+  function refuse(row, zh, en) {
+    row.classList.add("refused");
+    row.querySelector(".file-status").textContent = "";
+    var message = text("p", "file-error", zh);
+    message.appendChild(document.createElement("br"));
+    message.appendChild(text("small", "", en));
+    row.appendChild(message);
+  }
+
   function uploadOne(form, file, done) {
     var row = text("li", "upload-item");
     row.appendChild(text("span", "file-name", file.name));
@@ -45,6 +54,20 @@
     row.appendChild(bar);
     row.appendChild(text("span", "file-status", "0%"));
     document.getElementById("upload-list").appendChild(row);
+
+    // The item's size limit is known here: a file past it is not sent at all.
+    var option = form.elements.catalog_item.selectedOptions[0];
+    var limit = Number(option && option.dataset.maxBytes);
+    if (limit && file.size > limit) {
+      var megabytes = String(Math.round(limit / 1048576));
+      refuse(
+        row,
+        form.dataset.tooLargeZh.replace("{limit}", megabytes),
+        form.dataset.tooLargeEn.replace("{limit}", megabytes)
+      );
+      done();
+      return;
+    }
 
     var data = new FormData();
     data.append("csrfmiddlewaretoken", form.elements.csrfmiddlewaretoken.value);
@@ -74,12 +97,7 @@
         row.dataset.material = result.material;
         showCheck(row, result.check_url);
       } else {
-        row.classList.add("refused");
-        row.querySelector(".file-status").textContent = "";
-        var message = text("p", "file-error", result.message_zh);
-        message.appendChild(document.createElement("br"));
-        message.appendChild(text("small", "", result.message_en));
-        row.appendChild(message);
+        refuse(row, result.message_zh, result.message_en);
       }
       done();
     };
