@@ -129,6 +129,7 @@ ENGLISH = {
     ),
     "节点资料": "Node records",
     "节点检查结果": "Node check",
+    "可容缺": "tolerable",
     "本节点预期但尚未提交的条目": "Items expected at this node and not yet submitted",
     "本节点预期的条目均已提交。": "Every item expected at this node has been submitted.",
     "检测未通过的文件": "Files that failed their checks",

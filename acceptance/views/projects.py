@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ..exceptions import NotPermitted
 from ..forms import ProjectRegisterForm
-from ..models import Organisation
+from ..models import Case, Organisation
 from ..selectors.cases import cases_visible_to
 from ..selectors.projects import projects_visible_to
 from ..services.cases import case_open
@@ -69,6 +69,7 @@ def project_detail(request, reference: str):
             "project": project,
             "nodes": nodes,
             "cases": cases,
+            "current_case": cases.exclude(status=Case.Status.ARCHIVED).first(),
             "is_member": project.owner.members.filter(pk=request.user.pk).exists(),
         },
     )

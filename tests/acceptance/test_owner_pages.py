@@ -55,6 +55,9 @@ def test_an_owner_registers_a_project_with_its_nodes_and_opens_a_case(world, cli
     assert response["Location"] == reverse("acceptance:case", args=[case.reference])
     page = client.get(response["Location"]).content.decode()
     assert "预立卷" in page and "提交节点资料" in page  # state and the open step
+    project_page = client.get(reverse("acceptance:project", args=[project.reference]))
+    upload = reverse("acceptance:upload", args=[case.reference])
+    assert f"{upload}?node=piles" in project_page.content.decode()  # upload per node
 
 
 def test_registering_with_dates_in_the_wrong_order_says_what_to_fix_and_stores_nothing(
