@@ -130,6 +130,8 @@ ENGLISH = {
     "节点资料": "Node records",
     "节点检查结果": "Node check",
     "可容缺": "tolerable",
+    "超期任务（全部角色）": "Overdue tasks (every role)",
+    "没有超期任务。": "No task is overdue.",
     "本节点预期但尚未提交的条目": "Items expected at this node and not yet submitted",
     "本节点预期的条目均已提交。": "Every item expected at this node has been submitted.",
     "检测未通过的文件": "Files that failed their checks",

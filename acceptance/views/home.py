@@ -2,7 +2,8 @@
 
 An owner sees their organisations' projects and cases, the tasks assigned to them or open to
 their roles, and the deadlines ahead (tasks and commitments); a reviewer a summary of their inbox
-by kind, with overdue and near-deadline counts; an auditor the list of cases to open.
+by kind, with overdue and near-deadline counts; a supervisor every overdue task (SLA breaches);
+an auditor the list of cases to open.
 """
 
 from __future__ import annotations
@@ -60,4 +61,12 @@ def home(request):
         )
     elif roles.auditor or roles.supervisor or user.is_superuser:
         context["cases"] = cases[:RECENT]
+    if roles.supervisor:
+        # Every role's tasks past their due date (SLA breaches), not only the supervisor's own.
+        context["breaches"] = (
+            HumanTask.objects.open()
+            .filter(due_at__lt=timezone.now())
+            .select_related("instance", "role", "assignee")
+            .order_by("due_at")
+        )
     return render(request, "acceptance/home.html", context)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 
@@ -52,3 +54,19 @@ def test_the_language_switch_shows_the_pages_in_english_and_back(flow, client):
     assert "My projects" in page and "Inbox" in page and "我的项目" not in page
     client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
     assert "我的项目" in client.get("/").content.decode()
+
+
+def test_a_supervisor_sees_every_roles_overdue_tasks(flow, clock, client):
+    flow.reach_decision()
+    client.force_login(make_user("supervisor_test", "supervisors"))
+    page = client.get(reverse("acceptance:home")).content.decode()
+    assert "没有超期任务" in page
+    clock.shift(timedelta(days=6))  # past the 5-day review SLA
+    section = client.get(reverse("acceptance:home")).content.decode().split('id="home-breaches"')[1]
+    assert "验收决定" in section and flow.case.reference in section and "已超期" in section
+    assert (
+        client.get(
+            reverse("workflows:task", args=[flow.task("acceptance_decision").task_id])
+        ).status_code
+        == 200
+    )
