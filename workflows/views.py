@@ -24,10 +24,18 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .exceptions import TaskNotAvailable, TaskPermissionDenied, WorkflowError
 from .forms import form_task_data, task_form_class
-from .inbox import can_claim, can_complete, find_task, task_claim, task_release
+from .inbox import (
+    can_claim,
+    can_complete,
+    can_release,
+    find_task,
+    task_claim,
+    task_not_available,
+    task_release,
+)
 from .journal import chain_entries
 from .models import HumanTask
-from .pages import task_pages
+from .pages import TaskPages, task_pages
 
 HISTORY_LENGTH = 50
 CONTEXT_TEXT_LIMIT = 200
@@ -71,7 +79,7 @@ def _row(task: HumanTask, pages, user, now=None) -> dict:
         "subject": pages.subject_label(task),
         "due_state": due_state(task, now),
         "can_claim": can_claim(user, task),
-        "can_release": task.assignee_id == user.pk and task.claimed_at is not None,
+        "can_release": can_release(user, task),
     }
 
 
@@ -95,7 +103,7 @@ def inbox(request):
     )
 
 
-def _readable_task(request, task_id) -> tuple[HumanTask, object]:
+def _readable_task(request, task_id) -> tuple[HumanTask, TaskPages]:
     pages = task_pages()
     try:
         task = find_task(task_id)
@@ -141,6 +149,10 @@ def task_page(request, task_id):
     form_class = _form_class(task, pages, subject)
     form = form_class(request.POST if request.method == "POST" else None)
     if request.method == "POST":
+        if task.status != HumanTask.Status.OPEN:
+            exc = task_not_available(task.task_id)
+            messages.error(request, f"{exc.message_zh} / {exc.message_en}")
+            return redirect("workflows:task", task_id=task.task_id)
         if not can_complete(request.user, task):
             raise PermissionDenied(
                 "您不是该任务的办理人，也不是该环节角色的成员（或任务已被他人领取） / "
@@ -171,7 +183,7 @@ def task_page(request, task_id):
         "due_state": due_state(task),
         "can_complete": can_complete(request.user, task),
         "can_claim": can_claim(request.user, task),
-        "can_release": task.assignee_id == request.user.pk and task.claimed_at is not None,
+        "can_release": can_release(request.user, task),
         "history": entries,
         "context_items": context_items(task),
         "panel_template": _panel_template(task),

@@ -161,3 +161,14 @@ def test_a_reviewer_of_another_role_cannot_open_or_work_the_task(deciding, clien
     assert response.status_code == 403
     assert "无权" in response.content.decode() and "Forbidden" in response.content.decode()
     assert deciding.case.reference not in client.get(reverse("workflows:inbox")).content.decode()
+
+
+def test_sending_a_completed_task_again_says_it_is_done_and_changes_nothing(flow, client):
+    client.force_login(flow.owner)
+    task = flow.task("node_submit")
+    assert client.post(task_url(task), {}).status_code == 302
+    entries = JournalEntry.objects.filter(chain=flow.case.reference).count()
+    response = client.post(task_url(task), {}, follow=True)
+    page = response.content.decode()
+    assert "该任务已被处理或已取消" in page and "already been completed" in page
+    assert JournalEntry.objects.filter(chain=flow.case.reference).count() == entries
