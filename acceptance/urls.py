@@ -1,11 +1,20 @@
 from django.urls import path
 
-from .views import audit, cases, commitments, statistics
+from .views import audit, cases, commitments, filing, home, projects, statistics
 
 app_name = "acceptance"
 
 urlpatterns = [
-    path("", cases.case_list, name="case_list"),
+    path("", home.home, name="home"),
+    path("projects/", projects.project_list, name="projects"),
+    path("projects/new/", projects.project_new, name="project_new"),
+    path("projects/<str:reference>/", projects.project_detail, name="project"),
+    path("projects/<str:reference>/cases/", projects.project_case_open, name="case_open"),
+    path("cases/", cases.case_list, name="case_list"),
+    path("cases/<str:reference>/", filing.case_detail, name="case"),
+    path("cases/<str:reference>/upload/", filing.upload_page, name="upload"),
+    path("cases/<str:reference>/materials/", filing.upload, name="upload_files"),
+    path("materials/<int:pk>/check/", filing.material_check, name="material_check"),
     path("cases/<str:reference>/completeness/", cases.case_completeness, name="completeness"),
     path("cases/<str:reference>/volumes/", cases.volumes_page, name="volumes"),
     path("cases/<str:reference>/commitment/", commitments.commitment_page, name="commitment"),

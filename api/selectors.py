@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 
 from acceptance.models import Commitment, Decision, Material, Node, Project
 from acceptance.selectors.cases import cases_visible_to
+from acceptance.selectors.projects import projects_visible_to
 from certificates.models import Certificate
 from workflows.models import HumanTask, JournalEntry
 
@@ -31,13 +32,6 @@ __all__ = [
 ]
 
 PROJECT_CHAIN_PREFIX = "project:"
-
-
-def projects_visible_to(user) -> QuerySet[Project]:
-    projects = Project.objects.select_related("owner")
-    if sees_everything(user):
-        return projects
-    return projects.filter(owner__members=user).distinct()
 
 
 def external_project(platform, external_reference: str) -> Project | None:

@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "acceptance.middleware.AuditorsReadOnly",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -70,6 +71,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "acceptance.roles.roles",
             ],
         },
     },
@@ -92,6 +94,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# The pages' English: Chinese message ids, translated in locale/en (the .mo is committed).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -124,6 +128,7 @@ FILE_UPLOAD_HANDLERS = [
     "acceptance.uploads.LimitedTemporaryFileUploadHandler",
 ]
 LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 # Celery: eager (in-process) unless a broker is configured.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://localhost/")
@@ -172,6 +177,10 @@ WORKFLOWS_BPMN_DIRS = [BASE_DIR / "bpmn"]
 # Journal anchors are signed with the archive's key (see certificates/).
 WORKFLOWS_ANCHOR_SIGNER = "certificates.signing.sign_detached"
 WORKFLOWS_ANCHOR_VERIFIER = "certificates.verify.detached_signature_problem"
+# The task pages ask the acceptance domain for the case, its materials and field choices.
+WORKFLOWS_TASK_PAGES = "acceptance.views.tasks.AcceptanceTaskPages"
+# A task due within this many hours is marked as near its deadline in the inbox.
+WORKFLOWS_NEAR_DUE_HOURS = int(os.environ.get("WORKFLOWS_NEAR_DUE_HOURS", "24"))
 WORKFLOWS_LANE_ROLES = {
     "owner": "owners",
     "reviewer": "reviewers",

@@ -13,6 +13,10 @@ and service parameters can always name it. Types: text, choice, multichoice, boo
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+
+from django import forms
+from django.utils.translation import get_language
 
 from .exceptions import DefinitionRejected, TaskDataInvalid
 
@@ -99,3 +103,55 @@ def clean_task_data(fields: list[dict], data: dict) -> dict:
             continue
         cleaned[name] = _clean_value(field, data[name])
     return cleaned
+
+
+def field_label(field: dict) -> str:
+    """The field's label in the active language (Chinese unless English is chosen)."""
+    english = (get_language() or "").startswith("en")
+    label = field.get("label_en" if english else "label_zh")
+    return label or field.get("label_zh") or field.get("label_en") or field["name"]
+
+
+def _form_field(field: dict, choices: list[tuple[str, str]]) -> forms.Field:
+    kind = field.get("type", "text")
+    options = {"label": field_label(field), "required": bool(field.get("required", False))}
+    if kind == "text":
+        return forms.CharField(
+            max_length=MAX_TEXT_LENGTH, widget=forms.Textarea(attrs={"rows": 3}), **options
+        )
+    if kind == "choice":
+        return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **options)
+    if kind == "multichoice":
+        if choices:
+            return forms.MultipleChoiceField(
+                choices=choices, widget=forms.CheckboxSelectMultiple, **options
+            )
+        # No known choices: one value per line.
+        return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), **options)
+    if kind == "boolean":
+        return forms.BooleanField(**options)
+    return forms.IntegerField(**options)
+
+
+ChoicesFor = Callable[[dict], list[tuple[str, str]]]
+
+
+def task_form_class(fields: list[dict], choices_for: ChoicesFor) -> type[forms.Form]:
+    """A Django form for a task's declared fields; ``choices_for(field)`` gives (value, label)
+    pairs for choice fields (the declared choices when it returns nothing)."""
+    attrs = {}
+    for field in fields:
+        declared = [(str(value), str(value)) for value in field.get("choices", [])]
+        attrs[field["name"]] = _form_field(field, choices_for(field) or declared)
+    return type("TaskForm", (forms.Form,), attrs)
+
+
+def form_task_data(fields: list[dict], cleaned: dict) -> dict:
+    """A task form's cleaned data as ``clean_task_data`` takes it."""
+    data = {}
+    for field in fields:
+        value = cleaned.get(field["name"])
+        if field.get("type") == "multichoice" and isinstance(value, str):
+            value = [line.strip() for line in value.splitlines() if line.strip()]
+        data[field["name"]] = value
+    return data

@@ -122,6 +122,15 @@ def can_claim(user, task: HumanTask) -> bool:
     )
 
 
+def can_release(user, task: HumanTask) -> bool:
+    # A task assigned by the process (not claimed) stays with its assignee.
+    return (
+        task.status == HumanTask.Status.OPEN
+        and task.assignee_id == user.pk
+        and task.claimed_at is not None
+    )
+
+
 def can_complete(user, task: HumanTask) -> bool:
     if task.status != HumanTask.Status.OPEN:
         return False
@@ -193,8 +202,7 @@ def task_release(*, task_id, user) -> HumanTask:
     """Give a claimed task back to the role's queue."""
     with transaction.atomic():
         task = _locked_open_task(task_id)
-        # A task assigned by the process (not claimed) stays with its assignee.
-        if task.assignee_id != user.pk or task.claimed_at is None:
+        if not can_release(user, task):
             raise TaskPermissionDenied(
                 "只能退回自己领取的任务",
                 "you can only release a task you claimed",

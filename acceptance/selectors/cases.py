@@ -30,9 +30,13 @@ def is_auditor(user) -> bool:
     return user.is_authenticated and user.groups.filter(name=AUDITORS).exists()
 
 
+def reads_every_case(user) -> bool:
+    return user.is_superuser or user.groups.filter(name__in=STAFF_GROUPS).exists()
+
+
 def cases_visible_to(user):
     """Cases ``user`` may read: all for staff and auditors, else their organisations' cases."""
     cases = Case.objects.select_related("project", "project__owner", "catalog_version")
-    if user.is_superuser or user.groups.filter(name__in=STAFF_GROUPS).exists():
+    if reads_every_case(user):
         return cases
     return cases.filter(project__owner__members=user).distinct()

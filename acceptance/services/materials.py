@@ -190,6 +190,29 @@ def material_check_report(material: Material) -> FileReport:
     )
 
 
+def material_check_result(material: Material, *, rules=()) -> dict:
+    """The four-property checks, then ``rules`` if they passed, on one stored material version.
+
+    Nothing is saved: the upload page shows this as soon as a file arrives, and
+    ``materials_check`` records it when the process checks the files.
+    """
+    report = material_check_report(material)
+    outcomes = [outcome.as_dict() for outcome in report.outcomes]
+    passed = report.passed
+    if passed:
+        for rule in rules:
+            outcome = rule(Path(material.file.path))
+            outcomes.append(outcome.as_dict())
+            passed = passed and outcome.result != CheckResult.FAIL
+    return {
+        **report.as_dict(),
+        "outcomes": outcomes,
+        "passed": passed,
+        "properties": summarize_properties(outcomes),
+        "checked_at": timezone.now().isoformat(),
+    }
+
+
 def materials_check(materials, *, rules=()) -> list[Material]:
     """Run the four-property checks, then ``rules`` on files that passed; record pass or fail.
 
@@ -199,33 +222,18 @@ def materials_check(materials, *, rules=()) -> list[Material]:
     """
     failed = []
     for material in materials:
-        path = Path(material.file.path)
-        report = material_check_report(material)
-        outcomes = [outcome.as_dict() for outcome in report.outcomes]
-        passed = report.passed
-        if passed:
-            for rule in rules:
-                outcome = rule(path)
-                outcomes.append(outcome.as_dict())
-                passed = passed and outcome.result != CheckResult.FAIL
-        material.detected_format = report.detected_format
-        result = {
-            **report.as_dict(),
-            "outcomes": outcomes,
-            "passed": passed,
-            "properties": summarize_properties(outcomes),
-            "checked_at": timezone.now().isoformat(),
-        }
+        result = material_check_result(material, rules=rules)
+        material.detected_format = result["detected_format"]
         before = material.status
         with transaction.atomic():
-            if passed:
+            if result["passed"]:
                 material.pass_checks(result)
             else:
                 material.fail_checks(result)
                 failed.append(material)
             material.save()
             if material.status != before:
-                _journal_status(material, "material.checked", passed=passed)
+                _journal_status(material, "material.checked", passed=result["passed"])
     return failed
 
 

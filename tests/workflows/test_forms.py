@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from workflows.definitions import deploy_bpmn
 from workflows.engine import task_complete
 from workflows.exceptions import DefinitionRejected, TaskDataInvalid
-from workflows.forms import MAX_TEXT_LENGTH, clean_task_data, parse_form
+from workflows.forms import (
+    MAX_TEXT_LENGTH,
+    clean_task_data,
+    form_task_data,
+    parse_form,
+    task_form_class,
+)
 from workflows.models import ProcessDefinition
 
 from .helpers import (
@@ -196,3 +203,39 @@ def test_text_with_a_nul_character_is_refused():
 
     assert excinfo.value.data["field"] == "comment"
     assert "NUL" in excinfo.value.message_en
+
+
+def test_the_task_form_built_from_the_declared_fields_feeds_clean_task_data():
+    form_class = task_form_class(FIELDS, lambda field: [])
+    form = form_class(
+        {"priority": "high", "note": "见附件", "tags": ["a"], "urgent": "on", "pages": "12"}
+    )
+    assert form.is_valid(), form.errors
+    assert form.fields["priority"].label == "优先级"  # Chinese first
+    data = form_task_data(FIELDS, form.cleaned_data)
+    assert clean_task_data(FIELDS, data) == {
+        "priority": "high",
+        "note": "见附件",
+        "tags": ["a"],
+        "urgent": True,
+        "pages": 12,
+        "outcome": None,
+    }
+
+
+def test_the_task_form_refuses_an_undeclared_choice_and_a_missing_required_field():
+    form = task_form_class(FIELDS, lambda field: [])({"priority": "medium", "tags": ["c"]})
+    assert not form.is_valid()
+    assert set(form.errors) == {"priority", "tags"}
+    assert not task_form_class(FIELDS, lambda field: [])({}).is_valid()
+
+
+def test_open_multichoice_fields_take_the_sites_choices_or_one_value_per_line():
+    fields = [{"name": "items", "type": "multichoice", "label_en": "Items"}]
+    offered = task_form_class(fields, lambda field: [("A-1", "A-1 图纸")])({"items": ["A-1"]})
+    assert offered.is_valid() and offered.cleaned_data["items"] == ["A-1"]
+    typed = task_form_class(fields, lambda field: [])({"items": "A-1\n\nB-2 \n"})
+    assert typed.is_valid()
+    assert form_task_data(fields, typed.cleaned_data) == {"items": ["A-1", "B-2"]}
+    with translation.override("en"):
+        assert task_form_class(fields, lambda field: [])().fields["items"].label == "Items"

@@ -1,0 +1,37 @@
+"""The roles a signed-in person holds on this site, for navigation and the home page.
+
+Owners are members of an owner organisation; reviewers, supervisors and auditors are groups.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+AUDITORS = "auditors"
+REVIEWERS = "reviewers"
+SUPERVISORS = "supervisors"
+
+
+@dataclass(frozen=True)
+class Roles:
+    owner: bool = False
+    reviewer: bool = False
+    supervisor: bool = False
+    auditor: bool = False
+
+
+def user_roles(user) -> Roles:
+    if not user.is_authenticated:
+        return Roles()
+    groups = set(user.groups.values_list("name", flat=True))
+    return Roles(
+        owner=user.organisations.exists(),
+        reviewer=REVIEWERS in groups,
+        supervisor=SUPERVISORS in groups,
+        auditor=AUDITORS in groups,
+    )
+
+
+def roles(request) -> dict:
+    """Context processor: ``roles`` for every template."""
+    return {"roles": user_roles(request.user)}

@@ -1,0 +1,116 @@
+"""What the acceptance domain adds to the plugin's generic task pages (``workflows.views``).
+
+The plugin's inbox and task page stay free of construction knowledge; this class, named in
+``WORKFLOWS_TASK_PAGES``, lends them the case (the business object), the case's current
+materials with their four-property results, the catalog items that open multichoice fields
+offer (tolerated items, items to add), readable labels of the declared choices, and the
+acceptance decision's own rules (``decision_submit``: a conditional acceptance may tolerate no
+core item). Panels for single tasks go in ``templates/workflows/panels/<task id>.html``.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from workflows.pages import TaskPages
+
+from ..models import Case
+from ..roles import AUDITORS, SUPERVISORS
+from ..selectors.cases import cases_visible_to
+from ..selectors.catalog import case_catalog_items
+from ..selectors.completeness import completeness_report, material_line
+from ..services.cases import decision_submit
+
+DECISION_TASK = "acceptance_decision"
+# Besides a task's own role and assignee, these read every task (and complete none of theirs).
+TASK_READERS = (AUDITORS, SUPERVISORS)
+
+CHOICE_LABELS = {
+    "accept": _("通过"),
+    "return": _("退回补正"),
+    "conditional": _("容缺受理"),
+    "approve": _("同意"),
+    "more": _("需补充"),
+}
+
+# Tasks whose page shows the completeness report and its one-time notice (一次性告知).
+COMPLETENESS_TASKS = ("apply_acceptance", "supplement", "acceptance_decision")
+# Multichoice fields whose choices are the case's catalog items (tolerable ones only when
+# tolerating).
+CATALOG_FIELDS = {"tolerated_items": True, "requested_items": False}
+
+
+class AcceptanceTaskPages(TaskPages):
+    summary_template = "acceptance/_task_materials.html"
+
+    def subject(self, task):
+        return (
+            Case.objects.select_related("project", "project__owner", "catalog_version")
+            .filter(reference=task.instance.business_key)
+            .first()
+        )
+
+    def subject_label(self, task) -> str:
+        case = task.instance.business_object
+        return (
+            f"{task.instance.business_key} {case.project.name}"
+            if case
+            else task.instance.business_key
+        )
+
+    def may_read(self, user, task) -> bool:
+        visible = cases_visible_to(user).filter(reference=task.instance.business_key).exists()
+        return visible and (super().may_read(user, task) or _reads_every_task(user))
+
+    def context(self, task, subject, user) -> dict:
+        if subject is None:
+            return {}
+        materials = (
+            subject.materials.current()
+            .select_related("catalog_item", "node")
+            .order_by("catalog_item__code", "pk")
+        )
+        context = {"material_rows": [(material, material_line(material)) for material in materials]}
+        if task.task_name in COMPLETENESS_TASKS:
+            context["completeness"] = completeness_report(subject)
+        return context
+
+    def choices(self, task, subject, field: dict) -> list[tuple[str, str]]:
+        name = field["name"]
+        if name in CATALOG_FIELDS and subject is not None:
+            items = case_catalog_items(subject)
+            if CATALOG_FIELDS[name]:
+                items = items.filter(tolerable=True)
+            return [(item.code, f"{item.code} {item.name_zh}") for item in items]
+        return [
+            (str(value), f"{CHOICE_LABELS[value]} ({value})" if value in CHOICE_LABELS else value)
+            for value in field.get("choices", [])
+        ]
+
+    def complete(self, task, subject, user, data: dict):
+        if task.task_name == DECISION_TASK and subject is not None:
+            return decision_submit(
+                case=subject,
+                user=user,
+                outcome=data.get("decision") or "",
+                tolerated_codes=data.get("tolerated_items") or [],
+                comment=data.get("comment") or "",
+            )
+        return super().complete(task, subject, user, data)
+
+    def subject_filters(self, user) -> list[tuple[str, str]]:
+        projects = (
+            cases_visible_to(user)
+            .values_list("project__reference", "project__name")
+            .order_by("project__reference")
+            .distinct()
+        )
+        return [(reference, f"{reference} {name}") for reference, name in projects]
+
+    def filter_by_subject(self, tasks, value: str):
+        references = Case.objects.filter(project__reference=value).values("reference")
+        return tasks.filter(instance__business_key__in=references)
+
+
+def _reads_every_task(user) -> bool:
+    return user.is_superuser or user.groups.filter(name__in=TASK_READERS).exists()

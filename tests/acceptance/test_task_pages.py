@@ -1,0 +1,174 @@
+"""The inbox and the generic task page (workflows.views) with the acceptance domain's hooks."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from acceptance.models import Case
+from workflows.models import HumanTask, JournalEntry
+
+from .conftest import CORE_DOCUMENT, TOLERATED, make_user
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def inbox_rows(client, query: str = "") -> str:
+    """The inbox table's rows (the filter form above also names task kinds and projects)."""
+    page = client.get(reverse("workflows:inbox") + query).content.decode()
+    return page.split("<tbody>", 1)[1]
+
+
+def task_url(task: HumanTask) -> str:
+    return reverse("workflows:task", args=[task.task_id])
+
+
+@pytest.fixture
+def deciding(flow):
+    flow.reach_decision()
+    return flow
+
+
+def test_the_inbox_filters_by_kind_and_project_and_marks_overdue_and_near_deadline(
+    deciding, clock, client
+):
+    client.force_login(deciding.reviewer)
+    rows = inbox_rows(client)
+    assert "验收决定" in rows and deciding.case.reference in rows
+    assert "已超期" not in rows and "即将到期" not in rows
+    assert deciding.case.reference not in inbox_rows(client, "?due=week&kind=node_guidance")
+
+    assert "验收决定" not in inbox_rows(client, "?kind=node_guidance")
+    assert "验收决定" in inbox_rows(client, "?kind=acceptance_decision")
+    project = deciding.case.project.reference
+    assert deciding.case.reference in inbox_rows(client, f"?subject={project}")
+    assert deciding.case.reference not in inbox_rows(client, "?subject=XM-none")
+    assert deciding.case.reference not in inbox_rows(client, "?due=overdue")
+
+    clock.shift(timedelta(days=4, hours=12))  # the 5-day SLA ends within 24 hours
+    rows = inbox_rows(client, "?due=soon")
+    assert "due-soon" in rows and "即将到期" in rows
+    clock.shift(timedelta(days=1))
+    assert "due-overdue" in inbox_rows(client, "?due=overdue")
+    assert "1 项已超期" in client.get(reverse("workflows:inbox")).content.decode()
+
+
+def test_a_reviewer_claims_and_releases_with_htmx_and_both_are_journaled(deciding, client):
+    client.force_login(deciding.reviewer)
+    task = deciding.task("acceptance_decision")
+    row = client.post(reverse("workflows:claim", args=[task.task_id]), HTTP_HX_REQUEST="true")
+    assert row.status_code == 200
+    assert "reviewer_test" in row.content.decode() and "退回" in row.content.decode()
+    task.refresh_from_db()
+    assert task.assignee == deciding.reviewer
+
+    row = client.post(reverse("workflows:release", args=[task.task_id]), HTTP_HX_REQUEST="true")
+    assert "领取" in row.content.decode()
+    task.refresh_from_db()
+    assert task.assignee is None
+    kinds = [e.kind for e in JournalEntry.objects.filter(chain=deciding.case.reference)]
+    assert kinds[-2:] == ["task.claimed", "task.released"]
+
+
+def test_the_task_page_shows_materials_checks_history_and_the_decision_form(deciding, client):
+    client.force_login(deciding.reviewer)
+    page = client.get(task_url(deciding.task("acceptance_decision"))).content.decode()
+    assert "案件材料与检测结果" in page and "真实" in page  # the four-property results
+    assert "办理记录" in page and "task.completed" in page  # history from the journal
+    assert 'value="conditional"' in page and "容缺受理 (conditional)" in page
+    assert f'value="{TOLERATED}"' in page  # a tolerable item offered
+    assert f'value="{CORE_DOCUMENT}"' not in page  # core items are never offered
+    assert "一次性告知" in page or "归档范围核对" in page
+
+
+def test_a_conditional_decision_from_the_form_issues_the_conditional_certificate(deciding, client):
+    client.force_login(deciding.reviewer)
+    task = deciding.task("acceptance_decision")
+    response = client.post(
+        task_url(task),
+        {"decision": "conditional", "tolerated_items": [TOLERATED], "comment": "同意容缺"},
+    )
+    assert response.status_code == 302
+    assert deciding.status == Case.Status.CONDITIONALLY_ACCEPTED
+    assert deciding.task("sign_commitment") is not None
+
+    client.force_login(deciding.owner)
+    sign = deciding.task("sign_commitment")
+    assert client.post(task_url(sign), {}).status_code == 400  # the box must be ticked
+    assert client.post(task_url(sign), {"confirm": "on"}).status_code == 302
+    assert deciding.certificates() == [("conditional", "issued")]
+
+
+def test_a_conditional_decision_naming_a_core_item_is_refused_and_changes_nothing(deciding, client):
+    client.force_login(deciding.reviewer)
+    task = deciding.task("acceptance_decision")
+    response = client.post(
+        task_url(task), {"decision": "conditional", "tolerated_items": [CORE_DOCUMENT]}
+    )
+    # A core item is not even a choice: the form refuses it before the domain is asked.
+    assert response.status_code == 400
+    assert "errorlist" in response.content.decode()
+    response = client.post(task_url(task), {"decision": "conditional"})
+    assert response.status_code == 400
+    assert "容缺受理须选择可容缺的材料" in response.content.decode()
+    assert "choose tolerable items" in response.content.decode()
+    task.refresh_from_db()
+    assert task.status == HumanTask.Status.OPEN
+    assert deciding.status == Case.Status.UNDER_REVIEW
+
+
+def test_the_owner_answers_a_request_for_supplement_after_the_one_time_notice(deciding, client):
+    deciding.decide("return", comment="请补齐材料")
+    client.force_login(deciding.owner)
+    task = deciding.task("supplement")
+    page = client.get(task_url(task)).content.decode()
+    assert "补正要求" in page and "请补齐材料" in page
+    assert reverse("acceptance:upload", args=[deciding.case.reference]) in page
+    assert client.post(task_url(task), {}).status_code == 302
+    assert deciding.task("supplement") is None
+    assert deciding.status == Case.Status.UNDER_REVIEW
+
+
+def test_the_node_submission_declares_files_and_bytes_from_the_upload_page(flow, client):
+    client.force_login(flow.owner)
+    page = client.get(reverse("acceptance:upload", args=[flow.case.reference])).content.decode()
+    assert "提交本节点资料" in page
+    materials = flow.case.materials.current()
+    response = client.post(
+        task_url(flow.task("node_submit")),
+        {
+            "declared_files": materials.count() + 1,
+            "declared_bytes": sum(m.size for m in materials),
+            "next": reverse("acceptance:case", args=[flow.case.reference]),
+        },
+    )
+    assert response["Location"] == reverse("acceptance:case", args=[flow.case.reference])
+    guidance = flow.task("node_guidance")
+    client.force_login(flow.reviewer)
+    page = client.get(task_url(guidance)).content.decode()
+    assert "integrity.declared_count" in page  # the declaration did not match: shown to decide
+    assert f"申报文件数 {materials.count() + 1}，实收 {materials.count()}" in page
+
+
+def test_a_reviewer_of_another_role_cannot_open_or_work_the_task(deciding, client):
+    stranger = make_user("media_only", "media_reviewers")
+    client.force_login(stranger)
+    task = deciding.task("acceptance_decision")
+    assert client.get(task_url(task)).status_code == 403
+    response = client.post(reverse("workflows:claim", args=[task.task_id]))
+    assert response.status_code == 403
+    assert "无权" in response.content.decode() and "Forbidden" in response.content.decode()
+    assert deciding.case.reference not in client.get(reverse("workflows:inbox")).content.decode()
+
+
+def test_sending_a_completed_task_again_says_it_is_done_and_changes_nothing(flow, client):
+    client.force_login(flow.owner)
+    task = flow.task("node_submit")
+    assert client.post(task_url(task), {}).status_code == 302
+    entries = JournalEntry.objects.filter(chain=flow.case.reference).count()
+    response = client.post(task_url(task), {}, follow=True)
+    page = response.content.decode()
+    assert "该任务已被处理或已取消" in page and "already been completed" in page
+    assert JournalEntry.objects.filter(chain=flow.case.reference).count() == entries

@@ -1,0 +1,66 @@
+"""How a host application lends its knowledge to the plugin's inbox and task pages.
+
+The pages in ``workflows.views`` know tasks, forms and journals, nothing of any business. A site
+names a ``TaskPages`` subclass in ``WORKFLOWS_TASK_PAGES`` (dotted path) to say what a task's
+business object is, who else may read a task, the choices of fields the BPMN leaves open, how a
+task is completed when the business needs more than ``task_complete``, and what to show beside
+the form. Per task, the page also includes ``workflows/panels/<BPMN task id>.html`` when a
+template of that name exists, with ``task``, ``case`` (the business object) and ``request``.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils.module_loading import import_string
+
+from .engine import task_complete
+from .inbox import has_role
+from .models import HumanTask
+
+
+class TaskPages:
+    """The defaults: the plugin alone, with no business knowledge."""
+
+    #: A template included on the task page above the form, with ``context()`` added.
+    summary_template = ""
+
+    def subject(self, task: HumanTask):
+        """The business object the task is about (shown to panels as ``case``)."""
+        return task.instance.business_object
+
+    def subject_label(self, task: HumanTask) -> str:
+        return task.instance.business_key
+
+    def may_read(self, user, task: HumanTask) -> bool:
+        """Who may open a task page: its role, its assignee and whoever completed it."""
+        return user.pk in (task.assignee_id, task.completed_by_id) or has_role(user, task)
+
+    def context(self, task: HumanTask, subject, user) -> dict:
+        return {}
+
+    def choices(self, task: HumanTask, subject, field: dict) -> list[tuple[str, str]]:
+        """(value, label) pairs of a choice field; empty means the BPMN's declared choices."""
+        return []
+
+    def complete(self, task: HumanTask, subject, user, data: dict) -> HumanTask:
+        return task_complete(task_id=task.task_id, user=user, data=data)
+
+    def subject_filters(self, user) -> list[tuple[str, str]]:
+        """(value, label) pairs offered in the inbox's subject filter; none hides it."""
+        return []
+
+    def filter_by_subject(self, tasks: QuerySet, value: str) -> QuerySet:
+        return tasks
+
+
+@cache
+def _pages_class(path: str) -> type[TaskPages]:
+    return import_string(path)
+
+
+def task_pages() -> TaskPages:
+    path = getattr(settings, "WORKFLOWS_TASK_PAGES", "workflows.pages.TaskPages")
+    return _pages_class(path)()

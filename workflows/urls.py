@@ -1,0 +1,14 @@
+"""Include the plugin's pages (namespace ``workflows``), e.g. under ``tasks/``."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "workflows"
+
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("<uuid:task_id>/", views.task_page, name="task"),
+    path("<uuid:task_id>/claim/", views.claim, name="claim"),
+    path("<uuid:task_id>/release/", views.release, name="release"),
+]
