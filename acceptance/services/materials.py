@@ -12,7 +12,7 @@ from workflows.journal import journal_append
 
 from ..checks import CheckResult, FileKind, FileReport, check_file, summarize_properties
 from ..checks.formats import KIND_NAMES_ZH
-from ..conf import max_bytes_by_kind
+from ..conf import max_bytes_by_kind, rule_outcomes
 from ..exceptions import CatalogNotReady, DuplicateMaterial, NotPermitted, UploadRefused
 from ..models import Case, CatalogItem, Material, Node
 
@@ -193,7 +193,7 @@ def material_check_report(material: Material) -> FileReport:
 def materials_check(materials, *, rules=()) -> list[Material]:
     """Run the four-property checks, then ``rules`` on files that passed; record pass or fail.
 
-    Each rule takes the stored file's path and returns one ``CheckOutcome``. The report is
+    Each rule takes the stored file's path and returns a ``CheckOutcome`` or a list of them. The report is
     stored on the material version checked (``check_report``). Returns the materials that
     failed.
     """
@@ -205,9 +205,9 @@ def materials_check(materials, *, rules=()) -> list[Material]:
         passed = report.passed
         if passed:
             for rule in rules:
-                outcome = rule(path)
-                outcomes.append(outcome.as_dict())
-                passed = passed and outcome.result != CheckResult.FAIL
+                for outcome in rule_outcomes(rule, path):
+                    outcomes.append(outcome.as_dict())
+                    passed = passed and outcome.result != CheckResult.FAIL
         material.detected_format = report.detected_format
         result = {
             **report.as_dict(),
