@@ -13,11 +13,10 @@ from functools import cache
 from pathlib import Path
 
 import ezdxf
-from ezdxf import units
+from ezdxf import bbox, units
 from ezdxf.document import Drawing
 from ezdxf.enums import TextEntityAlignment
 from ezdxf.layouts import BlockLayout, Paperspace
-from ezdxf import bbox
 from ezdxf.tools.standards import setup_dimstyle
 from PIL import ExifTags, Image, ImageDraw, ImageFont
 from reportlab.lib.pagesizes import A4

@@ -277,9 +277,7 @@ def _judge(facts: DrawingFacts, review: DrawingReview, project_name: str | None)
 
     live = [i for i in facts.inserts if not _is_xref(facts, i)]
     stamps = [i for i in live if _matches(i, stamp_blocks, stamp_fields, facts)]
-    titles = [
-        i for i in live if i not in stamps and _matches(i, title_blocks, title_fields, facts)
-    ]
+    titles = [i for i in live if i not in stamps and _matches(i, title_blocks, title_fields, facts)]
     title = titles[0] if titles else None
     review.ran += [
         R.STAMP_PRESENT.id,

@@ -140,7 +140,8 @@ class _Scanner:
         self.layouts_by_record: dict[str, str] = {}
         self.sections_seen = 0
 
-    def run(self, lines) -> DrawingFacts:  # noqa: C901 - one loop on purpose: it is the hot path
+    def run(self, lines) -> DrawingFacts:
+        # One loop on purpose: it is the hot path, run once per tag of the file.
         facts = self.facts
         section = ""
         etype = ""  # the entity or table entry being read
@@ -154,7 +155,7 @@ class _Scanner:
         seen_eof = False
         tags = 0
         it = iter(lines)
-        for code_line, value in zip(it, it):
+        for code_line, value in zip(it, it, strict=False):  # a dangling last line is no tag
             tags += 1
             code = code_line.strip()
             if code != "0":
