@@ -80,7 +80,9 @@ def review_drawing(
             "layouts": sorted(set(facts.layout_names.values())),
         }
         review.ran += ["file.version", "file.empty"]
-        if all(f.rule == R.FILE_REPAIRED.id for f in review.findings):
+        # A repaired drawing's content is judged too: the owner learns everything at once.
+        repairable = {R.FILE_REPAIRED.id, R.FILE_TRUNCATED.id, R.FILE_BROKEN.id}
+        if all(f.rule in repairable for f in review.findings):
             _judge(facts, review, project_name)
     return _apply_config(review, config)
 
@@ -232,8 +234,6 @@ def _repaired_facts(path: Path, review: DrawingReview) -> DrawingFacts | None:
     doc.write(text)
     text.seek(0)
     facts = scan_text(text)
-    # The repair is reported: the rest of the review judges the drawing's content.
-    review.findings = [f for f in review.findings if f.rule == R.FILE_REPAIRED.id]
     return _version_ok(facts, review)
 
 
@@ -534,14 +534,17 @@ def _drawing_findings(facts: DrawingFacts) -> list[Finding]:
                     detail={"path": block.xref_path},
                 )
             )
-    for image in facts.image_paths:
+    images = sorted(set(facts.image_paths))
+    if images:
         findings.append(
             _find(
                 R.IMAGES,
-                f"图纸引用外部光栅图像“{image}”，归档后无法显示。请将图像嵌入或另行提交。",
-                f"The drawing references an external raster image {image!r} that the archive "
-                "will not have. Embed it or submit it separately.",
-                detail={"path": image},
+                f"图纸引用 {len(images)} 个外部光栅图像（{'、'.join(images[:5])}），归档后无法"
+                "显示。请将图像嵌入或另行提交。",
+                f"The drawing references {len(images)} external raster images "
+                f"({', '.join(images[:5])}) that the archive will not have. Embed them or "
+                "submit them separately.",
+                detail={"paths": images},
             )
         )
     if facts.proxies or facts.proxy_objects:
