@@ -52,6 +52,12 @@ DEFAULTS = {
         "simkai.ttf",
         "msyh.ttc",
     ],
+    # Render previews of each checked drawing (a Celery task after the checks commit).
+    "ACCEPTANCE_DRAWING_PREVIEWS": True,
+    # Previews: the font replacing those the server lacks (must hold CJK glyphs; Debian's
+    # fonts-wqy-microhei) and the PNG's width in pixels.
+    "ACCEPTANCE_DRAWING_PREVIEW_FONT": "wqy-microhei.ttc",
+    "ACCEPTANCE_DRAWING_PREVIEW_PNG_WIDTH": 2000,
     # The title block (图签): block names, and per field the attribute tags that carry it.
     "ACCEPTANCE_TITLE_BLOCK_NAMES": ["图签", "标题栏", "图框", "TITLE_BLOCK", "TITLEBLOCK", "TK"],
     "ACCEPTANCE_TITLE_BLOCK_FIELDS": {

@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from .archive.package import archival_package_export
-from .models import Case
+from .models import Case, Material
 from .services.fixity import fixity_audit
 
 
@@ -18,3 +18,11 @@ def run_fixity_audit() -> dict:
 def export_archival_package(case_id: int) -> str:
     """The archival information package of a completed case; a second run finds it made."""
     return str(archival_package_export(case=Case.objects.get(pk=case_id)))
+
+
+@shared_task(name="acceptance.render_drawing_preview", acks_late=True)
+def render_drawing_preview(material_id: int) -> int:
+    """Previews of one drawing version, after its checks; a second run renders them again."""
+    from .services.drawings import drawing_preview_render
+
+    return len(drawing_preview_render(material=Material.objects.get(pk=material_id)))

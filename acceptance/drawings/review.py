@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -50,9 +50,15 @@ class DrawingReview:
     def outcomes(self) -> list[CheckOutcome]:
         """One outcome per finding and one passing outcome per rule that ran and found nothing."""
         found = {f.rule for f in self.findings}
-        return [f.as_outcome() for f in self.findings] + [
-            R.passed_outcome(rid) for rid in self.ran if rid not in found
+        passed = [R.passed_outcome(rid) for rid in self.ran if rid not in found]
+        # The title block's values travel with the title rule: the set rules read them later.
+        passed = [
+            replace(o, detail={**o.detail, "title": self.title})
+            if o.code == f"drawing.{R.TITLE_PRESENT.id}"
+            else o
+            for o in passed
         ]
+        return [f.as_outcome() for f in self.findings] + passed
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -226,12 +226,15 @@ def materials_check(materials, *, rules=()) -> list[Material]:
 
 
 def materials_review(*, materials, approve: bool, comment: str = "") -> int:
-    """A reviewer's verdict on a set of materials: approve what passed, or return all."""
+    """A reviewer's verdict on a set of materials: approve what passed, or return the rest.
+
+    Returning leaves alone what a reviewer already approved one by one (the drawing page).
+    """
     count = 0
     for material in materials:
         if approve and material.status == Material.Status.CHECKED:
             material.approve()
-        elif not approve:
+        elif not approve and material.status != Material.Status.APPROVED:
             material.return_for_correction(comment)
         else:
             continue
