@@ -79,3 +79,20 @@ def drawing_set(case: Case) -> list[DrawingRow]:
         )
         for m in drawings
     ]
+
+
+def drawing_summary(case: Case) -> dict[str, int]:
+    """How many current drawings failed, warned, were approved or returned."""
+    summary = {"total": 0, "failed": 0, "warned": 0, "approved": 0, "returned": 0}
+    for material in case_drawings(case):
+        summary["total"] += 1
+        results = {o["result"] for o in material.check_report.get("outcomes", [])}
+        if material.status == Material.Status.CHECK_FAILED:
+            summary["failed"] += 1
+        elif "warn" in results:
+            summary["warned"] += 1
+        if material.status == Material.Status.APPROVED:
+            summary["approved"] += 1
+        elif material.status == Material.Status.RETURNED:
+            summary["returned"] += 1
+    return summary
