@@ -58,6 +58,8 @@ DEFAULTS = {
     # fonts-wqy-microhei) and the PNG's width in pixels.
     "ACCEPTANCE_DRAWING_PREVIEW_FONT": "wqy-microhei.ttc",
     "ACCEPTANCE_DRAWING_PREVIEW_PNG_WIDTH": 2000,
+    # Above this many text entities, previews draw text as filled boxes instead of glyphs.
+    "ACCEPTANCE_DRAWING_PREVIEW_TEXT_LIMIT": 1000,
     # The title block (图签): block names, and per field the attribute tags that carry it.
     "ACCEPTANCE_TITLE_BLOCK_NAMES": ["图签", "标题栏", "图框", "TITLE_BLOCK", "TITLEBLOCK", "TK"],
     "ACCEPTANCE_TITLE_BLOCK_FIELDS": {

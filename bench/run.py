@@ -19,7 +19,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:  # ``python bench/run.py`` puts bench/, not the repo, first
     sys.path.insert(0, str(REPO_ROOT))
 
-BENCHMARKS = ("cases", "engine", "replay", "intake", "bundle")
+BENCHMARKS = ("cases", "engine", "replay", "intake", "bundle", "drawings")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -61,6 +61,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="100,1000,10000",
         help="journal lengths the replay benchmark replays (default 100,1000,10000)",
     )
+    parser.add_argument(
+        "--drawing-sizes",
+        default="1,10,50",
+        help="sizes in MB of the drawings the drawings benchmark reviews (default 1,10,50)",
+    )
     args = parser.parse_args(argv)
     if args.cases < 1 or args.runs < 1 or args.warmup < 0:
         parser.error("--cases and --runs must be at least 1, --warmup at least 0")
@@ -97,7 +102,7 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
     from django.core.management import call_command
     from django.db import connections
 
-    from bench import bundle, cases, engine_steps, intake, replay, report
+    from bench import bundle, cases, drawings, engine_steps, intake, replay, report
 
     call_command("migrate", verbosity=0)
     status = 0
@@ -147,6 +152,11 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
             progress("exporting a demo case's evidence bundle")
             say()
             say(bundle.report(bundle.measure(tmp / "bundle-samples")))
+        if "drawings" in selected:
+            sizes = tuple(float(n) for n in args.drawing_sizes.split(","))
+            progress(f"reviewing drawings of {args.drawing_sizes} MB")
+            say()
+            say(drawings.report(drawings.measure(tmp / "drawings", sizes, progress=progress)))
         if "engine" in selected:
             progress(f"running the engine path {args.warmup} + {args.runs} times per side")
             engine_result = engine_steps.measure(args.runs, args.warmup)
