@@ -22,25 +22,76 @@ DEFAULTS = {
         "video": 2 * 1024**3,
     },
     # Extra file rules per kind (dotted paths of callables taking a path, returning one
-    # CheckOutcome), run after the four-property checks by the review steps and check_files.
+    # CheckOutcome or a list of them), run after the four-property checks by the review steps
+    # and check_files.
     "ACCEPTANCE_FILE_RULES": {
-        "drawing": ["acceptance.drawings.stamp.check_as_built_stamp"],
+        "drawing": ["acceptance.drawings.review.drawing_outcomes"],
     },
+    # Drawing review (数字化审图): a DXF above this size is refused instead of reviewed.
+    "ACCEPTANCE_DRAWING_MAX_BYTES": 100 * 1024**2,
+    # Per rule id (see acceptance/drawings/rules.py): {"enabled": False} or {"severity": ...}.
+    "ACCEPTANCE_DRAWING_RULES": {},
+    # The same per works type of the case's project, applied after ACCEPTANCE_DRAWING_RULES.
+    "ACCEPTANCE_DRAWING_PROFILES": {},
+    # Fonts every CAD workstation has (SHX and Windows fonts): a style using one is not
+    # reported missing even when this server lacks it; the preview substitutes it.
+    "ACCEPTANCE_DRAWING_STANDARD_FONTS": [
+        "txt",
+        "simplex",
+        "romans",
+        "romand",
+        "isocp",
+        "gbenor",
+        "gbeitc",
+        "gbcbig",
+        "hztxt",
+        "hzfs",
+        "tssdeng",
+        "tssdchn",
+        "complex",
+        "bigfont",
+        "chineset",
+        "arial.ttf",
+        "simsun.ttc",
+        "simhei.ttf",
+        "simfang.ttf",
+        "simkai.ttf",
+        "msyh.ttc",
+    ],
+    # Render previews of each checked drawing (a Celery task after the checks commit).
+    "ACCEPTANCE_DRAWING_PREVIEWS": True,
+    # Previews: the font replacing those the server lacks (must hold CJK glyphs; Debian's
+    # fonts-wqy-microhei) and the PNG's width in pixels.
+    "ACCEPTANCE_DRAWING_PREVIEW_FONT": "wqy-microhei.ttc",
+    "ACCEPTANCE_DRAWING_PREVIEW_PNG_WIDTH": 2000,
+    # Above this many text entities, previews draw text as filled boxes instead of glyphs.
+    "ACCEPTANCE_DRAWING_PREVIEW_TEXT_LIMIT": 1000,
+    # The title block (图签): block names, and per field the attribute tags that carry it.
+    "ACCEPTANCE_TITLE_BLOCK_NAMES": ["图签", "标题栏", "图框", "TITLE_BLOCK", "TITLEBLOCK", "TK"],
+    "ACCEPTANCE_TITLE_BLOCK_FIELDS": {
+        "project_name": ["PROJECT_NAME", "PROJECT", "工程名称", "项目名称", "GCMC"],
+        "drawing_number": ["DRAWING_NO", "DWG_NO", "DRAWING_NUMBER", "SHEET_NO", "图号", "TH"],
+        "sheet_title": ["SHEET_TITLE", "DRAWING_TITLE", "TITLE", "图名", "TM"],
+    },
+    # The as-built stamp's size on paper (width, height in mm) and the tolerance (fraction).
+    "ACCEPTANCE_STAMP_SIZE_MM": (80.0, 50.0),
+    "ACCEPTANCE_STAMP_SIZE_TOLERANCE": 0.15,
     # Where archival packages of completed cases are written (default: MEDIA_ROOT/archive).
     "ACCEPTANCE_ARCHIVE_ROOT": None,
     # A volume (案卷) holds at most this many pages; a larger group is split into parts.
     "ACCEPTANCE_VOLUME_MAX_PAGES": 300,
     # The as-built stamp (竣工图章): block names and, per field, the attribute tags that carry it.
     "ACCEPTANCE_STAMP_BLOCK_NAMES": ["竣工图章", "AS_BUILT_STAMP", "ASBUILT", "JGTZ"],
+    # Common English and Chinese tags (and pinyin initials) are matched, case-insensitively.
     "ACCEPTANCE_STAMP_FIELDS": {
-        "contractor": ["CONTRACTOR", "施工单位"],
-        "compiler": ["COMPILER", "编制人"],
-        "checker": ["CHECKER", "审核人"],
-        "technical_lead": ["TECH_LEAD", "技术负责人"],
-        "date": ["DATE", "编制日期"],
-        "supervisor": ["SUPERVISOR", "监理单位"],
-        "site_supervisor": ["SITE_SUPERVISOR", "现场监理"],
-        "chief_supervisor": ["CHIEF_SUPERVISOR", "总监"],
+        "contractor": ["CONTRACTOR", "SGDW", "施工单位"],
+        "compiler": ["COMPILER", "DRAWN_BY", "BZR", "编制人", "编制"],
+        "checker": ["CHECKER", "CHECKED_BY", "SHR", "审核人", "审核"],
+        "technical_lead": ["TECH_LEAD", "TECHNICAL_LEAD", "JSFZR", "技术负责人"],
+        "date": ["DATE", "BZRQ", "编制日期", "日期"],
+        "supervisor": ["SUPERVISOR", "JLDW", "监理单位"],
+        "site_supervisor": ["SITE_SUPERVISOR", "XCJL", "现场监理"],
+        "chief_supervisor": ["CHIEF_SUPERVISOR", "ZJ", "总监", "总监理工程师"],
     },
 }
 
@@ -69,3 +120,9 @@ def file_rules(kind: str) -> list:
     from django.utils.module_loading import import_string
 
     return [import_string(path) for path in setting("ACCEPTANCE_FILE_RULES").get(str(kind), [])]
+
+
+def rule_outcomes(rule, path) -> list:
+    """The outcomes of one file rule on ``path``: a rule returns one outcome or a list."""
+    outcome = rule(path)
+    return list(outcome) if isinstance(outcome, list | tuple) else [outcome]

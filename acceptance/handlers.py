@@ -16,7 +16,6 @@ from workflows.services import ServiceCall, service
 
 from .archive.package import archival_package_path
 from .checks import ArchiveProperty, CheckOutcome, CheckResult
-from .conf import file_rules
 from .exceptions import CaseStateConflict
 from .models import Case, Commitment, CommitmentPolicy, Decision, FormatKind, Material
 from .selectors.completeness import completeness_report
@@ -26,6 +25,7 @@ from .services.commitments import (
     commitment_start,
     commitment_transition,
 )
+from .services.drawings import drawings_check
 from .services.materials import materials_check, materials_review
 from .services.volumes import volumes_arrange, volumes_summary
 from .tasks import export_archival_package
@@ -152,7 +152,7 @@ def check_drawings(call: ServiceCall) -> dict:
     case = call.business_object
     drawings = _checkable(case, Material.RECHECKABLE, format_kind=FormatKind.DRAWING)
     checked = drawings.count()
-    failed = materials_check(drawings, rules=file_rules(FormatKind.DRAWING))
+    failed = drawings_check(case=case, drawings=drawings.select_related("catalog_item"))
     return {"checked": checked, "failed": [material.original_name for material in failed]}
 
 

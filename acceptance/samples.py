@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 
 import ezdxf
-from ezdxf import units
+from ezdxf import bbox, units
 from ezdxf.document import Drawing
 from ezdxf.enums import TextEntityAlignment
 from ezdxf.layouts import BlockLayout, Paperspace
@@ -101,7 +101,9 @@ def make_as_built_dxf(
     if stamp is not None and (unknown := set(stamp) - set(AS_BUILT_STAMP_FIELDS)):
         raise ValueError(f"unknown as-built stamp fields: {sorted(unknown)}")
 
-    doc = ezdxf.new("R2018", setup=True)
+    # Linetypes only: ezdxf's default text and dimension styles use OpenSans, a font an
+    # archive's CAD workstations do not have (the drawing review reports such styles).
+    doc = ezdxf.new("R2018", setup=["linetypes"])
     doc.units = units.MM if units_mm else units.InsertUnits.Unitless
     doc.header["$MEASUREMENT"] = 1 if units_mm else 0
     style = doc.styles.add(CJK_TEXT_STYLE, font="simsun.ttc")
@@ -126,6 +128,10 @@ def make_as_built_dxf(
             AS_BUILT_STAMP_BLOCK, _STAMP_INSERT, dxfattribs={"layer": "A-ANNO"}
         ).add_auto_attribs(values)
 
+    # What CAD software records on save (ZOOM Extents); ezdxf leaves the header unset.
+    msp = doc.modelspace()
+    extents = bbox.extents(msp)
+    msp.dxf.extmin, msp.dxf.extmax = extents.extmin, extents.extmax
     doc.saveas(path)
     return path
 

@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from .archive.package import archival_package_export
-from .models import Case
+from .models import Case, Material
 from .services.commitments import commitments_sweep
 from .services.fixity import fixity_audit
 
@@ -26,3 +26,11 @@ def run_commitments_sweep() -> dict:
     """Deadlines the BPMN timer missed, escalations and reminders (scheduled by Celery beat)."""
     result = commitments_sweep()
     return {"overdue": result.overdue, "escalated": result.escalated, "reminders": result.reminders}
+
+
+@shared_task(name="acceptance.render_drawing_preview", acks_late=True)
+def render_drawing_preview(material_id: int) -> int:
+    """Previews of one drawing version, after its checks; a second run renders them again."""
+    from .services.drawings import drawing_preview_render
+
+    return len(drawing_preview_render(material=Material.objects.get(pk=material_id)))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import audit, cases, commitments, filing, home, projects, statistics
+from .views import audit, cases, commitments, drawings, filing, home, projects, statistics
 
 app_name = "acceptance"
 
@@ -41,6 +41,32 @@ urlpatterns = [
         name="timeline_replay",
     ),
     path("cases/<str:reference>/timeline/diff/", audit.case_diff, name="timeline_diff"),
+    path("cases/<str:reference>/drawings/", drawings.drawing_set_page, name="drawings"),
+    path(
+        "cases/<str:reference>/drawings/finish/",
+        drawings.drawing_review_complete,
+        name="drawings_finish",
+    ),
+    path(
+        "cases/<str:reference>/drawings/resubmit/",
+        drawings.drawing_resubmit_complete,
+        name="drawings_resubmit",
+    ),
+    path(
+        "cases/<str:reference>/drawings/<int:pk>/verdict/",
+        drawings.drawing_decide,
+        name="drawing_verdict",
+    ),
+    path(
+        "cases/<str:reference>/drawings/<int:pk>/upload/",
+        drawings.drawing_upload_version,
+        name="drawing_upload",
+    ),
+    path(
+        "cases/<str:reference>/drawings/<int:pk>/preview/<str:name>",
+        drawings.drawing_preview,
+        name="drawing_preview",
+    ),
     path(
         "cases/<str:reference>/volumes/catalog.<str:fmt>",
         cases.volume_catalog,

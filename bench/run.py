@@ -19,7 +19,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:  # ``python bench/run.py`` puts bench/, not the repo, first
     sys.path.insert(0, str(REPO_ROOT))
 
-BENCHMARKS = ("cases", "engine", "replay", "intake", "bundle", "sweep")
+BENCHMARKS = ("cases", "engine", "replay", "intake", "bundle", "drawings", "sweep")
 # Run only when asked for by name: it adds a million rows to its (dedicated) database.
 ON_REQUEST = ("sweep",)
 
@@ -69,6 +69,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=1_000_000,
         help="commitments the sweep benchmark loads, 1,000 of them due (default 1,000,000)",
     )
+    parser.add_argument(
+        "--drawing-sizes",
+        default="1,10,50",
+        help="sizes in MB of the drawings the drawings benchmark reviews (default 1,10,50)",
+    )
     args = parser.parse_args(argv)
     if args.cases < 1 or args.runs < 1 or args.warmup < 0:
         parser.error("--cases and --runs must be at least 1, --warmup at least 0")
@@ -105,7 +110,7 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
     from django.core.management import call_command
     from django.db import connections
 
-    from bench import bundle, cases, engine_steps, intake, replay, report, sweep
+    from bench import bundle, cases, drawings, engine_steps, intake, replay, report, sweep
 
     call_command("migrate", verbosity=0)
     status = 0
@@ -159,6 +164,11 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
             progress(f"loading {args.commitments:,} commitments and sweeping them")
             say()
             say(sweep.report(sweep.measure(args.commitments)))
+        if "drawings" in selected:
+            sizes = tuple(float(n) for n in args.drawing_sizes.split(","))
+            progress(f"reviewing drawings of {args.drawing_sizes} MB")
+            say()
+            say(drawings.report(drawings.measure(tmp / "drawings", sizes, progress=progress)))
         if "engine" in selected:
             progress(f"running the engine path {args.warmup} + {args.runs} times per side")
             engine_result = engine_steps.measure(args.runs, args.warmup)

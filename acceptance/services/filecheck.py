@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..checks import CheckResult, FileKind, check_file, summarize_properties
 from ..checks.outcomes import error_detail
-from ..conf import file_rules, max_bytes_by_kind
+from ..conf import file_rules, max_bytes_by_kind, rule_outcomes
 
 
 def _walk(paths: Iterable[str]) -> Iterator[Path]:
@@ -41,7 +41,7 @@ def check_path(path: Path, *, kind: FileKind | None = None, sha256: str | None =
         outcomes = [outcome.as_dict() for outcome in report.outcomes]
         if report.passed and report.detected_format != "unreadable":
             for rule in file_rules(report.detected_kind):
-                outcomes.append(rule(path).as_dict())
+                outcomes += [outcome.as_dict() for outcome in rule_outcomes(rule, path)]
     except Exception as exc:  # a check that crashes must still give an answer, not a traceback
         return {
             "path": str(path),

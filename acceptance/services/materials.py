@@ -12,7 +12,7 @@ from workflows.journal import journal_append
 
 from ..checks import CheckResult, FileKind, FileReport, check_file, summarize_properties
 from ..checks.formats import KIND_NAMES_ZH
-from ..conf import max_bytes_by_kind
+from ..conf import max_bytes_by_kind, rule_outcomes
 from ..exceptions import CatalogNotReady, DuplicateMaterial, NotPermitted, UploadRefused
 from ..models import Case, CatalogItem, Material, Node
 
@@ -201,9 +201,9 @@ def material_check_result(material: Material, *, rules=()) -> dict:
     passed = report.passed
     if passed:
         for rule in rules:
-            outcome = rule(Path(material.file.path))
-            outcomes.append(outcome.as_dict())
-            passed = passed and outcome.result != CheckResult.FAIL
+            for outcome in rule_outcomes(rule, Path(material.file.path)):
+                outcomes.append(outcome.as_dict())
+                passed = passed and outcome.result != CheckResult.FAIL
     return {
         **report.as_dict(),
         "outcomes": outcomes,
@@ -216,7 +216,7 @@ def material_check_result(material: Material, *, rules=()) -> dict:
 def materials_check(materials, *, rules=()) -> list[Material]:
     """Run the four-property checks, then ``rules`` on files that passed; record pass or fail.
 
-    Each rule takes the stored file's path and returns one ``CheckOutcome``. The report is
+    Each rule takes the stored file's path and returns a ``CheckOutcome`` or a list of them. The report is
     stored on the material version checked (``check_report``). Returns the materials that
     failed.
     """
@@ -253,13 +253,16 @@ def _journal_status(material: Material, kind: str, **payload) -> None:
 
 
 def materials_review(*, materials, approve: bool, comment: str = "") -> int:
-    """A reviewer's verdict on a set of materials: approve what passed, or return all."""
+    """A reviewer's verdict on a set of materials: approve what passed, or return the rest.
+
+    Returning leaves alone what a reviewer already approved one by one (the drawing page).
+    """
     count = 0
     for material in materials:
         before = material.status
         if approve and material.status == Material.Status.CHECKED:
             material.approve()
-        elif not approve:
+        elif not approve and material.status != Material.Status.APPROVED:
             material.return_for_correction(comment)
         else:
             continue

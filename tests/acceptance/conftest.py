@@ -84,6 +84,12 @@ def samples(tmp_path_factory) -> SampleFiles:
 
 
 @pytest.fixture(autouse=True)
+def no_drawing_previews(settings) -> None:
+    """Flow tests do not wait for previews; tests of the previews turn them back on."""
+    settings.ACCEPTANCE_DRAWING_PREVIEWS = False
+
+
+@pytest.fixture(autouse=True)
 def media_root(settings, tmp_path) -> Path:
     """Stored materials and certificates go to the test's own folder."""
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -80,7 +80,7 @@ def test_good_files_pass_with_every_property_checked_and_exit_0(tmp_path):
     assert pdf_checks["integrity.file_complete"]["result"] == "pass"
     assert pdf_checks["authenticity.file_name"]["result"] == "pass"
     # Drawings also get the rules configured for their kind (ACCEPTANCE_FILE_RULES).
-    assert by_code(results[2])["drawing.as_built_stamp"]["result"] == "pass"
+    assert by_code(results[2])["drawing.stamp.fields"]["result"] == "pass"
     video = by_code(results[3])
     assert video["usability.av_opens"]["detail"]["streams"][0]["codec"] == "h264"
     assert video["integrity.av_streams"]["result"] == "pass"

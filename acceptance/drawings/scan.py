@@ -1,0 +1,372 @@
+"""One streaming pass over an ASCII DXF file, collecting the facts the drawing rules judge.
+
+The file is read as (group code, value) line pairs, the way ``ezdxf.lldxf.tagger`` reads it, but
+without building a tag object per pair: only the handful of entities the rules look at (INSERT
+with its ATTRIBs, BLOCK headers, STYLE entries, LAYOUT and IMAGEDEF objects, proxies) are
+interpreted, every other tag is skipped after one string comparison. Memory stays flat: nothing
+but those facts is kept. ezdxf's full document model is loaded only to repair a broken file (see
+:mod:`.review`) and to render previews (see :mod:`.preview`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ezdxf.filemanagement import dxf_file_info
+from ezdxf.lldxf.encoding import decode_dxf_unicode, has_dxf_unicode
+
+MODEL_SPACE = "Model"
+
+# Sentinels ezdxf and AutoCAD write into $EXTMIN/$EXTMAX of a drawing whose extents were never
+# computed.
+_UNSET_EXTENT = 1e19
+
+
+class TruncatedDrawing(Exception):
+    """The file ends before its EOF marker: it was cut off in transfer or while saving."""
+
+
+class BrokenStructure(Exception):
+    """The tag stream is not DXF: a group code line that is not an integer, or no sections."""
+
+
+@dataclass
+class BlockDef:
+    """A block definition: its flags, xref path and the bounding box of its geometry."""
+
+    name: str
+    flags: int = 0
+    xref_path: str = ""
+    base: tuple[float, float] = (0.0, 0.0)
+    box: list[float] = field(default_factory=lambda: [math.inf, math.inf, -math.inf, -math.inf])
+
+    @property
+    def is_xref(self) -> bool:
+        return bool(self.flags & 4 or self.flags & 8)
+
+    def extend(self, x: float, y: float, radius: float = 0.0) -> None:
+        box = self.box
+        box[0] = min(box[0], x - radius)
+        box[1] = min(box[1], y - radius)
+        box[2] = max(box[2], x + radius)
+        box[3] = max(box[3], y + radius)
+
+    @property
+    def size(self) -> tuple[float, float] | None:
+        if self.box[0] > self.box[2]:
+            return None
+        return (self.box[2] - self.box[0], self.box[3] - self.box[1])
+
+
+@dataclass
+class Insert:
+    """A block reference in a layout, with its attributes (tag upper-cased -> text)."""
+
+    name: str
+    handle: str
+    owner_block: str
+    insert: tuple[float, float] = (0.0, 0.0)
+    scale: tuple[float, float] = (1.0, 1.0)
+    rotation: float = 0.0
+    attribs: dict[str, str] = field(default_factory=dict)
+    layout: str = ""
+
+
+@dataclass
+class DrawingFacts:
+    """What one pass over a DXF file found out, for the rules to judge."""
+
+    dxfversion: str = ""
+    encoding: str = ""
+    insunits: int = 0
+    extmin: tuple[float, float] | None = None
+    extmax: tuple[float, float] | None = None
+    styles: dict[str, tuple[str, str]] = field(default_factory=dict)
+    blocks: dict[str, BlockDef] = field(default_factory=dict)
+    inserts: list[Insert] = field(default_factory=list)
+    entities_by_layout: dict[str, int] = field(default_factory=dict)
+    proxies: list[tuple[str, str]] = field(default_factory=list)
+    proxy_objects: int = 0
+    image_paths: list[str] = field(default_factory=list)
+    layout_names: dict[str, str] = field(default_factory=dict)
+    tags: int = 0
+
+    @property
+    def entity_count(self) -> int:
+        return sum(self.entities_by_layout.values())
+
+    @property
+    def has_extents(self) -> bool:
+        if self.extmin is None or self.extmax is None:
+            return False
+        if any(abs(v) >= _UNSET_EXTENT for v in (*self.extmin, *self.extmax)):
+            return False
+        return self.extmin[0] <= self.extmax[0] and self.extmin[1] <= self.extmax[1]
+
+
+# Entities that are the layout's own frame, not drawing content.
+_NOT_CONTENT = frozenset({"VIEWPORT", "ATTRIB", "SEQEND", "VERTEX", "ENDBLK", "BLOCK"})
+_HEADER_VARS = frozenset({"$ACADVER", "$INSUNITS", "$EXTMIN", "$EXTMAX"})
+
+
+def scan_drawing(path: Path) -> DrawingFacts:
+    """Read ``path`` once and return its :class:`DrawingFacts`.
+
+    Raises :class:`TruncatedDrawing` when the EOF marker is missing and
+    :class:`BrokenStructure` when the group codes are not DXF.
+    """
+    info = dxf_file_info(str(path))
+    with open(path, encoding=info.encoding, errors="replace") as stream:
+        facts = _Scanner(info.encoding).run(stream)
+    return facts
+
+
+def scan_text(lines, encoding: str = "utf8") -> DrawingFacts:
+    """Scan DXF text already in memory (an iterable of lines), e.g. a repaired document."""
+    return _Scanner(encoding).run(lines)
+
+
+def _text(value: str) -> str:
+    value = value.rstrip("\r\n")
+    return decode_dxf_unicode(value) if has_dxf_unicode(value) else value
+
+
+class _Scanner:
+    def __init__(self, encoding: str) -> None:
+        self.facts = DrawingFacts(encoding=encoding)
+        self.block_record_names: dict[str, str] = {}
+        self.layouts_by_record: dict[str, str] = {}
+        self.sections_seen = 0
+
+    def run(self, lines) -> DrawingFacts:
+        # One loop on purpose: it is the hot path, run once per tag of the file.
+        facts = self.facts
+        section = ""
+        etype = ""  # the entity or table entry being read
+        block: BlockDef | None = None  # the BLOCK definition being read (non-layout blocks only)
+        layout_block = ""  # the layout block being read in BLOCKS (*Model_Space, *Paper_Space…)
+        insert: Insert | None = None
+        attrib_tag = attrib_text = ""
+        header_var = ""
+        point = [0.0, 0.0]
+        record: dict[str, str] = {}
+        seen_eof = False
+        tags = 0
+        it = iter(lines)
+        for code_line, value in zip(it, it, strict=False):  # a dangling last line is no tag
+            tags += 1
+            code = code_line.strip()
+            if code != "0":
+                if not etype:
+                    if section == "HEADER":
+                        if code == "9":
+                            header_var = value.strip()
+                        elif header_var in _HEADER_VARS:
+                            self._header(header_var, code, value)
+                    elif code == "2" and section == "" and record.get("_expect") == "section":
+                        section = value.strip()
+                        self.sections_seen += 1
+                        record = {}
+                    continue
+                if etype == "INSERT":
+                    if code == "2":
+                        insert.name = _text(value)
+                    elif code == "5":
+                        insert.handle = value.strip()
+                    elif code == "10":
+                        insert.insert = (_float(value), insert.insert[1])
+                    elif code == "20":
+                        insert.insert = (insert.insert[0], _float(value))
+                    elif code == "41":
+                        insert.scale = (_float(value), insert.scale[1])
+                    elif code == "42":
+                        insert.scale = (insert.scale[0], _float(value))
+                    elif code == "50":
+                        insert.rotation = _float(value)
+                    elif code == "67" and value.strip() == "1" and not layout_block:
+                        insert.owner_block = "*PAPER_SPACE"
+                elif etype == "ATTRIB":
+                    if code == "2":
+                        attrib_tag = _text(value).strip().upper()
+                    elif code == "1":
+                        attrib_text = _text(value)
+                elif etype == "BLOCK":
+                    if code == "2":
+                        name = _text(value)
+                        if name.startswith("*") and name.upper().split("_SPACE")[0] in (
+                            "*MODEL",
+                            "*PAPER",
+                        ):
+                            layout_block = name.upper()
+                        else:
+                            block = BlockDef(name)
+                            facts.blocks[name.upper()] = block
+                    elif block is not None:
+                        if code == "70":
+                            block.flags = _int(value)
+                        elif code == "1":
+                            block.xref_path = _text(value).strip()
+                        elif code == "10":
+                            block.base = (_float(value), block.base[1])
+                        elif code == "20":
+                            block.base = (block.base[0], _float(value))
+                elif etype == "_GEOMETRY":
+                    # An entity inside a non-layout block: its points make the block's box.
+                    if code == "10" or code == "11":
+                        point[0] = _float(value)
+                    elif code == "20" or code == "21":
+                        point[1] = _float(value)
+                        block.extend(point[0], point[1])
+                    elif code == "40" and record.get("round"):
+                        block.extend(point[0], point[1], _float(value))
+                elif etype == "_SPACE":
+                    if code == "67" and value.strip() == "1" and not layout_block:
+                        record["owner"] = "*PAPER_SPACE"
+                elif etype in ("STYLE", "BLOCK_RECORD", "LAYOUT", "IMAGEDEF", "_PROXY"):
+                    if code in ("2", "3", "4", "5", "1", "67"):
+                        record[code] = value.rstrip("\r\n")
+                    elif code == "330":
+                        record["330"] = value.strip()
+                continue
+
+            # Group code 0: the previous entity ends, a new structure starts.
+            entity = value.strip()
+            if etype:
+                self._finish(etype, record, insert, attrib_tag, attrib_text)
+                if etype == "ATTRIB" and insert is not None and attrib_tag:
+                    insert.attribs[attrib_tag] = attrib_text
+                if etype == "INSERT" and insert is not None:
+                    facts.inserts.append(insert)
+            etype = ""
+            record = {}
+            if entity == "SECTION":
+                record = {"_expect": "section"}
+                continue
+            if entity == "ENDSEC":
+                section = ""
+                continue
+            if entity == "EOF":
+                seen_eof = True
+                break
+            if section in ("ENTITIES", "BLOCKS"):
+                if entity == "ENDBLK":
+                    block, layout_block = None, ""
+                    continue
+                if entity == "BLOCK":
+                    etype, block, layout_block, insert = "BLOCK", None, "", None
+                    continue
+                if section == "BLOCKS" and block is not None:
+                    etype = "_GEOMETRY"
+                    record = {"round": entity in ("CIRCLE", "ARC")}
+                    continue
+                if entity == "SEQEND":
+                    insert = None
+                    continue
+                if entity == "ATTRIB":
+                    etype = "ATTRIB"
+                    attrib_tag = attrib_text = ""
+                    continue
+                owner = layout_block or "*MODEL_SPACE"
+                if entity not in _NOT_CONTENT:
+                    facts.entities_by_layout[owner] = facts.entities_by_layout.get(owner, 0) + 1
+                if entity == "INSERT":
+                    etype = "INSERT"
+                    insert = Insert(name="", handle="", owner_block=owner)
+                elif entity == "ACAD_PROXY_ENTITY":
+                    etype = "_PROXY"
+                    record = {"owner": owner}
+                else:
+                    insert = None
+                    etype = "_SPACE"
+                    record = {"owner": owner}
+            elif section == "TABLES":
+                if entity in ("STYLE", "BLOCK_RECORD"):
+                    etype = entity
+            elif section == "OBJECTS":
+                if entity in ("LAYOUT", "IMAGEDEF"):
+                    etype = entity
+                elif entity == "ACAD_PROXY_OBJECT":
+                    facts.proxy_objects += 1
+        if etype:
+            self._finish(etype, record, insert, attrib_tag, attrib_text)
+        if not self.sections_seen:
+            raise BrokenStructure("no DXF sections found")
+        if not seen_eof:
+            raise TruncatedDrawing(f"no EOF marker after {tags} tags")
+        facts.tags = tags
+        self._resolve_layouts()
+        return facts
+
+    def _header(self, name: str, code: str, value: str) -> None:
+        facts = self.facts
+        if name == "$ACADVER" and code == "1":
+            facts.dxfversion = value.strip().upper()
+        elif name == "$INSUNITS" and code == "70":
+            facts.insunits = _int(value)
+        elif name in ("$EXTMIN", "$EXTMAX") and code in ("10", "20"):
+            attr = "extmin" if name == "$EXTMIN" else "extmax"
+            x, y = getattr(facts, attr) or (0.0, 0.0)
+            setattr(facts, attr, (_float(value), y) if code == "10" else (x, _float(value)))
+
+    def _finish(self, etype: str, record: dict, insert, attrib_tag, attrib_text) -> None:
+        facts = self.facts
+        if etype == "STYLE":
+            name = _text(record.get("2", ""))
+            if name and not (_int(record.get("70", "0")) & 1):
+                facts.styles[name] = (record.get("3", "").strip(), record.get("4", "").strip())
+        elif etype == "BLOCK_RECORD":
+            if "5" in record:
+                self.block_record_names[record["5"].strip()] = _text(record.get("2", "")).upper()
+        elif etype == "LAYOUT":
+            if "330" in record:
+                self.layouts_by_record[record["330"]] = _text(record.get("1", ""))
+        elif etype == "IMAGEDEF":
+            facts.image_paths.append(_text(record.get("1", "")).strip())
+        elif etype == "_PROXY":
+            owner = record.get("owner", "")
+            if owner == "*MODEL_SPACE" and record.get("67", "").strip() == "1":
+                owner = "*PAPER_SPACE"
+            facts.proxies.append((record.get("5", "").strip(), owner))
+        elif etype == "_SPACE" and record.get("owner") == "*PAPER_SPACE":
+            # An entity of the active paper space found in ENTITIES: count it there.
+            counts = facts.entities_by_layout
+            counts["*MODEL_SPACE"] -= 1
+            counts["*PAPER_SPACE"] = counts.get("*PAPER_SPACE", 0) + 1
+
+    def _resolve_layouts(self) -> None:
+        """Layout names for the layout blocks, from BLOCK_RECORD entries and LAYOUT objects."""
+        names = {"*MODEL_SPACE": MODEL_SPACE}
+        for handle, block_name in self.block_record_names.items():
+            if handle in self.layouts_by_record:
+                names[block_name] = self.layouts_by_record[handle]
+        self.facts.layout_names = names
+        for insert in self.facts.inserts:
+            insert.layout = self.layout_name(insert.owner_block)
+        if any(owner == "*PAPER_SPACE" for _, owner in self.facts.proxies):
+            counts = self.facts.entities_by_layout
+            moved = sum(1 for _, owner in self.facts.proxies if owner == "*PAPER_SPACE")
+            counts["*MODEL_SPACE"] -= moved
+            counts["*PAPER_SPACE"] = counts.get("*PAPER_SPACE", 0) + moved
+        self.facts.proxies = [(h, self.layout_name(o)) for h, o in self.facts.proxies]
+
+    def layout_name(self, block_name: str) -> str:
+        if block_name in self.facts.layout_names:
+            return self.facts.layout_names[block_name]
+        # R12 has no LAYOUT objects: its single paper space is simply "Paper".
+        return "Paper" if block_name.startswith("*PAPER") else MODEL_SPACE
+
+
+def _float(value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        return 0.0
+
+
+def _int(value: str) -> int:
+    try:
+        return int(value.strip())
+    except ValueError:
+        return 0

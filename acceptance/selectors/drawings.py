@@ -1,0 +1,98 @@
+"""Reads of a case's drawing set for the review pages: findings, previews, verdicts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+
+from ..drawings.preview import read_manifest
+from ..drawings.review import review_set
+from ..models import Case, FormatKind, Material
+
+TITLE_RULE = "drawing.title.present"
+
+
+def drawing_preview_dir(material: Material) -> Path:
+    """Where a material version's previews live: by content, so a version never mixes."""
+    return Path(settings.MEDIA_ROOT) / "previews" / material.sha256
+
+
+def drawing_title(material: Material) -> dict[str, str]:
+    """The title block's values the review read (project name, drawing number, sheet title)."""
+    for outcome in material.check_report.get("outcomes", []):
+        if outcome["code"] == TITLE_RULE:
+            return outcome["detail"].get("title", {})
+    return {}
+
+
+def drawing_findings(material: Material) -> list[dict]:
+    """The stored drawing findings and the other failed or warned checks, in report order.
+
+    Each is an outcome dict (code, result, messages, detail with severity, layout, handle, box);
+    a preview marks finding number ``n`` (1-based) at position ``n - 1`` of this list.
+    """
+    return [
+        outcome
+        for outcome in material.check_report.get("outcomes", [])
+        if outcome["result"] != "pass"
+    ]
+
+
+@dataclass
+class DrawingRow:
+    material: Material
+    findings: list[dict]
+    set_findings: list[dict] = field(default_factory=list)
+    previews: list[dict] | None = None
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings + self.set_findings if f["result"] == "fail")
+
+    @property
+    def decided(self) -> bool:
+        return self.material.status in (Material.Status.APPROVED, Material.Status.RETURNED)
+
+
+def case_drawings(case: Case):
+    return (
+        case.materials.current()
+        .filter(format_kind=FormatKind.DRAWING)
+        .select_related("catalog_item")
+        .order_by("catalog_item__code", "original_name", "pk")
+    )
+
+
+def drawing_set(case: Case) -> list[DrawingRow]:
+    """Every current drawing of ``case`` with its findings, set findings and previews."""
+    drawings = list(case_drawings(case))
+    titles = {m.pk: drawing_title(m) for m in drawings}
+    by_set = review_set(titles)
+    return [
+        DrawingRow(
+            material=m,
+            findings=drawing_findings(m),
+            set_findings=[f.as_outcome().as_dict() for f in by_set[m.pk]],
+            previews=read_manifest(drawing_preview_dir(m)),
+        )
+        for m in drawings
+    ]
+
+
+def drawing_summary(case: Case) -> dict[str, int]:
+    """How many current drawings failed, warned, were approved or returned."""
+    summary = {"total": 0, "failed": 0, "warned": 0, "approved": 0, "returned": 0}
+    for material in case_drawings(case):
+        summary["total"] += 1
+        results = {o["result"] for o in material.check_report.get("outcomes", [])}
+        if material.status == Material.Status.CHECK_FAILED:
+            summary["failed"] += 1
+        elif "warn" in results:
+            summary["warned"] += 1
+        if material.status == Material.Status.APPROVED:
+            summary["approved"] += 1
+        elif material.status == Material.Status.RETURNED:
+            summary["returned"] += 1
+    return summary

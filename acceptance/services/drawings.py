@@ -1,0 +1,137 @@
+"""Writes of the drawing review (数字化审图): checks, previews, per-drawing verdicts."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+from django.db import transaction
+
+from workflows.engine import task_complete
+from workflows.journal import journal_append
+
+from ..conf import file_rules, setting
+from ..drawings.preview import render_previews
+from ..drawings.review import drawing_outcomes, review_drawing
+from ..exceptions import NotPermitted
+from ..models import Case, FormatKind, Material
+from ..selectors.cases import case_open_task
+from ..selectors.drawings import case_drawings, drawing_findings, drawing_preview_dir
+from .materials import materials_check
+
+REVIEW_TASK = "drawing_review"
+RESUBMIT_TASK = "drawing_resubmit"
+
+
+def _case_review(path: Path, *, case: Case):
+    return review_drawing(
+        path, project_name=case.project.name, works_type=case.project.works_type
+    ).outcomes()
+
+
+def drawing_rules(case: Case) -> list:
+    """The file rules of drawings, the drawing review bound to the case's project."""
+    return [
+        partial(_case_review, case=case) if rule is drawing_outcomes else rule
+        for rule in file_rules(FormatKind.DRAWING)
+    ]
+
+
+def drawings_check(*, case: Case, drawings) -> list[Material]:
+    """Check ``drawings`` of ``case``; previews are rendered after the checks have committed."""
+    from ..tasks import render_drawing_preview
+
+    drawings = list(drawings)
+    failed = materials_check(drawings, rules=drawing_rules(case))
+    if setting("ACCEPTANCE_DRAWING_PREVIEWS"):
+        for material in drawings:
+            transaction.on_commit(partial(render_drawing_preview.delay, material.pk))
+    return failed
+
+
+def drawing_preview_render(*, material: Material) -> list:
+    """Render the material version's layouts with its findings marked (idempotent)."""
+    return render_previews(
+        Path(material.file.path), drawing_preview_dir(material), drawing_findings(material)
+    )
+
+
+def _reviewer_may_decide(case: Case, user):
+    task = case_open_task(case, REVIEW_TASK)
+    if task is None:
+        raise NotPermitted(
+            "当前没有待办的审图任务，无法给出审图意见",
+            "there is no open drawing review task, so no verdict can be given now",
+        )
+    if not user.groups.filter(pk=task.role_id).exists() and task.assignee_id != user.pk:
+        raise NotPermitted(
+            "只有审图环节的审核员可以给出审图意见",
+            "only a reviewer of the drawing review can give a verdict",
+        )
+    return task
+
+
+@transaction.atomic(durable=True)
+def drawing_verdict(*, material: Material, user, approve: bool, comment: str = "") -> Material:
+    """A reviewer approves or returns one drawing; journaled on the case's chain."""
+    case = material.case
+    _reviewer_may_decide(case, user)
+    material = Material.objects.select_for_update().get(pk=material.pk)
+    comment = comment.strip()
+    if approve:
+        if material.status != Material.Status.CHECKED:
+            raise NotPermitted(
+                "未通过自动审查的图纸不能批准，只能退回修改",
+                "a drawing that failed the automated checks cannot be approved, only returned",
+                material=material.pk,
+            )
+        material.approve()
+    else:
+        if not comment:
+            raise NotPermitted(
+                "退回图纸须填写意见，告诉建设单位要改什么",
+                "returning a drawing needs a comment telling the owner what to change",
+                material=material.pk,
+            )
+        material.return_for_correction(comment)
+    material.save()
+    journal_append(
+        chain=case.reference,
+        kind="drawing.approved" if approve else "drawing.returned",
+        actor=user,
+        payload={
+            "material": material.pk,
+            "name": material.original_name,
+            "version": material.version,
+            "comment": comment,
+        },
+    )
+    return material
+
+
+def drawing_review_finish(*, case: Case, user):
+    """Complete the drawing review task once every drawing has a verdict.
+
+    The verdict is ``approve`` when all drawings are approved, else ``return`` with the
+    returned drawings' comments; the BPMN loop then asks the owner for new versions.
+    """
+    task = _reviewer_may_decide(case, user)
+    drawings = list(case_drawings(case))
+    undecided = [
+        m.original_name
+        for m in drawings
+        if m.status not in (Material.Status.APPROVED, Material.Status.RETURNED)
+    ]
+    if undecided:
+        raise NotPermitted(
+            "还有图纸没有审图意见：" + "、".join(undecided),
+            "some drawings have no verdict yet: " + ", ".join(undecided),
+            drawings=undecided,
+        )
+    returned = [m for m in drawings if m.status == Material.Status.RETURNED]
+    comment = "\n".join(f"{m.original_name}: {m.review_comment}" for m in returned)
+    return task_complete(
+        task_id=task.task_id,
+        user=user,
+        data={"drawing_verdict": "return" if returned else "approve", "drawing_comment": comment},
+    )
