@@ -20,6 +20,17 @@ DEFAULTS = {
     "ACCEPTANCE_FILE_RULES": {
         "drawing": ["acceptance.drawings.stamp.check_as_built_stamp"],
     },
+    # Photos (DA/T 50): minimum pixel count (3 megapixels, unverified), derivative sizes
+    # (longest side, px), days a photo may fall outside the construction period, and the
+    # perceptual-hash distance (of 64 bits) under which two photos count as near-duplicates.
+    "ACCEPTANCE_PHOTO_MIN_PIXELS": 3_000_000,
+    "ACCEPTANCE_PHOTO_THUMBNAIL_SIZE": 320,
+    "ACCEPTANCE_PHOTO_PREVIEW_SIZE": 1600,
+    "ACCEPTANCE_PHOTO_PERIOD_MARGIN_DAYS": 30,
+    "ACCEPTANCE_PHOTO_NEAR_DUPLICATE_DISTANCE": 6,
+    # Audio and video (DA/T 62/63/78): fields of acceptance.checks.video.AvRules to override,
+    # e.g. {"min_bit_rate": 16_000_000, "min_width": 1920, "min_height": 1080} for HD masters.
+    "ACCEPTANCE_AV_RULES": {},
     # Where archival packages of completed cases are written (default: MEDIA_ROOT/archive).
     "ACCEPTANCE_ARCHIVE_ROOT": None,
     # A volume (案卷) holds at most this many pages; a larger group is split into parts.
@@ -63,3 +74,21 @@ def file_rules(kind: str) -> list:
     from django.utils.module_loading import import_string
 
     return [import_string(path) for path in setting("ACCEPTANCE_FILE_RULES").get(str(kind), [])]
+
+
+def photo_rules():
+    """The photo rules from settings (see ``ACCEPTANCE_PHOTO_*``)."""
+    from .media.photos import PhotoRules
+
+    return PhotoRules(
+        min_pixels=int(setting("ACCEPTANCE_PHOTO_MIN_PIXELS")),
+        thumbnail_size=int(setting("ACCEPTANCE_PHOTO_THUMBNAIL_SIZE")),
+        preview_size=int(setting("ACCEPTANCE_PHOTO_PREVIEW_SIZE")),
+    )
+
+
+def av_rules():
+    """The audio/video rules: the DA/T defaults with ``ACCEPTANCE_AV_RULES`` applied."""
+    from .checks.video import AvRules
+
+    return AvRules.from_mapping(setting("ACCEPTANCE_AV_RULES"))

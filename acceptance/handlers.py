@@ -19,6 +19,7 @@ from .archive.package import archival_package_path
 from .checks import ArchiveProperty, CheckOutcome, CheckResult
 from .conf import file_rules
 from .exceptions import CaseStateConflict
+from .media.services import media_check
 from .models import Case, Commitment, Decision, FormatKind, Material
 from .selectors.completeness import completeness_report
 from .services.materials import materials_check, materials_review
@@ -156,7 +157,7 @@ def check_media(call: ServiceCall) -> dict:
     case = call.business_object
     media = _checkable(case, Material.RECHECKABLE, format_kind__in=MEDIA_KINDS)
     checked = media.count()
-    failed = materials_check(media)
+    failed = media_check(media)
     return {"checked": checked, "failed": [material.original_name for material in failed]}
 
 

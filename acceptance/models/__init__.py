@@ -11,6 +11,7 @@ from .catalog import (
 from .commitment import Commitment
 from .fixity import FixityAudit
 from .material import Material
+from .media import MediaItem
 from .project import Node, Organisation, Project
 from .volume import Volume, VolumeEntry
 
@@ -24,6 +25,7 @@ __all__ = [
     "FixityAudit",
     "FormatKind",
     "Material",
+    "MediaItem",
     "Node",
     "Organisation",
     "Party",

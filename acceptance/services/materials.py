@@ -177,8 +177,11 @@ def material_metadata(material: Material) -> dict:
     }
 
 
-def material_check_report(material: Material) -> FileReport:
-    """Run the four-property checks on one stored material version (nothing is saved)."""
+def material_check_report(material: Material, **options) -> FileReport:
+    """Run the four-property checks on one stored material version (nothing is saved).
+
+    ``options`` go to ``check_file`` (``decode_images``, ``av_rules``).
+    """
     return check_file(
         Path(material.file.path),
         declared_kind=FileKind(material.format_kind),
@@ -187,6 +190,7 @@ def material_check_report(material: Material) -> FileReport:
         name=material.original_name,
         metadata=material_metadata(material),
         today=timezone.localdate(),
+        **options,
     )
 
 
@@ -202,27 +206,33 @@ def materials_check(materials, *, rules=()) -> list[Material]:
         path = Path(material.file.path)
         report = material_check_report(material)
         outcomes = [outcome.as_dict() for outcome in report.outcomes]
-        passed = report.passed
-        if passed:
-            for rule in rules:
-                outcome = rule(path)
-                outcomes.append(outcome.as_dict())
-                passed = passed and outcome.result != CheckResult.FAIL
-        material.detected_format = report.detected_format
-        result = {
-            **report.as_dict(),
-            "outcomes": outcomes,
-            "passed": passed,
-            "properties": summarize_properties(outcomes),
-            "checked_at": timezone.now().isoformat(),
-        }
-        if passed:
-            material.pass_checks(result)
-        else:
-            material.fail_checks(result)
+        if report.passed:
+            outcomes += [rule(path).as_dict() for rule in rules]
+        if not material_checks_record(material, report, outcomes):
             failed.append(material)
-        material.save()
     return failed
+
+
+def material_checks_record(material: Material, report: FileReport, outcomes: list[dict]) -> bool:
+    """Store ``outcomes`` (dicts) of ``report`` on the material: checked, or failed; saved.
+
+    Returns whether it passed (no outcome failed).
+    """
+    passed = all(outcome["result"] != CheckResult.FAIL for outcome in outcomes)
+    material.detected_format = report.detected_format
+    result = {
+        **report.as_dict(),
+        "outcomes": outcomes,
+        "passed": passed,
+        "properties": summarize_properties(outcomes),
+        "checked_at": timezone.now().isoformat(),
+    }
+    if passed:
+        material.pass_checks(result)
+    else:
+        material.fail_checks(result)
+    material.save()
+    return passed
 
 
 def materials_review(*, materials, approve: bool, comment: str = "") -> int:
