@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import stat
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -41,7 +41,7 @@ def check_file(
     name: str | None = None,
     metadata: Mapping[str, Any] | None = None,
     today: date | None = None,
-    decode_images: bool = True,
+    image_check: Callable[[Path, str], list[CheckOutcome]] = check_image,
     av_rules: AvRules = DEFAULT_AV_RULES,
 ) -> FileReport:
     """Check one stored file and return a :class:`FileReport`; never raises for bad input.
@@ -50,8 +50,8 @@ def check_file(
     recorded at capture (fixity); ``max_bytes`` the largest size accepted, one number or one per
     kind (the declared kind, else the kind the content has); ``name`` the file's name as given
     (its extension must fit the content); ``metadata`` the record's description (see
-    :mod:`.metadata`), checked when given; ``decode_images=False`` leaves decoding images to
-    the caller (the photo intake decodes each photo once, for its checks and its derivatives);
+    :mod:`.metadata`), checked when given; ``image_check`` decodes images (path, sniffed format;
+    the photo intake passes one that decodes each photo once for its checks and derivatives);
     ``av_rules`` what recordings are held to. The file is read once, in chunks, so its size does
     not matter for memory.
     """
@@ -83,7 +83,7 @@ def check_file(
             outcomes.append(_format_accepted(fmt, kind, head))
         if (structure := check_structure(fmt, head, tail, size)) is not None:
             outcomes.append(structure)
-        outcomes += _content(path, fmt, decode_images=decode_images, av_rules=av_rules)
+        outcomes += _content(path, fmt, image_check=image_check, av_rules=av_rules)
 
     return FileReport(
         detected_kind=_detected_kind(fmt, declared_kind),
@@ -311,14 +311,20 @@ def _format_accepted(fmt: str, kind: FileKind, head: bytes) -> CheckOutcome:
     )
 
 
-def _content(path: Path, fmt: str, *, decode_images: bool, av_rules: AvRules) -> list[CheckOutcome]:
+def _content(
+    path: Path,
+    fmt: str,
+    *,
+    image_check: Callable[[Path, str], list[CheckOutcome]],
+    av_rules: AvRules,
+) -> list[CheckOutcome]:
     """Open the file in its real format (not in the declared one)."""
     if fmt == "pdf":
         return check_pdf(path)
     if fmt == "dxf":
         return check_dxf(path)
     if fmt in IMAGE_FORMATS:
-        return check_image(path, fmt) if decode_images else []
+        return image_check(path, fmt)
     if fmt in AV_FORMATS:
         return check_av(path, av_rules)
     return []

@@ -22,7 +22,6 @@ from workflows.exceptions import TaskNotAvailable
 from workflows.journal import journal_append
 
 from ..checks import CheckOutcome, CheckResult, FileKind
-from ..checks.images import PILLOW_FORMATS
 from ..checks.outcomes import error_detail, make_outcome
 from ..conf import av_rules, photo_rules, setting
 from ..exceptions import CaseStateConflict, NotPermitted
@@ -60,23 +59,29 @@ def media_check(materials) -> list[Material]:
 
 def media_intake(material: Material) -> bool:
     """Check one photo or recording (decoded once), store derivatives and facts; True if passed."""
-    report = material_check_report(material, decode_images=False, av_rules=av_rules())
+    examinations: list[PhotoExamination] = []
+    rules = photo_rules()
+
+    def examine(path: Path, fmt: str) -> list[CheckOutcome]:
+        examinations.append(examine_photo(path, fmt, rules))
+        return examinations[-1].outcomes
+
+    report = material_check_report(material, image_check=examine, av_rules=av_rules())
     outcomes = [outcome.as_dict() for outcome in report.outcomes]
     item, _created = MediaItem.objects.get_or_create(
         material=material, defaults={"case": material.case}
     )
-    reached_content = report.passed
-    if reached_content and report.detected_format in PILLOW_FORMATS:
-        examination = examine_photo(Path(material.file.path), report.detected_format, photo_rules())
-        outcomes += [outcome.as_dict() for outcome in _photo(item, examination)]
-    elif reached_content and report.detected_kind is FileKind.VIDEO:
+    if examinations:
+        outcomes += [outcome.as_dict() for outcome in _photo(item, examinations[0])]
+    elif report.detected_kind is FileKind.VIDEO:
         outcomes += [outcome.as_dict() for outcome in _recording(item, report.outcomes)]
     item.save()
     return material_checks_record(material, report, outcomes)
 
 
 def _photo(item: MediaItem, examination: PhotoExamination) -> list[CheckOutcome]:
-    outcomes = list(examination.outcomes)
+    """The case-level photo checks (period, duplicates); stores derivatives and facts."""
+    outcomes = []
     item.facts, item.exif, item.phash = examination.facts, examination.exif, examination.phash
     if not examination.decoded:
         return outcomes

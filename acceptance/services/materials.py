@@ -180,7 +180,7 @@ def material_metadata(material: Material) -> dict:
 def material_check_report(material: Material, **options) -> FileReport:
     """Run the four-property checks on one stored material version (nothing is saved).
 
-    ``options`` go to ``check_file`` (``decode_images``, ``av_rules``).
+    ``options`` go to ``check_file`` (``image_check``, ``av_rules``).
     """
     return check_file(
         Path(material.file.path),
