@@ -18,7 +18,8 @@ from django.db.models import Max
 from PIL import Image
 
 from workflows.engine import task_complete
-from workflows.exceptions import TaskNotAvailable
+from workflows.exceptions import TaskNotAvailable, TaskPermissionDenied
+from workflows.inbox import can_complete
 from workflows.journal import journal_append
 
 from ..checks import CheckOutcome, CheckResult, FileKind
@@ -212,6 +213,11 @@ def media_describe(*, case: Case, user, materials: list[int], changes: dict) -> 
     Only fields present in ``changes`` change; ``title`` is the material's title. Journaled as
     ``media.described``. Returns how many items changed.
     """
+    if not media_may_describe(case, user):
+        raise NotPermitted(
+            "只有建设单位或正在审核的审核员可以编辑照片说明",
+            "only the owner, or the reviewer during the AV review, can edit captions",
+        )
     unknown = sorted(set(changes) - set(DESCRIBED_FIELDS))
     if unknown:
         raise NotPermitted(
@@ -259,11 +265,7 @@ def media_review(*, case: Case, user, materials: list[int], verdict: str, commen
         raise NotPermitted(
             "退回时请写明需要修改的内容", "say what must be corrected when returning an item"
         )
-    if case_open_task(case, REVIEW_TASK) is None:
-        raise CaseStateConflict(
-            f"案件 {case.reference} 当前不在声像档案审核环节",
-            f"case {case.reference} is not waiting for the AV review now",
-        )
+    _review_task(case, user)
     with transaction.atomic(durable=True):
         chosen = list(
             Material.objects.select_for_update()
@@ -299,6 +301,32 @@ def media_review(*, case: Case, user, materials: list[int], verdict: str, commen
     return len(chosen)
 
 
+def _review_task(case: Case, user):
+    """The case's open AV review task, which ``user`` must be allowed to complete."""
+    task = case_open_task(case, REVIEW_TASK)
+    if task is None:
+        raise TaskNotAvailable(
+            f"案件 {case.reference} 当前不在声像档案审核环节（没有待办的声像档案审核任务）",
+            f"case {case.reference} is not waiting for the AV review now (no open review task)",
+            task_name=REVIEW_TASK,
+        )
+    if not can_complete(user, task):
+        raise TaskPermissionDenied(
+            "只有声像档案审核任务的办理人或审核员可以审核",
+            "only the AV review task's assignee or a reviewer can review these items",
+            task_name=REVIEW_TASK,
+        )
+    return task
+
+
+def media_may_describe(case: Case, user) -> bool:
+    """The owner's members describe their photos; the reviewer may correct during review."""
+    if case.project.owner.members.filter(pk=user.pk).exists():
+        return True
+    task = case_open_task(case, REVIEW_TASK)
+    return task is not None and can_complete(user, task)
+
+
 def _approvable(material: Material) -> bool:
     return material.status in (Material.Status.CHECKED, Material.Status.APPROVED)
 
@@ -309,13 +337,7 @@ def media_review_finish(*, case: Case, user):
     Every current item must be decided: all approved gives ``approve``; any returned gives
     ``return`` with the returned files and comments as the owner's guidance.
     """
-    task = case_open_task(case, REVIEW_TASK)
-    if task is None:
-        raise TaskNotAvailable(
-            f"案件 {case.reference} 当前没有待办的声像档案审核任务",
-            f"case {case.reference} has no open AV review task now",
-            task_name=REVIEW_TASK,
-        )
+    task = _review_task(case, user)
     items = case.materials.current().filter(format_kind__in=(FileKind.PHOTO, FileKind.VIDEO))
     undecided = list(
         items.exclude(status__in=(Material.Status.APPROVED, Material.Status.RETURNED))
