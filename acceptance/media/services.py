@@ -184,6 +184,7 @@ def _prefill_caption(item: MediaItem, taken_at: datetime | None) -> None:
 def _recording(item: MediaItem, outcomes) -> list[CheckOutcome]:
     opened = next((o for o in outcomes if o.code == "usability.av_opens"), None)
     item.facts = dict(opened.detail) if opened else {}
+    _prefill_caption(item, None)
     if opened is None or opened.result is CheckResult.FAIL:
         return []
     try:

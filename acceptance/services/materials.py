@@ -236,12 +236,16 @@ def material_checks_record(material: Material, report: FileReport, outcomes: lis
 
 
 def materials_review(*, materials, approve: bool, comment: str = "") -> int:
-    """A reviewer's verdict on a set of materials: approve what passed, or return all."""
+    """A reviewer's verdict on a set of materials: approve what passed, or return the rest.
+
+    Items a reviewer already approved one by one (the AV gallery) stay approved when the set
+    is returned: only what was not approved goes back to the owner.
+    """
     count = 0
     for material in materials:
         if approve and material.status == Material.Status.CHECKED:
             material.approve()
-        elif not approve:
+        elif not approve and material.status != Material.Status.APPROVED:
             material.return_for_correction(comment)
         else:
             continue
