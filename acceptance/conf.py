@@ -25,7 +25,7 @@ DEFAULTS = {
     # perceptual-hash distance (of 64 bits) under which two photos count as near-duplicates.
     "ACCEPTANCE_PHOTO_MIN_PIXELS": 3_000_000,
     "ACCEPTANCE_PHOTO_THUMBNAIL_SIZE": 320,
-    "ACCEPTANCE_PHOTO_PREVIEW_SIZE": 1600,
+    "ACCEPTANCE_PHOTO_PREVIEW_SIZE": 1280,
     "ACCEPTANCE_PHOTO_PERIOD_MARGIN_DAYS": 30,
     "ACCEPTANCE_PHOTO_NEAR_DUPLICATE_DISTANCE": 6,
     # Audio and video (DA/T 62/63/78): fields of acceptance.checks.video.AvRules to override,

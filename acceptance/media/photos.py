@@ -58,7 +58,7 @@ class PhotoRules:
 
     min_pixels: int = 3_000_000
     thumbnail_size: int = 320
-    preview_size: int = 1600
+    preview_size: int = 1280
 
 
 @dataclass
@@ -129,7 +129,7 @@ def _examine(path: Path, fmt: str, rules: PhotoRules, limit: int) -> PhotoExamin
         im.load()
         facts["decoded_size"] = list(im.size)
         preview = _display_image(im)
-    preview.thumbnail(aspect_fit(preview.size, rules.preview_size), Image.Resampling.LANCZOS)
+    preview.thumbnail(aspect_fit(preview.size, rules.preview_size), Image.Resampling.BICUBIC)
     thumbnail = preview.copy()
     thumbnail.thumbnail(aspect_fit(thumbnail.size, rules.thumbnail_size), Image.Resampling.BILINEAR)
     taken_at = exif_datetime(exif)

@@ -68,7 +68,7 @@ def test_intake_checks_the_photo_makes_upright_derivatives_and_prefills_its_capt
     media = photo.media
     assert len(media.phash) == 16
     with Image.open(media.thumbnail.path) as thumb, Image.open(media.preview.path) as preview:
-        assert max(thumb.size) == 320 and max(preview.size) == 1600
+        assert max(thumb.size) == 320 and max(preview.size) == 1280
     assert media.exif["make"] and media.exif["model"]
     # EXIF time 2025-06-02 09:00 on the camera is Shanghai time.
     assert media.taken_at == datetime(2025, 6, 2, 9, 0, tzinfo=SHANGHAI)
