@@ -53,18 +53,25 @@ def check_image(path: Path, fmt: str) -> list[CheckOutcome]:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         return [bomb_outcome(exc, max_pixels=limit)]
     except Exception as exc:  # Pillow decoders raise OSError, SyntaxError, ValueError, ...
-        return [
-            make_outcome(
-                "usability.image_opens",
-                CheckResult.FAIL,
-                "图像文件已损坏或不完整（可能上传中断或文件被截断），无法完整解码。"
-                "请上传相机或扫描仪生成的原始文件。",
-                "The image is damaged or incomplete (an interrupted upload or a truncated "
-                "file) and cannot be fully decoded. Upload the original file from the camera "
-                "or scanner.",
-                **error_detail(exc),
-            )
-        ]
+        return [undecodable_outcome(exc)]
+    return decoded_outcomes(facts, limit)
+
+
+def undecodable_outcome(exc: BaseException) -> CheckOutcome:
+    """``usability.image_opens`` failed: the image is damaged or truncated."""
+    return make_outcome(
+        "usability.image_opens",
+        CheckResult.FAIL,
+        "图像文件已损坏或不完整（可能上传中断或文件被截断），无法完整解码。"
+        "请上传相机、手机或扫描仪生成的原始文件。",
+        "The image is damaged or incomplete (an interrupted upload or a truncated file) and "
+        "cannot be fully decoded. Upload the original file from the camera, phone or scanner.",
+        **error_detail(exc),
+    )
+
+
+def decoded_outcomes(facts: dict[str, Any], limit: int) -> list[CheckOutcome]:
+    """The bomb guard and ``usability.image_opens`` passed; ``facts`` has width and height."""
     return [
         make_outcome(
             "security.decompression_bomb",

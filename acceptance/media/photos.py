@@ -19,8 +19,14 @@ from typing import Any
 import imagehash
 from PIL import ExifTags, Image, ImageOps
 
-from ..checks.images import PILLOW_FORMATS, bomb_outcome, max_image_pixels
-from ..checks.outcomes import CheckOutcome, CheckResult, error_detail, make_outcome
+from ..checks.images import (
+    PILLOW_FORMATS,
+    bomb_outcome,
+    decoded_outcomes,
+    max_image_pixels,
+    undecodable_outcome,
+)
+from ..checks.outcomes import CheckOutcome, CheckResult, make_outcome
 
 ORIENTATION_ZH = {
     1: "正常",
@@ -96,7 +102,7 @@ def examine_photo(path: Path, fmt: str, rules: PhotoRules = PhotoRules()) -> Pho
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         return PhotoExamination(outcomes=[bomb_outcome(exc, max_pixels=limit)])
     except Exception as exc:  # Pillow decoders raise OSError, SyntaxError, ValueError, ...
-        return PhotoExamination(outcomes=[_undecodable(exc)])
+        return PhotoExamination(outcomes=[undecodable_outcome(exc)])
 
 
 def _examine(path: Path, fmt: str, rules: PhotoRules, limit: int) -> PhotoExamination:
@@ -134,20 +140,7 @@ def _examine(path: Path, fmt: str, rules: PhotoRules, limit: int) -> PhotoExamin
     thumbnail.thumbnail(aspect_fit(thumbnail.size, rules.thumbnail_size), Image.Resampling.BILINEAR)
     taken_at = exif_datetime(exif)
     outcomes = [
-        make_outcome(
-            "security.decompression_bomb",
-            CheckResult.PASS,
-            "图像尺寸在安全范围内。",
-            "The image size is within the safety limit.",
-            max_pixels=limit,
-        ),
-        make_outcome(
-            "usability.image_opens",
-            CheckResult.PASS,
-            f"照片可以完整解码（{width}×{height} 像素）。",
-            f"The photo decodes fully ({width}×{height} pixels).",
-            **facts,
-        ),
+        *decoded_outcomes(facts, limit),
         _resolution(width, height, rules.min_pixels),
         _exif_outcome(exif, taken_at),
         _orientation(exif.get("orientation")),
@@ -231,18 +224,6 @@ def exif_datetime(exif: dict[str, Any]) -> datetime | None:
             except ValueError:
                 continue
     return None
-
-
-def _undecodable(exc: BaseException) -> CheckOutcome:
-    return make_outcome(
-        "usability.image_opens",
-        CheckResult.FAIL,
-        "照片文件已损坏或不完整（可能上传中断或文件被截断），无法完整解码。"
-        "请上传相机或手机中的原始文件。",
-        "The photo is damaged or incomplete (an interrupted upload or a truncated file) and "
-        "cannot be fully decoded. Upload the original file from the camera or phone.",
-        **error_detail(exc),
-    )
 
 
 def _resolution(width: int, height: int, min_pixels: int) -> CheckOutcome:

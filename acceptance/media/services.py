@@ -17,7 +17,6 @@ from django.db import transaction
 from django.db.models import Max
 from PIL import Image
 
-from workflows.engine import task_complete
 from workflows.exceptions import TaskNotAvailable, TaskPermissionDenied
 from workflows.inbox import can_complete
 from workflows.journal import journal_append
@@ -28,6 +27,7 @@ from ..conf import av_rules, photo_rules, setting
 from ..exceptions import CaseStateConflict, NotPermitted
 from ..models import Case, Material, MediaItem
 from ..selectors.cases import case_open_task
+from ..services.cases import case_task_complete
 from ..services.materials import material_check_report, material_checks_record
 from .av import poster_frame
 from .photos import PhotoExamination, examine_photo, period_outcome
@@ -338,7 +338,7 @@ def media_review_finish(*, case: Case, user):
     Every current item must be decided: all approved gives ``approve``; any returned gives
     ``return`` with the returned files and comments as the owner's guidance.
     """
-    task = _review_task(case, user)
+    _review_task(case, user)
     items = case.materials.current().filter(format_kind__in=(FileKind.PHOTO, FileKind.VIDEO))
     undecided = list(
         items.exclude(status__in=(Material.Status.APPROVED, Material.Status.RETURNED))
@@ -354,8 +354,9 @@ def media_review_finish(*, case: Case, user):
     returned = list(items.filter(status=Material.Status.RETURNED).order_by("pk"))
     verdict = "return" if returned else "approve"
     comment = "；".join(f"{m.original_name}：{m.review_comment}" for m in returned)
-    return task_complete(
-        task_id=task.task_id,
+    return case_task_complete(
+        case=case,
+        task_name=REVIEW_TASK,
         user=user,
         data={"media_verdict": verdict, "media_comment": comment},
     )
