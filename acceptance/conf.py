@@ -76,6 +76,17 @@ DEFAULTS = {
     # The as-built stamp's size on paper (width, height in mm) and the tolerance (fraction).
     "ACCEPTANCE_STAMP_SIZE_MM": (80.0, 50.0),
     "ACCEPTANCE_STAMP_SIZE_TOLERANCE": 0.15,
+    # Photos (DA/T 50): minimum pixel count (3 megapixels, unverified), derivative sizes
+    # (longest side, px), days a photo may fall outside the construction period, and the
+    # perceptual-hash distance (of 64 bits) under which two photos count as near-duplicates.
+    "ACCEPTANCE_PHOTO_MIN_PIXELS": 3_000_000,
+    "ACCEPTANCE_PHOTO_THUMBNAIL_SIZE": 320,
+    "ACCEPTANCE_PHOTO_PREVIEW_SIZE": 1280,
+    "ACCEPTANCE_PHOTO_PERIOD_MARGIN_DAYS": 30,
+    "ACCEPTANCE_PHOTO_NEAR_DUPLICATE_DISTANCE": 6,
+    # Audio and video (DA/T 62/63/78): fields of acceptance.checks.video.AvRules to override,
+    # e.g. {"min_bit_rate": 16_000_000, "min_width": 1920, "min_height": 1080} for HD masters.
+    "ACCEPTANCE_AV_RULES": {},
     # Where archival packages of completed cases are written (default: MEDIA_ROOT/archive).
     "ACCEPTANCE_ARCHIVE_ROOT": None,
     # A volume (案卷) holds at most this many pages; a larger group is split into parts.
@@ -126,3 +137,21 @@ def rule_outcomes(rule, path) -> list:
     """The outcomes of one file rule on ``path``: a rule returns one outcome or a list."""
     outcome = rule(path)
     return list(outcome) if isinstance(outcome, list | tuple) else [outcome]
+
+
+def photo_rules():
+    """The photo rules from settings (see ``ACCEPTANCE_PHOTO_*``)."""
+    from .media.photos import PhotoRules
+
+    return PhotoRules(
+        min_pixels=int(setting("ACCEPTANCE_PHOTO_MIN_PIXELS")),
+        thumbnail_size=int(setting("ACCEPTANCE_PHOTO_THUMBNAIL_SIZE")),
+        preview_size=int(setting("ACCEPTANCE_PHOTO_PREVIEW_SIZE")),
+    )
+
+
+def av_rules():
+    """The audio/video rules: the DA/T defaults with ``ACCEPTANCE_AV_RULES`` applied."""
+    from .checks.video import AvRules
+
+    return AvRules.from_mapping(setting("ACCEPTANCE_AV_RULES"))

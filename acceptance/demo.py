@@ -32,6 +32,8 @@ from workflows.models import HumanTask, JournalEntry
 
 from .exports.completeness import completeness_pdf
 from .exports.volumes import volume_catalog_pdf, volume_catalog_xlsx
+from .media.selectors import gallery_items
+from .media.services import media_review, media_review_finish
 from .models import Case, CatalogItem, Commitment, FormatKind, Material, Node, Organisation
 from .samples import make_sample_record
 from .selectors.cases import case_instance, case_open_task
@@ -299,8 +301,15 @@ class Demo:
         self.complete(case, "drawing_review", self.reviewer, {"drawing_verdict": "approve"})
         self.announce(f"竣工图复审通过（未通过 {rechecked['failed']}）", "drawings approved")
         media = self.wait_for(case, "media_review").context["media_check"]
-        self.complete(case, "media_review", self.reviewer, {"media_verdict": "approve"})
-        self.announce(f"声像档案 {media['checked']} 件检测并审核通过", "AV records approved")
+        # As in the gallery: every photo and recording approved, then the review finished.
+        items = [item.material.pk for item in gallery_items(case)]
+        media_review(case=case, user=self.reviewer, materials=items, verdict="approve")
+        media_review_finish(case=case, user=self.reviewer)
+        self.announce(
+            f"声像档案 {media['checked']} 件检测，在审核画廊逐项审核通过"
+            f"（/cases/{case.reference}/media/）",
+            "AV records checked and approved item by item in the review gallery",
+        )
 
     def accept_conditionally(self, case: Case) -> dict:
         """The reviewer accepts on the tolerated items; returns the completeness shown."""

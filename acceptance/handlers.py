@@ -17,6 +17,7 @@ from workflows.services import ServiceCall, service
 from .archive.package import archival_package_path
 from .checks import ArchiveProperty, CheckOutcome, CheckResult
 from .exceptions import CaseStateConflict
+from .media.services import media_check
 from .models import Case, Commitment, CommitmentPolicy, Decision, FormatKind, Material
 from .selectors.completeness import completeness_report
 from .services.commitments import (
@@ -161,7 +162,7 @@ def check_media(call: ServiceCall) -> dict:
     case = call.business_object
     media = _checkable(case, Material.RECHECKABLE, format_kind__in=MEDIA_KINDS)
     checked = media.count()
-    failed = materials_check(media)
+    failed = media_check(media)
     return {"checked": checked, "failed": [material.original_name for material in failed]}
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import audit, cases, commitments, drawings, filing, home, projects, statistics
+from .views import audit, cases, commitments, drawings, filing, home, media, projects, statistics
 
 app_name = "acceptance"
 
@@ -71,5 +71,19 @@ urlpatterns = [
         "cases/<str:reference>/volumes/catalog.<str:fmt>",
         cases.volume_catalog,
         name="volume_catalog",
+    ),
+    path("cases/<str:reference>/media/", media.gallery, name="media_gallery"),
+    path("cases/<str:reference>/media/decide/", media.decide, name="media_decide"),
+    path("cases/<str:reference>/media/describe/", media.describe, name="media_describe"),
+    path("cases/<str:reference>/media/finish/", media.finish, name="media_finish"),
+    path(
+        "cases/<str:reference>/media/<int:material>/<str:variant>/",
+        media.media_file,
+        name="media_file",
+    ),
+    path(
+        "cases/<str:reference>/media/photo-catalog.<str:fmt>",
+        media.photo_catalog,
+        name="photo_catalog",
     ),
 ]

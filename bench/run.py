@@ -19,7 +19,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:  # ``python bench/run.py`` puts bench/, not the repo, first
     sys.path.insert(0, str(REPO_ROOT))
 
-BENCHMARKS = ("cases", "engine", "replay", "intake", "bundle", "drawings", "sweep")
+BENCHMARKS = ("cases", "engine", "replay", "intake", "bundle", "drawings", "photos", "sweep")
 # Run only when asked for by name: it adds a million rows to its (dedicated) database.
 ON_REQUEST = ("sweep",)
 
@@ -57,6 +57,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=int,
         default=40,
         help="files the intake benchmark takes in, half PDFs, half photos (default 40)",
+    )
+    parser.add_argument(
+        "--photos",
+        type=int,
+        default=40,
+        help="24-megapixel photos per throughput run of the photo benchmark (default 40)",
+    )
+    parser.add_argument(
+        "--photo-pool",
+        type=int,
+        default=8,
+        help="distinct 24-megapixel photos generated and cycled through (default 8)",
+    )
+    parser.add_argument(
+        "--photo-memory",
+        default="100,300,1000",
+        help="cumulative photo counts at which one worker's peak RSS is read (default 100,300,1000)",
     )
     parser.add_argument(
         "--events",
@@ -110,7 +127,7 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
     from django.core.management import call_command
     from django.db import connections
 
-    from bench import bundle, cases, drawings, engine_steps, intake, replay, report, sweep
+    from bench import bundle, cases, drawings, engine_steps, intake, photos, replay, report, sweep
 
     call_command("migrate", verbosity=0)
     status = 0
@@ -169,6 +186,20 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
             progress(f"reviewing drawings of {args.drawing_sizes} MB")
             say()
             say(drawings.report(drawings.measure(tmp / "drawings", sizes, progress=progress)))
+        if "photos" in selected:
+            points = tuple(int(n) for n in args.photo_memory.split(","))
+            progress(f"photo intake: {args.photos} photos on 1 and 2 workers, memory at {points}")
+            say()
+            say(
+                photos.report(
+                    photos.measure(
+                        tmp / "photos",
+                        photos=args.photos,
+                        pool_size=args.photo_pool,
+                        memory_points=points,
+                    )
+                )
+            )
         if "engine" in selected:
             progress(f"running the engine path {args.warmup} + {args.runs} times per side")
             engine_result = engine_steps.measure(args.runs, args.warmup)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import stat
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from .packages import check_package
 from .pdf import check_pdf
 from .sniffing import HEAD_BYTES, dwg_version, sniff_bytes
 from .structure import TAIL_BYTES, check_structure
-from .video import check_av
+from .video import DEFAULT_AV_RULES, AvRules, check_av
 
 CHUNK_BYTES = 1024 * 1024
 
@@ -41,6 +41,8 @@ def check_file(
     name: str | None = None,
     metadata: Mapping[str, Any] | None = None,
     today: date | None = None,
+    image_check: Callable[[Path, str], list[CheckOutcome]] = check_image,
+    av_rules: AvRules = DEFAULT_AV_RULES,
 ) -> FileReport:
     """Check one stored file and return a :class:`FileReport`; never raises for bad input.
 
@@ -48,7 +50,9 @@ def check_file(
     recorded at capture (fixity); ``max_bytes`` the largest size accepted, one number or one per
     kind (the declared kind, else the kind the content has); ``name`` the file's name as given
     (its extension must fit the content); ``metadata`` the record's description (see
-    :mod:`.metadata`), checked when given. The file is read once, in chunks, so its size does
+    :mod:`.metadata`), checked when given; ``image_check`` decodes images (path, sniffed format;
+    the photo intake passes one that decodes each photo once for its checks and derivatives);
+    ``av_rules`` what recordings are held to. The file is read once, in chunks, so its size does
     not matter for memory.
     """
     path = Path(path)
@@ -79,7 +83,7 @@ def check_file(
             outcomes.append(_format_accepted(fmt, kind, head))
         if (structure := check_structure(fmt, head, tail, size)) is not None:
             outcomes.append(structure)
-        outcomes += _content(path, fmt)
+        outcomes += _content(path, fmt, image_check=image_check, av_rules=av_rules)
 
     return FileReport(
         detected_kind=_detected_kind(fmt, declared_kind),
@@ -307,14 +311,20 @@ def _format_accepted(fmt: str, kind: FileKind, head: bytes) -> CheckOutcome:
     )
 
 
-def _content(path: Path, fmt: str) -> list[CheckOutcome]:
+def _content(
+    path: Path,
+    fmt: str,
+    *,
+    image_check: Callable[[Path, str], list[CheckOutcome]],
+    av_rules: AvRules,
+) -> list[CheckOutcome]:
     """Open the file in its real format (not in the declared one)."""
     if fmt == "pdf":
         return check_pdf(path)
     if fmt == "dxf":
         return check_dxf(path)
     if fmt in IMAGE_FORMATS:
-        return check_image(path, fmt)
+        return image_check(path, fmt)
     if fmt in AV_FORMATS:
-        return check_av(path)
+        return check_av(path, av_rules)
     return []

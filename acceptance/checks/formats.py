@@ -14,7 +14,8 @@ from .outcomes import FileKind
 ACCEPTED_FORMATS: dict[FileKind, frozenset[str]] = {
     FileKind.DOCUMENT: frozenset({"pdf"}),
     FileKind.DRAWING: frozenset({"dxf", "pdf"}),
-    FileKind.PHOTO: frozenset({"jpeg", "tiff", "png", "webp"}),
+    # HEIC/HEIF: what phones save; DA/T 50 prefers JPEG, but the original must be kept as taken.
+    FileKind.PHOTO: frozenset({"jpeg", "tiff", "png", "webp", "heic"}),
     # DA/T 62/63/78: MP4, AVI, MXF for video; WAV, MP3 for audio (filed as 声像 with video).
     FileKind.VIDEO: frozenset({"mp4", "mov", "avi", "mxf", "wav", "mp3"}),
     FileKind.UNKNOWN: frozenset(),
@@ -52,7 +53,7 @@ FORMAT_KINDS: dict[str, FileKind] = {
 # Content that can run on its own: never accepted, whatever it is declared as.
 EXECUTABLE_FORMATS: frozenset[str] = frozenset({"elf", "exe", "macho", "script"})
 
-IMAGE_FORMATS: frozenset[str] = frozenset({"jpeg", "png", "tiff", "webp", "gif", "bmp"})
+IMAGE_FORMATS: frozenset[str] = frozenset({"jpeg", "png", "tiff", "webp", "gif", "bmp", "heic"})
 
 AV_FORMATS: frozenset[str] = frozenset(
     fmt for fmt, kind in FORMAT_KINDS.items() if kind is FileKind.VIDEO

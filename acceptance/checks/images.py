@@ -5,9 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pillow_heif
 from PIL import Image
 
 from .outcomes import CheckOutcome, CheckResult, error_detail, make_outcome
+
+# Phones save HEIC/HEIF; pillow-heif adds the decoder as Pillow's "HEIF" plugin.
+pillow_heif.register_heif_opener()
 
 MAX_FRAMES = 64
 """Frames (pages of a multi-page TIFF, MPO views...) decoded at most per image."""
@@ -18,13 +22,14 @@ _FALLBACK_MAX_PIXELS = 1024 * 1024 * 1024 // 4 // 3
 
 # Sniffed format -> Pillow plugins allowed to open it, so hostile bytes never reach other
 # decoders.
-_PILLOW_FORMATS: dict[str, tuple[str, ...]] = {
+PILLOW_FORMATS: dict[str, tuple[str, ...]] = {
     "jpeg": ("JPEG", "MPO"),
     "png": ("PNG",),
     "tiff": ("TIFF",),
     "webp": ("WEBP",),
     "gif": ("GIF",),
     "bmp": ("BMP",),
+    "heic": ("HEIF",),
 }
 
 
@@ -40,26 +45,33 @@ def check_image(path: Path, fmt: str) -> list[CheckOutcome]:
     ``fmt`` is the sniffed format (``"jpeg"``, ``"png"``, ``"tiff"``, ``"webp"``, ``"gif"``
     or ``"bmp"``).
     """
-    limit = Image.MAX_IMAGE_PIXELS or _FALLBACK_MAX_PIXELS
+    limit = max_image_pixels()
     try:
         facts = _decode(path, fmt, limit)
     except _TooManyPixels as exc:
-        return [_bomb(exc, width=exc.width, height=exc.height, max_pixels=limit)]
+        return [bomb_outcome(exc, width=exc.width, height=exc.height, max_pixels=limit)]
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        return [_bomb(exc, max_pixels=limit)]
+        return [bomb_outcome(exc, max_pixels=limit)]
     except Exception as exc:  # Pillow decoders raise OSError, SyntaxError, ValueError, ...
-        return [
-            make_outcome(
-                "usability.image_opens",
-                CheckResult.FAIL,
-                "图像文件已损坏或不完整（可能上传中断或文件被截断），无法完整解码。"
-                "请上传相机或扫描仪生成的原始文件。",
-                "The image is damaged or incomplete (an interrupted upload or a truncated "
-                "file) and cannot be fully decoded. Upload the original file from the camera "
-                "or scanner.",
-                **error_detail(exc),
-            )
-        ]
+        return [undecodable_outcome(exc)]
+    return decoded_outcomes(facts, limit)
+
+
+def undecodable_outcome(exc: BaseException) -> CheckOutcome:
+    """``usability.image_opens`` failed: the image is damaged or truncated."""
+    return make_outcome(
+        "usability.image_opens",
+        CheckResult.FAIL,
+        "图像文件已损坏或不完整（可能上传中断或文件被截断），无法完整解码。"
+        "请上传相机、手机或扫描仪生成的原始文件。",
+        "The image is damaged or incomplete (an interrupted upload or a truncated file) and "
+        "cannot be fully decoded. Upload the original file from the camera, phone or scanner.",
+        **error_detail(exc),
+    )
+
+
+def decoded_outcomes(facts: dict[str, Any], limit: int) -> list[CheckOutcome]:
+    """The bomb guard and ``usability.image_opens`` passed; ``facts`` has width and height."""
     return [
         make_outcome(
             "security.decompression_bomb",
@@ -78,8 +90,13 @@ def check_image(path: Path, fmt: str) -> list[CheckOutcome]:
     ]
 
 
+def max_image_pixels() -> int:
+    """Pillow's decompression-bomb limit, never unlimited for uploaded files."""
+    return Image.MAX_IMAGE_PIXELS or _FALLBACK_MAX_PIXELS
+
+
 def _decode(path: Path, fmt: str, limit: int) -> dict[str, Any]:
-    with Image.open(path, formats=_PILLOW_FORMATS[fmt]) as im:
+    with Image.open(path, formats=PILLOW_FORMATS[fmt]) as im:
         facts: dict[str, Any] = {
             "width": im.width,
             "height": im.height,
@@ -99,7 +116,7 @@ def _decode(path: Path, fmt: str, limit: int) -> dict[str, Any]:
     return facts
 
 
-def _bomb(exc: Exception, **detail: Any) -> CheckOutcome:
+def bomb_outcome(exc: Exception, **detail: Any) -> CheckOutcome:
     return make_outcome(
         "security.decompression_bomb",
         CheckResult.FAIL,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -12,18 +13,48 @@ from .outcomes import CheckOutcome, CheckResult, error_detail, make_outcome
 MAX_DECODED_FRAMES = 24
 """Frames (or audio frames) decoded per file: enough to prove it plays, cheap on long videos."""
 
-# DA/T 62/63/78: MPEG-2 or H.264 video; PCM (WAV) or MP3 audio; AAC is the usual MP4 sound track.
-ARCHIVE_VIDEO_CODECS = frozenset({"h264", "mpeg2video"})
-ARCHIVE_AUDIO_CODECS = frozenset({"aac", "mp3", "mp3float"}) | frozenset(
-    f"pcm_{kind}" for kind in ("s16le", "s24le", "s32le", "s16be", "s24be", "f32le")
-)
-MIN_SD = (720, 576)
+
+@dataclass(frozen=True)
+class AvRules:
+    """What the archive asks of a recording (after DA/T 62/63/78); a miss is a warning.
+
+    Defaults: MPEG-2 or H.264 video, PCM (WAV), MP3 or AAC (the usual MP4 sound track) audio,
+    at least SD 720×576, 8 Mbit/s (the SD digitization master), 25 frames/s (PAL) and a
+    44.1 kHz sample rate. ``0`` switches a minimum off. Hosts override fields with the
+    ``ACCEPTANCE_AV_RULES`` setting.
+    """
+
+    video_codecs: frozenset[str] = frozenset({"h264", "mpeg2video"})
+    audio_codecs: frozenset[str] = frozenset({"aac", "mp3", "mp3float"}) | frozenset(
+        f"pcm_{kind}" for kind in ("s16le", "s24le", "s32le", "s16be", "s24be", "f32le")
+    )
+    min_width: int = 720
+    min_height: int = 576
+    min_bit_rate: int = 8_000_000
+    min_frame_rate: float = 25.0
+    min_sample_rate: int = 44_100
+
+    @classmethod
+    def from_mapping(cls, values: dict[str, Any]) -> AvRules:
+        """Rules with the fields named in ``values`` replaced; unknown names are refused."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"unknown AV rule(s) {unknown}; known: {sorted(known)}")
+        cleaned = {
+            name: frozenset(value) if name.endswith("_codecs") else value
+            for name, value in values.items()
+        }
+        return cls(**cleaned)
 
 
-def check_av(path: Path) -> list[CheckOutcome]:
+DEFAULT_AV_RULES = AvRules()
+
+
+def check_av(path: Path, rules: AvRules = DEFAULT_AV_RULES) -> list[CheckOutcome]:
     """Usability and integrity outcomes of opening ``path`` as audio or video."""
     try:
-        facts = _probe(path)
+        facts = probe_av(path)
     except Exception as exc:  # PyAV raises av.FFmpegError subclasses, and more on hostile input
         return [_fail_open(exc)]
     if not facts["streams"]:
@@ -51,24 +82,35 @@ def check_av(path: Path) -> list[CheckOutcome]:
             **facts,
         ),
         _streams(facts),
-        _codec(facts),
+        _codec(facts, rules),
+        _quality(facts, rules),
     ]
 
 
-def _probe(path: Path) -> dict[str, Any]:
+def probe_av(path: Path) -> dict[str, Any]:
+    """Container, duration, bit rate and each stream's codec, size, frame and sample rate.
+
+    Reads the file through FFmpeg's demuxer, a packet at a time: a long video costs no more
+    memory than a short one. Decodes at most ``MAX_DECODED_FRAMES`` frames (``decoded``).
+    """
     with av.open(str(path), mode="r", metadata_errors="ignore") as container:
         streams = []
         for stream in container.streams:
             if stream.type not in ("video", "audio"):
                 continue
             context = stream.codec_context
+            video = stream.type == "video"
+            rate = stream.average_rate if video else None
             streams.append(
                 {
                     "type": stream.type,
                     "codec": context.name if context else "",
                     "width": getattr(context, "width", None) or None,
                     "height": getattr(context, "height", None) or None,
+                    "frame_rate": round(float(rate), 3) if rate else None,
+                    "bit_rate": stream.bit_rate or None,
                     "sample_rate": getattr(context, "sample_rate", None) or None,
+                    "channels": (context.channels or None) if not video and context else None,
                 }
             )
         facts: dict[str, Any] = {
@@ -124,23 +166,24 @@ def _streams(facts: dict[str, Any]) -> CheckOutcome:
     )
 
 
-def _codec(facts: dict[str, Any]) -> CheckOutcome:
+def _codec(facts: dict[str, Any], rules: AvRules) -> CheckOutcome:
     video = [s for s in facts["streams"] if s["type"] == "video"]
     audio = [s for s in facts["streams"] if s["type"] == "audio"]
     notes_zh, notes_en = [], []
     for stream in video:
-        if stream["codec"] not in ARCHIVE_VIDEO_CODECS:
+        if stream["codec"] not in rules.video_codecs:
             notes_zh.append(f"视频编码 {stream['codec']} 不是 H.264 或 MPEG-2")
             notes_en.append(f"video codec {stream['codec']} is neither H.264 nor MPEG-2")
         if (
             stream["width"]
             and stream["height"]
-            and (stream["width"] < MIN_SD[0] or stream["height"] < MIN_SD[1])
+            and (stream["width"] < rules.min_width or stream["height"] < rules.min_height)
         ):
-            notes_zh.append(f"分辨率 {stream['width']}×{stream['height']} 低于标清 720×576")
-            notes_en.append(f"resolution {stream['width']}×{stream['height']} is below SD 720×576")
+            size = f"{rules.min_width}×{rules.min_height}"
+            notes_zh.append(f"分辨率 {stream['width']}×{stream['height']} 低于 {size}")
+            notes_en.append(f"resolution {stream['width']}×{stream['height']} is below {size}")
     for stream in audio:
-        if stream["codec"] not in ARCHIVE_AUDIO_CODECS:
+        if stream["codec"] not in rules.audio_codecs:
             notes_zh.append(f"音频编码 {stream['codec']} 不是 AAC/MP3/PCM")
             notes_en.append(f"audio codec {stream['codec']} is not AAC, MP3 or PCM")
     detail = {"streams": facts["streams"]}
@@ -150,10 +193,10 @@ def _codec(facts: dict[str, Any]) -> CheckOutcome:
             CheckResult.WARN,
             "音视频可以播放，但不完全符合声像档案的保存要求："
             + "；".join(notes_zh)
-            + "。如有原始高清素材，建议改交 MP4（H.264，720×576 以上）。",
+            + f"。如有原始高清素材，建议改交 MP4（H.264，{rules.min_width}×{rules.min_height} 以上）。",
             "The recording plays but does not fully meet the AV archive's preservation "
             "requirements: " + "; ".join(notes_en) + ". If you have the original footage, "
-            "deliver MP4 (H.264, 720×576 or more) instead.",
+            f"deliver MP4 (H.264, {rules.min_width}×{rules.min_height} or more) instead.",
             **detail,
         )
     return make_outcome(
@@ -161,6 +204,64 @@ def _codec(facts: dict[str, Any]) -> CheckOutcome:
         CheckResult.PASS,
         "音视频编码和分辨率符合声像档案的保存要求。",
         "Codec and resolution meet the AV archive's preservation requirements.",
+        **detail,
+    )
+
+
+def _quality(facts: dict[str, Any], rules: AvRules) -> CheckOutcome:
+    """Bit rate, frame rate and sample rate against the archive's minimums."""
+    notes_zh, notes_en = [], []
+    has_video = any(s["type"] == "video" for s in facts["streams"])
+    bit_rate = facts["bit_rate"]
+    if has_video and rules.min_bit_rate and bit_rate and bit_rate < rules.min_bit_rate:
+        notes_zh.append(
+            f"码率 {bit_rate / 1e6:.2f} Mbit/s 低于 {rules.min_bit_rate / 1e6:g} Mbit/s"
+        )
+        notes_en.append(
+            f"bit rate {bit_rate / 1e6:.2f} Mbit/s is below {rules.min_bit_rate / 1e6:g} Mbit/s"
+        )
+    for stream in facts["streams"]:
+        rate = stream["frame_rate"]
+        if (
+            stream["type"] == "video"
+            and rules.min_frame_rate
+            and rate
+            and rate < rules.min_frame_rate
+        ):
+            notes_zh.append(f"帧率 {rate:g} 帧/秒 低于 {rules.min_frame_rate:g}")
+            notes_en.append(f"frame rate {rate:g} fps is below {rules.min_frame_rate:g}")
+        sample = stream["sample_rate"]
+        if (
+            stream["type"] == "audio"
+            and rules.min_sample_rate
+            and sample
+            and sample < rules.min_sample_rate
+        ):
+            notes_zh.append(f"音频采样率 {sample} Hz 低于 {rules.min_sample_rate} Hz")
+            notes_en.append(f"audio sample rate {sample} Hz is below {rules.min_sample_rate} Hz")
+    detail = {
+        "bit_rate": bit_rate,
+        "min_bit_rate": rules.min_bit_rate,
+        "min_frame_rate": rules.min_frame_rate,
+        "min_sample_rate": rules.min_sample_rate,
+    }
+    if notes_zh:
+        return make_outcome(
+            "usability.av_quality",
+            CheckResult.WARN,
+            "音视频质量低于声像档案的建议值："
+            + "；".join(notes_zh)
+            + "。如有更高质量的原始素材，请改交原始素材。",
+            "The recording's quality is below the AV archive's recommended values: "
+            + "; ".join(notes_en)
+            + ". If you have higher-quality original footage, deliver that instead.",
+            **detail,
+        )
+    return make_outcome(
+        "usability.av_quality",
+        CheckResult.PASS,
+        "音视频码率、帧率和采样率符合声像档案的建议值。",
+        "Bit rate, frame rate and sample rate meet the AV archive's recommended values.",
         **detail,
     )
 

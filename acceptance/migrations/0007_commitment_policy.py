@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('acceptance', '0004_material_metadata'),
+        ('acceptance', '0006_media_intake'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

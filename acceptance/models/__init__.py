@@ -11,6 +11,7 @@ from .catalog import (
 from .commitment import Commitment
 from .fixity import FixityAudit
 from .material import Material
+from .media import MediaItem
 from .notification import Notification
 from .policy import CommitmentPolicy, DayCount
 from .project import Node, Organisation, Project
@@ -28,6 +29,7 @@ __all__ = [
     "FixityAudit",
     "FormatKind",
     "Material",
+    "MediaItem",
     "Node",
     "Notification",
     "Organisation",

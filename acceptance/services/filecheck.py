@@ -1,7 +1,7 @@
 """The file checks on loose files (``manage.py check_files``): no case, no database.
 
 Each file gets the same four-property checks a stored material gets (without the record
-metadata only a case has), plus the extra rules configured for its kind
+metadata only a case has; photos without the case's period and duplicate checks), plus the extra rules configured for its kind
 (``ACCEPTANCE_FILE_RULES``). Later checks join by being added there or to ``check_file``.
 """
 
@@ -13,7 +13,8 @@ from pathlib import Path
 
 from ..checks import CheckResult, FileKind, check_file, summarize_properties
 from ..checks.outcomes import error_detail
-from ..conf import file_rules, max_bytes_by_kind, rule_outcomes
+from ..conf import av_rules, file_rules, max_bytes_by_kind, photo_rules, rule_outcomes
+from ..media.photos import examine_photo
 
 
 def _walk(paths: Iterable[str]) -> Iterator[Path]:
@@ -37,6 +38,8 @@ def check_path(path: Path, *, kind: FileKind | None = None, sha256: str | None =
             expected_sha256=sha256,
             max_bytes=max_bytes_by_kind(),
             name=path.name,
+            image_check=_photo_check(),
+            av_rules=av_rules(),
         )
         outcomes = [outcome.as_dict() for outcome in report.outcomes]
         if report.passed and report.detected_format != "unreadable":
@@ -71,6 +74,12 @@ def check_path(path: Path, *, kind: FileKind | None = None, sha256: str | None =
             for o in outcomes
         ],
     }
+
+
+def _photo_check():
+    """Photos get the intake's photo checks (resolution, EXIF, orientation) in one decode."""
+    rules = photo_rules()
+    return lambda path, fmt: examine_photo(path, fmt, rules).outcomes
 
 
 def check_paths(

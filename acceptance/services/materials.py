@@ -177,8 +177,11 @@ def material_metadata(material: Material) -> dict:
     }
 
 
-def material_check_report(material: Material) -> FileReport:
-    """Run the four-property checks on one stored material version (nothing is saved)."""
+def material_check_report(material: Material, **options) -> FileReport:
+    """Run the four-property checks on one stored material version (nothing is saved).
+
+    ``options`` go to ``check_file`` (``image_check``, ``av_rules``).
+    """
     return check_file(
         Path(material.file.path),
         declared_kind=FileKind(material.format_kind),
@@ -187,23 +190,12 @@ def material_check_report(material: Material) -> FileReport:
         name=material.original_name,
         metadata=material_metadata(material),
         today=timezone.localdate(),
+        **options,
     )
 
 
-def material_check_result(material: Material, *, rules=()) -> dict:
-    """The four-property checks, then ``rules`` if they passed, on one stored material version.
-
-    Nothing is saved: the upload page shows this as soon as a file arrives, and
-    ``materials_check`` records it when the process checks the files.
-    """
-    report = material_check_report(material)
-    outcomes = [outcome.as_dict() for outcome in report.outcomes]
-    passed = report.passed
-    if passed:
-        for rule in rules:
-            for outcome in rule_outcomes(rule, Path(material.file.path)):
-                outcomes.append(outcome.as_dict())
-                passed = passed and outcome.result != CheckResult.FAIL
+def _check_result(report: FileReport, outcomes: list[dict]) -> dict:
+    passed = report.passed and all(outcome["result"] != CheckResult.FAIL for outcome in outcomes)
     return {
         **report.as_dict(),
         "outcomes": outcomes,
@@ -213,28 +205,58 @@ def material_check_result(material: Material, *, rules=()) -> dict:
     }
 
 
+def _outcomes_with_rules(material: Material, report: FileReport, rules) -> list[dict]:
+    outcomes = [outcome.as_dict() for outcome in report.outcomes]
+    if report.passed:
+        path = Path(material.file.path)
+        for rule in rules:
+            outcomes += [outcome.as_dict() for outcome in rule_outcomes(rule, path)]
+    return outcomes
+
+
+def material_check_result(material: Material, *, rules=()) -> dict:
+    """The four-property checks, then ``rules`` if they passed, on one stored material version.
+
+    Nothing is saved: the upload page shows this as soon as a file arrives, and
+    ``materials_check`` records it when the process checks the files.
+    """
+    report = material_check_report(material)
+    return _check_result(report, _outcomes_with_rules(material, report, rules))
+
+
 def materials_check(materials, *, rules=()) -> list[Material]:
     """Run the four-property checks, then ``rules`` on files that passed; record pass or fail.
 
-    Each rule takes the stored file's path and returns a ``CheckOutcome`` or a list of them. The report is
-    stored on the material version checked (``check_report``). Returns the materials that
-    failed.
+    Each rule takes the stored file's path and returns a ``CheckOutcome`` or a list of them.
+    The report is stored on the material version checked (``check_report``). Returns the
+    materials that failed.
     """
     failed = []
     for material in materials:
-        result = material_check_result(material, rules=rules)
-        material.detected_format = result["detected_format"]
-        before = material.status
-        with transaction.atomic():
-            if result["passed"]:
-                material.pass_checks(result)
-            else:
-                material.fail_checks(result)
-                failed.append(material)
-            material.save()
-            if material.status != before:
-                _journal_status(material, "material.checked", passed=result["passed"])
+        report = material_check_report(material)
+        outcomes = _outcomes_with_rules(material, report, rules)
+        if not material_checks_record(material, report, outcomes):
+            failed.append(material)
     return failed
+
+
+def material_checks_record(material: Material, report: FileReport, outcomes: list[dict]) -> bool:
+    """Store ``outcomes`` (dicts) of ``report`` on the material: checked, or failed; saved.
+
+    A status change is journaled. Returns whether it passed (no outcome failed).
+    """
+    result = _check_result(report, outcomes)
+    material.detected_format = report.detected_format
+    before = material.status
+    with transaction.atomic():
+        if result["passed"]:
+            material.pass_checks(result)
+        else:
+            material.fail_checks(result)
+        material.save()
+        if material.status != before:
+            _journal_status(material, "material.checked", passed=result["passed"])
+    return result["passed"]
 
 
 def _journal_status(material: Material, kind: str, **payload) -> None:
@@ -255,7 +277,8 @@ def _journal_status(material: Material, kind: str, **payload) -> None:
 def materials_review(*, materials, approve: bool, comment: str = "") -> int:
     """A reviewer's verdict on a set of materials: approve what passed, or return the rest.
 
-    Returning leaves alone what a reviewer already approved one by one (the drawing page).
+    Returning leaves alone what a reviewer already approved one by one (the drawing page,
+    the AV gallery): only what was not approved goes back to the owner.
     """
     count = 0
     for material in materials:

@@ -74,7 +74,8 @@ class SampleFiles:
             variant=variant,
             stamped=stamped,
             taken_at=datetime(2025, 6, 1, 9, 0) + timedelta(days=variant),
-            photo_size=(640, 480),
+            # DA/T 50 asks for at least 3 megapixels: 2048×1536 is the smallest common size.
+            photo_size=(2048, 1536),
         )
 
 

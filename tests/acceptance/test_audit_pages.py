@@ -14,20 +14,12 @@ from acceptance.models import Organisation
 from workflows.journal import journal_append
 from workflows.models import JournalEntry
 
+from ..browser import CHROMIUM, CHROMIUM_ARGS
 from .conftest import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ARTIFACTS = Path(acceptance.__file__).resolve().parents[1] / "test-artifacts" / "audit"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture

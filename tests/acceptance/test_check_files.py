@@ -39,7 +39,7 @@ def record(tmp_path: Path, kind: str, name: str = "record") -> Path:
         title="建筑竣工图" if kind == "drawing" else "项目建议书",
         subtitle="sample",
         project_name="测试项目",
-        photo_size=(640, 480),
+        photo_size=(2048, 1536),
     )
 
 

@@ -9,17 +9,8 @@ import pytest
 from acceptance.demo import PROJECT_NAME
 from certificates.issue import verification_url
 
+from ..browser import CHROMIUM, CHROMIUM_ARGS
 from .helpers import ARTIFACTS
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium is not installed")
 

@@ -1,0 +1,362 @@
+"""Writes of the audio-visual intake: check and describe photos and recordings, review them.
+
+``media_check`` is what the BPMN service task ``check_media`` runs; the gallery page calls
+``media_describe``, ``media_review`` and ``media_review_finish``. Every change a person makes is
+journaled on the case's chain.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Max
+from PIL import Image
+
+from workflows.exceptions import TaskNotAvailable, TaskPermissionDenied
+from workflows.inbox import can_complete
+from workflows.journal import journal_append
+
+from ..checks import CheckOutcome, CheckResult, FileKind
+from ..checks.outcomes import error_detail, make_outcome
+from ..conf import av_rules, photo_rules, setting
+from ..exceptions import CaseStateConflict, NotPermitted
+from ..models import Case, Material, MediaItem
+from ..selectors.cases import case_open_task
+from ..services.cases import case_task_complete
+from ..services.materials import material_check_report, material_checks_record
+from .av import poster_frame
+from .photos import PhotoExamination, examine_photo, period_outcome
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+REVIEW_TASK = "media_review"
+DESCRIBED_FIELDS = (
+    "title",
+    "taken_at",
+    "place",
+    "people",
+    "background",
+    "photographer",
+    "group",
+    "number",
+)
+
+
+def media_check(materials) -> list[Material]:
+    """Check each photo or recording, make its derivatives, prefill its caption; record results.
+
+    Returns the materials that failed. One file's failure never stops the rest.
+    """
+    failed = []
+    for material in materials.select_related("case__project", "node").order_by("pk"):
+        if not media_intake(material):
+            failed.append(material)
+    return failed
+
+
+def media_intake(material: Material) -> bool:
+    """Check one photo or recording (decoded once), store derivatives and facts; True if passed."""
+    examinations: list[PhotoExamination] = []
+    rules = photo_rules()
+
+    def examine(path: Path, fmt: str) -> list[CheckOutcome]:
+        examinations.append(examine_photo(path, fmt, rules))
+        return examinations[-1].outcomes
+
+    report = material_check_report(material, image_check=examine, av_rules=av_rules())
+    outcomes = [outcome.as_dict() for outcome in report.outcomes]
+    item, _created = MediaItem.objects.get_or_create(
+        material=material, defaults={"case": material.case}
+    )
+    if examinations:
+        outcomes += [outcome.as_dict() for outcome in _photo(item, examinations[0])]
+    elif report.detected_kind is FileKind.VIDEO:
+        outcomes += [outcome.as_dict() for outcome in _recording(item, report.outcomes)]
+    item.save()
+    return material_checks_record(material, report, outcomes)
+
+
+def _photo(item: MediaItem, examination: PhotoExamination) -> list[CheckOutcome]:
+    """The case-level photo checks (period, duplicates); stores derivatives and facts."""
+    outcomes = []
+    item.facts, item.exif, item.phash = examination.facts, examination.exif, examination.phash
+    if not examination.decoded:
+        return outcomes
+    _save_image(item.thumbnail, "thumb.jpg", examination.thumbnail)
+    _save_image(item.preview, "preview.jpg", examination.preview)
+    project = item.material.case.project
+    outcomes.append(
+        period_outcome(
+            examination.taken_at,
+            project.start_date,
+            project.completion_date,
+            margin_days=int(setting("ACCEPTANCE_PHOTO_PERIOD_MARGIN_DAYS")),
+        )
+    )
+    outcomes.append(_duplicates(item))
+    _prefill_caption(item, examination.taken_at)
+    return outcomes
+
+
+def _save_image(field, name: str, image: Image.Image) -> None:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=82, optimize=False)
+    if field:
+        field.storage.delete(field.name)
+    field.save(name, ContentFile(buffer.getvalue()), save=False)
+
+
+def _duplicates(item: MediaItem) -> CheckOutcome:
+    """``authenticity.photo_duplicate``: the same or nearly the same picture earlier in the case.
+
+    Exact perceptual matches use the (case, phash) index; near ones are compared in Python on
+    the case's hashes only (a few thousand 64-bit integers at most).
+    """
+    distance = int(setting("ACCEPTANCE_PHOTO_NEAR_DUPLICATE_DISTANCE"))
+    mine = int(item.phash, 16)
+    earlier = (
+        MediaItem.objects.filter(case=item.case, material__pk__lt=item.material_id)
+        .exclude(phash="")
+        .exclude(material__status=Material.Status.SUPERSEDED)
+        .select_related("material")
+        .order_by("material__pk")
+    )
+    exact = earlier.filter(phash=item.phash).first()
+    match, found = (exact, 0) if exact else (None, distance + 1)
+    if match is None:
+        for other in earlier.only("pk", "phash", "material__original_name"):
+            bits = (mine ^ int(other.phash, 16)).bit_count()
+            if bits < found:
+                match, found = other, bits
+    item.duplicate_of = match
+    if match is None:
+        return make_outcome(
+            "authenticity.photo_duplicate",
+            CheckResult.PASS,
+            "本案件中没有与之相同或近似的照片。",
+            "No identical or near-identical photo is in this case.",
+            max_distance=distance,
+        )
+    name = match.material.original_name
+    same = "相同" if found == 0 else "近似"
+    return make_outcome(
+        "authenticity.photo_duplicate",
+        CheckResult.WARN,
+        f"这张照片与本案件已有的“{name}”画面{same}（感知哈希相差 {found} 位），可能重复提交。"
+        "如是同一场景的重复照片，请删去其一；如确需保留，请在说明中注明区别。",
+        f"This photo looks {'identical' if found == 0 else 'nearly identical'} to {name!r} "
+        f"already in this case (perceptual hashes {found} bits apart): probably a duplicate. "
+        "Remove one, or say in the caption how they differ.",
+        duplicate_of=match.material_id,
+        duplicate_name=name,
+        distance=found,
+        max_distance=distance,
+    )
+
+
+def _prefill_caption(item: MediaItem, taken_at: datetime | None) -> None:
+    """Fill empty caption fields from EXIF and from the node the photo was uploaded to."""
+    material = item.material
+    if item.taken_at is None and taken_at is not None:
+        # EXIF times carry no zone; cameras on site are set to local (Shanghai) time.
+        item.taken_at = taken_at.replace(tzinfo=SHANGHAI)
+    if not item.photographer:
+        item.photographer = str(item.exif.get("artist", ""))[:100]
+    if not item.place:
+        item.place = material.case.project.location[:200]
+    if material.node is not None and not item.group:
+        item.group = f"{material.node.name_zh} {material.node.name_en}"[:100]
+    if not item.background and material.node is not None:
+        item.background = f"{material.case.project.name}：{material.node.name_zh}阶段"
+    if item.number is None:
+        last = (
+            MediaItem.objects.filter(case=item.case, group=item.group)
+            .exclude(pk=item.pk)
+            .aggregate(Max("number"))["number__max"]
+        )
+        item.number = (last or 0) + 1
+
+
+def _recording(item: MediaItem, outcomes) -> list[CheckOutcome]:
+    opened = next((o for o in outcomes if o.code == "usability.av_opens"), None)
+    item.facts = dict(opened.detail) if opened else {}
+    _prefill_caption(item, None)
+    if opened is None or opened.result is CheckResult.FAIL:
+        return []
+    try:
+        poster = poster_frame(Path(item.material.file.path), photo_rules().preview_size)
+    except Exception as exc:  # a recording that plays its first frames may still fail to seek
+        return [
+            make_outcome(
+                "usability.av_poster",
+                CheckResult.WARN,
+                "无法从视频中截取封面画面，文件后部可能损坏。请在浏览器中播放核对，必要时重新导出。",
+                "No poster frame could be taken from the video: its later part may be damaged. "
+                "Play it in the browser to check, and export it again if needed.",
+                **error_detail(exc),
+            )
+        ]
+    if poster is not None:
+        _save_image(item.preview, "poster.jpg", poster)
+        thumbnail = poster.copy()
+        thumbnail.thumbnail((photo_rules().thumbnail_size,) * 2)
+        _save_image(item.thumbnail, "poster-thumb.jpg", thumbnail)
+    return []
+
+
+def media_describe(*, case: Case, user, materials: list[int], changes: dict) -> int:
+    """Set caption fields (``DESCRIBED_FIELDS``) on the selected photos and recordings.
+
+    Only fields present in ``changes`` change; ``title`` is the material's title. Journaled as
+    ``media.described``. Returns how many items changed.
+    """
+    if not media_may_describe(case, user):
+        raise NotPermitted(
+            "只有建设单位或正在审核的审核员可以编辑照片说明",
+            "only the owner, or the reviewer during the AV review, can edit captions",
+        )
+    unknown = sorted(set(changes) - set(DESCRIBED_FIELDS))
+    if unknown:
+        raise NotPermitted(
+            f"不能编辑这些字段：{'、'.join(unknown)}",
+            f"these fields cannot be edited: {', '.join(unknown)}",
+            fields=unknown,
+        )
+    with transaction.atomic(durable=True):
+        items = list(
+            MediaItem.objects.select_for_update()
+            .filter(case=case, material__pk__in=materials)
+            .select_related("material")
+        )
+        for item in items:
+            for name, value in changes.items():
+                if name == "title":
+                    item.material.title = value
+                    item.material.save(update_fields=("title",))
+                else:
+                    setattr(item, name, value)
+            item.save()
+        journal_append(
+            chain=case.reference,
+            kind="media.described",
+            actor=user,
+            payload={
+                "materials": [item.material_id for item in items],
+                "changes": {
+                    name: value.isoformat() if isinstance(value, datetime) else value
+                    for name, value in changes.items()
+                },
+            },
+        )
+    return len(items)
+
+
+def media_review(*, case: Case, user, materials: list[int], verdict: str, comment: str = "") -> int:
+    """A reviewer approves or returns the selected items (with a comment); journaled.
+
+    Approving needs the item's checks passed; returning needs a comment saying what to fix.
+    """
+    if verdict not in ("approve", "return"):
+        raise NotPermitted("审核意见只能是通过或退回", "the verdict must be approve or return")
+    if verdict == "return" and not comment.strip():
+        raise NotPermitted(
+            "退回时请写明需要修改的内容", "say what must be corrected when returning an item"
+        )
+    _review_task(case, user)
+    with transaction.atomic(durable=True):
+        chosen = list(
+            Material.objects.select_for_update()
+            .filter(case=case, pk__in=materials, format_kind__in=(FileKind.PHOTO, FileKind.VIDEO))
+            .exclude(status=Material.Status.SUPERSEDED)
+            .order_by("pk")
+        )
+        refused = [m.original_name for m in chosen if verdict == "approve" and not _approvable(m)]
+        if refused:
+            raise NotPermitted(
+                "检测未通过的文件不能审核通过，请退回：" + "、".join(refused),
+                "files that failed their checks cannot be approved; return them: "
+                + ", ".join(refused),
+                files=refused,
+            )
+        for material in chosen:
+            if verdict == "approve" and material.status != Material.Status.APPROVED:
+                material.approve()
+            elif verdict == "return":
+                material.return_for_correction(comment.strip())
+            material.save()
+        journal_append(
+            chain=case.reference,
+            kind="media.reviewed",
+            actor=user,
+            payload={
+                "verdict": verdict,
+                "comment": comment.strip(),
+                "materials": [m.pk for m in chosen],
+                "names": [m.original_name for m in chosen],
+            },
+        )
+    return len(chosen)
+
+
+def _review_task(case: Case, user):
+    """The case's open AV review task, which ``user`` must be allowed to complete."""
+    task = case_open_task(case, REVIEW_TASK)
+    if task is None:
+        raise TaskNotAvailable(
+            f"案件 {case.reference} 当前不在声像档案审核环节（没有待办的声像档案审核任务）",
+            f"case {case.reference} is not waiting for the AV review now (no open review task)",
+            task_name=REVIEW_TASK,
+        )
+    if not can_complete(user, task):
+        raise TaskPermissionDenied(
+            "只有声像档案审核任务的办理人或审核员可以审核",
+            "only the AV review task's assignee or a reviewer can review these items",
+            task_name=REVIEW_TASK,
+        )
+    return task
+
+
+def media_may_describe(case: Case, user) -> bool:
+    """The owner's members describe their photos; the reviewer may correct during review."""
+    if case.project.owner.members.filter(pk=user.pk).exists():
+        return True
+    task = case_open_task(case, REVIEW_TASK)
+    return task is not None and can_complete(user, task)
+
+
+def _approvable(material: Material) -> bool:
+    return material.status in (Material.Status.CHECKED, Material.Status.APPROVED)
+
+
+def media_review_finish(*, case: Case, user):
+    """Finish the AV review task with the verdict the item decisions add up to.
+
+    Every current item must be decided: all approved gives ``approve``; any returned gives
+    ``return`` with the returned files and comments as the owner's guidance.
+    """
+    _review_task(case, user)
+    items = case.materials.current().filter(format_kind__in=(FileKind.PHOTO, FileKind.VIDEO))
+    undecided = list(
+        items.exclude(status__in=(Material.Status.APPROVED, Material.Status.RETURNED))
+        .order_by("pk")
+        .values_list("original_name", flat=True)
+    )
+    if undecided:
+        raise CaseStateConflict(
+            f"还有 {len(undecided)} 个文件未审核：" + "、".join(undecided[:10]),
+            f"{len(undecided)} file(s) are not decided yet: " + ", ".join(undecided[:10]),
+            files=undecided,
+        )
+    returned = list(items.filter(status=Material.Status.RETURNED).order_by("pk"))
+    verdict = "return" if returned else "approve"
+    comment = "；".join(f"{m.original_name}：{m.review_comment}" for m in returned)
+    return case_task_complete(
+        case=case,
+        task_name=REVIEW_TASK,
+        user=user,
+        data={"media_verdict": verdict, "media_comment": comment},
+    )
