@@ -36,4 +36,5 @@ def commitment_of(case):
 
 @register.inclusion_tag("acceptance/_notification_list.html", takes_context=True)
 def notifications(context) -> dict:
-    return {"notifications": notifications_for(context["request"].user)}
+    # The page's context goes along: the list's forms need its request and CSRF token.
+    return {**context.flatten(), "notifications": notifications_for(context["request"].user)}
