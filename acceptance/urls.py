@@ -34,6 +34,11 @@ urlpatterns = [
         name="decision_submit",
     ),
     path("statistics/commitments/", statistics.statistics_page, name="statistics"),
+    path(
+        "notifications/<int:pk>/read/",
+        commitments.notification_read_view,
+        name="notification_read",
+    ),
     path("cases/<str:reference>/timeline/", audit.case_timeline, name="timeline"),
     path(
         "cases/<str:reference>/timeline/replay/",

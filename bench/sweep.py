@@ -7,6 +7,7 @@ case and one decision per commitment's decision row, then ``ANALYZE``d. Measured
 
 - the floor: a bare indexed ``SELECT id`` of the due rows (raw SQL, no ORM);
 - the sweep's own due query (``Commitment.objects.due``) and its ``EXPLAIN`` plan;
+- the reminders due (commitments ahead within their reminder offsets), sent on their own first;
 - the whole first sweep, which marks the due commitments overdue (journal, suspension, notices);
 - a second sweep that finds nothing left to do: the steady cost of the beat schedule.
 
@@ -35,6 +36,8 @@ class SweepResult:
     load_seconds: float
     bare_select: list[float]
     due_query: list[float]
+    reminders_seconds: float
+    reminders: int
     first_sweep: float
     overdue: int
     second_sweep: list[float]
@@ -111,7 +114,7 @@ def measure(size: int = SIZE, due: int = DUE) -> SweepResult:
     from django.utils import timezone
 
     from acceptance.models import Commitment
-    from acceptance.services.commitments import commitments_sweep
+    from acceptance.services.commitments import commitment_reminders, commitments_sweep
 
     if connection.vendor != "postgresql":
         raise RuntimeError("the sweep benchmark runs on PostgreSQL: use --distributed")
@@ -140,6 +143,10 @@ def measure(size: int = SIZE, due: int = DUE) -> SweepResult:
             if found != due:
                 raise RuntimeError(f"expected {due} due commitments, found {found}")
     plan = Commitment.objects.due(now).order_by("deadline").values_list("pk").explain()
+    # The reminders due now first, on their own, so the sweep's time is the deadline work.
+    started = time.perf_counter()
+    reminders = commitment_reminders(now)
+    reminders_seconds = time.perf_counter() - started
     started = time.perf_counter()
     first = commitments_sweep(now)
     first_seconds = time.perf_counter() - started
@@ -156,6 +163,8 @@ def measure(size: int = SIZE, due: int = DUE) -> SweepResult:
         load_seconds=load,
         bare_select=bare_times,
         due_query=orm_times,
+        reminders_seconds=reminders_seconds,
+        reminders=reminders,
         first_sweep=first_seconds,
         overdue=first.overdue,
         second_sweep=again,
@@ -169,6 +178,8 @@ def report(result: SweepResult) -> str:
         ("bare indexed SELECT of the due rows (floor)", floor * 1000, 1.0),
         ("sweep's due query (ORM)", _median(result.due_query) * 1000,
          _median(result.due_query) / floor),
+        (f"reminders alone: {result.reminders} sent", result.reminders_seconds * 1000,
+         result.reminders_seconds / floor),
         (f"first sweep: {result.overdue} marked overdue", result.first_sweep * 1000,
          result.first_sweep / floor),
         ("per overdue commitment", result.first_sweep / max(result.overdue, 1) * 1000,

@@ -16,6 +16,7 @@ def decision_facts(case) -> dict:
     policy = CommitmentPolicy.objects.current()
     report = completeness_report(case)
     missing = set(report.missing_tolerable) | set(report.missing_blocking)
+    in_case = {item.code for item in report.items}
     return {
         "report": report,
         "policy": policy,
@@ -23,7 +24,7 @@ def decision_facts(case) -> dict:
         "tolerable": [
             {"item": item, "missing": item.code in missing}
             for item in case.catalog_version.items.filter(active=True).order_by("code")
-            if policy.allows(item) and item.code in {i.code for i in report.items}
+            if policy.allows(item) and item.code in in_case
         ],
     }
 
@@ -35,4 +36,5 @@ def commitment_of(case):
 
 @register.inclusion_tag("acceptance/_notification_list.html", takes_context=True)
 def notifications(context) -> dict:
-    return {"notifications": notifications_for(context["request"].user)}
+    # The page's context goes along: the list's forms need its request and CSRF token.
+    return {**context.flatten(), "notifications": notifications_for(context["request"].user)}

@@ -12,7 +12,7 @@ import hashlib
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -21,10 +21,11 @@ from django.views.decorators.http import require_GET, require_POST
 from workflows.exceptions import WorkflowError
 from workflows.models import JournalEntry
 
-from ..models import Commitment
+from ..models import Commitment, Notification
 from ..selectors.commitments import case_commitment
 from ..services.cases import decision_submit
 from ..services.commitments import commitment_document, commitment_sign
+from ..services.notifications import notification_read
 from .cases import _case
 
 
@@ -142,3 +143,12 @@ def decision_submit_view(request, reference: str):
     if outcome == "conditional":
         return redirect("acceptance:commitment", case.reference)
     return redirect("acceptance:completeness", case.reference)
+
+
+@login_required
+@require_POST
+def notification_read_view(request, pk: int):
+    """Mark one of one's own notifications read; another user's answers 404."""
+    notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
+    notification_read(notification=notification, user=request.user)
+    return _back(request, reverse("acceptance:case_list"))

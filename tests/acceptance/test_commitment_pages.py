@@ -10,11 +10,11 @@ from datetime import timedelta
 import pytest
 from django.contrib.messages import get_messages
 from django.template.loader import render_to_string
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from acceptance.models import Case, Commitment, Decision
+from acceptance.models import Case, Commitment, Decision, Notification
 from acceptance.services.commitments import commitments_sweep
 from tests.api.conftest import token_client
 
@@ -149,3 +149,15 @@ def test_statistics_page_workbook_and_api_agree_on_the_reform_figures(
     request.user = world.owner
     notices = render_to_string("acceptance/_notifications.html", {"request": request})
     assert f"{late.case.reference} 承诺已逾期" in notices
+    assert "标为已读 mark read" in notices
+
+    notice = Notification.objects.get(recipient=world.owner, kind=Notification.Kind.OVERDUE)
+    read_url = reverse("acceptance:notification_read", args=[notice.pk])
+    assert client.post(read_url).status_code == 404  # the supervisor's session: not theirs
+    owner = Client()
+    owner.force_login(world.owner)
+    assert owner.post(read_url, {"next": "/"}).url == "/"
+    notice.refresh_from_db()
+    assert notice.read_at is not None
+    notices = render_to_string("acceptance/_notifications.html", {"request": request})
+    assert "标为已读 mark read" not in notices

@@ -17,6 +17,7 @@ from certificates.lifecycle import certificate_suspend
 from certificates.models import Certificate
 from certificates.pdf import render_certificate_pdf
 from certificates.verify import pdf_verify
+from workflows.models import JournalEntry
 
 from .helpers import ARTIFACTS, pdf_bytes, tampered
 from .test_pdf import make_content
@@ -121,4 +122,17 @@ def test_the_demo_certificates_verify_in_the_product_offline_and_with_pyhanko(
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for certificate in result.certificates:
         shutil.copyfile(certificate.pdf.path, ARTIFACTS / f"demo-{certificate.kind}.pdf")
-    assert Certificate.objects.count() == 2
+    assert Certificate.objects.filter(case=result.case).count() == 2
+    # The second demo case: suspended when overdue, reinstated, then upgraded.
+    late = result.late_case.certificates.order_by("issued_at", "pk")
+    assert list(late.values_list("kind", "status")) == [
+        ("conditional", "superseded"),
+        ("full", "issued"),
+    ]
+    kinds = list(
+        JournalEntry.objects.filter(chain=result.late_case.reference)
+        .order_by("sequence")
+        .values_list("kind", flat=True)
+    )
+    assert kinds.index("certificate.suspended") < kinds.index("certificate.reinstated")
+    assert kinds.index("certificate.reinstated") < kinds.index("certificate.superseded")
