@@ -50,6 +50,16 @@ def replay_url(flow) -> str:
     return reverse("acceptance:timeline_replay", args=[flow.case.reference])
 
 
+def rewrite_decision(flow) -> JournalEntry:
+    """Play the attacker: the journaled acceptance decision now says "return"."""
+    decision = next(
+        e for e in flow.journal("task.completed") if e.task_name == "acceptance_decision"
+    )
+    altered = {**decision.payload, "data": {**decision.payload["data"], "decision": "return"}}
+    JournalEntry.objects.filter(pk=decision.pk).update(payload=altered)
+    return decision
+
+
 def diff_url(flow, first: int, last: int) -> str:
     url = reverse("acceptance:timeline_diff", args=[flow.case.reference])
     return f"{url}?from={first}&to={last}"
@@ -173,11 +183,7 @@ def test_replay_and_verify_shows_verified_for_an_untouched_case(accepted, audito
 def test_replay_and_verify_names_a_tampered_entry(
     accepted, auditor, client, without_append_only_trigger
 ):
-    decision = next(
-        e for e in accepted.journal("task.completed") if e.task_name == "acceptance_decision"
-    )
-    altered = {**decision.payload, "data": {**decision.payload["data"], "decision": "return"}}
-    JournalEntry.objects.filter(pk=decision.pk).update(payload=altered)
+    decision = rewrite_decision(accepted)
     client.force_login(auditor)
 
     html = client.post(replay_url(accepted)).content.decode()
@@ -311,11 +317,7 @@ def test_an_auditor_choosing_a_point_or_a_diff_is_journaled(accepted, auditor, c
 def test_a_point_whose_history_does_not_replay_says_so_instead_of_failing(
     accepted, auditor, client, without_append_only_trigger
 ):
-    decision = next(
-        e for e in accepted.journal("task.completed") if e.task_name == "acceptance_decision"
-    )
-    altered = {**decision.payload, "data": {**decision.payload["data"], "decision": "return"}}
-    JournalEntry.objects.filter(pk=decision.pk).update(payload=altered)
+    decision = rewrite_decision(accepted)
     client.force_login(auditor)
 
     response = client.get(timeline_url(accepted), {"at": decision.sequence})
