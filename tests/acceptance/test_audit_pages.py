@@ -77,6 +77,11 @@ def test_the_timeline_lists_every_entry_with_labels_materials_and_certificates(
     decision = accepted.journal("task.completed")[-1]
     assert decision.task_name == "acceptance_decision"
     assert f'id="entry-{decision.sequence}"' in html
+    decision_row = html.split(f'id="entry-{decision.sequence}"')[1].split("</tr>")[0]
+    assert '<td class="role">审核员 reviewer</td>' in decision_row
+    service = accepted.journal("service.completed")[0]
+    service_row = html.split(f'id="entry-{service.sequence}"')[1].split("</tr>")[0]
+    assert '<td class="role">系统 system</td>' in service_row
     assert "decision=accept" in html  # the decision data, compactly
     assert "acceptance.apply_decision" in html  # a service operation and its result
     assert "任务完成" in html and "task completed" in html
