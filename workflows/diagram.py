@@ -480,8 +480,15 @@ def auto_layout(graph: ProcessGraph) -> tuple[dict[str, Box], list[tuple[str, st
     return boxes, bands
 
 
-def _route(source: Box, target: Box, from_boundary: bool, below: float, offset: int) -> list:
-    """An orthogonal path; a flow back to an earlier column runs along the bottom of its lane."""
+def _crosses(box: Box, x1: float, x2: float, y: float) -> bool:
+    return box.y - 4 <= y <= box.y + box.h + 4 and x1 < box.x + box.w and box.x < x2
+
+
+def _route(
+    source: Box, target: Box, from_boundary: bool, below: float, offset: int, others: list[Box]
+) -> list:
+    """An orthogonal path; a flow back to an earlier column runs along the bottom of its lane,
+    one past other steps of its row over their tops. ``others``: every box but the two ends."""
     if target.x > source.x + source.w / 2:
         middle = target.x - (COLUMN - TASK_W) / 2 + 4
         if from_boundary:
@@ -489,6 +496,11 @@ def _route(source: Box, target: Box, from_boundary: bool, below: float, offset: 
             return [(source.cx, source.y + source.h), (source.cx, drop), (middle, drop),
                     (middle, target.cy), (target.x, target.cy)]  # fmt: skip
         x1, y1 = source.x + source.w, source.cy
+        if any(_crosses(box, x1, middle, y1) for box in others):
+            # Over the steps in between: along the top of the source's row, between the rows.
+            channel = source.cy - ROW / 2 + 5 + 3 * offset
+            return [(source.cx, source.y), (source.cx, channel), (middle, channel),
+                    (middle, target.cy), (target.x, target.cy)]  # fmt: skip
         if abs(y1 - target.cy) < 0.5:
             return [(x1, y1), (target.x, target.cy)]
         return [(x1, y1), (middle, y1), (middle, target.cy), (target.x, target.cy)]
@@ -692,6 +704,7 @@ def render_svg(graph: ProcessGraph, highlight: Highlight | None = None, scale: f
                 graph.nodes[flow.source].attached_to is not None,
                 below,
                 offset % 4,
+                [box for i, box in boxes.items() if i not in (flow.source, flow.target)],
             )
     every = list(boxes.values()) + [box for _, _, box in lane_boxes]
     every += [Box(x, y, 0, 0) for points in routes.values() for x, y in points]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from zoneinfo import ZoneInfo
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
@@ -29,7 +30,7 @@ from django.views.decorators.http import require_GET, require_POST
 from certificates.models import Certificate
 from workflows.anchors import verify_anchors
 from workflows.diagram import process_diagram
-from workflows.journal import chain_entries, journal_append, verify_chain
+from workflows.journal import SYSTEM_ACTOR, chain_entries, journal_append, verify_chain
 from workflows.models import JournalEntry, ProcessInstance
 from workflows.replay import ReplayError, replay_instance, state_at
 from workflows.spiff import ACTIVE_STATES, TaskState, is_step
@@ -150,6 +151,28 @@ def changes(entry, materials: dict[int, Material]) -> list[dict]:
     return parts
 
 
+ROLE_LABELS = {
+    "owners": "建设单位 owner",
+    "reviewers": "审核员 reviewer",
+    "auditors": "审计 auditor",
+    "supervisors": "督办 supervisor",
+}
+
+
+def _roles(entries) -> dict[str, str]:
+    """Each actor's role, as their groups name it (the system acts as itself)."""
+    names = {entry.actor for entry in entries} - {SYSTEM_ACTOR}
+    groups: dict[str, list[str]] = {}
+    users = get_user_model().objects.filter(username__in=names).prefetch_related("groups")
+    for user in users:
+        groups[user.get_username()] = sorted(
+            ROLE_LABELS.get(group.name, group.name) for group in user.groups.all()
+        )
+    roles = {name: "、".join(groups.get(name, [])) or "—" for name in names}
+    roles[SYSTEM_ACTOR] = "系统 system"
+    return roles
+
+
 def _rows(case: Case, entries) -> list[dict]:
     material_ids = {
         entry.payload.get("material")
@@ -157,9 +180,11 @@ def _rows(case: Case, entries) -> list[dict]:
         if isinstance(entry.payload, dict) and isinstance(entry.payload.get("material"), int)
     }
     materials = {m.pk: m for m in Material.objects.filter(case=case, pk__in=material_ids)}
+    roles = _roles(entries)
     return [
         {
             "entry": entry,
+            "role": roles.get(entry.actor, "—"),
             "time": timezone.localtime(entry.recorded_at, SHANGHAI),
             "label": kind_label(entry.kind),
             "changes": changes(entry, materials),

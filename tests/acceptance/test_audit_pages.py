@@ -42,6 +42,16 @@ def replay_url(flow) -> str:
     return reverse("acceptance:timeline_replay", args=[flow.case.reference])
 
 
+def rewrite_decision(flow) -> JournalEntry:
+    """Play the attacker: the journaled acceptance decision now says "return"."""
+    decision = next(
+        e for e in flow.journal("task.completed") if e.task_name == "acceptance_decision"
+    )
+    altered = {**decision.payload, "data": {**decision.payload["data"], "decision": "return"}}
+    JournalEntry.objects.filter(pk=decision.pk).update(payload=altered)
+    return decision
+
+
 def diff_url(flow, first: int, last: int) -> str:
     url = reverse("acceptance:timeline_diff", args=[flow.case.reference])
     return f"{url}?from={first}&to={last}"
@@ -59,6 +69,11 @@ def test_the_timeline_lists_every_entry_with_labels_materials_and_certificates(
     decision = accepted.journal("task.completed")[-1]
     assert decision.task_name == "acceptance_decision"
     assert f'id="entry-{decision.sequence}"' in html
+    decision_row = html.split(f'id="entry-{decision.sequence}"')[1].split("</tr>")[0]
+    assert '<td class="role">审核员 reviewer</td>' in decision_row
+    service = accepted.journal("service.completed")[0]
+    service_row = html.split(f'id="entry-{service.sequence}"')[1].split("</tr>")[0]
+    assert '<td class="role">系统 system</td>' in service_row
     assert "decision=accept" in html  # the decision data, compactly
     assert "acceptance.apply_decision" in html  # a service operation and its result
     assert "任务完成" in html and "task completed" in html
@@ -165,11 +180,7 @@ def test_replay_and_verify_shows_verified_for_an_untouched_case(accepted, audito
 def test_replay_and_verify_names_a_tampered_entry(
     accepted, auditor, client, without_append_only_trigger
 ):
-    decision = next(
-        e for e in accepted.journal("task.completed") if e.task_name == "acceptance_decision"
-    )
-    altered = {**decision.payload, "data": {**decision.payload["data"], "decision": "return"}}
-    JournalEntry.objects.filter(pk=decision.pk).update(payload=altered)
+    decision = rewrite_decision(accepted)
     client.force_login(auditor)
 
     html = client.post(replay_url(accepted)).content.decode()
@@ -303,11 +314,7 @@ def test_an_auditor_choosing_a_point_or_a_diff_is_journaled(accepted, auditor, c
 def test_a_point_whose_history_does_not_replay_says_so_instead_of_failing(
     accepted, auditor, client, without_append_only_trigger
 ):
-    decision = next(
-        e for e in accepted.journal("task.completed") if e.task_name == "acceptance_decision"
-    )
-    altered = {**decision.payload, "data": {**decision.payload["data"], "decision": "return"}}
-    JournalEntry.objects.filter(pk=decision.pk).update(payload=altered)
+    decision = rewrite_decision(accepted)
     client.force_login(auditor)
 
     response = client.get(timeline_url(accepted), {"at": decision.sequence})

@@ -9,9 +9,10 @@ from django.core.management import CommandError, call_command
 
 from acceptance.archive.bundle import SIGNATURE_FILE, bundle_export
 from acceptance.archive.package import archival_package_export, archival_package_path
-from acceptance.archive.verify import verify_bundle
+from acceptance.archive.verify import _journal, verify_bundle
 from certificates.signing import get_signer
 from certificates.verify import detached_signature_problem
+from workflows.journal import entry_hash
 from workflows.models import JournalEntry, ProcessDefinition
 
 
@@ -239,11 +240,8 @@ def test_two_journal_lines_swapped_in_a_forged_bundle_are_named(bundle):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_journal_line_renumbered_and_rehashed_in_a_forged_bundle_breaks_the_next_link(bundle):
+def test_a_journal_line_edited_and_rehashed_in_a_forged_bundle_breaks_the_next_link(bundle):
     # A cleverer forger edits the decision and recomputes that entry's own hash.
-    from acceptance.archive.verify import _journal
-    from workflows.journal import entry_hash
-
     decided = sequence_of(bundle, "acceptance_decision")
     lines = journal_lines(bundle)
     record = json.loads(lines[decided - 1])
