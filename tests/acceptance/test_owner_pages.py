@@ -19,6 +19,24 @@ pytestmark = pytest.mark.django_db(transaction=True)
 JSON = {"HTTP_ACCEPT": "application/json"}
 
 
+def post_files(client, flow, item, files, *, node=None, as_json=True):
+    """The upload form's request: ``files`` (name, bytes) under one node and catalog item."""
+    return client.post(
+        reverse("acceptance:upload_files", args=[flow.case.reference]),
+        {
+            "node": (node or flow.filing_node).code,
+            "catalog_item": item.code,
+            "files": [SimpleUploadedFile(name, content) for name, content in files],
+        },
+        **(JSON if as_json else {}),
+        follow=not as_json,
+    )
+
+
+def document_item(flow):
+    return case_catalog_items(flow.case).filter(format_kind="document").first()
+
+
 def project_facts(world) -> dict:
     return {
         "owner": world.organisation.pk,
@@ -76,26 +94,15 @@ def test_several_files_upload_at_once_each_answered_and_a_duplicate_refused(
 ):
     flow = open_case(upload=False)
     client.force_login(flow.owner)
-    node = flow.filing_node
-    document_item = case_catalog_items(flow.case).filter(format_kind="document").first()
-    first = samples.path(document_item, 1).read_bytes()
-    second = samples.path(document_item, 2).read_bytes()
+    item = document_item(flow)
+    first = samples.path(item, 1).read_bytes()
+    second = samples.path(item, 2).read_bytes()
 
     page = client.get(reverse("acceptance:upload", args=[flow.case.reference]))
-    assert page.status_code == 200 and document_item.code in page.content.decode()
+    assert page.status_code == 200 and item.code in page.content.decode()
 
-    response = client.post(
-        reverse("acceptance:upload_files", args=[flow.case.reference]),
-        {
-            "node": node.code,
-            "catalog_item": document_item.code,
-            "files": [
-                SimpleUploadedFile("一.pdf", first),
-                SimpleUploadedFile("二.pdf", second),
-                SimpleUploadedFile("一-copy.pdf", first),
-            ],
-        },
-        **JSON,
+    response = post_files(
+        client, flow, item, [("一.pdf", first), ("二.pdf", second), ("一-copy.pdf", first)]
     )
 
     answer = json.loads(response.content)
@@ -113,15 +120,8 @@ def test_several_files_upload_at_once_each_answered_and_a_duplicate_refused(
 def test_a_file_that_fails_its_checks_shows_why_as_soon_as_it_is_stored(open_case, client):
     flow = open_case(upload=False)
     client.force_login(flow.owner)
-    item = case_catalog_items(flow.case).filter(format_kind="document").first()
-    response = client.post(
-        reverse("acceptance:upload_files", args=[flow.case.reference]),
-        {
-            "node": flow.filing_node.code,
-            "catalog_item": item.code,
-            "files": [SimpleUploadedFile("报告.pdf", b"%PDF-1.7\nnot really a pdf")],
-        },
-        **JSON,
+    response = post_files(
+        client, flow, document_item(flow), [("报告.pdf", b"%PDF-1.7\nnot really a pdf")]
     )
     result = json.loads(response.content)["files"][0]
     assert response.status_code == 201 and result["ok"]
@@ -144,15 +144,9 @@ def test_an_upload_without_node_item_or_file_is_refused_in_both_languages(open_c
 def test_the_upload_form_also_works_without_javascript(open_case, samples, client):
     flow = open_case(upload=False)
     client.force_login(flow.owner)
-    item = case_catalog_items(flow.case).filter(format_kind="document").first()
-    response = client.post(
-        reverse("acceptance:upload_files", args=[flow.case.reference]),
-        {
-            "node": flow.filing_node.code,
-            "catalog_item": item.code,
-            "files": [SimpleUploadedFile("a.pdf", samples.path(item, 1).read_bytes())],
-        },
-        follow=True,
+    item = document_item(flow)
+    response = post_files(
+        client, flow, item, [("a.pdf", samples.path(item, 1).read_bytes())], as_json=False
     )
     assert "已保存：a.pdf" in response.content.decode()
     assert flow.case.materials.get().original_name == "a.pdf"
@@ -180,15 +174,8 @@ def test_an_upload_past_the_overall_limit_stops_and_says_so(open_case, client, s
     settings.ACCEPTANCE_MAX_UPLOAD_BYTES = 3_000_000  # above the in-memory size, so it streams
     flow = open_case(upload=False)
     client.force_login(flow.owner)
-    item = case_catalog_items(flow.case).filter(format_kind="document").first()
-    response = client.post(
-        reverse("acceptance:upload_files", args=[flow.case.reference]),
-        {
-            "node": flow.filing_node.code,
-            "catalog_item": item.code,
-            "files": [SimpleUploadedFile("big.pdf", b"%PDF-1.7\n" + b"0" * 3_500_000)],
-        },
-        **JSON,
+    response = post_files(
+        client, flow, document_item(flow), [("big.pdf", b"%PDF-1.7\n" + b"0" * 3_500_000)]
     )
     answer = json.loads(response.content)
     assert response.status_code == 413 and answer["code"] == "upload_too_large"
@@ -200,6 +187,6 @@ def test_the_upload_page_knows_each_items_size_limit(open_case, client, settings
     settings.ACCEPTANCE_MAX_BYTES_BY_KIND = {"document": 5_000_000}
     flow = open_case(upload=False)
     client.force_login(flow.owner)
-    item = case_catalog_items(flow.case).filter(format_kind="document").first()
+    item = document_item(flow)
     page = client.get(reverse("acceptance:upload", args=[flow.case.reference])).content.decode()
     assert f'value="{item.code}" data-max-bytes="5000000"' in page
