@@ -12,6 +12,7 @@ import hashlib
 import io
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -32,7 +33,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 def gallery_url(flow: CaseFlow, **query) -> str:
     url = reverse("acceptance:media_gallery", args=[flow.case.reference])
-    return url + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+    return url + ("?" + urlencode(query) if query else "")
 
 
 def media_url(flow: CaseFlow, name: str, *args) -> str:
@@ -94,6 +95,13 @@ def test_the_gallery_shows_tiles_badges_and_serves_thumbnails_and_ranged_video(r
     assert response.context["can_review"] is True
 
     photo, video = reviewing.current("E3-1"), reviewing.current("E3-2")
+    node, group = photo.node, photo.media.group
+    assert len(client.get(gallery_url(reviewing, node=node.code)).context["items"]) == 2
+    assert client.get(gallery_url(reviewing, node="no-such-node")).context["items"] == []
+    by_group = client.get(gallery_url(reviewing, group=group))
+    assert [item.material.pk for item in by_group.context["items"]] == [photo.pk, video.pk]
+    warned = client.get(gallery_url(reviewing, show="warnings")).context["items"]
+    assert [item.material.pk for item in warned] == [video.pk]  # its bit rate is below 8 Mbit/s
     thumb = client.get(media_url(reviewing, "media_file", photo.pk, "thumbnail"))
     assert thumb.status_code == 200 and thumb["Content-Type"] == "image/jpeg"
 
