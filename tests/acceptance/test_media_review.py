@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files import File
+from django.template.loader import render_to_string
 from django.urls import reverse
 from openpyxl import load_workbook
 from PIL import Image
@@ -148,6 +149,12 @@ def test_a_returned_photo_loops_back_to_the_owner_until_the_set_is_approved(revi
     assert reviewed[0].payload["comment"] == "照片模糊，请重拍"
 
     done = client.post(media_url(flow, "media_finish"), follow=True)
+    panel = render_to_string(
+        "workflows/panels/media_resubmit.html",
+        {"task": flow.task("media_resubmit"), "case": flow.case, "request": None},
+    )
+    assert photo.original_name in panel and "照片模糊，请重拍" in panel
+    assert video.original_name not in panel
     assert any("退回 1 项" in text for text in texts(done))
     assert "media_resubmit" in flow.open_tasks()
     # The video the reviewer approved stays approved; only the photo goes back.
@@ -291,8 +298,6 @@ def test_the_photo_catalog_exports_as_xlsx_and_pdf_with_thumbnails(reviewing, cl
 
 
 def test_the_task_panel_links_to_the_gallery(reviewing, rf):
-    from django.template.loader import render_to_string
-
     task = reviewing.task("media_review")
     html = render_to_string(
         "workflows/panels/media_review.html",
