@@ -220,6 +220,8 @@ def test_bulk_caption_editing_changes_only_the_filled_fields_and_is_journaled(re
             "people": "项目经理 张三",
             "photographer": "李四",
             "taken_at": "2025-06-03T10:15",
+            "group": "主体结构 main structure",
+            "number": "5",
         },
         follow=True,
     )
@@ -229,6 +231,14 @@ def test_bulk_caption_editing_changes_only_the_filled_fields_and_is_journaled(re
         assert media.people == "项目经理 张三" and media.photographer == "李四"
         assert media.taken_at == datetime(2025, 6, 3, 10, 15, tzinfo=SHANGHAI)
     assert MediaItem.objects.get(material=photo).place == place_before
+    numbered = MediaItem.objects.filter(group="主体结构 main structure").order_by("number")
+    assert [(m.material_id, m.number) for m in numbered] == [(photo.pk, 5), (video.pk, 6)]
+    bad = client.post(
+        media_url(reviewing, "media_describe"),
+        {"materials": [photo.pk], "number": "-2"},
+        follow=True,
+    )
+    assert any("张号格式不正确" in text for text in texts(bad))
     (entry,) = reviewing.journal("media.described")
     assert entry.payload["changes"]["people"] == "项目经理 张三"
 
