@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+import pillow_heif
 import pytest
 from django.core.files import File
 from django.template.loader import render_to_string
@@ -315,3 +316,47 @@ def test_the_task_panel_links_to_the_gallery(reviewing, rf):
     )
     assert gallery_url(reviewing) in html
     assert "共 2 项" in html and "待审核 2" in html
+
+
+def test_a_truncated_photo_fails_clearly_and_a_heic_photo_is_taken_in_with_derivatives(
+    open_case, tmp_path, client
+):
+    flow = open_case()
+    good = Path(flow.current("E3-1").file.path).read_bytes()
+    truncated = tmp_path / "cut.jpg"
+    truncated.write_bytes(good[: len(good) // 2])
+    phone = tmp_path / "phone.heic"
+    with Image.open(flow.current("E3-1").file.path) as picture:
+        heif = pillow_heif.from_pillow(picture.rotate(180))
+        heif.save(phone, quality=60, exif=picture.getexif().tobytes())
+    uploaded = {}
+    for path in (truncated, phone):
+        with path.open("rb") as handle:
+            uploaded[path.name] = material_upload(
+                case=flow.case,
+                user=flow.owner,
+                catalog_item=CatalogItem.objects.get(code="E3-1"),
+                node=flow.filing_node,
+                file=File(handle),
+                name=path.name,
+            )
+    flow.prefile()
+    flow.apply()
+    assert flow.task("media_review").context["media_check"]["failed"] == ["cut.jpg"]
+
+    cut = fresh(uploaded["cut.jpg"])
+    assert cut.status == Material.Status.CHECK_FAILED
+    (opened,) = [o for o in cut.check_report["outcomes"] if o["code"] == "usability.image_opens"]
+    assert opened["result"] == "fail" and "截断" in opened["message_zh"]
+    assert not cut.media.thumbnail
+    assert Path(cut.file.path).read_bytes() == good[: len(good) // 2]  # kept as received
+
+    heic = fresh(uploaded["phone.heic"])
+    assert heic.status == Material.Status.CHECKED and heic.detected_format == "heic"
+    with Image.open(heic.media.thumbnail.path) as thumb:
+        assert thumb.format == "JPEG" and max(thumb.size) == 320
+
+    client.force_login(flow.reviewer)
+    page = client.get(gallery_url(flow)).content.decode()
+    # The structure check (no JPEG end marker) and the decode both fail it.
+    assert "✗ 2 未通过 failed" in page and "无预览 no preview" in page
