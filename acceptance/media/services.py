@@ -49,7 +49,8 @@ DESCRIBED_FIELDS = (
 def media_check(materials) -> list[Material]:
     """Check each photo or recording, make its derivatives, prefill its caption; record results.
 
-    Returns the materials that failed. One file's failure never stops the rest.
+    Returns the materials that failed. Bad content never raises (every file gets its
+    outcomes); a storage error does, and becomes an incident on the process instance.
     """
     failed = []
     for material in materials.select_related("case__project", "node").order_by("pk"):
