@@ -7,7 +7,8 @@ upright preview and thumbnail), and both derivatives encoded as JPEG and written
 The floor is what no intake can beat: ``Image.open``, ``draft()`` with the aspect-correct size,
 ``thumbnail((1024, 1024))`` of the same files. Both run on one worker process and on two
 (``multiprocessing``, spawned), alternating, best of two rounds each; the ratio is intake time
-over floor time at the same worker count.
+over floor time at the same worker count; the CPU-time ratio (process time summed over the
+workers) is the steadier figure on a loaded machine.
 
 Memory: one fresh worker takes in 100, then 300, then 1,000 photos (cumulative) and reports its
 peak RSS at each point; flat figures mean nothing accumulates per photo.
@@ -90,10 +91,11 @@ def floor_one(path: Path) -> None:
         image.thumbnail((FLOOR_THUMBNAIL, FLOOR_THUMBNAIL))
 
 
-def _worker(job: tuple[str, list[str], str]) -> tuple[float, int, int]:
-    """Run one worker's share: (seconds, photos passed, peak RSS in KiB)."""
+def _worker(job: tuple[str, list[str], str]) -> tuple[float, int, int, float]:
+    """Run one worker's share: (seconds, photos passed, peak RSS in KiB, CPU seconds)."""
     kind, paths, out = job
     passed = 0
+    cpu = time.process_time()
     start = time.perf_counter()
     for path in map(Path, paths):
         if kind == "intake":
@@ -101,7 +103,7 @@ def _worker(job: tuple[str, list[str], str]) -> tuple[float, int, int]:
         else:
             floor_one(path)
     seconds = time.perf_counter() - start
-    return seconds, passed, peak_rss_kib()
+    return seconds, passed, peak_rss_kib(), time.process_time() - cpu
 
 
 def peak_rss_kib() -> int:
@@ -124,17 +126,23 @@ class Throughput:
     floor_seconds: float
     passed: int
     peak_rss_kib: int
+    intake_cpu: float
+    floor_cpu: float
 
     @property
     def ratio(self) -> float:
         return self.intake_seconds / self.floor_seconds
+
+    @property
+    def cpu_ratio(self) -> float:
+        return self.intake_cpu / self.floor_cpu
 
 
 def _batch(pool: list[Path], photos: int) -> list[str]:
     return [str(pool[i % len(pool)]) for i in range(photos)]
 
 
-def _run(context, kind: str, paths: list[str], workers: int, out: Path) -> tuple[float, int, int]:
+def _run(context, kind: str, paths: list[str], workers: int, out: Path) -> tuple[float, ...]:
     shares = [(kind, paths[i::workers], str(out)) for i in range(workers)]
     with context.Pool(workers) as pool:
         # Warm each worker's imports and the page cache so neither side pays for them.
@@ -142,7 +150,7 @@ def _run(context, kind: str, paths: list[str], workers: int, out: Path) -> tuple
         start = time.perf_counter()
         results = pool.map(_worker, shares)
         wall = time.perf_counter() - start
-    return wall, sum(r[1] for r in results), max(r[2] for r in results)
+    return wall, sum(r[1] for r in results), max(r[2] for r in results), sum(r[3] for r in results)
 
 
 def measure(workdir: Path, *, photos: int, pool_size: int, memory_points: tuple[int, ...]):
@@ -162,14 +170,16 @@ def measure(workdir: Path, *, photos: int, pool_size: int, memory_points: tuple[
             )
             for _round in range(ROUNDS)
         ]
-        floor = min(f[0] for f, _i in rounds)
-        intake, passed, rss = min((i for _f, i in rounds), key=lambda r: r[0])
-        throughput.append(Throughput(workers, photos, intake, floor, passed, rss))
+        floor, _passed, _rss, floor_cpu = min((f for f, _i in rounds), key=lambda r: r[0])
+        intake, passed, rss, intake_cpu = min((i for _f, i in rounds), key=lambda r: r[0])
+        throughput.append(
+            Throughput(workers, photos, intake, floor, passed, rss, intake_cpu, floor_cpu)
+        )
     with context.Pool(1) as worker:
         memory = []
         done = 0
         for point in memory_points:
-            seconds, _passed, rss = worker.apply(
+            seconds, _passed, rss, _cpu = worker.apply(
                 _worker, (("intake", _batch(pool, point - done), str(out)),)
             )
             done = point
@@ -188,6 +198,7 @@ def report(result) -> str:
             f"{t.photos / t.floor_seconds:.2f}",
             f"{t.floor_seconds / t.photos * 1000 * t.workers:.0f}",
             f"{t.ratio:.2f}×",
+            f"{t.cpu_ratio:.2f}×",
             f"{t.passed}/{t.photos}",
             f"{t.peak_rss_kib / 1024:.0f}",
         ]
@@ -202,6 +213,7 @@ def report(result) -> str:
             "floor photos / s",
             "floor ms / photo / worker",
             "ratio intake / floor (target ≤ 1.5×)",
+            "CPU-time ratio",
             "passed",
             "peak RSS / worker MiB",
         ),

@@ -121,3 +121,8 @@ def photo_catalog_items(case: Case) -> list[MediaItem]:
         .select_related("material")
         .order_by("group", "number", "material__pk")
     )
+
+
+def returned_media(case: Case) -> list[Material]:
+    """Current photos and recordings a reviewer returned, in upload order."""
+    return list(media_materials(case).filter(status=Material.Status.RETURNED).order_by("pk"))

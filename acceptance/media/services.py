@@ -49,7 +49,8 @@ DESCRIBED_FIELDS = (
 def media_check(materials) -> list[Material]:
     """Check each photo or recording, make its derivatives, prefill its caption; record results.
 
-    Returns the materials that failed. One file's failure never stops the rest.
+    Returns the materials that failed. Bad content never raises (every file gets its
+    outcomes); a storage error does, and becomes an incident on the process instance.
     """
     failed = []
     for material in materials.select_related("case__project", "node").order_by("pk"):
@@ -211,7 +212,8 @@ def _recording(item: MediaItem, outcomes) -> list[CheckOutcome]:
 def media_describe(*, case: Case, user, materials: list[int], changes: dict) -> int:
     """Set caption fields (``DESCRIBED_FIELDS``) on the selected photos and recordings.
 
-    Only fields present in ``changes`` change; ``title`` is the material's title. Journaled as
+    Only fields present in ``changes`` change; ``title`` is the material's title; ``number``
+    numbers the selection from that number on, in its current order. Journaled as
     ``media.described``. Returns how many items changed.
     """
     if not media_may_describe(case, user):
@@ -231,10 +233,13 @@ def media_describe(*, case: Case, user, materials: list[int], changes: dict) -> 
             MediaItem.objects.select_for_update()
             .filter(case=case, material__pk__in=materials)
             .select_related("material")
+            .order_by("group", "number", "material__pk")
         )
-        for item in items:
+        for position, item in enumerate(items):
             for name, value in changes.items():
-                if name == "title":
+                if name == "number":
+                    item.number = value + position
+                elif name == "title":
                     item.material.title = value
                     item.material.save(update_fields=("title",))
                 else:

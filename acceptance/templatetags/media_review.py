@@ -2,7 +2,7 @@
 
 from django import template
 
-from ..media.selectors import review_summary
+from ..media.selectors import returned_media, review_summary
 
 register = template.Library()
 
@@ -11,3 +11,9 @@ register = template.Library()
 def media_review_summary(case) -> dict[str, int]:
     """Counts of the case's current photos and recordings by review state."""
     return review_summary(case)
+
+
+@register.simple_tag
+def media_returned(case) -> list:
+    """The case's current photos and recordings the reviewer returned, with their comments."""
+    return returned_media(case)

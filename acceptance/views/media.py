@@ -218,6 +218,8 @@ def describe(request, reference: str):
             )
         if request.POST.get("number"):
             changes["number"] = int(request.POST["number"])
+            if changes["number"] < 1:
+                raise ValueError("numbers start at 1")
     except ValueError:
         messages.error(
             request,

@@ -12,10 +12,13 @@ import hashlib
 import io
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+import pillow_heif
 import pytest
 from django.core.files import File
+from django.template.loader import render_to_string
 from django.urls import reverse
 from openpyxl import load_workbook
 from PIL import Image
@@ -32,7 +35,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 def gallery_url(flow: CaseFlow, **query) -> str:
     url = reverse("acceptance:media_gallery", args=[flow.case.reference])
-    return url + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+    return url + ("?" + urlencode(query) if query else "")
 
 
 def media_url(flow: CaseFlow, name: str, *args) -> str:
@@ -94,6 +97,13 @@ def test_the_gallery_shows_tiles_badges_and_serves_thumbnails_and_ranged_video(r
     assert response.context["can_review"] is True
 
     photo, video = reviewing.current("E3-1"), reviewing.current("E3-2")
+    node, group = photo.node, photo.media.group
+    assert len(client.get(gallery_url(reviewing, node=node.code)).context["items"]) == 2
+    assert client.get(gallery_url(reviewing, node="no-such-node")).context["items"] == []
+    by_group = client.get(gallery_url(reviewing, group=group))
+    assert [item.material.pk for item in by_group.context["items"]] == [photo.pk, video.pk]
+    warned = client.get(gallery_url(reviewing, show="warnings")).context["items"]
+    assert [item.material.pk for item in warned] == [video.pk]  # its bit rate is below 8 Mbit/s
     thumb = client.get(media_url(reviewing, "media_file", photo.pk, "thumbnail"))
     assert thumb.status_code == 200 and thumb["Content-Type"] == "image/jpeg"
 
@@ -140,6 +150,12 @@ def test_a_returned_photo_loops_back_to_the_owner_until_the_set_is_approved(revi
     assert reviewed[0].payload["comment"] == "照片模糊，请重拍"
 
     done = client.post(media_url(flow, "media_finish"), follow=True)
+    panel = render_to_string(
+        "workflows/panels/media_resubmit.html",
+        {"task": flow.task("media_resubmit"), "case": flow.case, "request": None},
+    )
+    assert photo.original_name in panel and "照片模糊，请重拍" in panel
+    assert video.original_name not in panel
     assert any("退回 1 项" in text for text in texts(done))
     assert "media_resubmit" in flow.open_tasks()
     # The video the reviewer approved stays approved; only the photo goes back.
@@ -205,6 +221,8 @@ def test_bulk_caption_editing_changes_only_the_filled_fields_and_is_journaled(re
             "people": "项目经理 张三",
             "photographer": "李四",
             "taken_at": "2025-06-03T10:15",
+            "group": "主体结构 main structure",
+            "number": "5",
         },
         follow=True,
     )
@@ -214,6 +232,14 @@ def test_bulk_caption_editing_changes_only_the_filled_fields_and_is_journaled(re
         assert media.people == "项目经理 张三" and media.photographer == "李四"
         assert media.taken_at == datetime(2025, 6, 3, 10, 15, tzinfo=SHANGHAI)
     assert MediaItem.objects.get(material=photo).place == place_before
+    numbered = MediaItem.objects.filter(group="主体结构 main structure").order_by("number")
+    assert [(m.material_id, m.number) for m in numbered] == [(photo.pk, 5), (video.pk, 6)]
+    bad = client.post(
+        media_url(reviewing, "media_describe"),
+        {"materials": [photo.pk], "number": "-2"},
+        follow=True,
+    )
+    assert any("张号格式不正确" in text for text in texts(bad))
     (entry,) = reviewing.journal("media.described")
     assert entry.payload["changes"]["people"] == "项目经理 张三"
 
@@ -283,8 +309,6 @@ def test_the_photo_catalog_exports_as_xlsx_and_pdf_with_thumbnails(reviewing, cl
 
 
 def test_the_task_panel_links_to_the_gallery(reviewing, rf):
-    from django.template.loader import render_to_string
-
     task = reviewing.task("media_review")
     html = render_to_string(
         "workflows/panels/media_review.html",
@@ -292,3 +316,47 @@ def test_the_task_panel_links_to_the_gallery(reviewing, rf):
     )
     assert gallery_url(reviewing) in html
     assert "共 2 项" in html and "待审核 2" in html
+
+
+def test_a_truncated_photo_fails_clearly_and_a_heic_photo_is_taken_in_with_derivatives(
+    open_case, tmp_path, client
+):
+    flow = open_case()
+    good = Path(flow.current("E3-1").file.path).read_bytes()
+    truncated = tmp_path / "cut.jpg"
+    truncated.write_bytes(good[: len(good) // 2])
+    phone = tmp_path / "phone.heic"
+    with Image.open(flow.current("E3-1").file.path) as picture:
+        heif = pillow_heif.from_pillow(picture.rotate(180))
+        heif.save(phone, quality=60, exif=picture.getexif().tobytes())
+    uploaded = {}
+    for path in (truncated, phone):
+        with path.open("rb") as handle:
+            uploaded[path.name] = material_upload(
+                case=flow.case,
+                user=flow.owner,
+                catalog_item=CatalogItem.objects.get(code="E3-1"),
+                node=flow.filing_node,
+                file=File(handle),
+                name=path.name,
+            )
+    flow.prefile()
+    flow.apply()
+    assert flow.task("media_review").context["media_check"]["failed"] == ["cut.jpg"]
+
+    cut = fresh(uploaded["cut.jpg"])
+    assert cut.status == Material.Status.CHECK_FAILED
+    (opened,) = [o for o in cut.check_report["outcomes"] if o["code"] == "usability.image_opens"]
+    assert opened["result"] == "fail" and "截断" in opened["message_zh"]
+    assert not cut.media.thumbnail
+    assert Path(cut.file.path).read_bytes() == good[: len(good) // 2]  # kept as received
+
+    heic = fresh(uploaded["phone.heic"])
+    assert heic.status == Material.Status.CHECKED and heic.detected_format == "heic"
+    with Image.open(heic.media.thumbnail.path) as thumb:
+        assert thumb.format == "JPEG" and max(thumb.size) == 320
+
+    client.force_login(flow.reviewer)
+    page = client.get(gallery_url(flow)).content.decode()
+    # The structure check (no JPEG end marker) and the decode both fail it.
+    assert "✗ 2 未通过 failed" in page and "无预览 no preview" in page
