@@ -151,6 +151,50 @@ def check_drawings(call: ServiceCall) -> dict:
     return {"checked": checked, "failed": [material.original_name for material in failed]}
 
 
+@service("acceptance.drawings_to_check")
+def drawings_to_check(call: ServiceCall) -> list[int]:
+    """The ids of the drawings to check now, one parallel ``check_drawing`` job each.
+
+    The multi-instance task replaces each id by its result in place: a second round (after a
+    resubmission) starts from a fresh list instead of appending to the first round's.
+    """
+    drawings = _checkable(
+        call.business_object, Material.RECHECKABLE, format_kind=FormatKind.DRAWING
+    )
+    return list(drawings.order_by("pk").values_list("pk", flat=True))
+
+
+@service("acceptance.check_drawing", asynchronous=True)
+def check_drawing(call: ServiceCall, *, material: int) -> dict:
+    """数字化审图 of one drawing, in its own job; a drawing replaced meanwhile is skipped."""
+    case = call.business_object
+    drawing = (
+        _checkable(case, Material.RECHECKABLE, format_kind=FormatKind.DRAWING)
+        .select_related("catalog_item")
+        .filter(pk=material)
+        .first()
+    )
+    if drawing is None:
+        return {"material": material, "checked": False, "passed": None, "name": ""}
+    failed = drawings_check(case=case, drawings=[drawing])
+    return {
+        "material": material,
+        "checked": True,
+        "passed": not failed,
+        "name": drawing.original_name,
+    }
+
+
+@service("acceptance.drawing_checks_summary")
+def drawing_checks_summary(call: ServiceCall, *, results: list[dict]) -> dict:
+    """The parallel checks' results in the shape the review task shows (checked, failed)."""
+    checked = sorted((r for r in results if r["checked"]), key=lambda r: r["material"])
+    return {
+        "checked": len(checked),
+        "failed": [r["name"] for r in checked if not r["passed"]],
+    }
+
+
 @service("acceptance.check_media", asynchronous=True)
 def check_media(call: ServiceCall) -> dict:
     case = call.business_object
