@@ -17,9 +17,11 @@ from workflows.services import ServiceCall, service
 
 from .archive.package import archival_package_path
 from .checks import ArchiveProperty, CheckOutcome, CheckResult
+from .drawings.review import review_set
 from .exceptions import CaseStateConflict
 from .models import Case, Commitment, Decision, FormatKind, Material
 from .selectors.completeness import completeness_report
+from .selectors.drawings import case_drawings, drawing_title
 from .services.drawings import drawings_check
 from .services.materials import materials_check, materials_review
 from .services.volumes import volumes_arrange, volumes_summary
@@ -189,9 +191,15 @@ def check_drawing(call: ServiceCall, *, material: int) -> dict:
 def drawing_checks_summary(call: ServiceCall, *, results: list[dict]) -> dict:
     """The parallel checks' results in the shape the review task shows (checked, failed)."""
     checked = sorted((r for r in results if r["checked"]), key=lambda r: r["material"])
+    drawings = case_drawings(call.business_object)
+    by_set = review_set({m.original_name: drawing_title(m) for m in drawings})
     return {
         "checked": len(checked),
         "failed": [r["name"] for r in checked if not r["passed"]],
+        # Set rules (drawing numbers unique…): shown to the reviewer, decided by the reviewer.
+        "set_findings": {
+            name: [f.message_zh for f in found] for name, found in by_set.items() if found
+        },
     }
 
 
