@@ -16,10 +16,12 @@ from workflows.services import ServiceCall, service
 
 from .archive.package import archival_package_path
 from .checks import ArchiveProperty, CheckOutcome, CheckResult
+from .drawings.review import review_set
 from .exceptions import CaseStateConflict
 from .media.services import media_check
 from .models import Case, Commitment, CommitmentPolicy, Decision, FormatKind, Material
 from .selectors.completeness import completeness_report
+from .selectors.drawings import case_drawings, drawing_title
 from .services.commitments import (
     OVERDUE_REASON,
     commitment_return_delivery,
@@ -155,6 +157,56 @@ def check_drawings(call: ServiceCall) -> dict:
     checked = drawings.count()
     failed = drawings_check(case=case, drawings=drawings.select_related("catalog_item"))
     return {"checked": checked, "failed": [material.original_name for material in failed]}
+
+
+@service("acceptance.drawings_to_check")
+def drawings_to_check(call: ServiceCall) -> list[int]:
+    """The ids of the drawings to check now, one parallel ``check_drawing`` job each.
+
+    The multi-instance task replaces each id by its result in place: a second round (after a
+    resubmission) starts from a fresh list instead of appending to the first round's.
+    """
+    drawings = _checkable(
+        call.business_object, Material.RECHECKABLE, format_kind=FormatKind.DRAWING
+    )
+    return list(drawings.order_by("pk").values_list("pk", flat=True))
+
+
+@service("acceptance.check_drawing", asynchronous=True)
+def check_drawing(call: ServiceCall, *, material: int) -> dict:
+    """数字化审图 of one drawing, in its own job; a drawing replaced meanwhile is skipped."""
+    case = call.business_object
+    drawing = (
+        _checkable(case, Material.RECHECKABLE, format_kind=FormatKind.DRAWING)
+        .select_related("catalog_item")
+        .filter(pk=material)
+        .first()
+    )
+    if drawing is None:
+        return {"material": material, "checked": False, "passed": None, "name": ""}
+    failed = drawings_check(case=case, drawings=[drawing])
+    return {
+        "material": material,
+        "checked": True,
+        "passed": not failed,
+        "name": drawing.original_name,
+    }
+
+
+@service("acceptance.drawing_checks_summary")
+def drawing_checks_summary(call: ServiceCall, *, results: list[dict]) -> dict:
+    """The parallel checks' results in the shape the review task shows (checked, failed)."""
+    checked = sorted((r for r in results if r["checked"]), key=lambda r: r["material"])
+    drawings = case_drawings(call.business_object)
+    by_set = review_set({m.original_name: drawing_title(m) for m in drawings})
+    return {
+        "checked": len(checked),
+        "failed": [r["name"] for r in checked if not r["passed"]],
+        # Set rules (drawing numbers unique…): shown to the reviewer, decided by the reviewer.
+        "set_findings": {
+            name: [f.message_zh for f in found] for name, found in by_set.items() if found
+        },
+    }
 
 
 @service("acceptance.check_media", asynchronous=True)

@@ -147,6 +147,13 @@ def canned_result(operation: str, params: dict) -> dict:
         }
     if operation == "acceptance.check_drawings":
         return {"checked": 11, "failed": []}
+    if operation == "acceptance.drawings_to_check":
+        return list(range(1, 12))
+    if operation == "acceptance.check_drawing":
+        material = params.get("material")
+        return {"material": material, "checked": True, "passed": True, "name": f"{material}.dxf"}
+    if operation == "acceptance.drawing_checks_summary":
+        return {"checked": 11, "failed": []}
     if operation == "acceptance.check_media":
         return {"checked": 3, "failed": []}
     if operation == "acceptance.review_materials":

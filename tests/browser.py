@@ -1,6 +1,11 @@
-"""Debian's Chromium for the Playwright tests: where it is and the flags that keep it offline."""
+"""Debian's Chromium driven by Playwright for the page tests (headless, no sandbox)."""
 
+from __future__ import annotations
+
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -11,3 +16,16 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+def chromium_page(viewport: dict, timeout_ms: int = 30_000) -> Iterator:
+    """Yield a page of a fresh headless Chromium; for a fixture to ``yield from``."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        page = browser.new_page(viewport=viewport, locale="zh-CN")
+        page.set_default_timeout(timeout_ms)
+        yield page
+        browser.close()

@@ -446,7 +446,12 @@ def _apply_job_result(job_id: int, result: dict) -> None:
         run.apply_input(
             "service.completed",
             task=task,
-            payload={"operation": job.operation, "job": job.pk, "result": result},
+            payload={
+                "operation": job.operation,
+                "job": job.pk,
+                "params": job.params,
+                "result": result,
+            },
         )
 
 

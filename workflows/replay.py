@@ -20,6 +20,7 @@ from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 
+from .canonical import normalize_payload
 from .definitions import build_specs
 from .models import JournalEntry, ProcessDefinition, ProcessInstance
 from .spiff import (
@@ -118,6 +119,29 @@ def _task_named(workflow: BpmnWorkflow, tasks: list | None, name: str, state: Ta
     raise ReplayError(f"no {TaskState.get_name(state)} task {name!r} to apply the input to")
 
 
+def _started_service(workflow: BpmnWorkflow, tasks: list | None, name: str, params: dict | None):
+    """The waiting service task the result belongs to.
+
+    The instances of a parallel multi-instance task share one name and finish in any order:
+    the one whose parameters are the job's recorded parameters takes the result.
+    """
+    if params is None:
+        return _task_named(workflow, tasks, name, TaskState.STARTED)
+    for task in workflow.get_tasks() if tasks is None else tasks:
+        if (
+            task.state == TaskState.STARTED
+            and task.task_spec.name == name
+            and _params(task) == params
+        ):
+            return task
+    raise ReplayError(f"no STARTED task {name!r} with parameters {params!r} to apply the input to")
+
+
+def _params(task) -> dict:
+    evaluated = task.task_spec.evaluate_params(task)
+    return normalize_payload({key: spec["value"] for key, spec in evaluated.items()})
+
+
 def _apply(
     workflow: BpmnWorkflow, tasks: list | None, entry: JournalEntry, services: RecordedServices
 ) -> None:
@@ -129,7 +153,7 @@ def _apply(
         task.set_data(**payload.get("data", {}))
         task.run()
     elif entry.kind == "service.completed":
-        task = _task_named(workflow, tasks, entry.task_name, TaskState.STARTED)
+        task = _started_service(workflow, tasks, entry.task_name, payload.get("params"))
         task.data[task.task_spec.result_variable] = payload["result"]
         task.complete()
     elif entry.kind == "timer.fired":

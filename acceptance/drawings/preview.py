@@ -14,6 +14,7 @@ rendered; nothing is saved back into the file.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,8 @@ from ezdxf.fonts import fonts
 from PIL import Image, ImageDraw
 
 from ..conf import setting
+
+logger = logging.getLogger(__name__)
 
 MARKER_LAYER = "__REVIEW_FINDINGS__"
 MARKER_COLOR = 1  # red
@@ -97,6 +100,12 @@ def _load(path: Path):
 
 def _substitute_missing_fonts(doc) -> None:
     cjk = setting("ACCEPTANCE_DRAWING_PREVIEW_FONT")
+    if not fonts.font_manager.has_font(cjk):
+        logger.warning(
+            "preview font %s is not installed (apt-get install fonts-wqy-microhei): Chinese "
+            "text in drawing previews will show as empty boxes",
+            cjk,
+        )
     for style in doc.styles:
         font = style.dxf.get("font", "")
         if not font or not fonts.font_manager.has_font(font):

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from django.core.files import File
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from acceptance.models import Material
+from acceptance.models import CatalogItem, Material
+from acceptance.samples import AS_BUILT_STAMP_FIELDS, make_as_built_dxf
 from acceptance.selectors.drawings import case_drawings, drawing_preview_dir
 from acceptance.services.drawings import drawing_preview_render
+from acceptance.services.materials import material_upload
 
-from .conftest import CORE_DRAWING
+from .conftest import CORE_DRAWING, PROJECT_NAME
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -137,3 +140,33 @@ def test_the_task_panel_summarises_the_set_and_links_to_the_page(rf, at_review):
     )
     assert "图纸 11 张：自动审查未通过 1 张" in html
     assert page_url(at_review) in html
+
+
+def test_a_drawing_number_used_twice_is_shown_on_both_drawings(client, open_case, tmp_path):
+    flow = open_case()
+    item = CatalogItem.objects.get(code="D-2")
+    copy = make_as_built_dxf(
+        tmp_path / "D-2-copy.dxf",
+        project_name=PROJECT_NAME,
+        drawing_number="D-1-01",  # the number of the D-1 sample's first sheet
+        sheet_title="复印图",
+        stamp={tag: "某某" for tag in AS_BUILT_STAMP_FIELDS},
+    )
+    with copy.open("rb") as handle:
+        material_upload(
+            case=flow.case,
+            user=flow.owner,
+            catalog_item=item,
+            node=flow.node_for(item),
+            file=File(handle),
+            name=copy.name,
+        )
+    flow.prefile()
+    flow.apply()
+
+    set_findings = flow.task("drawing_review").context["drawing_check"]["set_findings"]
+    assert sorted(set_findings) == ["D-1-1.dxf", "D-2-copy.dxf"]
+    client.force_login(flow.reviewer)
+    page = client.get(page_url(flow)).content.decode()
+    assert page.count("drawing.set.unique_number") == 2
+    assert "图号“D-1-01”在本案件的图纸中出现 2 次" in page

@@ -9,20 +9,15 @@ import pytest
 from acceptance.selectors.drawings import case_drawings
 from acceptance.services.drawings import drawing_preview_render
 
+from ..browser import CHROMIUM, chromium_page
 from .conftest import CORE_DRAWING
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "drawings"
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium is not installed"),
+]
 
 
 @pytest.fixture
@@ -30,15 +25,7 @@ def browser_page(monkeypatch):
     # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
     # still plain synchronous code.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        page = browser.new_page(viewport={"width": 1200, "height": 900}, locale="zh-CN")
-        page.set_default_timeout(30_000)
-        yield page
-        browser.close()
+    yield from chromium_page({"width": 1200, "height": 900})
 
 
 def scale(section) -> float:

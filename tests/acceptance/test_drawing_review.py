@@ -3,10 +3,12 @@ every shared DXF fixture."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import ezdxf
 import pytest
+from django.core.management import call_command
 
 from acceptance.drawings.review import review_drawing, review_set
 from acceptance.drawings.rules import RULES, Severity
@@ -280,3 +282,16 @@ def test_every_shared_fixture_gets_a_review_result(path: Path) -> None:
 )
 def test_known_shared_fixtures_get_the_expected_finding(name: str, rule: str) -> None:
     assert rule in rules_found(FIXTURES / name)
+
+
+def test_check_files_prints_the_drawing_findings_in_its_json(tmp_path: Path, capsys) -> None:
+    path = drawing(tmp_path / "plan.dxf", stamp=None)
+    with pytest.raises(SystemExit) as exit_status:
+        call_command("check_files", str(path), "--kind", "drawing")
+    assert exit_status.value.code == 1
+    (result,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    checks = {check["code"]: check for check in result["checks"]}
+    assert checks["drawing.stamp.present"]["result"] == "fail"
+    assert checks["drawing.stamp.present"]["detail"]["severity"] == "error"
+    assert checks["drawing.title.project_name"]["result"] == "pass"
+    assert "未找到竣工图章" in checks["drawing.stamp.present"]["message_zh"]

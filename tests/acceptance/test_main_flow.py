@@ -169,7 +169,11 @@ def test_a_returned_unstamped_drawing_is_rechecked_and_approved_after_the_owner_
     flow.apply()
     unstamped = flow.current(CORE_DRAWING)
     review = flow.task("drawing_review")
-    assert review.context["drawing_check"] == {"checked": 11, "failed": [unstamped.original_name]}
+    assert review.context["drawing_check"] == {
+        "checked": 11,
+        "failed": [unstamped.original_name],
+        "set_findings": {},
+    }
     assert fresh(unstamped).status == Material.Status.CHECK_FAILED
 
     flow.review("drawing_review", drawing_verdict="return", drawing_comment="D-1 缺竣工图章")
@@ -182,7 +186,7 @@ def test_a_returned_unstamped_drawing_is_rechecked_and_approved_after_the_owner_
     stamped = flow.upload(CORE_DRAWING, variant=2, supersedes=unstamped)
     flow.complete("drawing_resubmit")
     recheck = flow.task("drawing_review").context["drawing_check"]
-    assert recheck == {"checked": 11, "failed": []}
+    assert recheck == {"checked": 11, "failed": [], "set_findings": {}}
     assert fresh(unstamped).status == Material.Status.SUPERSEDED
     assert (stamped.version, stamped.supersedes_id) == (2, unstamped.pk)
 

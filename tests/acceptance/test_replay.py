@@ -53,7 +53,7 @@ def test_a_rewritten_decision_makes_the_replay_diverge_at_that_entry(
 def test_a_rewritten_service_result_makes_the_replay_diverge_at_that_entry(
     accepted, without_append_only_trigger
 ):
-    checks = entry(accepted, "service.completed", "check_drawings")
+    checks = entry(accepted, "service.completed", "check_drawing [child]")
     forged = {**checks.payload, "result": {"checked": 0, "failed": []}}
     JournalEntry.objects.filter(pk=checks.pk).update(payload=forged)
 
@@ -111,7 +111,10 @@ def test_an_edited_process_definition_fails_the_replay(accepted):
 
 
 def test_time_travel_shows_the_case_as_it_stood_after_any_entry(accepted):
-    checks = entry(accepted, "service.completed", "check_drawings")
+    # The drawings are checked in parallel jobs: the review opens after the last one.
+    checks = [
+        e for e in accepted.journal("service.completed") if e.task_name == "check_drawing [child]"
+    ][-1]
     decision = entry(accepted, "task.completed", "acceptance_decision")
 
     assert "drawing_review" in ready_tasks(state_at(accepted.instance, checks.sequence))
@@ -126,7 +129,7 @@ def test_verify_journal_with_replay_names_the_diverging_entry(
     call_command("verify_journal", accepted.case.reference, "--replay")
     assert "replay verified" in capsys.readouterr().out
 
-    checks = entry(accepted, "service.completed", "check_drawings")
+    checks = entry(accepted, "service.completed", "check_drawing [child]")
     JournalEntry.objects.filter(pk=checks.pk).update(payload={**checks.payload, "result": {}})
 
     with pytest.raises(CommandError):

@@ -294,6 +294,7 @@ def test_running_the_job_feeds_its_result_back_and_advances_the_flow(queued, bac
     assert last_entry("ASYNC-1", "service.completed").payload == {
         "operation": "wftest.background",
         "job": job.pk,
+        "params": {"subject": "tower A"},
         "result": job.result,
     }
     assert handler_writes() == ["written by wftest.background #1"]
