@@ -214,6 +214,14 @@ def test_bulk_caption_editing_changes_only_the_filled_fields_and_is_journaled(re
     client.force_login(reviewing.owner)
     missing = client.get(gallery_url(reviewing, show="uncaptioned"))
     assert {i.material.pk for i in missing.context["items"]} == {photo.pk, video.pk}
+    assert missing.context["can_review"] is False and missing.context["can_describe"] is True
+    not_theirs = client.post(
+        media_url(reviewing, "media_decide"),
+        {"materials": [photo.pk], "verdict": "approve"},
+        follow=True,
+    )
+    assert any("只有声像档案审核任务的办理人或审核员" in text for text in texts(not_theirs))
+    assert fresh(photo).status == Material.Status.CHECKED
     response = client.post(
         media_url(reviewing, "media_describe"),
         {
