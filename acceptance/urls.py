@@ -28,11 +28,6 @@ urlpatterns = [
         commitments.commitment_sign_view,
         name="commitment_sign",
     ),
-    path(
-        "cases/<str:reference>/decision/",
-        commitments.decision_submit_view,
-        name="decision_submit",
-    ),
     path("statistics/commitments/", statistics.statistics_page, name="statistics"),
     path(
         "notifications/<int:pk>/read/",

@@ -1,8 +1,9 @@
-"""Pages of conditional acceptance: the reviewer's decision, the owner's commitment and signature.
+"""Pages of conditional acceptance: the owner's commitment and its signature.
 
-The decision and the signature go through the same domain services as the API and the BPMN
-(``decision_submit``, ``commitment_sign``); a refusal comes back as a bilingual message on the
-page it was made from, and nothing already recorded changes.
+The reviewer decides on the generic task page (``acceptance.views.tasks``, which goes through
+``decision_submit``); the signature goes through the same domain service as the BPMN
+(``commitment_sign``). A refusal comes back as a bilingual message on the page it was made
+from, and nothing already recorded changes.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from workflows.models import JournalEntry
 
 from ..models import Commitment, Notification
 from ..selectors.commitments import case_commitment
-from ..services.cases import decision_submit
 from ..services.commitments import commitment_document, commitment_sign
 from ..services.notifications import notification_read
 from .cases import _case
@@ -118,31 +118,6 @@ def commitment_sign_view(request, reference: str):
         "the commitment is signed",
     )
     return redirect(page)
-
-
-@login_required
-@require_POST
-def decision_submit_view(request, reference: str):
-    """The reviewer's acceptance decision from the decision panel."""
-    case = _case(request, reference)
-    outcome = request.POST.get("decision", "")
-    try:
-        decision_submit(
-            case=case,
-            user=request.user,
-            outcome=outcome,
-            tolerated_codes=request.POST.getlist("tolerated_items")
-            if outcome == "conditional"
-            else [],
-            comment=request.POST.get("comment", ""),
-        )
-    except WorkflowError as error:
-        _refused(request, error)
-        return _back(request, reverse("acceptance:completeness", args=[case.reference]))
-    messages.success(request, "验收决定已提交 — the decision is recorded")
-    if outcome == "conditional":
-        return redirect("acceptance:commitment", case.reference)
-    return redirect("acceptance:completeness", case.reference)
 
 
 @login_required

@@ -7,6 +7,8 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
+from acceptance.models import Notification
+
 from .conftest import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -70,3 +72,17 @@ def test_a_supervisor_sees_every_roles_overdue_tasks(flow, clock, client):
         ).status_code
         == 200
     )
+
+
+def test_the_owner_finds_a_reminder_on_the_home_page(flow, client):
+    Notification.objects.create(
+        recipient=flow.owner,
+        case=flow.case,
+        kind=Notification.Kind.REMINDER,
+        key="reminder-home-page",
+        title_zh="承诺期限还剩 7 天",
+        title_en="7 days left on the commitment",
+    )
+    client.force_login(flow.owner)
+    page = client.get(reverse("acceptance:home")).content.decode()
+    assert "承诺期限还剩 7 天" in page and "7 days left on the commitment" in page
