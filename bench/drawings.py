@@ -5,7 +5,8 @@ filled by walls, polylines and Chinese room labels). Each measurement runs in it
 Python process (``python -m bench.drawings --measure KIND PATH``) so its peak memory
 (``VmHWM``, the process's resident high-water mark) is its own: ``idle`` imports the same modules and does nothing (the floor every
 process pays), ``readfile`` is ``ezdxf.readfile``, ``review`` is every drawing rule
-(:func:`acceptance.drawings.review.review_drawing`), ``preview`` renders every layout to SVG
+(:func:`acceptance.drawings.review.review_drawing`), ``check`` is what a stored drawing gets (the
+four-property checks, then the rules; its time ratio is the "full check" column), ``preview`` renders every layout to SVG
 and PNG. Ratios are review / readfile, for time and for peak memory, both absolute and above the
 idle process.
 """
@@ -60,6 +61,7 @@ def _measure(kind: str, path: Path) -> dict:
     django.setup()
     import ezdxf
 
+    from acceptance.checks import FileKind, check_file
     from acceptance.drawings.preview import render_previews
     from acceptance.drawings.review import review_drawing
 
@@ -67,6 +69,10 @@ def _measure(kind: str, path: Path) -> dict:
     if kind == "readfile":
         ezdxf.readfile(path)
     elif kind == "review":
+        review_drawing(path)
+    elif kind == "check":
+        # What a stored drawing gets: the four-property checks, then the drawing rules.
+        check_file(path, declared_kind=FileKind.DRAWING, name=path.name)
         review_drawing(path)
     elif kind == "preview":
         out = path.parent / f"{path.stem}-preview"
@@ -104,6 +110,7 @@ class DrawingFigures:
     size_mb: float
     readfile: dict
     review: dict
+    check: dict
     preview: dict
     idle: dict
 
@@ -116,7 +123,7 @@ def measure(workdir: Path, sizes=SIZES_MB, progress=print) -> list[DrawingFigure
         progress(f"generating a {size} MB drawing")
         generate(path, size)
         runs = {}
-        for kind in ("idle", "readfile", "review", "preview"):
+        for kind in ("idle", "readfile", "review", "check", "preview"):
             progress(f"{kind} of {path.name}")
             runs[kind] = _run(kind, path)
         figures.append(DrawingFigures(path.stat().st_size / 1024**2, **runs))
@@ -139,6 +146,7 @@ def report(figures: list[DrawingFigures]) -> str:
                 f"{review['peak_mib']:.0f}",
                 f"{review['peak_mib'] / read['peak_mib']:.2f}x",
                 f"{max(above_review, 0) / above_read:.2f}x" if above_read > 0 else "n/a",
+                f"{f.check['seconds'] / read['seconds']:.2f}x",
                 f"{f.preview['seconds']:.2f}",
             ]
         )
@@ -151,6 +159,7 @@ def report(figures: list[DrawingFigures]) -> str:
         "review MiB",
         "peak ratio",
         "above idle",
+        "full check",
         "preview s",
     ]
     idle = ", ".join(f"{f.idle['peak_mib']:.0f}" for f in figures)

@@ -1,4 +1,9 @@
-"""Open a DXF drawing with ezdxf: readable, repairs needed, units set, not empty."""
+"""Open a DXF drawing: readable, repairs needed, units set, not empty.
+
+A sound ASCII file is read in one streaming pass (:mod:`acceptance.drawings.scan`); a truncated
+or broken one, one with duplicate handles, and a binary DXF are loaded with ezdxf (``recover``)
+so the repairs can be reported.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ import ezdxf
 from ezdxf import recover, units
 from ezdxf.lldxf.const import acad_release
 
+from ..drawings.scan import BrokenStructure, TruncatedDrawing, scan_drawing
 from .outcomes import CheckOutcome, CheckResult, error_detail, make_outcome
 from .sniffing import BINARY_DXF_SENTINEL
 
@@ -66,6 +72,8 @@ def check_dxf(path: Path) -> list[CheckOutcome]:
 def _read_facts(path: Path) -> _DxfFacts:
     with path.open("rb") as fh:
         binary = fh.read(len(BINARY_DXF_SENTINEL)) == BINARY_DXF_SENTINEL
+    if not binary and (streamed := _streamed_facts(path)) is not None:
+        return streamed
     if binary:
         # ezdxf's recover loader reads ASCII DXF only; binary DXF goes through the normal
         # loader followed by the same audit.
@@ -89,6 +97,31 @@ def _read_facts(path: Path) -> _DxfFacts:
         fixes=[str(f.message) for f in auditor.fixes],
         modelspace_entities=len(doc.modelspace()),
         paperspace_entities=paperspace,
+    )
+
+
+def _streamed_facts(path: Path) -> _DxfFacts | None:
+    """The facts from one streaming pass, or None when the file needs ezdxf's recover.
+
+    A complete tag stream with unique handles opens without repairs; loading the whole document
+    (seconds and hundreds of MB for a large drawing) is kept for files that need repairing.
+    """
+    try:
+        facts = scan_drawing(path)
+    except (TruncatedDrawing, BrokenStructure, UnicodeError, ValueError, LookupError):
+        return None
+    if facts.duplicate_handles or not facts.dxfversion:
+        return None
+    counts = dict(facts.entities_by_layout)
+    modelspace = counts.pop("*MODEL_SPACE", 0)
+    return _DxfFacts(
+        dxfversion=facts.dxfversion,
+        binary=False,
+        insunits=facts.insunits,
+        errors=[],
+        fixes=[],
+        modelspace_entities=modelspace,
+        paperspace_entities=sum(counts.values()),
     )
 
 

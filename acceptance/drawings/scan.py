@@ -91,6 +91,7 @@ class DrawingFacts:
     proxy_objects: int = 0
     image_paths: list[str] = field(default_factory=list)
     layout_names: dict[str, str] = field(default_factory=dict)
+    duplicate_handles: int = 0
     tags: int = 0
 
     @property
@@ -139,6 +140,7 @@ class _Scanner:
         self.block_record_names: dict[str, str] = {}
         self.layouts_by_record: dict[str, str] = {}
         self.sections_seen = 0
+        self.handles_seen = bytearray(1024)
 
     def run(self, lines) -> DrawingFacts:
         # One loop on purpose: it is the hot path, run once per tag of the file.
@@ -153,12 +155,17 @@ class _Scanner:
         point = [0.0, 0.0]
         record: dict[str, str] = {}
         seen_eof = False
+        own_handle = False
         tags = 0
         it = iter(lines)
         for code_line, value in zip(it, it, strict=False):  # a dangling last line is no tag
             tags += 1
             code = code_line.strip()
             if code != "0":
+                if code == "5" and not own_handle and section != "HEADER":
+                    # Only a structure's first 5 is its handle (SORTENTSTABLE lists others).
+                    self._handle(value)
+                    own_handle = True
                 if not etype:
                     if section == "HEADER":
                         if code == "9":
@@ -233,6 +240,7 @@ class _Scanner:
 
             # Group code 0: the previous entity ends, a new structure starts.
             entity = value.strip()
+            own_handle = False
             if etype:
                 self._finish(etype, record, insert, attrib_tag, attrib_text)
                 if etype == "ATTRIB" and insert is not None and attrib_tag:
@@ -298,6 +306,21 @@ class _Scanner:
         facts.tags = tags
         self._resolve_layouts()
         return facts
+
+    def _handle(self, value: str) -> None:
+        # One bit per handle: a handle seen twice is a structural flaw ezdxf's audit repairs.
+        try:
+            handle = int(value, 16)
+        except ValueError:
+            return
+        index, bit = handle >> 3, 1 << (handle & 7)
+        seen = self.handles_seen
+        if index >= len(seen):
+            seen.extend(bytes(max(index + 1 - len(seen), len(seen))))
+        if seen[index] & bit:
+            self.facts.duplicate_handles += 1
+        else:
+            seen[index] |= bit
 
     def _header(self, name: str, code: str, value: str) -> None:
         facts = self.facts

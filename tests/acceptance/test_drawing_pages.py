@@ -130,6 +130,18 @@ def test_previews_are_served_with_the_findings_marked_and_nothing_else(client, a
         assert client.get(bad).status_code == 404
 
 
+def test_the_owner_panel_counts_the_returned_drawings_and_links_to_the_page(rf, at_review):
+    at_review.review("drawing_review", drawing_verdict="return", drawing_comment="缺章")
+    request = rf.get("/")
+    request.user = at_review.owner
+    html = render_to_string(
+        "workflows/panels/drawing_resubmit.html",
+        {"task": at_review.task("drawing_resubmit"), "case": at_review.case, "request": request},
+    )
+    assert "退回 11 张图纸（共 11 张）" in html
+    assert page_url(at_review) in html
+
+
 def test_the_task_panel_summarises_the_set_and_links_to_the_page(rf, at_review):
     task = at_review.task("drawing_review")
     request = rf.get("/")
