@@ -82,14 +82,18 @@ def _guidance(verdict: str, comment: str = "") -> UserStep:
     return UserStep("node_guidance", REVIEWER, {"guidance": verdict, "guidance_comment": comment})
 
 
+def _node_submit() -> UserStep:
+    return UserStep("node_submit", OWNER, {"declared_files": 2, "declared_bytes": 4096})
+
+
 def demo_path() -> list[UserStep | MessageStep]:
     """The inputs ``acceptance.demo`` gives the process, in its order."""
     path: list[UserStep | MessageStep] = [
-        UserStep("node_submit", OWNER),
+        _node_submit(),
         _guidance("more", "请补充 C6-P1 桩基检测报告"),
     ]
     for _node in NODES:
-        path += [UserStep("node_submit", OWNER), _guidance("approve")]
+        path += [_node_submit(), _guidance("approve")]
     path += [
         UserStep("apply_acceptance", OWNER),
         UserStep(
@@ -127,7 +131,6 @@ def initial_data() -> dict:
         "nodes": list(NODES),
         "node_results": [],
         "review_sla": "P5D",
-        "commitment_period": "P3M",
     }
 
 

@@ -264,13 +264,14 @@ def test_the_timeline_shows_the_diagram_and_the_case_at_a_chosen_entry(accepted,
     assert f"第 {applied.sequence} 条记录后的案件" in html
     assert f'<tr id="entry-{applied.sequence}" class="selected">' in html
     # The machine checks run as background jobs: both wait for their results at this point.
-    assert diagram_marks(html, "active") == {"check_drawings", "check_media"}
+    # (the drawings are checked one job each, by the multi-instance task check_drawing)
+    assert diagram_marks(html, "active") == {"check_drawing", "check_media"}
     assert {"prefiling", "apply_acceptance", "case_submit"} <= diagram_marks(html, "completed")
     taken = diagram_marks(html, "taken")
     assert "flow_completeness_gw_to_reviews_split" in taken
     assert "flow_completeness_gw_to_supplement" not in taken
     assert "flow_reviews_join_to_acceptance_decision" not in taken
-    assert 'data-step="check_drawings"' in html and 'data-step="check_media"' in html
+    assert 'data-step="check_drawing"' in html and 'data-step="check_media"' in html
     uploads = [e for e in accepted.journal("material.uploaded") if e.sequence <= applied.sequence]
     assert html.count("<tr data-material=") == len(uploads)
     assert '<p id="case-status">验收审核中 under review</p>' in html

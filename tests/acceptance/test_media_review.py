@@ -254,11 +254,9 @@ def test_bulk_caption_editing_changes_only_the_filled_fields_and_is_journaled(re
     auditor = make_user("auditor_media", "auditors")
     client.force_login(auditor)
     refused = client.post(
-        media_url(reviewing, "media_describe"),
-        {"materials": [photo.pk], "people": "x"},
-        follow=True,
+        media_url(reviewing, "media_describe"), {"materials": [photo.pk], "people": "x"}
     )
-    assert any("只有建设单位" in text for text in texts(refused))
+    assert refused.status_code == 403  # auditors change nothing
     assert MediaItem.objects.get(material=photo).people == "项目经理 张三"
 
     # Place, group and background came from the project and node, the rest from the edit.

@@ -113,7 +113,7 @@ def test_a_conditional_decision_naming_a_core_item_is_refused_and_changes_nothin
     response = client.post(task_url(task), {"decision": "conditional"})
     assert response.status_code == 400
     assert "容缺受理须选择可容缺的材料" in response.content.decode()
-    assert "choose tolerable items" in response.content.decode()
+    assert "choose the tolerable items" in response.content.decode()
     task.refresh_from_db()
     assert task.status == HumanTask.Status.OPEN
     assert deciding.status == Case.Status.UNDER_REVIEW
