@@ -20,6 +20,11 @@ urlpatterns = [
         name="commitment_sign",
     ),
     path(
+        "cases/<str:reference>/commitment/withdraw/",
+        commitments.commitment_withdraw_view,
+        name="commitment_withdraw",
+    ),
+    path(
         "cases/<str:reference>/decision/",
         commitments.decision_submit_view,
         name="decision_submit",
