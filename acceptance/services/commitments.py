@@ -38,6 +38,7 @@ DELIVERY_MESSAGE = "commitment_delivered"
 WITHDRAWAL_MESSAGE = "commitment_withdrawn"
 # Archive staff who may withdraw a commitment (auditors read, they never act).
 WITHDRAWING_GROUPS = ("reviewers", "supervisors")
+WITHDRAWABLE = (Commitment.Status.PENDING, Commitment.Status.OVERDUE, Commitment.Status.ESCALATED)
 SIGN_TASK = "sign_commitment"
 SWEEP_ACTOR = "system:commitment-sweep"
 OVERDUE_REASON = "承诺期限届满，承诺逾期未履行 commitment overdue: the deadline passed"
@@ -372,6 +373,10 @@ def commitment_return_delivery(*, commitment: Commitment, actor=None) -> Commitm
 # -- withdrawal by the archive -------------------------------------------------------------------
 
 
+def may_withdraw(user) -> bool:
+    return user.is_superuser or user.groups.filter(name__in=WITHDRAWING_GROUPS).exists()
+
+
 def commitment_withdraw(*, case: Case, user, reason: str) -> Commitment:
     """The archive withdraws the case's commitment (撤销), with a reason.
 
@@ -379,7 +384,7 @@ def commitment_withdraw(*, case: Case, user, reason: str) -> Commitment:
     and its service task withdraws the commitment, revokes the conditional certificate and
     returns the case to the owner's supplement step.
     """
-    if not (user.is_superuser or user.groups.filter(name__in=WITHDRAWING_GROUPS).exists()):
+    if not may_withdraw(user):
         raise NotPermitted(
             "只有档案馆审核人员或督办人员可以撤销承诺",
             "only the archive's reviewers and supervisors can withdraw a commitment",
@@ -392,8 +397,7 @@ def commitment_withdraw(*, case: Case, user, reason: str) -> Commitment:
             "keeps it",
         )
     commitment = case.commitments.order_by("-pk").first()
-    withdrawable = (Status.PENDING, Status.OVERDUE, Status.ESCALATED)
-    if commitment is None or commitment.status not in withdrawable:
+    if commitment is None or commitment.status not in WITHDRAWABLE:
         state = commitment.get_status_display() if commitment else "无承诺 none"
         raise CaseStateConflict(
             f"承诺当前为“{state}”，只有履约期内、已逾期或已督办的承诺可以撤销",

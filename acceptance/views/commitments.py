@@ -25,10 +25,11 @@ from ..models import Commitment, Notification
 from ..selectors.commitments import case_commitment
 from ..services.cases import decision_submit
 from ..services.commitments import (
-    WITHDRAWING_GROUPS,
+    WITHDRAWABLE,
     commitment_document,
     commitment_sign,
     commitment_withdraw,
+    may_withdraw,
 )
 from ..services.notifications import notification_read
 from .cases import _case
@@ -69,12 +70,7 @@ def commitment_page(request, reference: str):
         "items": commitment.items.order_by("code"),
         "may_sign": commitment.status == Commitment.Status.DRAFT
         and case.project.owner.members.filter(pk=request.user.pk).exists(),
-        "may_withdraw": commitment.status
-        in (Commitment.Status.PENDING, Commitment.Status.OVERDUE, Commitment.Status.ESCALATED)
-        and (
-            request.user.is_superuser
-            or request.user.groups.filter(name__in=WITHDRAWING_GROUPS).exists()
-        ),
+        "may_withdraw": commitment.status in WITHDRAWABLE and may_withdraw(request.user),
         "history": JournalEntry.objects.filter(
             chain=case.reference, kind__startswith="commitment."
         ).order_by("sequence"),

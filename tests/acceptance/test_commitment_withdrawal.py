@@ -193,6 +193,8 @@ def test_the_api_withdraws_for_staff_and_answers_refusals_in_the_error_format(co
     refused = token_client(flow.owner).post(url, {"reason": REASON}, format="json")
     assert refused.status_code == 403
     assert refused.json()["code"] == "not_permitted" and refused.json()["message_zh"]
+    auditor = token_client(make_user("auditor_api", "auditors"))
+    assert auditor.post(url, {"reason": REASON}, format="json").status_code == 403
     empty = token_client(flow.reviewer).post(url, {}, format="json")
     assert empty.status_code == 400 and "reason" in empty.json()["message_en"]
 
