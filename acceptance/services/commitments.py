@@ -413,9 +413,9 @@ def commitment_withdraw(*, case: Case, user, reason: str) -> Commitment:
         )
     except MessageNotExpected:
         raise CaseStateConflict(
-            "补交材料正在核验或已退回补正，请先完成核验（或待建设单位重新补交）后再撤销",
-            "delivered items are under review or returned for correction; finish the check "
-            "(or wait for the owner's new delivery) before withdrawing",
+            "补交材料正在核验中，请先完成核验（合格或退回）后再撤销",
+            "delivered items are under review; finish the check (accept or return them) "
+            "before withdrawing",
         ) from None
     commitment.refresh_from_db()
     return commitment

@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from acceptance.exceptions import AcceptanceError, CaseStateConflict, NotPermitted
-from acceptance.models import Case, Commitment, Notification
+from acceptance.models import Case, Commitment, CommitmentPolicy, Notification
 from acceptance.services.commitments import commitment_withdraw, commitments_sweep
 from certificates.models import Certificate
 from tests.api.conftest import token_client
@@ -112,6 +112,26 @@ def test_withdrawing_an_overdue_commitment_ends_the_wait_for_late_delivery(
     assert fire_due_timers() == 0
     sweep = commitments_sweep()
     assert (sweep.overdue, sweep.escalated) == (0, 0)
+    assert flow.instance.incidents.count() == 0
+    assert replay_instance(flow.instance).verified
+
+
+def test_withdrawing_while_the_clock_is_paused_after_a_returned_delivery(open_case, clock):
+    CommitmentPolicy.objects.create(pause_on_return=True)
+    flow = open_case(leave_out=[TOLERATED])
+    flow.reach_decision()
+    flow.accept_conditionally()
+    deadline = flow.commitment.deadline
+    flow.deliver()
+    flow.review("check_delivery", delivery_verdict="return", delivery_comment="缺少签章页")
+    assert flow.commitment.paused_at is not None
+
+    commitment_withdraw(case=flow.case, user=flow.reviewer, reason=REASON)
+
+    assert_withdrawn(flow, "reviewer_test", Status.PENDING)
+    clock.move_to(deadline + timedelta(days=40))
+    assert fire_due_timers() == 0
+    assert commitments_sweep().overdue == 0
     assert flow.instance.incidents.count() == 0
     assert replay_instance(flow.instance).verified
 
