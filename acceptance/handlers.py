@@ -327,6 +327,28 @@ def commitment_fulfil(call: ServiceCall) -> dict:
     return {"commitment": commitment.pk, "status": commitment.status}
 
 
+@service("acceptance.commitment_withdrawn")
+def commitment_withdrawn(call: ServiceCall, *, withdrawal: dict) -> dict:
+    """The archive withdrew the commitment: journaled with its actor and reason, the conditional
+    certificate revoked, the case returned so the owner files the items before acceptance."""
+    case = _case(call)
+    commitment = _open_commitment(case)
+    commitment_transition(
+        commitment=commitment,
+        action="withdraw",
+        actor=get_user_model().objects.get(username=withdrawal["by"]),
+        reason=withdrawal["reason"],
+    )
+    case.withdraw_conditions()
+    case.save()
+    return {
+        "commitment": commitment.pk,
+        "status": Commitment.Status.WITHDRAWN,
+        "reason": withdrawal["reason"],
+        "by": withdrawal["by"],
+    }
+
+
 @service("acceptance.review_escalate")
 def review_escalate(call: ServiceCall) -> dict:
     """The acceptance decision passed its SLA: flag it for the supervisor; the task stays open."""

@@ -28,6 +28,11 @@ urlpatterns = [
         commitments.commitment_sign_view,
         name="commitment_sign",
     ),
+    path(
+        "cases/<str:reference>/commitment/withdraw/",
+        commitments.commitment_withdraw_view,
+        name="commitment_withdraw",
+    ),
     path("statistics/commitments/", statistics.statistics_page, name="statistics"),
     path(
         "notifications/<int:pk>/read/",

@@ -77,7 +77,7 @@ class Migration(migrations.Migration):
             name='Notification',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('reminder', '到期提醒 deadline reminder'), ('overdue', '承诺逾期 commitment overdue'), ('escalated', '逾期督办 escalated'), ('settled', '承诺办结 commitment settled')], max_length=16)),
+                ('kind', models.CharField(choices=[('reminder', '到期提醒 deadline reminder'), ('overdue', '承诺逾期 commitment overdue'), ('escalated', '逾期督办 escalated'), ('settled', '承诺办结 commitment settled'), ('withdrawn', '承诺撤销 commitment withdrawn')], max_length=16)),
                 ('key', models.CharField(max_length=120)),
                 ('title_zh', models.CharField(max_length=200)),
                 ('title_en', models.CharField(max_length=200)),

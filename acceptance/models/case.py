@@ -106,6 +106,15 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         field=status,
+        source=Status.CONDITIONALLY_ACCEPTED,
+        target=Status.RETURNED,
+        conditions=[_no_open_commitment],
+    )
+    def withdraw_conditions(self) -> None:
+        """The archive withdrew the commitment: the case goes back to the owner to supplement."""
+
+    @transition(
+        field=status,
         source=Status.ACCEPTED,
         target=Status.ARCHIVED,
         conditions=[_no_open_commitment],

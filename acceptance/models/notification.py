@@ -23,6 +23,7 @@ class Notification(models.Model):
         OVERDUE = "overdue", _("承诺逾期 commitment overdue")
         ESCALATED = "escalated", _("逾期督办 escalated")
         SETTLED = "settled", _("承诺办结 commitment settled")
+        WITHDRAWN = "withdrawn", _("承诺撤销 commitment withdrawn")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
 from workflows.engine import message_send
+from workflows.exceptions import MessageNotExpected
 from workflows.journal import journal_append
 
 from ..deadlines import SHANGHAI, commitment_deadline, days_left
@@ -34,6 +35,10 @@ from .notifications import notify, supervisors
 logger = logging.getLogger(__name__)
 
 DELIVERY_MESSAGE = "commitment_delivered"
+WITHDRAWAL_MESSAGE = "commitment_withdrawn"
+# Archive staff who may withdraw a commitment (auditors read, they never act).
+WITHDRAWING_GROUPS = ("reviewers", "supervisors")
+WITHDRAWABLE = (Commitment.Status.PENDING, Commitment.Status.OVERDUE, Commitment.Status.ESCALATED)
 SIGN_TASK = "sign_commitment"
 SWEEP_ACTOR = "system:commitment-sweep"
 OVERDUE_REASON = "承诺期限届满，承诺逾期未履行 commitment overdue: the deadline passed"
@@ -182,10 +187,47 @@ def _escalation_effects(commitment: Commitment, actor, reason: str) -> None:
     )
 
 
+def _withdrawal_effects(commitment: Commitment, actor, reason: str) -> None:
+    """The conditional certificate is revoked for good and the owner told why."""
+    from certificates.lifecycle import certificate_revoke
+    from certificates.models import Certificate
+
+    case = commitment.case
+    revoked = [
+        certificate_revoke(
+            certificate=certificate,
+            reason=f"容缺承诺已撤销 commitment withdrawn: {reason}",
+            actor=actor,
+        )
+        for certificate in case.certificates.filter(
+            kind=Certificate.Kind.CONDITIONAL,
+            status__in=(Certificate.Status.ISSUED, Certificate.Status.SUSPENDED),
+        ).order_by("pk")
+    ]
+    numbers = "、".join(certificate.number for certificate in revoked) or "—"
+    notify(
+        recipients=[case.owner_user, *case.project.owner.members.all()],
+        case=case,
+        kind=Notification.Kind.WITHDRAWN,
+        key=f"commitment-{commitment.pk}-withdrawn",
+        title=(
+            f"{case.reference} 容缺承诺已被档案馆撤销",
+            f"{case.reference}: the archive withdrew the commitment",
+        ),
+        body=(
+            f"撤销理由：{reason}。容缺受理意见书（{numbers}）已撤销；案件退回补正，"
+            "请补齐容缺材料后重新提交验收。",
+            f"Reason: {reason}. The conditional certificate ({numbers}) is revoked; the case is "
+            "returned: file the tolerated items and submit it for acceptance again.",
+        ),
+    )
+
+
 EFFECTS = {
     "mark_overdue": _overdue_effects,
     "fulfil_late": _late_fulfilment_effects,
     "escalate": _escalation_effects,
+    "withdraw": _withdrawal_effects,
 }
 
 
@@ -325,6 +367,57 @@ def commitment_return_delivery(*, commitment: Commitment, actor=None) -> Commitm
             actor=actor,
             payload={"commitment": commitment.pk, "paused": bool(commitment.paused_at)},
         )
+    return commitment
+
+
+# -- withdrawal by the archive -------------------------------------------------------------------
+
+
+def may_withdraw(user) -> bool:
+    return user.is_superuser or user.groups.filter(name__in=WITHDRAWING_GROUPS).exists()
+
+
+def commitment_withdraw(*, case: Case, user, reason: str) -> Commitment:
+    """The archive withdraws the case's commitment (撤销), with a reason.
+
+    Only the process moves it: the message ends the wait for delivery (and the deadline timer),
+    and its service task withdraws the commitment, revokes the conditional certificate and
+    returns the case to the owner's supplement step.
+    """
+    if not may_withdraw(user):
+        raise NotPermitted(
+            "只有档案馆审核人员或督办人员可以撤销承诺",
+            "only the archive's reviewers and supervisors can withdraw a commitment",
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise AcceptanceError(
+            "撤销承诺须填写理由，理由将告知建设单位并记入案件日志",
+            "give a reason to withdraw the commitment; the owner is told it and the journal "
+            "keeps it",
+        )
+    commitment = case.commitments.order_by("-pk").first()
+    if commitment is None or commitment.status not in WITHDRAWABLE:
+        state = commitment.get_status_display() if commitment else "无承诺 none"
+        raise CaseStateConflict(
+            f"承诺当前为“{state}”，只有履约期内、已逾期或已督办的承诺可以撤销",
+            f"the commitment is {commitment.status if commitment else 'missing'}; only a "
+            "pending, overdue or escalated commitment can be withdrawn",
+        )
+    try:
+        message_send(
+            instance_id=case_instance(case).pk,
+            name=WITHDRAWAL_MESSAGE,
+            payload={"commitment": commitment.pk, "by": user.get_username(), "reason": reason},
+            actor=user,
+        )
+    except MessageNotExpected:
+        raise CaseStateConflict(
+            "补交材料正在核验中，请先完成核验（合格或退回）后再撤销",
+            "delivered items are under review; finish the check (accept or return them) "
+            "before withdrawing",
+        ) from None
+    commitment.refresh_from_db()
     return commitment
 
 

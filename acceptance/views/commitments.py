@@ -24,7 +24,13 @@ from workflows.models import JournalEntry
 
 from ..models import Commitment, Notification
 from ..selectors.commitments import case_commitment
-from ..services.commitments import commitment_document, commitment_sign
+from ..services.commitments import (
+    WITHDRAWABLE,
+    commitment_document,
+    commitment_sign,
+    commitment_withdraw,
+    may_withdraw,
+)
 from ..services.notifications import notification_read
 from .cases import _case
 
@@ -64,6 +70,7 @@ def commitment_page(request, reference: str):
         "items": commitment.items.order_by("code"),
         "may_sign": commitment.status == Commitment.Status.DRAFT
         and case.project.owner.members.filter(pk=request.user.pk).exists(),
+        "may_withdraw": commitment.status in WITHDRAWABLE and may_withdraw(request.user),
         "history": JournalEntry.objects.filter(
             chain=case.reference, kind__startswith="commitment."
         ).order_by("sequence"),
@@ -116,6 +123,25 @@ def commitment_sign_view(request, reference: str):
         request,
         f"承诺书已签署，期限至 {timezone.localtime(commitment.deadline):%Y-%m-%d %H:%M} — "
         "the commitment is signed",
+    )
+    return redirect(page)
+
+
+@login_required
+@require_POST
+def commitment_withdraw_view(request, reference: str):
+    """The archive withdraws the commitment; the domain service refuses anyone else."""
+    case = _case(request, reference)
+    page = reverse("acceptance:commitment", args=[case.reference])
+    try:
+        commitment_withdraw(case=case, user=request.user, reason=request.POST.get("reason", ""))
+    except WorkflowError as error:
+        _refused(request, error)
+        return redirect(page)
+    messages.success(
+        request,
+        "承诺已撤销，容缺受理意见书已撤销，案件退回建设单位补正 — the commitment is withdrawn, "
+        "the conditional certificate revoked and the case returned to the owner",
     )
     return redirect(page)
 

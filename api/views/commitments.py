@@ -4,13 +4,13 @@ from drf_spectacular.utils import (
     extend_schema_view,
     inline_serializer,
 )
-from rest_framework import mixins
+from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from acceptance.exceptions import CaseStateConflict
 from acceptance.services.cases import case_task_complete
-from acceptance.services.commitments import commitment_deliver
+from acceptance.services.commitments import commitment_deliver, commitment_withdraw
 
 from ..selectors import commitments_visible_to
 from ..serializers.commitments import CommitmentSerializer
@@ -92,3 +92,24 @@ class CommitmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
         return Response(
             {"delivered": MaterialSerializer(delivered, many=True, context=context).data}
         )
+
+    @extend_schema(
+        summary="撤销承诺 Withdraw the commitment (archive reviewers and supervisors)",
+        description=(
+            "须填写理由；容缺受理意见书随即撤销，案件退回建设单位补正。"
+            "A reason is required; the conditional certificate is revoked and the case is "
+            "returned to the owner to supplement."
+        ),
+        request=inline_serializer(
+            "CommitmentWithdrawal",
+            {"reason": serializers.CharField(help_text="撤销理由 why the archive withdraws it")},
+        ),
+        responses={200: CommitmentSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        commitment = self._open()
+        commitment = commitment_withdraw(
+            case=commitment.case, user=request.user, reason=str(request.data.get("reason", ""))
+        )
+        return Response(self.get_serializer(commitment).data)
