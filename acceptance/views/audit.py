@@ -32,10 +32,10 @@ from workflows.anchors import verify_anchors
 from workflows.diagram import process_diagram
 from workflows.journal import SYSTEM_ACTOR, chain_entries, journal_append, verify_chain
 from workflows.models import JournalEntry, ProcessInstance
-from workflows.replay import ReplayError, replay_instance, state_at
+from workflows.replay import replay_instance, state_at
 from workflows.spiff import ACTIVE_STATES, TaskState, is_step
 
-from ..models import Case, Commitment, Material
+from ..models import Case, Commitment, Decision, Material
 from ..selectors.cases import is_auditor
 from ..selectors.history import case_as_of
 from ..services.audit import audit_view_record
@@ -237,7 +237,10 @@ def point_in_time(case: Case, sequence: int) -> dict:
             {**vars(m), "status_label": _label(Material.Status.choices, m.status)}
             for m in domain.materials
         ],
-        "decisions": domain.decisions,
+        "decisions": [
+            {**d, "outcome_label": _label(Decision.Outcome.choices, d["outcome"])}
+            for d in domain.decisions
+        ],
         "commitment": domain.commitment
         and {
             **domain.commitment,
@@ -258,7 +261,7 @@ def point_in_time(case: Case, sequence: int) -> dict:
         return context
     try:
         workflow = state_at(instance, sequence)
-    except ReplayError as exc:
+    except Exception as exc:  # a history that does not replay, whatever broke it, is reported
         context["error"] = f"无法重建该时点的流程状态 The process state cannot be rebuilt: {exc}"
         return context
     definition = instance.definition
