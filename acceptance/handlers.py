@@ -16,12 +16,12 @@ from workflows.services import ServiceCall, service
 
 from .archive.package import archival_package_path
 from .checks import ArchiveProperty, CheckOutcome, CheckResult
-from .drawings.review import review_set
+from .drawings.review import review_index_unmatched, review_set
 from .exceptions import CaseStateConflict
 from .media.services import media_check
 from .models import Case, Commitment, CommitmentPolicy, Decision, FormatKind, Material
 from .selectors.completeness import completeness_report
-from .selectors.drawings import case_drawings, drawing_title
+from .selectors.drawings import case_drawing_index, case_drawings, drawing_title
 from .services.commitments import (
     OVERDUE_REASON,
     commitment_return_delivery,
@@ -198,7 +198,9 @@ def drawing_checks_summary(call: ServiceCall, *, results: list[dict]) -> dict:
     """The parallel checks' results in the shape the review task shows (checked, failed)."""
     checked = sorted((r for r in results if r["checked"]), key=lambda r: r["material"])
     drawings = case_drawings(call.business_object)
-    by_set = review_set({m.original_name: drawing_title(m) for m in drawings})
+    titles = {m.original_name: drawing_title(m) for m in drawings}
+    index = case_drawing_index(call.business_object)
+    by_set = review_set(titles, index=index)
     return {
         "checked": len(checked),
         "failed": [r["name"] for r in checked if not r["passed"]],
@@ -206,6 +208,8 @@ def drawing_checks_summary(call: ServiceCall, *, results: list[dict]) -> dict:
         "set_findings": {
             name: [f.message_zh for f in found] for name, found in by_set.items() if found
         },
+        # Drawing index entries no drawing carries (set.index), keyed by nothing but the index.
+        "index_findings": [f.message_zh for f in review_index_unmatched(titles, index)],
     }
 
 

@@ -53,6 +53,11 @@ urlpatterns = [
         name="drawings_finish",
     ),
     path(
+        "cases/<str:reference>/drawings/index/",
+        drawings.drawing_index_upload,
+        name="drawing_index",
+    ),
+    path(
         "cases/<str:reference>/drawings/resubmit/",
         drawings.drawing_resubmit_complete,
         name="drawings_resubmit",

@@ -662,6 +662,24 @@ def review_set(
     return result
 
 
+def review_index_unmatched(
+    titles: Mapping[Any, Mapping[str, str]], index: Mapping[str, str] | None
+) -> list[Finding]:
+    """The drawing index's entries that no drawing of the set carries (set.index, per entry)."""
+    numbers = {normalize_name(t.get("drawing_number", "")) for t in titles.values()}
+    return [
+        _find(
+            R.SET_INDEX,
+            f"图纸目录中的图号“{number}”（{name}）没有对应的图纸。请上传该图纸或从目录中删除。",
+            f"Drawing number {number!r} ({name}) is in the drawing index but no drawing "
+            "carries it. Upload the drawing or remove it from the index.",
+            detail={"drawing_number": number, "index": name},
+        )
+        for number, name in (index or {}).items()
+        if normalize_name(number) not in numbers
+    ]
+
+
 def drawing_outcomes(path: Path) -> list[CheckOutcome]:
     """The drawing rules as file-check outcomes (``ACCEPTANCE_FILE_RULES``, ``check_files``)."""
     return review_drawing(path).outcomes()

@@ -63,6 +63,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
         related_name="cases",
         verbose_name=_("catalog version"),
     )
+    # The owner's drawing index (图纸目录) as [drawing number, sheet name] rows in file order;
+    # None until supplied (the catalog has no index item, so it lives on the case).
+    drawing_index = models.JSONField(_("drawing index"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     submitted_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)

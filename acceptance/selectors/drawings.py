@@ -8,7 +8,7 @@ from pathlib import Path
 from django.conf import settings
 
 from ..drawings.preview import read_manifest
-from ..drawings.review import review_set
+from ..drawings.review import review_index_unmatched, review_set
 from ..models import Case, FormatKind, Material
 
 TITLE_RULE = "drawing.title.present"
@@ -25,6 +25,21 @@ def drawing_title(material: Material) -> dict[str, str]:
         if outcome["code"] == TITLE_RULE:
             return outcome["detail"].get("title", {})
     return {}
+
+
+def case_drawing_index(case: Case) -> dict[str, str] | None:
+    """The owner's drawing index (drawing number -> sheet name), or None if none was supplied."""
+    if case.drawing_index is None:
+        return None
+    return {number: name for number, name in case.drawing_index}
+
+
+def drawing_index_findings(case: Case) -> list[dict]:
+    """Index entries no current drawing carries, as outcome dicts (the set review's set.index)."""
+    titles = {m.pk: drawing_title(m) for m in case_drawings(case)}
+    return [
+        f.as_outcome().as_dict() for f in review_index_unmatched(titles, case_drawing_index(case))
+    ]
 
 
 def drawing_findings(material: Material) -> list[dict]:
@@ -69,7 +84,7 @@ def drawing_set(case: Case) -> list[DrawingRow]:
     """Every current drawing of ``case`` with its findings, set findings and previews."""
     drawings = list(case_drawings(case))
     titles = {m.pk: drawing_title(m) for m in drawings}
-    by_set = review_set(titles)
+    by_set = review_set(titles, index=case_drawing_index(case))
     return [
         DrawingRow(
             material=m,

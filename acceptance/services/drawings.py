@@ -11,6 +11,7 @@ from workflows.engine import task_complete
 from workflows.journal import journal_append
 
 from ..conf import file_rules, setting
+from ..drawings.index import parse_drawing_index
 from ..drawings.preview import render_previews
 from ..drawings.review import drawing_outcomes, review_drawing
 from ..exceptions import NotPermitted
@@ -135,3 +136,31 @@ def drawing_review_finish(*, case: Case, user):
         user=user,
         data={"drawing_verdict": "return" if returned else "approve", "drawing_comment": comment},
     )
+
+
+def drawing_index_supply(*, case: Case, user, data: bytes, filename: str) -> list:
+    """The owner supplies (or replaces) the case's drawing index (图纸目录); journaled.
+
+    The set review then compares every drawing's number and sheet name with it. A refused
+    file (UploadRefused) leaves the index already supplied in place.
+    """
+    if not case.project.owner.members.filter(pk=user.pk).exists():
+        raise NotPermitted(
+            "只有建设单位可以提交图纸目录", "only the owner can supply the drawing index"
+        )
+    if case.status in (Case.Status.ACCEPTED, Case.Status.ARCHIVED):
+        raise NotPermitted(
+            "案件已验收，不能再修改图纸目录",
+            "the case is accepted; its drawing index can no longer change",
+        )
+    entries = parse_drawing_index(data, filename)
+    with transaction.atomic():
+        case.drawing_index = [list(entry) for entry in entries]
+        case.save(update_fields=["drawing_index"])
+        journal_append(
+            chain=case.reference,
+            kind="drawing.index_supplied",
+            actor=user,
+            payload={"file": filename, "entries": len(entries)},
+        )
+    return entries

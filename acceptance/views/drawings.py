@@ -16,14 +16,22 @@ from django.views.decorators.http import require_GET, require_POST
 
 from workflows.exceptions import WorkflowError
 
+from ..drawings.index import MAX_BYTES
 from ..exceptions import NotPermitted
 from ..models import Case, Material
 from ..selectors.cases import case_open_task, cases_visible_to
-from ..selectors.drawings import case_drawings, drawing_preview_dir, drawing_set
+from ..selectors.drawings import (
+    case_drawing_index,
+    case_drawings,
+    drawing_index_findings,
+    drawing_preview_dir,
+    drawing_set,
+)
 from ..services.cases import case_task_complete
 from ..services.drawings import (
     RESUBMIT_TASK,
     REVIEW_TASK,
+    drawing_index_supply,
     drawing_review_finish,
     drawing_verdict,
 )
@@ -75,6 +83,9 @@ def drawing_set_page(request, reference: str):
             and request.user.groups.filter(pk=review_task.role_id).exists(),
             "can_resubmit": resubmit_task is not None and is_owner,
             "undecided": sum(1 for row in rows if not row.decided),
+            "is_owner": is_owner,
+            "drawing_index": case_drawing_index(case),
+            "index_findings": drawing_index_findings(case),
         },
     )
 
@@ -174,3 +185,29 @@ def drawing_resubmit_complete(request, reference: str):
         return _back(case)
     messages.success(request, "已重新提交，等待自动审查与审图 / resubmitted for checks and review")
     return _back(case)
+
+
+@login_required
+@require_POST
+def drawing_index_upload(request, reference: str):
+    """The owner supplies the drawing index (图纸目录) the set review compares sheets with."""
+    case = _case(request, reference)
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise NotPermitted(
+                "请选择图纸目录文件（CSV 或 XLSX）", "choose the drawing index file (CSV or XLSX)"
+            )
+        # Read one byte past the limit, never the whole of an oversized upload.
+        data = upload.read(MAX_BYTES + 1)
+        entries = drawing_index_supply(
+            case=case, user=request.user, data=data, filename=upload.name
+        )
+    except WorkflowError as error:
+        _refused(request, error)
+        return _back(case, "drawing-index")
+    messages.success(
+        request,
+        f"已提交图纸目录，共 {len(entries)} 条 / drawing index supplied: {len(entries)} entries",
+    )
+    return _back(case, "drawing-index")

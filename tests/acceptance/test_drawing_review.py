@@ -3,15 +3,19 @@ every shared DXF fixture."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import ezdxf
 import pytest
 from django.core.management import call_command
+from openpyxl import Workbook
 
-from acceptance.drawings.review import review_drawing, review_set
+from acceptance.drawings.index import MAX_BYTES, MAX_ROWS, parse_drawing_index
+from acceptance.drawings.review import review_drawing, review_index_unmatched, review_set
 from acceptance.drawings.rules import RULES, Severity
+from acceptance.exceptions import UploadRefused
 from acceptance.samples import (
     AS_BUILT_STAMP_BLOCK,
     AS_BUILT_STAMP_FIELDS,
@@ -295,3 +299,121 @@ def test_check_files_prints_the_drawing_findings_in_its_json(tmp_path: Path, cap
     assert checks["drawing.stamp.present"]["detail"]["severity"] == "error"
     assert checks["drawing.title.project_name"]["result"] == "pass"
     assert "未找到竣工图章" in checks["drawing.stamp.present"]["message_zh"]
+
+
+# -- the drawing index (图纸目录) --------------------------------------------------------------
+
+INDEX_TITLES = {
+    "a.dxf": {"drawing_number": "建施-01", "sheet_title": "一层平面图"},
+    "b.dxf": {"drawing_number": "建施-02", "sheet_title": "立面图"},
+}
+
+
+def xlsx_bytes(rows: list[list]) -> bytes:
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def index_findings(data: bytes, filename: str) -> dict[str, list]:
+    """Every set.index finding of INDEX_TITLES against the parsed index, by drawing (or extra)."""
+    index = dict(parse_drawing_index(data, filename))
+    found = {
+        key: [f for f in findings if f.rule == "set.index"]
+        for key, findings in review_set(INDEX_TITLES, index=index).items()
+    }
+    found["extra"] = review_index_unmatched(INDEX_TITLES, index)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("data", "filename"),
+    [
+        ("图号,图名\n建施-01,一层平面图\n建施-02,立面图\n".encode(), "目录.csv"),
+        ("Sheet name,Drawing number\n立面图,建施-02\n一层平面图,建施-01\n".encode(), "i.CSV"),
+        ("建施-01,一层平面图\r\n建施 - 02 ,立面图\r\n".encode("gb18030"), "no-header.csv"),
+        (
+            xlsx_bytes([["图号", "图名"], ["建施-01", "一层平面图"], ["建施-02", "立面图"]]),
+            "i.xlsx",
+        ),
+        (xlsx_bytes([["建施-01", "一层平面图"], [None, None], ["建施-02", "立面图"]]), "i.xlsx"),
+    ],
+    ids=[
+        "csv-chinese-header",
+        "csv-english-header-swapped",
+        "csv-gbk-no-header",
+        "xlsx",
+        "xlsx-no-header",
+    ],
+)
+def test_a_good_drawing_index_gives_no_finding(data: bytes, filename: str) -> None:
+    assert index_findings(data, filename) == {"a.dxf": [], "b.dxf": [], "extra": []}
+
+
+def test_the_index_names_each_disagreeing_missing_and_extra_drawing() -> None:
+    found = index_findings("图号,图名\n建施-01,首层平面图\n建施-09,屋顶平面图\n".encode(), "i.csv")
+    (renamed,) = found["a.dxf"]
+    assert renamed.detail == {
+        "drawing_number": "建施-01",
+        "sheet": "一层平面图",
+        "index": "首层平面图",
+    }
+    assert "建施-01" in renamed.message_zh and "首层平面图" in renamed.message_zh
+    (missing,) = found["b.dxf"]
+    assert "图号“建施-02”不在图纸目录中" in missing.message_zh
+    assert "'建施-02' is not in the drawing index" in missing.message_en
+    (extra,) = found["extra"]
+    assert extra.rule == "set.index" and extra.detail["drawing_number"] == "建施-09"
+    assert "建施-09" in extra.message_zh and "no drawing carries it" in extra.message_en
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "zh", "en"),
+    [
+        (b"%PDF-1.4", "目录.pdf", "请上传 CSV 或 XLSX 文件", "upload a CSV or XLSX"),
+        (b"\n , \n", "i.csv", "图纸目录是空的", "is empty"),
+        ("图号,图名\n".encode(), "i.csv", "只有表头", "no drawing rows"),
+        (xlsx_bytes([["图号", "备注"], ["建施-01", "x"]]), "i.xlsx", "缺少“图名”列", "sheet name"),
+        ("名称,图名\n建施-01,一层\n".encode(), "i.csv", "缺少“图号”列", "drawing number"),
+        ("建施-01,一层\n建施-02\n".encode(), "i.csv", "第 2 行缺少图名", "Row 2"),
+        ("图号,图名\n建施-01,一层\nJS-1,a\n建施－01,二层\n".encode(), "i.csv", "重复", "twice"),
+        (b"PK\x03\x04broken", "i.xlsx", "无法读取该 XLSX", "cannot be read"),
+        (b"\xff\xfe\x00\xd8", "i.csv", "编码", "UTF-8"),
+    ],
+    ids=[
+        "type",
+        "empty",
+        "header-only",
+        "no-name-column",
+        "no-number-column",
+        "short-row",
+        "duplicate",
+        "broken-xlsx",
+        "encoding",
+    ],
+)
+def test_an_unusable_drawing_index_is_refused_in_both_languages(data, filename, zh, en) -> None:
+    with pytest.raises(UploadRefused) as refused:
+        parse_drawing_index(data, filename)
+    assert zh in refused.value.message_zh
+    assert en in refused.value.message_en
+
+
+def test_an_oversized_or_overlong_drawing_index_is_refused() -> None:
+    with pytest.raises(UploadRefused) as big:
+        parse_drawing_index(b"a,b\n" * (MAX_BYTES // 4 + 1), "i.csv")
+    assert "超过 2 MB" in big.value.message_zh and "larger than 2 MB" in big.value.message_en
+    rows = [[f"建施-{n}", f"图{n}"] for n in range(MAX_ROWS + 1)]
+    for data, filename in (
+        (
+            "".join(f"{a},{b}\n" for a, b in rows).encode(),
+            "i.csv",
+        ),
+        (xlsx_bytes(rows), "i.xlsx"),
+    ):
+        with pytest.raises(UploadRefused) as long:
+            parse_drawing_index(data, filename)
+        assert f"超过 {MAX_ROWS} 行" in long.value.message_zh
