@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.files import File
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -182,3 +183,64 @@ def test_a_drawing_number_used_twice_is_shown_on_both_drawings(client, open_case
     page = client.get(page_url(flow)).content.decode()
     assert page.count("drawing.set.unique_number") == 2
     assert "图号“D-1-01”在本案件的图纸中出现 2 次" in page
+
+
+def index_csv(entries: dict[str, str]) -> SimpleUploadedFile:
+    text = "图号,图名\n" + "".join(f"{number},{name}\n" for number, name in entries.items())
+    return SimpleUploadedFile("图纸目录.csv", text.encode(), content_type="text/csv")
+
+
+def upload_index(client, flow, upload):
+    url = reverse("acceptance:drawing_index", args=[flow.case.reference])
+    return client.post(url, {"file": upload}, follow=True).content.decode()
+
+
+def test_the_owner_supplies_the_drawing_index_and_the_review_compares_it(client, open_case):
+    flow = open_case()
+    # The sample drawings carry the number "<item code>-01" and the item's name as sheet name.
+    index = {f"{m.catalog_item.code}-01": m.catalog_item.name_zh for m in case_drawings(flow.case)}
+    renamed, left_out = sorted(index)[:2]
+    index[renamed] = "另一张图"
+    del index[left_out]
+    index["D-99-01"] = "不存在的图"
+    client.force_login(flow.owner)
+    page = upload_index(client, flow, index_csv(index))
+    assert "已提交图纸目录，共 11 条" in page
+    (supplied,) = flow.journal("drawing.index_supplied")
+    assert supplied.payload == {"file": "图纸目录.csv", "entries": 11}
+
+    flow.prefile()
+    flow.apply()
+    context = flow.task("drawing_review").context["drawing_check"]
+    assert len(context["index_findings"]) == 1 and "D-99-01" in context["index_findings"][0]
+    messages = [m for found in context["set_findings"].values() for m in found]
+    assert len(context["set_findings"]) == 2 and len(messages) == 2
+    assert any(f"与图纸目录中的“另一张图”不一致（图号 {renamed}）" in m for m in messages)
+    assert any(f"图号“{left_out}”不在图纸目录中" in m for m in messages)
+
+    client.force_login(flow.reviewer)
+    page = client.get(page_url(flow)).content.decode()
+    assert page.count("drawing.set.index") == 3
+    assert f"与图纸目录中的“另一张图”不一致（图号 {renamed}）" in page
+    assert f"图号“{left_out}”不在图纸目录中" in page
+    assert "图纸目录中的图号“D-99-01”（不存在的图）没有对应的图纸" in page
+    assert 'id="upload-index"' not in page  # only the owner supplies the index
+
+
+def test_a_refused_index_keeps_the_one_supplied_and_only_the_owner_may_supply(client, open_case):
+    flow = open_case()
+    client.force_login(flow.owner)
+    upload_index(client, flow, index_csv({"D-1-01": "总平面图"}))
+    refused = upload_index(client, flow, index_csv({"D-1-01": "总平面图"} | {"d-1-01 ": "重复"}))
+    assert "在图纸目录中重复" in refused and "listed twice in the drawing index" in refused
+    wrong_type = upload_index(client, flow, SimpleUploadedFile("目录.docx", b"PK\x03\x04"))
+    assert "请上传 CSV 或 XLSX 文件" in wrong_type and "upload a CSV or XLSX file" in wrong_type
+    flow.case.refresh_from_db()
+    assert flow.case.drawing_index == [["D-1-01", "总平面图"]]
+    assert len(flow.journal("drawing.index_supplied")) == 1
+
+    client.force_login(flow.reviewer)
+    page = upload_index(client, flow, index_csv({"X-1": "x"}))
+    assert "只有建设单位可以提交图纸目录" in page and "only the owner" in page
+    flow.case.refresh_from_db()
+    assert flow.case.drawing_index == [["D-1-01", "总平面图"]]
