@@ -173,6 +173,7 @@ def test_a_returned_unstamped_drawing_is_rechecked_and_approved_after_the_owner_
         "checked": 11,
         "failed": [unstamped.original_name],
         "set_findings": {},
+        "index_findings": [],
     }
     assert fresh(unstamped).status == Material.Status.CHECK_FAILED
 
@@ -186,7 +187,7 @@ def test_a_returned_unstamped_drawing_is_rechecked_and_approved_after_the_owner_
     stamped = flow.upload(CORE_DRAWING, variant=2, supersedes=unstamped)
     flow.complete("drawing_resubmit")
     recheck = flow.task("drawing_review").context["drawing_check"]
-    assert recheck == {"checked": 11, "failed": [], "set_findings": {}}
+    assert recheck == {"checked": 11, "failed": [], "set_findings": {}, "index_findings": []}
     assert fresh(unstamped).status == Material.Status.SUPERSEDED
     assert (stamped.version, stamped.supersedes_id) == (2, unstamped.pk)
 
