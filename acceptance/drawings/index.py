@@ -52,8 +52,12 @@ def _xlsx_rows(data: bytes) -> list[list[str]]:
         ) from error
     try:
         rows = []
-        for row in workbook.worksheets[0].iter_rows(values_only=True):
-            rows.append([_cell(v) for v in row])
+        for values in workbook.worksheets[0].iter_rows(values_only=True):
+            row = [_cell(v) for v in values]
+            # Blank rows do not count, so none of the rows after them is silently dropped;
+            # one row past header + limit is enough to refuse an overlong index.
+            if any(row):
+                rows.append(row)
             if len(rows) > MAX_ROWS + 1:
                 break
         return rows
