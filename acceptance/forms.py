@@ -17,21 +17,7 @@ class ProjectRegisterForm(forms.ModelForm):
 
     class Meta:
         model = Project
-        fields = (
-            "owner",
-            "name",
-            "location",
-            "works_type",
-            "contractor",
-            "supervisor",
-            "designer",
-            "planning_permit_no",
-            "construction_permit_no",
-            "floor_area_m2",
-            "structure_type",
-            "start_date",
-            "completion_date",
-        )
+        fields = ("owner", *Project.REGISTERED_FACTS)
         labels = {
             "name": _("项目名称"),
             "location": _("建设地点"),

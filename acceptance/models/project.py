@@ -40,6 +40,23 @@ class Organisation(models.Model):
 class Project(models.Model):
     WorksType = WorksType
 
+    # The basic facts an owner gives when registering a project (the page and the API ask for
+    # the same ones).
+    REGISTERED_FACTS = (
+        "name",
+        "location",
+        "works_type",
+        "contractor",
+        "supervisor",
+        "designer",
+        "planning_permit_no",
+        "construction_permit_no",
+        "floor_area_m2",
+        "structure_type",
+        "start_date",
+        "completion_date",
+    )
+
     reference = models.CharField(_("project number"), max_length=40, unique=True)
     name = models.CharField(_("project name"), max_length=200)
     location = models.CharField(_("location"), max_length=300)

@@ -33,19 +33,8 @@ class ProjectSerializer(serializers.ModelSerializer):
         model = Project
         fields = (
             "reference",
-            "name",
-            "location",
-            "works_type",
             "owner",
-            "contractor",
-            "supervisor",
-            "designer",
-            "planning_permit_no",
-            "construction_permit_no",
-            "floor_area_m2",
-            "structure_type",
-            "start_date",
-            "completion_date",
+            *Project.REGISTERED_FACTS,
             "created_at",
             "created_by",
             "nodes",
@@ -53,16 +42,9 @@ class ProjectSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-FACTS = (
-    "contractor",
-    "supervisor",
-    "designer",
-    "planning_permit_no",
-    "construction_permit_no",
-    "floor_area_m2",
-    "structure_type",
-    "start_date",
-    "completion_date",
+# Given to ``project_register`` as keywords; name, location and works type go by name.
+FACTS = tuple(
+    name for name in Project.REGISTERED_FACTS if name not in ("name", "location", "works_type")
 )
 
 
@@ -76,7 +58,7 @@ class ProjectRegisterSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Project
-        fields = ("owner", "name", "location", "works_type", *FACTS)
+        fields = ("owner", *Project.REGISTERED_FACTS)
         extra_kwargs = {
             "floor_area_m2": {"min_value": 0},
         }
