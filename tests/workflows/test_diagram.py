@@ -20,7 +20,7 @@ from workflows.spiff import BpmnWorkflow, InstanceScriptEngine, TaskState, parse
 
 from .helpers import bpmn_bytes
 
-FIXTURES = Path("/work/shared/fixtures/bpmn")
+FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "bpmn"
 SVG = "{http://www.w3.org/2000/svg}"
 
 
