@@ -64,6 +64,17 @@ def _journal(certificate: Certificate, kind: str, actor, **payload) -> None:
     )
 
 
+def _transition_with_reason(
+    certificate: Certificate, action: str, kind: str, reason: str, actor
+) -> Certificate:
+    with transaction.atomic():
+        certificate = _locked(certificate)
+        reason = _required_reason(reason, action, certificate.number)
+        _apply(certificate, action, reason)
+        _journal(certificate, kind, actor, reason=reason)
+    return certificate
+
+
 def certificate_supersede(*, certificate: Certificate, by: Certificate, actor=None) -> Certificate:
     """``by`` (the upgraded full certificate) replaces ``certificate``."""
     with transaction.atomic():
@@ -75,32 +86,19 @@ def certificate_supersede(*, certificate: Certificate, by: Certificate, actor=No
 
 def certificate_suspend(*, certificate: Certificate, reason: str, actor=None) -> Certificate:
     """Suspend a valid certificate, e.g. when its commitment is overdue."""
-    with transaction.atomic():
-        certificate = _locked(certificate)
-        reason = _required_reason(reason, "suspend", certificate.number)
-        _apply(certificate, "suspend", reason)
-        _journal(certificate, "certificate.suspended", actor, reason=reason)
-    return certificate
+    return _transition_with_reason(certificate, "suspend", "certificate.suspended", reason, actor)
 
 
 def certificate_reinstate(*, certificate: Certificate, reason: str, actor=None) -> Certificate:
     """Lift a suspension: the certificate is valid again."""
-    with transaction.atomic():
-        certificate = _locked(certificate)
-        reason = _required_reason(reason, "reinstate", certificate.number)
-        _apply(certificate, "reinstate", reason)
-        _journal(certificate, "certificate.reinstated", actor, reason=reason)
-    return certificate
+    return _transition_with_reason(
+        certificate, "reinstate", "certificate.reinstated", reason, actor
+    )
 
 
 def certificate_revoke(*, certificate: Certificate, reason: str, actor=None) -> Certificate:
     """Revoke a certificate for good; verification then says it is void."""
-    with transaction.atomic():
-        certificate = _locked(certificate)
-        reason = _required_reason(reason, "revoke", certificate.number)
-        _apply(certificate, "revoke", reason)
-        _journal(certificate, "certificate.revoked", actor, reason=reason)
-    return certificate
+    return _transition_with_reason(certificate, "revoke", "certificate.revoked", reason, actor)
 
 
 def certificates_suspend(*, case: Case, reason: str, actor=None) -> list[Certificate]:
