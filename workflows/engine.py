@@ -97,6 +97,9 @@ class InstanceRun:
         self.timers_fired = 0
         self._service_log: list[dict] = []
         self._queued_jobs: list[ServiceJob] = []
+        # Every change to the workflow is an input, journaled right after it: the digest of the
+        # run's last entry is the digest of the state it saves, and is computed once.
+        self._journaled_digest: str | None = None
 
     # -- the dispatcher SpiffWorkflow calls for service tasks ------------------------------------
 
@@ -130,6 +133,7 @@ class InstanceRun:
     def journal(
         self, kind, *, actor=None, task=None, payload=None, task_id=None, name="", recorded_at=None
     ):
+        self._journaled_digest = state_digest(self.workflow)
         return journal_append(
             chain=self.instance.business_key,
             kind=kind,
@@ -138,7 +142,7 @@ class InstanceRun:
             instance_id=self.instance.pk,
             task_id=task.id if task is not None else task_id,
             task_name=task.task_spec.name if task is not None else name,
-            state_digest=state_digest(self.workflow),
+            state_digest=self._journaled_digest,
             recorded_at=recorded_at,
         )
 
@@ -258,7 +262,7 @@ class InstanceRun:
         self._check_depth()
         instance = self.instance
         instance.state = SERIALIZER.serialize_json(self.workflow)
-        instance.state_digest = state_digest(self.workflow)
+        instance.state_digest = self._journaled_digest or state_digest(self.workflow)
         instance.spiff_version = SPIFF_VERSION
         instance.serializer_version = SERIALIZER_VERSION
         instance.next_timer_at = earliest_timer(self.workflow)

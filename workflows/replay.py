@@ -26,6 +26,7 @@ from .models import JournalEntry, ProcessDefinition, ProcessInstance
 from .spiff import (
     ACTIVE_STATES,
     PENDING,
+    SERIALIZER,
     BpmnWorkflow,
     InstanceScriptEngine,
     TaskState,
@@ -245,12 +246,18 @@ def replay_entries(
 
 
 def replay_instance(instance: ProcessInstance) -> ReplayVerdict:
-    """Replay an instance from its journal and compare with every recorded state and its own."""
+    """Replay an instance from its journal and compare with every recorded state and its own.
+
+    The instance's own state is digested from what is saved, not read from its digest column: a
+    saved state edited behind the journal's back is caught too.
+    """
     entries = JournalEntry.objects.filter(
         chain=instance.business_key, instance_id=instance.pk
     ).order_by("sequence")
     verdict, workflow = replay_entries(instance.definition, entries)
-    if verdict.verified and state_digest(workflow) != instance.state_digest:
+    if verdict.verified and state_digest(workflow) != state_digest(
+        SERIALIZER.deserialize_json(instance.state)
+    ):
         last = entries.last()
         return _diverged(last, "the instance's saved state differs from its replay", workflow, 0)
     return verdict

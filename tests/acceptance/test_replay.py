@@ -1,10 +1,12 @@
 """Replaying a case's journal reproduces its recorded history, and tampering is named."""
 
+import json
+
 import pytest
 from django.core.management import CommandError, call_command
 
 from tests.conftest import run_sql
-from workflows.models import JournalEntry, ProcessDefinition
+from workflows.models import JournalEntry, ProcessDefinition, ProcessInstance
 from workflows.replay import replay_instance, state_at
 from workflows.spiff import TaskState
 
@@ -108,6 +110,18 @@ def test_an_edited_process_definition_fails_the_replay(accepted):
     assert not verdict.verified
     assert verdict.reason == "the process definition was altered since deployment"
     assert verdict.diverged_at == 1
+
+
+def test_a_saved_state_edited_behind_the_journal_fails_the_replay(accepted):
+    instance = ProcessInstance.objects.get(pk=accepted.instance.pk)
+    state = json.loads(instance.state)
+    state["data"]["decision"] = "forged"
+    ProcessInstance.objects.filter(pk=instance.pk).update(state=json.dumps(state))
+
+    verdict = replay_instance(ProcessInstance.objects.get(pk=instance.pk))
+
+    assert not verdict.verified
+    assert verdict.reason == "the instance's saved state differs from its replay"
 
 
 def test_time_travel_shows_the_case_as_it_stood_after_any_entry(accepted):
