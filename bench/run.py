@@ -163,7 +163,7 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
             lengths = tuple(int(n) for n in args.events.split(","))
             progress(f"replaying journals of {args.events} events")
             say()
-            say(replay.report(replay.measure(lengths)))
+            say(replay.report(replay.measure(lengths, progress=progress)))
         if "intake" in selected:
             pdfs = args.intake_files // 2
             progress(f"taking in {pdfs} PDFs and {args.intake_files - pdfs} photos")
