@@ -30,9 +30,9 @@ def actor_label(actor) -> str:
     return actor.get_username()
 
 
-def entry_hash(entry: JournalEntry) -> str:
-    """The hash of an entry's content and of its link to the previous entry."""
-    content = {
+def entry_content(entry: JournalEntry) -> dict:
+    """Every field of an entry that its hash covers, as JSON values."""
+    return {
         "chain": entry.chain,
         "sequence": entry.sequence,
         "kind": entry.kind,
@@ -45,7 +45,11 @@ def entry_hash(entry: JournalEntry) -> str:
         "state_digest": entry.state_digest,
         "previous_hash": entry.previous_hash,
     }
-    return hashlib.sha256(canonical_json(content).encode()).hexdigest()
+
+
+def entry_hash(entry: JournalEntry) -> str:
+    """The hash of an entry's content and of its link to the previous entry."""
+    return hashlib.sha256(canonical_json(entry_content(entry)).encode()).hexdigest()
 
 
 def journal_append(

@@ -18,7 +18,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from workflows.canonical import canonical_json
-from workflows.journal import chain_entries
+from workflows.journal import chain_entries, entry_content
 from workflows.models import JournalEntry, JournalHead, ProcessInstance
 
 from ..models import Case
@@ -29,21 +29,8 @@ BUNDLE_FORMAT = "archive-acceptance-bundle/1"
 
 
 def journal_record(entry: JournalEntry) -> dict:
-    """One journal entry as a JSON object holding every field its hash covers."""
-    return {
-        "chain": entry.chain,
-        "sequence": entry.sequence,
-        "kind": entry.kind,
-        "recorded_at": entry.recorded_at.isoformat(),
-        "actor": entry.actor,
-        "instance_id": entry.instance_id,
-        "task_id": str(entry.task_id) if entry.task_id else None,
-        "task_name": entry.task_name,
-        "payload": entry.payload,
-        "state_digest": entry.state_digest,
-        "previous_hash": entry.previous_hash,
-        "entry_hash": entry.entry_hash,
-    }
+    """One journal entry as a JSON object holding every field its hash covers, and the hash."""
+    return {**entry_content(entry), "entry_hash": entry.entry_hash}
 
 
 def _write_json(path: Path, value) -> None:
