@@ -7,10 +7,10 @@ from xml.sax.saxutils import escape
 
 from django.utils import timezone
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
+from reportlab.platypus import Paragraph, Spacer, Table
 
 from ..selectors.completeness import CompletenessReport, ItemStatus
-from .layout import CONTENT_WIDTH, MARGIN, Styles, grid_style, page_number_footer
+from .layout import CONTENT_WIDTH, Styles, a4_document, grid_style, page_number_footer
 from .volumes import retention_zh
 
 STATUS_ZH = {
@@ -41,15 +41,7 @@ def verdict(report: CompletenessReport) -> tuple[str, str]:
 def completeness_pdf(report: CompletenessReport) -> bytes:
     styles = Styles()
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN + 4 * mm,
-        title=f"归档范围核对报告 {report.case_reference}",
-        author="城建档案馆",
-    )
+    doc = a4_document(buffer, title=f"归档范围核对报告 {report.case_reference}")
 
     def p(text: str, style=None) -> Paragraph:
         return Paragraph(escape(text).replace("\n", "<br/>"), style or styles.cell)

@@ -38,19 +38,29 @@ class Styles:
         )
 
 
-def a4_document(buffer, *, title: str, author: str, invariant: bool = False) -> SimpleDocTemplate:
+def a4_document(
+    buffer,
+    *,
+    title: str,
+    author: str = "城建档案馆",
+    subject: str = "",
+    pagesize=A4,
+    invariant: bool = False,
+) -> SimpleDocTemplate:
     """An A4 document with the reports' margins (room at the foot for the page number).
 
     ``invariant``: no creation date or random id in the file, so equal content gives equal bytes.
     """
     return SimpleDocTemplate(
         buffer,
+        pagesize=pagesize,
         leftMargin=MARGIN,
         rightMargin=MARGIN,
         topMargin=MARGIN,
         bottomMargin=MARGIN + 4 * mm,
         title=title,
         author=author,
+        subject=subject,
         invariant=invariant,
     )
 

@@ -19,10 +19,10 @@ from PIL import Image as PilImage
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.platypus import Image as PdfImage
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Table
+from reportlab.platypus import Paragraph, Table
 
 from ..models import Case, MediaItem
-from .layout import MARGIN, Styles, grid_style, page_number_footer
+from .layout import MARGIN, Styles, a4_document, grid_style, page_number_footer
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HEADERS = ("组号", "张号", "缩略图", "题名", "时间", "地点", "人物", "背景", "摄影者", "文件")
@@ -72,15 +72,7 @@ def photo_catalog_pdf(case: Case, items: list[MediaItem]) -> bytes:
     styles = Styles()
     buffer = io.BytesIO()
     page = landscape(A4)
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=page,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN + 4 * mm,
-        title=_title(case)[0],
-    )
+    doc = a4_document(buffer, title=_title(case)[0], pagesize=page)
     header = [
         Paragraph(f"{zh}<br/><font size=6>{en}</font>", styles.cell)
         for zh, en in zip(HEADERS, HEADERS_EN, strict=True)

@@ -14,10 +14,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from reportlab.lib.units import mm
-from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table
+from reportlab.platypus import PageBreak, Paragraph, Spacer, Table
 
 from ..models import Case, Retention, Volume, VolumeEntry
-from .layout import CONTENT_WIDTH, MARGIN, Styles, grid_style, page_number_footer
+from .layout import CONTENT_WIDTH, Styles, a4_document, grid_style, page_number_footer
 
 CATALOG_HEADERS = ("序号", "文件编号", "责任者", "文件题名", "日期", "页次", "备注")
 CATALOG_HEADERS_EN = ("No.", "Doc. no.", "Responsible", "Title", "Date", "Pages", "Remarks")
@@ -72,15 +72,8 @@ def volume_catalog_pdf(case: Case, volumes: list[Volume]) -> bytes:
     """The volume list, then one volume catalog per volume (each starting on a new page)."""
     styles = Styles()
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN + 4 * mm,
-        title=f"卷内目录 {case.reference}",
-        author="城建档案馆",
-        subject=f"{case.project.name} volume catalog",
+    doc = a4_document(
+        buffer, title=f"卷内目录 {case.reference}", subject=f"{case.project.name} volume catalog"
     )
 
     def cells(values: list[str]) -> list[Paragraph]:
