@@ -73,12 +73,13 @@ def check_av(path: Path, rules: AvRules = DEFAULT_AV_RULES) -> list[CheckOutcome
             _fail_open(None, **facts),
             _streams(facts),
         ]
+    described_zh, described_en = _describe(facts)
     return [
         make_outcome(
             "usability.av_opens",
             CheckResult.PASS,
-            f"音视频可以正常解码（{_describe_zh(facts)}）。",
-            f"The recording decodes ({_describe_en(facts)}).",
+            f"音视频可以正常解码（{described_zh}）。",
+            f"The recording decodes ({described_en}).",
             **facts,
         ),
         _streams(facts),
@@ -266,25 +267,18 @@ def _quality(facts: dict[str, Any], rules: AvRules) -> CheckOutcome:
     )
 
 
-def _describe_zh(facts: dict[str, Any]) -> str:
-    parts = [f"{facts['container']}"]
+def _describe(facts: dict[str, Any]) -> tuple[str, str]:
+    """The container, streams and duration, in Chinese and in English."""
+    zh, en = [facts["container"]], [facts["container"]]
     for stream in facts["streams"]:
         if stream["type"] == "video":
-            parts.append(f"视频 {stream['codec']} {stream['width']}×{stream['height']}")
+            size = f"{stream['codec']} {stream['width']}×{stream['height']}"
+            zh.append(f"视频 {size}")
+            en.append(f"video {size}")
         else:
-            parts.append(f"音频 {stream['codec']}")
+            zh.append(f"音频 {stream['codec']}")
+            en.append(f"audio {stream['codec']}")
     if facts["duration_s"] is not None:
-        parts.append(f"{facts['duration_s']} 秒")
-    return "，".join(parts)
-
-
-def _describe_en(facts: dict[str, Any]) -> str:
-    parts = [f"{facts['container']}"]
-    for stream in facts["streams"]:
-        if stream["type"] == "video":
-            parts.append(f"video {stream['codec']} {stream['width']}×{stream['height']}")
-        else:
-            parts.append(f"audio {stream['codec']}")
-    if facts["duration_s"] is not None:
-        parts.append(f"{facts['duration_s']} s")
-    return ", ".join(parts)
+        zh.append(f"{facts['duration_s']} 秒")
+        en.append(f"{facts['duration_s']} s")
+    return "，".join(zh), ", ".join(en)
