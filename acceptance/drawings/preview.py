@@ -17,6 +17,7 @@ import json
 import logging
 import os
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import ezdxf
@@ -98,9 +99,22 @@ def _load(path: Path):
         return doc
 
 
+@cache
+def _preview_font_installed(name: str) -> bool:
+    """Whether ezdxf knows the font, rescanning once per process if its font cache does not.
+
+    ezdxf keeps the fonts it found in a cache file under the home folder; a font installed after
+    the file was written stays unknown until the cache is rebuilt.
+    """
+    if fonts.font_manager.has_font(name):
+        return True
+    fonts.build_system_font_cache()
+    return fonts.font_manager.has_font(name)
+
+
 def _substitute_missing_fonts(doc) -> None:
     cjk = setting("ACCEPTANCE_DRAWING_PREVIEW_FONT")
-    if not fonts.font_manager.has_font(cjk):
+    if not _preview_font_installed(cjk):
         logger.warning(
             "preview font %s is not installed (apt-get install fonts-wqy-microhei): Chinese "
             "text in drawing previews will show as empty boxes",

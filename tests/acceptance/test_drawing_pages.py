@@ -7,7 +7,9 @@ from django.core.files import File
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.loader import render_to_string
 from django.urls import reverse
+from ezdxf.fonts import fonts
 
+from acceptance.drawings import preview
 from acceptance.models import CatalogItem, Material
 from acceptance.samples import AS_BUILT_STAMP_FIELDS, make_as_built_dxf
 from acceptance.selectors.drawings import case_drawings, drawing_preview_dir
@@ -244,3 +246,15 @@ def test_a_refused_index_keeps_the_one_supplied_and_only_the_owner_may_supply(cl
     assert "只有建设单位可以提交图纸目录" in page and "only the owner" in page
     flow.case.refresh_from_db()
     assert flow.case.drawing_index == [["D-1-01", "总平面图"]]
+
+
+def test_the_cjk_preview_font_is_found_though_ezdxf_cached_its_fonts_before_it_was_installed(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    fonts.font_manager.clear()  # what ezdxf knows from a cache written before the font existed
+    preview._preview_font_installed.cache_clear()
+
+    assert preview._preview_font_installed("wqy-microhei.ttc")
+    assert fonts.font_manager.has_font("wqy-microhei.ttc")
+    assert (tmp_path / "ezdxf" / "font_manager_cache.json").exists()
