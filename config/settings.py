@@ -136,6 +136,8 @@ CELERY_TASK_ALWAYS_EAGER = env_bool(
     "CELERY_TASK_ALWAYS_EAGER", "CELERY_BROKER_URL" not in os.environ
 )
 CELERY_TASK_EAGER_PROPAGATES = True
+# Deployments sharing one broker keep apart by queue; a worker sends the tasks it starts there too.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -49,6 +49,8 @@ def celery_worker(real_stack, django_db_setup, django_db_blocker, tmp_path_facto
     env = {
         **os.environ,
         "DATABASE_URL": f"{base_url}/{test_db}",
+        # The tasks the worker starts itself (the archival package, previews) stay with it.
+        "CELERY_TASK_DEFAULT_QUEUE": name,
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "CERTIFICATES_PKCS12_PATH": str(signing_files.signer_pkcs12),
         "CERTIFICATES_PKCS12_PASSWORD": signing_files.password,
