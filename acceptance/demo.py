@@ -27,9 +27,14 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from certificates.models import Certificate
+from certificates.verify import detached_signature_problem
 from workflows.journal import ChainVerdict, verify_chain
 from workflows.models import HumanTask, JournalEntry
+from workflows.replay import ReplayVerdict, replay_instance
 
+from .archive.bundle import SIGNATURE_FILE
+from .archive.package import archival_package_path
+from .archive.verify import BundleVerdict, verify_bundle
 from .exports.completeness import completeness_pdf
 from .exports.volumes import volume_catalog_pdf, volume_catalog_xlsx
 from .media.selectors import gallery_items
@@ -85,6 +90,9 @@ class DemoResult:
     case: Case
     certificates: list[Certificate]
     journal: ChainVerdict
+    replay: ReplayVerdict
+    # The archival information package, verified offline as an auditor would (verify_bundle).
+    package: BundleVerdict
     # The second case: overdue, suspended, delivered late, reinstated and upgraded.
     late_case: Case | None = None
 
@@ -461,13 +469,35 @@ class Demo:
             "process completed and case archived",
         )
         self.announce(f"日志校验：{verdict.describe()}", "journal verified")
+        replay = replay_instance(instance)
+        self.announce(f"流程回放：{replay.describe()}", "the process replayed from its journal")
+        path, package = self.archival_package(case, deadline)
+        self.announce(
+            f"归档信息包 {path} 离线校验"
+            + ("通过" if package.ok else f"未通过：\n{package.describe()}"),
+            "the archival package verified offline (manage.py verify_bundle)",
+        )
         certificates = list(case.certificates.order_by("issued_at"))
         for certificate in certificates:
             self.say(
                 f"     证书 {certificate.number} [{certificate.get_kind_display()} / "
                 f"{certificate.get_status_display()}] {certificate.pdf.path}"
             )
-        return DemoResult(case, certificates, verdict)
+        return DemoResult(case, certificates, verdict, replay, package)
+
+    def archival_package(self, case: Case, deadline: float) -> tuple[Path, BundleVerdict]:
+        """The package the archive step writes (by a worker when distributed), once signed."""
+        path = archival_package_path(case)
+        while True:
+            signed = (path / SIGNATURE_FILE).is_file()
+            package = (
+                verify_bundle(path, check_signature=detached_signature_problem)
+                if signed
+                else BundleVerdict()
+            )
+            if package.ok or time.monotonic() > deadline:
+                return path, package
+            time.sleep(0.2)
 
 
 class _Discard:
@@ -494,6 +524,12 @@ def run_demo(say: Callable[[str], None] = print, wait_seconds: float = 120) -> D
         demo.statistics()
     if not result.journal.intact or case_instance(result.case).status != "completed":
         raise RuntimeError("the demo case did not complete with an intact journal")
+    if not result.replay.verified:
+        raise RuntimeError(f"the demo case's replay failed: {result.replay.describe()}")
+    if not result.package.ok:
+        raise RuntimeError(
+            f"the demo case's archival package failed verification: {result.package.describe()}"
+        )
     if Commitment.objects.filter(case=result.case).open().exists():
         raise RuntimeError("the demo case still has an open commitment")
     if late.commitments.get().status != Commitment.Status.FULFILLED_LATE:

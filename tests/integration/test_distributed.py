@@ -22,6 +22,8 @@ def test_the_demo_case_runs_end_to_end_with_a_separate_worker(celery_worker, set
     assert instance.status == instance.Status.COMPLETED
     assert result.case.status == "archived"
     assert result.journal.intact and result.journal.entries > 50
+    assert result.replay.verified, result.replay.describe()
+    assert result.package.ok, result.package.describe()
     assert [c.kind for c in result.certificates] == ["conditional", "full"]
     assert [c.status for c in result.certificates] == ["superseded", "issued"]
     for certificate in result.certificates:

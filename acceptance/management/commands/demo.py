@@ -18,7 +18,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         self.stdout.write(
             self.style.SUCCESS(
-                f"完成 done: case {result.case.reference}, journal intact, "
-                f"certificate {result.certificates[-1].pdf.path}"
+                f"完成 done: case {result.case.reference}, journal intact, replay verified, "
+                f"archival package verified, certificate {result.certificates[-1].pdf.path}"
             )
         )
