@@ -299,6 +299,9 @@ def media_review(*, case: Case, user, materials: list[int], verdict: str, commen
             actor=user,
             payload={
                 "verdict": verdict,
+                "status": Material.Status.APPROVED
+                if verdict == "approve"
+                else Material.Status.RETURNED,
                 "comment": comment.strip(),
                 "materials": [m.pk for m in chosen],
                 "names": [m.original_name for m in chosen],

@@ -86,15 +86,17 @@ def case_as_of(entries: Iterable[JournalEntry], sequence: int) -> CaseAsOf:
             earlier = materials.get(payload.get("supersedes"))
             if earlier is not None:
                 earlier.status, earlier.superseded_by = "superseded", payload["material"]
-        elif entry.kind in ("material.checked", "material.reviewed"):
-            material = materials.get(payload.get("material"))
-            if material is not None:
-                material.status = payload.get("status", material.status)
-                material.comment = payload.get("comment", "") or material.comment
         elif entry.kind in ("material.fixity_failed", "material.fixity_restored"):
             material = materials.get(payload.get("material"))
             if material is not None:
                 material.fixity_ok = entry.kind == "material.fixity_restored"
+        elif "status" in payload and ("material" in payload or "materials" in payload):
+            # A check, a review verdict on one material or on a selection (drawings, AV items).
+            for material_id in payload.get("materials") or [payload["material"]]:
+                material = materials.get(material_id)
+                if material is not None:
+                    material.status = payload["status"]
+                    material.comment = payload.get("comment", "") or material.comment
         elif entry.kind == "certificate.issued":
             certificates[payload["number"]] = {
                 "number": payload["number"],

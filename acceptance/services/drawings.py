@@ -18,7 +18,7 @@ from ..exceptions import NotPermitted
 from ..models import Case, FormatKind, Material
 from ..selectors.cases import case_open_task
 from ..selectors.drawings import case_drawings, drawing_findings, drawing_preview_dir
-from .materials import materials_check
+from .materials import material_status_journal, materials_check
 
 REVIEW_TASK = "drawing_review"
 RESUBMIT_TASK = "drawing_resubmit"
@@ -96,16 +96,11 @@ def drawing_verdict(*, material: Material, user, approve: bool, comment: str = "
             )
         material.return_for_correction(comment)
     material.save()
-    journal_append(
-        chain=case.reference,
-        kind="drawing.approved" if approve else "drawing.returned",
+    material_status_journal(
+        material,
+        "drawing.approved" if approve else "drawing.returned",
         actor=user,
-        payload={
-            "material": material.pk,
-            "name": material.original_name,
-            "version": material.version,
-            "comment": comment,
-        },
+        comment=comment,
     )
     return material
 

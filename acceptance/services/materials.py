@@ -255,15 +255,20 @@ def material_checks_record(material: Material, report: FileReport, outcomes: lis
             material.fail_checks(result)
         material.save()
         if material.status != before:
-            _journal_status(material, "material.checked", passed=result["passed"])
+            material_status_journal(material, "material.checked", passed=result["passed"])
     return result["passed"]
 
 
-def _journal_status(material: Material, kind: str, **payload) -> None:
-    # A material's status is part of the case an auditor travels back to: journal each change.
+def material_status_journal(material: Material, kind: str, *, actor=None, **payload) -> None:
+    """Journal a material's new status; every status change goes through here.
+
+    A material's status is part of the case an auditor travels back to
+    (``selectors.history`` reads the ``status`` of any entry that names a material).
+    """
     journal_append(
         chain=material.case.reference,
         kind=kind,
+        actor=actor,
         payload={
             "material": material.pk,
             "name": material.original_name,
@@ -292,6 +297,6 @@ def materials_review(*, materials, approve: bool, comment: str = "") -> int:
         with transaction.atomic():
             material.save()
             if material.status != before:
-                _journal_status(material, "material.reviewed", comment=comment)
+                material_status_journal(material, "material.reviewed", comment=comment)
         count += 1
     return count

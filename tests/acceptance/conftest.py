@@ -29,12 +29,14 @@ from acceptance.models import Case, CatalogItem, FormatKind, Material, Node, Org
 from acceptance.samples import make_sample_record
 from acceptance.selectors.cases import case_instance, case_open_task
 from acceptance.selectors.completeness import required_items
+from acceptance.selectors.history import case_as_of
 from acceptance.services.cases import case_open, case_task_complete, decision_submit
 from acceptance.services.catalog import catalog_seed
 from acceptance.services.commitments import commitment_deliver
 from acceptance.services.materials import material_upload
 from acceptance.services.projects import project_register
 from certificates.models import Certificate
+from workflows.journal import chain_entries
 from workflows.models import HumanTask, JournalEntry, ProcessInstance
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -327,3 +329,13 @@ def open_case(world, samples) -> Callable[..., CaseFlow]:
 def flow(open_case) -> CaseFlow:
     """A one-node case with every required item uploaded, waiting for the owner's node_submit."""
     return open_case()
+
+
+def statuses_as_journaled(flow: CaseFlow) -> dict[int, str]:
+    """Each material's status at the journal's latest point, as an auditor's time travel sees it."""
+    latest = case_as_of(chain_entries(flow.case.reference), flow.journal()[-1].sequence)
+    return {material.id: material.status for material in latest.materials}
+
+
+def statuses_stored(flow: CaseFlow) -> dict[int, str]:
+    return dict(Material.objects.filter(case=flow.case).values_list("pk", "status"))

@@ -16,7 +16,7 @@ from acceptance.selectors.drawings import case_drawings, drawing_preview_dir
 from acceptance.services.drawings import drawing_preview_render
 from acceptance.services.materials import material_upload
 
-from .conftest import CORE_DRAWING, PROJECT_NAME
+from .conftest import CORE_DRAWING, PROJECT_NAME, statuses_as_journaled, statuses_stored
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -70,6 +70,8 @@ def test_the_reviewer_returns_one_drawing_approves_the_rest_and_the_loop_ends(cl
     # The drawings approved one by one stay approved while the returned one goes back.
     statuses = set(case_drawings(flow.case).values_list("status", flat=True))
     assert statuses == {Material.Status.APPROVED, Material.Status.RETURNED}
+    # An auditor travelling back to this point sees the verdicts too.
+    assert statuses_as_journaled(flow) == statuses_stored(flow)
 
     # The owner sees the same findings and uploads a new version through the page.
     client.force_login(flow.owner)

@@ -27,7 +27,7 @@ from pypdf import PdfReader
 from acceptance.models import CatalogItem, Material, MediaItem
 from acceptance.services.materials import material_upload
 
-from .conftest import CaseFlow, make_user
+from .conftest import CaseFlow, make_user, statuses_as_journaled, statuses_stored
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -145,6 +145,7 @@ def test_a_returned_photo_loops_back_to_the_owner_until_the_set_is_approved(revi
     client.post(decide, {"materials": [video.pk], "verdict": "approve"})
     assert fresh(photo).status == Material.Status.RETURNED
     assert fresh(video).status == Material.Status.APPROVED
+    assert statuses_as_journaled(flow) == statuses_stored(flow)
     reviewed = flow.journal("media.reviewed")
     assert [entry.payload["verdict"] for entry in reviewed] == ["return", "approve"]
     assert reviewed[0].payload["comment"] == "照片模糊，请重拍"
