@@ -17,7 +17,6 @@ from django.db import transaction
 from django.db.models import Max
 from PIL import Image
 
-from workflows.exceptions import TaskNotAvailable, TaskPermissionDenied
 from workflows.inbox import can_complete
 from workflows.journal import journal_append
 
@@ -27,7 +26,7 @@ from ..conf import av_rules, photo_rules, setting
 from ..exceptions import CaseStateConflict, NotPermitted
 from ..models import Case, Material, MediaItem
 from ..selectors.cases import case_open_task
-from ..services.cases import case_task_complete
+from ..services.cases import case_task_complete, case_task_for
 from ..services.materials import material_check_report, material_checks_record
 from .av import poster_frame
 from .photos import PhotoExamination, examine_photo, period_outcome
@@ -312,20 +311,19 @@ def media_review(*, case: Case, user, materials: list[int], verdict: str, commen
 
 def _review_task(case: Case, user):
     """The case's open AV review task, which ``user`` must be allowed to complete."""
-    task = case_open_task(case, REVIEW_TASK)
-    if task is None:
-        raise TaskNotAvailable(
+    return case_task_for(
+        case,
+        REVIEW_TASK,
+        user,
+        absent=(
             f"案件 {case.reference} 当前不在声像档案审核环节（没有待办的声像档案审核任务）",
             f"case {case.reference} is not waiting for the AV review now (no open review task)",
-            task_name=REVIEW_TASK,
-        )
-    if not can_complete(user, task):
-        raise TaskPermissionDenied(
+        ),
+        denied=(
             "只有声像档案审核任务的办理人或审核员可以审核",
             "only the AV review task's assignee or a reviewer can review these items",
-            task_name=REVIEW_TASK,
-        )
-    return task
+        ),
+    )
 
 
 def media_may_describe(case: Case, user) -> bool:

@@ -1,7 +1,9 @@
 from django.db import transaction
 
 from workflows.engine import instance_start, task_complete
-from workflows.exceptions import TaskNotAvailable
+from workflows.exceptions import TaskNotAvailable, TaskPermissionDenied
+from workflows.inbox import can_complete
+from workflows.models import HumanTask
 
 from ..conf import setting
 from ..exceptions import NotPermitted
@@ -50,6 +52,23 @@ def case_open(*, project: Project, user) -> Case:
             actor=user,
         )
     return case
+
+
+def case_task_for(
+    case: Case, task_name: str, user, *, absent: tuple[str, str], denied: tuple[str, str]
+) -> HumanTask:
+    """The case's open task ``task_name``, which ``user`` must be allowed to complete.
+
+    A page that acts inside a task (a verdict per drawing, per AV item) asks here first, so it
+    refuses exactly whom completing the task would refuse. ``absent`` and ``denied`` are the
+    refusals' Chinese and English texts.
+    """
+    task = case_open_task(case, task_name)
+    if task is None:
+        raise TaskNotAvailable(*absent, task_name=task_name)
+    if not can_complete(user, task):
+        raise TaskPermissionDenied(*denied, task_name=task_name)
+    return task
 
 
 def case_task_complete(*, case: Case, task_name: str, user, data: dict | None = None):

@@ -16,8 +16,8 @@ from ..drawings.preview import render_previews
 from ..drawings.review import drawing_outcomes, review_drawing
 from ..exceptions import NotPermitted
 from ..models import Case, FormatKind, Material
-from ..selectors.cases import case_open_task
 from ..selectors.drawings import case_drawings, drawing_findings, drawing_preview_dir
+from .cases import case_task_for
 from .materials import material_status_journal, materials_check
 
 REVIEW_TASK = "drawing_review"
@@ -58,18 +58,19 @@ def drawing_preview_render(*, material: Material) -> list:
 
 
 def _reviewer_may_decide(case: Case, user):
-    task = case_open_task(case, REVIEW_TASK)
-    if task is None:
-        raise NotPermitted(
+    return case_task_for(
+        case,
+        REVIEW_TASK,
+        user,
+        absent=(
             "当前没有待办的审图任务，无法给出审图意见",
             "there is no open drawing review task, so no verdict can be given now",
-        )
-    if not user.groups.filter(pk=task.role_id).exists() and task.assignee_id != user.pk:
-        raise NotPermitted(
+        ),
+        denied=(
             "只有审图环节的审核员可以给出审图意见",
             "only a reviewer of the drawing review can give a verdict",
-        )
-    return task
+        ),
+    )
 
 
 @transaction.atomic(durable=True)
