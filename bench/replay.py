@@ -65,8 +65,7 @@ def _fresh_workflow(definition: ProcessDefinition, target: int) -> BpmnWorkflow:
     return workflow
 
 
-def _complete_next(workflow: BpmnWorkflow, n: int) -> None:
-    task = workflow.get_tasks(state=TaskState.READY, manual=True)[0]
+def _complete(workflow: BpmnWorkflow, task, n: int) -> None:
     task.set_data(note=f"entry {n}")
     task.run()
     workflow.do_engine_steps()
@@ -76,7 +75,7 @@ def raw_run(definition: ProcessDefinition, events: int) -> float:
     started = time.perf_counter()
     workflow = _fresh_workflow(definition, events)
     for n in range(events):
-        _complete_next(workflow, n)
+        _complete(workflow, workflow.get_tasks(state=TaskState.READY, manual=True)[0], n)
     assert workflow.is_completed()
     return time.perf_counter() - started
 
@@ -106,9 +105,7 @@ def record_journal(definition: ProcessDefinition, events: int) -> list[JournalEn
     ]
     for n in range(events):
         task = next(t for t in tasks if t.state == TaskState.READY and t.task_spec.manual)
-        task.set_data(note=f"entry {n}")
-        task.run()
-        workflow.do_engine_steps()
+        _complete(workflow, task, n)
         tasks = walk_tasks(workflow)
         entries.append(
             JournalEntry(
