@@ -92,7 +92,9 @@ def case_as_of(entries: Iterable[JournalEntry], sequence: int) -> CaseAsOf:
                 material.fixity_ok = entry.kind == "material.fixity_restored"
         elif "status" in payload and ("material" in payload or "materials" in payload):
             # A check, a review verdict on one material or on a selection (drawings, AV items).
-            for material_id in payload.get("materials") or [payload["material"]]:
+            for material_id in (
+                payload["materials"] if "materials" in payload else [payload["material"]]
+            ):
                 material = materials.get(material_id)
                 if material is not None:
                     material.status = payload["status"]

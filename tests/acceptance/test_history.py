@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from acceptance.models import Case, Commitment, Material
 from acceptance.selectors.history import case_as_of
 from certificates.models import Certificate
 from workflows.journal import chain_entries
+from workflows.models import JournalEntry
 
 from .conftest import TOLERATED
 
@@ -102,3 +105,27 @@ def test_before_the_first_upload_there_is_nothing_yet(fulfilled):
 
     assert at.materials == [] and at.certificates == [] and at.decisions == []
     assert at.case_status == Case.Status.PRE_FILING
+
+
+def test_a_verdict_on_an_empty_selection_changes_no_material():
+    recorded_at = datetime(2026, 6, 1, tzinfo=UTC)
+    entries = [
+        JournalEntry(
+            chain="YS-EMPTY",
+            sequence=1,
+            kind="material.uploaded",
+            recorded_at=recorded_at,
+            payload={"material": 7, "name": "site.jpg", "version": 1, "sha256": "0" * 64},
+        ),
+        JournalEntry(
+            chain="YS-EMPTY",
+            sequence=2,
+            kind="media.reviewed",
+            recorded_at=recorded_at,
+            payload={"verdict": "approve", "status": "approved", "materials": []},
+        ),
+    ]
+
+    (material,) = case_as_of(entries, 2).materials
+
+    assert material.id == 7 and material.status != "approved"
