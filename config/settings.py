@@ -5,6 +5,7 @@ With nothing set it runs embedded: SQLite, a local media folder and Celery in ea
 """
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -87,8 +88,20 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATA_DIR.mkdir(parents=True, exist_ok=True)
-    # Writers wait for each other instead of failing with "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
+    # Concurrent requests (the development server's threads, eager Celery tasks, a browser test's
+    # live server) on the embedded database: readers never block the writer (WAL); a transaction
+    # takes the write lock when it begins (IMMEDIATE), so two never deadlock upgrading a read
+    # lock, and a writer waits up to 30 s for the other instead of failing "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=30,
+        transaction_mode="IMMEDIATE",
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    )
+    # Tests use a file too: the in-memory default is one connection shared by the test and the
+    # live server's threads, where SQLite answers "database table is locked" instead of waiting.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(tempfile.gettempdir(), f"archive-test-{os.getpid()}.sqlite3")
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
