@@ -20,8 +20,36 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "embedded-development-key-not-for-production")
-DEBUG = env_bool("DJANGO_DEBUG", True)
+# DJANGO_ENV=production (the Docker image sets it) makes the settings refuse to start with a
+# development secret key or with DEBUG on; any other value is the embedded development mode.
+PRODUCTION = os.environ.get("DJANGO_ENV", "development").strip().lower() == "production"
+DEVELOPMENT_SECRET_KEY = "embedded-development-key-not-for-production"
+# Keys that have shipped in this repository's files: public, so never a production key.
+KNOWN_SECRET_KEYS = {DEVELOPMENT_SECRET_KEY, "change-me-in-production", "collectstatic"}
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or DEVELOPMENT_SECRET_KEY
+DEBUG = env_bool("DJANGO_DEBUG", False)
+
+
+def production_refusals(secret_key: str, debug: bool) -> list[str]:
+    """Why these values may not run in production (Django's own key strength rule included)."""
+    refusals = []
+    if secret_key in KNOWN_SECRET_KEYS or secret_key.startswith("django-insecure-"):
+        refusals.append("DJANGO_SECRET_KEY is unset or a published development value")
+    elif len(secret_key) < 50 or len(set(secret_key)) < 5:
+        refusals.append("DJANGO_SECRET_KEY must be at least 50 random characters")
+    if debug:
+        refusals.append("DJANGO_DEBUG is on")
+    return refusals
+
+
+if PRODUCTION and (_refusals := production_refusals(SECRET_KEY, DEBUG)):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "生产环境拒绝启动 Refusing to start in production (DJANGO_ENV=production): "
+        + "; ".join(_refusals)
+        + ". Generate a key with: python -c 'import secrets; print(secrets.token_urlsafe(64))'"
+    )
 ALLOWED_HOSTS = os.environ.get(
     "DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver"
 ).split(",")
@@ -107,6 +135,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 STATIC_ROOT = DATA_DIR / "static"
+# DEBUG is off by default: in development whitenoise serves the apps' static files itself
+# (production serves what collectstatic gathered).
+WHITENOISE_USE_FINDERS = not PRODUCTION
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
 
