@@ -70,7 +70,11 @@ def test_debug_is_off_unless_turned_on_in_development():
 
 def test_the_compose_file_requires_its_secrets_and_ships_none():
     def config(**env: str) -> subprocess.CompletedProcess:
-        clean = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SECRET_KEY", "POSTGRES_PASSWORD")}
+        clean = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("DJANGO_SECRET_KEY", "POSTGRES_PASSWORD")
+        }
         return subprocess.run(
             ["docker-compose", "config"], cwd=ROOT, env={**clean, **env},
             capture_output=True, text=True, timeout=60,
