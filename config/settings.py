@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.middleware.RequestLimits",
     "django.contrib.messages.middleware.MessageMiddleware",
     "acceptance.middleware.AuditorsReadOnly",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -149,6 +150,9 @@ EMAIL_BACKEND = os.environ.get(
 EMAIL_FILE_PATH = DATA_DIR / "mail"
 EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "archive@localhost")
+# Request bodies other than file uploads: above Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB)
+# they answer 413; JSON nested deeper than this answers 400 (config.middleware.RequestLimits).
+REQUEST_MAX_JSON_DEPTH = int(os.environ.get("REQUEST_MAX_JSON_DEPTH", "32"))
 FILE_UPLOAD_PERMISSIONS = 0o640
 # Uploads above 2.5 MB stream to a temporary file on disk (never held in memory) and stop at the
 # largest size any record kind accepts (acceptance.uploads).
