@@ -40,6 +40,12 @@ class TaskNotAvailable(WorkflowError):
     code = "task_not_available"
 
 
+class TaskAlreadyClaimed(TaskNotAvailable):
+    """Another member of the role took the task first (a lost claim race, or a stale inbox)."""
+
+    code = "task_already_claimed"
+
+
 class TaskPermissionDenied(WorkflowError):
     code = "task_permission_denied"
 
