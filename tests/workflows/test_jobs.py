@@ -4,6 +4,7 @@ database under it."""
 
 from __future__ import annotations
 
+import errno
 import io
 import time
 from datetime import UTC, datetime, timedelta
@@ -228,6 +229,8 @@ def test_connection_broker_and_timeout_errors_are_transient_and_others_are_not()
     assert is_transient(BrokerError("connection refused"))
     assert is_transient(ConnectionResetError())
     assert is_transient(TimeoutError())
+    assert is_transient(OSError(errno.ENOSPC, "No space left on device"))
+    assert not is_transient(OSError(errno.EACCES, "Permission denied"))
     wrapped = RuntimeError("while checking")
     wrapped.__cause__ = ConnectionRefusedError()
     assert is_transient(wrapped)
