@@ -9,6 +9,7 @@ from contextlib import nullcontext
 from celery import shared_task
 
 from .conf import setting
+from .conf import soft_time_limit as job_soft_time_limit
 from .lease import Heartbeat, job_finish, job_release, job_take, new_owner
 from .relay import job_send
 from .retry import backoff_seconds, close_broken_connections, is_transient
@@ -25,7 +26,7 @@ def job_task(name: str, *, soft_time_limit: int, attempts: int | None = 0):
     tries in all on transient errors (0: ``WORKFLOWS_JOB_ATTEMPTS``; ``None``: the job counts its
     own tries and a transient error escaping it is always tried again).
     """
-    soft = setting("WORKFLOWS_JOB_TIME_LIMITS").get(name, soft_time_limit)
+    soft = job_soft_time_limit(name, soft_time_limit)
 
     def decorator(fn: Callable) -> Callable:
         @shared_task(
