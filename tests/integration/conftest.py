@@ -40,7 +40,13 @@ def celery_worker(real_stack, django_db_setup, django_db_blocker, tmp_path_facto
     name = f"integration-{os.getpid()}"
     app.conf.task_default_queue = name
     # The tasks the worker starts itself (the archival package, previews) stay with it.
-    env = stack_env(signing_files, CELERY_TASK_DEFAULT_QUEUE=name)
+    # A job whose pool process was killed is taken again once its lease (10 s here) expires.
+    env = stack_env(
+        signing_files,
+        CELERY_TASK_DEFAULT_QUEUE=name,
+        WORKFLOWS_JOB_LEASE_SECONDS="10",
+        WORKFLOWS_JOB_HEARTBEAT_SECONDS="2",
+    )
     worker = Worker(name, env, tmp_path_factory.mktemp("worker") / "worker.log").wait_ready()
     yield worker
     worker.stop()
