@@ -1,4 +1,4 @@
-"""The answer to a login refused because of repeated failures (django-axes' lockout callable).
+"""Sign-in lockout (django-axes): its backend for this site and the answer to a locked-out sign-in.
 
 The API answers its JSON error with status 429 and ``Retry-After``; the pages answer the login
 page again with the reason, also 429, so that a person sees why and for how long.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+from axes.backends import AxesStandaloneBackend
 from axes.helpers import get_cool_off
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import JsonResponse
@@ -42,3 +43,16 @@ def lockout_response(request, original_response=None, credentials=None):
     if seconds:
         response["Retry-After"] = str(seconds)
     return response
+
+
+class LoginAttemptsBackend(AxesStandaloneBackend):
+    """django-axes' lockout check, for sign-ins that come with a request.
+
+    ``authenticate()`` without one (the test client's ``login``, a script) has no client address
+    to count against, and a person cannot send it: it is passed on to the next backend.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username, password, **kwargs)

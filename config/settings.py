@@ -170,7 +170,7 @@ FILE_UPLOAD_HANDLERS = [
 # password, until the cool-off ends. The count is kept in the database, so it holds whatever
 # the cache does and across all web processes.
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "config.lockout.LoginAttemptsBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
