@@ -340,6 +340,8 @@ if os.environ.get("CACHE_URL"):
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ["CACHE_URL"],
+            # An unreachable cache fails fast: what uses it carries on without it.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 
