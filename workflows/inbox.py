@@ -26,7 +26,7 @@ from django.utils import timezone
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from .canonical import normalize_payload
-from .exceptions import TaskNotAvailable, TaskPermissionDenied
+from .exceptions import TaskAlreadyClaimed, TaskNotAvailable, TaskPermissionDenied
 from .forms import parse_form
 from .journal import journal_append
 from .models import HumanTask, ProcessInstance
@@ -252,6 +252,14 @@ def task_claim(*, task_id, user) -> HumanTask:
         task = _locked_open_task(task_id)
         if task.assignee_id == user.pk:
             return task
+        if task.assignee_id is not None and has_role(user, task):
+            raise TaskAlreadyClaimed(
+                f"该任务已由 {task.assignee.get_username()} 领取，请刷新待办列表",
+                f"this task was already claimed by {task.assignee.get_username()}; "
+                "refresh your inbox",
+                task_id=str(task_id),
+                assignee=task.assignee.get_username(),
+            )
         if not can_claim(user, task):
             raise TaskPermissionDenied(
                 "只有该环节角色的成员可以领取未分配的任务",

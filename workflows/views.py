@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from .deadlines import working_days_left
-from .exceptions import TaskNotAvailable, TaskPermissionDenied, WorkflowError
+from .exceptions import TaskAlreadyClaimed, TaskNotAvailable, TaskPermissionDenied, WorkflowError
 from .forms import form_task_data, task_form_class
 from .inbox import (
     assign_candidates,
@@ -337,6 +337,15 @@ def _inbox_change(request, task_id, change, done_message: str):
         change(task_id=task.task_id, user=request.user)
     except TaskPermissionDenied as exc:
         raise PermissionDenied(str(exc)) from exc
+    except TaskAlreadyClaimed as exc:
+        # Someone else won: the row shows who has it now (htmx swaps only a 2xx answer).
+        notice = f"{exc.message_zh} / {exc.message_en}"
+        task.refresh_from_db()
+        if request.headers.get("HX-Request"):
+            row = _row(task, pages, request.user)
+            return render(request, "workflows/_inbox_row.html", {"row": row, "notice": notice})
+        messages.error(request, notice)
+        return redirect("workflows:inbox")
     except TaskNotAvailable as exc:
         messages.error(request, f"{exc.message_zh} / {exc.message_en}")
         return redirect("workflows:inbox")

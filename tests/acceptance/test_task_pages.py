@@ -173,3 +173,19 @@ def test_sending_a_completed_task_again_says_it_is_done_and_changes_nothing(flow
     page = response.content.decode()
     assert "该任务已被处理或已取消" in page and "already been completed" in page
     assert JournalEntry.objects.filter(chain=flow.case.reference).count() == entries
+
+
+def test_a_reviewer_who_claims_second_sees_who_has_the_task(deciding, client):
+    task = deciding.task("acceptance_decision")
+    client.force_login(deciding.reviewer)
+    client.post(reverse("workflows:claim", args=[task.task_id]), HTTP_HX_REQUEST="true")
+    client.force_login(make_user("reviewer_second", "reviewers"))
+
+    row = client.post(reverse("workflows:claim", args=[task.task_id]), HTTP_HX_REQUEST="true")
+
+    assert row.status_code == 200
+    assert "该任务已由 reviewer_test 领取" in row.content.decode()
+    page = client.post(reverse("workflows:claim", args=[task.task_id]), follow=True)
+    assert "已由 reviewer_test 领取" in page.content.decode()
+    task.refresh_from_db()
+    assert task.assignee == deciding.reviewer
