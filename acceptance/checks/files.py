@@ -25,6 +25,7 @@ from .names import check_name
 from .outcomes import CheckOutcome, CheckResult, FileKind, FileReport, error_detail, make_outcome
 from .packages import check_package
 from .pdf import check_pdf
+from .policy import CheckPolicy
 from .sniffing import HEAD_BYTES, dwg_version, sniff_bytes
 from .structure import TAIL_BYTES, check_structure
 from .video import DEFAULT_AV_RULES, AvRules, check_av
@@ -43,6 +44,7 @@ def check_file(
     today: date | None = None,
     image_check: Callable[[Path, str], list[CheckOutcome]] = check_image,
     av_rules: AvRules = DEFAULT_AV_RULES,
+    policy: CheckPolicy | None = None,
 ) -> FileReport:
     """Check one stored file and return a :class:`FileReport`; never raises for bad input.
 
@@ -52,10 +54,12 @@ def check_file(
     (its extension must fit the content); ``metadata`` the record's description (see
     :mod:`.metadata`), checked when given; ``image_check`` decodes images (path, sniffed format;
     the photo intake passes one that decodes each photo once for its checks and derivatives);
-    ``av_rules`` what recordings are held to. The file is read once, in chunks, so its size does
+    ``av_rules`` what recordings are held to; ``policy`` the archive's accepted formats and
+    limits (default: the site's settings, see :meth:`CheckPolicy.current`). The file is read once, in chunks, so its size does
     not matter for memory.
     """
     path = Path(path)
+    policy = policy or CheckPolicy.current()
     if declared_kind is FileKind.UNKNOWN:
         declared_kind = None
     try:
@@ -80,10 +84,12 @@ def check_file(
         outcomes += check_package(path, fmt, size)
         kind = declared_kind or natural_kind(fmt)
         if kind is not FileKind.UNKNOWN:
-            outcomes.append(_format_accepted(fmt, kind, head))
+            outcomes.append(_format_accepted(fmt, kind, head, policy))
         if (structure := check_structure(fmt, head, tail, size)) is not None:
             outcomes.append(structure)
-        outcomes += _content(path, fmt, image_check=image_check, av_rules=av_rules)
+        outcomes += _content(
+            path, fmt, image_check=image_check, av_rules=av_rules, policy=policy
+        )
 
     return FileReport(
         detected_kind=_detected_kind(fmt, declared_kind),
@@ -276,8 +282,8 @@ def _fixity(digest: str, expected: str | None) -> CheckOutcome:
     )
 
 
-def _format_accepted(fmt: str, kind: FileKind, head: bytes) -> CheckOutcome:
-    accepted = sorted(ACCEPTED_FORMATS[kind])
+def _format_accepted(fmt: str, kind: FileKind, head: bytes, policy: CheckPolicy) -> CheckOutcome:
+    accepted = sorted(policy.accepted_formats.get(kind, ()))
     names = "、".join(a.upper() for a in accepted)
     detail = {"format": fmt, "kind": kind.value, "accepted": accepted}
     if fmt in accepted:
@@ -317,12 +323,13 @@ def _content(
     *,
     image_check: Callable[[Path, str], list[CheckOutcome]],
     av_rules: AvRules,
+    policy: CheckPolicy,
 ) -> list[CheckOutcome]:
     """Open the file in its real format (not in the declared one)."""
     if fmt == "pdf":
-        return check_pdf(path)
+        return check_pdf(path, policy)
     if fmt == "dxf":
-        return check_dxf(path)
+        return check_dxf(path, policy)
     if fmt in IMAGE_FORMATS:
         return image_check(path, fmt)
     if fmt in AV_FORMATS:
