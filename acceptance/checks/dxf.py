@@ -104,8 +104,7 @@ def check_dxf(path: Path, policy: CheckPolicy | None = None) -> list[CheckOutcom
             "usability.dxf_opens",
             CheckResult.PASS,
             f"DXF 图纸可以打开（版本 {facts.dxfversion} / {release}，由{reader_zh}读取）。",
-            f"The DXF drawing opens (version {facts.dxfversion} / {release}, read by "
-            f"{reader_en}).",
+            f"The DXF drawing opens (version {facts.dxfversion} / {release}, read by {reader_en}).",
             dxfversion=facts.dxfversion,
             release=release,
             binary=facts.binary,
