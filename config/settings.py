@@ -5,6 +5,7 @@ With nothing set it runs embedded: SQLite, a local media folder and Celery in ea
 """
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -119,8 +120,20 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATA_DIR.mkdir(parents=True, exist_ok=True)
-    # Writers wait for each other instead of failing with "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
+    # Concurrent requests (the development server's threads, eager Celery tasks, a browser test's
+    # live server) on the embedded database: readers never block the writer (WAL); a transaction
+    # takes the write lock when it begins (IMMEDIATE), so two never deadlock upgrading a read
+    # lock, and a writer waits up to 30 s for the other instead of failing "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=30,
+        transaction_mode="IMMEDIATE",
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    )
+    # Tests use a file too: the in-memory default is one connection shared by the test and the
+    # live server's threads, where SQLite answers "database table is locked" instead of waiting.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(tempfile.gettempdir(), f"archive-test-{os.getpid()}.sqlite3")
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -198,6 +211,17 @@ CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A pool process that grew past this (KiB) after a job is replaced by a fresh one.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = int(
+    os.environ.get("CELERY_WORKER_MAX_MEMORY_PER_CHILD", str(1024 * 1024))
+)
+# The job outbox (workflows/jobs): leases, the sweep's patience, tries and backoff. Short values
+# let the fault tests recover in seconds; the defaults recover a dead worker's jobs in minutes.
+WORKFLOWS_JOB_LEASE_SECONDS = int(os.environ.get("WORKFLOWS_JOB_LEASE_SECONDS", "120"))
+WORKFLOWS_JOB_HEARTBEAT_SECONDS = float(os.environ.get("WORKFLOWS_JOB_HEARTBEAT_SECONDS", "30"))
+WORKFLOWS_JOB_PICKUP_SECONDS = int(os.environ.get("WORKFLOWS_JOB_PICKUP_SECONDS", "300"))
+WORKFLOWS_JOB_ATTEMPTS = int(os.environ.get("WORKFLOWS_JOB_ATTEMPTS", "5"))
+WORKFLOWS_JOB_BACKOFF_SECONDS = float(os.environ.get("WORKFLOWS_JOB_BACKOFF_SECONDS", "5"))
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
@@ -212,10 +236,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workflows.anchor_journal",
         "schedule": timedelta(minutes=int(os.environ.get("WORKFLOWS_ANCHOR_MINUTES", "60"))),
     },
-    # Webhook deliveries whose queued retry was lost (broker restart) are queued again.
-    "webhooks-requeue-stale": {
-        "task": "webhooks.requeue_stale",
-        "schedule": timedelta(minutes=10),
+    # Jobs whose message was lost (broker down at commit) or whose worker died are sent again.
+    "workflows-sweep-jobs": {
+        "task": "workflows.sweep_jobs",
+        "schedule": timedelta(seconds=int(os.environ.get("WORKFLOWS_JOB_SWEEP_SECONDS", "60"))),
     },
     # Commitment deadlines the BPMN timer missed, escalations and reminders (限时承诺巡检).
     "acceptance-commitment-sweep": {

@@ -25,6 +25,8 @@ MAX_TEXT_LENGTH = 10_000
 CHOICE_TYPES = ("choice", "multichoice")
 
 ChoicesFor = Callable[[dict], list[tuple[str, str]]]
+# A multichoice with more options than this, or with groups, is searchable and folds its groups.
+SEARCHABLE_CHOICES = 12
 
 
 def parse_form(raw: str | None, task_name: str) -> list[dict]:
@@ -97,7 +99,13 @@ def field_options(field: dict, choices_for: ChoicesFor | None = None) -> list[st
     ``None`` when neither names any (an open list of text values)."""
     offered = choices_for(field) if choices_for is not None else []
     if offered:
-        return [str(value) for value, _label in offered]
+        # Grouped choices, as Django forms take them: (group label, [(value, label), ...]).
+        pairs = [
+            pair
+            for value, label in offered
+            for pair in (label if isinstance(label, (list, tuple)) else [(value, label)])
+        ]
+        return [str(value) for value, _label in pairs]
     declared = field.get("choices")
     return [str(value) for value in declared] if declared is not None else None
 
@@ -135,7 +143,31 @@ def field_label(field: dict) -> str:
     return label or field.get("label_zh") or field.get("label_en") or field["name"]
 
 
-def _form_field(field: dict, choices: list[tuple[str, str]]) -> forms.Field:
+class GroupedCheckboxes(forms.CheckboxSelectMultiple):
+    """Checkboxes in folding groups (choices given as ``(group, [(value, label), ...])``) with a
+    search box: a long list of options stays workable. Groups holding a ticked option open."""
+
+    template_name = "workflows/widgets/grouped_checkboxes.html"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["groups"] = [
+            {
+                "name": group,
+                "options": options,
+                "selected": sum(1 for option in options if option["selected"]),
+            }
+            for group, options, _index in context["widget"]["optgroups"]
+        ]
+        context["widget"]["selected"] = sum(g["selected"] for g in context["widget"]["groups"])
+        return context
+
+
+def _is_grouped(choices) -> bool:
+    return any(isinstance(label, (list, tuple)) for _value, label in choices)
+
+
+def _form_field(field: dict, choices: list[tuple]) -> forms.Field:
     kind = field.get("type", "text")
     options = {"label": field_label(field), "required": bool(field.get("required", False))}
     if kind == "text":
@@ -146,9 +178,9 @@ def _form_field(field: dict, choices: list[tuple[str, str]]) -> forms.Field:
         return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **options)
     if kind == "multichoice":
         if choices:
-            return forms.MultipleChoiceField(
-                choices=choices, widget=forms.CheckboxSelectMultiple, **options
-            )
+            long = _is_grouped(choices) or len(choices) > SEARCHABLE_CHOICES
+            widget = GroupedCheckboxes if long else forms.CheckboxSelectMultiple
+            return forms.MultipleChoiceField(choices=choices, widget=widget, **options)
         # No known choices: one value per line.
         return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), **options)
     if kind == "boolean":

@@ -263,3 +263,13 @@ def test_declared_choices_bound_a_multichoice_when_the_site_offers_none():
     with pytest.raises(TaskDataInvalid) as refused:
         clean_task_data(FIELDS, {"priority": "low", "tags": ["a", "c"]}, lambda field: [])
     assert "c not among the options" in refused.value.message_en
+
+
+def test_grouped_site_choices_bound_a_multichoice_by_their_values():
+    fields = [{"name": "items", "type": "multichoice"}]
+    grouped = [("A 文书", [("A1-1", "立项文件")]), ("B 施工", [("B2-3", "施工日志")])]
+    assert clean_task_data(fields, {"items": ["B2-3"]}, lambda field: grouped) == {
+        "items": ["B2-3"]
+    }
+    with pytest.raises(TaskDataInvalid):
+        clean_task_data(fields, {"items": ["A 文书"]}, lambda field: grouped)
