@@ -217,9 +217,9 @@ class Budget:
             self.check()
 
     def getiter(self, iterable):
-        for item in iterable:
-            self.ticks += 1
-            if not self.ticks & CHECK_MASK:
+        # A local count is cheaper than the shared one; every 16th item checks all the same.
+        for count, item in enumerate(iterable, 1):
+            if not count & CHECK_MASK:
                 self.check()
             yield item
 
@@ -292,6 +292,8 @@ class Budget:
             )
 
     def add(self, a, b):
+        if type(a) in _NUMBERS:
+            return a + b
         if isinstance(a, str | bytes | list | tuple) and isinstance(b, str | bytes | list | tuple):
             self.reserve(_size(a) + _size(b), "a concatenation")
         return a + b
@@ -328,6 +330,8 @@ class Budget:
         return a << b
 
     def inplace(self, op: str, x, y):
+        if op == "+=":
+            return self.add(x, y)
         guarded = _INPLACE_GUARDED.get(op)
         if guarded is not None:
             return getattr(self, guarded)(x, y)
@@ -366,7 +370,8 @@ GUARDS = {
     "range": "range",
     "pow": "pow",
 }
-_INPLACE_GUARDED = {"+=": "add", "*=": "mul", "%=": "mod"}
+_INPLACE_GUARDED = {"*=": "mul", "%=": "mod"}
+_NUMBERS = frozenset({int, float, bool})
 _INPLACE_PLAIN = {"-=": operator.sub, "/=": operator.truediv, "//=": operator.floordiv}
 
 

@@ -337,3 +337,22 @@ def test_a_script_that_does_not_compile_is_refused_at_deploy_naming_its_element(
     assert "the script of Compute a total (fine) is refused by the script sandbox" in (
         error.message_en
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "answer"),
+    [
+        ("react-example.bpmn", "is refused by the script sandbox: "),
+        ("testProcess.bpmn", "the script of Extract Price (ScriptTask_1) is refused"),
+        ("waitingState.bpmn", "user tasks nobody could complete (no lane, no assignee)"),
+        ("invoicePayment.bpmn", "Pay Invoice (Task_16y91ka)"),
+    ],
+)
+def test_real_world_files_with_foreign_expressions_or_ownerless_tasks_get_a_clear_refusal(
+    name, answer
+):
+    with pytest.raises(DefinitionRejected) as excinfo:
+        deploy_bpmn((SHARED_FIXTURES / name).read_bytes(), name)
+
+    assert answer in excinfo.value.message_en
+    assert not ProcessDefinition.objects.exists()
