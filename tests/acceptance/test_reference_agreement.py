@@ -178,7 +178,7 @@ def _generated_images(folder: Path) -> list[Path]:
 
 
 def ezdxf_verdict(path: Path) -> str:
-    """"sound", "repair" (strict refuses but recover opens, or the audit fixes something) or
+    """ "sound", "repair" (strict refuses but recover opens, or the audit fixes something) or
     "unreadable" (neither reader opens it)."""
     import ezdxf
     from ezdxf import recover
@@ -199,7 +199,7 @@ def ezdxf_verdict(path: Path) -> str:
 
 
 def pyav_verdict(path: Path) -> str:
-    """"plays" when PyAV decodes every packet of every audio and video stream, else
+    """ "plays" when PyAV decodes every packet of every audio and video stream, else
     "unplayable"."""
     import av
 
@@ -220,7 +220,7 @@ def pyav_verdict(path: Path) -> str:
 
 
 def pillow_verdict(path: Path) -> str:
-    """"decodes" when Pillow loads every frame, else "undecodable"."""
+    """ "decodes" when Pillow loads every frame, else "undecodable"."""
     import warnings
 
     try:
@@ -252,7 +252,7 @@ def drawing_said(report: FileReport) -> str:
 
 
 def recording_said(report: FileReport) -> str:
-    """"plays" when the recording opened and nothing called it damaged or disguised."""
+    """ "plays" when the recording opened and nothing called it damaged or disguised."""
     damage = ("usability.av_opens", "integrity.av_streams", "security.kind_mismatch")
     if any(_result(report, code) is CheckResult.FAIL for code in damage):
         return "unplayable"
@@ -285,8 +285,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Path]]:
     for kind in ("dxf", "av", "photos"):
         (folder / kind).mkdir()
     return {
-        "drawing": sorted((FIXTURES / "dxf").glob("*.dxf"))
-        + _generated_drawings(folder / "dxf"),
+        "drawing": sorted((FIXTURES / "dxf").glob("*.dxf")) + _generated_drawings(folder / "dxf"),
         "recording": sorted(p for p in (FIXTURES / "av").iterdir() if p.is_file())
         + _generated_recordings(folder / "av"),
         "photo": sorted(p for p in (FIXTURES / "photos").iterdir() if p.is_file())
