@@ -4,8 +4,10 @@ from celery import shared_task
 
 from .archive.package import archival_package_export
 from .models import Case, Material
+from .selectors.checks import material_check_state
 from .services.commitments import commitments_sweep
 from .services.fixity import fixity_audit
+from .services.intake import material_intake_check
 
 
 @shared_task(name="acceptance.fixity_audit")
@@ -26,6 +28,14 @@ def run_commitments_sweep() -> dict:
     """Deadlines the BPMN timer missed, escalations and reminders (scheduled by Celery beat)."""
     result = commitments_sweep()
     return {"overdue": result.overdue, "escalated": result.escalated, "reminders": result.reminders}
+
+
+@shared_task(name="acceptance.check_material", acks_late=True)
+def check_material(material_id: int) -> str:
+    """The intake checks of one stored file, recorded on it; a second run checks it again."""
+    material = Material.objects.select_related("case__project", "catalog_item").get(pk=material_id)
+    material_intake_check(material=material)
+    return material_check_state(Material.objects.get(pk=material_id)).value
 
 
 @shared_task(name="acceptance.render_drawing_preview", acks_late=True)

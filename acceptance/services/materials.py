@@ -2,8 +2,10 @@ import hashlib
 import re
 import unicodedata
 from datetime import date
+from functools import partial
 from pathlib import Path
 
+from celery import current_app
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
@@ -160,7 +162,16 @@ def material_upload(
         if stored is not None:
             material.file.storage.delete(stored)
         raise
+    transaction.on_commit(partial(_queue_intake_check, material.pk))
     return material
+
+
+INTAKE_CHECK_TASK = "acceptance.check_material"
+
+
+def _queue_intake_check(material_pk: int) -> None:
+    # By name from Celery's registry: services never import the task modules that call them.
+    current_app.tasks[INTAKE_CHECK_TASK].delay(material_pk)
 
 
 def material_metadata(material: Material) -> dict:
@@ -178,10 +189,14 @@ def material_metadata(material: Material) -> dict:
 
 
 def material_check_report(material: Material, **options) -> FileReport:
-    """Run the four-property checks on one stored material version (nothing is saved).
+    """Run the four-property checks on one stored material version.
 
-    ``options`` go to ``check_file`` (``image_check``, ``av_rules``).
+    Only the moment the check started is saved (``check_started_at``: the check is running
+    until its result is recorded). ``options`` go to ``check_file`` (``image_check``,
+    ``av_rules``).
     """
+    material.check_started_at = timezone.now()
+    Material.objects.filter(pk=material.pk).update(check_started_at=material.check_started_at)
     return check_file(
         Path(material.file.path),
         declared_kind=FileKind(material.format_kind),
@@ -212,16 +227,6 @@ def _outcomes_with_rules(material: Material, report: FileReport, rules) -> list[
         for rule in rules:
             outcomes += [outcome.as_dict() for outcome in rule_outcomes(rule, path)]
     return outcomes
-
-
-def material_check_result(material: Material, *, rules=()) -> dict:
-    """The four-property checks, then ``rules`` if they passed, on one stored material version.
-
-    Nothing is saved: the upload page shows this as soon as a file arrives, and
-    ``materials_check`` records it when the process checks the files.
-    """
-    report = material_check_report(material)
-    return _check_result(report, _outcomes_with_rules(material, report, rules))
 
 
 def materials_check(materials, *, rules=()) -> list[Material]:

@@ -140,7 +140,6 @@ def test_the_node_submission_declares_files_and_bytes_from_the_upload_page(flow,
         task_url(flow.task("node_submit")),
         {
             "declared_files": materials.count() + 1,
-            "declared_bytes": sum(m.size for m in materials),
             "next": reverse("acceptance:case", args=[flow.case.reference]),
         },
     )
