@@ -2,6 +2,8 @@
 
 from django.conf import settings
 
+from workflows.fonts import CJK_FONT_PATH
+
 DEFAULTS = {
     # ISO 8601 durations handed to the process as variables.
     "ACCEPTANCE_REVIEW_SLA": "P5D",
@@ -60,9 +62,9 @@ DEFAULTS = {
     ],
     # Render previews of each checked drawing (a Celery task after the checks commit).
     "ACCEPTANCE_DRAWING_PREVIEWS": True,
-    # Previews: the font replacing those the server lacks (must hold CJK glyphs; Debian's
-    # fonts-wqy-microhei) and the PNG's width in pixels.
-    "ACCEPTANCE_DRAWING_PREVIEW_FONT": "wqy-microhei.ttc",
+    # Previews: the font replacing those the server lacks (a font file name ezdxf knows, holding
+    # CJK glyphs; by default the one shipped in workflows/fonts.py) and the PNG's width in pixels.
+    "ACCEPTANCE_DRAWING_PREVIEW_FONT": CJK_FONT_PATH.name,
     "ACCEPTANCE_DRAWING_PREVIEW_PNG_WIDTH": 2000,
     # Above this many text entities, previews draw text as filled boxes instead of glyphs.
     "ACCEPTANCE_DRAWING_PREVIEW_TEXT_LIMIT": 1000,

@@ -2,14 +2,13 @@ import hashlib
 import re
 import unicodedata
 from datetime import date
-from functools import partial
 from pathlib import Path
 
-from celery import current_app
 from django.core.files import File
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from workflows.jobs.outbox import job_enqueue
 from workflows.journal import journal_append
 
 from ..checks import CheckResult, FileKind, FileReport, check_file, summarize_properties
@@ -21,6 +20,7 @@ from ..models import Case, CatalogItem, Material, Node
 CONTROL_OR_SEPARATOR = re.compile(r"[\x00-\x1f\x7f/\\]")
 FORBIDDEN_IN_TITLE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
 CHUNK_BYTES = 1024 * 1024
+INTAKE_CHECK_TASK = "acceptance.check_material"
 
 
 def clean_file_name(name: str) -> str:
@@ -111,12 +111,7 @@ def material_upload(
         with transaction.atomic():
             duplicate = case.materials.filter(sha256=sha256).first()
             if duplicate is not None:
-                raise DuplicateMaterial(
-                    f"该文件与已上传的“{duplicate.original_name}”内容相同，无需重复上传",
-                    f"this file has the same content as {duplicate.original_name!r}, already "
-                    "uploaded",
-                    existing=duplicate.pk,
-                )
+                raise _duplicate_refusal(duplicate)
             version = 1
             if supersedes is not None:
                 supersedes = Material.objects.select_for_update().get(pk=supersedes.pk, case=case)
@@ -157,21 +152,28 @@ def material_upload(
                     "supersedes": supersedes.pk if supersedes else None,
                 },
             )
-    except BaseException:
+            # The intake checks (``services.intake``), as a job written with the material: the
+            # result is recorded on it, so every page shows it after a reload.
+            job_enqueue(INTAKE_CHECK_TASK, material.pk)
+    except BaseException as exc:
         # The row was rolled back: do not leave its file behind.
         if stored is not None:
             material.file.storage.delete(stored)
+        if isinstance(exc, IntegrityError):
+            # A concurrent upload of the same content committed between the check and the insert.
+            duplicate = case.materials.filter(sha256=sha256).first()
+            if duplicate is not None:
+                raise _duplicate_refusal(duplicate) from exc
         raise
-    transaction.on_commit(partial(_queue_intake_check, material.pk))
     return material
 
 
-INTAKE_CHECK_TASK = "acceptance.check_material"
-
-
-def _queue_intake_check(material_pk: int) -> None:
-    # By name from Celery's registry: services never import the task modules that call them.
-    current_app.tasks[INTAKE_CHECK_TASK].delay(material_pk)
+def _duplicate_refusal(duplicate: Material) -> DuplicateMaterial:
+    return DuplicateMaterial(
+        f"该文件与已上传的“{duplicate.original_name}”内容相同，无需重复上传",
+        f"this file has the same content as {duplicate.original_name!r}, already uploaded",
+        existing=duplicate.pk,
+    )
 
 
 def material_metadata(material: Material) -> dict:

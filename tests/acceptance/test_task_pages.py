@@ -52,7 +52,8 @@ def test_the_inbox_filters_by_kind_and_project_and_marks_overdue_and_near_deadli
     assert "due-soon" in rows and "即将到期" in rows
     clock.shift(timedelta(days=1))
     assert "due-overdue" in inbox_rows(client, "?due=overdue")
-    assert "1 项已超期" in client.get(reverse("workflows:inbox")).content.decode()
+    summary = client.get(reverse("workflows:inbox")).content.decode()
+    assert '<span class="count">1</span>已超期' in summary
 
 
 def test_a_reviewer_claims_and_releases_with_htmx_and_both_are_journaled(deciding, client):
@@ -76,8 +77,9 @@ def test_the_task_page_shows_materials_checks_history_and_the_decision_form(deci
     client.force_login(deciding.reviewer)
     page = client.get(task_url(deciding.task("acceptance_decision"))).content.decode()
     assert "案件材料与检测结果" in page and "真实" in page  # the four-property results
-    assert "办理记录" in page and "task.completed" in page  # history from the journal
-    assert 'value="conditional"' in page and "容缺受理 (conditional)" in page
+    assert "办理记录" in page and "任务办结" in page  # history from the journal, in words
+    assert "<td>task.completed</td>" not in page  # the code only in the folded auditor detail
+    assert 'value="conditional"' in page and "容缺受理 conditional acceptance" in page
     assert f'value="{TOLERATED}"' in page  # a tolerable item offered
     assert f'value="{CORE_DOCUMENT}"' not in page  # core items are never offered
     assert "一次性告知" in page or "归档范围核对" in page
@@ -171,3 +173,19 @@ def test_sending_a_completed_task_again_says_it_is_done_and_changes_nothing(flow
     page = response.content.decode()
     assert "该任务已被处理或已取消" in page and "already been completed" in page
     assert JournalEntry.objects.filter(chain=flow.case.reference).count() == entries
+
+
+def test_a_reviewer_who_claims_second_sees_who_has_the_task(deciding, client):
+    task = deciding.task("acceptance_decision")
+    client.force_login(deciding.reviewer)
+    client.post(reverse("workflows:claim", args=[task.task_id]), HTTP_HX_REQUEST="true")
+    client.force_login(make_user("reviewer_second", "reviewers"))
+
+    row = client.post(reverse("workflows:claim", args=[task.task_id]), HTTP_HX_REQUEST="true")
+
+    assert row.status_code == 200
+    assert "该任务已由 reviewer_test 领取" in row.content.decode()
+    page = client.post(reverse("workflows:claim", args=[task.task_id]), follow=True)
+    assert "已由 reviewer_test 领取" in page.content.decode()
+    task.refresh_from_db()
+    assert task.assignee == deciding.reviewer
