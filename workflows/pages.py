@@ -59,9 +59,16 @@ class TaskPages:
             if isinstance(value, (str, int, float)) and not isinstance(value, bool)
         ]
 
-    def choices(self, task: HumanTask, subject, field: dict) -> list[tuple[str, str]]:
-        """(value, label) pairs of a choice field; empty means the BPMN's declared choices."""
+    def choices(self, task: HumanTask, subject, field: dict) -> list[tuple]:
+        """(value, label) pairs of a choice field; empty means the BPMN's declared choices.
+
+        A multichoice may group its options: ``(group label, [(value, label), ...])``.
+        """
         return []
+
+    def initial(self, task: HumanTask, subject) -> dict:
+        """Values the form starts with (what the checks already found, say)."""
+        return {}
 
     def complete(self, task: HumanTask, subject, user, data: dict) -> HumanTask:
         return task_complete(task_id=task.task_id, user=user, data=data)

@@ -267,7 +267,10 @@ def task_page(request, task_id):
     task, pages = _readable_task(request, task_id)
     subject = pages.subject(task)
     form_class = _form_class(task, pages, subject)
-    form = form_class(request.POST if request.method == "POST" else None)
+    form = form_class(
+        request.POST if request.method == "POST" else None,
+        initial=pages.initial(task, subject) if task.status == HumanTask.Status.OPEN else None,
+    )
     if request.method == "POST":
         if task.status != HumanTask.Status.OPEN:
             exc = task_not_available(task.task_id)

@@ -18,11 +18,12 @@ from workflows.pages import TaskPages
 from ..models import Case
 from ..roles import AUDITORS, SUPERVISORS
 from ..selectors.cases import cases_visible_to
-from ..selectors.catalog import case_catalog_items
+from ..selectors.catalog import case_catalog_items, code_order
 from ..selectors.completeness import completeness_report, material_line
 from ..services.cases import decision_submit
 
 DECISION_TASK = "acceptance_decision"
+GUIDANCE_TASK = "node_guidance"
 # Besides a task's own role and assignee, these read every task (and complete none of theirs).
 TASK_READERS = (AUDITORS, SUPERVISORS)
 
@@ -86,11 +87,19 @@ class AcceptanceTaskPages(TaskPages):
             items = case_catalog_items(subject)
             if CATALOG_FIELDS[name]:
                 items = items.filter(tolerable=True)
-            return [(item.code, f"{item.code} {item.name_zh}") for item in items]
+            return _grouped_by_category(subject, items)
         return [
             (str(value), label("choice", value).bilingual if value in CHOICE_LABELS else value)
             for value in field.get("choices", [])
         ]
+
+    def initial(self, task, subject) -> dict:
+        """Node guidance starts with the items the node check flagged: missing or failed."""
+        if task.task_name != GUIDANCE_TASK:
+            return {}
+        check = task.context.get("node_check") or {}
+        flagged = [*check.get("missing", []), *(f["item"] for f in check.get("findings", []))]
+        return {"requested_items": sorted(set(flagged))}
 
     def complete(self, task, subject, user, data: dict):
         if task.task_name == DECISION_TASK and subject is not None:
@@ -115,6 +124,18 @@ class AcceptanceTaskPages(TaskPages):
     def filter_by_subject(self, tasks, value: str):
         references = Case.objects.filter(project__reference=value).values("reference")
         return tasks.filter(instance__business_key__in=references)
+
+
+def _grouped_by_category(case, items) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Catalog items as choices under their top-level categories (A 工程准备阶段文件, ...)."""
+    names = case.catalog_version.categories or {}
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for item in sorted(items, key=lambda item: (item.category[:1], code_order(item.code))):
+        letter = item.category[:1]
+        groups.setdefault(f"{letter} {names.get(letter, '')}".strip(), []).append(
+            (item.code, f"{item.code} {item.name_zh}")
+        )
+    return list(groups.items())
 
 
 def _reads_every_task(user) -> bool:
