@@ -3,6 +3,7 @@ and the tally of those jobs after a fault (lost, duplicated, stuck, recovery tim
 
 from __future__ import annotations
 
+import errno
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +35,20 @@ def drawing_copies(source: str, count: int) -> list[bytes]:
     """``count`` distinct files of one drawing (a leading DXF comment tells them apart)."""
     drawing = (DXF / source).read_bytes()
     return [f"999\ncopy {n}\n".encode() + drawing for n in range(count)]
+
+
+def fill(disk: Path) -> Path:
+    """Fill ``disk`` to the last byte with one file, which is returned (delete it to free)."""
+    filler = disk / "filler"
+    with filler.open("wb") as out:
+        try:
+            while True:
+                out.write(b"\0" * 65536)
+                out.flush()
+        except OSError as exc:
+            if exc.errno != errno.ENOSPC:
+                raise
+    return filler
 
 
 def fault_case(tag: str, drawings: list[bytes]) -> tuple[Case, list[Material]]:
@@ -111,7 +126,8 @@ def wait_until_settled(
 class Tally:
     """What a fault did to the jobs of one case."""
 
-    jobs: int
+    jobs: int  # service jobs of the check instances
+    rows: int  # outbox rows of every kind (checks, intake checks, previews)
     lost: int  # a service job that never succeeded, or an outbox row not done
     duplicated: int  # a result or a check journaled more than once
     stuck: int  # an instance not completed
@@ -121,7 +137,7 @@ class Tally:
 
     def line(self, fault: str) -> str:
         return (
-            f"[fault] {fault}: {self.jobs} jobs, lost {self.lost}, duplicated {self.duplicated}, "
+            f"[fault] {fault}: {self.jobs} service jobs ({self.rows} jobs in all), lost {self.lost}, duplicated {self.duplicated}, "
             f"stuck {self.stuck}, incidents {self.incidents}, taken again {self.retaken}, "
             f"recovered in {self.seconds:.1f} s"
         )
@@ -143,6 +159,7 @@ def tally(case: Case, materials: list[Material], seconds: float) -> Tally:
     ]
     return Tally(
         jobs=jobs.count(),
+        rows=rows.count(),
         lost=jobs.exclude(status=ServiceJob.Status.SUCCEEDED).count()
         + rows.exclude(status=OutboxJob.Status.DONE).count(),
         duplicated=sum(n - 1 for n in results + checks if n > 1),

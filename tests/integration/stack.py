@@ -1,5 +1,5 @@
-"""Processes of the integration suite that tests start, break and restart: Celery workers, a
-Redis server of a test's own, management commands run as another process (the web server)."""
+"""Processes of the integration suite that tests start, break and restart: Celery workers and a
+Redis server of a test's own."""
 
 from __future__ import annotations
 
@@ -117,11 +117,3 @@ class RedisServer:
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
-
-
-def manage(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    """``manage.py ARGS`` as a separate process (a web server's or cron's), output captured."""
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout,
-    )  # fmt: skip

@@ -10,7 +10,6 @@ session's worker. Leases and the sweep are short (seconds) through the environme
 
 from __future__ import annotations
 
-import errno
 import itertools
 import os
 import signal
@@ -22,17 +21,11 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from acceptance.models import Case, Material
 from workflows.models import OutboxJob, ProcessInstance, ServiceJob
 
-from .faults import (
-    assert_every_job_done_once,
-    check_instances,
-    drawing_copies,
-    fault_case,
-    tally,
-    wait_until_settled,
-)
-from .stack import REPO, RedisServer, Worker, manage, stack_env
+from .faults import assert_every_job_done_once, check_instances, tally, wait_until_settled
+from .stack import REPO, RedisServer, Worker, stack_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -47,16 +40,18 @@ FAST_JOBS = {
 RECOVERY_SECONDS = 120
 SERVICE_JOB = "workflows.run_service_job"
 
-START_CHECKS = """
+# The user's changes, made by the "web" process: the owner uploads the drawings (each upload
+# queues its intake check), then one transaction starts a check job per drawing.
+WEB = """
 import os, signal
+from pathlib import Path
 from django.db import transaction
-from acceptance.models import Case
-from tests.integration.faults import checks_start
-case = Case.objects.get(pk={case})
+from tests.integration.faults import checks_start, drawing_copies, fault_case, fill
+case, materials = fault_case("{tag}", drawing_copies("{source}", {count}))
 with transaction.atomic():
     {at_commit}
-    checks_start(case, list(case.materials.order_by("pk")))
-print("committed")
+    checks_start(case, materials)
+print("committed", case.pk)
 """
 _stacks = itertools.count()
 
@@ -92,17 +87,24 @@ class FaultStack:
                 start_new_session=True,
             )  # fmt: skip
 
-    def web(self, case, at_commit: str = "pass") -> subprocess.CompletedProcess:
-        """The user's change, in a process of its own: one check job per drawing of ``case``."""
-        script = START_CHECKS.format(case=case.pk, at_commit=at_commit)
-        return manage(self.env, "shell", "-c", script)
-
-    def web_in_background(self, case) -> subprocess.Popen:
-        script = START_CHECKS.format(case=case.pk, at_commit="pass")
+    def web(self, tag: str, source: str, count: int, at_commit: str = "pass") -> subprocess.Popen:
+        """The user's changes, in a process of its own (see ``WEB``); ``at_commit`` runs first
+        when the check jobs' transaction commits."""
+        script = WEB.format(tag=tag, source=source, count=count, at_commit=at_commit)
         return subprocess.Popen(
             [sys.executable, "manage.py", "shell", "-c", script],
-            cwd=REPO, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=REPO, env={**self.env, "PGAPPNAME": "web"}, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
+
+    @staticmethod
+    def case_made_by(web: subprocess.Popen) -> tuple[Case, list[Material], str]:
+        """Wait for the web process; its case, drawings and log. It must have succeeded."""
+        out, err = web.communicate(timeout=300)
+        assert web.returncode == 0, err
+        assert out.split()[-2] == "committed", out
+        case = Case.objects.get(pk=int(out.split()[-1]))
+        return case, list(case.materials.order_by("pk")), err
 
     def stop(self) -> None:
         if self.sweeper is not None:
@@ -139,19 +141,14 @@ def wait_for_a_running_job(stack: FaultStack, timeout: float = 90) -> OutboxJob:
 
 def test_a_broker_killed_at_the_moment_of_commit_delays_the_jobs_and_loses_none(fault_stack):
     stack = fault_stack()
-    case, materials = fault_case("broker", drawing_copies("MODEL.dxf", 12))
     stack.worker()
     stack.sweep_every_second()
 
-    kill_broker = (
-        f"transaction.on_commit(lambda: os.kill({stack.redis.process.pid}, signal.SIGKILL))"
-    )
-    web = stack.web(case, at_commit=kill_broker)
+    kill = f"transaction.on_commit(lambda: os.kill({stack.redis.process.pid}, signal.SIGKILL))"
+    case, materials, log = stack.case_made_by(stack.web("broker", "MODEL.dxf", 12, kill))
 
     # The user's change committed and the user got no error, though no message could be sent.
-    assert web.returncode == 0, web.stderr
-    assert web.stdout.strip().endswith("committed")
-    assert "the sweep will send it again" in web.stderr
+    assert "the sweep will send it again" in log
     assert ServiceJob.objects.filter(instance__in=check_instances(case)).count() == 12
     assert OutboxJob.objects.filter(task=SERVICE_JOB, status="pending", tries=0).count() == 12
     assert {i.status for i in check_instances(case)} == {ProcessInstance.Status.RUNNING}
@@ -161,48 +158,49 @@ def test_a_broker_killed_at_the_moment_of_commit_delays_the_jobs_and_loses_none(
     seconds = wait_until_settled(case, timeout=RECOVERY_SECONDS * 2)
 
     result = tally(case, materials, seconds)
-    print(result.line("broker killed at commit (12 jobs)"))
+    print(result.line("broker killed at commit (12 check jobs)"))
     assert_every_job_done_once(case, materials, result)
     assert result.seconds < RECOVERY_SECONDS
 
 
 def test_a_worker_whose_main_process_is_killed_mid_job_has_its_jobs_resumed(fault_stack):
     stack = fault_stack()
-    case, materials = fault_case("kill", drawing_copies("Graz_10km_3m.dxf", 6))
     first = stack.worker()
     stack.sweep_every_second()
-    web = stack.web_in_background(case)
+    web = stack.web("kill", "Graz_10km_3m.dxf", 6)
 
     wait_for_a_running_job(stack)
     killed = time.monotonic()
     first.kill_main_process()
     stack.worker()  # the node's replacement
-    assert web.wait() == 0
+    case, materials, _ = stack.case_made_by(web)
     wait_until_settled(case, timeout=RECOVERY_SECONDS * 2)
 
     result = tally(case, materials, time.monotonic() - killed)
-    print(result.line("worker main process SIGKILLed mid-job (6 jobs)"))
+    print(result.line("worker main process SIGKILLed mid-job (6 check jobs)"))
     assert_every_job_done_once(case, materials, result)
     assert result.seconds < RECOVERY_SECONDS
 
 
 def test_a_database_backend_terminated_mid_job_is_retried_not_an_incident(fault_stack):
     stack = fault_stack()
-    case, materials = fault_case("pgterm", drawing_copies("Graz_10km_3m.dxf", 6))
     stack.worker()
     stack.sweep_every_second()
-    web = stack.web_in_background(case)
+    web = stack.web("pgterm", "Graz_10km_3m.dxf", 6)
 
     wait_for_a_running_job(stack)
     terminated = time.monotonic()
     with connection.cursor() as cursor:
+        # Every backend of the test database but this one: the worker's, its heartbeats', the
+        # sweeper's (the web process may lose its own, between its transactions).
         cursor.execute(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND application_name <> 'web'"
         )
         (backends,) = cursor.fetchone()
     assert backends >= 1
-    assert web.wait() == 0
+    case, materials, _ = stack.case_made_by(web)
     wait_until_settled(case, timeout=RECOVERY_SECONDS * 2)
 
     result = tally(case, materials, time.monotonic() - terminated)
@@ -222,37 +220,25 @@ def small_media_disk(tmp_path, settings):
     subprocess.run(["umount", "-l", str(mount)], check=True)
 
 
-def fill(disk: Path) -> Path:
-    filler = disk / "filler"
-    with filler.open("wb") as out:
-        try:
-            while True:
-                out.write(b"\0" * 65536)
-                out.flush()
-        except OSError as exc:
-            assert exc.errno == errno.ENOSPC
-    return filler
-
-
 def test_a_full_media_disk_delays_the_jobs_that_write_and_loses_none(fault_stack, small_media_disk):
-    case, materials = fault_case("disk", drawing_copies("MODEL.dxf", 4))
     stack = fault_stack(MEDIA_ROOT=str(small_media_disk))
     stack.worker()
     stack.sweep_every_second()
-    filler = fill(small_media_disk)
-    assert stack.web(case).returncode == 0
+    # The disk fills up as the check jobs are committed; their previews cannot be written.
+    full = f"transaction.on_commit(lambda: fill(Path({str(small_media_disk)!r})))"
+    case, materials, _ = stack.case_made_by(stack.web("disk", "MODEL.dxf", 4, full))
 
     deadline = time.monotonic() + 90
     previews = OutboxJob.objects.filter(task="acceptance.render_drawing_preview")
     while not previews.filter(error__contains="No space left").exists():
         assert time.monotonic() < deadline, "no job met the full disk"
         time.sleep(0.1)
-    filler.unlink()  # an operator frees space
+    (small_media_disk / "filler").unlink()  # an operator frees space
     freed = time.monotonic()
     wait_until_settled(case, timeout=RECOVERY_SECONDS * 2)
 
     result = tally(case, materials, time.monotonic() - freed)
-    print(result.line("media disk full (4 jobs + 4 previews)"))
+    print(result.line("media disk full (4 check jobs and their previews)"))
     assert_every_job_done_once(case, materials, result)
     assert previews.filter(tries__gt=1).exists()
     assert result.seconds < RECOVERY_SECONDS
