@@ -1,11 +1,13 @@
 """Open a DXF drawing: which reader opens it, the repairs it needs, its units and content.
 
 One streaming pass (:mod:`acceptance.drawings.scan`) reads any ASCII file in flat memory and
-counts the structural defects ezdxf's readers refuse or its auditor repairs. A file up to the
-policy's ``drawing_audit_max_bytes`` (and a binary DXF, which the scan cannot read) is then loaded
-by ezdxf, the strict reader first and its recover mode when the strict one refuses, and audited:
-the repairs are counted exactly and the reader that opened it is named. A larger file is never
-loaded, so checking it costs the scan's memory whatever its size.
+counts the structural defects ezdxf's readers refuse or its auditor repairs; a file it finds
+sound is judged on its word, at a fraction of a full load's cost. A file it finds flawed (and a
+binary DXF, which it cannot read) is loaded by ezdxf when it is no larger than the policy's
+``drawing_audit_max_bytes``: the strict reader first, its recover mode when the strict one
+refuses, then the auditor, so the repairs are counted exactly and the reader that opened it is
+named. A larger flawed file is never loaded: checking it costs the scan's memory whatever its
+size.
 """
 
 from __future__ import annotations
@@ -123,6 +125,8 @@ def _release(dxfversion: str) -> str:
 
 
 def _read_facts(path: Path, audit_max_bytes: int) -> _DxfFacts:
+    from ezdxf.lldxf.const import DXFError
+
     size = path.stat().st_size
     with path.open("rb") as fh:
         binary = fh.read(len(BINARY_DXF_SENTINEL)) == BINARY_DXF_SENTINEL
@@ -132,6 +136,10 @@ def _read_facts(path: Path, audit_max_bytes: int) -> _DxfFacts:
             scanned = scan_drawing(path)
         except (TruncatedDrawing, BrokenStructure, UnicodeError, ValueError, LookupError) as exc:
             scan_error = exc
+        except DXFError as exc:  # ezdxf's own probe of the file's encoding and version
+            scan_error = exc
+    if scanned is not None and not scanned.defects:
+        return _scanned_facts(scanned)
     if size <= audit_max_bytes:
         loaded = _loaded_facts(path, binary)
         # ezdxf fills a header variable the file lacks with its default: the file's own value

@@ -318,9 +318,8 @@ def test_drawing_verdicts_agree_with_ezdxf(corpus) -> None:
 def test_the_streaming_pass_alone_flags_what_ezdxf_repairs(corpus) -> None:
     """Above the audit size nothing is loaded: the scan's own defect counts decide.
 
-    Known misses: ezdxf deletes IMAGEDEF_REACTOR objects it re-creates itself for images.dxf,
-    which no tag of the file shows; a binary DXF is never streamed, so a large one is refused
-    unread (and ASCII DXF asked for).
+    Known miss: a binary DXF is never streamed, so a large one is refused unread (and ASCII DXF
+    asked for).
     """
     streaming = CheckPolicy(drawing_audit_max_bytes=0)
     pairs = []
@@ -330,7 +329,7 @@ def test_the_streaming_pass_alone_flags_what_ezdxf_repairs(corpus) -> None:
         ref = ezdxf_verdict(path)
         pairs.append((path, ref, said))
     scored = score(pairs, "sound")
-    assert scored["false_negatives"] == ["images.dxf"]
+    assert scored["false_negatives"] == []
     assert scored["false_positives"] == ["bin_dxf_r12.dxf"]
 
 
