@@ -89,6 +89,10 @@ class _TooLarge(Exception):
     """The file cannot be judged without loading it, and it is too large to load."""
 
 
+class _BinaryTooLarge(_TooLarge):
+    """A binary DXF (the scan reads ASCII only) too large to load."""
+
+
 def check_dxf(path: Path, policy: CheckPolicy | None = None) -> list[CheckOutcome]:
     """Return the usability outcomes of opening ``path`` as a DXF drawing."""
     policy = policy or CheckPolicy()
@@ -146,7 +150,7 @@ def _read_facts(path: Path, audit_max_bytes: int) -> _DxfFacts:
         # (none: unitless) is what another reader sees.
         return replace(loaded, insunits=scanned.insunits) if scanned else loaded
     if binary:
-        raise _TooLarge("a binary DXF is read only by loading it whole")
+        raise _BinaryTooLarge("a binary DXF is read only by loading it whole")
     if scan_error is not None:
         raise _TooLarge(str(scan_error)) from scan_error
     return _scanned_facts(scanned)
@@ -217,6 +221,19 @@ def _scanned_facts(facts: DrawingFacts) -> _DxfFacts:
 
 
 def _unreadable(exc: Exception, too_large: int | None = None) -> CheckOutcome:
+    if isinstance(exc, _BinaryTooLarge):
+        limit = f"{too_large / 1024**2:g} MB"
+        return make_outcome(
+            "usability.dxf_opens",
+            CheckResult.FAIL,
+            f"这是超过 {limit} 的二进制 DXF，服务器不整体载入，无法核验其结构。"
+            "请在 CAD 软件中另存为文本（ASCII）DXF R2013 或 R2018 后重新上传。",
+            f"This is a binary DXF over {limit}; the server does not load it whole, so its "
+            "structure cannot be verified. Save it as text (ASCII) DXF R2013 or R2018 in your "
+            "CAD software and upload it again.",
+            binary=True,
+            audit_max_bytes=too_large,
+        )
     if too_large is not None:
         limit = f"{too_large / 1024**2:g} MB"
         return make_outcome(

@@ -294,7 +294,16 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Path]]:
 
 
 def _checked(path: Path, kind: FileKind, policy: CheckPolicy | None = None) -> FileReport:
-    return check_file(path, declared_kind=kind, name=path.name, policy=policy)
+    report = check_file(path, declared_kind=kind, name=path.name, policy=policy)
+    for outcome in report.outcomes:
+        # Each language's text in its own language (file names here are ASCII).
+        assert not any(_is_cjk(ch) for ch in outcome.message_en), outcome
+        assert any(_is_cjk(ch) for ch in outcome.message_zh), outcome
+    return report
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef"
 
 
 def test_drawing_verdicts_agree_with_ezdxf(corpus) -> None:
@@ -364,5 +373,3 @@ def test_every_generated_recording_is_named_by_its_content(corpus, name: str) ->
     assert report.detected_format != "unknown"
     assert _result(report, "security.kind_mismatch") is CheckResult.PASS
     assert _result(report, "authenticity.file_name") is CheckResult.PASS
-    for outcome in report.outcomes:
-        assert not any("\u4e00" <= ch <= "\u9fff" for ch in outcome.message_en), outcome
