@@ -176,7 +176,7 @@ def fresh_case(open_case):
 
 
 def test_the_owner_files_applies_signs_the_commitment_and_downloads_the_certificate(
-    browser, live_server, fresh_case, people
+    fresh_case, people, browser, live_server
 ):
     flow, document = fresh_case
     case = flow.case
@@ -223,13 +223,36 @@ def test_the_owner_files_applies_signs_the_commitment_and_downloads_the_certific
     owner.shot("case-certificate")
 
 
-def test_the_reviewer_guides_reviews_and_accepts_conditionally(
-    browser, live_server, fresh_case, people
-):
+@pytest.fixture
+def awaiting_guidance(fresh_case) -> CaseFlow:
+    """The owner has submitted the node (as their click on 提交本节点资料 sends it)."""
     flow, document = fresh_case
-    case = flow.case
     flow.upload(document.code)
-    flow.complete("node_submit")  # the owner's submission, as their click would send it
+    flow.complete("node_submit")
+    return flow
+
+
+@pytest.fixture
+def awaiting_decision(awaiting_guidance) -> CaseFlow:
+    flow = awaiting_guidance
+    flow.review("node_guidance", guidance="approve")
+    flow.apply()
+    flow.approve_reviews()
+    return flow
+
+
+@pytest.fixture
+def accepted_conditionally(awaiting_decision) -> CaseFlow:
+    # Seeded before the browser starts: certificate signing runs its own event loop.
+    awaiting_decision.accept_conditionally()
+    return awaiting_decision
+
+
+def test_the_reviewer_guides_reviews_and_accepts_conditionally(
+    awaiting_guidance, people, browser, live_server
+):
+    flow = awaiting_guidance
+    case = flow.case
 
     reviewer = sign_in(browser, live_server, "reviewer_test", "reviewer")
     reviewer.inbox()
@@ -260,15 +283,10 @@ def test_the_reviewer_guides_reviews_and_accepts_conditionally(
 
 
 def test_the_supervisor_reassigns_the_work_of_a_reviewer_on_leave(
-    browser, live_server, fresh_case, people
+    awaiting_decision, people, browser, live_server
 ):
-    flow, document = fresh_case
+    flow = awaiting_decision
     case = flow.case
-    flow.upload(document.code)
-    flow.complete("node_submit")
-    flow.review("node_guidance", guidance="approve")
-    flow.apply()
-    flow.approve_reviews()
     decision = flow.task("acceptance_decision")
     # reviewer_test had claimed the decision before going on leave.
     HumanTask.objects.filter(pk=decision.pk).update(assignee=flow.reviewer)
@@ -302,13 +320,11 @@ def test_the_supervisor_reassigns_the_work_of_a_reviewer_on_leave(
 
 
 def test_the_auditor_reads_the_summary_pages_the_timeline_zooms_the_diagram_and_verifies(
-    browser, live_server, fresh_case, people
+    accepted_conditionally, people, browser, live_server
 ):
-    flow, document = fresh_case
+    flow = accepted_conditionally
     case = flow.case
-    flow.upload(document.code)
-    flow.reach_decision()
-    flow.accept_conditionally()
+    assert case.certificates.count() == 1
 
     auditor = sign_in(browser, live_server, "auditor_test", "auditor")
     auditor.click_to("nav >> text=验收案件")
@@ -335,9 +351,9 @@ def test_the_auditor_reads_the_summary_pages_the_timeline_zooms_the_diagram_and_
     auditor.click_to("#kind-form button[type=submit]")
     uploads = JournalEntry.objects.filter(chain=case.reference, kind="material.uploaded").count()
     assert f"共 {uploads} 条" in page.inner_text(".pagination")
-    auditor.click_to(".pagination a[rel=next]")
-    assert page.locator("table.timeline tbody tr").count() <= 25
-    auditor.shot("timeline-uploads-page-2")
+    auditor.click_to(".pagination a[rel=prev]")
+    assert page.locator("table.timeline tbody tr").count() == 25
+    auditor.shot("timeline-uploads-previous-page")
 
     auditor.click_to("#replay-form button[type=submit]")
     result = page.inner_text("#verify-result")
