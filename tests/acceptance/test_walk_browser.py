@@ -308,7 +308,7 @@ def test_the_supervisor_reassigns_the_work_of_a_reviewer_on_leave(
 
     decision.refresh_from_db()
     assert decision.assignee.username == "reviewer_two"
-    entry = JournalEntry.objects.get(chain=case.reference, kind="task.assigned")
+    entry = JournalEntry.objects.get(chain=case.reference, kind="task.reassigned")
     assert entry.actor == "supervisor_test"
     assert entry.payload["reason"] == "reviewer_test 休假，改由 reviewer_two 办理"
 
