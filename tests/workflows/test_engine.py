@@ -690,3 +690,24 @@ def test_a_job_stopped_at_its_soft_time_limit_opens_an_incident_naming_the_limit
     assert incident.attempts == 1
     assert "超过了 42 秒的时限" in incident.message
     assert "ran past its time limit of 42 s" in incident.message
+
+
+def test_staff_retry_the_selected_incidents_from_the_admin(
+    background, start, deploy, django_capture_on_commit_callbacks, admin_client
+):
+    background.error = RuntimeError("scanner offline")
+    with django_capture_on_commit_callbacks(execute=True):
+        instance = start("wf_async", key="ADMIN-RETRY", subject="a")
+    incident = Incident.objects.get(instance=instance)
+    background.error = None
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            "/admin/workflows/incident/",
+            {"action": "retry", "_selected_action": [incident.pk]},
+            follow=True,
+        )
+
+    assert response.status_code == 200
+    assert "已重试 1 个 / 1 retried" in response.content.decode()
+    assert reload(instance).status == "waiting"
