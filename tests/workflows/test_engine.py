@@ -711,3 +711,30 @@ def test_staff_retry_the_selected_incidents_from_the_admin(
     assert response.status_code == 200
     assert "已重试 1 个 / 1 retried" in response.content.decode()
     assert reload(instance).status == "waiting"
+
+
+def test_a_synchronous_service_that_loses_a_lock_race_runs_again_instead_of_an_incident(
+    services, deploy, start
+):
+    services.register("wftest.compute", LosesLockRaces(races=1))
+    deploy("service.bpmn")
+
+    instance = start("wf_service", key="SYNC-RACE", amount=1)
+
+    assert instance.status == "waiting"
+    assert not Incident.objects.filter(instance=instance).exists()
+    assert open_task(instance, "confirm").context["computed"]["attempt"] == 2
+    # The losing attempt's writes went with its savepoint.
+    assert handler_writes() == ["written by wftest.compute #2"]
+
+
+def test_a_synchronous_service_that_keeps_losing_lock_races_opens_an_incident(
+    services, deploy, start
+):
+    services.register("wftest.compute", LosesLockRaces(races=99))
+    deploy("service.bpmn")
+
+    instance = start("wf_service", key="SYNC-RACES", amount=1)
+
+    assert instance.status == "incident"
+    assert Incident.objects.get(instance=instance).error_type == "LockRace"
