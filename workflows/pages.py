@@ -71,7 +71,12 @@ class TaskPages:
         return {}
 
     def complete(self, task: HumanTask, subject, user, data: dict) -> HumanTask:
-        return task_complete(task_id=task.task_id, user=user, data=data)
+        return task_complete(
+            task_id=task.task_id,
+            user=user,
+            data=data,
+            choices_for=lambda field: self.choices(task, subject, field),
+        )
 
     def subject_filters(self, user) -> list[tuple[str, str]]:
         """(value, label) pairs offered in the inbox's subject filter; none hides it."""
