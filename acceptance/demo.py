@@ -157,14 +157,18 @@ class Demo:
         self.wait_for(case, task_name)
         case_task_complete(case=case, task_name=task_name, user=user, data=data)
 
-    def sample_file(self, item: CatalogItem, index: int, *, stamped: bool = True) -> Path:
+    def sample_file(
+        self, item: CatalogItem, index: int, *, stamped: bool = True, project_name=PROJECT_NAME
+    ) -> Path:
+        folder = self.workdir / hashlib.sha256(project_name.encode()).hexdigest()[:8]
+        folder.mkdir(exist_ok=True)
         return make_sample_record(
-            self.workdir / f"{item.code}-{index}{'' if stamped else '-unstamped'}",
+            folder / f"{item.code}-{index}{'' if stamped else '-unstamped'}",
             kind=item.format_kind,
             code=item.code,
             title=item.name_zh,
             subtitle=item.name_en,
-            project_name=PROJECT_NAME,
+            project_name=project_name,
             variant=index,
             stamped=stamped,
             stamp_date=f"{timezone.localdate():%Y-%m-%d}",
@@ -172,7 +176,9 @@ class Demo:
         )
 
     def upload(self, case: Case, node: Node, item: CatalogItem, index: int = 1, **kwargs):
-        path = self.sample_file(item, index, stamped=kwargs.pop("stamped", True))
+        path = self.sample_file(
+            item, index, stamped=kwargs.pop("stamped", True), project_name=case.project.name
+        )
         with path.open("rb") as handle:
             return material_upload(
                 case=case,
@@ -181,7 +187,7 @@ class Demo:
                 node=node,
                 file=File(handle),
                 name=path.name,
-                title=f"{PROJECT_NAME}{item.name_zh}",
+                title=f"{case.project.name}{item.name_zh}",
                 document_number=f"{item.code}-{index:02d}",
                 **kwargs,
             )
