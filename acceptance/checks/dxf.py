@@ -10,10 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import ezdxf
-from ezdxf import recover, units
-from ezdxf.lldxf.const import acad_release
-
 from ..drawings.scan import BrokenStructure, TruncatedDrawing, scan_drawing
 from .outcomes import CheckOutcome, CheckResult, error_detail, make_outcome
 from .sniffing import BINARY_DXF_SENTINEL
@@ -51,6 +47,9 @@ def check_dxf(path: Path) -> list[CheckOutcome]:
             )
         ]
 
+    # ezdxf is imported where it is used: it takes longer to load than Django itself.
+    from ezdxf.lldxf.const import acad_release
+
     release = acad_release.get(facts.dxfversion, "unknown")
     outcomes = [
         make_outcome(
@@ -74,6 +73,9 @@ def _read_facts(path: Path) -> _DxfFacts:
         binary = fh.read(len(BINARY_DXF_SENTINEL)) == BINARY_DXF_SENTINEL
     if not binary and (streamed := _streamed_facts(path)) is not None:
         return streamed
+    import ezdxf
+    from ezdxf import recover
+
     if binary:
         # ezdxf's recover loader reads ASCII DXF only; binary DXF goes through the normal
         # loader followed by the same audit.
@@ -176,6 +178,8 @@ def _units_outcome(facts: _DxfFacts) -> CheckOutcome:
 
 
 def _unit_name(insunits: int) -> str:
+    from ezdxf import units
+
     try:
         return units.unit_name(insunits)
     except (KeyError, ValueError):

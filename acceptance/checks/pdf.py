@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-
-from pypdf import PdfReader
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+from typing import TYPE_CHECKING
 
 from .outcomes import CheckOutcome, CheckResult, error_detail, make_outcome
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 # Actions that run code or other programs when a PDF is opened or clicked.
 ACTIVE_ACTIONS = frozenset({"/JavaScript", "/Launch", "/ImportData", "/Rendition"})
@@ -16,6 +17,8 @@ MAX_ANNOTATIONS_SCANNED = 5000
 
 def check_pdf(path: Path) -> list[CheckOutcome]:
     """Return the security, usability and integrity outcomes of opening ``path`` as a PDF."""
+    from pypdf import PdfReader  # here, where used: it takes longer to load than Django
+
     try:
         with path.open("rb") as fh:
             reader = PdfReader(fh)
@@ -94,6 +97,8 @@ def _unreadable(exc: Exception) -> CheckOutcome:
 
 def _action_types(action) -> list[str]:
     """The ``/S`` types of an action and of the actions chained after it (``/Next``)."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
     found, queue, seen = [], [action], 0
     while queue and seen < 100:
         seen += 1
@@ -116,6 +121,8 @@ def _action_types(action) -> list[str]:
 
 
 def _additional_actions(holder) -> list[str]:
+    from pypdf.generic import DictionaryObject, IndirectObject
+
     actions = holder.get("/AA")
     if isinstance(actions, IndirectObject):
         actions = actions.get_object()
@@ -126,6 +133,8 @@ def _additional_actions(holder) -> list[str]:
 
 def _active_content(reader: PdfReader) -> list[str]:
     """Where the PDF would run code: document JavaScript, open actions, page and link actions."""
+    from pypdf.generic import DictionaryObject
+
     root = reader.trailer["/Root"].get_object()
     found: list[str] = []
 

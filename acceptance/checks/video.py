@@ -6,8 +6,6 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-import av
-
 from .outcomes import CheckOutcome, CheckResult, error_detail, make_outcome
 
 MAX_DECODED_FRAMES = 24
@@ -94,6 +92,8 @@ def probe_av(path: Path) -> dict[str, Any]:
     Reads the file through FFmpeg's demuxer, a packet at a time: a long video costs no more
     memory than a short one. Decodes at most ``MAX_DECODED_FRAMES`` frames (``decoded``).
     """
+    import av  # here, where used: PyAV (FFmpeg) takes longer to load than Django
+
     with av.open(str(path), mode="r", metadata_errors="ignore") as container:
         streams = []
         for stream in container.streams:

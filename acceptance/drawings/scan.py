@@ -14,9 +14,6 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ezdxf.filemanagement import dxf_file_info
-from ezdxf.lldxf.encoding import decode_dxf_unicode, has_dxf_unicode
-
 MODEL_SPACE = "Model"
 
 # Sentinels ezdxf and AutoCAD write into $EXTMIN/$EXTMAX of a drawing whose extents were never
@@ -118,6 +115,9 @@ def scan_drawing(path: Path) -> DrawingFacts:
     Raises :class:`TruncatedDrawing` when the EOF marker is missing and
     :class:`BrokenStructure` when the group codes are not DXF.
     """
+    # ezdxf is imported where it is used: it takes longer to load than Django itself.
+    from ezdxf.filemanagement import dxf_file_info
+
     info = dxf_file_info(str(path))
     with open(path, encoding=info.encoding, errors="replace") as stream:
         facts = _Scanner(info.encoding).run(stream)
@@ -131,7 +131,11 @@ def scan_text(lines, encoding: str = "utf8") -> DrawingFacts:
 
 def _text(value: str) -> str:
     value = value.rstrip("\r\n")
-    return decode_dxf_unicode(value) if has_dxf_unicode(value) else value
+    if "\\U+" not in value:  # no \U+xxxx escape: most names, and no need to load ezdxf
+        return value
+    from ezdxf.lldxf.encoding import decode_dxf_unicode
+
+    return decode_dxf_unicode(value)
 
 
 class _Scanner:
