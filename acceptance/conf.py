@@ -29,6 +29,16 @@ DEFAULTS = {
     "ACCEPTANCE_FILE_RULES": {
         "drawing": ["acceptance.drawings.review.drawing_outcomes"],
     },
+    # Formats accepted per kind, replacing acceptance.checks.formats.ACCEPTED_FORMATS for the
+    # kinds named, e.g. {"video": ["mp4", "mov", "wav", "mp3", "flac"]}; others fail with advice.
+    "ACCEPTANCE_ACCEPTED_FORMATS": {},
+    # DXF files up to this size are loaded by ezdxf and audited when checked (exact repair
+    # counts, about 11 MB of memory per MB of DXF); larger ones are judged by the streaming
+    # pass alone, so a check's memory stays bounded whatever the file's size.
+    "ACCEPTANCE_DRAWING_AUDIT_MAX_BYTES": 4 * 1024**2,
+    # PDFs carrying attached files: "refuse" any, "refuse_executables" (executables and
+    # scripts fail, other attachments are warned) or "report" (a warning for each).
+    "ACCEPTANCE_PDF_EMBEDDED_FILES": "refuse_executables",
     # Drawing review (数字化审图): a DXF above this size is refused instead of reviewed.
     "ACCEPTANCE_DRAWING_MAX_BYTES": 100 * 1024**2,
     # Per rule id (see acceptance/drawings/rules.py): {"enabled": False} or {"severity": ...}.

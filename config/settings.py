@@ -189,6 +189,17 @@ CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A pool process that grew past this (KiB) after a job is replaced by a fresh one.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = int(
+    os.environ.get("CELERY_WORKER_MAX_MEMORY_PER_CHILD", str(1024 * 1024))
+)
+# The job outbox (workflows/jobs): leases, the sweep's patience, tries and backoff. Short values
+# let the fault tests recover in seconds; the defaults recover a dead worker's jobs in minutes.
+WORKFLOWS_JOB_LEASE_SECONDS = int(os.environ.get("WORKFLOWS_JOB_LEASE_SECONDS", "120"))
+WORKFLOWS_JOB_HEARTBEAT_SECONDS = float(os.environ.get("WORKFLOWS_JOB_HEARTBEAT_SECONDS", "30"))
+WORKFLOWS_JOB_PICKUP_SECONDS = int(os.environ.get("WORKFLOWS_JOB_PICKUP_SECONDS", "300"))
+WORKFLOWS_JOB_ATTEMPTS = int(os.environ.get("WORKFLOWS_JOB_ATTEMPTS", "5"))
+WORKFLOWS_JOB_BACKOFF_SECONDS = float(os.environ.get("WORKFLOWS_JOB_BACKOFF_SECONDS", "5"))
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
@@ -203,10 +214,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workflows.anchor_journal",
         "schedule": timedelta(minutes=int(os.environ.get("WORKFLOWS_ANCHOR_MINUTES", "60"))),
     },
-    # Webhook deliveries whose queued retry was lost (broker restart) are queued again.
-    "webhooks-requeue-stale": {
-        "task": "webhooks.requeue_stale",
-        "schedule": timedelta(minutes=10),
+    # Jobs whose message was lost (broker down at commit) or whose worker died are sent again.
+    "workflows-sweep-jobs": {
+        "task": "workflows.sweep_jobs",
+        "schedule": timedelta(seconds=int(os.environ.get("WORKFLOWS_JOB_SWEEP_SECONDS", "60"))),
     },
     # Commitment deadlines the BPMN timer missed, escalations and reminders (限时承诺巡检).
     "acceptance-commitment-sweep": {

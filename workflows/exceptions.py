@@ -74,3 +74,12 @@ class ServiceAlreadyRegistered(WorkflowError):
 
 class NoIncidentToRetry(WorkflowError):
     code = "no_incident_to_retry"
+
+
+class TransientServiceError(WorkflowError):
+    """Raised by a service handler when trying again later may succeed (a peer is down).
+
+    The job is retried with backoff up to the operation's limit before an incident opens.
+    """
+
+    code = "transient_service_error"

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .outcomes import CheckOutcome, CheckResult, error_detail, make_outcome
+from .policy import CheckPolicy
 
 if TYPE_CHECKING:
     from pypdf import PdfReader
@@ -15,7 +16,7 @@ ACTIVE_ACTIONS = frozenset({"/JavaScript", "/Launch", "/ImportData", "/Rendition
 MAX_ANNOTATIONS_SCANNED = 5000
 
 
-def check_pdf(path: Path) -> list[CheckOutcome]:
+def check_pdf(path: Path, policy: CheckPolicy | None = None) -> list[CheckOutcome]:
     """Return the security, usability and integrity outcomes of opening ``path`` as a PDF."""
     from pypdf import PdfReader  # here, where used: it takes longer to load than Django
 

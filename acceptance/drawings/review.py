@@ -18,6 +18,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ezdxf import recover, units
+from ezdxf.lldxf.const import acad_release
+
 from ..checks import CheckOutcome
 from ..checks.outcomes import error_detail
 from ..checks.sniffing import BINARY_DXF_SENTINEL, dwg_version, sniff_bytes
@@ -70,9 +73,6 @@ def review_drawing(
     path: Path, *, project_name: str | None = None, works_type: str | None = None
 ) -> DrawingReview:
     """Judge one drawing; never raises for bad input. ``project_name`` is the case's."""
-    # ezdxf is imported where it is used: it takes longer to load than Django itself.
-    from ezdxf.lldxf.const import acad_release
-
     path = Path(path)
     config = R.rule_config(works_type)
     review = DrawingReview()
@@ -204,9 +204,26 @@ def _readable_facts(path: Path, review: DrawingReview) -> DrawingFacts | None:
 
 
 def _repaired_facts(path: Path, review: DrawingReview) -> DrawingFacts | None:
-    """Load a broken file with ezdxf's recover, report the repairs, scan the repaired text."""
-    from ezdxf import recover
+    """Load a broken file with ezdxf's recover, report the repairs, scan the repaired text.
 
+    Only up to ``ACCEPTANCE_DRAWING_AUDIT_MAX_BYTES``: ezdxf holds about 11 bytes of memory per
+    byte of DXF, so a larger broken file is refused rather than loaded.
+    """
+    limit = setting("ACCEPTANCE_DRAWING_AUDIT_MAX_BYTES")
+    if path.stat().st_size > limit:
+        review.findings.append(
+            _find(
+                R.FILE_BROKEN,
+                f"图纸结构已损坏，且文件超过 {limit / 1024**2:g} MB，服务器不做修复读取，"
+                "未做其他审查。请在 CAD 软件中另存为 DXF R2013 或 R2018 后重新上传。",
+                f"The drawing's structure is damaged and the file is over "
+                f"{limit / 1024**2:g} MB, too large to repair on the server, so no other rule "
+                "was checked. Save it as DXF R2013 or R2018 in your CAD software and upload it "
+                "again.",
+                detail={"audit_max_bytes": limit},
+            )
+        )
+        return None
     try:
         doc, auditor = recover.readfile(str(path))
     except Exception as exc:  # recover raises DXFStructureError and, on hostile input, anything
@@ -246,8 +263,6 @@ def _repaired_facts(path: Path, review: DrawingReview) -> DrawingFacts | None:
 
 
 def _version_ok(facts: DrawingFacts, review: DrawingReview) -> DrawingFacts | None:
-    from ezdxf.lldxf.const import acad_release
-
     version = facts.dxfversion or OLDEST_SUPPORTED  # no $ACADVER: ezdxf reads it as R12
     facts.dxfversion = version
     if version < OLDEST_SUPPORTED or version not in acad_release:
@@ -354,8 +369,6 @@ def _box(facts: DrawingFacts, insert: Insert) -> tuple[float, float, float, floa
 
 
 def _mm_per_unit(facts: DrawingFacts) -> float:
-    from ezdxf import units
-
     # Unitless drawings are taken as millimetres, the Chinese drafting standard.
     if not facts.insunits:
         return 1.0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.db.models import QuerySet
 
 from ..exceptions import CatalogNotReady
@@ -58,3 +60,8 @@ def case_catalog_item(case: Case, code: str) -> CatalogItem:
             code=code,
         )
     return item
+
+
+def code_order(code: str) -> list:
+    """A sort key for catalog codes that reads their numbers as numbers: E1-2 before E1-10."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", code)]

@@ -10,6 +10,7 @@ from django.conf import settings
 from ..drawings.preview import read_manifest
 from ..drawings.review import review_index_unmatched, review_set
 from ..models import Case, FormatKind, Material
+from .checks import MaterialCheck, material_check
 
 TITLE_RULE = "drawing.title.present"
 
@@ -65,6 +66,15 @@ class DrawingRow:
     @property
     def errors(self) -> int:
         return sum(1 for f in self.findings + self.set_findings if f["result"] == "fail")
+
+    @property
+    def finding_count(self) -> int:
+        return len(self.findings) + len(self.set_findings)
+
+    @property
+    def check(self) -> MaterialCheck:
+        """The drawing's check state: pending, running, or done with or without findings."""
+        return material_check(self.material)
 
     @property
     def decided(self) -> bool:
