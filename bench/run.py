@@ -19,7 +19,17 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:  # ``python bench/run.py`` puts bench/, not the repo, first
     sys.path.insert(0, str(REPO_ROOT))
 
-BENCHMARKS = ("cases", "engine", "replay", "intake", "bundle", "drawings", "photos", "sweep")
+BENCHMARKS = (
+    "cases",
+    "engine",
+    "replay",
+    "intake",
+    "bundle",
+    "drawings",
+    "photos",
+    "sandbox",
+    "sweep",
+)
 # Run only when asked for by name: it adds a million rows to its (dedicated) database.
 ON_REQUEST = ("sweep",)
 
@@ -91,6 +101,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="1,10,50",
         help="sizes in MB of the drawings the drawings benchmark reviews (default 1,10,50)",
     )
+    parser.add_argument(
+        "--sandbox-rounds",
+        type=int,
+        default=2000,
+        help="evaluations of each expression per batch in the sandbox benchmark (default 2000)",
+    )
     args = parser.parse_args(argv)
     if args.cases < 1 or args.runs < 1 or args.warmup < 0:
         parser.error("--cases and --runs must be at least 1, --warmup at least 0")
@@ -127,7 +143,18 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
     from django.core.management import call_command
     from django.db import connections
 
-    from bench import bundle, cases, drawings, engine_steps, intake, photos, replay, report, sweep
+    from bench import (
+        bundle,
+        cases,
+        drawings,
+        engine_steps,
+        intake,
+        photos,
+        replay,
+        report,
+        sandbox,
+        sweep,
+    )
 
     call_command("migrate", verbosity=0)
     status = 0
@@ -200,6 +227,10 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
                     )
                 )
             )
+        if "sandbox" in selected:
+            progress("evaluating the process's expressions by five mechanisms")
+            say()
+            say(sandbox.report(sandbox.measure(args.sandbox_rounds)))
         if "engine" in selected:
             progress(f"running the engine path {args.warmup} + {args.runs} times per side")
             engine_result = engine_steps.measure(args.runs, args.warmup)

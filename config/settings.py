@@ -242,6 +242,13 @@ WORKFLOWS_ANCHOR_VERIFIER = "certificates.verify.detached_signature_problem"
 WORKFLOWS_TASK_PAGES = "acceptance.views.tasks.AcceptanceTaskPages"
 # A task due within this many hours is marked as near its deadline in the inbox.
 WORKFLOWS_NEAR_DUE_HOURS = int(os.environ.get("WORKFLOWS_NEAR_DUE_HOURS", "24"))
+# Limits of every BPMN script and expression (see "What the script sandbox refuses" in the
+# README): CPU time per evaluation, memory it may add to the process, task data a script may leave.
+WORKFLOWS_SCRIPT_CPU_SECONDS = float(os.environ.get("WORKFLOWS_SCRIPT_CPU_SECONDS", "1"))
+WORKFLOWS_SCRIPT_MEMORY_MB = int(os.environ.get("WORKFLOWS_SCRIPT_MEMORY_MB", "64"))
+WORKFLOWS_TASK_DATA_MAX_KB = int(os.environ.get("WORKFLOWS_TASK_DATA_MAX_KB", "1024"))
+# The role of user tasks outside any lane; empty: deploy refuses a lane-less task with no assignee.
+WORKFLOWS_DEFAULT_TASK_ROLE = os.environ.get("WORKFLOWS_DEFAULT_TASK_ROLE", "")
 WORKFLOWS_LANE_ROLES = {
     "owner": "owners",
     "reviewer": "reviewers",
