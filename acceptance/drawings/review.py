@@ -224,18 +224,28 @@ def _repaired_facts(path: Path, review: DrawingReview) -> DrawingFacts | None:
             )
         )
         return None
+    import ezdxf
     from ezdxf import recover
 
+    reader = "recover"
     try:
         doc, auditor = recover.readfile(str(path))
     except Exception as exc:  # recover raises DXFStructureError and, on hostile input, anything
+        refusal = exc
+        # Recover refuses some files the strict reader opens: try it before calling it broken.
+        try:
+            doc, reader = ezdxf.readfile(path), "strict"
+            auditor = doc.audit()
+        except Exception:  # the strict reader raises far more than DXFStructureError
+            doc = None
+    if doc is None:
         review.findings.append(
             _find(
                 R.FILE_BROKEN,
                 "图纸无法修复读取，未做其他审查。请在 CAD 软件中重新导出 DXF 后上传。",
                 "The drawing cannot be recovered, so no other rule was checked. Export the DXF "
                 "again from your CAD software and upload it.",
-                detail=error_detail(exc),
+                detail=error_detail(refusal),
             )
         )
         return None
@@ -250,6 +260,7 @@ def _repaired_facts(path: Path, review: DrawingReview) -> DrawingFacts | None:
             "The other rules judged the repaired drawing; run AUDIT in your CAD software and "
             "export it again.",
             detail={
+                "reader": reader,
                 "fixes": len(fixes),
                 "errors": len(errors),
                 "fix_examples": fixes[:MAX_REPAIR_EXAMPLES],
