@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from uuid import UUID
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.contrib.contenttypes.models import ContentType
 from django.db import OperationalError, transaction
 from django.utils import timezone
@@ -31,13 +32,15 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from .canonical import normalize_payload
 from .definitions import latest_definition, load_specs
 from .exceptions import (
+    JobTimeLimitExceeded,
     MessageNotExpected,
     NoIncidentToRetry,
     TaskNotAvailable,
     TaskPermissionDenied,
 )
-from .forms import clean_task_data
+from .forms import ChoicesFor, clean_task_data
 from .inbox import can_complete, find_task, project_user_tasks
+from .jobs.conf import soft_time_limit as job_soft_time_limit
 from .jobs.outbox import job_enqueue
 from .jobs.retry import (
     backoff_seconds,
@@ -71,6 +74,7 @@ MAX_TIMER_ROUNDS = 100
 JOB_LOCK_RACE_ATTEMPTS = 3
 LOCK_RACE_SQLSTATES = {"40P01", "40001"}  # deadlock_detected, serialization_failure
 SERVICE_JOB_TASK = "workflows.run_service_job"
+SERVICE_JOB_SOFT_LIMIT = 900  # seconds, unless WORKFLOWS_JOB_TIME_LIMITS says otherwise
 # SpiffWorkflow 3.2 stops walking the task tree at depth 1000 and then takes the process for
 # completed: every round of a loop deepens the tree, so a case that loops long enough would end
 # silently. An incident is raised well before that.
@@ -342,8 +346,14 @@ def instance_start(
     return instance
 
 
-def task_complete(*, task_id: UUID | str, user, data: dict | None = None) -> HumanTask:
-    """Complete an open user task with the fields it expects, then advance the instance."""
+def task_complete(
+    *, task_id: UUID | str, user, data: dict | None = None, choices_for: ChoicesFor | None = None
+) -> HumanTask:
+    """Complete an open user task with the fields it expects, then advance the instance.
+
+    ``choices_for(field)`` gives the options of choice fields the BPMN leaves open (the site's
+    ``TaskPages.choices``); a value outside a field's options is refused.
+    """
     row = find_task(task_id)
     with locked_run(row.instance_id) as run:
         row = HumanTask.objects.select_for_update().get(pk=row.pk)
@@ -354,7 +364,7 @@ def task_complete(*, task_id: UUID | str, user, data: dict | None = None) -> Hum
                 "you are neither the assignee of this task nor a member of its role",
                 task_id=str(task_id),
             )
-        cleaned = clean_task_data(row.form, data or {})
+        cleaned = clean_task_data(row.form, data or {}, choices_for)
         actor_variable = task.task_spec.extensions.get("properties", {}).get("actor_variable")
         if actor_variable:
             cleaned[actor_variable] = user.get_username()
@@ -433,12 +443,25 @@ def service_job_run(job_id: int) -> None:
                 time.sleep(0.05 * attempt)
                 continue
             close_broken_connections()
+            if isinstance(exc, SoftTimeLimitExceeded):
+                exc = _time_limit_exceeded(job.operation)
             tries = job.retries + 1
             if is_transient(exc) and tries < service_attempt_limit(job.operation):
                 _retry_job_later(job.pk, exc, tries)
             else:
                 _fail_job(job.pk, exc, tries=tries)
             return
+
+
+def _time_limit_exceeded(operation: str) -> JobTimeLimitExceeded:
+    limit = job_soft_time_limit(SERVICE_JOB_TASK, SERVICE_JOB_SOFT_LIMIT)
+    return JobTimeLimitExceeded(
+        f"服务任务 {operation} 超过了 {limit} 秒的时限，已停止",
+        f"service operation {operation!r} ran past its time limit of {limit} s and was stopped "
+        "(WORKFLOWS_JOB_TIME_LIMITS)",
+        operation=operation,
+        limit=limit,
+    )
 
 
 def _retry_job_later(job_id: int, exc: BaseException, tries: int) -> None:
