@@ -238,7 +238,7 @@ def task_assign(*, task_id, user, assignee, reason: str) -> HumanTask:
         task.save(update_fields=("assignee", "claimed_at"))
         journal_append(
             chain=task.instance.business_key,
-            kind="task.assigned",
+            kind="task.reassigned",
             actor=user,
             instance_id=task.instance_id,
             task_id=task.task_id,

@@ -66,6 +66,11 @@ class TaskPages:
         """
         return []
 
+    def history_url(self, task: HumanTask) -> str:
+        """Where the whole history of the task's instance is read (the task page shows the
+        latest entries); empty for none."""
+        return ""
+
     def initial(self, task: HumanTask, subject) -> dict:
         """Values the form starts with (what the checks already found, say)."""
         return {}

@@ -18,9 +18,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ezdxf import recover, units
-from ezdxf.lldxf.const import acad_release
-
 from ..checks import CheckOutcome
 from ..checks.outcomes import error_detail
 from ..checks.sniffing import BINARY_DXF_SENTINEL, dwg_version, sniff_bytes
@@ -73,6 +70,9 @@ def review_drawing(
     path: Path, *, project_name: str | None = None, works_type: str | None = None
 ) -> DrawingReview:
     """Judge one drawing; never raises for bad input. ``project_name`` is the case's."""
+    # ezdxf is imported where it is used: it takes longer to load than Django itself.
+    from ezdxf.lldxf.const import acad_release
+
     path = Path(path)
     config = R.rule_config(works_type)
     review = DrawingReview()
@@ -224,16 +224,28 @@ def _repaired_facts(path: Path, review: DrawingReview) -> DrawingFacts | None:
             )
         )
         return None
+    import ezdxf
+    from ezdxf import recover
+
+    reader = "recover"
     try:
         doc, auditor = recover.readfile(str(path))
     except Exception as exc:  # recover raises DXFStructureError and, on hostile input, anything
+        refusal = exc
+        # Recover refuses some files the strict reader opens: try it before calling it broken.
+        try:
+            doc, reader = ezdxf.readfile(path), "strict"
+            auditor = doc.audit()
+        except Exception:  # the strict reader raises far more than DXFStructureError
+            doc = None
+    if doc is None:
         review.findings.append(
             _find(
                 R.FILE_BROKEN,
                 "图纸无法修复读取，未做其他审查。请在 CAD 软件中重新导出 DXF 后上传。",
                 "The drawing cannot be recovered, so no other rule was checked. Export the DXF "
                 "again from your CAD software and upload it.",
-                detail=error_detail(exc),
+                detail=error_detail(refusal),
             )
         )
         return None
@@ -248,6 +260,7 @@ def _repaired_facts(path: Path, review: DrawingReview) -> DrawingFacts | None:
             "The other rules judged the repaired drawing; run AUDIT in your CAD software and "
             "export it again.",
             detail={
+                "reader": reader,
                 "fixes": len(fixes),
                 "errors": len(errors),
                 "fix_examples": fixes[:MAX_REPAIR_EXAMPLES],
@@ -263,6 +276,8 @@ def _repaired_facts(path: Path, review: DrawingReview) -> DrawingFacts | None:
 
 
 def _version_ok(facts: DrawingFacts, review: DrawingReview) -> DrawingFacts | None:
+    from ezdxf.lldxf.const import acad_release
+
     version = facts.dxfversion or OLDEST_SUPPORTED  # no $ACADVER: ezdxf reads it as R12
     facts.dxfversion = version
     if version < OLDEST_SUPPORTED or version not in acad_release:
@@ -369,6 +384,8 @@ def _box(facts: DrawingFacts, insert: Insert) -> tuple[float, float, float, floa
 
 
 def _mm_per_unit(facts: DrawingFacts) -> float:
+    from ezdxf import units
+
     # Unitless drawings are taken as millimetres, the Chinese drafting standard.
     if not facts.insunits:
         return 1.0
