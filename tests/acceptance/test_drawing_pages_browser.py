@@ -9,15 +9,12 @@ import pytest
 from acceptance.selectors.drawings import case_drawings
 from acceptance.services.drawings import drawing_preview_render
 
-from ..browser import CHROMIUM, chromium_page
+from ..browser import chromium_page
 from .conftest import CORE_DRAWING
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "drawings"
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium is not installed"),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
