@@ -66,6 +66,9 @@ DEFAULTS = {
     "ACCEPTANCE_DRAWING_PREVIEW_PNG_WIDTH": 2000,
     # Above this many text entities, previews draw text as filled boxes instead of glyphs.
     "ACCEPTANCE_DRAWING_PREVIEW_TEXT_LIMIT": 1000,
+    # The browser viewer's fonts (TrueType or OpenType, static paths, tried in order per glyph):
+    # CAD drawings name SHX and Windows fonts no browser has, so all text uses these.
+    "ACCEPTANCE_DRAWING_VIEWER_FONTS": ["workflows/fonts/wqy-microhei.ttf"],
     # The title block (图签): block names, and per field the attribute tags that carry it.
     "ACCEPTANCE_TITLE_BLOCK_NAMES": ["图签", "标题栏", "图框", "TITLE_BLOCK", "TITLEBLOCK", "TK"],
     "ACCEPTANCE_TITLE_BLOCK_FIELDS": {

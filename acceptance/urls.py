@@ -73,6 +73,11 @@ urlpatterns = [
         name="drawing_upload",
     ),
     path(
+        "cases/<str:reference>/drawings/<int:pk>/file.dxf",
+        drawings.drawing_file,
+        name="drawing_file",
+    ),
+    path(
         "cases/<str:reference>/drawings/<int:pk>/preview/<str:name>",
         drawings.drawing_preview,
         name="drawing_preview",

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from types import SimpleNamespace
+
+import ezdxf
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.loader import render_to_string
@@ -12,7 +17,11 @@ from ezdxf.fonts import fonts
 from acceptance.drawings import preview
 from acceptance.models import CatalogItem, Material
 from acceptance.samples import AS_BUILT_STAMP_FIELDS, make_as_built_dxf
-from acceptance.selectors.drawings import case_drawings, drawing_preview_dir
+from acceptance.selectors.drawings import (
+    case_drawings,
+    drawing_preview_dir,
+    drawing_text_encoding,
+)
 from acceptance.services.drawings import drawing_preview_render
 from acceptance.services.materials import material_upload
 
@@ -20,9 +29,12 @@ from .conftest import CORE_DRAWING, PROJECT_NAME, statuses_as_journaled, statuse
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+SHARED_DXF = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "dxf"
 
-def page_url(flow) -> str:
-    return reverse("acceptance:drawings", args=[flow.case.reference])
+
+def page_url(flow, material=None) -> str:
+    url = reverse("acceptance:drawings", args=[flow.case.reference])
+    return url if material is None else f"{url}?drawing={material.pk}"
 
 
 def verdict(client, flow, material, verdict: str, comment: str = ""):
@@ -43,8 +55,10 @@ def test_the_reviewer_returns_one_drawing_approves_the_rest_and_the_loop_ends(cl
     unstamped = flow.current(CORE_DRAWING)
     client.force_login(flow.reviewer)
     page = client.get(page_url(flow)).content.decode()
-    assert "drawing.stamp.present" in page and "未找到竣工图章" in page
-    assert page.count('class="verdict"') == 11
+    # The set is listed once; the drawing shown first is the first without a verdict.
+    assert page.count('<a href="?drawing=') == 11
+    assert "未找到竣工图章" in page and "drawing.stamp.present" not in page
+    assert page.count('class="verdict-form"') == 1 and "尚有 11 张图纸未给出意见" in page
 
     for material in case_drawings(flow.case):
         if material.pk != unstamped.pk:
@@ -89,7 +103,8 @@ def test_the_reviewer_returns_one_drawing_approves_the_rest_and_the_loop_ends(cl
     assert (new.version, new.status) == (2, Material.Status.CHECKED)
 
     client.force_login(flow.reviewer)
-    assert client.get(page_url(flow)).content.decode().count('class="verdict"') == 1
+    page = client.get(page_url(flow)).content.decode()
+    assert "尚有 1 张图纸未给出意见" in page and f'id="drawing-{new.pk}"' in page
     verdict(client, flow, new, "approve")
     client.post(reverse("acceptance:drawings_finish", args=[flow.case.reference]))
     assert flow.open_tasks() == ["media_review"]
@@ -118,10 +133,11 @@ def test_previews_are_served_with_the_findings_marked_and_nothing_else(client, a
     assert [p.name for p in previews] == ["Model", "Layout1"]
     client.force_login(at_review.reviewer)
     page = client.get(page_url(at_review)).content.decode()
-    svg_url = reverse(
-        "acceptance:drawing_preview", args=[at_review.case.reference, material.pk, "layout-1.svg"]
+    thumbnail = reverse(
+        "acceptance:drawing_preview", args=[at_review.case.reference, material.pk, "layout-0.png"]
     )
-    assert svg_url in page
+    assert thumbnail in page  # the set list's thumbnail
+    svg_url = thumbnail.replace("layout-0.png", "layout-1.svg")
     svg = client.get(svg_url)
     assert svg["Content-Type"] == "image/svg+xml"
     assert b"<svg" in b"".join(svg.streaming_content)
@@ -184,9 +200,10 @@ def test_a_drawing_number_used_twice_is_shown_on_both_drawings(client, open_case
     set_findings = flow.task("drawing_review").context["drawing_check"]["set_findings"]
     assert sorted(set_findings) == ["D-1-1.dxf", "D-2-copy.dxf"]
     client.force_login(flow.reviewer)
-    page = client.get(page_url(flow)).content.decode()
-    assert page.count("drawing.set.unique_number") == 2
-    assert "图号“D-1-01”在本案件的图纸中出现 2 次" in page
+    for name in ("D-1-1.dxf", "D-2-copy.dxf"):
+        material = case_drawings(flow.case).get(original_name=name)
+        page = client.get(page_url(flow, material)).content.decode()
+        assert "图号“D-1-01”在本案件的图纸中出现 2 次" in page
 
 
 def index_csv(entries: dict[str, str]) -> SimpleUploadedFile:
@@ -223,9 +240,10 @@ def test_the_owner_supplies_the_drawing_index_and_the_review_compares_it(client,
     assert any(f"图号“{left_out}”不在图纸目录中" in m for m in messages)
 
     client.force_login(flow.reviewer)
-    page = client.get(page_url(flow)).content.decode()
-    assert page.count("drawing.set.index") == 3
+    drawings = {f"{m.catalog_item.code}-01": m for m in case_drawings(flow.case)}
+    page = client.get(page_url(flow, drawings[renamed])).content.decode()
     assert f"与图纸目录中的“另一张图”不一致（图号 {renamed}）" in page
+    page = client.get(page_url(flow, drawings[left_out])).content.decode()
     assert f"图号“{left_out}”不在图纸目录中" in page
     assert "图纸目录中的图号“D-99-01”（不存在的图）没有对应的图纸" in page
     assert 'id="upload-index"' not in page  # only the owner supplies the index
@@ -260,3 +278,73 @@ def test_the_cjk_preview_font_is_found_though_ezdxf_cached_its_fonts_before_it_w
     assert preview._preview_font_installed("wqy-microhei.ttc")
     assert fonts.font_manager.has_font("wqy-microhei.ttc")
     assert (tmp_path / "ezdxf" / "font_manager_cache.json").exists()
+
+
+def test_the_viewer_reads_the_drawing_file_with_its_findings_located(client, at_review):
+    material = at_review.current(CORE_DRAWING)
+    client.force_login(at_review.reviewer)
+    response = client.get(page_url(at_review, material))
+    config = response.context["viewer"]
+    file_url = reverse("acceptance:drawing_file", args=[at_review.case.reference, material.pk])
+    assert config["file"] == file_url and config["encoding"] == "utf-8"
+    assert config["fonts"] and config["fonts"][0].endswith(".ttf")
+    assert [m["number"] for m in config["marks"]] == list(range(1, len(config["marks"]) + 1))
+    served = client.get(file_url)
+    assert served.status_code == 200
+    with material.file.open("rb") as stored:
+        assert b"".join(served.streaming_content) == stored.read()
+
+    # Someone who may not read the case gets nothing.
+    client.force_login(get_user_model().objects.create_user("stranger", password="test-password"))
+    assert client.get(file_url).status_code == 404
+
+
+def test_checks_not_done_is_never_shown_with_no_findings(client, open_case):
+    flow = open_case()  # uploaded, not yet applied: the drawing checks have not run
+    client.force_login(flow.reviewer)
+    for material in case_drawings(flow.case):
+        page = client.get(page_url(flow, material)).content.decode()
+        assert "自动审查尚未完成" in page
+        assert "未发现问题" not in page
+
+
+def test_a_binary_dxf_gets_no_viewer_and_says_why(client, open_case, tmp_path):
+    flow = open_case(leave_out=[CORE_DRAWING])
+    item = CatalogItem.objects.get(code=CORE_DRAWING)
+    binary = SHARED_DXF / "bin_dxf_r12.dxf"
+    with binary.open("rb") as handle:
+        material = material_upload(
+            case=flow.case,
+            user=flow.owner,
+            catalog_item=item,
+            node=flow.node_for(item),
+            file=File(handle),
+            name="D-1 二进制.dxf",
+        )
+    flow.prefile()
+    flow.apply()
+    client.force_login(flow.reviewer)
+    response = client.get(page_url(flow, material))
+    page = response.content.decode()
+    assert response.context["viewer"]["file"] is None
+    assert "无法在线看图" in page, page
+    assert "drawing-viewer-config" not in page
+    assert "dxf-viewer.js" not in page
+
+
+@pytest.mark.parametrize(
+    ("version", "codepage", "encoding"),
+    [
+        ("R2000", "ANSI_936", "gbk"),
+        ("R2000", "ANSI_1252", "windows-1252"),
+        ("R2018", "ANSI_936", "utf-8"),
+    ],
+)
+def test_the_browser_decodes_a_drawing_by_its_code_page(tmp_path, version, codepage, encoding):
+    doc = ezdxf.new(version)
+    doc.header["$DWGCODEPAGE"] = codepage
+    doc.modelspace().add_text("竣工图" if codepage == "ANSI_936" else "plan")
+    path = tmp_path / "drawing.dxf"
+    doc.saveas(path)
+    stored = SimpleNamespace(file=SimpleNamespace(path=str(path)))
+    assert drawing_text_encoding(stored) == encoding
