@@ -13,6 +13,8 @@ DEFAULTS = {
     # monthly figure of 劳社部发〔2008〕3号): 3 months are 65 working days, 6 months 131.
     "ACCEPTANCE_WORKING_DAYS_PER_MONTH": "21.75",
     "ACCEPTANCE_MAX_UPLOAD_BYTES": 2 * 1024**3,
+    # Bulk intake: the most files one folder or zip may bring at once.
+    "ACCEPTANCE_BULK_MAX_FILES": 500,
     # Size limit per expected format kind (bytes); an upload past its kind's limit is refused
     # while it is being hashed, before it is stored.
     "ACCEPTANCE_MAX_BYTES_BY_KIND": {

@@ -19,7 +19,17 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:  # ``python bench/run.py`` puts bench/, not the repo, first
     sys.path.insert(0, str(REPO_ROOT))
 
-BENCHMARKS = ("cases", "engine", "replay", "intake", "bundle", "drawings", "photos", "sweep")
+BENCHMARKS = (
+    "cases",
+    "engine",
+    "replay",
+    "intake",
+    "bundle",
+    "drawings",
+    "viewer",
+    "photos",
+    "sweep",
+)
 # Run only when asked for by name: it adds a million rows to its (dedicated) database.
 ON_REQUEST = ("sweep",)
 
@@ -91,6 +101,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="1,10,50",
         help="sizes in MB of the drawings the drawings benchmark reviews (default 1,10,50)",
     )
+    parser.add_argument(
+        "--viewer-runs",
+        type=int,
+        default=3,
+        help="fresh browsers per drawing size in the viewer benchmark (default 3)",
+    )
+    parser.add_argument(
+        "--viewer-preview-max-mb",
+        type=float,
+        default=10,
+        help="the viewer benchmark times the server-side preview up to this size (default 10)",
+    )
     args = parser.parse_args(argv)
     if args.cases < 1 or args.runs < 1 or args.warmup < 0:
         parser.error("--cases and --runs must be at least 1, --warmup at least 0")
@@ -127,7 +149,18 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
     from django.core.management import call_command
     from django.db import connections
 
-    from bench import bundle, cases, drawings, engine_steps, intake, photos, replay, report, sweep
+    from bench import (
+        bundle,
+        cases,
+        drawing_viewer,
+        drawings,
+        engine_steps,
+        intake,
+        photos,
+        replay,
+        report,
+        sweep,
+    )
 
     call_command("migrate", verbosity=0)
     status = 0
@@ -186,6 +219,21 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
             progress(f"reviewing drawings of {args.drawing_sizes} MB")
             say()
             say(drawings.report(drawings.measure(tmp / "drawings", sizes, progress=progress)))
+        if "viewer" in selected:
+            sizes = tuple(float(n) for n in args.drawing_sizes.split(","))
+            progress(f"opening drawings of {args.drawing_sizes} MB in the browser viewer")
+            say()
+            say(
+                drawing_viewer.report(
+                    drawing_viewer.measure(
+                        tmp / "viewer",
+                        sizes,
+                        runs=args.viewer_runs,
+                        preview_max_mb=args.viewer_preview_max_mb,
+                        progress=progress,
+                    )
+                )
+            )
         if "photos" in selected:
             points = tuple(int(n) for n in args.photo_memory.split(","))
             progress(f"photo intake: {args.photos} photos on 1 and 2 workers, memory at {points}")
