@@ -133,8 +133,10 @@ def catalog_match(items: Iterable[CatalogItem], paths: Iterable[str]) -> list[Ca
                 key=lambda pair: difflib.SequenceMatcher(None, words, pair[1]).ratio(),
                 default=None,
             )
-            if words and best and (
-                difflib.SequenceMatcher(None, words, best[1]).ratio() >= NAME_MATCH_RATIO
+            if (
+                words
+                and best
+                and (difflib.SequenceMatcher(None, words, best[1]).ratio() >= NAME_MATCH_RATIO)
             ):
                 found = CatalogMatch(path, best[0], "name")
         matches.append(found or CatalogMatch(path, None))

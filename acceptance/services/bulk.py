@@ -16,6 +16,7 @@ declared size (zipfile stops there and checks the CRC), and stored by :func:`.ma
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import shutil
 import tempfile
@@ -248,10 +249,8 @@ def bulk_zip_store(
 
 def bulk_zip_finish(*, case: Case, user, token: str) -> None:
     """The batch is done: the staged zip is deleted (the stored records are their own files)."""
-    try:
+    with contextlib.suppress(BulkRefused):  # already gone: nothing to delete
         _staged(case, user, token).unlink(missing_ok=True)
-    except BulkRefused:
-        pass
 
 
 def _forget_old(folder: Path) -> None:
@@ -260,4 +259,3 @@ def _forget_old(folder: Path) -> None:
     for staged in folder.glob("*.zip"):
         if staged.stat().st_mtime < cutoff:
             staged.unlink(missing_ok=True)
-

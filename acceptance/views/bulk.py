@@ -46,7 +46,9 @@ def _matches(case, paths: list[str]) -> list[dict]:
 def bulk_page(request, reference: str):
     case = _owner_case(request, reference)
     nodes = list(case.project.nodes.all())
-    node = next((n for n in nodes if n.code == request.GET.get("node")), nodes[0] if nodes else None)
+    node = next(
+        (n for n in nodes if n.code == request.GET.get("node")), nodes[0] if nodes else None
+    )
     expected, others = _node_items(case, node)
     return render(
         request,
