@@ -8,6 +8,8 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
-RUN DJANGO_SECRET_KEY=collectstatic python manage.py collectstatic --noinput
+RUN python manage.py collectstatic --noinput
+# From here on the settings refuse a development secret key and DEBUG (config/settings.py).
+ENV DJANGO_ENV=production
 EXPOSE 8000
 CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

@@ -2,6 +2,8 @@
 
 from django.conf import settings
 
+from workflows.fonts import CJK_FONT_PATH, CJK_FONT_STATIC
+
 DEFAULTS = {
     # ISO 8601 durations handed to the process as variables.
     "ACCEPTANCE_REVIEW_SLA": "P5D",
@@ -29,6 +31,16 @@ DEFAULTS = {
     "ACCEPTANCE_FILE_RULES": {
         "drawing": ["acceptance.drawings.review.drawing_outcomes"],
     },
+    # Formats accepted per kind, replacing acceptance.checks.formats.ACCEPTED_FORMATS for the
+    # kinds named, e.g. {"video": ["mp4", "mov", "wav", "mp3", "flac"]}; others fail with advice.
+    "ACCEPTANCE_ACCEPTED_FORMATS": {},
+    # DXF files up to this size are loaded by ezdxf and audited when checked (exact repair
+    # counts, about 11 MB of memory per MB of DXF); larger ones are judged by the streaming
+    # pass alone, so a check's memory stays bounded whatever the file's size.
+    "ACCEPTANCE_DRAWING_AUDIT_MAX_BYTES": 4 * 1024**2,
+    # PDFs carrying attached files: "refuse" any, "refuse_executables" (executables and
+    # scripts fail, other attachments are warned) or "report" (a warning for each).
+    "ACCEPTANCE_PDF_EMBEDDED_FILES": "refuse_executables",
     # Drawing review (数字化审图): a DXF above this size is refused instead of reviewed.
     "ACCEPTANCE_DRAWING_MAX_BYTES": 100 * 1024**2,
     # Per rule id (see acceptance/drawings/rules.py): {"enabled": False} or {"severity": ...}.
@@ -62,15 +74,16 @@ DEFAULTS = {
     ],
     # Render previews of each checked drawing (a Celery task after the checks commit).
     "ACCEPTANCE_DRAWING_PREVIEWS": True,
-    # Previews: the font replacing those the server lacks (must hold CJK glyphs; Debian's
-    # fonts-wqy-microhei) and the PNG's width in pixels.
-    "ACCEPTANCE_DRAWING_PREVIEW_FONT": "wqy-microhei.ttc",
+    # Previews: the font replacing those the server lacks (a font file name ezdxf knows, holding
+    # CJK glyphs; by default the one shipped in workflows/fonts.py) and the PNG's width in pixels.
+    "ACCEPTANCE_DRAWING_PREVIEW_FONT": CJK_FONT_PATH.name,
     "ACCEPTANCE_DRAWING_PREVIEW_PNG_WIDTH": 2000,
     # Above this many text entities, previews draw text as filled boxes instead of glyphs.
     "ACCEPTANCE_DRAWING_PREVIEW_TEXT_LIMIT": 1000,
     # The browser viewer's fonts (TrueType or OpenType, static paths, tried in order per glyph):
-    # CAD drawings name SHX and Windows fonts no browser has, so all text uses these.
-    "ACCEPTANCE_DRAWING_VIEWER_FONTS": ["workflows/fonts/wqy-microhei.ttf"],
+    # CAD drawings name SHX and Windows fonts no browser has, so all text uses these; by default
+    # the same file the PDFs and previews use (workflows/fonts.py).
+    "ACCEPTANCE_DRAWING_VIEWER_FONTS": [CJK_FONT_STATIC],
     # The title block (图签): block names, and per field the attribute tags that carry it.
     "ACCEPTANCE_TITLE_BLOCK_NAMES": ["图签", "标题栏", "图框", "TITLE_BLOCK", "TITLEBLOCK", "TK"],
     "ACCEPTANCE_TITLE_BLOCK_FIELDS": {

@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django_fsm import TransitionNotAllowed
 
+from workflows.jobs.outbox import job_enqueue
 from workflows.services import ServiceCall, service
 
 from .archive.package import archival_package_path
@@ -31,9 +31,9 @@ from .services.commitments import (
 from .services.drawings import drawings_check
 from .services.materials import materials_check, materials_review
 from .services.volumes import volumes_arrange, volumes_summary
-from .tasks import export_archival_package
 
 MEDIA_KINDS = (FormatKind.PHOTO, FormatKind.VIDEO)
+EXPORT_PACKAGE_TASK = "acceptance.export_archival_package"
 
 
 def _case(call: ServiceCall) -> Case:
@@ -365,5 +365,5 @@ def case_archive(call: ServiceCall) -> dict:
     case = _case(call)
     case.archive()
     case.save()
-    transaction.on_commit(lambda: export_archival_package.delay(case.pk))
+    job_enqueue(EXPORT_PACKAGE_TASK, case.pk)
     return {"status": case.status, "package": str(archival_package_path(case))}

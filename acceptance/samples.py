@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import random
 from datetime import datetime
-from functools import cache
 from pathlib import Path
 
 import ezdxf
@@ -21,9 +20,9 @@ from ezdxf.tools.standards import setup_dimstyle
 from PIL import ExifTags, Image, ImageDraw, ImageFont
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
+
+from workflows.fonts import CJK_FONT_PATH, reportlab_cjk_font
 
 AS_BUILT_STAMP_BLOCK = "竣工图章"
 """Block name of the as-built stamp (竣工图章)."""
@@ -58,8 +57,6 @@ CJK_TEXT_STYLE = "HZ"
 
 SHEET_LAYOUT = "Layout1"
 """Paper space layout holding the A3 frame, the title block and the stamp."""
-
-WQY_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 
 # Paper space placement in mm on an A3 landscape sheet (420 × 297, binding margin 25, others 5).
 _SHEET_SIZE = (420.0, 297.0)
@@ -346,23 +343,17 @@ def make_site_photo(
     return path
 
 
-def _photo_font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    for candidate in (WQY_FONT, Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")):
-        try:
-            return ImageFont.truetype(str(candidate), size)
-        except OSError:
-            continue
-    return ImageFont.load_default(size)
+def _photo_font(size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(CJK_FONT_PATH), size)
 
 
 def make_pdf_document(path: Path, *, title: str, lines: list[str]) -> Path:
     """Write an A4 PDF with ``title`` and ``lines`` to ``path`` and return ``path``.
 
     Long lines wrap and the text flows onto further pages as needed (one or two pages for
-    typical input). Uses WenQuanYi Micro Hei when installed, else reportlab's built-in
-    STSong-Light CID font, so it works without any font package.
+    typical input), set in the shipped CJK font (embedded).
     """
-    font = _pdf_font()
+    font = reportlab_cjk_font()
     page_width, page_height = A4
     margin = 56.0
     body_size, leading = 11.0, 17.0
@@ -385,16 +376,6 @@ def make_pdf_document(path: Path, *, title: str, lines: list[str]) -> Path:
     canvas.showPage()
     canvas.save()
     return path
-
-
-@cache
-def _pdf_font() -> str:
-    """Register a CJK-capable font with reportlab once and return its name."""
-    if WQY_FONT.exists():
-        pdfmetrics.registerFont(TTFont("WenQuanYiMicroHei", str(WQY_FONT), subfontIndex=0))
-        return "WenQuanYiMicroHei"
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    return "STSong-Light"
 
 
 def _wrap(text: str, font: str, size: float, width: float) -> list[str]:

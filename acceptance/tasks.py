@@ -2,9 +2,12 @@
 
 from celery import shared_task
 
+from workflows.jobs.worker import job_task
+
 from .archive.package import archival_package_export
 from .models import Case, Material
 from .services.commitments import commitments_sweep
+from .services.drawings import drawing_preview_render
 from .services.fixity import fixity_audit
 
 
@@ -15,10 +18,10 @@ def run_fixity_audit() -> dict:
     return {"checked": report.checked, "problems": len(report.problems)}
 
 
-@shared_task(name="acceptance.export_archival_package", acks_late=True)
-def export_archival_package(case_id: int) -> str:
+@job_task("acceptance.export_archival_package", soft_time_limit=1800)
+def export_archival_package(case_id: int) -> None:
     """The archival information package of a completed case; a second run finds it made."""
-    return str(archival_package_export(case=Case.objects.get(pk=case_id)))
+    archival_package_export(case=Case.objects.get(pk=case_id))
 
 
 @shared_task(name="acceptance.commitments_sweep")
@@ -28,9 +31,7 @@ def run_commitments_sweep() -> dict:
     return {"overdue": result.overdue, "escalated": result.escalated, "reminders": result.reminders}
 
 
-@shared_task(name="acceptance.render_drawing_preview", acks_late=True)
-def render_drawing_preview(material_id: int) -> int:
+@job_task("acceptance.render_drawing_preview", soft_time_limit=300)
+def render_drawing_preview(material_id: int) -> None:
     """Previews of one drawing version, after its checks; a second run renders them again."""
-    from .services.drawings import drawing_preview_render
-
-    return len(drawing_preview_render(material=Material.objects.get(pk=material_id)))
+    drawing_preview_render(material=Material.objects.get(pk=material_id))

@@ -4,8 +4,9 @@ Every change of a case's status is a django-fsm transition, so django-fsm's own
 ``post_transition`` signal (sender ``Case``) reports each one, wherever it happens (a BPMN
 service handler, a service, the admin): the acceptance app needs no signal of its own and knows
 nothing of webhooks. The webhooks app stays generic too; this module, which knows both, turns a
-transition into a ``case.status_changed`` event once the transaction that made it commits (a
-rolled-back transition, e.g. in a failing handler's savepoint, is never announced).
+transition into a ``case.status_changed`` event whose deliveries are written in the transaction
+that makes the transition (the job outbox): they are sent once it commits, and a rolled-back
+transition, e.g. in a failing handler's savepoint, is never announced.
 
 An event is addressed to ``organisation:<id>`` of the project's owner and to ``user:<id>`` of each
 of its members, so a subscription made through the API (audience ``user:<its owner>``) hears only
@@ -15,7 +16,6 @@ a blank audience (archive staff) hears all.
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils import timezone
 from django_fsm.signals import post_transition
 
@@ -44,27 +44,20 @@ def case_status_payload(case: Case, *, source: str, target: str, transition: str
     }
 
 
-def _announce(case_pk: int, source: str, target: str, transition: str, at) -> None:
-    case = Case.objects.select_related("project", "project__owner").get(pk=case_pk)
+def case_transitioned(sender, instance: Case, name: str, source, target, **kwargs) -> None:
+    if kwargs.get("exception") is not None or source == target or instance.pk is None:
+        return
+    case = instance
     members = case.project.owner.members.values_list("pk", flat=True)
     webhooks_dispatch(
         event=CASE_STATUS_CHANGED,
         payload=case_status_payload(
-            case, source=source, target=target, transition=transition, at=at
+            case, source=str(source), target=str(target), transition=name, at=timezone.now()
         ),
         audiences=[
             f"organisation:{case.project.owner_id}",
             *(user_audience(pk) for pk in members),
         ],
-    )
-
-
-def case_transitioned(sender, instance: Case, name: str, source, target, **kwargs) -> None:
-    if kwargs.get("exception") is not None or source == target or instance.pk is None:
-        return
-    at = timezone.now()
-    transaction.on_commit(
-        lambda: _announce(instance.pk, str(source), str(target), name, at), robust=True
     )
 
 

@@ -5,6 +5,7 @@ With nothing set it runs embedded: SQLite, a local media folder and Celery in ea
 """
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,8 +21,36 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "embedded-development-key-not-for-production")
-DEBUG = env_bool("DJANGO_DEBUG", True)
+# DJANGO_ENV=production (the Docker image sets it) makes the settings refuse to start with a
+# development secret key or with DEBUG on; any other value is the embedded development mode.
+PRODUCTION = os.environ.get("DJANGO_ENV", "development").strip().lower() == "production"
+DEVELOPMENT_SECRET_KEY = "embedded-development-key-not-for-production"
+# Keys that have shipped in this repository's files: public, so never a production key.
+KNOWN_SECRET_KEYS = {DEVELOPMENT_SECRET_KEY, "change-me-in-production", "collectstatic"}
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or DEVELOPMENT_SECRET_KEY
+DEBUG = env_bool("DJANGO_DEBUG", False)
+
+
+def production_refusals(secret_key: str, debug: bool) -> list[str]:
+    """Why these values may not run in production (Django's own key strength rule included)."""
+    refusals = []
+    if secret_key in KNOWN_SECRET_KEYS or secret_key.startswith("django-insecure-"):
+        refusals.append("DJANGO_SECRET_KEY is unset or a published development value")
+    elif len(secret_key) < 50 or len(set(secret_key)) < 5:
+        refusals.append("DJANGO_SECRET_KEY must be at least 50 random characters")
+    if debug:
+        refusals.append("DJANGO_DEBUG is on")
+    return refusals
+
+
+if PRODUCTION and (_refusals := production_refusals(SECRET_KEY, DEBUG)):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "生产环境拒绝启动 Refusing to start in production (DJANGO_ENV=production): "
+        + "; ".join(_refusals)
+        + ". Generate a key with: python -c 'import secrets; print(secrets.token_urlsafe(64))'"
+    )
 ALLOWED_HOSTS = os.environ.get(
     "DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver"
 ).split(",")
@@ -53,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.middleware.RequestLimits",
     "django.contrib.messages.middleware.MessageMiddleware",
     "acceptance.middleware.AuditorsReadOnly",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -87,8 +117,20 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATA_DIR.mkdir(parents=True, exist_ok=True)
-    # Writers wait for each other instead of failing with "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
+    # Concurrent requests (the development server's threads, eager Celery tasks, a browser test's
+    # live server) on the embedded database: readers never block the writer (WAL); a transaction
+    # takes the write lock when it begins (IMMEDIATE), so two never deadlock upgrading a read
+    # lock, and a writer waits up to 30 s for the other instead of failing "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=30,
+        transaction_mode="IMMEDIATE",
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    )
+    # Tests use a file too: the in-memory default is one connection shared by the test and the
+    # live server's threads, where SQLite answers "database table is locked" instead of waiting.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(tempfile.gettempdir(), f"archive-test-{os.getpid()}.sqlite3")
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -107,6 +149,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 STATIC_ROOT = DATA_DIR / "static"
+# DEBUG is off by default: in development whitenoise serves the apps' static files itself
+# (production serves what collectstatic gathered).
+WHITENOISE_USE_FINDERS = not PRODUCTION
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
 
@@ -118,6 +163,9 @@ EMAIL_BACKEND = os.environ.get(
 EMAIL_FILE_PATH = DATA_DIR / "mail"
 EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "archive@localhost")
+# Request bodies other than file uploads: above Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB)
+# they answer 413; JSON nested deeper than this answers 400 (config.middleware.RequestLimits).
+REQUEST_MAX_JSON_DEPTH = int(os.environ.get("REQUEST_MAX_JSON_DEPTH", "32"))
 FILE_UPLOAD_PERMISSIONS = 0o640
 # Uploads above 2.5 MB stream to a temporary file on disk (never held in memory) and stop at the
 # largest size any record kind accepts (acceptance.uploads).
@@ -141,6 +189,17 @@ CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A pool process that grew past this (KiB) after a job is replaced by a fresh one.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = int(
+    os.environ.get("CELERY_WORKER_MAX_MEMORY_PER_CHILD", str(1024 * 1024))
+)
+# The job outbox (workflows/jobs): leases, the sweep's patience, tries and backoff. Short values
+# let the fault tests recover in seconds; the defaults recover a dead worker's jobs in minutes.
+WORKFLOWS_JOB_LEASE_SECONDS = int(os.environ.get("WORKFLOWS_JOB_LEASE_SECONDS", "120"))
+WORKFLOWS_JOB_HEARTBEAT_SECONDS = float(os.environ.get("WORKFLOWS_JOB_HEARTBEAT_SECONDS", "30"))
+WORKFLOWS_JOB_PICKUP_SECONDS = int(os.environ.get("WORKFLOWS_JOB_PICKUP_SECONDS", "300"))
+WORKFLOWS_JOB_ATTEMPTS = int(os.environ.get("WORKFLOWS_JOB_ATTEMPTS", "5"))
+WORKFLOWS_JOB_BACKOFF_SECONDS = float(os.environ.get("WORKFLOWS_JOB_BACKOFF_SECONDS", "5"))
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
@@ -155,10 +214,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workflows.anchor_journal",
         "schedule": timedelta(minutes=int(os.environ.get("WORKFLOWS_ANCHOR_MINUTES", "60"))),
     },
-    # Webhook deliveries whose queued retry was lost (broker restart) are queued again.
-    "webhooks-requeue-stale": {
-        "task": "webhooks.requeue_stale",
-        "schedule": timedelta(minutes=10),
+    # Jobs whose message was lost (broker down at commit) or whose worker died are sent again.
+    "workflows-sweep-jobs": {
+        "task": "workflows.sweep_jobs",
+        "schedule": timedelta(seconds=int(os.environ.get("WORKFLOWS_JOB_SWEEP_SECONDS", "60"))),
     },
     # Commitment deadlines the BPMN timer missed, escalations and reminders (限时承诺巡检).
     "acceptance-commitment-sweep": {
@@ -187,6 +246,10 @@ WORKFLOWS_LANE_ROLES = {
     "owner": "owners",
     "reviewer": "reviewers",
 }
+# Who sees every open task and assigns any of them (a reviewer on leave, a task nobody can take).
+WORKFLOWS_SUPERVISOR_ROLES = ["supervisors"]
+# The inbox counts days left on the archive's calendar (statutory holidays, make-up days).
+WORKFLOWS_WORKING_DAYS_BETWEEN = "acceptance.deadlines.working_days_between"
 
 # acceptance/ (the domain): durations are ISO 8601, handed to the process as variables.
 ACCEPTANCE_REVIEW_SLA = os.environ.get("ACCEPTANCE_REVIEW_SLA", "P5D")

@@ -9,8 +9,6 @@ DEFAULTS = {
     "WEBHOOKS_BACKOFF_SECONDS": 30,
     "WEBHOOKS_BACKOFF_MAX_SECONDS": 3600,
     "WEBHOOKS_TIMEOUT_SECONDS": 10,
-    # A delivery due (or stuck sending) for longer than this is queued again by the sweep.
-    "WEBHOOKS_STALE_SECONDS": 600,
     "WEBHOOKS_USER_AGENT": "archive-acceptance-webhooks/1",
     # Receivers on loopback or private networks (tests, an intranet platform): off by default.
     "WEBHOOKS_ALLOW_PRIVATE_ADDRESSES": False,

@@ -1,4 +1,8 @@
-"""Writes of the webhooks app: record deliveries, make one attempt, queue again what is stale."""
+"""Writes of the webhooks app: record deliveries, make one attempt, schedule the next.
+
+Each attempt is a job of the plugin's outbox (``workflows.jobs``), written with the delivery row or
+with the failed attempt's log: a broker outage or a dead worker delays a delivery, never loses it.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +17,9 @@ from datetime import timedelta
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
+
+from workflows.jobs.outbox import job_enqueue
 
 from .addresses import address_refusal
 from .conf import backoff_seconds, setting
@@ -24,12 +29,7 @@ from .signing import SIGNATURE_HEADER, signature
 logger = logging.getLogger(__name__)
 
 RESPONSE_EXCERPT_CHARS = 500
-
-
-def _queue(delivery_pk: int) -> None:
-    from .tasks import deliver
-
-    deliver.delay(delivery_pk)
+DELIVER_TASK = "webhooks.deliver"
 
 
 def webhooks_dispatch(
@@ -65,7 +65,7 @@ def webhooks_dispatch(
             delivery.next_attempt_at = delivery.created_at
             delivery.save()
             deliveries.append(delivery)
-            transaction.on_commit(lambda pk=delivery.pk: _queue(pk))
+            job_enqueue(DELIVER_TASK, delivery.pk)
     return deliveries
 
 
@@ -139,11 +139,10 @@ def _take(delivery_pk: int) -> WebhookDelivery | None:
             .filter(pk=delivery_pk)
             .first()
         )
+        # Only the holder of the attempt's job lease gets here: a SENDING delivery is one whose
+        # sender died mid-attempt, so it is sent again.
         if delivery is None or delivery.status in WebhookDelivery.FINAL:
             return None
-        stale = timezone.now() - timedelta(seconds=setting("WEBHOOKS_STALE_SECONDS"))
-        if delivery.status == WebhookDelivery.Status.SENDING and delivery.updated_at > stale:
-            return None  # another worker is sending it right now
         delivery.status = WebhookDelivery.Status.SENDING
         delivery.attempts += 1
         delivery.save(update_fields=("status", "attempts", "updated_at"))
@@ -153,9 +152,9 @@ def _take(delivery_pk: int) -> WebhookDelivery | None:
 def webhook_deliver(*, delivery_pk: int) -> int | None:
     """Make one attempt at a delivery and log it.
 
-    Returns the seconds to wait before the next attempt, or ``None`` when there is none to make
-    (delivered, given up, or not this caller's to send). The row is locked only to take the
-    delivery and to record the answer, never during the HTTP request.
+    Returns the seconds until the next attempt, which is then queued in the transaction that logs
+    this one, or ``None`` when there is none to make (delivered, given up). The row is locked only
+    to take the delivery and to record the answer, never during the HTTP request.
     """
     delivery = _take(delivery_pk)
     if delivery is None:
@@ -186,6 +185,7 @@ def webhook_deliver(*, delivery_pk: int) -> int | None:
             retry_in = backoff_seconds(delivery.attempts)
             delivery.status = WebhookDelivery.Status.RETRYING
             delivery.next_attempt_at = now + timedelta(seconds=retry_in)
+            job_enqueue(DELIVER_TASK, delivery.pk, delay=retry_in)
         delivery.response_codes = [*delivery.response_codes, answer.status_code]
         delivery.log = [
             *delivery.log,
@@ -210,24 +210,6 @@ def webhook_deliver(*, delivery_pk: int) -> int | None:
             f", retry in {retry_in}s" if retry_in is not None else ", giving up",
         )
     return retry_in
-
-
-def webhooks_requeue_stale() -> int:
-    """Queue again deliveries overdue for longer than ``WEBHOOKS_STALE_SECONDS``.
-
-    A retry lives in the broker as a task with a countdown; if the broker lost it (or a worker
-    died while sending), the delivery would wait forever. Returns how many were queued.
-    """
-    stale = timezone.now() - timedelta(seconds=setting("WEBHOOKS_STALE_SECONDS"))
-    waiting = Q(
-        status__in=(WebhookDelivery.Status.PENDING, WebhookDelivery.Status.RETRYING),
-        next_attempt_at__lt=stale,
-    )
-    stuck = Q(status=WebhookDelivery.Status.SENDING, updated_at__lt=stale)
-    pks = list(WebhookDelivery.objects.filter(waiting | stuck).values_list("pk", flat=True))
-    for pk in pks:
-        _queue(pk)
-    return len(pks)
 
 
 def webhook_subscription_create(

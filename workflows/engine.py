@@ -2,8 +2,10 @@
 
 Every change runs as ``with locked_run(instance_id) as run``: the instance row is locked
 (``SELECT ... FOR UPDATE``) from load to save, due timers are fired before anything else is
-applied, and on exit the state is serialized, the inbox re-projected and queued service jobs sent
-to Celery once the transaction commits. Each input (instance started, task completed, service
+applied, and on exit the state is serialized and the inbox re-projected. An asynchronous service
+call is a ``ServiceJob`` plus an outbox row written in the same transaction (``workflows.jobs``),
+sent to a worker after the commit; transient failures are tried again with backoff before an
+incident opens. Each input (instance started, task completed, service
 result, timer fired, message received, retry) is journaled with a digest of the state it produced;
 results of synchronous services called while advancing are recorded inside that entry, so a replay
 can feed them back instead of calling the handlers again.
@@ -36,6 +38,13 @@ from .exceptions import (
 )
 from .forms import clean_task_data
 from .inbox import can_complete, find_task, project_user_tasks
+from .jobs.outbox import job_enqueue
+from .jobs.retry import (
+    backoff_seconds,
+    close_broken_connections,
+    is_transient,
+    service_attempt_limit,
+)
 from .journal import journal_append
 from .models import HumanTask, Incident, ProcessInstance, ServiceJob
 from .services import ServiceCall, registry
@@ -61,6 +70,7 @@ MAX_TIMER_ROUNDS = 100
 # action's in the other lock order; the database then aborts one of them, and the job runs again.
 JOB_LOCK_RACE_ATTEMPTS = 3
 LOCK_RACE_SQLSTATES = {"40P01", "40001"}  # deadlock_detected, serialization_failure
+SERVICE_JOB_TASK = "workflows.run_service_job"
 # SpiffWorkflow 3.2 stops walking the task tree at depth 1000 and then takes the process for
 # completed: every round of a loop deepens the tree, so a case that loops long enough would end
 # silently. An incident is raised well before that.
@@ -187,24 +197,30 @@ class InstanceRun:
             operation=getattr(task.task_spec, "operation_name", "") if task else "",
         )
 
-    def record_incident(self, exc: BaseException, *, task_id, task_name: str, operation: str):
+    def record_incident(
+        self, exc: BaseException, *, task_id, task_name: str, operation: str, attempts: int = 1
+    ):
         """The one place an incident is created, logged and journaled."""
         cause = _root_cause(exc)
+        message = str(cause)
+        if attempts > 1:
+            message = f"{message}（已尝试 {attempts} 次 / after {attempts} tries）"
         incident = Incident.objects.create(
             instance=self.instance,
             task_id=task_id,
             task_name=task_name,
             operation=operation,
             error_type=type(cause).__name__,
-            message=str(cause),
+            message=message,
             traceback="".join(traceback.format_exception(cause)),
+            attempts=attempts,
         )
         logger.warning("incident %s on %s: %r", incident.pk, self.instance.business_key, cause)
         self.journal(
             "incident.raised",
             task_id=task_id,
             name=task_name,
-            payload={"incident": incident.pk, "error": incident.error_type, "message": str(cause)},
+            payload={"incident": incident.pk, "error": incident.error_type, "message": message},
         )
         return incident
 
@@ -273,14 +289,8 @@ class InstanceRun:
             instance.completed_at = timezone.now()
         instance.save()
         for job in self._queued_jobs:
-            transaction.on_commit(lambda job_id=job.pk: _send_job(job_id))
+            job_enqueue(SERVICE_JOB_TASK, job.pk)
         self._queued_jobs = []
-
-
-def _send_job(job_id: int) -> None:
-    from .tasks import run_service_job
-
-    run_service_job.delay(job_id)
 
 
 @contextmanager
@@ -397,7 +407,12 @@ def _lost_a_lock_race(exc: BaseException) -> bool:
 
 
 def service_job_run(job_id: int) -> None:
-    """Run an asynchronous service job and feed its result back; safe to run twice."""
+    """Run an asynchronous service job and feed its result back; safe to run twice.
+
+    A transient failure (lost database connection, broker, timeout) queues the job again after a
+    backoff while the operation's tries last; any other failure, or the last try, opens an
+    incident that says how many tries were made.
+    """
     job = ServiceJob.objects.select_related("instance").get(pk=job_id)
     if job.status != ServiceJob.Status.QUEUED:
         return
@@ -417,8 +432,34 @@ def service_job_run(job_id: int) -> None:
                 logger.info("service job %s lost a lock race, attempt %s", job.pk, attempt)
                 time.sleep(0.05 * attempt)
                 continue
-            _fail_job(job.pk, exc)
+            close_broken_connections()
+            tries = job.retries + 1
+            if is_transient(exc) and tries < service_attempt_limit(job.operation):
+                _retry_job_later(job.pk, exc, tries)
+            else:
+                _fail_job(job.pk, exc, tries=tries)
             return
+
+
+def _retry_job_later(job_id: int, exc: BaseException, tries: int) -> None:
+    delay = backoff_seconds(tries)
+    with transaction.atomic():
+        job = ServiceJob.objects.select_for_update().get(pk=job_id)
+        if job.status != ServiceJob.Status.QUEUED:
+            return
+        job.retries += 1
+        job.attempts += 1
+        job.error = f"{type(exc).__name__}: {exc}"
+        job.save(update_fields=("retries", "attempts", "error"))
+        job_enqueue(SERVICE_JOB_TASK, job.pk, delay=delay)
+    logger.warning(
+        "service job %s (%s) try %s failed: %r; trying again in %ss",
+        job_id,
+        job.operation,
+        tries,
+        exc,
+        delay,
+    )
 
 
 def _apply_job_result(job_id: int, result: dict) -> None:
@@ -459,7 +500,7 @@ def _apply_job_result(job_id: int, result: dict) -> None:
         )
 
 
-def _fail_job(job_id: int, exc: BaseException) -> None:
+def _fail_job(job_id: int, exc: BaseException, *, tries: int = 1) -> None:
     instance_id = ServiceJob.objects.values_list("instance_id", flat=True).get(pk=job_id)
     cause = _root_cause(exc)
     with locked_run(instance_id) as run:
@@ -471,7 +512,11 @@ def _fail_job(job_id: int, exc: BaseException) -> None:
         job.finished_at = timezone.now()
         job.save(update_fields=("status", "error", "finished_at"))
         run.record_incident(
-            cause, task_id=job.task_id, task_name=job.task_name, operation=job.operation
+            cause,
+            task_id=job.task_id,
+            task_name=job.task_name,
+            operation=job.operation,
+            attempts=tries,
         )
 
 
@@ -492,9 +537,10 @@ def incident_retry(*, incident_id: int, actor=None) -> None:
         if job is not None:
             job.status = ServiceJob.Status.QUEUED
             job.attempts += 1
+            job.retries = 0
             job.error = ""
             job.finished_at = None
-            job.save(update_fields=("status", "attempts", "error", "finished_at"))
+            job.save(update_fields=("status", "attempts", "retries", "error", "finished_at"))
             run.queue_job(job)
         else:
             for task in run.workflow.get_tasks(state=TaskState.ERROR):

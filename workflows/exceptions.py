@@ -40,6 +40,12 @@ class TaskNotAvailable(WorkflowError):
     code = "task_not_available"
 
 
+class TaskAlreadyClaimed(TaskNotAvailable):
+    """Another member of the role took the task first (a lost claim race, or a stale inbox)."""
+
+    code = "task_already_claimed"
+
+
 class TaskPermissionDenied(WorkflowError):
     code = "task_permission_denied"
 
@@ -68,3 +74,12 @@ class ServiceAlreadyRegistered(WorkflowError):
 
 class NoIncidentToRetry(WorkflowError):
     code = "no_incident_to_retry"
+
+
+class TransientServiceError(WorkflowError):
+    """Raised by a service handler when trying again later may succeed (a peer is down).
+
+    The job is retried with backoff up to the operation's limit before an incident opens.
+    """
+
+    code = "transient_service_error"

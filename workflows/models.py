@@ -2,7 +2,8 @@
 
 Definitions are versioned and kept forever; an instance stores its serialized SpiffWorkflow state
 and sits on the definition version it started with; READY user tasks are projected into
-``HumanTask`` rows (the inbox); asynchronous service calls are ``ServiceJob`` rows; every input is
+``HumanTask`` rows (the inbox); asynchronous service calls are ``ServiceJob`` rows; every piece of
+work for a Celery worker is first an ``OutboxJob`` row (see ``workflows/jobs/``); every input is
 an append-only, hash-chained ``JournalEntry``.
 """
 
@@ -87,6 +88,9 @@ class Incident(models.Model):
     error_type = models.CharField(max_length=200)
     message = models.TextField()
     traceback = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(
+        _("tries made"), default=1, help_text=_("How many times the failed step was tried.")
+    )
     created_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
 
@@ -115,7 +119,10 @@ class ServiceJob(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     result = models.JSONField(null=True, blank=True)
     error = models.TextField(blank=True)
+    # Tries in all; ``retries`` counts the automatic ones since the job was last (re)queued,
+    # against the operation's limit (an incident retry gives the job a fresh round).
     attempts = models.PositiveIntegerField(default=1)
+    retries = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -127,6 +134,43 @@ class ServiceJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.operation} [{self.status}]"
+
+
+class OutboxJob(models.Model):
+    """Work for a Celery worker, written in the transaction of the change that asks for it.
+
+    The relay sends a message naming the row after commit; a worker takes a lease on the row
+    (``lock_owner`` until ``lock_expires_at``, renewed by its heartbeat) and marks it finished.
+    A row nobody took in time, or whose lease expired, is sent again by the sweep.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待执行 pending")
+        DONE = "done", _("已完成 done")
+        FAILED = "failed", _("失败 failed")
+
+    task = models.CharField(_("Celery task"), max_length=200)
+    args = models.JSONField(_("arguments"), default=list)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    available_at = models.DateTimeField(_("not before"), default=timezone.now)
+    sent_at = models.DateTimeField(_("last re-sent by the sweep"), null=True, blank=True)
+    sends = models.PositiveIntegerField(_("times re-sent by the sweep"), default=0)
+    tries = models.PositiveIntegerField(_("times taken by a worker"), default=0)
+    lock_owner = models.CharField(_("lease holder"), max_length=200, blank=True)
+    lock_expires_at = models.DateTimeField(_("lease expires"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+    error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbox job")
+        indexes = [models.Index(fields=("status", "available_at"))]
+
+    def __str__(self) -> str:
+        return f"{self.task}{self.args} [{self.status}]"
 
 
 class HumanTaskQuerySet(models.QuerySet):

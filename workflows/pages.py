@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.utils.module_loading import import_string
 
 from .engine import task_complete
-from .inbox import has_role
+from .inbox import can_assign, has_role
 from .models import HumanTask
 
 
@@ -35,8 +35,12 @@ class TaskPages:
         return task.instance.business_key
 
     def may_read(self, user, task: HumanTask) -> bool:
-        """Who may open a task page: its role, its assignee and whoever completed it."""
-        return user.pk in (task.assignee_id, task.completed_by_id) or has_role(user, task)
+        """Who may open a task page: its role, its assignee, whoever completed it, supervisors."""
+        return (
+            user.pk in (task.assignee_id, task.completed_by_id)
+            or has_role(user, task)
+            or can_assign(user)
+        )
 
     def context(self, task: HumanTask, subject, user) -> dict:
         return {}

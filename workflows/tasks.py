@@ -3,9 +3,12 @@
 from celery import shared_task
 
 from . import anchors, engine, timers
+from .jobs.sweep import jobs_sweep
+from .jobs.worker import job_task
 
 
-@shared_task(name="workflows.run_service_job", acks_late=True)
+# The engine counts a service job's tries itself and opens the incident after the last one.
+@job_task("workflows.run_service_job", soft_time_limit=900, attempts=None)
 def run_service_job(job_id: int) -> None:
     engine.service_job_run(job_id)
 
@@ -13,6 +16,11 @@ def run_service_job(job_id: int) -> None:
 @shared_task(name="workflows.fire_due_timers")
 def fire_due_timers() -> int:
     return timers.fire_due_timers()
+
+
+@shared_task(name="workflows.sweep_jobs")
+def sweep_jobs() -> int:
+    return jobs_sweep()
 
 
 @shared_task(name="workflows.anchor_journal")

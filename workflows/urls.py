@@ -8,7 +8,9 @@ app_name = "workflows"
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
+    path("bulk/", views.bulk, name="bulk"),
     path("<uuid:task_id>/", views.task_page, name="task"),
     path("<uuid:task_id>/claim/", views.claim, name="claim"),
     path("<uuid:task_id>/release/", views.release, name="release"),
+    path("<uuid:task_id>/assign/", views.assign, name="assign"),
 ]

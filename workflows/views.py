@@ -11,8 +11,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, F
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
@@ -20,15 +23,20 @@ from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from .exceptions import TaskNotAvailable, TaskPermissionDenied, WorkflowError
+from .deadlines import working_days_left
+from .exceptions import TaskAlreadyClaimed, TaskNotAvailable, TaskPermissionDenied, WorkflowError
 from .forms import form_task_data, task_form_class
 from .inbox import (
+    assign_candidates,
+    can_assign,
     can_claim,
     can_complete,
     can_release,
     find_task,
+    task_assign,
     task_claim,
     task_not_available,
     task_release,
@@ -57,12 +65,25 @@ def due_state(task: HumanTask, now=None) -> str:
     return "soon" if task.due_at <= now + near_due_window() else ""
 
 
+SORTS = {
+    "due": (F("due_at").asc(nulls_last=True), "created_at"),
+    "newest": ("-created_at",),
+    "oldest": ("created_at",),
+    "kind": ("title", F("due_at").asc(nulls_last=True)),
+}
+PAGE_SIZE = 25
+
+
+def _scoped_tasks(request):
+    """The user's inbox, or, for a supervisor who asks (``scope=all``), every open task."""
+    if request.GET.get("scope") == "all" and can_assign(request.user):
+        return HumanTask.objects.open(), "all"
+    return HumanTask.objects.inbox(request.user), "mine"
+
+
 def _filtered_inbox(request, pages):
-    tasks = HumanTask.objects.inbox(request.user).select_related("instance", "role", "assignee")
-    kinds = sorted(set(tasks.values_list("task_name", "title")))
-    kind = request.GET.get("kind", "")
-    if kind:
-        tasks = tasks.filter(task_name=kind)
+    tasks, scope = _scoped_tasks(request)
+    tasks = tasks.select_related("instance", "role", "assignee")
     subject = request.GET.get("subject", "")
     if subject:
         tasks = pages.filter_by_subject(tasks, subject)
@@ -70,17 +91,49 @@ def _filtered_inbox(request, pages):
     if due in DUE_WINDOWS:
         window = DUE_WINDOWS[due] if due != "soon" else near_due_window()
         tasks = tasks.filter(due_at__lte=timezone.now() + window)
-    return tasks, {"kinds": kinds, "kind": kind, "subject": subject, "due": due}
+    assignee = request.GET.get("assignee", "") if scope == "all" else ""
+    if assignee == "none":
+        tasks = tasks.filter(assignee__isnull=True)
+    elif assignee:
+        tasks = tasks.filter(assignee__username=assignee)
+    # The counts per kind answer "how much of each is waiting" for the other filters chosen.
+    kinds = list(
+        tasks.order_by().values("task_name", "title").annotate(count=Count("pk")).order_by("title")
+    )
+    kind = request.GET.get("kind", "")
+    if kind:
+        tasks = tasks.filter(task_name=kind)
+    sort = request.GET.get("sort", "") if request.GET.get("sort", "") in SORTS else "due"
+    tasks = tasks.order_by(*SORTS[sort])
+    return tasks, {
+        "kinds": kinds,
+        "kind": kind,
+        "subject": subject,
+        "due": due,
+        "sort": sort,
+        "scope": scope,
+        "assignee": assignee,
+    }
 
 
 def _row(task: HumanTask, pages, user, now=None) -> dict:
+    days_left = working_days_left(task.due_at, now) if task.due_at else None
     return {
         "task": task,
         "subject": pages.subject_label(task),
         "due_state": due_state(task, now),
+        "days_left": days_left,
+        "days_overdue": -days_left if days_left is not None and days_left < 0 else 0,
         "can_claim": can_claim(user, task),
         "can_release": can_release(user, task),
     }
+
+
+def _query_without(request, *names) -> str:
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
 
 
 @login_required
@@ -89,18 +142,98 @@ def inbox(request):
     pages = task_pages()
     tasks, filters = _filtered_inbox(request, pages)
     now = timezone.now()
-    rows = [_row(task, pages, request.user, now) for task in tasks]
+    page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [_row(task, pages, request.user, now) for task in page]
+    supervisor = can_assign(request.user)
+    open_tasks = tasks.filter(due_at__isnull=False)
     return render(
         request,
         "workflows/inbox.html",
         {
             "rows": rows,
+            "page": page,
+            "total": page.paginator.count,
             "subjects": pages.subject_filters(request.user),
-            "overdue": sum(row["due_state"] == "overdue" for row in rows),
-            "soon": sum(row["due_state"] == "soon" for row in rows),
+            "kinds_total": sum(row["count"] for row in filters["kinds"]),
+            "overdue": open_tasks.filter(due_at__lte=now).count(),
+            "soon": open_tasks.filter(due_at__gt=now, due_at__lte=now + near_due_window()).count(),
+            "supervisor": supervisor,
+            "assignees": _assignees() if supervisor else [],
+            "query_without_kind": _query_without(request, "kind", "page"),
+            "query_without_page": _query_without(request, "page"),
+            "sorts": SORT_LABELS,
             **filters,
         },
     )
+
+
+SORT_LABELS = (
+    ("due", _lazy("期限最近在前")),
+    ("newest", _lazy("最新到达在前")),
+    ("oldest", _lazy("最早到达在前")),
+    ("kind", _lazy("按任务类型")),
+)
+
+
+def _assignees():
+    """People who hold at least one role of an open task: whom a supervisor can pick."""
+    roles = HumanTask.objects.open().exclude(role=None).values("role")
+    users = get_user_model().objects.filter(is_active=True, groups__in=roles).distinct()
+    return users.order_by(get_user_model().USERNAME_FIELD)
+
+
+@login_required
+@require_POST
+def bulk(request):
+    """Claim, or (supervisors) assign with a reason, the tasks ticked in the inbox."""
+    ids = request.POST.getlist("task")
+    action = request.POST.get("action", "")
+    if not ids:
+        messages.error(request, _("请先勾选任务 / tick at least one task"))
+        return _back(request)
+    assignee = None
+    if action == "assign":
+        if not can_assign(request.user):
+            raise PermissionDenied("只有督办人员可以指派任务 / only supervisors can assign tasks")
+        assignee = (
+            get_user_model()
+            .objects.filter(username=request.POST.get("assignee", ""), is_active=True)
+            .first()
+        )
+        if assignee is None:
+            messages.error(request, _("请选择接办人 / choose who takes the tasks"))
+            return _back(request)
+    elif action != "claim":
+        raise Http404("unknown action")
+    done, refused = 0, []
+    for task_id in ids:
+        try:
+            if assignee is None:
+                task_claim(task_id=task_id, user=request.user)
+            else:
+                task_assign(
+                    task_id=task_id,
+                    user=request.user,
+                    assignee=assignee,
+                    reason=request.POST.get("reason", ""),
+                )
+        except WorkflowError as exc:
+            refused.append(exc)
+        else:
+            done += 1
+    if done:
+        template = (
+            _("已领取 %(count)d 项任务")
+            if assignee is None
+            else _("已将 %(count)d 项任务交给 %(name)s")
+        )
+        messages.success(
+            request,
+            template % {"count": done, "name": assignee.get_username() if assignee else ""},
+        )
+    for message in sorted({f"{exc.message_zh} / {exc.message_en}" for exc in refused}):
+        messages.error(request, message)
+    return _back(request)
 
 
 def _readable_task(request, task_id) -> tuple[HumanTask, TaskPages]:
@@ -184,6 +317,8 @@ def task_page(request, task_id):
         "can_complete": can_complete(request.user, task),
         "can_claim": can_claim(request.user, task),
         "can_release": can_release(request.user, task),
+        "can_assign": task.status == HumanTask.Status.OPEN and can_assign(request.user),
+        "assign_candidates": assign_candidates(task),
         "history": entries,
         "context_items": context_items(task),
         "panel_template": _panel_template(task),
@@ -199,6 +334,15 @@ def _inbox_change(request, task_id, change, done_message: str):
         change(task_id=task.task_id, user=request.user)
     except TaskPermissionDenied as exc:
         raise PermissionDenied(str(exc)) from exc
+    except TaskAlreadyClaimed as exc:
+        # Someone else won: the row shows who has it now (htmx swaps only a 2xx answer).
+        notice = f"{exc.message_zh} / {exc.message_en}"
+        task.refresh_from_db()
+        if request.headers.get("HX-Request"):
+            row = _row(task, pages, request.user)
+            return render(request, "workflows/_inbox_row.html", {"row": row, "notice": notice})
+        messages.error(request, notice)
+        return redirect("workflows:inbox")
     except TaskNotAvailable as exc:
         messages.error(request, f"{exc.message_zh} / {exc.message_en}")
         return redirect("workflows:inbox")
@@ -229,3 +373,36 @@ def claim(request, task_id):
 @require_POST
 def release(request, task_id):
     return _inbox_change(request, task_id, task_release, _("已退回任务至角色队列"))
+
+
+@login_required
+@require_POST
+def assign(request, task_id):
+    """A supervisor gives one task to a person, with a reason (journaled)."""
+    task, _pages = _readable_task(request, task_id)
+    assignee = (
+        get_user_model()
+        .objects.filter(username=request.POST.get("assignee", ""), is_active=True)
+        .first()
+    )
+    try:
+        if assignee is None:
+            raise TaskPermissionDenied(
+                "请选择接办人", "choose who takes the task", task_id=str(task.task_id)
+            )
+        task_assign(
+            task_id=task.task_id,
+            user=request.user,
+            assignee=assignee,
+            reason=request.POST.get("reason", ""),
+        )
+    except TaskNotAvailable as exc:
+        messages.error(request, f"{exc.message_zh} / {exc.message_en}")
+        return redirect("workflows:inbox")
+    except TaskPermissionDenied as exc:
+        if not can_assign(request.user):
+            raise PermissionDenied(str(exc)) from exc
+        messages.error(request, f"{exc.message_zh} / {exc.message_en}")
+        return redirect("workflows:task", task_id=task.task_id)
+    messages.success(request, _("已将任务交给 %(name)s") % {"name": assignee.get_username()})
+    return redirect("workflows:task", task_id=task.task_id)

@@ -15,7 +15,10 @@ from .formats import (
     AV_FORMATS,
     EXECUTABLE_FORMATS,
     IMAGE_FORMATS,
+    KIND_NAMES_EN,
     KIND_NAMES_ZH,
+    container_of,
+    conversion_advice,
     format_label,
     natural_kind,
 )
@@ -25,6 +28,7 @@ from .names import check_name
 from .outcomes import CheckOutcome, CheckResult, FileKind, FileReport, error_detail, make_outcome
 from .packages import check_package
 from .pdf import check_pdf
+from .policy import CheckPolicy
 from .sniffing import HEAD_BYTES, dwg_version, sniff_bytes
 from .structure import TAIL_BYTES, check_structure
 from .video import DEFAULT_AV_RULES, AvRules, check_av
@@ -43,6 +47,7 @@ def check_file(
     today: date | None = None,
     image_check: Callable[[Path, str], list[CheckOutcome]] = check_image,
     av_rules: AvRules = DEFAULT_AV_RULES,
+    policy: CheckPolicy | None = None,
 ) -> FileReport:
     """Check one stored file and return a :class:`FileReport`; never raises for bad input.
 
@@ -52,10 +57,12 @@ def check_file(
     (its extension must fit the content); ``metadata`` the record's description (see
     :mod:`.metadata`), checked when given; ``image_check`` decodes images (path, sniffed format;
     the photo intake passes one that decodes each photo once for its checks and derivatives);
-    ``av_rules`` what recordings are held to. The file is read once, in chunks, so its size does
+    ``av_rules`` what recordings are held to; ``policy`` the archive's accepted formats and
+    limits (default: the site's settings, see :meth:`CheckPolicy.current`). The file is read once, in chunks, so its size does
     not matter for memory.
     """
     path = Path(path)
+    policy = policy or CheckPolicy.current()
     if declared_kind is FileKind.UNKNOWN:
         declared_kind = None
     try:
@@ -80,10 +87,10 @@ def check_file(
         outcomes += check_package(path, fmt, size)
         kind = declared_kind or natural_kind(fmt)
         if kind is not FileKind.UNKNOWN:
-            outcomes.append(_format_accepted(fmt, kind, head))
+            outcomes.append(_format_accepted(fmt, kind, head, policy))
         if (structure := check_structure(fmt, head, tail, size)) is not None:
             outcomes.append(structure)
-        outcomes += _content(path, fmt, image_check=image_check, av_rules=av_rules)
+        outcomes += _content(path, fmt, image_check=image_check, av_rules=av_rules, policy=policy)
 
     return FileReport(
         detected_kind=_detected_kind(fmt, declared_kind),
@@ -194,13 +201,14 @@ def _mb(size: int) -> str:
 
 
 def _executable(fmt: str) -> CheckOutcome:
+    label_zh, label_en = format_label(fmt, "zh"), format_label(fmt, "en")
     if fmt in EXECUTABLE_FORMATS:
         return make_outcome(
             "security.executable",
             CheckResult.FAIL,
-            f"文件实际内容是{format_label(fmt)}，属于可执行内容，存在安全风险，已拒绝。"
+            f"文件实际内容是{label_zh}，属于可执行内容，存在安全风险，已拒绝。"
             "请上传正确的档案文件。",
-            f"The file is really a {format_label(fmt)}: executable content is a security risk "
+            f"The file is really a {label_en}: executable content is a security risk "
             "and is refused. Upload the correct archive file.",
             format=fmt,
         )
@@ -214,6 +222,7 @@ def _executable(fmt: str) -> CheckOutcome:
 
 
 def _kind_match(fmt: str, declared: FileKind | None) -> CheckOutcome:
+    label_zh, label_en = format_label(fmt, "zh"), format_label(fmt, "en")
     actual = natural_kind(fmt)
     detail = {
         "format": fmt,
@@ -225,21 +234,21 @@ def _kind_match(fmt: str, declared: FileKind | None) -> CheckOutcome:
         expected_zh, expected_en = "任何档案文件类型", "any archive file type"
     else:
         fits = actual is declared or fmt in ACCEPTED_FORMATS[declared]
-        expected_zh, expected_en = KIND_NAMES_ZH[declared], declared.value
+        expected_zh, expected_en = KIND_NAMES_ZH[declared], KIND_NAMES_EN[declared]
     if fits:
         return make_outcome(
             "security.kind_mismatch",
             CheckResult.PASS,
-            f"文件实际内容（{format_label(fmt)}）与申报类型相符。",
-            f"The real content ({format_label(fmt)}) fits the declared kind.",
+            f"文件实际内容（{label_zh}）与申报类型相符。",
+            f"The real content ({label_en}) fits the declared kind.",
             **detail,
         )
     return make_outcome(
         "security.kind_mismatch",
         CheckResult.FAIL,
-        f"文件实际内容是{format_label(fmt)}，不是{expected_zh}（文件内容与扩展名或申报类型"
+        f"文件实际内容是{label_zh}，不是{expected_zh}（文件内容与扩展名或申报类型"
         "不符，可能被改名伪装）。请上传真正的档案文件。",
-        f"The file's real content is {format_label(fmt)}, not {expected_en} (content does not "
+        f"The file's real content is {label_en}, not {expected_en} (content does not "
         "match its extension or declared kind; it may be disguised). Upload the real file.",
         **detail,
     )
@@ -276,16 +285,25 @@ def _fixity(digest: str, expected: str | None) -> CheckOutcome:
     )
 
 
-def _format_accepted(fmt: str, kind: FileKind, head: bytes) -> CheckOutcome:
-    accepted = sorted(ACCEPTED_FORMATS[kind])
-    names = "、".join(a.upper() for a in accepted)
+def _format_accepted(fmt: str, kind: FileKind, head: bytes, policy: CheckPolicy) -> CheckOutcome:
+    """``usability.format_accepted``: the archive's policy takes ``fmt`` (or its container)."""
+    label_zh, label_en = format_label(fmt, "zh"), format_label(fmt, "en")
+    accepted = sorted(policy.accepted_formats.get(kind, ()))
+    names_zh = "、".join(format_label(a, "zh") for a in accepted) or "无"
+    names_en = ", ".join(format_label(a, "en") for a in accepted) or "none"
     detail = {"format": fmt, "kind": kind.value, "accepted": accepted}
-    if fmt in accepted:
+    container = container_of(fmt)
+    if fmt in accepted or container in accepted:
+        via_zh = via_en = ""
+        if fmt not in accepted:
+            via_zh = f"（{format_label(container, 'zh')}容器）"
+            via_en = f" (its container, {format_label(container, 'en')}, is)"
         return make_outcome(
             "usability.format_accepted",
             CheckResult.PASS,
-            f"{format_label(fmt)} 是档案馆接收的{KIND_NAMES_ZH[kind]}格式。",
-            f"{format_label(fmt)} is an accepted {kind.value} format.",
+            f"{label_zh}是档案馆接收的{KIND_NAMES_ZH[kind]}格式{via_zh}。",
+            f"{label_en} is an accepted {KIND_NAMES_EN[kind]} format{via_en}.",
+            container=container,
             **detail,
         )
     if fmt == "dwg":
@@ -300,13 +318,13 @@ def _format_accepted(fmt: str, kind: FileKind, head: bytes) -> CheckOutcome:
             dwg_version=version,
             **detail,
         )
+    advice_zh, advice_en = conversion_advice(fmt, kind)
     return make_outcome(
         "usability.format_accepted",
         CheckResult.FAIL,
-        f"{format_label(fmt)} 不是档案馆接收的{KIND_NAMES_ZH[kind]}格式（接收：{names}）。"
-        "请转换为接收的格式后重新上传。",
-        f"{format_label(fmt)} is not an accepted {kind.value} format (accepted: "
-        f"{', '.join(a.upper() for a in accepted)}). Convert it and upload again.",
+        f"{label_zh}不是档案馆接收的{KIND_NAMES_ZH[kind]}格式（接收：{names_zh}）。{advice_zh}。",
+        f"{label_en} is not an accepted {KIND_NAMES_EN[kind]} format (accepted: {names_en}). "
+        f"{advice_en}.",
         **detail,
     )
 
@@ -317,14 +335,15 @@ def _content(
     *,
     image_check: Callable[[Path, str], list[CheckOutcome]],
     av_rules: AvRules,
+    policy: CheckPolicy,
 ) -> list[CheckOutcome]:
     """Open the file in its real format (not in the declared one)."""
     if fmt == "pdf":
-        return check_pdf(path)
+        return check_pdf(path, policy)
     if fmt == "dxf":
-        return check_dxf(path)
+        return check_dxf(path, policy)
     if fmt in IMAGE_FORMATS:
         return image_check(path, fmt)
     if fmt in AV_FORMATS:
-        return check_av(path, av_rules)
+        return check_av(path, av_rules, fmt)
     return []

@@ -37,12 +37,13 @@ def check_package(path: Path, fmt: str, size: int) -> list[CheckOutcome]:
 
 
 def _refused(fmt: str, detail: dict) -> CheckOutcome:
+    label_zh, label_en = format_label(fmt, "zh"), format_label(fmt, "en")
     return make_outcome(
         "security.archive_package",
         CheckResult.FAIL,
-        f"文件是 {format_label(fmt)} 压缩包。档案馆不接收压缩包或打包文件（无法逐件检测），"
+        f"文件是{label_zh}。档案馆不接收压缩包或打包文件（无法逐件检测），"
         "请解压后将其中的档案文件逐个上传。",
-        f"The file is a {format_label(fmt)} package. The archive does not accept packages "
+        f"The file is a {label_en}. The archive does not accept packages "
         "(their contents cannot be checked one by one): unpack it and upload each record on its "
         "own.",
         format=fmt,

@@ -8,13 +8,14 @@ from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from .outcomes import CheckOutcome, CheckResult, error_detail, make_outcome
+from .policy import CheckPolicy
 
 # Actions that run code or other programs when a PDF is opened or clicked.
 ACTIVE_ACTIONS = frozenset({"/JavaScript", "/Launch", "/ImportData", "/Rendition"})
 MAX_ANNOTATIONS_SCANNED = 5000
 
 
-def check_pdf(path: Path) -> list[CheckOutcome]:
+def check_pdf(path: Path, policy: CheckPolicy | None = None) -> list[CheckOutcome]:
     """Return the security, usability and integrity outcomes of opening ``path`` as a PDF."""
     try:
         with path.open("rb") as fh:

@@ -26,6 +26,13 @@ _PREFIXES: tuple[tuple[bytes, str], ...] = (
     (b"GIF87a", "gif"),
     (b"GIF89a", "gif"),
     (b"\x1a\x45\xdf\xa3", "ebml"),  # Matroska or WebM, told apart below
+    (b"fLaC", "flac"),
+    (b"OggS", "ogg"),  # Vorbis, Opus or Theora, told apart below
+    (b"#!AMR", "amr"),  # before "#!" (scripts)
+    (b"\x30\x26\xb2\x75\x8e\x66\xcf\x11", "asf"),  # WMV, WMA
+    (b"\x00\x00\x00\x0cjP  \r\n\x87\n", "jp2"),
+    (b"\xff\x4f\xff\x51", "jp2"),  # a bare JPEG 2000 codestream
+    (b"8BPS", "psd"),
     (b"FLV\x01", "flv"),
     (b"ID3", "mp3"),
     (b"\x00\x00\x01\xba", "mpeg"),
@@ -51,6 +58,14 @@ _PREFIXES: tuple[tuple[bytes, str], ...] = (
 _RIFF_TYPES = {b"WEBP": "webp", b"AVI ": "avi", b"WAVE": "wav"}
 
 _FTYP_BRANDS = {
+    b"3gp4": "3gp",
+    b"3gp5": "3gp",
+    b"3gp6": "3gp",
+    b"3gp7": "3gp",
+    b"3gs7": "3gp",
+    b"3g2a": "3g2",
+    b"3g2b": "3g2",
+    b"3g2c": "3g2",
     b"qt  ": "mov",
     b"heic": "heic",
     b"heix": "heic",
@@ -122,9 +137,13 @@ def _sniff_binary(head: bytes) -> str | None:
         return "dwg"
     for prefix, fmt in _PREFIXES:
         if head.startswith(prefix):
-            return _refine_ebml(head) if fmt == "ebml" else fmt
+            return _REFINE[fmt](head) if fmt in _REFINE else fmt
     if head[:4] == b"RIFF" and head[8:12] in _RIFF_TYPES:
         return _RIFF_TYPES[head[8:12]]
+    if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
+        return "aiff"
+    if head[:3] == b"\x1f\x07\x00" and len(head) > 3 and head[3] & 0x7F == 0x3F:
+        return "dv"  # a DV DIF header block (FFmpeg's dv probe tests the same bits)
     if head[4:8] == b"ftyp":
         return _FTYP_BRANDS.get(head[8:12], "mp4")
     if head[4:8] in _QUICKTIME_ATOMS:
@@ -134,6 +153,8 @@ def _sniff_binary(head: bytes) -> str | None:
         return "aac" if (head[1] >> 1) & 0b11 == 0 else "mp3"
     if len(head) > 376 and head[0] == head[188] == head[376] == 0x47:
         return "mpegts"
+    if len(head) > 388 and head[4] == head[196] == head[388] == 0x47:
+        return "mpegts"  # M2TS (AVCHD, Blu-ray): a 4-byte time code before each packet
     if (
         head[:2] == b"BM"
         and len(head) >= 18
@@ -146,6 +167,19 @@ def _sniff_binary(head: bytes) -> str | None:
 
 def _refine_ebml(head: bytes) -> str:
     return "webm" if b"webm" in head[:64] else "mkv"
+
+
+def _refine_ogg(head: bytes) -> str:
+    # The first page's packet names the codec: Opus and Theora; Vorbis (and others) are "ogg".
+    first = head[28:40]
+    if first.startswith(b"OpusHead"):
+        return "opus"
+    if first.startswith(b"\x80theora"):
+        return "ogv"
+    return "ogg"
+
+
+_REFINE = {"ebml": _refine_ebml, "ogg": _refine_ogg}
 
 
 def _is_mpeg_audio_frame(head: bytes) -> bool:

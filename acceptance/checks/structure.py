@@ -59,20 +59,21 @@ def check_structure(fmt: str, head: bytes, tail: bytes, size: int) -> CheckOutco
 
 def _outcome(fmt: str, complete: bool, marker: str, **detail) -> CheckOutcome:
     detail = {"format": fmt, "marker": marker, **detail}
+    label_zh, label_en = format_label(fmt, "zh"), format_label(fmt, "en")
     if complete:
         return make_outcome(
             "integrity.file_complete",
             CheckResult.PASS,
-            f"{format_label(fmt)} 文件结构完整（结束标记 {marker} 存在）。",
-            f"The {format_label(fmt)} file is complete (its end marker {marker} is present).",
+            f"{label_zh}结构完整（结束标记 {marker} 存在）。",
+            f"The {label_en} file is complete (its end marker {marker} is present).",
             **detail,
         )
     return make_outcome(
         "integrity.file_complete",
         CheckResult.FAIL,
-        f"{format_label(fmt)} 文件不完整：缺少结束标记 {marker}，文件可能被截断或上传中断。"
+        f"{label_zh}不完整：缺少结束标记 {marker}，文件可能被截断或上传中断。"
         "请重新导出或重新上传完整文件。",
-        f"The {format_label(fmt)} file is incomplete: its end marker {marker} is missing, so it "
+        f"The {label_en} file is incomplete: its end marker {marker} is missing, so it "
         "was probably truncated or the upload was interrupted. Export or upload the complete "
         "file again.",
         **detail,

@@ -8,6 +8,7 @@ from typing import Any
 
 import av
 
+from .formats import AUDIO_FORMATS, format_label
 from .outcomes import CheckOutcome, CheckResult, error_detail, make_outcome
 
 MAX_DECODED_FRAMES = 24
@@ -51,12 +52,17 @@ class AvRules:
 DEFAULT_AV_RULES = AvRules()
 
 
-def check_av(path: Path, rules: AvRules = DEFAULT_AV_RULES) -> list[CheckOutcome]:
-    """Usability and integrity outcomes of opening ``path`` as audio or video."""
+def check_av(
+    path: Path, rules: AvRules = DEFAULT_AV_RULES, fmt: str = "unknown"
+) -> list[CheckOutcome]:
+    """Usability and integrity outcomes of opening ``path`` (sniffed as ``fmt``) as audio or
+    video; messages name the format and give advice for sound or for moving pictures."""
     try:
         facts = probe_av(path)
     except Exception as exc:  # PyAV raises av.FFmpegError subclasses, and more on hostile input
-        return [_fail_open(exc)]
+        return [_fail_open(exc, fmt, audio_only=fmt in AUDIO_FORMATS)]
+    facts["format"] = fmt
+    audio_only = not any(s["type"] == "video" for s in facts["streams"])
     if not facts["streams"]:
         return [
             make_outcome(
@@ -70,7 +76,7 @@ def check_av(path: Path, rules: AvRules = DEFAULT_AV_RULES) -> list[CheckOutcome
         ]
     if facts["decoded"] == 0:
         return [
-            _fail_open(None, **facts),
+            _fail_open(None, fmt, audio_only=audio_only, **facts),
             _streams(facts),
         ]
     described_zh, described_en = _describe(facts)
@@ -83,7 +89,7 @@ def check_av(path: Path, rules: AvRules = DEFAULT_AV_RULES) -> list[CheckOutcome
             **facts,
         ),
         _streams(facts),
-        _codec(facts, rules),
+        _codec(facts, rules, audio_only),
         _quality(facts, rules),
     ]
 
@@ -93,14 +99,20 @@ def probe_av(path: Path) -> dict[str, Any]:
 
     Reads the file through FFmpeg's demuxer, a packet at a time: a long video costs no more
     memory than a short one. Decodes at most ``MAX_DECODED_FRAMES`` frames (``decoded``).
+    An attached picture (album art in an MP3, M4A or FLAC) is listed in ``cover_art``, not
+    as a video stream.
     """
     with av.open(str(path), mode="r", metadata_errors="ignore") as container:
         streams = []
+        cover_art = []
         for stream in container.streams:
             if stream.type not in ("video", "audio"):
                 continue
             context = stream.codec_context
             video = stream.type == "video"
+            if video and stream.disposition & av.stream.Disposition.attached_pic:
+                cover_art.append(context.name if context else "")
+                continue
             rate = stream.average_rate if video else None
             streams.append(
                 {
@@ -121,9 +133,14 @@ def probe_av(path: Path) -> dict[str, Any]:
             else None,
             "bit_rate": container.bit_rate or None,
             "streams": streams,
+            "cover_art": cover_art,
             "decoded": 0,
         }
-        target = container.streams.video or container.streams.audio
+        target = [
+            s
+            for s in (*container.streams.video, *container.streams.audio)
+            if not s.disposition & av.stream.Disposition.attached_pic
+        ]
         if target:
             for _frame in container.decode(target[0]):
                 facts["decoded"] += 1
@@ -132,16 +149,22 @@ def probe_av(path: Path) -> dict[str, Any]:
     return facts
 
 
-def _fail_open(exc: Exception | None, **detail: Any) -> CheckOutcome:
+def _fail_open(exc: Exception | None, fmt: str, *, audio_only: bool, **detail: Any) -> CheckOutcome:
     extra = error_detail(exc) if exc is not None else {}
+    label_zh, label_en = format_label(fmt, "zh"), format_label(fmt, "en")
+    if audio_only:
+        advice_zh = "请上传录音设备或软件导出的原始文件（WAV 或 MP3 为宜）。"
+        advice_en = "Upload the original file from the recorder or audio software (WAV or MP3)."
+    else:
+        advice_zh = "请上传摄像设备导出的原始文件（MP4/H.264 为宜）。"
+        advice_en = "Upload the original file from the camera (MP4 with H.264 preferred)."
     return make_outcome(
         "usability.av_opens",
         CheckResult.FAIL,
-        "音视频文件已损坏、不完整或编码无法识别，无法播放。请上传摄像设备导出的原始文件"
-        "（MP4/H.264 为宜）。",
-        "The recording is damaged, incomplete or in an unknown encoding and cannot be played. "
-        "Upload the original file from the camera (MP4 with H.264 preferred).",
-        **detail,
+        f"{label_zh}文件已损坏、不完整或编码无法识别，无法播放。" + advice_zh,
+        f"The {label_en} file is damaged, incomplete or in an unknown encoding and cannot be "
+        "played. " + advice_en,
+        **{"format": fmt, **detail},
         **extra,
     )
 
@@ -160,14 +183,26 @@ def _streams(facts: dict[str, Any]) -> CheckOutcome:
     return make_outcome(
         "integrity.av_streams",
         CheckResult.PASS,
-        f"文件包含 {len(facts['streams'])} 路音视频流（{'、'.join(kinds)}），时长 {duration} 秒。",
-        f"The file has {len(facts['streams'])} stream(s) ({', '.join(kinds)}), {duration} s long.",
+        f"文件包含 {len(facts['streams'])} 路音视频流（{'、'.join(_KIND_ZH[k] for k in kinds)}），"
+        f"时长 {_seconds(duration, 'zh')} 秒。",
+        f"The file has {len(facts['streams'])} stream(s) ({', '.join(kinds)}), "
+        f"{_seconds(duration, 'en')} s long.",
         kinds=kinds,
         duration_s=duration,
     )
 
 
-def _codec(facts: dict[str, Any], rules: AvRules) -> CheckOutcome:
+_KIND_ZH = {"audio": "音频", "video": "视频"}
+
+
+def _seconds(duration: float | None, lang: str) -> str:
+    """A duration for people: tenths under a minute, whole seconds above."""
+    if duration is None:
+        return "未知" if lang == "zh" else "unknown"
+    return f"{duration:.1f}" if duration < 60 else f"{duration:.0f}"
+
+
+def _codec(facts: dict[str, Any], rules: AvRules, audio_only: bool) -> CheckOutcome:
     video = [s for s in facts["streams"] if s["type"] == "video"]
     audio = [s for s in facts["streams"] if s["type"] == "audio"]
     notes_zh, notes_en = [], []
@@ -187,24 +222,35 @@ def _codec(facts: dict[str, Any], rules: AvRules) -> CheckOutcome:
         if stream["codec"] not in rules.audio_codecs:
             notes_zh.append(f"音频编码 {stream['codec']} 不是 AAC/MP3/PCM")
             notes_en.append(f"audio codec {stream['codec']} is not AAC, MP3 or PCM")
-    detail = {"streams": facts["streams"]}
+    detail = {"streams": facts["streams"], "cover_art": facts.get("cover_art", [])}
+    if audio_only:
+        advice_zh = "如有原始录音，建议改交 WAV（无损）或 MP3。"
+        advice_en = "If you have the original recording, deliver WAV (lossless) or MP3 instead."
+        pass_zh, pass_en = "音频编码符合声像档案的保存要求。", "The audio codec meets"
+    else:
+        size = f"{rules.min_width}×{rules.min_height}"
+        advice_zh = f"如有原始高清素材，建议改交 MP4（H.264，{size} 以上）。"
+        advice_en = (
+            f"If you have the original footage, deliver MP4 (H.264, {size} or more) instead."
+        )
+        pass_zh, pass_en = "音视频编码和分辨率符合声像档案的保存要求。", "Codec and resolution meet"
     if notes_zh:
         return make_outcome(
             "usability.av_codec",
             CheckResult.WARN,
             "音视频可以播放，但不完全符合声像档案的保存要求："
             + "；".join(notes_zh)
-            + f"。如有原始高清素材，建议改交 MP4（H.264，{rules.min_width}×{rules.min_height} 以上）。",
+            + "。"
+            + advice_zh,
             "The recording plays but does not fully meet the AV archive's preservation "
-            "requirements: " + "; ".join(notes_en) + ". If you have the original footage, "
-            f"deliver MP4 (H.264, {rules.min_width}×{rules.min_height} or more) instead.",
+            "requirements: " + "; ".join(notes_en) + ". " + advice_en,
             **detail,
         )
     return make_outcome(
         "usability.av_codec",
         CheckResult.PASS,
-        "音视频编码和分辨率符合声像档案的保存要求。",
-        "Codec and resolution meet the AV archive's preservation requirements.",
+        pass_zh,
+        f"{pass_en} the AV archive's preservation requirements.",
         **detail,
     )
 
@@ -252,10 +298,18 @@ def _quality(facts: dict[str, Any], rules: AvRules) -> CheckOutcome:
             CheckResult.WARN,
             "音视频质量低于声像档案的建议值："
             + "；".join(notes_zh)
-            + "。如有更高质量的原始素材，请改交原始素材。",
+            + (
+                "。如有更高质量的原始素材，请改交原始素材。"
+                if has_video
+                else "。如有更高质量的原始录音，请改交原始录音。"
+            ),
             "The recording's quality is below the AV archive's recommended values: "
             + "; ".join(notes_en)
-            + ". If you have higher-quality original footage, deliver that instead.",
+            + (
+                ". If you have higher-quality original footage, deliver that instead."
+                if has_video
+                else ". If you have a higher-quality original recording, deliver that instead."
+            ),
             **detail,
         )
     return make_outcome(
@@ -269,7 +323,8 @@ def _quality(facts: dict[str, Any], rules: AvRules) -> CheckOutcome:
 
 def _describe(facts: dict[str, Any]) -> tuple[str, str]:
     """The container, streams and duration, in Chinese and in English."""
-    zh, en = [facts["container"]], [facts["container"]]
+    fmt = facts.get("format", "unknown")
+    zh, en = [format_label(fmt, "zh")], [format_label(fmt, "en")]
     for stream in facts["streams"]:
         if stream["type"] == "video":
             size = f"{stream['codec']} {stream['width']}×{stream['height']}"
@@ -278,7 +333,10 @@ def _describe(facts: dict[str, Any]) -> tuple[str, str]:
         else:
             zh.append(f"音频 {stream['codec']}")
             en.append(f"audio {stream['codec']}")
+    if facts.get("cover_art"):
+        zh.append("附封面图片")
+        en.append("with cover art")
     if facts["duration_s"] is not None:
-        zh.append(f"{facts['duration_s']} 秒")
-        en.append(f"{facts['duration_s']} s")
+        zh.append(f"{_seconds(facts['duration_s'], 'zh')} 秒")
+        en.append(f"{_seconds(facts['duration_s'], 'en')} s")
     return "，".join(zh), ", ".join(en)

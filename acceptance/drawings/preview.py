@@ -32,6 +32,8 @@ from ezdxf.addons.drawing.recorder import FilledPathsRecord, PathRecord, SolidLi
 from ezdxf.fonts import fonts
 from PIL import Image, ImageDraw
 
+from workflows.fonts import CJK_FONT_PATH
+
 from ..conf import setting
 
 logger = logging.getLogger(__name__)
@@ -99,26 +101,34 @@ def _load(path: Path):
         return doc
 
 
-@cache
 def _preview_font_installed(name: str) -> bool:
-    """Whether ezdxf knows the font, rescanning once per process if its font cache does not.
+    """Whether ezdxf knows the font, the shipped CJK font always among those it knows.
 
     ezdxf keeps the fonts it found in a cache file under the home folder; a font installed after
-    the file was written stays unknown until the cache is rebuilt.
+    the file was written stays unknown until the cache is rebuilt, which is done once per process.
     """
-    if fonts.font_manager.has_font(name):
-        return True
+    manager = fonts.font_manager
+    if not manager.has_font(CJK_FONT_PATH.name):
+        manager.scan_folder(CJK_FONT_PATH.parent)
+    if not manager.has_font(name):
+        _rescan_system_fonts()
+        manager.scan_folder(CJK_FONT_PATH.parent)
+    return manager.has_font(name)
+
+
+@cache
+def _rescan_system_fonts() -> None:
     fonts.build_system_font_cache()
-    return fonts.font_manager.has_font(name)
 
 
 def _substitute_missing_fonts(doc) -> None:
     cjk = setting("ACCEPTANCE_DRAWING_PREVIEW_FONT")
     if not _preview_font_installed(cjk):
         logger.warning(
-            "preview font %s is not installed (apt-get install fonts-wqy-microhei): Chinese "
-            "text in drawing previews will show as empty boxes",
+            "preview font %s is not installed: Chinese text in drawing previews will show as "
+            "empty boxes (unset ACCEPTANCE_DRAWING_PREVIEW_FONT to use the shipped %s)",
             cjk,
+            CJK_FONT_PATH.name,
         )
     for style in doc.styles:
         font = style.dxf.get("font", "")
@@ -199,7 +209,39 @@ def _write_png(backend: svg.SVGBackend, path: Path) -> None:
             # Filled paths are mostly text glyphs a few pixels high: their control polygon is
             # as good as the flattened curve at this size, at a fraction of the cost.
             for np_path in record.paths:
-                points = [pixel(v) for v in np_path.control_vertices()]
-                if len(points) > 2:
-                    draw.polygon(points, fill=color)
+                contours = [
+                    ([pixel(v) for v in sub.control_vertices()], sub.has_clockwise_orientation())
+                    for sub in np_path.sub_paths()
+                ]
+                _fill_glyph(
+                    image, [(points, cw) for points, cw in contours if len(points) > 2], color
+                )
     image.save(path, compress_level=1)  # zlib effort buys little on line art
+
+
+def _fill_glyph(image: Image.Image, contours: list[tuple[list, bool]], color: str) -> None:
+    """Fill a glyph's contours, those turning against the largest one being holes (口 in 档).
+
+    Each contour is filled on its own: one polygon through all of them would join them with
+    stray edges and fill the holes.
+    """
+    if len(contours) == 1:
+        ImageDraw.Draw(image).polygon(contours[0][0], fill=color)
+    if len(contours) <= 1:
+        return
+    xs = [x for points, _ in contours for x, _ in points]
+    ys = [y for points, _ in contours for _, y in points]
+    left, top = int(min(xs)), int(min(ys))
+    size = (int(max(xs)) - left + 2, int(max(ys)) - top + 2)
+    outer = max(contours, key=lambda contour: _area(contour[0]))[1]
+    mask = Image.new("1", size)
+    draw = ImageDraw.Draw(mask)
+    # Outlines first, holes after: strokes that overlap stay filled, holes stay open.
+    for points, clockwise in sorted(contours, key=lambda contour: contour[1] != outer):
+        draw.polygon([(x - left, y - top) for x, y in points], fill=int(clockwise == outer))
+    image.paste(color, (left, top, left + size[0], top + size[1]), mask)
+
+
+def _area(points: list) -> float:
+    xs, ys = [x for x, _ in points], [y for _, y in points]
+    return (max(xs) - min(xs)) * (max(ys) - min(ys))

@@ -204,7 +204,26 @@ def _readable_facts(path: Path, review: DrawingReview) -> DrawingFacts | None:
 
 
 def _repaired_facts(path: Path, review: DrawingReview) -> DrawingFacts | None:
-    """Load a broken file with ezdxf's recover, report the repairs, scan the repaired text."""
+    """Load a broken file with ezdxf's recover, report the repairs, scan the repaired text.
+
+    Only up to ``ACCEPTANCE_DRAWING_AUDIT_MAX_BYTES``: ezdxf holds about 11 bytes of memory per
+    byte of DXF, so a larger broken file is refused rather than loaded.
+    """
+    limit = setting("ACCEPTANCE_DRAWING_AUDIT_MAX_BYTES")
+    if path.stat().st_size > limit:
+        review.findings.append(
+            _find(
+                R.FILE_BROKEN,
+                f"图纸结构已损坏，且文件超过 {limit / 1024**2:g} MB，服务器不做修复读取，"
+                "未做其他审查。请在 CAD 软件中另存为 DXF R2013 或 R2018 后重新上传。",
+                f"The drawing's structure is damaged and the file is over "
+                f"{limit / 1024**2:g} MB, too large to repair on the server, so no other rule "
+                "was checked. Save it as DXF R2013 or R2018 in your CAD software and upload it "
+                "again.",
+                detail={"audit_max_bytes": limit},
+            )
+        )
+        return None
     try:
         doc, auditor = recover.readfile(str(path))
     except Exception as exc:  # recover raises DXFStructureError and, on hostile input, anything

@@ -105,7 +105,8 @@ FILE_TRUNCATED = _rule("file.truncated", "error", INT, "文件被截断", "Trunc
 FILE_BROKEN = _rule("file.structure", "error", USE, "DXF 结构", "DXF structure")
 FILE_REPAIRED = _rule("file.repaired", "warning", USE, "读取时自动修复", "Repaired while reading")
 FILE_VERSION = _rule("file.version", "error", USE, "DXF 版本", "DXF version")
-FILE_EMPTY = _rule("file.empty", "error", INT, "图纸内容", "Drawing content")
+# An empty drawing is not damaged: whether the archive takes it is policy (usability).
+FILE_EMPTY = _rule("file.empty", "error", USE, "图纸内容", "Drawing content")
 STAMP_PRESENT = _rule("stamp.present", "error", INT, "竣工图章", "As-built stamp present")
 STAMP_FIELDS = _rule("stamp.fields", "error", INT, "竣工图章栏目", "As-built stamp fields")
 STAMP_SIZE = _rule("stamp.size", "warning", INT, "竣工图章尺寸", "As-built stamp size")

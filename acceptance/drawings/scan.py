@@ -11,10 +11,12 @@ but those facts is kept. ezdxf's full document model is loaded only to repair a 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ezdxf.filemanagement import dxf_file_info
+from ezdxf.lldxf.const import VALID_DXF_LINEWEIGHT_VALUES
 from ezdxf.lldxf.encoding import decode_dxf_unicode, has_dxf_unicode
 
 MODEL_SPACE = "Model"
@@ -91,7 +93,9 @@ class DrawingFacts:
     proxy_objects: int = 0
     image_paths: list[str] = field(default_factory=list)
     layout_names: dict[str, str] = field(default_factory=dict)
-    duplicate_handles: int = 0
+    defects: Counter[str] = field(default_factory=Counter)
+    """Structural defects ezdxf's loaders refuse or its auditor repairs, by kind (see
+    :data:`DEFECT_KINDS`), counted in the same pass."""
     tags: int = 0
 
     @property
@@ -110,6 +114,28 @@ class DrawingFacts:
 # Entities that are the layout's own frame, not drawing content.
 _NOT_CONTENT = frozenset({"VIEWPORT", "ATTRIB", "SEQEND", "VERTEX", "ENDBLK", "BLOCK"})
 _HEADER_VARS = frozenset({"$ACADVER", "$INSUNITS", "$EXTMIN", "$EXTMAX"})
+
+DEFECT_KINDS = (
+    "structure",  # a tag outside any section, ENDSEC without SECTION
+    "version",  # no $ACADVER although the content is R13 or later (subclass markers)
+    "handle",  # an empty, non-hexadecimal or repeated handle
+    "owner",  # an owner handle (330) that no object in the file has
+    "block",  # an INSERT of a block the file does not define
+    "text_style",  # a text using a style the STYLE table lacks
+    "linetype",  # an entity using a linetype the LTYPE table lacks
+    "lineweight",  # a lineweight (370) outside the DXF values
+    "color",  # a colour number (62) outside 0..257
+)
+# Group codes looked at for defects, and the names every drawing has without a table entry.
+_DEFECT_CODES = frozenset({"100", "102", "105", "330", "370", "62", "7", "6"})
+_TEXT_ENTITIES = frozenset({"TEXT", "MTEXT", "ATTRIB", "ATTDEF"})
+_IMPLICIT_LINETYPES = frozenset({"BYLAYER", "BYBLOCK", "CONTINUOUS"})
+_IMPLICIT_STYLES = frozenset({"STANDARD"})
+# Handles are tracked one bit each up to this value (a 16 MiB bitmap at most); the few above
+# it in a set of bounded size, so a hostile handle cannot make the scan allocate gigabytes.
+_MAX_BITMAP_HANDLE = 1 << 27
+_MAX_SET_HANDLES = 100_000
+_MAX_NAMES = 10_000
 
 
 def scan_drawing(path: Path) -> DrawingFacts:
@@ -141,6 +167,17 @@ class _Scanner:
         self.layouts_by_record: dict[str, str] = {}
         self.sections_seen = 0
         self.handles_seen = bytearray(1024)
+        self.owners_named = bytearray(1024)
+        self.large_handles: set[int] = set()
+        self.large_owners: set[int] = set()
+        self.entity = ""  # the type of the structure being read
+        self.in_group = False  # inside a 102 {…} application group
+        self.own_owner = False  # the structure's owner (its first 330) was read
+        self.subclassed = False
+        self.style_names: set[str] = set(_IMPLICIT_STYLES)
+        self.linetype_names: set[str] = set(_IMPLICIT_LINETYPES)
+        self.styles_used: set[str] = set()
+        self.linetypes_used: set[str] = set()
 
     def run(self, lines) -> DrawingFacts:
         # One loop on purpose: it is the hot path, run once per tag of the file.
@@ -162,6 +199,8 @@ class _Scanner:
             tags += 1
             code = code_line.strip()
             if code != "0":
+                if code in _DEFECT_CODES and section != "HEADER":
+                    self._defect_tag(code, value, section)
                 if code == "5" and not own_handle and section != "HEADER":
                     # Only a structure's first 5 is its handle (SORTENTSTABLE lists others).
                     self._handle(value)
@@ -176,6 +215,10 @@ class _Scanner:
                         section = value.strip()
                         self.sections_seen += 1
                         record = {}
+                    elif section == "" and code != "999" and record.get("_expect") != "section":
+                        facts.defects["structure"] += 1
+                    elif section == "TABLES" and code == "2" and self.entity == "LTYPE":
+                        _add_name(self.linetype_names, _text(value))
                     continue
                 if etype == "INSERT":
                     if code == "2":
@@ -240,7 +283,9 @@ class _Scanner:
 
             # Group code 0: the previous entity ends, a new structure starts.
             entity = value.strip()
-            own_handle = False
+            # A DIMSTYLE's 5 is its arrow block (DIMBLK); its handle comes as a 105.
+            own_handle = entity == "DIMSTYLE"
+            self.entity, self.in_group, self.own_owner = entity, False, False
             if etype:
                 self._finish(etype, record, insert, attrib_tag, attrib_text)
                 if etype == "ATTRIB" and insert is not None and attrib_tag:
@@ -253,11 +298,16 @@ class _Scanner:
                 record = {"_expect": "section"}
                 continue
             if entity == "ENDSEC":
+                if not section:
+                    facts.defects["structure"] += 1
                 section = ""
                 continue
             if entity == "EOF":
                 seen_eof = True
                 break
+            if not section:
+                facts.defects["structure"] += 1
+                continue
             if section in ("ENTITIES", "BLOCKS"):
                 if entity == "ENDBLK":
                     block, layout_block = None, ""
@@ -305,22 +355,75 @@ class _Scanner:
             raise TruncatedDrawing(f"no EOF marker after {tags} tags")
         facts.tags = tags
         self._resolve_layouts()
+        self._count_references()
         return facts
 
     def _handle(self, value: str) -> None:
-        # One bit per handle: a handle seen twice is a structural flaw ezdxf's audit repairs.
+        # One bit per handle: a handle seen twice is a structural flaw ezdxf's audit repairs,
+        # an empty or non-hexadecimal one makes its strict loader refuse the file.
         try:
             handle = int(value, 16)
         except ValueError:
+            self.facts.defects["handle"] += 1
             return
-        index, bit = handle >> 3, 1 << (handle & 7)
-        seen = self.handles_seen
-        if index >= len(seen):
-            seen.extend(bytes(max(index + 1 - len(seen), len(seen))))
-        if seen[index] & bit:
-            self.facts.duplicate_handles += 1
-        else:
-            seen[index] |= bit
+        if handle < 0 or _mark(self.handles_seen, self.large_handles, handle):
+            self.facts.defects["handle"] += 1
+
+    def _defect_tag(self, code: str, value: str, section: str) -> None:
+        """Judge one tag that may carry a defect ezdxf's auditor repairs."""
+        if code == "100":
+            self.subclassed = True
+        elif code == "105":
+            # DIMSTYLE's handle is a 105; R12 writes it empty, which every reader accepts.
+            if self.entity == "DIMSTYLE" and value.strip():
+                self._handle(value)
+        elif code == "102":
+            self.in_group = value.strip().startswith("{")
+        elif code == "330":
+            # A BLOCK's owner is its BLOCK_RECORD, which the readers rebuild when it is missing.
+            if not (self.in_group or self.own_owner or self.entity in ("BLOCK", "ENDBLK")):
+                self.own_owner = True
+                owner = value.strip()
+                try:
+                    handle = int(owner, 16)
+                except ValueError:
+                    self.facts.defects["owner"] += 1
+                    return
+                if handle:  # "0": a root dictionary or a table head, owned by nothing
+                    _mark(self.owners_named, self.large_owners, handle)
+        elif section not in ("ENTITIES", "BLOCKS"):
+            return
+        elif code == "62":
+            if not 0 <= _int(value) <= 257:
+                self.facts.defects["color"] += 1
+        elif code == "370":
+            if _int(value) not in VALID_DXF_LINEWEIGHT_VALUES:
+                self.facts.defects["lineweight"] += 1
+        elif code == "6":
+            _add_name(self.linetypes_used, _text(value))
+        elif code == "7" and self.entity in _TEXT_ENTITIES:
+            _add_name(self.styles_used, _text(value))
+
+    def _count_references(self) -> None:
+        """Owners, blocks, styles and linetypes named but never defined in the file."""
+        defects = self.facts.defects
+        named = int.from_bytes(self.owners_named, "little")
+        defined = int.from_bytes(self.handles_seen, "little")
+        missing = (named & ~defined).bit_count()
+        missing += len(self.large_owners - self.large_handles)
+        if missing:
+            defects["owner"] += missing
+        blocks = self.facts.blocks
+        undefined = sum(1 for i in self.facts.inserts if i.name and i.name.upper() not in blocks)
+        if undefined:
+            defects["block"] += undefined
+        styles = {name.upper() for name in self.facts.styles} | self.style_names
+        if undefined := len(self.styles_used - styles):
+            defects["text_style"] += undefined
+        if undefined := len(self.linetypes_used - self.linetype_names):
+            defects["linetype"] += undefined
+        if not self.facts.dxfversion and self.subclassed:
+            defects["version"] += 1
 
     def _header(self, name: str, code: str, value: str) -> None:
         facts = self.facts
@@ -379,6 +482,28 @@ class _Scanner:
             return self.facts.layout_names[block_name]
         # R12 has no LAYOUT objects: its single paper space is simply "Paper".
         return "Paper" if block_name.startswith("*PAPER") else MODEL_SPACE
+
+
+def _mark(bitmap: bytearray, large: set[int], handle: int) -> bool:
+    """Record ``handle``; True when it had been recorded before."""
+    if handle >= _MAX_BITMAP_HANDLE:
+        if handle in large:
+            return True
+        if len(large) < _MAX_SET_HANDLES:
+            large.add(handle)
+        return False
+    index, bit = handle >> 3, 1 << (handle & 7)
+    if index >= len(bitmap):
+        bitmap.extend(bytes(max(index + 1 - len(bitmap), len(bitmap))))
+    if bitmap[index] & bit:
+        return True
+    bitmap[index] |= bit
+    return False
+
+
+def _add_name(names: set[str], name: str) -> None:
+    if len(names) < _MAX_NAMES:
+        names.add(name.strip().upper())
 
 
 def _float(value: str) -> float:

@@ -9,7 +9,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import SimpleDocTemplate, TableStyle
 
-from certificates.fonts import register_cjk_font
+from workflows.fonts import reportlab_cjk_font
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 15 * mm
@@ -22,7 +22,7 @@ class Styles:
     """Paragraph styles set in the registered CJK font."""
 
     def __init__(self) -> None:
-        font = register_cjk_font()
+        font = reportlab_cjk_font()
         self.font = font
         self.title = ParagraphStyle(
             "title", fontName=font, fontSize=18, leading=24, alignment=TA_CENTER, spaceAfter=4
@@ -85,7 +85,7 @@ def page_number_footer(label: str):
 
     def draw(canvas, doc) -> None:
         canvas.saveState()
-        canvas.setFont(register_cjk_font(), 7.5)
+        canvas.setFont(reportlab_cjk_font(), 7.5)
         canvas.drawString(MARGIN, 8 * mm, label)
         canvas.drawRightString(PAGE_WIDTH - MARGIN, 8 * mm, f"第 {doc.page} 页 page {doc.page}")
         canvas.restoreState()

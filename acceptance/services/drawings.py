@@ -8,6 +8,7 @@ from pathlib import Path
 from django.db import transaction
 
 from workflows.engine import task_complete
+from workflows.jobs.outbox import job_enqueue
 from workflows.journal import journal_append
 
 from ..conf import file_rules, setting
@@ -22,6 +23,7 @@ from .materials import material_status_journal, materials_check
 
 REVIEW_TASK = "drawing_review"
 RESUBMIT_TASK = "drawing_resubmit"
+RENDER_PREVIEW_TASK = "acceptance.render_drawing_preview"
 
 
 def _case_review(path: Path, *, case: Case):
@@ -40,13 +42,11 @@ def drawing_rules(case: Case) -> list:
 
 def drawings_check(*, case: Case, drawings) -> list[Material]:
     """Check ``drawings`` of ``case``; previews are rendered after the checks have committed."""
-    from ..tasks import render_drawing_preview
-
     drawings = list(drawings)
     failed = materials_check(drawings, rules=drawing_rules(case))
     if setting("ACCEPTANCE_DRAWING_PREVIEWS"):
         for material in drawings:
-            transaction.on_commit(partial(render_drawing_preview.delay, material.pk))
+            job_enqueue(RENDER_PREVIEW_TASK, material.pk)
     return failed
 
 

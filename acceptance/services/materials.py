@@ -5,7 +5,7 @@ from datetime import date
 from pathlib import Path
 
 from django.core.files import File
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from workflows.journal import journal_append
@@ -109,12 +109,7 @@ def material_upload(
         with transaction.atomic():
             duplicate = case.materials.filter(sha256=sha256).first()
             if duplicate is not None:
-                raise DuplicateMaterial(
-                    f"该文件与已上传的“{duplicate.original_name}”内容相同，无需重复上传",
-                    f"this file has the same content as {duplicate.original_name!r}, already "
-                    "uploaded",
-                    existing=duplicate.pk,
-                )
+                raise _duplicate_refusal(duplicate)
             version = 1
             if supersedes is not None:
                 supersedes = Material.objects.select_for_update().get(pk=supersedes.pk, case=case)
@@ -155,12 +150,25 @@ def material_upload(
                     "supersedes": supersedes.pk if supersedes else None,
                 },
             )
-    except BaseException:
+    except BaseException as exc:
         # The row was rolled back: do not leave its file behind.
         if stored is not None:
             material.file.storage.delete(stored)
+        if isinstance(exc, IntegrityError):
+            # A concurrent upload of the same content committed between the check and the insert.
+            duplicate = case.materials.filter(sha256=sha256).first()
+            if duplicate is not None:
+                raise _duplicate_refusal(duplicate) from exc
         raise
     return material
+
+
+def _duplicate_refusal(duplicate: Material) -> DuplicateMaterial:
+    return DuplicateMaterial(
+        f"该文件与已上传的“{duplicate.original_name}”内容相同，无需重复上传",
+        f"this file has the same content as {duplicate.original_name!r}, already uploaded",
+        existing=duplicate.pk,
+    )
 
 
 def material_metadata(material: Material) -> dict:

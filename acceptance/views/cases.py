@@ -7,10 +7,13 @@ not exist.
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET
 
 from ..exports.completeness import completeness_pdf, verdict
@@ -18,6 +21,7 @@ from ..exports.volumes import retention_zh, volume_catalog_pdf, volume_catalog_x
 from ..models import Case
 from ..selectors import volumes as volume_selectors
 from ..selectors.cases import cases_visible_to
+from ..selectors.catalog import case_catalog_items
 from ..selectors.completeness import completeness_report, material_line
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -65,11 +69,97 @@ def case_completeness(request, reference: str):
     if fmt != "html":
         raise Http404("format must be html, pdf or json")
     zh, en = verdict(report)
+    show = request.GET.get("show", "")
+    show = show if show in COMPLETENESS_FILTERS else ""
+    query = request.GET.get("q", "").strip()
     return render(
         request,
         "acceptance/completeness.html",
-        {"case": case, "report": report, "verdict_zh": zh, "verdict_en": en},
+        {
+            "case": case,
+            "report": report,
+            "verdict_zh": zh,
+            "verdict_en": en,
+            "groups": completeness_groups(case, report, show=show, query=query),
+            "filters": COMPLETENESS_FILTERS,
+            "show": show,
+            "q": query,
+            "counts": {
+                "problems": sum(1 for item in report.items if _has_problems(item)),
+                "missing": len(report.missing_tolerable) + len(report.missing_blocking),
+            },
+        },
     )
+
+
+COMPLETENESS_FILTERS = {
+    "missing": _lazy("缺失"),
+    "tolerable": _lazy("缺失 · 可容缺"),
+    "blocking": _lazy("缺失 · 不可容缺"),
+    "problems": _lazy("检测有问题或被退回"),
+    "present": _lazy("已交"),
+}
+
+
+def _has_problems(item) -> bool:
+    return item.status in ("failed", "returned") or any(line.problems for line in item.materials)
+
+
+def _shown(item, show: str, query: str) -> bool:
+    missing = item.required and not item.present
+    wanted = {
+        "": True,
+        "missing": missing,
+        "tolerable": missing and item.tolerable,
+        "blocking": missing and not item.tolerable,
+        "problems": _has_problems(item),
+        "present": item.present,
+    }[show]
+    text = f"{item.code} {item.name_zh} {item.name_en}".lower()
+    return wanted and (not query or query.lower() in text)
+
+
+def completeness_groups(case, report, *, show: str = "", query: str = "") -> list[dict]:
+    """The report's items under their catalog's top-level categories (A 准备阶段, B 监理, ...),
+    each with its counts; only the items the filter keeps, and only groups that keep some."""
+    names = case.catalog_version.categories or {}
+    core = {item.code for item in case_catalog_items(case) if item.is_core}
+    groups: dict[str, dict] = {}
+    for item in report.items:
+        letter = item.category[:1]
+        group = groups.setdefault(
+            letter,
+            {
+                "code": letter,
+                "name": names.get(letter, letter),
+                "required": 0,
+                "present": 0,
+                "missing": 0,
+                "problems": 0,
+                "rows": [],
+            },
+        )
+        group["required"] += item.required
+        group["present"] += item.required and item.present
+        group["missing"] += item.required and not item.present
+        group["problems"] += _has_problems(item)
+        if _shown(item, show, query):
+            group["rows"].append(
+                {
+                    "item": item,
+                    "core": item.code in core,
+                    "subcategory": names.get(item.category, ""),
+                    "retention": retention_zh(item.retention),
+                }
+            )
+    for group in groups.values():
+        group["rows"].sort(key=lambda row: _natural(row["item"].code))
+    return [group for group in groups.values() if group["rows"]]
+
+
+def _natural(code: str) -> list:
+    """E1-2 before E1-10."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", code)]
 
 
 @login_required

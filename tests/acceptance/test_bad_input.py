@@ -89,7 +89,7 @@ def test_a_pdf_under_a_wrong_extension_fails_authenticity_and_is_kept_for_correc
     assert material.status == Material.Status.CHECK_FAILED
     named = outcome(material, "authenticity.file_name")
     assert (named["property"], named["result"]) == ("authenticity", "fail")
-    assert "扩展名 .jpg 与实际内容（PDF）不符" in named["message_zh"]
+    assert "扩展名 .jpg 与实际内容（PDF 文档）不符" in named["message_zh"]
     assert "rename it to ….pdf" in named["message_en"]
     # Everything else about the file is fine: only the name is wrong.
     assert outcome(material, "usability.pdf_opens")["result"] == "pass"
@@ -106,7 +106,8 @@ def test_a_pdf_that_is_really_html_is_refused_as_a_disguised_file(empty_case):
     assert material.status == Material.Status.CHECK_FAILED
     mismatch = outcome(material, "security.kind_mismatch")
     assert (mismatch["property"], mismatch["result"]) == ("security", "fail")
-    assert mismatch["message_zh"].startswith("文件实际内容是HTML 网页 (HTML page)，不是文件")
+    assert mismatch["message_zh"].startswith("文件实际内容是HTML 网页，不是文件")
+    assert mismatch["message_en"].startswith("The file's real content is HTML page, not document")
     assert "it may be disguised" in mismatch["message_en"]
     assert outcome(material, "authenticity.file_name")["result"] == "fail"
     assert outcome(material, "usability.format_accepted")["result"] == "fail"

@@ -85,7 +85,7 @@ def test_a_good_as_built_dxf_passes_every_check(good_dxf: Path) -> None:
     assert opens.detail["dxfversion"] == "AC1032"
     assert opens.detail["release"] == "R2018"
     assert outcome(report, "usability.dxf_units").detail["insunits"] == 4
-    assert outcome(report, "integrity.dxf_entities").detail["modelspace_entities"] > 0
+    assert outcome(report, "usability.dxf_content").detail["modelspace_entities"] > 0
     assert outcome(report, "security.kind_mismatch").result is CheckResult.PASS
 
 
@@ -430,8 +430,8 @@ def test_every_shared_fixture_gets_a_report_not_a_crash(path: Path) -> None:
         ("dxf/bin_dxf_r12.dxf", "usability.dxf_opens", CheckResult.PASS),
         ("dxf/recover01.dxf", "usability.dxf_recovered", CheckResult.WARN),
         ("dxf/duplicate_handles.dxf", "usability.dxf_recovered", CheckResult.WARN),
-        ("dxf/Minimal_DXF_AC1009.dxf", "integrity.dxf_entities", CheckResult.FAIL),
-        ("dxf/3_us_main.dxf", "integrity.dxf_entities", CheckResult.PASS),
+        ("dxf/Minimal_DXF_AC1009.dxf", "usability.dxf_content", CheckResult.FAIL),
+        ("dxf/3_us_main.dxf", "usability.dxf_content", CheckResult.PASS),
         ("photos/truncated_jpeg.jpg", "usability.image_opens", CheckResult.FAIL),
         ("photos/truncated_image.png", "usability.image_opens", CheckResult.FAIL),
         ("photos/broken.png", "usability.image_opens", CheckResult.FAIL),

@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from acceptance.models import Commitment, Notification
 from acceptance.services.commitments import commitments_sweep
 from tests.api.conftest import token_client
+from tests.documents import assert_fonts_embedded
 
 from .conftest import CORE_DOCUMENT, TOLERATED, make_user
 
@@ -60,6 +61,7 @@ def test_the_owner_reads_signs_and_then_sees_the_effective_deadline(deciding, cl
     pdf = client.get(reverse("acceptance:commitment_pdf", args=[deciding.case.reference]))
     shown = hashlib.sha256(pdf.content).hexdigest()
     assert pdf.content.startswith(b"%PDF") and shown in page
+    assert_fonts_embedded(pdf.content)
 
     sign_url = reverse("acceptance:commitment_sign", args=[deciding.case.reference])
     response = client.post(sign_url, {"pdf_sha256": shown})  # the box not ticked

@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.loader import render_to_string
 from django.urls import reverse
 from ezdxf.fonts import fonts
+from PIL import Image, ImageChops
 
 from acceptance.drawings import preview
 from acceptance.models import CatalogItem, Material
@@ -24,6 +25,7 @@ from acceptance.selectors.drawings import (
 )
 from acceptance.services.drawings import drawing_preview_render
 from acceptance.services.materials import material_upload
+from workflows.fonts import CJK_FONT_PATH
 
 from .conftest import CORE_DRAWING, PROJECT_NAME, statuses_as_journaled, statuses_stored
 
@@ -268,16 +270,40 @@ def test_a_refused_index_keeps_the_one_supplied_and_only_the_owner_may_supply(cl
     assert flow.case.drawing_index == [["D-1-01", "总平面图"]]
 
 
-def test_the_cjk_preview_font_is_found_though_ezdxf_cached_its_fonts_before_it_was_installed(
+def test_the_shipped_cjk_font_is_found_though_ezdxf_cached_its_fonts_without_it(
     tmp_path, monkeypatch
 ):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    fonts.font_manager.clear()  # what ezdxf knows from a cache written before the font existed
-    preview._preview_font_installed.cache_clear()
+    fonts.font_manager.clear()  # what ezdxf knows from a cache file written on another machine
 
-    assert preview._preview_font_installed("wqy-microhei.ttc")
-    assert fonts.font_manager.has_font("wqy-microhei.ttc")
-    assert (tmp_path / "ezdxf" / "font_manager_cache.json").exists()
+    assert preview._preview_font_installed(CJK_FONT_PATH.name)
+    assert fonts.font_manager.has_font(CJK_FONT_PATH.name)
+
+
+def one_character_drawing(path, character: str):
+    """A frame and one character in a style naming a font the server lacks (宋体)."""
+    doc = ezdxf.new()
+    doc.styles.add("HZ", font="simsun.ttc")
+    space = doc.modelspace()
+    space.add_lwpolyline([(0, 0), (100, 0), (100, 100), (0, 100)], close=True)
+    space.add_text(character, height=60, dxfattribs={"style": "HZ"}).set_placement((20, 20))
+    doc.saveas(path)
+    return path
+
+
+def test_chinese_in_a_drawing_preview_is_drawn_as_glyphs_not_boxes(tmp_path):
+    pngs = {}
+    for name, character in {"dang": "档", "an": "案", "missing": "한"}.items():
+        source = one_character_drawing(tmp_path / f"{name}.dxf", character)
+        (layout,) = preview.render_previews(source, tmp_path / name, findings=[])
+        with Image.open(tmp_path / name / layout.png) as image:
+            pngs[name] = image.convert("L")
+
+    def differ(a: str, b: str) -> bool:
+        return ImageChops.difference(pngs[a], pngs[b]).getbbox() is not None
+
+    # Had the preview no CJK font, both characters would be the same box as a missing one.
+    assert differ("dang", "an") and differ("dang", "missing") and differ("an", "missing")
 
 
 def test_the_viewer_reads_the_drawing_file_with_its_findings_located(client, at_review):

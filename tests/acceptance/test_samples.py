@@ -22,6 +22,7 @@ from acceptance.samples import (
     make_pdf_document,
     make_site_photo,
 )
+from tests.documents import assert_fonts_embedded
 
 STAMP = {
     "CONTRACTOR": "上海建工集团股份有限公司",
@@ -161,6 +162,7 @@ def test_the_pdf_reads_back_with_its_chinese_text(tmp_path: Path) -> None:
     assert "竣工验收报告" in text
     assert "工程质量符合设计要求" in text
     assert check_file(path, declared_kind=FileKind.DOCUMENT).passed
+    assert_fonts_embedded(path)
 
 
 def test_long_text_flows_onto_a_second_page(tmp_path: Path) -> None:

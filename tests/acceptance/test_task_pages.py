@@ -52,7 +52,8 @@ def test_the_inbox_filters_by_kind_and_project_and_marks_overdue_and_near_deadli
     assert "due-soon" in rows and "即将到期" in rows
     clock.shift(timedelta(days=1))
     assert "due-overdue" in inbox_rows(client, "?due=overdue")
-    assert "1 项已超期" in client.get(reverse("workflows:inbox")).content.decode()
+    summary = client.get(reverse("workflows:inbox")).content.decode()
+    assert '<span class="count">1</span>已超期' in summary
 
 
 def test_a_reviewer_claims_and_releases_with_htmx_and_both_are_journaled(deciding, client):
@@ -172,3 +173,19 @@ def test_sending_a_completed_task_again_says_it_is_done_and_changes_nothing(flow
     page = response.content.decode()
     assert "该任务已被处理或已取消" in page and "already been completed" in page
     assert JournalEntry.objects.filter(chain=flow.case.reference).count() == entries
+
+
+def test_a_reviewer_who_claims_second_sees_who_has_the_task(deciding, client):
+    task = deciding.task("acceptance_decision")
+    client.force_login(deciding.reviewer)
+    client.post(reverse("workflows:claim", args=[task.task_id]), HTTP_HX_REQUEST="true")
+    client.force_login(make_user("reviewer_second", "reviewers"))
+
+    row = client.post(reverse("workflows:claim", args=[task.task_id]), HTTP_HX_REQUEST="true")
+
+    assert row.status_code == 200
+    assert "该任务已由 reviewer_test 领取" in row.content.decode()
+    page = client.post(reverse("workflows:claim", args=[task.task_id]), follow=True)
+    assert "已由 reviewer_test 领取" in page.content.decode()
+    task.refresh_from_db()
+    assert task.assignee == deciding.reviewer

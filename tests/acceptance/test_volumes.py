@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from acceptance.models import Material, Retention, Volume
 from acceptance.selectors.volumes import case_volumes
 from acceptance.services.volumes import volumes_arrange
+from tests.documents import assert_fonts_embedded
 
 from .conftest import CaseFlow, make_user
 
@@ -91,6 +92,7 @@ def test_the_volume_catalog_pdf_reads_back_with_every_volume_and_record(prefiled
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == f'attachment; filename="volumes-{reference}.pdf"'
+    assert_fonts_embedded(response.content)
     reader = PdfReader(io.BytesIO(response.content))
     text = "\n".join(page.extract_text() for page in reader.pages)
     assert reader.metadata.title == f"卷内目录 {reference}"

@@ -133,3 +133,19 @@ def test_task_data_with_a_nul_character_is_refused(flow, as_reviewer):
         format="json",
     )
     assert_error(response, 400, "null_characters_not_allowed", "data.guidance_comment")
+
+
+@pytest.mark.django_db
+def test_a_reviewer_who_claims_second_is_told_409_already_claimed(flow, as_reviewer):
+    from .conftest import make_user, token_client
+
+    flow.complete("node_submit")
+    guidance = open_task(flow, "node_guidance")
+    second = token_client(make_user("reviewer_second", "reviewers"))
+    assert as_reviewer.post(f"/api/tasks/{guidance}/claim/").status_code == 200
+    body = assert_error(second.post(f"/api/tasks/{guidance}/claim/"), 409, "task_already_claimed")
+    assert (
+        body["message_en"] == "this task was already claimed by reviewer_test; refresh your inbox"
+    )
+    assert "已由 reviewer_test 领取" in body["message_zh"]
+    assert body["data"]["assignee"] == "reviewer_test"

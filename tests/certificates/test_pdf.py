@@ -18,11 +18,12 @@ from pypdf.generic import IndirectObject
 import certificates
 from certificates import fonts
 from certificates.pdf import CertificateContent, format_chinese_date, render_certificate_pdf
+from tests.documents import assert_fonts_embedded, pdf_fonts
+from workflows.fonts import CJK_FONT_PATH, REPORTLAB_FONT_NAME
 
 # The folder holding the certificates package: the repository root (test-artifacts/ is ignored).
 REPO_ROOT = Path(certificates.__file__).resolve().parents[1]
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "certificates"
-WQY_MICROHEI = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 
 OPINION = (
     "经审查，该工程竣工档案（文书、技术、竣工图、声像、电子五类档案）基本符合《建设工程文件"
@@ -102,8 +103,6 @@ def font_files(pdf: bytes) -> set[str]:
 
 def rasterize(pdf: bytes, name: str, dpi: int = 80) -> Path:
     """Page 1 as a PNG in test-artifacts/certificates/, via poppler's pdftoppm."""
-    if shutil.which("pdftoppm") is None:
-        pytest.skip("pdftoppm (poppler-utils) is not installed")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     pdf_path = ARTIFACTS / f"{name}.pdf"
     pdf_path.write_bytes(pdf)
@@ -214,41 +213,34 @@ def test_long_content_flows_onto_a_second_page():
     assert reader.pages[-1].extract_text().count("城市建设档案馆") == 1
 
 
-@pytest.mark.skipif(not WQY_MICROHEI.is_file(), reason="fonts-wqy-microhei is not installed")
-def test_font_is_embedded_when_wqy_is_installed(fresh_font_registration, monkeypatch):
-    monkeypatch.setattr(fonts, "_configured_font_paths", lambda: None)
-    assert fonts.register_cjk_font() == fonts.EMBEDDED_FONT_NAME
-    assert fonts.font_is_embedded()
-    assert fonts.register_cjk_font() == fonts.EMBEDDED_FONT_NAME  # idempotent
+def test_the_shipped_font_is_embedded_by_default(fresh_font_registration):
+    assert fonts.register_cjk_font() == REPORTLAB_FONT_NAME
+    assert fonts.register_cjk_font() == REPORTLAB_FONT_NAME  # idempotent
     pdf = render_certificate_pdf(make_conditional())
     assert "/FontFile2" in font_files(pdf)
+    assert_fonts_embedded(pdf)
 
 
-def test_falls_back_to_builtin_cid_font_with_a_warning(
-    fresh_font_registration, monkeypatch, tmp_path, caplog
+def test_a_configured_font_is_embedded_in_place_of_the_shipped_one(
+    fresh_font_registration, settings, tmp_path
+):
+    own = tmp_path / "archive-song.ttf"
+    shutil.copy(CJK_FONT_PATH, own)
+    settings.CERTIFICATES_FONT_PATHS = [str(tmp_path / "missing.ttc"), str(own)]
+    assert fonts.register_cjk_font() == fonts.CONFIGURED_FONT_NAME
+    assert all(font.embedded for font in pdf_fonts(render_certificate_pdf(make_content())))
+
+
+def test_unusable_configured_fonts_fall_back_to_the_shipped_one_with_a_warning(
+    fresh_font_registration, settings, tmp_path, caplog
 ):
     not_a_font = tmp_path / "broken.ttf"
     not_a_font.write_bytes(b"not a font")
-    monkeypatch.setattr(
-        fonts, "_configured_font_paths", lambda: [str(tmp_path / "missing.ttc"), str(not_a_font)]
-    )
+    settings.CERTIFICATES_FONT_PATHS = [str(tmp_path / "missing.ttc"), str(not_a_font)]
     with caplog.at_level(logging.WARNING, logger="certificates.fonts"):
-        assert fonts.register_cjk_font() == "STSong-Light"
-    assert not fonts.font_is_embedded()
-    assert "will not be embedded" in caplog.text
-    pdf = render_certificate_pdf(make_content())
-    assert pdf.startswith(b"%PDF-")
-    assert font_files(pdf) == set()
-
-
-def test_font_paths_come_from_the_django_setting(monkeypatch):
-    settings = pytest.importorskip("django.conf").settings
-    if not settings.configured:
-        pytest.skip("Django settings are not configured")
-    monkeypatch.setattr(settings, "CERTIFICATES_FONT_PATHS", ["/fonts/a.ttf"], raising=False)
-    assert fonts.candidate_font_paths() == ["/fonts/a.ttf"]
-    monkeypatch.delattr(settings, "CERTIFICATES_FONT_PATHS", raising=False)
-    assert fonts.candidate_font_paths() == list(fonts.DEFAULT_FONT_PATHS)
+        assert fonts.register_cjk_font() == REPORTLAB_FONT_NAME
+    assert "broken.ttf" in caplog.text and "shipped with the product" in caplog.text
+    assert_fonts_embedded(render_certificate_pdf(make_content()))
 
 
 @pytest.mark.parametrize(
@@ -266,7 +258,6 @@ def test_rendered_page_is_not_blank(name, content):
     assert 0.01 < share < 0.3, share
 
 
-@pytest.mark.skipif(shutil.which("zbarimg") is None, reason="zbar-tools is not installed")
 def test_the_qr_code_holds_the_verification_address():
     url = "https://archive.example.cn/verify/JGYS2026-00001/"
     png = rasterize(render_certificate_pdf(make_content(verification_url=url)), "qr-code", dpi=150)

@@ -9,7 +9,7 @@ from django.db import transaction
 from webhooks import tasks
 from webhooks.addresses import address_refusal
 from webhooks.models import WebhookDelivery, WebhookSubscription
-from webhooks.services import webhook_deliver, webhooks_dispatch, webhooks_requeue_stale
+from webhooks.services import webhook_deliver, webhooks_dispatch
 from webhooks.signing import signature, signature_valid
 
 EVENT = "case.status_changed"
@@ -142,9 +142,7 @@ def test_a_deactivated_subscription_stops_retrying(subscription, receiver):
 
 
 @pytest.mark.django_db
-def test_only_subscribers_of_the_event_and_its_audience_hear_it(receiver, monkeypatch):
-    queued = []
-    monkeypatch.setattr("webhooks.services._queue", queued.append)
+def test_only_subscribers_of_the_event_and_its_audience_hear_it(receiver):
     everything = WebhookSubscription.objects.create(url=receiver.url, events=[EVENT])
     mine = WebhookSubscription.objects.create(url=receiver.url, events=[EVENT], audience="user:7")
     WebhookSubscription.objects.create(url=receiver.url, events=[EVENT], audience="user:8")
@@ -152,32 +150,6 @@ def test_only_subscribers_of_the_event_and_its_audience_hear_it(receiver, monkey
     WebhookSubscription.objects.create(url=receiver.url, events=[EVENT], active=False)
     deliveries = webhooks_dispatch(event=EVENT, payload=PAYLOAD, audiences=["user:7", "user:9"])
     assert {d.subscription for d in deliveries} == {everything, mine}
-
-
-@pytest.mark.django_db
-def test_a_delivery_whose_retry_was_lost_is_queued_again(subscription, monkeypatch, time_machine):
-    queued = []
-    monkeypatch.setattr("webhooks.services._queue", queued.append)
-    time_machine.move_to("2026-01-15 09:00:00+08:00", tick=False)
-    lost = WebhookDelivery.objects.create(
-        subscription=subscription,
-        event=EVENT,
-        body="{}",
-        status="retrying",
-        next_attempt_at="2026-01-15 08:00:00+08:00",
-    )
-    WebhookDelivery.objects.create(
-        subscription=subscription,
-        event=EVENT,
-        body="{}",
-        status="retrying",
-        next_attempt_at="2026-01-15 08:58:00+08:00",
-    )
-    WebhookDelivery.objects.create(
-        subscription=subscription, event=EVENT, body="{}", status="delivered"
-    )
-    assert webhooks_requeue_stale() == 1
-    assert queued == [lost.pk]
 
 
 @pytest.mark.django_db

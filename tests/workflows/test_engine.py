@@ -3,17 +3,20 @@ retries and messages. Every action loads the instance from its saved state and s
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.db import OperationalError
 
 from workflows import engine as engine_module
 from workflows.engine import incident_retry, message_send, service_job_run, task_complete
 from workflows.exceptions import MessageNotExpected, NoIncidentToRetry
-from workflows.models import HumanTask, Incident, ServiceJob
+from workflows.incidents import incidents_retry, open_incidents
+from workflows.models import HumanTask, Incident, OutboxJob, ServiceJob
 from workflows.services import registry
 from workflows.spiff import SPIFF_VERSION, TaskState
 from workflows.timers import fire_due_timers
@@ -367,15 +370,107 @@ def test_a_job_that_loses_a_lock_race_runs_again_instead_of_failing(
     assert handler_writes() == ["written by wftest.background #2"]
 
 
-def test_a_job_that_keeps_losing_lock_races_ends_in_an_incident(queued, background, services):
+def test_a_job_that_keeps_losing_lock_races_ends_in_an_incident_after_its_tries(
+    queued, background, services, settings
+):
+    settings.WORKFLOWS_SERVICE_ATTEMPTS = {"wftest.background": 2}
     registry.unregister("wftest.background")
     services.register("wftest.background", LosesLockRaces(races=99), asynchronous=True)
     job = ServiceJob.objects.get(instance=queued)
 
     service_job_run(job.pk)
+    assert ServiceJob.objects.get(pk=job.pk).status == "queued"  # a lock race is transient
+    service_job_run(job.pk)
 
     assert ServiceJob.objects.get(pk=job.pk).status == "failed"
-    assert Incident.objects.get(instance=queued).error_type == "LockRace"
+    incident = Incident.objects.get(instance=queued)
+    assert (incident.error_type, incident.attempts) == ("LockRace", 2)
+
+
+class ConnectionDrop(OperationalError):
+    """What Django raises when the database server closed the connection under a query."""
+
+    def __init__(self) -> None:
+        super().__init__("server closed the connection unexpectedly")
+
+
+class DropsConnection(Handler):
+    def __init__(self, drops: int) -> None:
+        super().__init__()
+        self.drops = drops
+
+    def __call__(self, call, **params):
+        result = super().__call__(call, **params)
+        if len(self.calls) <= self.drops:
+            raise ConnectionDrop()
+        return result
+
+
+def outbox_rows(job):
+    return list(
+        OutboxJob.objects.filter(task="workflows.run_service_job", args=[job.pk]).order_by("pk")
+    )
+
+
+def test_a_transient_error_queues_the_job_again_after_a_backoff_instead_of_an_incident(
+    queued, background, services, settings
+):
+    settings.WORKFLOWS_JOB_BACKOFF_SECONDS = 7
+    registry.unregister("wftest.background")
+    services.register("wftest.background", DropsConnection(drops=2), asynchronous=True)
+    job = ServiceJob.objects.get(instance=queued)
+
+    with time_machine.travel(NOW, tick=False):
+        service_job_run(job.pk)
+
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.retries) == ("queued", 2, 1)
+    assert job.error == "ConnectionDrop: server closed the connection unexpectedly"
+    assert not Incident.objects.filter(instance=queued).exists()
+    assert reload(queued).status == "running"
+    _first, retry = outbox_rows(job)
+    assert retry.available_at == NOW + timedelta(seconds=7)
+    # A retry is not an input to the process: the journal does not change.
+    assert journal_kinds("ASYNC-1") == ["instance.started"]
+
+    with time_machine.travel(NOW + timedelta(seconds=8), tick=False):
+        service_job_run(job.pk)
+    assert outbox_rows(job)[-1].available_at == NOW + timedelta(seconds=8 + 14)  # doubled
+    service_job_run(job.pk)
+
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.result["attempt"]) == ("succeeded", 3, 3)
+    assert journal_kinds("ASYNC-1") == ["instance.started", "service.completed"]
+    assert handler_writes() == ["written by wftest.background #3"]
+
+
+def test_a_transient_error_past_the_operations_limit_opens_an_incident_naming_the_tries(
+    queued, background, services, settings
+):
+    settings.WORKFLOWS_JOB_ATTEMPTS = 9
+    settings.WORKFLOWS_SERVICE_ATTEMPTS = {"wftest.background": 3}
+    registry.unregister("wftest.background")
+    services.register("wftest.background", DropsConnection(drops=99), asynchronous=True)
+    job = ServiceJob.objects.get(instance=queued)
+
+    for _ in range(3):
+        service_job_run(job.pk)
+
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == ("failed", 3)
+    incident = Incident.objects.get(instance=queued)
+    assert incident.attempts == 3
+    assert incident.message == (
+        "server closed the connection unexpectedly（已尝试 3 次 / after 3 tries）"
+    )
+    assert last_entry("ASYNC-1", "incident.raised").payload["message"] == incident.message
+
+    # Retrying the incident gives the job a fresh round of tries.
+    incident_retry(incident_id=incident.pk)
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.retries) == ("queued", 4, 0)
+    service_job_run(job.pk)
+    assert ServiceJob.objects.get(pk=job.pk).status == "queued"
 
 
 def test_retrying_a_failed_job_queues_it_again(
@@ -531,3 +626,49 @@ def test_a_loop_nearing_spiffworkflows_depth_limit_raises_one_incident_instead_o
     assert "would end the process silently" in incident.message
     assert reload(instance).status == "incident"
     assert open_task_names(instance) == ["record"]  # the process goes on; nothing ended
+
+
+# -- incidents in bulk --------------------------------------------------------------------------
+
+
+def test_open_incidents_are_retried_in_bulk_and_one_refused_stops_no_other(
+    background, start, deploy, django_capture_on_commit_callbacks
+):
+    background.error = RuntimeError("scanner offline")
+    with django_capture_on_commit_callbacks(execute=False):
+        first = start("wf_async", key="BULK-1", subject="a")
+        second = start("wf_async", key="BULK-2", subject="b")
+    for instance in (first, second):
+        service_job_run(ServiceJob.objects.get(instance=instance).pk)
+    resolved = Incident.objects.get(instance=first)
+    background.error = None
+    incident_retry(incident_id=resolved.pk)
+
+    assert list(open_incidents(operation="wftest.background")) == [
+        Incident.objects.get(instance=second)
+    ]
+    report = incidents_retry(incident_ids=[resolved.pk, Incident.objects.get(instance=second).pk])
+
+    assert report.retried == [Incident.objects.get(instance=second).pk]
+    assert list(report.refused) == [resolved.pk]
+    assert "NoIncidentToRetry" in report.refused[resolved.pk]
+    assert ServiceJob.objects.get(instance=second).status == "queued"
+    assert not open_incidents().exists()
+
+
+def test_the_retry_incidents_command_retries_every_open_one(
+    background, start, deploy, django_capture_on_commit_callbacks
+):
+    background.error = RuntimeError("scanner offline")
+    with django_capture_on_commit_callbacks(execute=True):
+        instance = start("wf_async", key="BULK-CMD", subject="a")  # eager: fails at once
+    assert reload(instance).status == "incident"
+    background.error = None
+    out = io.StringIO()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("retry_incidents", "--all", "--operation", "wftest.background", stdout=out)
+
+    assert out.getvalue() == "1 incident(s) retried\n"
+    assert reload(instance).status == "waiting"
+    assert open_task_names(instance) == ["inspect"]

@@ -9,7 +9,7 @@ import time_machine
 from django.contrib.auth.models import Group
 
 from workflows.engine import task_complete
-from workflows.exceptions import TaskNotAvailable, TaskPermissionDenied
+from workflows.exceptions import TaskAlreadyClaimed, TaskNotAvailable, TaskPermissionDenied
 from workflows.inbox import task_claim, task_release
 from workflows.models import HumanTask
 
@@ -201,8 +201,10 @@ def test_a_role_member_claims_an_unassigned_task_and_then_owns_it(instance, peop
     assert claimed.claimed_at == NOW + timedelta(minutes=5)
     assert list(HumanTask.objects.inbox(people["chris"])) == []
     assert last_entry("REQ-1", "task.claimed").payload == {"assignee": "carol"}
-    with pytest.raises(TaskPermissionDenied):
+    # Another member of the role who comes second lost a race: told so, not "not a member".
+    with pytest.raises(TaskAlreadyClaimed) as lost:
         task_claim(task_id=task_id, user=people["chris"])
+    assert lost.value.message_en == "this task was already claimed by carol; refresh your inbox"
     with pytest.raises(TaskPermissionDenied):
         task_complete(task_id=task_id, user=people["chris"], data={"priority": "low"})
 

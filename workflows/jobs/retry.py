@@ -1,0 +1,62 @@
+"""Which errors are worth another try, and how long to wait before it."""
+
+from __future__ import annotations
+
+import socket
+
+from django.db import InterfaceError, OperationalError, connections
+from kombu.exceptions import OperationalError as BrokerError
+
+from ..exceptions import TransientServiceError
+from .conf import setting
+
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    OperationalError,  # the database dropped the connection, restarted, or refused it
+    InterfaceError,  # the connection was already closed
+    BrokerError,
+    ConnectionError,
+    TimeoutError,
+    socket.timeout,
+    TransientServiceError,  # a handler's own word that trying again later may work
+)
+try:
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    TRANSIENT_ERRORS += (RedisConnectionError, RedisTimeoutError)
+except ImportError:  # pragma: no cover - redis is only needed with a Redis broker
+    pass
+
+
+def is_transient(exc: BaseException) -> bool:
+    """An error that may go away by itself: a lost connection, a broker outage, a timeout."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, TRANSIENT_ERRORS):
+            return True
+        seen.add(id(exc))
+        wrapped = getattr(exc, "exception", None)  # SpiffWorkflow keeps the error it wraps
+        exc = wrapped if isinstance(wrapped, BaseException) else exc.__cause__
+    return False
+
+
+def backoff_seconds(tries: int) -> float:
+    """The wait after the ``tries``-th failed try (1-based): exponential, capped."""
+    base = setting("WORKFLOWS_JOB_BACKOFF_SECONDS")
+    return min(base * 2 ** (tries - 1), setting("WORKFLOWS_JOB_BACKOFF_MAX_SECONDS"))
+
+
+def service_attempt_limit(operation: str) -> int:
+    """Tries in all a service operation gets before its job opens an incident."""
+    return setting("WORKFLOWS_SERVICE_ATTEMPTS").get(operation, setting("WORKFLOWS_JOB_ATTEMPTS"))
+
+
+def close_broken_connections() -> None:
+    """Drop database connections a failure left unusable, so the next query reconnects.
+
+    Celery does this between tasks; a job that records its own failure needs it at once. A
+    connection inside a transaction is left alone: its owner (a test, an outer atomic) decides.
+    """
+    for connection in connections.all(initialized_only=True):
+        if not connection.in_atomic_block:
+            connection.close_if_unusable_or_obsolete()
