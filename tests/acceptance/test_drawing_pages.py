@@ -359,17 +359,17 @@ def test_a_binary_dxf_gets_no_viewer_and_says_why(client, open_case, tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("version", "codepage", "encoding"),
+    ("version", "codec", "encoding"),
     [
-        ("R2000", "ANSI_936", "gbk"),
-        ("R2000", "ANSI_1252", "windows-1252"),
-        ("R2018", "ANSI_936", "utf-8"),
+        ("R2000", "gbk", "gbk"),
+        ("R2000", "cp1252", "windows-1252"),
+        ("R2018", "gbk", "utf-8"),
     ],
 )
-def test_the_browser_decodes_a_drawing_by_its_code_page(tmp_path, version, codepage, encoding):
+def test_the_browser_decodes_a_drawing_by_its_code_page(tmp_path, version, codec, encoding):
     doc = ezdxf.new(version)
-    doc.header["$DWGCODEPAGE"] = codepage
-    doc.modelspace().add_text("竣工图" if codepage == "ANSI_936" else "plan")
+    doc.encoding = codec  # written as $DWGCODEPAGE (ANSI_936, ANSI_1252); R2007 on is UTF-8
+    doc.modelspace().add_text("竣工图" if codec == "gbk" else "plan")
     path = tmp_path / "drawing.dxf"
     doc.saveas(path)
     stored = SimpleNamespace(file=SimpleNamespace(path=str(path)))
