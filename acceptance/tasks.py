@@ -9,6 +9,7 @@ from .models import Case, Material
 from .services.commitments import commitments_sweep
 from .services.drawings import drawing_preview_render
 from .services.fixity import fixity_audit
+from .services.intake import material_intake_check
 
 
 @shared_task(name="acceptance.fixity_audit")
@@ -35,3 +36,13 @@ def run_commitments_sweep() -> dict:
 def render_drawing_preview(material_id: int) -> None:
     """Previews of one drawing version, after its checks; a second run renders them again."""
     drawing_preview_render(material=Material.objects.get(pk=material_id))
+
+
+@job_task("acceptance.check_material", soft_time_limit=900)
+def check_material(material_id: int) -> None:
+    """The intake checks of one stored file, recorded on it; a second run checks it again."""
+    material_intake_check(
+        material=Material.objects.select_related("case__project", "catalog_item").get(
+            pk=material_id
+        )
+    )

@@ -8,7 +8,9 @@ class WorkflowsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import checks, labels  # noqa: F401  (registers the system checks, the labels)
 
         # Service-task handlers live in each domain app's handlers.py, like admin.py modules.
         autodiscover_modules("handlers")
+        # Labels (``workflows.labels``) likewise: each app's labels.py registers its words.
+        autodiscover_modules("labels")

@@ -91,14 +91,14 @@ WORDS = re.compile(r"[\u2e80-\uffff]|[^\s\u2e80-\uffff]+|\s+")
 STYLE = """
 .bpmn-diagram { font-family: "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif; }
 .bpmn-diagram .lane rect { fill: #fafafa; stroke: #c8c8c8; }
-.bpmn-diagram .lane text { font-size: 12px; fill: #555; }
+.bpmn-diagram .lane text { font-size: 14px; fill: #3e4c59; }
 .bpmn-diagram .shape { fill: #fff; stroke: #555; stroke-width: 1.5; }
 .bpmn-diagram .endEvent .shape { stroke-width: 3.5; }
-.bpmn-diagram .label { font-size: 10.5px; fill: #222; }
-.bpmn-diagram .mark { font-size: 9px; fill: #777; }
+.bpmn-diagram .label { font-size: 12.5px; fill: #1f2933; }
+.bpmn-diagram .mark { font-size: 10px; fill: #52606d; }
 .bpmn-diagram .gateway-mark { font-size: 20px; fill: #555; }
 .bpmn-diagram .flow path { fill: none; stroke: #9a9a9a; stroke-width: 1.2; }
-.bpmn-diagram .flow text { font-size: 9.5px; fill: #777; }
+.bpmn-diagram .flow text { font-size: 11.5px; fill: #52606d; }
 .bpmn-diagram .flow.taken path { stroke: #2e7d32; stroke-width: 2.6; }
 .bpmn-diagram .completed .shape { fill: #e8f5e9; stroke: #2e7d32; }
 .bpmn-diagram .active .shape { fill: #fff3cd; stroke: #d97706; stroke-width: 3.5; }
@@ -592,7 +592,7 @@ def _draw_node(parent, node: Node, box: Box, graph, highlight, collapsed: bool) 
             inner = {**circle, "r": f"{r - 3:.1f}"}
             ET.SubElement(group, "circle", inner)
         if node.name and node.attached_to is None:
-            _text(group, box.cx, box.y + box.h + 16, wrap(node.name, 22, 3), "label", 12)
+            _text(group, box.cx, box.y + box.h + 18, wrap(node.name, 22, 3), "label", 14)
         return
     if node.kind in GATEWAYS:
         points = (
@@ -602,7 +602,7 @@ def _draw_node(parent, node: Node, box: Box, graph, highlight, collapsed: bool) 
         ET.SubElement(group, "polygon", {"points": points, "class": "shape"})
         _text(group, box.cx, box.cy + 1, [GATEWAY_MARKS.get(node.kind, "")], "gateway-mark", 20)
         if node.name:
-            _text(group, box.cx, box.y - 16, wrap(node.name, 26, 2), "label", 12)
+            _text(group, box.cx, box.y - 18, wrap(node.name, 26, 2), "label", 14)
         return
     ET.SubElement(
         group,
@@ -624,11 +624,11 @@ def _draw_node(parent, node: Node, box: Box, graph, highlight, collapsed: bool) 
              "width": str(size), "height": str(size), "class": "shape"},
         )  # fmt: skip
         _text(group, box.cx, box.y + box.h - size / 2 - 2, ["+"], "mark", 10)
-        _text(group, box.cx, box.cy - 4, wrap(node.name or node.id, 22, 3), "label", 12)
+        _text(group, box.cx, box.cy - 4, wrap(node.name or node.id, 19, 3), "label", 14)
     elif node.kind in SUBPROCESSES:
         _text(group, box.x + box.w / 2, box.y + 14, wrap(node.name or node.id, 40, 1), "label")
     else:
-        _text(group, box.cx, box.cy + 4, wrap(node.name or node.id, 22, 3), "label", 12)
+        _text(group, box.cx, box.cy + 5, wrap(node.name or node.id, 19, 3), "label", 14)
 
 
 def _draw_flow(parent, flow: Flow, points: list[tuple], highlight: Highlight) -> None:

@@ -22,6 +22,8 @@ from .exceptions import DefinitionRejected, TaskDataInvalid
 
 EMPTY_VALUES = {"text": "", "choice": None, "multichoice": [], "boolean": False, "integer": None}
 MAX_TEXT_LENGTH = 10_000
+# A multichoice with more options than this, or with groups, is searchable and folds its groups.
+SEARCHABLE_CHOICES = 12
 
 
 def parse_form(raw: str | None, task_name: str) -> list[dict]:
@@ -112,7 +114,31 @@ def field_label(field: dict) -> str:
     return label or field.get("label_zh") or field.get("label_en") or field["name"]
 
 
-def _form_field(field: dict, choices: list[tuple[str, str]]) -> forms.Field:
+class GroupedCheckboxes(forms.CheckboxSelectMultiple):
+    """Checkboxes in folding groups (choices given as ``(group, [(value, label), ...])``) with a
+    search box: a long list of options stays workable. Groups holding a ticked option open."""
+
+    template_name = "workflows/widgets/grouped_checkboxes.html"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["groups"] = [
+            {
+                "name": group,
+                "options": options,
+                "selected": sum(1 for option in options if option["selected"]),
+            }
+            for group, options, _index in context["widget"]["optgroups"]
+        ]
+        context["widget"]["selected"] = sum(g["selected"] for g in context["widget"]["groups"])
+        return context
+
+
+def _is_grouped(choices) -> bool:
+    return any(isinstance(label, (list, tuple)) for _value, label in choices)
+
+
+def _form_field(field: dict, choices: list[tuple]) -> forms.Field:
     kind = field.get("type", "text")
     options = {"label": field_label(field), "required": bool(field.get("required", False))}
     if kind == "text":
@@ -123,9 +149,9 @@ def _form_field(field: dict, choices: list[tuple[str, str]]) -> forms.Field:
         return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **options)
     if kind == "multichoice":
         if choices:
-            return forms.MultipleChoiceField(
-                choices=choices, widget=forms.CheckboxSelectMultiple, **options
-            )
+            long = _is_grouped(choices) or len(choices) > SEARCHABLE_CHOICES
+            widget = GroupedCheckboxes if long else forms.CheckboxSelectMultiple
+            return forms.MultipleChoiceField(choices=choices, widget=widget, **options)
         # No known choices: one value per line.
         return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), **options)
     if kind == "boolean":

@@ -18,6 +18,7 @@ from django.utils.module_loading import import_string
 
 from .engine import task_complete
 from .inbox import can_assign, has_role
+from .labels import label
 from .models import HumanTask
 
 
@@ -45,9 +46,29 @@ class TaskPages:
     def context(self, task: HumanTask, subject, user) -> dict:
         return {}
 
-    def choices(self, task: HumanTask, subject, field: dict) -> list[tuple[str, str]]:
-        """(value, label) pairs of a choice field; empty means the BPMN's declared choices."""
+    def facts(self, task: HumanTask, subject) -> list[tuple[str, str]]:
+        """(label, text) pairs a person needs at the top of the task page.
+
+        The plugin alone shows the task's plain context values under their registered labels
+        (``workflows.labels``, namespace ``variable``); structured values are the business's to
+        put in words, never shown as JSON.
+        """
+        return [
+            (label("variable", name).zh, str(value))
+            for name, value in task.context.items()
+            if isinstance(value, (str, int, float)) and not isinstance(value, bool)
+        ]
+
+    def choices(self, task: HumanTask, subject, field: dict) -> list[tuple]:
+        """(value, label) pairs of a choice field; empty means the BPMN's declared choices.
+
+        A multichoice may group its options: ``(group label, [(value, label), ...])``.
+        """
         return []
+
+    def initial(self, task: HumanTask, subject) -> dict:
+        """Values the form starts with (what the checks already found, say)."""
+        return {}
 
     def complete(self, task: HumanTask, subject, user, data: dict) -> HumanTask:
         return task_complete(task_id=task.task_id, user=user, data=data)

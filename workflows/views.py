@@ -6,7 +6,6 @@ panel templates. A refusal is a 403 page carrying the Chinese and English reason
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 from django.conf import settings
@@ -46,7 +45,6 @@ from .models import HumanTask
 from .pages import TaskPages, task_pages
 
 HISTORY_LENGTH = 50
-CONTEXT_TEXT_LIMIT = 200
 DUE_WINDOWS = {"overdue": timedelta(0), "soon": None, "week": timedelta(days=7)}
 
 
@@ -250,17 +248,6 @@ def _readable_task(request, task_id) -> tuple[HumanTask, TaskPages]:
     return task, pages
 
 
-def context_items(task: HumanTask) -> list[tuple[str, str]]:
-    """The task's context variables as short text: panels show the large ones properly."""
-    items = []
-    for name, value in task.context.items():
-        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-        if len(text) > CONTEXT_TEXT_LIMIT:
-            text = text[: CONTEXT_TEXT_LIMIT - 1] + "…"
-        items.append((name, text))
-    return items
-
-
 def _panel_template(task: HumanTask) -> str:
     name = f"workflows/panels/{task.task_name}.html"
     try:
@@ -280,7 +267,10 @@ def task_page(request, task_id):
     task, pages = _readable_task(request, task_id)
     subject = pages.subject(task)
     form_class = _form_class(task, pages, subject)
-    form = form_class(request.POST if request.method == "POST" else None)
+    form = form_class(
+        request.POST if request.method == "POST" else None,
+        initial=pages.initial(task, subject) if task.status == HumanTask.Status.OPEN else None,
+    )
     if request.method == "POST":
         if task.status != HumanTask.Status.OPEN:
             exc = task_not_available(task.task_id)
@@ -320,7 +310,7 @@ def task_page(request, task_id):
         "can_assign": task.status == HumanTask.Status.OPEN and can_assign(request.user),
         "assign_candidates": assign_candidates(task),
         "history": entries,
-        "context_items": context_items(task),
+        "facts": pages.facts(task, subject),
         "panel_template": _panel_template(task),
         "summary_template": pages.summary_template,
         **pages.context(task, subject, request.user),

@@ -30,6 +30,8 @@ PILLOW_FORMATS: dict[str, tuple[str, ...]] = {
     "gif": ("GIF",),
     "bmp": ("BMP",),
     "heic": ("HEIF",),
+    "jp2": ("JPEG2000",),
+    "psd": ("PSD",),
 }
 
 

@@ -1,4 +1,5 @@
-"""Open a PDF with pypdf: readable, not encrypted, has pages, runs no scripts."""
+"""Open a PDF with pypdf: readable, not encrypted, has pages, runs no scripts, carries no
+attachment the archive's policy refuses."""
 
 from __future__ import annotations
 
@@ -7,12 +8,24 @@ from pathlib import Path
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
+from .formats import EXECUTABLE_FORMATS, format_label
 from .outcomes import CheckOutcome, CheckResult, error_detail, make_outcome
-from .policy import CheckPolicy
+from .policy import CheckPolicy, EmbeddedFiles
+from .sniffing import HEAD_BYTES, sniff_bytes
 
 # Actions that run code or other programs when a PDF is opened or clicked.
 ACTIVE_ACTIONS = frozenset({"/JavaScript", "/Launch", "/ImportData", "/Rendition"})
 MAX_ANNOTATIONS_SCANNED = 5000
+MAX_ATTACHMENTS_SCANNED = 1000
+
+# Names that run as programs on Windows, macOS or Linux when an attachment is opened.
+EXECUTABLE_EXTENSIONS = frozenset(
+    {
+        ".exe", ".dll", ".com", ".scr", ".pif", ".cpl", ".msi", ".msp", ".bat", ".cmd",
+        ".ps1", ".vbs", ".vbe", ".js", ".jse", ".wsf", ".wsh", ".hta", ".lnk", ".jar",
+        ".sh", ".app", ".apk", ".elf", ".bin", ".run", ".py", ".pl", ".reg",
+    }
+)  # fmt: skip
 
 
 def check_pdf(path: Path, policy: CheckPolicy | None = None) -> list[CheckOutcome]:
@@ -24,6 +37,7 @@ def check_pdf(path: Path, policy: CheckPolicy | None = None) -> list[CheckOutcom
             encrypted = reader.is_encrypted
             pages = None if encrypted else len(reader.pages)
             active = [] if encrypted else _active_content(reader)
+            attachments = [] if encrypted else _attachments(reader)
     except Exception as exc:  # besides PyPdfError, pypdf raises almost anything on hostile input
         return [_unreadable(exc)]
 
@@ -49,6 +63,7 @@ def check_pdf(path: Path, policy: CheckPolicy | None = None) -> list[CheckOutcom
             "The PDF is not encrypted.",
         ),
         _active_outcome(active),
+        _attachments_outcome(attachments, (policy or CheckPolicy()).pdf_embedded_files),
         make_outcome(
             "usability.pdf_opens",
             CheckResult.PASS,
@@ -173,4 +188,114 @@ def _active_outcome(active: list[str]) -> CheckOutcome:
         CheckResult.PASS,
         "PDF 文件不含脚本或启动程序的动作。",
         "The PDF contains no scripts or program-launching actions.",
+    )
+
+
+def _attachments(reader: PdfReader) -> list[dict]:
+    """Files the PDF carries: the document's /EmbeddedFiles and pages' file attachments.
+
+    Each is ``{"name", "size", "format", "executable"}``, its format sniffed from its content.
+    """
+    specs: list[tuple[str, object]] = []
+    root = reader.trailer["/Root"].get_object()
+    names = root.get("/Names")
+    if names is not None:
+        tree = names.get_object().get("/EmbeddedFiles")
+        if tree is not None:
+            specs += _name_tree(tree.get_object())
+    for page in reader.pages:
+        for annotation in page.get("/Annots") or []:
+            annotation = annotation.get_object()
+            if isinstance(annotation, DictionaryObject) and annotation.get("/Subtype") == (
+                "/FileAttachment"
+            ):
+                specs.append(("", annotation.get("/FS")))
+            if len(specs) >= MAX_ATTACHMENTS_SCANNED:
+                break
+    return [_attachment(name, spec) for name, spec in specs[:MAX_ATTACHMENTS_SCANNED]]
+
+
+def _name_tree(node, depth: int = 0) -> list[tuple[str, object]]:
+    """The (name, file specification) pairs of a PDF name tree (``/Names``, ``/Kids``)."""
+    if depth > 32 or not isinstance(node, DictionaryObject):
+        return []
+    found = []
+    pairs = node.get("/Names")
+    if pairs is not None:
+        pairs = pairs.get_object()
+        found += [(str(pairs[i]), pairs[i + 1]) for i in range(0, len(pairs) - 1, 2)]
+    for kid in node.get("/Kids") or []:
+        found += _name_tree(kid.get_object(), depth + 1)
+    return found
+
+
+def _attachment(name: str, spec) -> dict:
+    spec = spec.get_object() if spec is not None else None
+    data = b""
+    if isinstance(spec, DictionaryObject):
+        name = str(spec.get("/UF") or spec.get("/F") or name)
+        embedded = spec.get("/EF")
+        if embedded is not None:
+            embedded = embedded.get_object()
+            stream = embedded.get("/F") or embedded.get("/UF")
+            if stream is not None:
+                data = stream.get_object().get_data()
+    fmt = sniff_bytes(data[:HEAD_BYTES]) if data else "empty"
+    suffix = Path(name).suffix.lower()
+    return {
+        "name": name,
+        "size": len(data),
+        "format": fmt,
+        "executable": fmt in EXECUTABLE_FORMATS or suffix in EXECUTABLE_EXTENSIONS,
+    }
+
+
+def _attachments_outcome(attachments: list[dict], policy: EmbeddedFiles) -> CheckOutcome:
+    detail = {"attachments": attachments[:20], "policy": policy.value}
+    if not attachments:
+        return make_outcome(
+            "security.pdf_embedded_files",
+            CheckResult.PASS,
+            "PDF 文件没有附带其他文件。",
+            "The PDF carries no attached files.",
+            **detail,
+        )
+    listed_zh = "、".join(
+        f"{a['name'] or '未命名'}（{format_label(a['format'], 'zh')}）" for a in attachments[:5]
+    )
+    listed_en = ", ".join(
+        f"{a['name'] or 'unnamed'} ({format_label(a['format'], 'en')})" for a in attachments[:5]
+    )
+    executables = [a for a in attachments if a["executable"]]
+    refused = policy is EmbeddedFiles.REFUSE or (
+        policy is EmbeddedFiles.REFUSE_EXECUTABLES and executables
+    )
+    count = len(attachments)
+    if refused:
+        why_zh = (
+            "其中含可执行程序或脚本，存在安全风险" if executables else "档案馆不接收带附件的 PDF"
+        )
+        why_en = (
+            "some are executables or scripts, a security risk"
+            if executables
+            else "the archive does not take PDFs with attachments"
+        )
+        return make_outcome(
+            "security.pdf_embedded_files",
+            CheckResult.FAIL,
+            f"PDF 文件附带了 {count} 个文件（{listed_zh}），{why_zh}，已拒绝。"
+            "请删除附件（或另存为 PDF/A-1/2）后重新上传，附件中的档案文件请单独上传。",
+            f"The PDF carries {count} attached file(s) ({listed_en}); {why_en}, so it is "
+            "refused. Remove the attachments (or save as PDF/A-1 or PDF/A-2) and upload it "
+            "again; upload any record among the attachments on its own.",
+            **detail,
+        )
+    return make_outcome(
+        "security.pdf_embedded_files",
+        CheckResult.WARN,
+        f"PDF 文件附带了 {count} 个文件（{listed_zh}）。附件不作为档案检测，"
+        "如其中有档案文件，请单独上传。",
+        f"The PDF carries {count} attached file(s) ({listed_en}). Attachments are not checked "
+        "as records: upload any record among them on its own.",
+        **detail,
     )

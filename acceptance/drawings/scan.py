@@ -117,7 +117,7 @@ _HEADER_VARS = frozenset({"$ACADVER", "$INSUNITS", "$EXTMIN", "$EXTMAX"})
 
 DEFECT_KINDS = (
     "structure",  # a tag outside any section, ENDSEC without SECTION
-    "version",  # no $ACADVER although the content is R13 or later (subclass markers)
+    "version",  # a HEADER without $ACADVER although the content is R13 or later
     "handle",  # an empty, non-hexadecimal or repeated handle
     "owner",  # an owner handle (330) that no object in the file has
     "block",  # an INSERT of a block the file does not define
@@ -174,6 +174,8 @@ class _Scanner:
         self.in_group = False  # inside a 102 {…} application group
         self.own_owner = False  # the structure's owner (its first 330) was read
         self.subclassed = False
+        self.has_header = False
+        self.has_tables = False
         self.style_names: set[str] = set(_IMPLICIT_STYLES)
         self.linetype_names: set[str] = set(_IMPLICIT_LINETYPES)
         self.styles_used: set[str] = set()
@@ -214,6 +216,8 @@ class _Scanner:
                     elif code == "2" and section == "" and record.get("_expect") == "section":
                         section = value.strip()
                         self.sections_seen += 1
+                        self.has_header = self.has_header or section == "HEADER"
+                        self.has_tables = self.has_tables or section == "TABLES"
                         record = {}
                     elif section == "" and code != "999" and record.get("_expect") != "section":
                         facts.defects["structure"] += 1
@@ -411,7 +415,8 @@ class _Scanner:
         defined = int.from_bytes(self.handles_seen, "little")
         missing = (named & ~defined).bit_count()
         missing += len(self.large_owners - self.large_handles)
-        if missing:
+        # Without TABLES there are no block records to own anything: the readers make them.
+        if missing and self.has_tables:
             defects["owner"] += missing
         blocks = self.facts.blocks
         undefined = sum(1 for i in self.facts.inserts if i.name and i.name.upper() not in blocks)
@@ -422,7 +427,9 @@ class _Scanner:
             defects["text_style"] += undefined
         if undefined := len(self.linetypes_used - self.linetype_names):
             defects["linetype"] += undefined
-        if not self.facts.dxfversion and self.subclassed:
+        # A header without $ACADVER over R13+ content: the readers take it as R12 and fail on
+        # the newer entities. (A file of ENTITIES only, as minimal exporters write, reads fine.)
+        if not self.facts.dxfversion and self.subclassed and self.has_header:
             defects["version"] += 1
 
     def _header(self, name: str, code: str, value: str) -> None:

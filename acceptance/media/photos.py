@@ -27,6 +27,7 @@ from ..checks.images import (
     undecodable_outcome,
 )
 from ..checks.outcomes import CheckOutcome, CheckResult, make_outcome
+from ..checks.quantities import megapixels
 
 ORIENTATION_ZH = {
     1: "正常",
@@ -229,14 +230,14 @@ def exif_datetime(exif: dict[str, Any]) -> datetime | None:
 def _resolution(width: int, height: int, min_pixels: int) -> CheckOutcome:
     pixels = width * height
     detail = {"width": width, "height": height, "pixels": pixels, "min_pixels": min_pixels}
-    megapixels, minimum = f"{pixels / 1e6:.1f}", f"{min_pixels / 1e6:g}"
+    shown, minimum = megapixels(pixels), megapixels(min_pixels)
     if pixels < min_pixels:
         return make_outcome(
             "usability.photo_resolution",
             CheckResult.FAIL,
-            f"照片只有 {megapixels} 百万像素（{width}×{height}），低于档案要求的 {minimum} "
+            f"照片只有 {shown} 百万像素（{width}×{height}），低于档案要求的 {minimum} "
             "百万像素。请上传相机拍摄的原始尺寸照片，不要上传压缩或截图后的照片。",
-            f"The photo has only {megapixels} megapixels ({width}×{height}), below the "
+            f"The photo has only {shown} megapixels ({width}×{height}), below the "
             f"archive's minimum of {minimum}. Upload the camera's full-size original, not a "
             "compressed copy or a screenshot.",
             **detail,
@@ -244,8 +245,8 @@ def _resolution(width: int, height: int, min_pixels: int) -> CheckOutcome:
     return make_outcome(
         "usability.photo_resolution",
         CheckResult.PASS,
-        f"照片 {megapixels} 百万像素，达到 {minimum} 百万像素的要求。",
-        f"The photo has {megapixels} megapixels, at least the required {minimum}.",
+        f"照片 {shown} 百万像素，达到 {minimum} 百万像素的要求。",
+        f"The photo has {shown} megapixels, at least the required {minimum}.",
         **detail,
     )
 

@@ -58,6 +58,9 @@ class Material(models.Model):
     )
     status = FSMField(default=Status.RECEIVED, choices=Status.choices, protected=True)
     check_report = models.JSONField(default=dict, blank=True)
+    # When a check of this version last started; a report older than this means it is running
+    # (``selectors.checks.material_check_state``).
+    check_started_at = models.DateTimeField(null=True, blank=True)
     review_comment = models.TextField(blank=True)
     # The last fixity audit of the stored file (SHA-256 recomputed against ``sha256``).
     fixity_checked_at = models.DateTimeField(null=True, blank=True)

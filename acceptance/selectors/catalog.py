@@ -141,3 +141,8 @@ def catalog_match(items: Iterable[CatalogItem], paths: Iterable[str]) -> list[Ca
                 found = CatalogMatch(path, best[0], "name")
         matches.append(found or CatalogMatch(path, None))
     return matches
+
+
+def code_order(code: str) -> list:
+    """A sort key for catalog codes that reads their numbers as numbers: E1-2 before E1-10."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", code)]

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from ..models import Case, CatalogItem, Material
 from .catalog import case_required_items, required_items
+from .checks import MaterialCheck, material_check
 
 __all__ = [
     "CompletenessReport",
@@ -37,8 +38,16 @@ class MaterialLine:
     version: int
     status: str
     status_label: str
-    properties: dict[str, str]
-    problems: tuple[dict, ...]  # failing and warning outcomes: code, result, message_zh/_en
+    check: MaterialCheck
+
+    @property
+    def properties(self) -> dict[str, str]:
+        return self.check.properties
+
+    @property
+    def problems(self) -> tuple[dict, ...]:
+        """Failing and warning outcomes: code, result, message_zh/_en and the rule's label."""
+        return self.check.findings
 
     def as_dict(self) -> dict:
         return {
@@ -46,8 +55,12 @@ class MaterialLine:
             "name": self.name,
             "version": self.version,
             "status": self.status,
+            "check_state": self.check.state.value,
             "properties": dict(self.properties),
-            "problems": [dict(p) for p in self.problems],
+            "problems": [
+                {key: p[key] for key in ("code", "result", "message_zh", "message_en")}
+                for p in self.problems
+            ],
         }
 
 
@@ -190,8 +203,7 @@ def material_line(material: Material) -> MaterialLine:
         version=material.version,
         status=material.status,
         status_label=str(material.get_status_display()),
-        properties=(material.check_report or {}).get("properties", {}),
-        problems=_problems(material),
+        check=material_check(material),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from ezdxf.lldxf.validator import is_dxf_file
 from ..drawings.preview import read_manifest
 from ..drawings.review import review_index_unmatched, review_set
 from ..models import Case, FormatKind, Material
+from .checks import MaterialCheck, material_check
 
 TITLE_RULE = "drawing.title.present"
 MODEL_SPACE = "Model"
@@ -135,6 +137,11 @@ class DrawingRow:
     @property
     def errors(self) -> int:
         return sum(1 for f in self.findings + self.set_findings if f["result"] == "fail")
+
+    @cached_property
+    def check(self) -> MaterialCheck:
+        """The drawing's check state: pending, running, or done with or without findings."""
+        return material_check(self.material)
 
     @property
     def decided(self) -> bool:

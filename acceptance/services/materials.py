@@ -8,6 +8,7 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from workflows.jobs.outbox import job_enqueue
 from workflows.journal import journal_append
 
 from ..checks import CheckResult, FileKind, FileReport, check_file, summarize_properties
@@ -19,6 +20,7 @@ from ..models import Case, CatalogItem, Material, Node
 CONTROL_OR_SEPARATOR = re.compile(r"[\x00-\x1f\x7f/\\]")
 FORBIDDEN_IN_TITLE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
 CHUNK_BYTES = 1024 * 1024
+INTAKE_CHECK_TASK = "acceptance.check_material"
 
 
 def clean_file_name(name: str) -> str:
@@ -150,6 +152,9 @@ def material_upload(
                     "supersedes": supersedes.pk if supersedes else None,
                 },
             )
+            # The intake checks (``services.intake``), as a job written with the material: the
+            # result is recorded on it, so every page shows it after a reload.
+            job_enqueue(INTAKE_CHECK_TASK, material.pk)
     except BaseException as exc:
         # The row was rolled back: do not leave its file behind.
         if stored is not None:
@@ -186,10 +191,14 @@ def material_metadata(material: Material) -> dict:
 
 
 def material_check_report(material: Material, **options) -> FileReport:
-    """Run the four-property checks on one stored material version (nothing is saved).
+    """Run the four-property checks on one stored material version.
 
-    ``options`` go to ``check_file`` (``image_check``, ``av_rules``).
+    Only the moment the check started is saved (``check_started_at``: the check is running
+    until its result is recorded). ``options`` go to ``check_file`` (``image_check``,
+    ``av_rules``).
     """
+    material.check_started_at = timezone.now()
+    Material.objects.filter(pk=material.pk).update(check_started_at=material.check_started_at)
     return check_file(
         Path(material.file.path),
         declared_kind=FileKind(material.format_kind),
@@ -220,16 +229,6 @@ def _outcomes_with_rules(material: Material, report: FileReport, rules) -> list[
         for rule in rules:
             outcomes += [outcome.as_dict() for outcome in rule_outcomes(rule, path)]
     return outcomes
-
-
-def material_check_result(material: Material, *, rules=()) -> dict:
-    """The four-property checks, then ``rules`` if they passed, on one stored material version.
-
-    Nothing is saved: the upload page shows this as soon as a file arrives, and
-    ``materials_check`` records it when the process checks the files.
-    """
-    report = material_check_report(material)
-    return _check_result(report, _outcomes_with_rules(material, report, rules))
 
 
 def materials_check(materials, *, rules=()) -> list[Material]:

@@ -21,6 +21,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
+from django.db.models import Count, Max, Min
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -43,9 +44,8 @@ from ..services.fixity import fixity_audit
 from .cases import _case
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-PAGE_SIZE = 200
+PAGE_SIZE = 25
 VALUE_LIMIT = 160  # characters of one rendered JSON value
-DIAGRAM_SCALE = 0.7  # the main process is some 30 steps long: readable, and less to scroll
 
 KIND_LABELS = {
     "instance.started": ("流程启动", "process started"),
@@ -266,9 +266,7 @@ def point_in_time(case: Case, sequence: int) -> dict:
         return context
     definition = instance.definition
     context["instance"] = instance
-    context["diagram"] = process_diagram(
-        definition.bpmn_xml, definition.process_id, workflow, scale=DIAGRAM_SCALE
-    )
+    context["diagram"] = process_diagram(definition.bpmn_xml, definition.process_id, workflow)
     context["steps"] = _active_steps(workflow)
     data = json.loads(json.dumps(process_data(workflow), default=str))
     context["data"] = [(key, compact(value)) for key, value in sorted(data.items())]
@@ -291,20 +289,54 @@ def _selected(request, case: Case) -> tuple[int | None, str]:
     return int(wanted), ""
 
 
+def _summary(case: Case, entries) -> dict:
+    """What the journal holds at a glance: how many entries, from when to when, by whom, of
+    which kinds (most frequent first)."""
+    bounds = entries.aggregate(count=Count("pk"), first=Min("recorded_at"), last=Max("recorded_at"))
+    kinds = entries.order_by().values("kind").annotate(count=Count("pk")).order_by("-count", "kind")
+    return {
+        "count": bounds["count"],
+        "first": bounds["first"] and timezone.localtime(bounds["first"], SHANGHAI),
+        "last": bounds["last"] and timezone.localtime(bounds["last"], SHANGHAI),
+        "actors": entries.order_by().values("actor").distinct().count(),
+        "kinds": [(row["kind"], kind_label(row["kind"]), row["count"]) for row in kinds],
+    }
+
+
+def _query_without(request, *names) -> str:
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
 def _timeline(request, case: Case, extra: dict | None = None):
     selected, at_error = _selected(request, case)
-    entries = chain_entries(case.reference)
-    kinds = sorted(set(entries.values_list("kind", flat=True)))
+    every = chain_entries(case.reference)
+    summary = _summary(case, every)
+    entries = every
     kind = request.GET.get("kind", "")
     if kind:
         entries = entries.filter(kind=kind)
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    actor = request.GET.get("actor", "")
+    if actor:
+        entries = entries.filter(actor=actor)
+    number = request.GET.get("page")
+    if number is None and selected:
+        # The page holding the point shown (the latest unless one is chosen): its row in view.
+        number = entries.filter(sequence__lt=selected).count() // PAGE_SIZE + 1
+    page = Paginator(entries, PAGE_SIZE).get_page(number)
     context = {
         "case": case,
         "page": page,
+        "summary": summary,
         "rows": _rows(case, list(page.object_list)),
-        "kinds": [(k, kind_label(k)) for k in kinds],
+        "kinds": [(k, label) for k, label, _count in sorted(summary["kinds"])],
         "kind": kind,
+        "actors": sorted(every.order_by().values_list("actor", flat=True).distinct()),
+        "actor": actor,
+        "query_without_page": _query_without(request, "page", "at"),
+        "query_without_kind": _query_without(request, "page", "at", "kind"),
         "instances": list(_case_instances(case)),
         "at": point_in_time(case, selected) if selected else None,
         "at_error": at_error,

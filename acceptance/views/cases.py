@@ -7,8 +7,6 @@ not exist.
 
 from __future__ import annotations
 
-import re
-
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -21,7 +19,7 @@ from ..exports.volumes import retention_zh, volume_catalog_pdf, volume_catalog_x
 from ..models import Case
 from ..selectors import volumes as volume_selectors
 from ..selectors.cases import cases_visible_to
-from ..selectors.catalog import case_catalog_items
+from ..selectors.catalog import case_catalog_items, code_order
 from ..selectors.completeness import completeness_report, material_line
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -153,13 +151,8 @@ def completeness_groups(case, report, *, show: str = "", query: str = "") -> lis
                 }
             )
     for group in groups.values():
-        group["rows"].sort(key=lambda row: _natural(row["item"].code))
+        group["rows"].sort(key=lambda row: code_order(row["item"].code))
     return [group for group in groups.values() if group["rows"]]
-
-
-def _natural(code: str) -> list:
-    """E1-2 before E1-10."""
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", code)]
 
 
 @login_required

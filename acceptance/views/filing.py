@@ -3,7 +3,8 @@ several files at once, each file's four-property result shown as soon as it is k
 
 The page sends each chosen file in its own request (so each gets its own progress bar); the
 answer names the stored material, then the page asks for its check result, which is computed on
-the stored file and shown, not recorded: the process records it when it checks the node.
+the stored file by a job queued on upload and recorded on the material, so it is the same
+after a reload; the page asks again while it is pending or running.
 """
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ from certificates.models import Certificate
 from workflows.models import HumanTask
 
 from ..checks import FileKind
-from ..conf import file_rules, max_bytes_by_kind, setting
+from ..conf import max_bytes_by_kind, setting
 from ..exceptions import AcceptanceError, NotPermitted
 from ..models import Material
 from ..selectors.cases import case_instance, cases_visible_to
 from ..selectors.catalog import case_catalog_items
 from ..selectors.completeness import material_line
-from ..services.materials import material_check_result, material_upload
+from ..services.materials import material_upload
 from .cases import _case
 
 
@@ -110,7 +111,6 @@ def upload_page(request, reference: str):
             "expected_items": expected,
             "other_items": others,
             "stored": [(material, material_line(material)) for material in stored],
-            "stored_bytes": sum(material.size for material in stored),
             "submit_task": submit if submit and submit.context.get("node") == node.code else None,
         },
     )
@@ -202,20 +202,15 @@ def upload(request, reference: str):
 @login_required
 @require_GET
 def material_check(request, pk: int):
-    """One stored file's four-property result (and its kind's rules), as an HTML fragment."""
+    """One stored file's recorded check state and findings, as an HTML fragment."""
     material = get_object_or_404(
         Material.objects.filter(case__in=cases_visible_to(request.user)).select_related(
             "catalog_item", "case"
         ),
         pk=pk,
     )
-    result = material_check_result(material, rules=file_rules(material.format_kind))
-    line = {
-        "properties": result["properties"],
-        "problems": [o for o in result["outcomes"] if o["result"] != "pass"],
-    }
     return render(
         request,
         "acceptance/_upload_result.html",
-        {"material": material, "line": line, "passed": result["passed"]},
+        {"material": material, "line": material_line(material)},
     )

@@ -12,26 +12,29 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from workflows.labels import label, local_time, register
 from workflows.pages import TaskPages
 
 from ..models import Case
 from ..roles import AUDITORS, SUPERVISORS
 from ..selectors.cases import cases_visible_to
-from ..selectors.catalog import case_catalog_items
+from ..selectors.catalog import case_catalog_items, code_order
 from ..selectors.completeness import completeness_report, material_line
 from ..services.cases import decision_submit
 
 DECISION_TASK = "acceptance_decision"
+GUIDANCE_TASK = "node_guidance"
 # Besides a task's own role and assignee, these read every task (and complete none of theirs).
 TASK_READERS = (AUDITORS, SUPERVISORS)
 
 CHOICE_LABELS = {
-    "accept": _("通过"),
-    "return": _("退回补正"),
-    "conditional": _("容缺受理"),
-    "approve": _("同意"),
-    "more": _("需补充"),
+    "accept": ("通过", "accept"),
+    "return": ("退回补正", "return for supplement"),
+    "conditional": ("容缺受理", "conditional acceptance"),
+    "approve": ("同意", "approve"),
+    "more": ("需补充", "more needed"),
 }
+register("choice", CHOICE_LABELS, fallback=("—", "—"))
 
 # Tasks whose page shows the completeness report and its one-time notice (一次性告知).
 COMPLETENESS_TASKS = ("apply_acceptance", "supplement", "acceptance_decision")
@@ -75,17 +78,28 @@ class AcceptanceTaskPages(TaskPages):
             context["completeness"] = completeness_report(subject)
         return context
 
+    def facts(self, task, subject) -> list[tuple[str, str]]:
+        return task_facts(task, subject) if subject is not None else []
+
     def choices(self, task, subject, field: dict) -> list[tuple[str, str]]:
         name = field["name"]
         if name in CATALOG_FIELDS and subject is not None:
             items = case_catalog_items(subject)
             if CATALOG_FIELDS[name]:
                 items = items.filter(tolerable=True)
-            return [(item.code, f"{item.code} {item.name_zh}") for item in items]
+            return _grouped_by_category(subject, items)
         return [
-            (str(value), f"{CHOICE_LABELS[value]} ({value})" if value in CHOICE_LABELS else value)
+            (str(value), label("choice", value).bilingual if value in CHOICE_LABELS else value)
             for value in field.get("choices", [])
         ]
+
+    def initial(self, task, subject) -> dict:
+        """Node guidance starts with the items the node check flagged: missing or failed."""
+        if task.task_name != GUIDANCE_TASK:
+            return {}
+        check = task.context.get("node_check") or {}
+        flagged = [*check.get("missing", []), *(f["item"] for f in check.get("findings", []))]
+        return {"requested_items": sorted(set(flagged))}
 
     def complete(self, task, subject, user, data: dict):
         if task.task_name == DECISION_TASK and subject is not None:
@@ -112,5 +126,95 @@ class AcceptanceTaskPages(TaskPages):
         return tasks.filter(instance__business_key__in=references)
 
 
+def _grouped_by_category(case, items) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Catalog items as choices under their top-level categories (A 工程准备阶段文件, ...)."""
+    names = case.catalog_version.categories or {}
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for item in sorted(items, key=lambda item: (item.category[:1], code_order(item.code))):
+        letter = item.category[:1]
+        groups.setdefault(f"{letter} {names.get(letter, '')}".strip(), []).append(
+            (item.code, f"{item.code} {item.name_zh}")
+        )
+    return list(groups.items())
+
+
 def _reads_every_task(user) -> bool:
     return user.is_superuser or user.groups.filter(name__in=TASK_READERS).exists()
+
+
+def _items(case: Case, codes) -> str:
+    names = dict(case.catalog_version.items.filter(code__in=codes).values_list("code", "name_zh"))
+    return "、".join(f"{code} {names.get(code, '')}".strip() for code in codes)
+
+
+def _checked(result: dict, noun: str) -> str:
+    failed = result.get("failed") or []
+    text = f"已检测 {result.get('checked', 0)} {noun}"
+    return text + (f"，{len(failed)} 个未通过：" + "、".join(failed) if failed else "，全部通过")
+
+
+def _node_check(case: Case, result: dict) -> str:
+    failed = result.get("failed") or []
+    lines = [
+        f"{len(failed)} 个文件检测未通过：" + "、".join(failed)
+        if failed
+        else "本节点文件检测全部通过"
+    ]
+    if result.get("missing"):
+        lines.append("尚缺条目：" + _items(case, result["missing"]))
+    for outcome in result.get("declaration") or []:
+        lines.append(outcome["message_zh"])
+    return "\n".join(lines)
+
+
+def _completeness(case: Case, result: dict) -> str:
+    if result.get("complete"):
+        return "要求归档的条目已全部提交"
+    lines = []
+    if result.get("missing_blocking"):
+        lines.append("缺主审要件（不可容缺）：" + _items(case, result["missing_blocking"]))
+    if result.get("missing_tolerable"):
+        lines.append("缺可容缺条目：" + _items(case, result["missing_tolerable"]))
+    if result.get("notice"):
+        lines.append(f"一次性告知 {len(result['notice'])} 项，见下方核对结果")
+    return "\n".join(lines) or "—"
+
+
+def _commitment(result: dict) -> str:
+    deadline = result.get("deadline")
+    return f"承诺期限至 {local_time(deadline)}（北京时间）" if deadline else "待签署"
+
+
+def task_facts(task, case: Case) -> list[tuple[str, str]]:
+    """The business facts of a task in words: project, node, what was submitted and found."""
+    facts = [
+        (_("项目"), f"{case.project.name}（{case.project.reference}）"),
+        (_("案件状态"), str(case.get_status_display())),
+    ]
+    context = task.context
+    for name, value in context.items():
+        if value in (None, "", [], {}) or name == "case":
+            continue
+        title = label("variable", name).zh
+        if name == "node":
+            node = case.project.nodes.filter(code=value).first()
+            facts.append((title, node.name_zh if node else str(value)))
+        elif name == "node_check":
+            facts.append((title, _node_check(case, value)))
+        elif name == "completeness":
+            facts.append((title, _completeness(case, value)))
+        elif name in ("drawing_check", "media_check") and isinstance(value, dict):
+            facts.append((title, _checked(value, "张图纸" if name == "drawing_check" else "件")))
+        elif name in ("requested_items", "tolerated_items"):
+            facts.append((title, _items(case, value)))
+        elif name == "decision_result" and isinstance(value, dict):
+            facts.append((title, label("choice", value.get("outcome")).zh))
+        elif name == "commitment" and isinstance(value, dict):
+            facts.append((title, _commitment(value)))
+        elif name == "withdrawal_result" and isinstance(value, dict):
+            facts.append((title, f"已撤销：{value.get('reason', '')}"))
+        elif name == "delivery" and isinstance(value, dict):
+            facts.append((title, _items(case, value.get("items") or []) or "已补交"))
+        elif isinstance(value, str):
+            facts.append((title, value))
+    return facts

@@ -1,15 +1,56 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.reverse import reverse
 
 from acceptance.models import Case, Material
+from acceptance.selectors.checks import CheckState, material_check
 
 from ..selectors import cases_visible_to
 from .common import UsernameField, VisibleSlugRelatedField
+
+
+class CheckFindingSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="检测项代码 stable check id")
+    result = serializers.ChoiceField(choices=["warn", "fail"])
+    message_zh = serializers.CharField()
+    message_en = serializers.CharField()
+
+
+class MaterialCheckSerializer(serializers.Serializer):
+    """A material's check state, decided in one place (``acceptance.selectors.checks``)."""
+
+    state = serializers.ChoiceField(
+        choices=[state.value for state in CheckState],
+        help_text="pending 待检测 / running 检测中 / passed 检测通过 / warned 通过（有提示） / "
+        "failed 检测未通过 / refused 已拒收",
+    )
+    label_zh = serializers.CharField()
+    label_en = serializers.CharField()
+    checked_at = serializers.DateTimeField(allow_null=True)
+    properties = serializers.DictField(
+        child=serializers.CharField(), help_text="四性 worst result per archive property"
+    )
+    findings = CheckFindingSerializer(many=True)
 
 
 class MaterialSerializer(serializers.ModelSerializer):
     case = serializers.SlugRelatedField(slug_field="reference", read_only=True)
     catalog_item = serializers.SlugRelatedField(slug_field="code", read_only=True)
     uploaded_by = UsernameField()
+    check = serializers.SerializerMethodField(
+        help_text="检测状态 the check state; poll ``check_url`` until it is done, or subscribe "
+        "to the ``material.checked`` webhook event"
+    )
+    check_url = serializers.SerializerMethodField(help_text="轮询地址 where to poll the check")
+
+    @extend_schema_field(MaterialCheckSerializer)
+    def get_check(self, material: Material) -> dict:
+        return material_check(material).as_dict()
+
+    def get_check_url(self, material: Material) -> str:
+        return reverse(
+            "api:material-detail", args=[material.pk], request=self.context.get("request")
+        )
 
     class Meta:
         model = Material
@@ -30,6 +71,8 @@ class MaterialSerializer(serializers.ModelSerializer):
             "version",
             "supersedes",
             "status",
+            "check",
+            "check_url",
             "check_report",
             "review_comment",
             "uploaded_by",

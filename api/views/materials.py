@@ -7,6 +7,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from acceptance.models import Material
 from acceptance.selectors.catalog import case_catalog_item
 from acceptance.services.audit import audit_view_record
 from acceptance.services.materials import material_upload
@@ -29,7 +30,9 @@ from .base import ApiViewSet, param
             ),
         ],
     ),
-    retrieve=extend_schema(summary="归档材料 One material version, with its check report"),
+    retrieve=extend_schema(
+        summary="归档材料 One material version, with its check state (poll it after upload)"
+    ),
 )
 class MaterialViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     """归档文件 Submitted files, one row per version; a new version supersedes, never
@@ -82,6 +85,8 @@ class MaterialViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
                 responsible_party=data["responsible_party"],
                 formed_on=data["formed_on"],
             )
+        # The intake check ran already when Celery runs eagerly; else the answer says pending.
+        material = Material.objects.get(pk=material.pk)
         return Response(
             MaterialSerializer(material, context={"request": request}).data,
             status=status.HTTP_201_CREATED,

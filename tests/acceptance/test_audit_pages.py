@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -62,28 +63,35 @@ def test_the_timeline_lists_every_entry_with_labels_materials_and_certificates(
 ):
     client.force_login(auditor)
     response = client.get(timeline_url(accepted))
-
     assert response.status_code == 200
     html = response.content.decode()
     assert "案件时间线" in html and "Case timeline" in html
+
+    def page_of(entry) -> str:
+        """The timeline page holding ``entry`` (25 entries a page)."""
+        return client.get(timeline_url(accepted), {"at": entry.sequence}).content.decode()
+
     decision = accepted.journal("task.completed")[-1]
     assert decision.task_name == "acceptance_decision"
+    html = page_of(decision)
     assert f'id="entry-{decision.sequence}"' in html
     decision_row = html.split(f'id="entry-{decision.sequence}"')[1].split("</tr>")[0]
     assert '<td class="role">审核员 reviewer</td>' in decision_row
+    assert "decision=accept" in decision_row  # the decision data, compactly
+    assert "acceptance.apply_decision" in decision_row  # a service operation and its result
+    assert "任务完成" in html and "task completed" in html
     service = accepted.journal("service.completed")[0]
+    html = page_of(service)
     service_row = html.split(f'id="entry-{service.sequence}"')[1].split("</tr>")[0]
     assert '<td class="role">系统 system</td>' in service_row
-    assert "decision=accept" in html  # the decision data, compactly
-    assert "acceptance.apply_decision" in html  # a service operation and its result
-    assert "任务完成" in html and "task completed" in html
     upload = accepted.journal("material.uploaded")[0]
+    html = page_of(upload)
     assert upload.payload["name"] in html and upload.payload["sha256"] in html
     assert reverse("api:material-file", args=[upload.payload["material"]]) in html
-    certificate = accepted.journal("certificate.issued")[0]
-    assert certificate.payload["number"] in html
     # Dates in Beijing time: the case started at 09:30 Shanghai.
     assert "2026-01-15 09:3" in html
+    certificate = accepted.journal("certificate.issued")[0]
+    assert certificate.payload["number"] in page_of(certificate)
 
 
 def test_an_auditor_opening_the_timeline_is_journaled_and_shown(accepted, auditor, client):
@@ -119,18 +127,37 @@ def test_the_timeline_filters_by_kind(accepted, auditor, client):
     assert [e.kind for e in rows] == ["certificate.issued"]
 
 
-def test_the_timeline_paginates_beyond_200_entries(flow, auditor, client):
-    # The uploads give some 70 entries; claims (which leave the workflow as is) make 210.
-    for index in range(210 - len(flow.journal())):
+def test_the_timeline_pages_its_entries_and_opens_on_the_page_of_a_chosen_point(
+    flow, auditor, client
+):
+    # The uploads give some 70 entries; claims (which leave the workflow as is) make 60 more.
+    total = len(flow.journal()) + 60
+    for index in range(60):
         journal_append(chain=flow.case.reference, kind="task.claimed", payload={"n": index})
     client.force_login(flow.reviewer)
 
-    first = client.get(timeline_url(flow)).content.decode()
+    first = client.get(timeline_url(flow), {"page": 1}).content.decode()
     second = client.get(timeline_url(flow), {"page": 2}).content.decode()
+    latest = client.get(timeline_url(flow)).content.decode()
 
-    assert 'id="entry-1"' in first and 'id="entry-200"' in first
-    assert 'id="entry-201"' not in first and "下一页 next" in first
-    assert 'id="entry-201"' in second and 'id="entry-210"' in second
+    assert f'<tr id="entry-{total}" class="selected">' in latest  # opens on the latest entry
+    assert 'id="entry-1"' in first and 'id="entry-25"' in first
+    assert 'id="entry-26"' not in first and "下一页" in first
+    assert 'id="entry-26"' in second and 'id="entry-50"' in second
+    assert f"共 {total} 条" in first
+    # A point chosen far down opens the page that holds its row.
+    chosen = client.get(timeline_url(flow), {"at": 60}).content.decode()
+    assert '<tr id="entry-60" class="selected">' in chosen and 'id="entry-51"' in chosen
+    # The summary counts every entry, by kind, before any row.
+    assert chosen.index('id="timeline-summary"') < chosen.index('id="entry-51"')
+    assert re.search(r'<span class="count">60</span>任务认领', chosen)
+
+
+def test_the_timeline_filters_by_actor(accepted, auditor, client):
+    client.force_login(auditor)
+    html = client.get(timeline_url(accepted), {"actor": "reviewer_test"}).content.decode()
+    rows = [e for e in accepted.journal() if f'id="entry-{e.sequence}"' in html]
+    assert rows and {e.actor for e in rows} == {"reviewer_test"}
 
 
 def test_the_owner_of_another_organisation_gets_404_and_the_own_owner_200(accepted, client):
@@ -370,7 +397,8 @@ def test_an_auditor_replays_and_verifies_in_a_browser(accepted, live_server):
             page.screenshot(path=str(ARTIFACTS / "timeline_latest.png"), full_page=False)
 
             # Travel back to the entry before the drawing review: it is active, the AV review too.
-            page.click(f"#entry-{review.sequence - 1} a.at-link")
+            page.fill("#at-form input[name=at]", str(review.sequence - 1))
+            page.click("#at-form button[type=submit]")
             page.wait_for_load_state()
             active = page.locator("#diagram g.node.active")
             assert sorted(

@@ -61,6 +61,9 @@ def test_the_reviewer_returns_one_drawing_approves_the_rest_and_the_loop_ends(cl
     assert page.count('<a href="?drawing=') == 11
     assert "未找到竣工图章" in page and "drawing.stamp.present" not in page
     assert page.count('class="verdict-form"') == 1 and "尚有 11 张图纸未给出意见" in page
+    # The rule by its name, never its id.
+    unstamped_page = client.get(page_url(flow, unstamped)).content.decode()
+    assert "<strong>竣工图章</strong>" in unstamped_page and "未找到竣工图章" in unstamped_page
 
     for material in case_drawings(flow.case):
         if material.pk != unstamped.pk:
@@ -205,6 +208,7 @@ def test_a_drawing_number_used_twice_is_shown_on_both_drawings(client, open_case
     for name in ("D-1-1.dxf", "D-2-copy.dxf"):
         material = case_drawings(flow.case).get(original_name=name)
         page = client.get(page_url(flow, material)).content.decode()
+        assert "<strong>图号唯一</strong>" in page
         assert "图号“D-1-01”在本案件的图纸中出现 2 次" in page
 
 
@@ -244,6 +248,7 @@ def test_the_owner_supplies_the_drawing_index_and_the_review_compares_it(client,
     client.force_login(flow.reviewer)
     drawings = {f"{m.catalog_item.code}-01": m for m in case_drawings(flow.case)}
     page = client.get(page_url(flow, drawings[renamed])).content.decode()
+    assert "<strong>与图纸目录一致</strong>" in page
     assert f"与图纸目录中的“另一张图”不一致（图号 {renamed}）" in page
     page = client.get(page_url(flow, drawings[left_out])).content.decode()
     assert f"图号“{left_out}”不在图纸目录中" in page

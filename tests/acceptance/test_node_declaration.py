@@ -1,4 +1,6 @@
-"""完整性: a node submission's declared file count and byte total are checked on arrival."""
+"""完整性: a node submission's declared file count is checked on arrival.
+
+Owners are not asked for a byte total (a number that means nothing to a clerk)."""
 
 import pytest
 
@@ -9,35 +11,36 @@ def node_check_result(flow) -> dict:
     return flow.task("node_guidance").context["node_check"]
 
 
-def delivered(flow) -> tuple[int, int]:
-    materials = flow.case.materials.current()
-    return materials.count(), sum(materials.values_list("size", flat=True))
+def delivered(flow) -> int:
+    return flow.case.materials.current().count()
 
 
 def test_a_submission_that_matches_its_declaration_passes(flow):
-    files, size = delivered(flow)
+    files = delivered(flow)
 
-    flow.complete("node_submit", declared_files=files, declared_bytes=size)
+    flow.complete("node_submit", declared_files=files)
 
     assert [(o["code"], o["result"]) for o in node_check_result(flow)["declaration"]] == [
         ("integrity.declared_count", "pass"),
-        ("integrity.declared_bytes", "pass"),
     ]
 
 
+def test_the_node_submission_form_asks_no_byte_total(flow):
+    assert [field["name"] for field in flow.task("node_submit").form] == ["declared_files"]
+
+
 def test_a_submission_short_of_its_declaration_fails_with_both_numbers(flow):
-    files, size = delivered(flow)
+    files = delivered(flow)
 
-    flow.complete("node_submit", declared_files=files + 2, declared_bytes=size)
+    flow.complete("node_submit", declared_files=files + 2)
 
-    count, total = node_check_result(flow)["declaration"]
+    (count,) = node_check_result(flow)["declaration"]
     assert (count["result"], count["detail"]) == (
         "fail",
         {"declared": files + 2, "received": files},
     )
     assert f"申报文件数 {files + 2}，实收 {files}" in count["message_zh"]
     assert "check the submission" in count["message_en"]
-    assert total["result"] == "pass"
 
 
 def test_a_submission_without_a_declaration_has_nothing_to_compare(flow):

@@ -77,8 +77,9 @@ def test_the_task_page_shows_materials_checks_history_and_the_decision_form(deci
     client.force_login(deciding.reviewer)
     page = client.get(task_url(deciding.task("acceptance_decision"))).content.decode()
     assert "案件材料与检测结果" in page and "真实" in page  # the four-property results
-    assert "办理记录" in page and "task.completed" in page  # history from the journal
-    assert 'value="conditional"' in page and "容缺受理 (conditional)" in page
+    assert "办理记录" in page and "任务办结" in page  # history from the journal, in words
+    assert "<td>task.completed</td>" not in page  # the code only in the folded auditor detail
+    assert 'value="conditional"' in page and "容缺受理 conditional acceptance" in page
     assert f'value="{TOLERATED}"' in page  # a tolerable item offered
     assert f'value="{CORE_DOCUMENT}"' not in page  # core items are never offered
     assert "一次性告知" in page or "归档范围核对" in page
@@ -141,7 +142,6 @@ def test_the_node_submission_declares_files_and_bytes_from_the_upload_page(flow,
         task_url(flow.task("node_submit")),
         {
             "declared_files": materials.count() + 1,
-            "declared_bytes": sum(m.size for m in materials),
             "next": reverse("acceptance:case", args=[flow.case.reference]),
         },
     )

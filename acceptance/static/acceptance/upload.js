@@ -15,23 +15,32 @@
   // was told why); a file lost on the way still counts, so the node check can say it is missing.
   function declare(file) {
     var count = document.getElementById("id_declared_files");
-    var bytes = document.getElementById("id_declared_bytes");
-    if (!count || !bytes) return;
+    if (!count) return;
     count.value = Number(count.value) + 1;
-    bytes.value = Number(bytes.value) + file.size;
   }
+
+  // The server records each file's checks; while they are pending or running the fragment
+  // carries data-poll and is asked again, so what shows is what a reload would show.
+  var OK_STATES = ["passed", "warned"];
 
   function showCheck(row, url) {
     var status = row.querySelector(".file-status");
-    status.textContent = row.closest("form").dataset.checking;
+    var form = row.closest("form");
+    status.textContent = form.dataset.checking;
     var request = new XMLHttpRequest();
     request.open("GET", url);
     request.onload = function () {
-      var result = text("div", "file-check");
+      var result = row.querySelector(".file-check") || row.appendChild(text("div", "file-check"));
       result.innerHTML = request.responseText;
-      row.appendChild(result);
-      status.textContent = row.closest("form").dataset.uploaded;
-      row.classList.add(result.querySelector(".passed") ? "checked-ok" : "checked-bad");
+      var fragment = result.querySelector(".upload-result");
+      var poll = fragment && fragment.dataset.poll;
+      if (poll) {
+        setTimeout(function () { showCheck(row, poll); }, 1500);
+        return;
+      }
+      status.textContent = form.dataset.uploaded;
+      var state = fragment ? fragment.dataset.checkState : "";
+      row.classList.add(OK_STATES.indexOf(state) >= 0 ? "checked-ok" : "checked-bad");
     };
     request.send();
   }

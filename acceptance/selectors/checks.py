@@ -1,0 +1,119 @@
+"""The one place that decides a material's check state; every page and the API read it.
+
+pending   nothing has checked this version yet (or its check is queued)
+running   a check started and has not recorded its result
+passed    every check passed
+warned    passed, with warnings to read
+failed    a check failed: the owner fixes the file and uploads a new version
+refused   a security check failed (executable, package, macros, over the size limit…):
+          the archive does not take the file at all
+
+The state is read from what the checks recorded on the material (``check_report``, written by
+``services.materials.material_checks_record``) and when a check last started
+(``check_started_at``), never from the upload request, so it is the same after a reload.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from workflows.labels import Label, label
+
+from ..models import Material
+
+REFUSING_PROPERTY = "security"
+
+
+class CheckState(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    PASSED = "passed"
+    WARNED = "warned"
+    FAILED = "failed"
+    REFUSED = "refused"
+
+
+DONE = (CheckState.PASSED, CheckState.WARNED, CheckState.FAILED, CheckState.REFUSED)
+
+
+def _checked_at(report: dict) -> datetime | None:
+    try:
+        return datetime.fromisoformat(report["checked_at"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def material_check_state(material: Material) -> CheckState:
+    """The check state of this material version (see the module's table)."""
+    report = material.check_report or {}
+    checked_at = _checked_at(report)
+    started_at = material.check_started_at
+    if started_at is not None and (checked_at is None or checked_at < started_at):
+        return CheckState.RUNNING
+    if "outcomes" not in report:
+        return CheckState.PENDING
+    results = [(o["property"], o["result"]) for o in report["outcomes"]]
+    if any(prop == REFUSING_PROPERTY and result == "fail" for prop, result in results):
+        return CheckState.REFUSED
+    if not report.get("passed", True) or any(result == "fail" for _, result in results):
+        return CheckState.FAILED
+    if any(result == "warn" for _, result in results):
+        return CheckState.WARNED
+    return CheckState.PASSED
+
+
+@dataclass(frozen=True)
+class MaterialCheck:
+    """A material's check state with what a page shows of it."""
+
+    state: CheckState
+    properties: dict[str, str]
+    findings: tuple[dict, ...]  # failed and warned outcomes, each with its rule's ``label``
+    checked_at: datetime | None
+
+    @property
+    def label(self) -> Label:
+        return label("check_state", self.state)
+
+    @property
+    def done(self) -> bool:
+        return self.state in DONE
+
+    @property
+    def ok(self) -> bool:
+        return self.state in (CheckState.PASSED, CheckState.WARNED)
+
+    def as_dict(self) -> dict:
+        """The API's form: state, its labels, when, the four properties and the findings."""
+        return {
+            "state": self.state.value,
+            "label_zh": self.label.zh,
+            "label_en": self.label.en,
+            "checked_at": self.checked_at.isoformat() if self.checked_at else None,
+            "properties": dict(self.properties) if self.done else {},
+            "findings": [
+                {key: f[key] for key in ("code", "result", "message_zh", "message_en")}
+                for f in self.findings
+            ],
+        }
+
+
+def material_check(material: Material) -> MaterialCheck:
+    """The material's check state, four-property summary and findings."""
+    state = material_check_state(material)
+    report = material.check_report or {}
+    findings = ()
+    if state in DONE:
+        findings = tuple(
+            {**o, "label": label("rule", o["code"])}
+            for o in report.get("outcomes", [])
+            if o["result"] != "pass"
+        )
+    return MaterialCheck(
+        state=state,
+        properties=report.get("properties", {}) if state in DONE else {},
+        findings=findings,
+        checked_at=_checked_at(report) if state in DONE else None,
+    )

@@ -1,0 +1,29 @@
+"""The checks a file gets as soon as it is stored, recorded on it (not only shown).
+
+An upload (page or API) queues ``acceptance.check_material`` once it commits; the job runs the
+same checks the process runs for the file's kind and records them, so the result survives a
+reload and the API's poll link and webhook (``material.checked``) tell it. The process checks
+the node or case again when it is submitted.
+"""
+
+from __future__ import annotations
+
+from ..conf import file_rules
+from ..media.services import media_check
+from ..models import FormatKind, Material
+from .drawings import drawings_check
+from .materials import materials_check
+
+MEDIA_KINDS = (FormatKind.PHOTO, FormatKind.VIDEO)
+
+
+def material_intake_check(*, material: Material) -> None:
+    """Check one stored version by its kind and record the result; a superseded one is left."""
+    if material.status not in Material.RECHECKABLE:
+        return
+    if material.format_kind in MEDIA_KINDS:
+        media_check(Material.objects.filter(pk=material.pk))
+    elif material.format_kind == FormatKind.DRAWING:
+        drawings_check(case=material.case, drawings=[material])
+    else:
+        materials_check([material], rules=file_rules(material.format_kind))
