@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -12,6 +13,7 @@ from django.core.files import File
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from ezdxf.fonts import fonts
 from PIL import Image, ImageChops
 
@@ -330,13 +332,38 @@ def test_the_viewer_reads_the_drawing_file_with_its_findings_located(client, at_
     assert client.get(file_url).status_code == 404
 
 
-def test_checks_not_done_is_never_shown_with_no_findings(client, open_case):
-    flow = open_case()  # uploaded, not yet applied: the drawing checks have not run
-    client.force_login(flow.reviewer)
-    for material in case_drawings(flow.case):
-        page = client.get(page_url(flow, material)).content.decode()
-        assert "自动审查尚未完成" in page
-        assert "未发现问题" not in page
+CHECK_STATES_SHOWN = {
+    "pending": "自动审查尚未完成",
+    "running": "自动审查进行中",
+    "findings": "发现的问题",
+    "no findings": "自动审查未发现问题",
+}
+
+
+def check_states_shown(page: str) -> list[str]:
+    return [state for state, words in CHECK_STATES_SHOWN.items() if words in page]
+
+
+def test_each_drawing_shows_one_check_state_pending_running_findings_or_none(client, at_review):
+    client.force_login(at_review.reviewer)
+    shown = {}
+    for material in case_drawings(at_review.case):
+        (state,) = check_states_shown(client.get(page_url(at_review, material)).content.decode())
+        shown[material.pk] = state
+    assert shown[at_review.current(CORE_DRAWING).pk] == "findings"  # no as-built stamp
+    assert "no findings" in shown.values()
+
+    # The same drawing before its checks ran, and while they run: one state each, no verdict.
+    material = at_review.current(CORE_DRAWING)
+    Material.objects.filter(pk=material.pk).update(check_report={}, check_started_at=None)
+    assert check_states_shown(client.get(page_url(at_review, material)).content.decode()) == [
+        "pending"
+    ]
+    started = timezone.now() + timedelta(minutes=1)
+    Material.objects.filter(pk=material.pk).update(check_started_at=started)
+    assert check_states_shown(client.get(page_url(at_review, material)).content.decode()) == [
+        "running"
+    ]
 
 
 def test_a_binary_dxf_gets_no_viewer_and_says_why(client, open_case, tmp_path):
