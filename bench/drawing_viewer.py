@@ -24,12 +24,12 @@ from pathlib import Path
 
 from bench.drawings import REPO_ROOT, _run, generate
 from bench.report import table
+from workflows.fonts import CJK_FONT_PATH
 
 SIZES_MB = (1, 10, 50)
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run"]
 STATIC = REPO_ROOT / "acceptance" / "static" / "acceptance"
-FONT = REPO_ROOT / "workflows" / "static" / "workflows" / "fonts" / "wqy-microhei.ttf"
 
 PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 <link rel="stylesheet" href="drawing_review.css"></head><body>
@@ -66,7 +66,7 @@ def _site(folder: Path, drawing: Path) -> None:
         shutil.copy(STATIC / "vendor" / "dxf-viewer" / name, folder / name)
     for name in ("drawing_review.js", "drawing_review.css"):
         shutil.copy(STATIC / name, folder / name)
-    shutil.copy(FONT, folder / "font.ttf")
+    shutil.copy(CJK_FONT_PATH, folder / "font.ttf")
     config = {
         "file": drawing.name,
         "encoding": "utf-8",
