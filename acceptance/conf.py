@@ -34,9 +34,10 @@ DEFAULTS = {
     # Formats accepted per kind, replacing acceptance.checks.formats.ACCEPTED_FORMATS for the
     # kinds named, e.g. {"video": ["mp4", "mov", "wav", "mp3", "flac"]}; others fail with advice.
     "ACCEPTANCE_ACCEPTED_FORMATS": {},
-    # DXF files up to this size are loaded by ezdxf and audited when checked (exact repair
-    # counts, about 11 MB of memory per MB of DXF); larger ones are judged by the streaming
-    # pass alone, so a check's memory stays bounded whatever the file's size.
+    # A DXF the streaming check finds flawed is loaded by ezdxf and audited up to this size
+    # (exact repair counts, about 11 MB of memory per MB of DXF); a larger one is judged by the
+    # streaming pass alone, so a check's memory stays bounded whatever the file's size. The
+    # drawing review loads a broken file to recover it only up to this size too.
     "ACCEPTANCE_DRAWING_AUDIT_MAX_BYTES": 4 * 1024**2,
     # PDFs carrying attached files: "refuse" any, "refuse_executables" (executables and
     # scripts fail, other attachments are warned) or "report" (a warning for each).

@@ -28,6 +28,7 @@ BENCHMARKS = (
     "drawings",
     "viewer",
     "photos",
+    "sandbox",
     "sweep",
 )
 # Run only when asked for by name: it adds a million rows to its (dedicated) database.
@@ -113,6 +114,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=10,
         help="the viewer benchmark times the server-side preview up to this size (default 10)",
     )
+    parser.add_argument(
+        "--sandbox-rounds",
+        type=int,
+        default=2000,
+        help="evaluations of each expression per batch in the sandbox benchmark (default 2000)",
+    )
     args = parser.parse_args(argv)
     if args.cases < 1 or args.runs < 1 or args.warmup < 0:
         parser.error("--cases and --runs must be at least 1, --warmup at least 0")
@@ -159,6 +166,7 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
         photos,
         replay,
         report,
+        sandbox,
         sweep,
     )
 
@@ -248,6 +256,10 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
                     )
                 )
             )
+        if "sandbox" in selected:
+            progress("evaluating the process's expressions by five mechanisms")
+            say()
+            say(sandbox.report(sandbox.measure(args.sandbox_rounds)))
         if "engine" in selected:
             progress(f"running the engine path {args.warmup} + {args.runs} times per side")
             engine_result = engine_steps.measure(args.runs, args.warmup)

@@ -1,17 +1,26 @@
 """A fixed-window limit on verification requests per client address, kept in Django's cache.
 
 With the default local-memory cache each server process counts for itself; set ``CACHE_URL`` to
-a Redis URL (see config/settings.py) so that all processes share the count.
+a Redis URL (see config/settings.py) so that all processes share the count. When that cache cannot
+be reached, each process counts for itself again until it can: verification keeps answering,
+its limit only loosens.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 
 from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
 
 from .conf import setting
+
+logger = logging.getLogger(__name__)
+
+# This process's own count, used while the shared cache is unreachable.
+PROCESS_COUNTS = LocMemCache("certificates-verify-rate", {})
 
 
 def client_address(request) -> str:
@@ -28,10 +37,18 @@ def verification_allowed(request) -> bool:
     window = max(1, int(setting("CERTIFICATES_VERIFY_RATE_WINDOW")))
     address = hashlib.sha256(client_address(request).encode()).hexdigest()[:32]
     key = f"certificates:verify:{address}:{int(time.time() // window)}"
-    cache.add(key, 0, timeout=window + 5)
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window + 5)
-        count = 1
+        count = _count(cache, key, window)
+    except Exception as exc:  # the cache's own errors: Redis down, refused, timed out
+        logger.warning("verification rate limit counted per process: the cache failed (%r)", exc)
+        count = _count(PROCESS_COUNTS, key, window)
     return count <= limit
+
+
+def _count(counts, key: str, window: int) -> int:
+    counts.add(key, 0, timeout=window + 5)
+    try:
+        return counts.incr(key)
+    except ValueError:  # expired between add and incr
+        counts.set(key, 1, timeout=window + 5)
+        return 1

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "webhooks",
     "api",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -86,6 +87,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "acceptance.middleware.AuditorsReadOnly",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a login refused for a lockout into its answer (config.lockout).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -175,6 +178,25 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "acceptance.uploads.LimitedTemporaryFileUploadHandler",
 ]
+# Failed logins (the login page, the admin's and POST /api/auth/token/) are counted per user name
+# and client address by django-axes; past the limit that pair is refused, even with the right
+# password, until the cool-off ends. The count is kept in the database, so it holds whatever
+# the cache does and across all web processes.
+AUTHENTICATION_BACKENDS = [
+    "config.lockout.LoginAttemptsBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+# Per user name *and* address: a stranger cannot lock a colleague out from elsewhere.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The lockout ends when it said it would: attempts while locked out do not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
+# REMOTE_ADDR, as for the verification limit: a client cannot choose it.
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_VERBOSE = False
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
@@ -242,6 +264,13 @@ WORKFLOWS_ANCHOR_VERIFIER = "certificates.verify.detached_signature_problem"
 WORKFLOWS_TASK_PAGES = "acceptance.views.tasks.AcceptanceTaskPages"
 # A task due within this many hours is marked as near its deadline in the inbox.
 WORKFLOWS_NEAR_DUE_HOURS = int(os.environ.get("WORKFLOWS_NEAR_DUE_HOURS", "24"))
+# Limits of every BPMN script and expression (see "What the script sandbox refuses" in the
+# README): CPU time per evaluation, memory it may add to the process, task data a script may leave.
+WORKFLOWS_SCRIPT_CPU_SECONDS = float(os.environ.get("WORKFLOWS_SCRIPT_CPU_SECONDS", "1"))
+WORKFLOWS_SCRIPT_MEMORY_MB = int(os.environ.get("WORKFLOWS_SCRIPT_MEMORY_MB", "64"))
+WORKFLOWS_TASK_DATA_MAX_KB = int(os.environ.get("WORKFLOWS_TASK_DATA_MAX_KB", "1024"))
+# The role of user tasks outside any lane; empty: deploy refuses a lane-less task with no assignee.
+WORKFLOWS_DEFAULT_TASK_ROLE = os.environ.get("WORKFLOWS_DEFAULT_TASK_ROLE", "")
 WORKFLOWS_LANE_ROLES = {
     "owner": "owners",
     "reviewer": "reviewers",
@@ -342,6 +371,8 @@ if os.environ.get("CACHE_URL"):
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ["CACHE_URL"],
+            # An unreachable cache fails fast: what uses it carries on without it.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 

@@ -36,7 +36,7 @@ from .exceptions import (
     TaskNotAvailable,
     TaskPermissionDenied,
 )
-from .forms import clean_task_data
+from .forms import ChoicesFor, clean_task_data
 from .inbox import can_complete, find_task, project_user_tasks
 from .jobs.outbox import job_enqueue
 from .jobs.retry import (
@@ -342,8 +342,14 @@ def instance_start(
     return instance
 
 
-def task_complete(*, task_id: UUID | str, user, data: dict | None = None) -> HumanTask:
-    """Complete an open user task with the fields it expects, then advance the instance."""
+def task_complete(
+    *, task_id: UUID | str, user, data: dict | None = None, choices_for: ChoicesFor | None = None
+) -> HumanTask:
+    """Complete an open user task with the fields it expects, then advance the instance.
+
+    ``choices_for(field)`` gives the options of choice fields the BPMN leaves open (the site's
+    ``TaskPages.choices``); a value outside a field's options is refused.
+    """
     row = find_task(task_id)
     with locked_run(row.instance_id) as run:
         row = HumanTask.objects.select_for_update().get(pk=row.pk)
@@ -354,7 +360,7 @@ def task_complete(*, task_id: UUID | str, user, data: dict | None = None) -> Hum
                 "you are neither the assignee of this task nor a member of its role",
                 task_id=str(task_id),
             )
-        cleaned = clean_task_data(row.form, data or {})
+        cleaned = clean_task_data(row.form, data or {}, choices_for)
         actor_variable = task.task_spec.extensions.get("properties", {}).get("actor_variable")
         if actor_variable:
             cleaned[actor_variable] = user.get_username()

@@ -64,6 +64,19 @@ class ScriptRejected(WorkflowError):
     code = "script_rejected"
 
 
+class ScriptLimitExceeded(WorkflowError):
+    """A BPMN expression or script hit a limit of the sandbox; ``data["limit"]`` names which:
+    ``cpu``, ``memory``, ``number`` or ``data``."""
+
+    code = "script_limit_exceeded"
+
+
+class ScriptDataRejected(WorkflowError):
+    """A BPMN script left a variable that cannot be saved as JSON (a range, a set, a function)."""
+
+    code = "script_data_rejected"
+
+
 class ServiceNotRegistered(WorkflowError):
     code = "service_not_registered"
 

@@ -22,6 +22,9 @@ from .exceptions import DefinitionRejected, TaskDataInvalid
 
 EMPTY_VALUES = {"text": "", "choice": None, "multichoice": [], "boolean": False, "integer": None}
 MAX_TEXT_LENGTH = 10_000
+CHOICE_TYPES = ("choice", "multichoice")
+
+ChoicesFor = Callable[[dict], list[tuple[str, str]]]
 # A multichoice with more options than this, or with groups, is searchable and folds its groups.
 SEARCHABLE_CHOICES = 12
 
@@ -53,7 +56,7 @@ def _invalid(field: dict, zh: str, en: str) -> TaskDataInvalid:
     )
 
 
-def _clean_value(field: dict, value):
+def _clean_value(field: dict, value, options: list[str] | None):
     kind = field.get("type", "text")
     if kind == "text":
         if not isinstance(value, str):
@@ -66,16 +69,21 @@ def _clean_value(field: dict, value):
             raise _invalid(field, "含有不允许的空字符", "contains a NUL character")
         return value
     if kind == "choice":
-        if value not in field.get("choices", []):
-            allowed = ", ".join(map(str, field.get("choices", [])))
+        if value not in (options or []):
+            allowed = ", ".join(map(str, options or []))
             raise _invalid(field, f"只能是 {allowed} 之一", f"must be one of {allowed}")
         return value
     if kind == "multichoice":
-        choices = field.get("choices")
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise _invalid(field, "应为文本列表", "must be a list of text values")
-        if choices is not None and not set(value) <= set(choices):
-            raise _invalid(field, "含有不允许的选项", "contains values that are not allowed")
+        unknown = sorted(set(value) - set(options)) if options is not None else []
+        if unknown:
+            listed = ", ".join(unknown)
+            raise _invalid(
+                field,
+                f"{listed} 不在可选项中，请从列出的选项中选择",
+                f"{listed} not among the options; choose from the options listed",
+            )
         return value
     if kind == "boolean":
         if not isinstance(value, bool):
@@ -86,8 +94,28 @@ def _clean_value(field: dict, value):
     return value
 
 
-def clean_task_data(fields: list[dict], data: dict) -> dict:
-    """Validate ``data`` against the declared fields; return only the declared fields."""
+def field_options(field: dict, choices_for: ChoicesFor | None = None) -> list[str] | None:
+    """The values a choice field accepts: the site's choices for it, else the declared ones;
+    ``None`` when neither names any (an open list of text values)."""
+    offered = choices_for(field) if choices_for is not None else []
+    if offered:
+        # Grouped choices, as Django forms take them: (group label, [(value, label), ...]).
+        pairs = [
+            pair
+            for value, label in offered
+            for pair in (label if isinstance(label, (list, tuple)) else [(value, label)])
+        ]
+        return [str(value) for value, _label in pairs]
+    declared = field.get("choices")
+    return [str(value) for value in declared] if declared is not None else None
+
+
+def clean_task_data(fields: list[dict], data: dict, choices_for: ChoicesFor | None = None) -> dict:
+    """Validate ``data`` against the declared fields; return only the declared fields.
+
+    A choice or multichoice value must be among the field's options: those ``choices_for(field)``
+    gives ((value, label) pairs, as for ``task_form_class``), else the declared ``choices``.
+    """
     declared = {field["name"]: field for field in fields}
     unexpected = sorted(set(data) - set(declared))
     if unexpected:
@@ -103,7 +131,8 @@ def clean_task_data(fields: list[dict], data: dict) -> dict:
                 raise _invalid(field, "必填", "is required")
             cleaned[name] = EMPTY_VALUES[field.get("type", "text")]
             continue
-        cleaned[name] = _clean_value(field, data[name])
+        options = field_options(field, choices_for) if field.get("type") in CHOICE_TYPES else None
+        cleaned[name] = _clean_value(field, data[name], options)
     return cleaned
 
 
@@ -157,9 +186,6 @@ def _form_field(field: dict, choices: list[tuple]) -> forms.Field:
     if kind == "boolean":
         return forms.BooleanField(**options)
     return forms.IntegerField(**options)
-
-
-ChoicesFor = Callable[[dict], list[tuple[str, str]]]
 
 
 def task_form_class(fields: list[dict], choices_for: ChoicesFor) -> type[forms.Form]:

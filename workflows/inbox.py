@@ -32,10 +32,16 @@ from .journal import journal_append
 from .models import HumanTask, ProcessInstance
 from .spiff import BpmnWorkflow, TaskState
 
+# Task properties holding an expression the sandbox evaluates when the task opens.
+EXPRESSION_PROPERTIES = ("assignee", "due_in")
+
 
 def lane_role(lane: str | None) -> Group | None:
+    """The role (group) of a lane; a task outside any lane goes to ``WORKFLOWS_DEFAULT_TASK_ROLE``
+    when one is named (deploy refuses such a task with no assignee otherwise)."""
     if not lane:
-        return None
+        default = getattr(settings, "WORKFLOWS_DEFAULT_TASK_ROLE", "")
+        return Group.objects.get_or_create(name=default)[0] if default else None
     mapping = getattr(settings, "WORKFLOWS_LANE_ROLES", {})
     group, _ = Group.objects.get_or_create(name=mapping.get(lane, lane))
     return group
@@ -232,7 +238,7 @@ def task_assign(*, task_id, user, assignee, reason: str) -> HumanTask:
         task.save(update_fields=("assignee", "claimed_at"))
         journal_append(
             chain=task.instance.business_key,
-            kind="task.assigned",
+            kind="task.reassigned",
             actor=user,
             instance_id=task.instance_id,
             task_id=task.task_id,

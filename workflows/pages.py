@@ -66,12 +66,22 @@ class TaskPages:
         """
         return []
 
+    def history_url(self, task: HumanTask) -> str:
+        """Where the whole history of the task's instance is read (the task page shows the
+        latest entries); empty for none."""
+        return ""
+
     def initial(self, task: HumanTask, subject) -> dict:
         """Values the form starts with (what the checks already found, say)."""
         return {}
 
     def complete(self, task: HumanTask, subject, user, data: dict) -> HumanTask:
-        return task_complete(task_id=task.task_id, user=user, data=data)
+        return task_complete(
+            task_id=task.task_id,
+            user=user,
+            data=data,
+            choices_for=lambda field: self.choices(task, subject, field),
+        )
 
     def subject_filters(self, user) -> list[tuple[str, str]]:
         """(value, label) pairs offered in the inbox's subject filter; none hides it."""

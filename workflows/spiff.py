@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Protocol
 
@@ -18,9 +19,14 @@ from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SERIALIZER_VERSION
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
+from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser, SpiffProcessParser
 from SpiffWorkflow.spiff.parser.task_spec import ServiceTaskParser
@@ -154,7 +160,14 @@ def parse_bpmn(data: bytes, source_name: str) -> WorkflowParser:
     xml_parser = etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
     )
-    tree = etree.fromstring(data, xml_parser).getroottree()
+    try:
+        tree = etree.fromstring(data, xml_parser).getroottree()
+    except etree.XMLSyntaxError as exc:  # nesting deeper than libxml2 allows without huge_tree
+        raise DefinitionRejected(
+            f"BPMN 文件 {source_name} 无法读取（嵌套过深或结构异常）：{exc}",
+            f"BPMN file {source_name} cannot be read (nested too deeply or malformed): {exc}",
+            source=source_name,
+        ) from exc
     parser = WorkflowParser(validator=VALIDATOR)
     try:
         parser.add_bpmn_xml(tree, source_name)
@@ -164,7 +177,29 @@ def parse_bpmn(data: bytes, source_name: str) -> WorkflowParser:
             f"BPMN file {source_name} failed validation: {exc}",
             source=source_name,
         ) from exc
+    except Exception as exc:  # the parser's own failures (RecursionError on long chains, ...)
+        raise _unreadable(source_name, exc) from exc
     return parser
+
+
+def _caused_by_recursion(exc: BaseException) -> bool:
+    seen = exc
+    while seen is not None:
+        if isinstance(seen, RecursionError) or "RecursionError" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _unreadable(what: str, exc: Exception) -> DefinitionRejected:
+    reason = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, RecursionError):
+        reason = "the process is too long or too deeply nested for the BPMN parser (RecursionError)"
+    return DefinitionRejected(
+        f"{what} 无法解析为可执行的流程：{reason}",
+        f"{what} cannot be parsed into an executable process: {reason}",
+        source=what,
+    )
 
 
 def executable_process_ids(parser: WorkflowParser) -> list[str]:
@@ -180,11 +215,15 @@ def build_specs(parser: WorkflowParser, process_id: str):
     try:
         return parser.get_spec(process_id), parser.get_subprocess_specs(process_id)
     except ValidationException as exc:
+        if _caused_by_recursion(exc):  # SpiffWorkflow wraps the parser's RecursionError
+            raise _unreadable(f"process {process_id}", RecursionError()) from exc
         raise DefinitionRejected(
             f"流程 {process_id} 无法构建：{exc}",
             f"process {process_id} cannot be built: {exc}",
             process_id=process_id,
         ) from exc
+    except Exception as exc:
+        raise _unreadable(f"process {process_id}", exc) from exc
 
 
 def service_operations(spec, subprocess_specs) -> set[str]:
@@ -195,6 +234,66 @@ def service_operations(spec, subprocess_specs) -> set[str]:
         for task_spec in process_spec.task_specs.values()
         if isinstance(task_spec, DispatchedServiceTask)
     }
+
+
+def _event_expressions(event_definition) -> Iterator[tuple[str, str]]:
+    if isinstance(event_definition, MultipleEventDefinition):
+        for inner in event_definition.event_definitions:
+            yield from _event_expressions(inner)
+        return
+    expression = getattr(event_definition, "expression", None)
+    if isinstance(expression, str) and expression.strip():
+        yield "event expression", expression
+    if isinstance(event_definition, MessageEventDefinition):
+        for prop in event_definition.correlation_properties:
+            yield f"correlation {prop.name}", prop.retrieval_expression
+
+
+def task_spec_expressions(task_spec) -> Iterator[tuple[str, str, str]]:
+    """``(what, source, mode)`` of every expression (mode ``eval``) and script (``exec``) the
+    engine would run for ``task_spec``: scripts, pre- and post-scripts, flow conditions, service
+    parameters, timer, message and conditional event expressions, loop expressions."""
+    if isinstance(task_spec, ScriptTask) and task_spec.script:
+        yield "script", task_spec.script, "exec"
+    for attribute in ("prescript", "postscript"):
+        script = getattr(task_spec, attribute, None)
+        if script:
+            yield attribute, script, "exec"
+    for condition, target in getattr(task_spec, "cond_task_specs", ()):
+        if condition is not None:
+            yield f"condition of the flow to {target}", condition.args[0], "eval"
+    for name, param in (getattr(task_spec, "operation_params", None) or {}).items():
+        yield f"service parameter {name}", param["value"], "eval"
+    for what, expression in _event_expressions(getattr(task_spec, "event_definition", None)):
+        yield what, expression, "eval"
+    if isinstance(task_spec, LoopTask):
+        for attribute in ("cardinality", "condition"):
+            expression = getattr(task_spec, attribute, None)
+            if isinstance(expression, str) and expression.strip():
+                yield f"loop {attribute}", expression, "eval"
+
+
+def waits_outside_the_engine(task_spec) -> bool:
+    """Whether the engine stops at ``task_spec`` until a person, a timer or a message acts:
+    a user or manual task, or a catching event (boundary, intermediate, receive, event-based
+    gateway) that is not a plain start or a none event."""
+    if task_spec.manual:
+        return True
+    return (
+        isinstance(task_spec, CatchingEvent)
+        and not isinstance(task_spec, StartEvent)
+        and not isinstance(task_spec.event_definition, NoneEventDefinition)
+    )
+
+
+def loop_body(task_spec) -> str | None:
+    """The name of the task a multi-instance or standard loop repeats."""
+    return task_spec.task_spec if isinstance(task_spec, LoopTask) else None
+
+
+def called_process(task_spec) -> str | None:
+    """The process a call activity or embedded subprocess runs."""
+    return task_spec.spec if isinstance(task_spec, SubWorkflowTask) else None
 
 
 def _waits_for_a_timer(event_definition) -> bool:

@@ -44,7 +44,7 @@ from .journal import chain_entries
 from .models import HumanTask
 from .pages import TaskPages, task_pages
 
-HISTORY_LENGTH = 50
+HISTORY_LENGTH = 10  # the latest steps; the whole history is the host's page (history_url)
 DUE_WINDOWS = {"overdue": timedelta(0), "soon": None, "week": timedelta(days=7)}
 
 
@@ -310,6 +310,7 @@ def task_page(request, task_id):
         "can_assign": task.status == HumanTask.Status.OPEN and can_assign(request.user),
         "assign_candidates": assign_candidates(task),
         "history": entries,
+        "history_url": pages.history_url(task),
         "facts": pages.facts(task, subject),
         "panel_template": _panel_template(task),
         "summary_template": pages.summary_template,

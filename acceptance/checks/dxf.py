@@ -1,11 +1,13 @@
 """Open a DXF drawing: which reader opens it, the repairs it needs, its units and content.
 
 One streaming pass (:mod:`acceptance.drawings.scan`) reads any ASCII file in flat memory and
-counts the structural defects ezdxf's readers refuse or its auditor repairs. A file up to the
-policy's ``drawing_audit_max_bytes`` (and a binary DXF, which the scan cannot read) is then loaded
-by ezdxf, the strict reader first and its recover mode when the strict one refuses, and audited:
-the repairs are counted exactly and the reader that opened it is named. A larger file is never
-loaded, so checking it costs the scan's memory whatever its size.
+counts the structural defects ezdxf's readers refuse or its auditor repairs; a file it finds
+sound is judged on its word, at a fraction of a full load's cost. A file it finds flawed (and a
+binary DXF, which it cannot read) is loaded by ezdxf when it is no larger than the policy's
+``drawing_audit_max_bytes``: the strict reader first, its recover mode when the strict one
+refuses, then the auditor, so the repairs are counted exactly and the reader that opened it is
+named. A larger flawed file is never loaded: checking it costs the scan's memory whatever its
+size.
 """
 
 from __future__ import annotations
@@ -87,6 +89,10 @@ class _TooLarge(Exception):
     """The file cannot be judged without loading it, and it is too large to load."""
 
 
+class _BinaryTooLarge(_TooLarge):
+    """A binary DXF (the scan reads ASCII only) too large to load."""
+
+
 def check_dxf(path: Path, policy: CheckPolicy | None = None) -> list[CheckOutcome]:
     """Return the usability outcomes of opening ``path`` as a DXF drawing."""
     policy = policy or CheckPolicy()
@@ -123,6 +129,8 @@ def _release(dxfversion: str) -> str:
 
 
 def _read_facts(path: Path, audit_max_bytes: int) -> _DxfFacts:
+    from ezdxf.lldxf.const import DXFError
+
     size = path.stat().st_size
     with path.open("rb") as fh:
         binary = fh.read(len(BINARY_DXF_SENTINEL)) == BINARY_DXF_SENTINEL
@@ -132,13 +140,17 @@ def _read_facts(path: Path, audit_max_bytes: int) -> _DxfFacts:
             scanned = scan_drawing(path)
         except (TruncatedDrawing, BrokenStructure, UnicodeError, ValueError, LookupError) as exc:
             scan_error = exc
+        except DXFError as exc:  # ezdxf's own probe of the file's encoding and version
+            scan_error = exc
+    if scanned is not None and not scanned.defects:
+        return _scanned_facts(scanned)
     if size <= audit_max_bytes:
         loaded = _loaded_facts(path, binary)
         # ezdxf fills a header variable the file lacks with its default: the file's own value
         # (none: unitless) is what another reader sees.
         return replace(loaded, insunits=scanned.insunits) if scanned else loaded
     if binary:
-        raise _TooLarge("a binary DXF is read only by loading it whole")
+        raise _BinaryTooLarge("a binary DXF is read only by loading it whole")
     if scan_error is not None:
         raise _TooLarge(str(scan_error)) from scan_error
     return _scanned_facts(scanned)
@@ -209,6 +221,19 @@ def _scanned_facts(facts: DrawingFacts) -> _DxfFacts:
 
 
 def _unreadable(exc: Exception, too_large: int | None = None) -> CheckOutcome:
+    if isinstance(exc, _BinaryTooLarge):
+        limit = f"{too_large / 1024**2:g} MB"
+        return make_outcome(
+            "usability.dxf_opens",
+            CheckResult.FAIL,
+            f"这是超过 {limit} 的二进制 DXF，服务器不整体载入，无法核验其结构。"
+            "请在 CAD 软件中另存为文本（ASCII）DXF R2013 或 R2018 后重新上传。",
+            f"This is a binary DXF over {limit}; the server does not load it whole, so its "
+            "structure cannot be verified. Save it as text (ASCII) DXF R2013 or R2018 in your "
+            "CAD software and upload it again.",
+            binary=True,
+            audit_max_bytes=too_large,
+        )
     if too_large is not None:
         limit = f"{too_large / 1024**2:g} MB"
         return make_outcome(

@@ -25,9 +25,10 @@ class EmbeddedFiles(StrEnum):
 @dataclass(frozen=True)
 class CheckPolicy:
     """``accepted_formats``: per kind, the formats the archive takes (others fail with advice on
-    converting); ``drawing_audit_max_bytes``: DXF files up to this size are loaded by ezdxf and
-    audited (exact repair counts; larger ones are judged by the streaming pass alone, so memory
-    stays bounded whatever the size); ``empty_drawing``: the result of a drawing without
+    converting); ``drawing_audit_max_bytes``: a DXF file the streaming pass finds flawed is
+    loaded by ezdxf and audited up to this size (exact repair counts, the reader named); larger
+    ones are judged by the streaming pass alone, so memory stays bounded whatever the size;
+    ``empty_drawing``: the result of a drawing without
     content; ``pdf_embedded_files``: see :class:`EmbeddedFiles`.
     """
 

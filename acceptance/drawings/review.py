@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import ezdxf
 from ezdxf import recover, units
 from ezdxf.lldxf.const import acad_release
 
@@ -224,16 +225,25 @@ def _repaired_facts(path: Path, review: DrawingReview) -> DrawingFacts | None:
             )
         )
         return None
+    reader = "recover"
     try:
         doc, auditor = recover.readfile(str(path))
     except Exception as exc:  # recover raises DXFStructureError and, on hostile input, anything
+        refusal = exc
+        # Recover refuses some files the strict reader opens: try it before calling it broken.
+        try:
+            doc, reader = ezdxf.readfile(path), "strict"
+            auditor = doc.audit()
+        except Exception:  # the strict reader raises far more than DXFStructureError
+            doc = None
+    if doc is None:
         review.findings.append(
             _find(
                 R.FILE_BROKEN,
                 "图纸无法修复读取，未做其他审查。请在 CAD 软件中重新导出 DXF 后上传。",
                 "The drawing cannot be recovered, so no other rule was checked. Export the DXF "
                 "again from your CAD software and upload it.",
-                detail=error_detail(exc),
+                detail=error_detail(refusal),
             )
         )
         return None
@@ -248,6 +258,7 @@ def _repaired_facts(path: Path, review: DrawingReview) -> DrawingFacts | None:
             "The other rules judged the repaired drawing; run AUDIT in your CAD software and "
             "export it again.",
             detail={
+                "reader": reader,
                 "fixes": len(fixes),
                 "errors": len(errors),
                 "fix_examples": fixes[:MAX_REPAIR_EXAMPLES],

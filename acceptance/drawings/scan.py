@@ -176,6 +176,7 @@ class _Scanner:
         self.subclassed = False
         self.has_header = False
         self.has_tables = False
+        self.root_seen = False
         self.style_names: set[str] = set(_IMPLICIT_STYLES)
         self.linetype_names: set[str] = set(_IMPLICIT_LINETYPES)
         self.styles_used: set[str] = set()
@@ -393,8 +394,12 @@ class _Scanner:
                 except ValueError:
                     self.facts.defects["owner"] += 1
                     return
-                if handle:  # "0": a root dictionary or a table head, owned by nothing
+                if handle:
                     _mark(self.owners_named, self.large_owners, handle)
+                elif self.entity == "DICTIONARY" and not self.root_seen:
+                    self.root_seen = True  # the root dictionary, owned by nothing
+                elif self.entity != "TABLE":  # only a table head is owned by nothing too
+                    self.facts.defects["owner"] += 1
         elif section not in ("ENTITIES", "BLOCKS"):
             return
         elif code == "62":

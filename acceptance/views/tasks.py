@@ -10,6 +10,7 @@ core item). Panels for single tasks go in ``templates/workflows/panels/<task id>
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from workflows.labels import label, local_time, register
@@ -19,7 +20,7 @@ from ..models import Case
 from ..roles import AUDITORS, SUPERVISORS
 from ..selectors.cases import cases_visible_to
 from ..selectors.catalog import case_catalog_items, code_order
-from ..selectors.completeness import completeness_report, material_line
+from ..selectors.completeness import NOT_DELIVERED, completeness_report, material_line
 from ..services.cases import decision_submit
 
 DECISION_TASK = "acceptance_decision"
@@ -73,7 +74,16 @@ class AcceptanceTaskPages(TaskPages):
             .select_related("catalog_item", "node")
             .order_by("catalog_item__code", "pk")
         )
-        context = {"material_rows": [(material, material_line(material)) for material in materials]}
+        rows = [(material, material_line(material)) for material in materials]
+        context = {
+            "material_rows": rows,
+            # Files the checks or a reviewer found fault with: shown first, the rest folded.
+            "material_problems": [
+                (material, line)
+                for material, line in rows
+                if line.problems or material.status in NOT_DELIVERED
+            ],
+        }
         if task.task_name in COMPLETENESS_TASKS:
             context["completeness"] = completeness_report(subject)
         return context
@@ -92,6 +102,9 @@ class AcceptanceTaskPages(TaskPages):
             (str(value), label("choice", value).bilingual if value in CHOICE_LABELS else value)
             for value in field.get("choices", [])
         ]
+
+    def history_url(self, task) -> str:
+        return reverse("acceptance:timeline", args=[task.instance.business_key])
 
     def initial(self, task, subject) -> dict:
         """Node guidance starts with the items the node check flagged: missing or failed."""

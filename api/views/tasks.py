@@ -5,10 +5,10 @@ from rest_framework.response import Response
 
 from acceptance.models import Case
 from acceptance.services.cases import decision_submit
-from workflows.engine import task_complete
 from workflows.exceptions import TaskDataInvalid
 from workflows.inbox import task_claim, task_release
 from workflows.models import HumanTask
+from workflows.pages import task_pages
 
 from ..exceptions import fields_at_fault
 from ..selectors import tasks_of_visible_cases, tasks_visible_to
@@ -120,7 +120,9 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
                 with fields_at_fault(not_tolerable="data.tolerated_items"):
                     decision_submit(case=case, user=request.user, **_decision_arguments(data))
             else:
-                task_complete(task_id=task.task_id, user=request.user, data=data)
+                # Through the site's task pages: their choices bound the open choice fields.
+                pages = task_pages()
+                pages.complete(task, pages.subject(task), request.user, data)
         except TaskDataInvalid as exc:
             field = exc.data.get("field")
             if field and not field.startswith("data."):

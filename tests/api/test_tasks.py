@@ -149,3 +149,19 @@ def test_a_reviewer_who_claims_second_is_told_409_already_claimed(flow, as_revie
     )
     assert "已由 reviewer_test 领取" in body["message_zh"]
     assert body["data"]["assignee"] == "reviewer_test"
+
+
+@pytest.mark.django_db
+def test_a_catalog_code_not_in_the_cases_catalog_is_refused(flow, as_reviewer):
+    flow.complete("node_submit")
+    guidance = open_task(flow, "node_guidance")
+    data = {"guidance": "more", "requested_items": ["C5-4", "X9-99"], "guidance_comment": "补"}
+    response = as_reviewer.post(f"/api/tasks/{guidance}/complete/", {"data": data}, format="json")
+    body = assert_error(response, 400, "task_data_invalid", "data.requested_items")
+    assert "X9-99 不在可选项中" in body["message_zh"]
+    assert "X9-99 not among the options" in body["message_en"]
+    assert flow.task("node_guidance").status == HumanTask.Status.OPEN
+
+    data["requested_items"] = ["C5-4"]
+    response = as_reviewer.post(f"/api/tasks/{guidance}/complete/", {"data": data}, format="json")
+    assert response.status_code == 200, response.json()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -13,6 +14,7 @@ from certificates.exceptions import UploadRefused
 from certificates.lifecycle import certificate_revoke
 from certificates.pdf import render_certificate_pdf
 from certificates.signing import Pkcs12FileSigner
+from certificates.throttling import PROCESS_COUNTS
 from certificates.verify import certificate_lookup, pdf_verify
 
 from .helpers import pdf_bytes, tampered
@@ -284,3 +286,36 @@ def test_untrusted_roots_fail_the_check(certificate, settings, tmp_path):
 def test_pdf_verify_refuses_what_is_not_a_pdf(db):
     with pytest.raises(UploadRefused, match="not a PDF"):
         pdf_verify(b"<html>")
+
+
+@pytest.fixture
+def redis_down(settings):
+    """The shared cache is a Redis server that is not running (a port nothing listens on)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    working = settings.CACHES
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    PROCESS_COUNTS.clear()
+    yield
+    settings.CACHES = working  # before fresh_rate_limit clears the cache
+
+
+def test_verification_answers_while_the_cache_is_down_and_still_limits_per_process(
+    client, certificate, settings, redis_down, caplog
+):
+    settings.CERTIFICATES_VERIFY_RATE_LIMIT = 3
+    found = {"number": certificate.number, "code": printed(certificate.verification_code)}
+    answer = client.get("/verify/api/", found)
+    assert answer.status_code == 200 and answer.json()["found"] is True
+    page = client.post("/verify/", found)
+    assert page.status_code == 200 and PROJECT_NAME in page.content.decode()
+    assert client.get("/verify/api/", found).status_code == 200
+    assert client.get("/verify/api/", found).status_code == 429
+    assert "the cache failed" in caplog.text

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 
 from workflows.definitions import deploy_bpmn, deploy_paths, latest_definition
 from workflows.engine import task_complete
-from workflows.exceptions import DefinitionNotFound, DefinitionRejected
+from workflows.exceptions import DefinitionNotFound, DefinitionRejected, TaskPermissionDenied
 from workflows.models import ProcessDefinition
 
 from .helpers import BPMN_DIR, REJECTED_DIR, bpmn_bytes, open_task, open_task_names, reload
@@ -210,3 +210,149 @@ def test_a_third_party_bpmn_file_either_deploys_and_starts_or_is_refused_cleanly
         # Whatever its content, an instance of it waits, ends, or shows an incident.
         instance = start(result.definition.process_id, key=f"THIRD-{result.definition.pk}")
         assert instance.status in {"waiting", "completed", "incident"}
+
+
+# -- hostile process files ------------------------------------------------------------------------
+
+
+def _refusal(name: str) -> DefinitionRejected:
+    with pytest.raises(DefinitionRejected) as excinfo:
+        deploy_bpmn((REJECTED_DIR / name).read_bytes(), name)
+    assert not ProcessDefinition.objects.exists()
+    return excinfo.value
+
+
+def test_a_call_activity_calling_its_own_process_is_refused():
+    error = _refusal("self_call.bpmn")
+
+    assert error.data == {"calls": "wf_self_call → wf_self_call"}
+    assert "calls itself through call activities" in error.message_en
+    assert "递归" in error.message_zh
+
+
+def test_processes_calling_each_other_are_refused():
+    error = _refusal("mutual_call.bpmn")
+
+    assert error.data == {"calls": "wf_ping → wf_pong → wf_ping"}
+
+
+def test_a_sequence_flow_looping_back_to_its_own_task_is_refused():
+    error = _refusal("self_loop.bpmn")
+
+    assert error.data == {"loop": ["count"]}
+    assert "a loop with no waiting task: Count (count) → Count (count)" in error.message_en
+
+
+def test_a_loop_of_only_automatic_tasks_is_refused_naming_them():
+    error = _refusal("automatic_cycle.bpmn")
+
+    assert sorted(error.data["loop"]) == ["count", "merge", "more"]
+    assert "Put a user task, a timer or a message event on the loop" in error.message_en
+    assert "没有等待环节的循环" in error.message_zh
+
+
+def test_a_loop_through_a_user_task_deploys():
+    (result,) = deploy_bpmn(bpmn_bytes("loop.bpmn"), "loop.bpmn")
+
+    assert result.definition.process_id == "wf_loop"
+
+
+def test_a_user_task_nobody_could_complete_is_refused():
+    error = _refusal("unassigned_task.bpmn")
+
+    assert error.data == {"tasks": ["Approve (approve)"]}
+    assert "no lane, no assignee" in error.message_en
+    assert "WORKFLOWS_DEFAULT_TASK_ROLE" in error.message_en
+
+
+def test_with_a_default_role_a_lane_less_task_goes_to_that_role(settings, start, make_user):
+    settings.WORKFLOWS_DEFAULT_TASK_ROLE = "wf-fallback"
+    deploy_bpmn((REJECTED_DIR / "unassigned_task.bpmn").read_bytes(), "unassigned_task.bpmn")
+    member = make_user("fallback-member", "wf-fallback")
+    outsider = make_user("outsider", "clerks")
+
+    instance = start("wf_unassigned", key="UNASSIGNED-1")
+
+    task = open_task(instance, "approve")
+    assert task.role.name == "wf-fallback"
+    with pytest.raises(TaskPermissionDenied):
+        task_complete(task_id=task.task_id, user=outsider)
+    task_complete(task_id=task.task_id, user=member)
+    assert reload(instance).status == "completed"
+
+
+def test_deeply_nested_xml_is_a_clear_refusal():
+    deep = (
+        b'<?xml version="1.0" encoding="UTF-8"?>'
+        b'<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">'
+        + b"<bpmn:documentation>" * 5000
+        + b"</bpmn:documentation>" * 5000
+        + b"</bpmn:definitions>"
+    )
+
+    with pytest.raises(DefinitionRejected) as excinfo:
+        deploy_bpmn(deep, "deep.bpmn")
+
+    assert "deep.bpmn cannot be read (nested too deeply or malformed)" in excinfo.value.message_en
+    assert "Excessive depth" in excinfo.value.message_en
+
+
+def test_a_chain_too_long_for_the_parser_is_a_clear_refusal():
+    steps = 1500
+    nodes = "".join(
+        f'<bpmn:task id="t{i}"><bpmn:incoming>f{i}</bpmn:incoming>'
+        f"<bpmn:outgoing>f{i + 1}</bpmn:outgoing></bpmn:task>"
+        for i in range(steps)
+    )
+    flows = "".join(
+        f'<bpmn:sequenceFlow id="f{i + 1}" sourceRef="t{i}" targetRef="t{i + 1}" />'
+        for i in range(steps - 1)
+    )
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
+        'id="chain_definitions" targetNamespace="https://example.test/bpmn">'
+        '<bpmn:process id="wf_chain" isExecutable="true">'
+        '<bpmn:startEvent id="start"><bpmn:outgoing>f0</bpmn:outgoing></bpmn:startEvent>'
+        '<bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="t0" />'
+        f"{nodes}{flows}</bpmn:process></bpmn:definitions>"
+    ).replace(f"<bpmn:outgoing>f{steps}</bpmn:outgoing>", "")
+
+    with pytest.raises(DefinitionRejected) as excinfo:
+        deploy_bpmn(xml.encode(), "chain.bpmn")
+
+    assert "too long or too deeply nested for the BPMN parser" in excinfo.value.message_en
+
+
+def test_a_script_that_does_not_compile_is_refused_at_deploy_naming_its_element():
+    xml = bpmn_bytes("hostile_scripts.bpmn").replace(
+        b"total = sum([n * n for n in range(10)])", b"import os"
+    )
+
+    with pytest.raises(DefinitionRejected) as excinfo:
+        deploy_bpmn(xml, "hostile_import.bpmn")
+
+    error = excinfo.value
+    assert error.data == {"element": "fine", "source": "import os"}
+    assert "the script of Compute a total (fine) is refused by the script sandbox" in (
+        error.message_en
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "answer"),
+    [
+        ("react-example.bpmn", "is refused by the script sandbox: "),
+        ("testProcess.bpmn", "the script of Extract Price (ScriptTask_1) is refused"),
+        ("waitingState.bpmn", "user tasks nobody could complete (no lane, no assignee)"),
+        ("invoicePayment.bpmn", "Pay Invoice (Task_16y91ka)"),
+    ],
+)
+def test_real_world_files_with_foreign_expressions_or_ownerless_tasks_get_a_clear_refusal(
+    name, answer
+):
+    with pytest.raises(DefinitionRejected) as excinfo:
+        deploy_bpmn((SHARED_FIXTURES / name).read_bytes(), name)
+
+    assert answer in excinfo.value.message_en
+    assert not ProcessDefinition.objects.exists()

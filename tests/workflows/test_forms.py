@@ -71,7 +71,7 @@ def test_a_required_field_must_be_given(missing):
         ("note", 42, "note: must be text"),
         ("note", "x" * (MAX_TEXT_LENGTH + 1), f"note: must be at most {MAX_TEXT_LENGTH} chars"),
         ("tags", "a", "tags: must be a list of text values"),
-        ("tags", ["a", "c"], "tags: contains values that are not allowed"),
+        ("tags", ["a", "c"], "tags: c not among the options; choose from the options listed"),
         ("urgent", "yes", "urgent: must be true or false"),
         ("pages", "3", "pages: must be a whole number"),
         ("pages", True, "pages: must be a whole number"),
@@ -239,3 +239,37 @@ def test_open_multichoice_fields_take_the_sites_choices_or_one_value_per_line():
     assert form_task_data(fields, typed.cleaned_data) == {"items": ["A-1", "B-2"]}
     with translation.override("en"):
         assert task_form_class(fields, lambda field: [])().fields["items"].label == "Items"
+
+
+def test_open_multichoice_values_must_be_among_the_sites_choices():
+    fields = [{"name": "items", "type": "multichoice", "label_zh": "条目", "label_en": "Items"}]
+    offered = [("A1-1", "A1-1 立项文件"), ("B2-3", "B2-3 施工日志")]
+
+    assert clean_task_data(fields, {"items": ["B2-3"]}, lambda field: offered) == {
+        "items": ["B2-3"]
+    }
+    with pytest.raises(TaskDataInvalid) as refused:
+        clean_task_data(fields, {"items": ["A1-1", "Z9-99", "Q0"]}, lambda field: offered)
+    assert refused.value.data["field"] == "items"
+    assert refused.value.message_zh == "条目：Q0, Z9-99 不在可选项中，请从列出的选项中选择"
+    assert refused.value.message_en == (
+        "Items: Q0, Z9-99 not among the options; choose from the options listed"
+    )
+    # With no choices from the site and none declared, the field is an open list of text.
+    assert clean_task_data(fields, {"items": ["Z9-99"]}, lambda field: []) == {"items": ["Z9-99"]}
+
+
+def test_declared_choices_bound_a_multichoice_when_the_site_offers_none():
+    with pytest.raises(TaskDataInvalid) as refused:
+        clean_task_data(FIELDS, {"priority": "low", "tags": ["a", "c"]}, lambda field: [])
+    assert "c not among the options" in refused.value.message_en
+
+
+def test_grouped_site_choices_bound_a_multichoice_by_their_values():
+    fields = [{"name": "items", "type": "multichoice"}]
+    grouped = [("A 文书", [("A1-1", "立项文件")]), ("B 施工", [("B2-3", "施工日志")])]
+    assert clean_task_data(fields, {"items": ["B2-3"]}, lambda field: grouped) == {
+        "items": ["B2-3"]
+    }
+    with pytest.raises(TaskDataInvalid):
+        clean_task_data(fields, {"items": ["A 文书"]}, lambda field: grouped)

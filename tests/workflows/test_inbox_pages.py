@@ -193,7 +193,7 @@ def test_a_supervisor_reassigns_a_task_of_a_reviewer_on_leave_with_the_reason_jo
     assert "已将 1 项任务交给 rob" in response.content.decode()
     review.refresh_from_db()
     assert review.assignee.username == "rob"
-    entry = last_entry("REQ-1", "task.assigned")
+    entry = last_entry("REQ-1", "task.reassigned")
     assert entry.actor == "sue"
     assert entry.payload == {
         "assignee": "rob",
