@@ -12,7 +12,7 @@ import pytest
 from acceptance.models import CatalogItem
 from acceptance.services.bulk import staging_dir
 
-from ..browser import CHROMIUM, chromium_page
+from ..browser import CHROMIUM, chromium_page, sign_in
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "bulk"
 
@@ -26,13 +26,6 @@ pytestmark = [
 def browser_page(monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     yield from chromium_page({"width": 1280, "height": 900})
-
-
-def sign_in(page, url: str, user) -> None:
-    page.goto(f"{url}/accounts/login/")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", "test-password")
-    page.click("button[type=submit], input[type=submit]")
 
 
 def record(samples, code: str) -> bytes:

@@ -17,7 +17,7 @@ from acceptance.samples import make_as_built_dxf
 from acceptance.selectors.drawings import case_drawings, drawing_findings
 from acceptance.services.materials import material_upload
 
-from ..browser import CHROMIUM, chromium_page
+from ..browser import CHROMIUM, chromium_page, sign_in
 from .conftest import CORE_DRAWING, PROJECT_NAME
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "drawings"
@@ -42,13 +42,6 @@ def state(page) -> dict:
 
 def wait_ready(page) -> None:
     page.wait_for_function("window.drawingViewer && window.drawingViewer.state().state === 'ready'")
-
-
-def sign_in(page, url: str, user) -> None:
-    page.goto(f"{url}/accounts/login/")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", "test-password")
-    page.click("button[type=submit], input[type=submit]")
 
 
 def test_a_reviewer_clicks_a_finding_the_viewer_zooms_to_it_and_returns_the_drawing(
