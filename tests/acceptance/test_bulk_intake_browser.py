@@ -72,7 +72,10 @@ def test_an_owner_uploads_a_folder_corrects_a_match_and_the_files_are_stored(
     assert "按编号" in first.inner_text()
     unmatched = row(page, "桩基工程资料/扫描件001.pdf")
     assert "未匹配" in unmatched.inner_text()
-    assert "将上传 2 个" in page.locator("#bulk-summary").inner_text()
+    summary = page.locator("#bulk-summary").inner_text()
+    assert "按编号匹配 2 个" in summary and "未匹配 1 个" in summary and "将上传 2 个" in summary
+    assert "按名称" not in summary  # no count of nothing
+    assert page.locator(".choice.chosen").inner_text().endswith("已选：桩基工程资料，共 3 个文件")
     assert not flow.case.materials.exists()  # nothing stored before the owner confirms
     page.screenshot(path=str(ARTIFACTS / "bulk-folder-review.png"), full_page=True)
 
@@ -109,6 +112,7 @@ def test_an_owner_uploads_a_zip_whose_nested_package_and_duplicate_get_clear_ans
 
     page.set_input_files("#bulk-zip", str(package))
     page.wait_for_selector("#bulk-review:not([hidden])")
+    assert "已选：节点资料.zip" in page.locator(".choice.chosen").inner_text()
     nested = row(page, "旧资料.zip")
     assert "压缩包中的压缩包不会展开" in nested.inner_text()
     assert nested.locator("select").is_disabled()

@@ -72,14 +72,19 @@
       counts[row.how] += 1;
       if (row.select.value) counts.chosen += 1;
     });
+    // Only the counts there are: "按名称匹配 0 个（请核对）" asks the owner to check nothing.
+    var zh = [], en = [];
+    function part(count, zhWords, enWords) {
+      if (count) { zh.push(zhWords.replace("#", count)); en.push(count + " " + enWords); }
+    }
+    part(counts.code, "按编号匹配 # 个", "by code");
+    part(counts.name, "按名称匹配 # 个（请核对）", "by name (check them)");
+    part(counts[""], "未匹配 # 个（请选择条目，或不上传）", "unmatched (choose an item or skip)");
+    part(counts.skipped, "不接收 # 个", "not taken");
     bilingual(
       document.getElementById("bulk-summary"),
-      "共 " + rows.length + " 个文件：按编号匹配 " + counts.code + " 个，按名称匹配 " + counts.name +
-        " 个（请核对），未匹配 " + counts[""] + " 个（请选择条目，或不上传）" +
-        (counts.skipped ? "，不接收 " + counts.skipped + " 个" : "") + "。将上传 " + counts.chosen + " 个。",
-      rows.length + " files: " + counts.code + " by code, " + counts.name + " by name, " +
-        counts[""] + " unmatched" + (counts.skipped ? ", " + counts.skipped + " not taken" : "") +
-        "; " + counts.chosen + " to upload."
+      "共 " + rows.length + " 个文件：" + zh.join("，") + "。将上传 " + counts.chosen + " 个。",
+      rows.length + " files: " + en.join(", ") + "; " + counts.chosen + " to upload."
     );
     var confirm = document.getElementById("bulk-confirm");
     confirm.disabled = counts.chosen === 0;
@@ -123,6 +128,25 @@
     document.getElementById("bulk-progress").hidden = true;
     document.getElementById("bulk-confirm").hidden = false;
     summarise();
+  }
+
+  // What was chosen, in the page's words (the browser's own button is hidden).
+  function showChosen(input) {
+    document.querySelectorAll(".choice").forEach(function (choice) {
+      var other = choice.querySelector(".choice-input");
+      var caption = choice.querySelector(".choice-chosen");
+      var files = other.files ? other.files.length : 0;
+      choice.classList.toggle("chosen", other === input && files > 0);
+      if (other !== input || !files) {
+        caption.textContent = caption.dataset.none;
+      } else if (input.id === "bulk-zip") {
+        caption.textContent = "已选：" + input.files[0].name;
+      } else {
+        var first = input.files[0].webkitRelativePath || input.files[0].name;
+        var folder = input.id === "bulk-folder" ? first.split("/")[0] + "，" : "";
+        caption.textContent = "已选：" + folder + "共 " + files + " 个文件";
+      }
+    });
   }
 
   function chooseFiles(list) {
@@ -249,6 +273,9 @@
   document.addEventListener("DOMContentLoaded", function () {
     form = document.getElementById("bulk-choose");
     if (!form) return;
+    document.querySelectorAll(".choice-input").forEach(function (input) {
+      input.addEventListener("change", function () { showChosen(input); });
+    });
     document.getElementById("bulk-folder").addEventListener("change", function (event) {
       chooseFiles(event.target.files);
     });
