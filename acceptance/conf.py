@@ -135,7 +135,7 @@ def max_bytes_by_kind() -> dict:
 
     A kind missing from ``ACCEPTANCE_MAX_BYTES_BY_KIND`` gets the overall limit.
     """
-    from .checks import FileKind
+    from .checks.outcomes import FileKind
 
     overall = setting("ACCEPTANCE_MAX_UPLOAD_BYTES")
     configured = setting("ACCEPTANCE_MAX_BYTES_BY_KIND")

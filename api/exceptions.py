@@ -26,6 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from workflows.exceptions import WorkflowError
+from workflows.storage import StorageFull, StorageUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,9 @@ STATUS_BY_CODE = {
     "definition_not_found": status.HTTP_503_SERVICE_UNAVAILABLE,
     "service_not_registered": status.HTTP_503_SERVICE_UNAVAILABLE,
     "signing_not_configured": status.HTTP_503_SERVICE_UNAVAILABLE,
+    # The file store: full (507 Insufficient Storage) or not usable (503); nothing was stored.
+    StorageFull.code: StorageFull.http_status,
+    StorageUnavailable.code: StorageUnavailable.http_status,
 }
 
 # Messages of the errors DRF and Django raise, by code.

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -20,7 +18,8 @@ CHROMIUM_ARGS = [
 
 def chromium_page(viewport: dict, timeout_ms: int = 30_000) -> Iterator:
     """Yield a page of a fresh headless Chromium; for a fixture to ``yield from``."""
-    sync_api = pytest.importorskip("playwright.sync_api")
+    from playwright import sync_api
+
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS

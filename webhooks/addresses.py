@@ -3,13 +3,17 @@
 A subscriber chooses the URL, and the server POSTs to it and logs the answer: without this
 check, a subscription could make the server call its own network (a database's admin port, a
 cloud metadata service) and read the answers in the delivery log. Literal addresses are refused
-at subscription; host names are resolved and checked before every attempt.
+at subscription; host names are resolved once per attempt (``delivery_address``), every address
+they resolve to is checked, and the attempt connects to the checked address: a name that
+resolves to a public address for the check and to a private one a moment later (DNS rebinding)
+is never followed there.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from .conf import setting
@@ -20,6 +24,39 @@ SCHEMES = ("http", "https")
 def _refused_ip(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     return not ip.is_global or ip.is_multicast
+
+
+@dataclass(frozen=True)
+class DeliveryAddress:
+    """Where one attempt connects: the checked IP address, or why it may not be sent."""
+
+    ip: str | None
+    refusal: str | None = None
+
+
+def _default_port(parts) -> int:
+    return parts.port or (443 if parts.scheme == "https" else 80)
+
+
+def delivery_address(url: str) -> DeliveryAddress:
+    """Resolve ``url``'s host once and check what it resolves to; the IP to connect to."""
+    parts = urlsplit(url)
+    refusal = address_refusal(url, resolve=False)
+    if refusal is not None:
+        return DeliveryAddress(None, refusal)
+    host = parts.hostname
+    try:
+        infos = socket.getaddrinfo(host, _default_port(parts), proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError) as exc:
+        return DeliveryAddress(None, f"{host} cannot be resolved: {exc}")
+    addresses = list(dict.fromkeys(info[4][0] for info in infos))
+    if not setting("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES"):
+        refused = sorted(address for address in addresses if _refused_ip(address))
+        if refused:
+            return DeliveryAddress(
+                None, f"{host} resolves to addresses that are not public: {', '.join(refused)}"
+            )
+    return DeliveryAddress(addresses[0])
 
 
 def address_refusal(url: str, *, resolve: bool = True) -> str | None:
@@ -44,7 +81,7 @@ def address_refusal(url: str, *, resolve: bool = True) -> str | None:
     if not resolve:
         return None
     try:
-        infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
+        infos = socket.getaddrinfo(host, _default_port(parts), proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError) as exc:
         return f"{host} cannot be resolved: {exc}"
     refused = sorted({info[4][0] for info in infos if _refused_ip(info[4][0])})

@@ -6,14 +6,18 @@ with the failed attempt's log: a broker outage or a dead worker delays a deliver
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
+import socket
+import ssl
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -21,7 +25,7 @@ from django.utils import timezone
 
 from workflows.jobs.outbox import job_enqueue
 
-from .addresses import address_refusal
+from .addresses import delivery_address
 from .conf import backoff_seconds, setting
 from .models import WebhookDelivery, WebhookSubscription
 from .signing import SIGNATURE_HEADER, signature
@@ -91,7 +95,59 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_OPENER = urllib.request.build_opener(_NoRedirect)
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to the address checked for this attempt; the URL's host stays in ``Host``."""
+
+    def __init__(self, *args, pinned_ip: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pinned_ip = pinned_ip
+
+    def connect(self):
+        self.sock = socket.create_connection((self.pinned_ip, self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """As above, with TLS checked against the URL's host name (SNI and certificate)."""
+
+    def __init__(self, *args, pinned_ip: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pinned_ip = pinned_ip
+
+    def connect(self):
+        sock = socket.create_connection((self.pinned_ip, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+class _PinnedHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, pinned_ip: str):
+        super().__init__()
+        self.pinned_ip = pinned_ip
+
+    def http_open(self, req):
+        return self.do_open(partial(_PinnedHTTPConnection, pinned_ip=self.pinned_ip), req)
+
+
+class _PinnedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, pinned_ip: str):
+        super().__init__(context=ssl.create_default_context())
+        self.pinned_ip = pinned_ip
+
+    def https_open(self, req):
+        return self.do_open(
+            partial(_PinnedHTTPSConnection, pinned_ip=self.pinned_ip),
+            req,
+            context=self._context,
+        )
+
+
+def _opener(pinned_ip: str) -> urllib.request.OpenerDirector:
+    # No proxy: the checked address is the one connected to.
+    return urllib.request.build_opener(
+        urllib.request.ProxyHandler({}),
+        _NoRedirect,
+        _PinnedHTTPHandler(pinned_ip),
+        _PinnedHTTPSHandler(pinned_ip),
+    )
 
 
 def _read_excerpt(response) -> str:
@@ -104,9 +160,9 @@ def _read_excerpt(response) -> str:
 
 
 def _post(delivery: WebhookDelivery) -> Answer:
-    refusal = address_refusal(delivery.subscription.url)
-    if refusal is not None:
-        return Answer(None, error=f"not sent: {refusal}", final=True)
+    address = delivery_address(delivery.subscription.url)
+    if address.refusal is not None:
+        return Answer(None, error=f"not sent: {address.refusal}", final=True)
     body = delivery.body.encode("utf-8")
     request = urllib.request.Request(
         delivery.subscription.url,
@@ -122,7 +178,8 @@ def _post(delivery: WebhookDelivery) -> Answer:
         },
     )
     try:
-        with _OPENER.open(request, timeout=setting("WEBHOOKS_TIMEOUT_SECONDS")) as response:
+        opener = _opener(address.ip)
+        with opener.open(request, timeout=setting("WEBHOOKS_TIMEOUT_SECONDS")) as response:
             return Answer(response.status, _read_excerpt(response))
     except urllib.error.HTTPError as exc:
         return Answer(exc.code, _read_excerpt(exc))

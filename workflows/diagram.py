@@ -89,7 +89,7 @@ MARGIN = 16
 WORDS = re.compile(r"[\u2e80-\uffff]|[^\s\u2e80-\uffff]+|\s+")
 
 STYLE = """
-.bpmn-diagram { font-family: "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif; }
+.bpmn-diagram { font-family: "WenQuanYi Micro Hei", "Noto Sans CJK SC", "Archive CJK", sans-serif; }
 .bpmn-diagram .lane rect { fill: #fafafa; stroke: #c8c8c8; }
 .bpmn-diagram .lane text { font-size: 14px; fill: #3e4c59; }
 .bpmn-diagram .shape { fill: #fff; stroke: #555; stroke-width: 1.5; }

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from uuid import UUID
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.contrib.contenttypes.models import ContentType
 from django.db import OperationalError, transaction
 from django.utils import timezone
@@ -31,6 +32,7 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from .canonical import normalize_payload
 from .definitions import latest_definition, load_specs
 from .exceptions import (
+    JobTimeLimitExceeded,
     MessageNotExpected,
     NoIncidentToRetry,
     TaskNotAvailable,
@@ -38,6 +40,7 @@ from .exceptions import (
 )
 from .forms import ChoicesFor, clean_task_data
 from .inbox import can_complete, find_task, project_user_tasks
+from .jobs.conf import soft_time_limit as job_soft_time_limit
 from .jobs.outbox import job_enqueue
 from .jobs.retry import (
     backoff_seconds,
@@ -71,6 +74,7 @@ MAX_TIMER_ROUNDS = 100
 JOB_LOCK_RACE_ATTEMPTS = 3
 LOCK_RACE_SQLSTATES = {"40P01", "40001"}  # deadlock_detected, serialization_failure
 SERVICE_JOB_TASK = "workflows.run_service_job"
+SERVICE_JOB_SOFT_LIMIT = 900  # seconds, unless WORKFLOWS_JOB_TIME_LIMITS says otherwise
 # SpiffWorkflow 3.2 stops walking the task tree at depth 1000 and then takes the process for
 # completed: every round of a loop deepens the tree, so a case that loops long enough would end
 # silently. An incident is raised well before that.
@@ -439,12 +443,25 @@ def service_job_run(job_id: int) -> None:
                 time.sleep(0.05 * attempt)
                 continue
             close_broken_connections()
+            if isinstance(exc, SoftTimeLimitExceeded):
+                exc = _time_limit_exceeded(job.operation)
             tries = job.retries + 1
             if is_transient(exc) and tries < service_attempt_limit(job.operation):
                 _retry_job_later(job.pk, exc, tries)
             else:
                 _fail_job(job.pk, exc, tries=tries)
             return
+
+
+def _time_limit_exceeded(operation: str) -> JobTimeLimitExceeded:
+    limit = job_soft_time_limit(SERVICE_JOB_TASK, SERVICE_JOB_SOFT_LIMIT)
+    return JobTimeLimitExceeded(
+        f"服务任务 {operation} 超过了 {limit} 秒的时限，已停止",
+        f"service operation {operation!r} ran past its time limit of {limit} s and was stopped "
+        "(WORKFLOWS_JOB_TIME_LIMITS)",
+        operation=operation,
+        limit=limit,
+    )
 
 
 def _retry_job_later(job_id: int, exc: BaseException, tries: int) -> None:

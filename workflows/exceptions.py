@@ -96,3 +96,9 @@ class TransientServiceError(WorkflowError):
     """
 
     code = "transient_service_error"
+
+
+class JobTimeLimitExceeded(WorkflowError):
+    """A job ran past its soft time limit (``WORKFLOWS_JOB_TIME_LIMITS``) and was stopped."""
+
+    code = "job_time_limit_exceeded"

@@ -8,7 +8,7 @@ from .jobs.worker import job_task
 
 
 # The engine counts a service job's tries itself and opens the incident after the last one.
-@job_task("workflows.run_service_job", soft_time_limit=900, attempts=None)
+@job_task(engine.SERVICE_JOB_TASK, soft_time_limit=engine.SERVICE_JOB_SOFT_LIMIT, attempts=None)
 def run_service_job(job_id: int) -> None:
     engine.service_job_run(job_id)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from ..checks import ArchiveProperty, CheckOutcome, CheckResult
+from ..checks.outcomes import ArchiveProperty, CheckOutcome, CheckResult
 from ..conf import setting
 
 

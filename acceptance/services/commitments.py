@@ -26,7 +26,6 @@ from workflows.journal import journal_append
 
 from ..deadlines import SHANGHAI, commitment_deadline, days_left
 from ..exceptions import AcceptanceError, CaseStateConflict, NotPermitted
-from ..exports.commitment import commitment_pdf
 from ..models import Case, Commitment, Material, Notification
 from ..selectors.cases import case_instance
 from .materials import materials_check
@@ -237,6 +236,8 @@ EFFECTS = {
 def commitment_document(commitment: Commitment, owner, now: datetime) -> tuple[bytes, datetime]:
     """The 承诺书 PDF the owner signs at ``now`` and the deadline it states."""
     deadline = commitment_deadline(now, commitment.period, commitment.terms.get("day_count", ""))
+    from ..exports.commitment import commitment_pdf  # reportlab: loaded when a PDF is written
+
     return commitment_pdf(commitment, owner=owner, signed_on=now, deadline=deadline), deadline
 
 

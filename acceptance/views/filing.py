@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from certificates.models import Certificate
 from workflows.models import HumanTask
+from workflows.storage import StorageFailure
 
 from ..checks import FileKind
 from ..conf import max_bytes_by_kind, setting
@@ -140,7 +141,7 @@ def _refuse(request, case, status: int, code: str, zh: str, en: str):
     return redirect("acceptance:upload", reference=case.reference)
 
 
-def _error(exc: AcceptanceError) -> dict:
+def _error(exc: AcceptanceError | StorageFailure) -> dict:
     return {"code": exc.code, "message_zh": exc.message_zh, "message_en": exc.message_en}
 
 
@@ -176,6 +177,11 @@ def upload(request, reference: str):
             # One refused file loses nothing: the others are stored and answered one by one.
             results.append({"name": upload_file.name, "ok": False, **_error(exc)})
             status = 400 if len(files) == 1 else 207
+            continue
+        except StorageFailure as exc:
+            # Nothing of this file was kept; the storage's state is the archive's to fix.
+            results.append({"name": upload_file.name, "ok": False, **_error(exc)})
+            status = exc.http_status if len(files) == 1 else 207
             continue
         results.append(
             {

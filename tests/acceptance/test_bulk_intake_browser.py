@@ -12,14 +12,11 @@ import pytest
 from acceptance.models import CatalogItem
 from acceptance.services.bulk import staging_dir
 
-from ..browser import CHROMIUM, chromium_page, sign_in
+from ..browser import chromium_page, sign_in
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "bulk"
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium is not installed"),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture

@@ -153,8 +153,6 @@ def test_a_drawing_that_needs_repairs_says_how_many_of_what_kind_and_who_read_it
 ) -> None:
     text = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "dxf"
     drawing = text / "recover01.dxf"
-    if not drawing.exists():
-        pytest.skip("shared fixtures not checked out")
     report = check_file(drawing, declared_kind=FileKind.DRAWING)
     opens = outcome(report, "usability.dxf_opens")
     assert (opens.result, opens.detail["reader"]) == (CheckResult.PASS, "recover")

@@ -300,7 +300,8 @@ def one_character_drawing(path, character: str):
 
 def test_chinese_in_a_drawing_preview_is_drawn_as_glyphs_not_boxes(tmp_path):
     pngs = {}
-    for name, character in {"dang": "档", "an": "案", "missing": "한"}.items():
+    characters = {"dang": "档", "an": "案", "tu": "图", "kou": "口", "missing": "한"}
+    for name, character in characters.items():
         source = one_character_drawing(tmp_path / f"{name}.dxf", character)
         (layout,) = preview.render_previews(source, tmp_path / name, findings=[])
         with Image.open(tmp_path / name / layout.png) as image:
@@ -311,6 +312,8 @@ def test_chinese_in_a_drawing_preview_is_drawn_as_glyphs_not_boxes(tmp_path):
 
     # Had the preview no CJK font, both characters would be the same box as a missing one.
     assert differ("dang", "an") and differ("dang", "missing") and differ("an", "missing")
+    # The strokes inside 图's frame are drawn, not cut away with the hole around them.
+    assert differ("tu", "kou")
 
 
 def test_the_viewer_reads_the_drawing_file_with_its_findings_located(client, at_review):

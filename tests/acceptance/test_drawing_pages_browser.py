@@ -17,15 +17,12 @@ from acceptance.samples import make_as_built_dxf
 from acceptance.selectors.drawings import case_drawings, drawing_findings
 from acceptance.services.materials import material_upload
 
-from ..browser import CHROMIUM, chromium_page, sign_in
+from ..browser import chromium_page, sign_in
 from .conftest import CORE_DRAWING, PROJECT_NAME
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "drawings"
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium is not installed"),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture

@@ -5,17 +5,13 @@ Run with ``DATABASE_URL`` (PostgreSQL) and ``CELERY_BROKER_URL`` (Redis) set, an
 """
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.db import connection
 
-REPO = Path(__file__).resolve().parents[2]
+from .stack import Worker, stack_env
 
 
 def pytest_collection_modifyitems(items):
@@ -43,36 +39,14 @@ def celery_worker(real_stack, django_db_setup, django_db_blocker, tmp_path_facto
 
     name = f"integration-{os.getpid()}"
     app.conf.task_default_queue = name
-    test_db = settings.DATABASES["default"]["NAME"]
-    base_url = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
-    log = tmp_path_factory.mktemp("worker") / "worker.log"
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"{base_url}/{test_db}",
-        # The tasks the worker starts itself (the archival package, previews) stay with it.
-        "CELERY_TASK_DEFAULT_QUEUE": name,
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "CERTIFICATES_PKCS12_PATH": str(signing_files.signer_pkcs12),
-        "CERTIFICATES_PKCS12_PASSWORD": signing_files.password,
-        "CERTIFICATES_TRUST_ROOTS": str(signing_files.ca_certificate),
-    }
-    with log.open("w") as log_file:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency=2",
-             "--loglevel=info", f"--hostname={name}@%h", f"--queues={name}"],
-            cwd=REPO, env=env, stdout=log_file, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while "ready." not in log.read_text(errors="replace"):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"the Celery worker did not start:\n{log.read_text(errors='replace')}")
-        time.sleep(0.2)
-    process.log_path = log
-    process.node_name = f"{name}@{socket.gethostname()}"
-    yield process
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    # The tasks the worker starts itself (the archival package, previews) stay with it.
+    # A job whose pool process was killed is taken again once its lease (10 s here) expires.
+    env = stack_env(
+        signing_files,
+        CELERY_TASK_DEFAULT_QUEUE=name,
+        WORKFLOWS_JOB_LEASE_SECONDS="10",
+        WORKFLOWS_JOB_HEARTBEAT_SECONDS="2",
+    )
+    worker = Worker(name, env, tmp_path_factory.mktemp("worker") / "worker.log").wait_ready()
+    yield worker
+    worker.stop()

@@ -179,3 +179,59 @@ def test_a_public_literal_address_is_allowed(settings):
     settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = False
     assert address_refusal("https://8.8.8.8/hook", resolve=False) is None
     assert address_refusal("https://portal.example.org/hook", resolve=False) is None
+
+
+@pytest.fixture
+def rebinding_dns(monkeypatch):
+    """The DNS of ``hooks.portal.test``: 127.0.0.1 at the first lookup, 127.0.0.2 after that.
+
+    Only this name is answered here (as an attacker's name server would); every other lookup
+    goes to the system's resolver.
+    """
+    real = socket.getaddrinfo
+    lookups: list[str] = []
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host != "hooks.portal.test":
+            return real(host, port, *args, **kwargs)
+        address = "127.0.0.1" if not lookups else "127.0.0.2"
+        lookups.append(address)
+        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return lookups
+
+
+@pytest.mark.django_db
+def test_a_host_name_is_resolved_once_per_attempt_and_that_address_is_connected_to(
+    receiver, rebinding_dns
+):
+    port = receiver.url.split(":")[2].split("/")[0]
+    url = f"http://hooks.portal.test:{port}/hooks/archive"
+    subscription = WebhookSubscription.objects.create(url=url, events=[EVENT])
+    delivery = WebhookDelivery.objects.create(subscription=subscription, event=EVENT, body="{}")
+
+    assert webhook_deliver(delivery_pk=delivery.pk) is None
+
+    delivery.refresh_from_db()
+    assert delivery.status == "delivered", delivery.log
+    assert rebinding_dns == ["127.0.0.1"]
+    assert receiver.received[0].headers["Host"] == f"hooks.portal.test:{port}"
+
+
+@pytest.mark.django_db
+def test_a_name_resolving_to_a_private_address_is_refused_at_delivery(settings, rebinding_dns):
+    settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = False
+    subscription = WebhookSubscription.objects.create(
+        url="https://hooks.portal.test/hook", events=[EVENT]
+    )
+    delivery = WebhookDelivery.objects.create(subscription=subscription, event=EVENT, body="{}")
+
+    assert webhook_deliver(delivery_pk=delivery.pk) is None
+
+    delivery.refresh_from_db()
+    assert delivery.status == "failed"
+    assert delivery.log[0]["error"] == (
+        "not sent: hooks.portal.test resolves to addresses that are not public: 127.0.0.1"
+    )
+    assert rebinding_dns == ["127.0.0.1"]

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from celery.exceptions import SoftTimeLimitExceeded
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db import OperationalError
@@ -672,3 +673,20 @@ def test_the_retry_incidents_command_retries_every_open_one(
     assert out.getvalue() == "1 incident(s) retried\n"
     assert reload(instance).status == "waiting"
     assert open_task_names(instance) == ["inspect"]
+
+
+def test_a_job_stopped_at_its_soft_time_limit_opens_an_incident_naming_the_limit(
+    queued, background, services, settings
+):
+    settings.WORKFLOWS_JOB_TIME_LIMITS = {"workflows.run_service_job": 42}
+    background.error = SoftTimeLimitExceeded()  # what Celery raises inside the job
+    job = ServiceJob.objects.get(instance=queued)
+
+    service_job_run(job.pk)
+
+    assert ServiceJob.objects.get(pk=job.pk).status == "failed"
+    incident = Incident.objects.get(instance=queued)
+    assert incident.error_type == "JobTimeLimitExceeded"
+    assert incident.attempts == 1
+    assert "超过了 42 秒的时限" in incident.message
+    assert "ran past its time limit of 42 s" in incident.message

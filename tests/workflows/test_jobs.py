@@ -4,6 +4,7 @@ database under it."""
 
 from __future__ import annotations
 
+import errno
 import io
 import time
 from datetime import UTC, datetime, timedelta
@@ -165,14 +166,21 @@ def test_a_duplicate_message_of_a_finished_job_does_nothing(calls, sent):
     assert calls == [(5,)]
 
 
-def test_a_message_for_a_job_another_worker_holds_does_nothing(calls):
+def test_a_message_for_a_job_another_worker_holds_comes_back_when_the_lease_ends(
+    calls, sent, settings
+):
+    settings.WORKFLOWS_JOB_LEASE_SECONDS = 60
     job = OutboxJob.objects.create(task="wftest.job", args=[5])
-    job_take(job.pk, "busy-worker")
-
-    wftest_job.run(job.pk)
+    with time_machine.travel(NOW, tick=False):
+        job_take(job.pk, "busy-worker")
+    with time_machine.travel(NOW + timedelta(seconds=20), tick=False):
+        wftest_job.apply(args=(job.pk,))  # as the in-process (eager) call does: no coming back
+        assert sent == []
+        wftest_job.run(job.pk)  # as a worker does
 
     assert calls == []
     assert OutboxJob.objects.get(pk=job.pk).lock_owner == "busy-worker"
+    assert sent == [(job.pk, 41)]
 
 
 def test_a_transient_error_gives_the_job_back_with_a_backoff(calls, sent, settings):
@@ -228,6 +236,8 @@ def test_connection_broker_and_timeout_errors_are_transient_and_others_are_not()
     assert is_transient(BrokerError("connection refused"))
     assert is_transient(ConnectionResetError())
     assert is_transient(TimeoutError())
+    assert is_transient(OSError(errno.ENOSPC, "No space left on device"))
+    assert not is_transient(OSError(errno.EACCES, "Permission denied"))
     wrapped = RuntimeError("while checking")
     wrapped.__cause__ = ConnectionRefusedError()
     assert is_transient(wrapped)

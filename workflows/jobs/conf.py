@@ -23,3 +23,8 @@ DEFAULTS = {
 
 def setting(name: str):
     return getattr(settings, name, DEFAULTS[name])
+
+
+def soft_time_limit(task: str, default: int) -> int:
+    """The soft time limit (s) of Celery task ``task``: the setting's, else the task's default."""
+    return setting("WORKFLOWS_JOB_TIME_LIMITS").get(task, default)

@@ -47,6 +47,19 @@ def job_take(job_id: int, owner: str) -> OutboxJob | None:
     return OutboxJob.objects.get(pk=job_id) if taken else None
 
 
+def lease_remaining(job_id: int) -> float | None:
+    """Seconds until the lease on pending row ``job_id`` expires; None if it is not leased."""
+    expires = (
+        OutboxJob.objects.filter(pk=job_id, status=OutboxJob.Status.PENDING)
+        .exclude(lock_owner="")
+        .values_list("lock_expires_at", flat=True)
+        .first()
+    )
+    if expires is None:
+        return None
+    return max((expires - timezone.now()).total_seconds(), 0)
+
+
 def job_renew(job_id: int, owner: str) -> bool:
     """Extend the lease; False when it is no longer ``owner``'s (expired and taken by another)."""
     return bool(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import socket
 
 from django.db import InterfaceError, OperationalError, connections
@@ -28,11 +29,18 @@ except ImportError:  # pragma: no cover - redis is only needed with a Redis brok
     pass
 
 
+# A full disk or quota frees up when an operator acts; the job waits for that, it is not wrong.
+TRANSIENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
+
+
 def is_transient(exc: BaseException) -> bool:
-    """An error that may go away by itself: a lost connection, a broker outage, a timeout."""
+    """An error that may go away by itself: a lost connection, a broker outage, a timeout,
+    a full disk."""
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
         if isinstance(exc, TRANSIENT_ERRORS):
+            return True
+        if isinstance(exc, OSError) and exc.errno in TRANSIENT_ERRNOS:
             return True
         seen.add(id(exc))
         wrapped = getattr(exc, "exception", None)  # SpiffWorkflow keeps the error it wraps

@@ -9,7 +9,8 @@ from contextlib import nullcontext
 from celery import shared_task
 
 from .conf import setting
-from .lease import Heartbeat, job_finish, job_release, job_take, new_owner
+from .conf import soft_time_limit as job_soft_time_limit
+from .lease import Heartbeat, job_finish, job_release, job_take, lease_remaining, new_owner
 from .relay import job_send
 from .retry import backoff_seconds, close_broken_connections, is_transient
 
@@ -25,7 +26,7 @@ def job_task(name: str, *, soft_time_limit: int, attempts: int | None = 0):
     tries in all on transient errors (0: ``WORKFLOWS_JOB_ATTEMPTS``; ``None``: the job counts its
     own tries and a transient error escaping it is always tried again).
     """
-    soft = setting("WORKFLOWS_JOB_TIME_LIMITS").get(name, soft_time_limit)
+    soft = job_soft_time_limit(name, soft_time_limit)
 
     def decorator(fn: Callable) -> Callable:
         @shared_task(
@@ -48,7 +49,14 @@ def job_run(job_id: int, fn: Callable, *, name: str, attempts: int | None, eager
     owner = new_owner()
     job = job_take(job_id, owner)
     if job is None:
-        logger.info("job %s (%s): finished or leased elsewhere, nothing to do", job_id, name)
+        wait = lease_remaining(job_id)
+        if wait is None or eager:  # eager: a countdown would run at once, round and round
+            logger.info("job %s (%s): finished or leased elsewhere, nothing to do", job_id, name)
+        else:
+            # Its holder may have died (a pool process killed, the message given back): look
+            # again when the lease ends, without waiting for the sweep.
+            logger.info("job %s (%s): leased elsewhere, looking again in %.0fs", job_id, name, wait)
+            job_send(job_id, name, countdown=wait + 1)
         return
     try:
         # In-process (eager) runs need no heartbeat: nobody else can take the job meanwhile.
