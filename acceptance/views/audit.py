@@ -20,7 +20,6 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
-from django.core.paginator import Paginator
 from django.db.models import Count, Max, Min
 from django.http import Http404
 from django.shortcuts import render
@@ -33,6 +32,7 @@ from workflows.anchors import verify_anchors
 from workflows.diagram import process_diagram
 from workflows.journal import SYSTEM_ACTOR, chain_entries, journal_append, verify_chain
 from workflows.models import JournalEntry, ProcessInstance
+from workflows.paging import PAGE_SIZE, paged, query_without
 from workflows.replay import replay_instance, state_at
 from workflows.spiff import ACTIVE_STATES, TaskState, is_step
 
@@ -44,7 +44,6 @@ from ..services.fixity import fixity_audit
 from .cases import _case
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-PAGE_SIZE = 25
 VALUE_LIMIT = 160  # characters of one rendered JSON value
 
 KIND_LABELS = {
@@ -303,13 +302,6 @@ def _summary(case: Case, entries) -> dict:
     }
 
 
-def _query_without(request, *names) -> str:
-    query = request.GET.copy()
-    for name in names:
-        query.pop(name, None)
-    return query.urlencode()
-
-
 def _timeline(request, case: Case, extra: dict | None = None):
     selected, at_error = _selected(request, case)
     every = chain_entries(case.reference)
@@ -325,18 +317,17 @@ def _timeline(request, case: Case, extra: dict | None = None):
     if number is None and selected:
         # The page holding the point shown (the latest unless one is chosen): its row in view.
         number = entries.filter(sequence__lt=selected).count() // PAGE_SIZE + 1
-    page = Paginator(entries, PAGE_SIZE).get_page(number)
+    paging = paged(request, entries, number=number)
     context = {
         "case": case,
-        "page": page,
+        **paging,
         "summary": summary,
-        "rows": _rows(case, list(page.object_list)),
+        "rows": _rows(case, list(paging["page"].object_list)),
         "kinds": [(k, label) for k, label, _count in sorted(summary["kinds"])],
         "kind": kind,
         "actors": sorted(every.order_by().values_list("actor", flat=True).distinct()),
         "actor": actor,
-        "query_without_page": _query_without(request, "page", "at"),
-        "query_without_kind": _query_without(request, "page", "at", "kind"),
+        "query_without_kind": query_without(request, "page", "at", "kind"),
         "instances": list(_case_instances(case)),
         "at": point_in_time(case, selected) if selected else None,
         "at_error": at_error,
