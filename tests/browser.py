@@ -78,3 +78,11 @@ CONTRAST_SCRIPT = """
 def contrast_problems(page) -> list[str]:
     """Text on ``page`` below WCAG AA contrast (4.5:1, or 3:1 for large text)."""
     return page.evaluate(CONTRAST_SCRIPT)
+
+
+def sign_in(page, url: str, user) -> None:
+    """Sign ``user`` (made with the tests' password, ``test-password``) in on the login page."""
+    page.goto(f"{url}/accounts/login/")
+    page.fill("input[name=username]", user.username)
+    page.fill("input[name=password]", "test-password")
+    page.click("button[type=submit], input[type=submit]")
