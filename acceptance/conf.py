@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from workflows.fonts import CJK_FONT_PATH
+from workflows.fonts import CJK_FONT_PATH, CJK_FONT_STATIC
 
 DEFAULTS = {
     # ISO 8601 durations handed to the process as variables.
@@ -15,6 +15,8 @@ DEFAULTS = {
     # monthly figure of 劳社部发〔2008〕3号): 3 months are 65 working days, 6 months 131.
     "ACCEPTANCE_WORKING_DAYS_PER_MONTH": "21.75",
     "ACCEPTANCE_MAX_UPLOAD_BYTES": 2 * 1024**3,
+    # Bulk intake: the most files one folder or zip may bring at once.
+    "ACCEPTANCE_BULK_MAX_FILES": 500,
     # Size limit per expected format kind (bytes); an upload past its kind's limit is refused
     # while it is being hashed, before it is stored.
     "ACCEPTANCE_MAX_BYTES_BY_KIND": {
@@ -79,6 +81,10 @@ DEFAULTS = {
     "ACCEPTANCE_DRAWING_PREVIEW_PNG_WIDTH": 2000,
     # Above this many text entities, previews draw text as filled boxes instead of glyphs.
     "ACCEPTANCE_DRAWING_PREVIEW_TEXT_LIMIT": 1000,
+    # The browser viewer's fonts (TrueType or OpenType, static paths, tried in order per glyph):
+    # CAD drawings name SHX and Windows fonts no browser has, so all text uses these; by default
+    # the same file the PDFs and previews use (workflows/fonts.py).
+    "ACCEPTANCE_DRAWING_VIEWER_FONTS": [CJK_FONT_STATIC],
     # The title block (图签): block names, and per field the attribute tags that carry it.
     "ACCEPTANCE_TITLE_BLOCK_NAMES": ["图签", "标题栏", "图框", "TITLE_BLOCK", "TITLEBLOCK", "TK"],
     "ACCEPTANCE_TITLE_BLOCK_FIELDS": {

@@ -1,6 +1,17 @@
 from django.urls import path
 
-from .views import audit, cases, commitments, drawings, filing, home, media, projects, statistics
+from .views import (
+    audit,
+    bulk,
+    cases,
+    commitments,
+    drawings,
+    filing,
+    home,
+    media,
+    projects,
+    statistics,
+)
 
 app_name = "acceptance"
 
@@ -14,7 +25,22 @@ urlpatterns = [
     path("cases/<str:reference>/", filing.case_detail, name="case"),
     path("cases/<str:reference>/upload/", filing.upload_page, name="upload"),
     path("cases/<str:reference>/materials/", filing.upload, name="upload_files"),
+    path("cases/<str:reference>/upload/bulk/", bulk.bulk_page, name="bulk_upload"),
+    path("cases/<str:reference>/upload/bulk/match/", bulk.bulk_match, name="bulk_match"),
+    path("cases/<str:reference>/upload/bulk/zip/", bulk.bulk_zip, name="bulk_zip"),
+    path(
+        "cases/<str:reference>/upload/bulk/zip/<str:token>/<int:index>/",
+        bulk.bulk_zip_member,
+        name="bulk_zip_member",
+    ),
+    path(
+        "cases/<str:reference>/upload/bulk/zip/<str:token>/done/",
+        bulk.bulk_zip_done,
+        name="bulk_zip_done",
+    ),
     path("materials/<int:pk>/check/", filing.material_check, name="material_check"),
+    path("materials/<int:pk>/withdraw/", filing.material_withdraw_view, name="material_withdraw"),
+    path("materials/<int:pk>/replace/", filing.material_replace_view, name="material_replace"),
     path("cases/<str:reference>/completeness/", cases.case_completeness, name="completeness"),
     path("cases/<str:reference>/volumes/", cases.volumes_page, name="volumes"),
     path("cases/<str:reference>/commitment/", commitments.commitment_page, name="commitment"),
@@ -71,6 +97,11 @@ urlpatterns = [
         "cases/<str:reference>/drawings/<int:pk>/upload/",
         drawings.drawing_upload_version,
         name="drawing_upload",
+    ),
+    path(
+        "cases/<str:reference>/drawings/<int:pk>/file.dxf",
+        drawings.drawing_file,
+        name="drawing_file",
     ),
     path(
         "cases/<str:reference>/drawings/<int:pk>/preview/<str:name>",

@@ -26,6 +26,7 @@ BENCHMARKS = (
     "intake",
     "bundle",
     "drawings",
+    "viewer",
     "photos",
     "sandbox",
     "sweep",
@@ -102,6 +103,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="sizes in MB of the drawings the drawings benchmark reviews (default 1,10,50)",
     )
     parser.add_argument(
+        "--viewer-runs",
+        type=int,
+        default=3,
+        help="fresh browsers per drawing size in the viewer benchmark (default 3)",
+    )
+    parser.add_argument(
+        "--viewer-preview-max-mb",
+        type=float,
+        default=10,
+        help="the viewer benchmark times the server-side preview up to this size (default 10)",
+    )
+    parser.add_argument(
         "--sandbox-rounds",
         type=int,
         default=2000,
@@ -146,6 +159,7 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
     from bench import (
         bundle,
         cases,
+        drawing_viewer,
         drawings,
         engine_steps,
         intake,
@@ -213,6 +227,21 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
             progress(f"reviewing drawings of {args.drawing_sizes} MB")
             say()
             say(drawings.report(drawings.measure(tmp / "drawings", sizes, progress=progress)))
+        if "viewer" in selected:
+            sizes = tuple(float(n) for n in args.drawing_sizes.split(","))
+            progress(f"opening drawings of {args.drawing_sizes} MB in the browser viewer")
+            say()
+            say(
+                drawing_viewer.report(
+                    drawing_viewer.measure(
+                        tmp / "viewer",
+                        sizes,
+                        runs=args.viewer_runs,
+                        preview_max_mb=args.viewer_preview_max_mb,
+                        progress=progress,
+                    )
+                )
+            )
         if "photos" in selected:
             points = tuple(int(n) for n in args.photo_memory.split(","))
             progress(f"photo intake: {args.photos} photos on 1 and 2 workers, memory at {points}")

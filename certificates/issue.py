@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from django.core.files.base import ContentFile
@@ -20,13 +21,10 @@ from .exceptions import CertificateRefused
 from .lifecycle import certificate_supersede
 from .models import Certificate, CertificateSequence
 from .opinions import opinion_text
-from .pdf import (
-    CERTIFICATE_TIME_ZONE,
-    CertificateContent,
-    format_chinese_date,
-    render_certificate_pdf,
-)
 from .signing import get_signer
+
+if TYPE_CHECKING:
+    from .pdf import CertificateContent
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +62,8 @@ def _content(
     commitment: Commitment | None,
     issued_at: datetime,
 ) -> CertificateContent:
+    from .pdf import CERTIFICATE_TIME_ZONE, CertificateContent, format_chinese_date
+
     project = case.project
     conditional = kind == Certificate.Kind.CONDITIONAL
     deadline = (
@@ -142,6 +142,9 @@ def certificate_issue(*, case: Case, kind: str, issue_key: str, actor=None) -> C
     year's number counter stays locked while the PDF is rendered and signed, so numbers are
     gap-free and concurrent issuances queue; a rollback (or a worker that dies) frees the number.
     """
+    # Here, where used: the PDF's reportlab takes longer to load than Django itself.
+    from .pdf import CERTIFICATE_TIME_ZONE, render_certificate_pdf
+
     with transaction.atomic():
         existing = Certificate.objects.filter(issue_key=issue_key).first()
         if existing is not None:

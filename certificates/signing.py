@@ -15,8 +15,6 @@ import io
 from pathlib import Path
 
 from django.utils.module_loading import import_string
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.sign import fields, signers
 
 from .conf import setting
 from .exceptions import SigningNotConfigured
@@ -47,12 +45,17 @@ class Signer:
 class PadesSigner(Signer):
     """A PAdES baseline signature (an invisible field) made by a pyHanko CMS signer."""
 
-    def cms_signer(self) -> signers.Signer:
+    def cms_signer(self):
+        """A ``pyhanko.sign.signers.Signer``."""
         raise NotImplementedError(
             f"{type(self).__name__} must provide cms_signer() returning a pyhanko.sign.signers.Signer"
         )
 
     def sign(self, pdf: bytes, *, number: str) -> bytes:
+        # pyHanko is imported where it is used: it takes longer to load than Django itself.
+        from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+        from pyhanko.sign import fields, signers
+
         metadata = signers.PdfSignatureMetadata(
             field_name=SIGNATURE_FIELD,
             subfilter=fields.SigSeedSubFilter.PADES,
@@ -88,7 +91,7 @@ class Pkcs12FileSigner(PadesSigner):
     def describe(self) -> str:
         return f"PKCS#12 {self.path}"
 
-    def cms_signer(self) -> signers.SimpleSigner:
+    def cms_signer(self):
         try:
             stat = self.path.stat()
         except OSError:
@@ -105,8 +108,10 @@ class Pkcs12FileSigner(PadesSigner):
 
 
 @functools.lru_cache(maxsize=4)
-def _load_pkcs12(path: str, mtime_ns: int, size: int, password: str) -> signers.SimpleSigner:
+def _load_pkcs12(path: str, mtime_ns: int, size: int, password: str):
     # Keyed on the file's mtime and size as well: a replaced key file is read again.
+    from pyhanko.sign import signers
+
     try:
         return signers.SimpleSigner.load_pkcs12_data(
             Path(path).read_bytes(), other_certs=[], passphrase=password.encode() or None

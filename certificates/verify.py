@@ -18,18 +18,11 @@ from pathlib import Path
 
 from asn1crypto import cms
 from django.utils import timezone
-from pyhanko.keys import load_cert_from_pemder
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
-from pyhanko.sign.validation.status import SignatureCoverageLevel
-from pyhanko_certvalidator import ValidationContext
 
 from .codes import CODE_LENGTH, verification_code_normalized
 from .conf import setting
 from .exceptions import UploadRefused
 from .models import Certificate
-from .pdf import CERTIFICATE_TIME_ZONE
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +73,8 @@ class PublicCertificate:
 
     @classmethod
     def of(cls, certificate: Certificate) -> PublicCertificate:
+        from .pdf import CERTIFICATE_TIME_ZONE  # the PDF module loads reportlab
+
         note_zh, note_en = STATUS_NOTES[certificate.status]
         return cls(
             number=certificate.number,
@@ -194,6 +189,9 @@ class PdfReport:
 
 def trust_roots() -> list:
     """The configured trust roots that can be read; missing files are logged and skipped."""
+    # pyHanko is imported where it is used: it takes longer to load than Django itself.
+    from pyhanko.keys import load_cert_from_pemder
+
     roots = []
     for path in setting("CERTIFICATES_TRUST_ROOTS") or ():
         try:
@@ -205,6 +203,9 @@ def trust_roots() -> list:
 
 def detached_signature_problem(data: bytes, signature: bytes, roots=None) -> str | None:
     """None when ``signature`` is a valid, trusted detached CMS signature over ``data``."""
+    from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
+    from pyhanko_certvalidator import ValidationContext
+
     roots = trust_roots() if roots is None else roots
     try:
         content = cms.ContentInfo.load(signature)
@@ -225,6 +226,11 @@ def detached_signature_problem(data: bytes, signature: bytes, roots=None) -> str
 
 def signature_check(data: bytes) -> SignatureReport:
     """Validate the PDF's first signature (the archive signs once) with pyHanko."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
+
     try:
         signatures = PdfFileReader(io.BytesIO(data)).embedded_signatures
     except Exception as exc:  # pyHanko raises several kinds on a damaged file

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -20,7 +18,8 @@ CHROMIUM_ARGS = [
 
 def chromium_page(viewport: dict, timeout_ms: int = 30_000) -> Iterator:
     """Yield a page of a fresh headless Chromium; for a fixture to ``yield from``."""
-    sync_api = pytest.importorskip("playwright.sync_api")
+    from playwright import sync_api
+
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
@@ -79,3 +78,11 @@ CONTRAST_SCRIPT = """
 def contrast_problems(page) -> list[str]:
     """Text on ``page`` below WCAG AA contrast (4.5:1, or 3:1 for large text)."""
     return page.evaluate(CONTRAST_SCRIPT)
+
+
+def sign_in(page, url: str, user) -> None:
+    """Sign ``user`` (made with the tests' password, ``test-password``) in on the login page."""
+    page.goto(f"{url}/accounts/login/")
+    page.fill("input[name=username]", user.username)
+    page.fill("input[name=password]", "test-password")
+    page.click("button[type=submit], input[type=submit]")

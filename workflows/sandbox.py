@@ -460,8 +460,10 @@ def check_task_data(data: dict, limit_bytes: int) -> None:
             raise _data_rejected(
                 path, f"嵌套超过 {MAX_DATA_DEPTH} 层", f"nested deeper than {MAX_DATA_DEPTH} levels"
             )
+        # A container's share is counted before its items are pushed: a list of a million
+        # references to one big list is refused without a million entries on the stack.
         if isinstance(value, dict):
-            total += 2
+            total = _within(total + 2 + 4 * len(value), limit_bytes)
             for key, item in value.items():
                 if not isinstance(key, str):
                     raise _data_rejected(
@@ -469,15 +471,15 @@ def check_task_data(data: dict, limit_bytes: int) -> None:
                         "键不是文字",
                         f"a key {type(key).__name__} is not text (JSON keys are)",
                     )
-                total += len(key) + 4
+                total += len(key)
                 stack.append((item, path, depth + 1))
         elif isinstance(value, list | tuple):
-            total += 2 + len(value)
+            total = _within(total + 2 + len(value), limit_bytes)
             stack.extend((item, path, depth + 1) for item in value)
         elif isinstance(value, str):
-            total += len(value) + 2
+            total = _within(total + len(value) + 2, limit_bytes)
         elif isinstance(value, _SCALARS):
-            total += 8
+            total = _within(total + 8, limit_bytes)
         else:
             raise _data_rejected(
                 path,
@@ -485,14 +487,18 @@ def check_task_data(data: dict, limit_bytes: int) -> None:
                 f"a {type(value).__name__} cannot be stored as JSON (use a list, a dict, text or "
                 "a number)",
             )
-        if total > limit_bytes:
-            kb = limit_bytes // 1024
-            raise ScriptLimitExceeded(
-                f"脚本留下的任务数据超过上限 {kb} KB（设置 WORKFLOWS_TASK_DATA_MAX_KB）",
-                f"the script left more task data than the limit of {kb} KB "
-                "(setting WORKFLOWS_TASK_DATA_MAX_KB)",
-                limit="data",
-            )
+
+
+def _within(total: int, limit_bytes: int) -> int:
+    if total > limit_bytes:
+        kb = limit_bytes // 1024
+        raise ScriptLimitExceeded(
+            f"脚本留下的任务数据超过上限 {kb} KB（设置 WORKFLOWS_TASK_DATA_MAX_KB）",
+            f"the script left more task data than the limit of {kb} KB "
+            "(setting WORKFLOWS_TASK_DATA_MAX_KB)",
+            limit="data",
+        )
+    return total
 
 
 def _data_rejected(path: str, zh: str, en: str) -> ScriptDataRejected:

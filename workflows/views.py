@@ -13,7 +13,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, F
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -43,6 +42,7 @@ from .inbox import (
 from .journal import chain_entries
 from .models import HumanTask
 from .pages import TaskPages, task_pages
+from .paging import paged, query_without
 
 HISTORY_LENGTH = 10  # the latest steps; the whole history is the host's page (history_url)
 DUE_WINDOWS = {"overdue": timedelta(0), "soon": None, "week": timedelta(days=7)}
@@ -69,7 +69,6 @@ SORTS = {
     "oldest": ("created_at",),
     "kind": ("title", F("due_at").asc(nulls_last=True)),
 }
-PAGE_SIZE = 25
 
 
 def _scoped_tasks(request):
@@ -127,21 +126,14 @@ def _row(task: HumanTask, pages, user, now=None) -> dict:
     }
 
 
-def _query_without(request, *names) -> str:
-    query = request.GET.copy()
-    for name in names:
-        query.pop(name, None)
-    return query.urlencode()
-
-
 @login_required
 @require_GET
 def inbox(request):
     pages = task_pages()
     tasks, filters = _filtered_inbox(request, pages)
     now = timezone.now()
-    page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [_row(task, pages, request.user, now) for task in page]
+    paging = paged(request, tasks)
+    rows = [_row(task, pages, request.user, now) for task in paging["page"]]
     supervisor = can_assign(request.user)
     open_tasks = tasks.filter(due_at__isnull=False)
     return render(
@@ -149,16 +141,14 @@ def inbox(request):
         "workflows/inbox.html",
         {
             "rows": rows,
-            "page": page,
-            "total": page.paginator.count,
+            **paging,
             "subjects": pages.subject_filters(request.user),
             "kinds_total": sum(row["count"] for row in filters["kinds"]),
             "overdue": open_tasks.filter(due_at__lte=now).count(),
             "soon": open_tasks.filter(due_at__gt=now, due_at__lte=now + near_due_window()).count(),
             "supervisor": supervisor,
             "assignees": _assignees() if supervisor else [],
-            "query_without_kind": _query_without(request, "kind", "page"),
-            "query_without_page": _query_without(request, "page"),
+            "query_without_kind": query_without(request, "kind", "page"),
             "sorts": SORT_LABELS,
             **filters,
         },

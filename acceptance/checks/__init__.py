@@ -14,13 +14,16 @@ from .outcomes import (
     FileReport,
     summarize_properties,
 )
+from .policy import CheckPolicy, EmbeddedFiles
 from .sniffing import sniff_format
 
 __all__ = [
     "ACCEPTED_FORMATS",
     "ArchiveProperty",
     "CheckOutcome",
+    "CheckPolicy",
     "CheckResult",
+    "EmbeddedFiles",
     "FileKind",
     "FileReport",
     "check_file",

@@ -360,6 +360,15 @@ def _content_outcome(facts: _DxfFacts, empty: CheckResult) -> CheckOutcome:
             f"{facts.paperspace_entities} paper space entities).",
             **detail,
         )
+    if empty is CheckResult.PASS:  # the rule "file.empty" is switched off
+        return make_outcome(
+            "usability.dxf_content",
+            CheckResult.PASS,
+            "图纸是空的（模型空间和布局中都没有图形）；按档案馆的设置不作要求。",
+            "The drawing is empty (no entities in model space or any layout); the archive's "
+            "settings do not ask for content.",
+            **detail,
+        )
     return make_outcome(
         "usability.dxf_content",
         empty,

@@ -4,14 +4,15 @@ attachment the archive's policy refuses."""
 from __future__ import annotations
 
 from pathlib import Path
-
-from pypdf import PdfReader
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+from typing import TYPE_CHECKING
 
 from .formats import EXECUTABLE_FORMATS, format_label
 from .outcomes import CheckOutcome, CheckResult, error_detail, make_outcome
 from .policy import CheckPolicy, EmbeddedFiles
 from .sniffing import HEAD_BYTES, sniff_bytes
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 # Actions that run code or other programs when a PDF is opened or clicked.
 ACTIVE_ACTIONS = frozenset({"/JavaScript", "/Launch", "/ImportData", "/Rendition"})
@@ -30,6 +31,8 @@ EXECUTABLE_EXTENSIONS = frozenset(
 
 def check_pdf(path: Path, policy: CheckPolicy | None = None) -> list[CheckOutcome]:
     """Return the security, usability and integrity outcomes of opening ``path`` as a PDF."""
+    from pypdf import PdfReader  # here, where used: it takes longer to load than Django
+
     try:
         with path.open("rb") as fh:
             reader = PdfReader(fh)
@@ -110,6 +113,8 @@ def _unreadable(exc: Exception) -> CheckOutcome:
 
 def _action_types(action) -> list[str]:
     """The ``/S`` types of an action and of the actions chained after it (``/Next``)."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
     found, queue, seen = [], [action], 0
     while queue and seen < 100:
         seen += 1
@@ -132,6 +137,8 @@ def _action_types(action) -> list[str]:
 
 
 def _additional_actions(holder) -> list[str]:
+    from pypdf.generic import DictionaryObject, IndirectObject
+
     actions = holder.get("/AA")
     if isinstance(actions, IndirectObject):
         actions = actions.get_object()
@@ -142,6 +149,8 @@ def _additional_actions(holder) -> list[str]:
 
 def _active_content(reader: PdfReader) -> list[str]:
     """Where the PDF would run code: document JavaScript, open actions, page and link actions."""
+    from pypdf.generic import DictionaryObject
+
     root = reader.trailer["/Root"].get_object()
     found: list[str] = []
 
@@ -196,6 +205,8 @@ def _attachments(reader: PdfReader) -> list[dict]:
 
     Each is ``{"name", "size", "format", "executable"}``, its format sniffed from its content.
     """
+    from pypdf.generic import DictionaryObject
+
     specs: list[tuple[str, object]] = []
     root = reader.trailer["/Root"].get_object()
     names = root.get("/Names")
@@ -217,6 +228,8 @@ def _attachments(reader: PdfReader) -> list[dict]:
 
 def _name_tree(node, depth: int = 0) -> list[tuple[str, object]]:
     """The (name, file specification) pairs of a PDF name tree (``/Names``, ``/Kids``)."""
+    from pypdf.generic import DictionaryObject
+
     if depth > 32 or not isinstance(node, DictionaryObject):
         return []
     found = []
@@ -230,6 +243,8 @@ def _name_tree(node, depth: int = 0) -> list[tuple[str, object]]:
 
 
 def _attachment(name: str, spec) -> dict:
+    from pypdf.generic import DictionaryObject
+
     spec = spec.get_object() if spec is not None else None
     data = b""
     if isinstance(spec, DictionaryObject):

@@ -6,8 +6,6 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-import av
-
 from .formats import AUDIO_FORMATS, format_label
 from .outcomes import CheckOutcome, CheckResult, error_detail, make_outcome
 
@@ -102,6 +100,8 @@ def probe_av(path: Path) -> dict[str, Any]:
     An attached picture (album art in an MP3, M4A or FLAC) is listed in ``cover_art``, not
     as a video stream.
     """
+    import av  # here, where used: PyAV (FFmpeg) takes longer to load than Django
+
     with av.open(str(path), mode="r", metadata_errors="ignore") as container:
         streams = []
         cover_art = []

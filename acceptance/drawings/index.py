@@ -12,8 +12,6 @@ import csv
 import io
 import zipfile
 
-from openpyxl import load_workbook
-
 from ..exceptions import UploadRefused
 from .review import normalize_name
 
@@ -44,6 +42,8 @@ def _csv_rows(data: bytes) -> list[list[str]]:
 
 def _xlsx_rows(data: bytes) -> list[list[str]]:
     try:
+        from openpyxl import load_workbook  # here, where used: slower to load than Django
+
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
         raise UploadRefused(

@@ -20,16 +20,6 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import ezdxf
-from ezdxf import recover
-from ezdxf.addons.drawing import Frontend, RenderContext, layout, svg
-from ezdxf.addons.drawing.config import (
-    BackgroundPolicy,
-    Configuration,
-    TextPolicy,
-)
-from ezdxf.addons.drawing.recorder import FilledPathsRecord, PathRecord, SolidLinesRecord
-from ezdxf.fonts import fonts
 from PIL import Image, ImageDraw
 
 from workflows.fonts import CJK_FONT_PATH
@@ -41,6 +31,7 @@ logger = logging.getLogger(__name__)
 MARKER_LAYER = "__REVIEW_FINDINGS__"
 MARKER_COLOR = 1  # red
 MANIFEST = "preview.json"
+GLYPH_SUPERSAMPLING = 4
 
 
 @dataclass(frozen=True)
@@ -57,6 +48,11 @@ def render_previews(path: Path, out_dir: Path, findings: list[dict]) -> list[Lay
     ``findings`` are stored finding dicts (see :meth:`.rules.Finding.as_dict`); those with a
     ``box`` are marked with their number (1-based position in the list) in their layout.
     """
+    # ezdxf's drawing add-on is imported here, where it is used: it takes longer to load than
+    # Django itself, and the pages reading previews (read_manifest) never need it.
+    from ezdxf.addons.drawing import Frontend, RenderContext, layout, svg
+    from ezdxf.addons.drawing.config import BackgroundPolicy, Configuration
+
     doc = _load(path)
     _substitute_missing_fonts(doc)
     markers = _mark_findings(doc, findings)
@@ -94,6 +90,9 @@ def read_manifest(out_dir: Path) -> list[dict] | None:
 
 
 def _load(path: Path):
+    import ezdxf
+    from ezdxf import recover
+
     try:
         return ezdxf.readfile(path)
     except ezdxf.DXFStructureError:
@@ -107,6 +106,8 @@ def _preview_font_installed(name: str) -> bool:
     ezdxf keeps the fonts it found in a cache file under the home folder; a font installed after
     the file was written stays unknown until the cache is rebuilt, which is done once per process.
     """
+    from ezdxf.fonts import fonts
+
     manager = fonts.font_manager
     if not manager.has_font(CJK_FONT_PATH.name):
         manager.scan_folder(CJK_FONT_PATH.parent)
@@ -118,10 +119,14 @@ def _preview_font_installed(name: str) -> bool:
 
 @cache
 def _rescan_system_fonts() -> None:
+    from ezdxf.fonts import fonts
+
     fonts.build_system_font_cache()
 
 
 def _substitute_missing_fonts(doc) -> None:
+    from ezdxf.fonts import fonts
+
     cjk = setting("ACCEPTANCE_DRAWING_PREVIEW_FONT")
     if not _preview_font_installed(cjk):
         logger.warning(
@@ -160,7 +165,9 @@ def _mark_findings(doc, findings: list[dict]) -> dict[str, list[int]]:
     return marked
 
 
-def _text_policy(doc) -> TextPolicy:
+def _text_policy(doc):
+    from ezdxf.addons.drawing.config import TextPolicy
+
     """Glyphs while the text is few enough to draw quickly, filled boxes past that.
 
     A sheet's stamp and title block are a few dozen strings; a model space with thousands of
@@ -178,8 +185,10 @@ def _layouts_with_content(doc):
             yield sheet
 
 
-def _write_png(backend: svg.SVGBackend, path: Path) -> None:
+def _write_png(backend, path: Path) -> None:
     """Rasterise the recorded primitives (lines, paths, filled glyphs) with Pillow."""
+    from ezdxf.addons.drawing.recorder import FilledPathsRecord, PathRecord, SolidLinesRecord
+
     player = backend.player()
     box = player.bbox()
     width = setting("ACCEPTANCE_DRAWING_PREVIEW_PNG_WIDTH")
@@ -220,28 +229,31 @@ def _write_png(backend: svg.SVGBackend, path: Path) -> None:
 
 
 def _fill_glyph(image: Image.Image, contours: list[tuple[list, bool]], color: str) -> None:
-    """Fill a glyph's contours, those turning against the largest one being holes (口 in 档).
+    """Fill a glyph's contours by the non-zero winding rule, as fonts mean them.
 
-    Each contour is filled on its own: one polygon through all of them would join them with
-    stray edges and fill the holes.
+    A contour turning against the one around it is a hole (the 口 of 图), and a stroke inside a
+    hole is filled again (the strokes inside 图). Each contour is rasterised on its own: one
+    polygon through all of them would join them with stray edges and fill the holes.
     """
-    if len(contours) == 1:
-        ImageDraw.Draw(image).polygon(contours[0][0], fill=color)
-    if len(contours) <= 1:
+    if not contours:
         return
+    import numpy as np  # loaded with ezdxf's drawing add-on already
+
     xs = [x for points, _ in contours for x, _ in points]
     ys = [y for points, _ in contours for _, y in points]
     left, top = int(min(xs)), int(min(ys))
     size = (int(max(xs)) - left + 2, int(max(ys)) - top + 2)
-    outer = max(contours, key=lambda contour: _area(contour[0]))[1]
-    mask = Image.new("1", size)
-    draw = ImageDraw.Draw(mask)
-    # Outlines first, holes after: strokes that overlap stay filled, holes stay open.
-    for points, clockwise in sorted(contours, key=lambda contour: contour[1] != outer):
-        draw.polygon([(x - left, y - top) for x, y in points], fill=int(clockwise == outer))
+    # Drawn four times larger and scaled down: a stroke of a pixel or two between two holes
+    # (the bar of 日 in 8 px text) keeps its place, its edges shaded.
+    big = (size[0] * GLYPH_SUPERSAMPLING, size[1] * GLYPH_SUPERSAMPLING)
+    winding = np.zeros((big[1], big[0]), dtype=np.int16)
+    for points, clockwise in contours:
+        layer = Image.new("L", big)
+        scaled = [
+            ((x - left) * GLYPH_SUPERSAMPLING, (y - top) * GLYPH_SUPERSAMPLING) for x, y in points
+        ]
+        ImageDraw.Draw(layer).polygon(scaled, fill=1)
+        winding += np.asarray(layer, dtype=np.int16) * (1 if clockwise else -1)
+    coverage = Image.fromarray(np.where(winding != 0, 255, 0).astype(np.uint8), "L")
+    mask = coverage.resize(size, Image.Resampling.BOX)
     image.paste(color, (left, top, left + size[0], top + size[1]), mask)
-
-
-def _area(points: list) -> float:
-    xs, ys = [x for x, _ in points], [y for _, y in points]
-    return (max(xs) - min(xs)) * (max(ys) - min(ys))

@@ -18,10 +18,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import ezdxf
-from ezdxf import recover, units
-from ezdxf.lldxf.const import acad_release
-
 from ..checks import CheckOutcome
 from ..checks.outcomes import error_detail
 from ..checks.sniffing import BINARY_DXF_SENTINEL, dwg_version, sniff_bytes
@@ -74,6 +70,9 @@ def review_drawing(
     path: Path, *, project_name: str | None = None, works_type: str | None = None
 ) -> DrawingReview:
     """Judge one drawing; never raises for bad input. ``project_name`` is the case's."""
+    # ezdxf is imported where it is used: it takes longer to load than Django itself.
+    from ezdxf.lldxf.const import acad_release
+
     path = Path(path)
     config = R.rule_config(works_type)
     review = DrawingReview()
@@ -225,6 +224,9 @@ def _repaired_facts(path: Path, review: DrawingReview) -> DrawingFacts | None:
             )
         )
         return None
+    import ezdxf
+    from ezdxf import recover
+
     reader = "recover"
     try:
         doc, auditor = recover.readfile(str(path))
@@ -274,6 +276,8 @@ def _repaired_facts(path: Path, review: DrawingReview) -> DrawingFacts | None:
 
 
 def _version_ok(facts: DrawingFacts, review: DrawingReview) -> DrawingFacts | None:
+    from ezdxf.lldxf.const import acad_release
+
     version = facts.dxfversion or OLDEST_SUPPORTED  # no $ACADVER: ezdxf reads it as R12
     facts.dxfversion = version
     if version < OLDEST_SUPPORTED or version not in acad_release:
@@ -380,6 +384,8 @@ def _box(facts: DrawingFacts, insert: Insert) -> tuple[float, float, float, floa
 
 
 def _mm_per_unit(facts: DrawingFacts) -> float:
+    from ezdxf import units
+
     # Unitless drawings are taken as millimetres, the Chinese drafting standard.
     if not facts.insunits:
         return 1.0

@@ -15,10 +15,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ezdxf.filemanagement import dxf_file_info
-from ezdxf.lldxf.const import VALID_DXF_LINEWEIGHT_VALUES
-from ezdxf.lldxf.encoding import decode_dxf_unicode, has_dxf_unicode
-
 MODEL_SPACE = "Model"
 
 # Sentinels ezdxf and AutoCAD write into $EXTMIN/$EXTMAX of a drawing whose extents were never
@@ -144,6 +140,9 @@ def scan_drawing(path: Path) -> DrawingFacts:
     Raises :class:`TruncatedDrawing` when the EOF marker is missing and
     :class:`BrokenStructure` when the group codes are not DXF.
     """
+    # ezdxf is imported where it is used: it takes longer to load than Django itself.
+    from ezdxf.filemanagement import dxf_file_info
+
     info = dxf_file_info(str(path))
     with open(path, encoding=info.encoding, errors="replace") as stream:
         facts = _Scanner(info.encoding).run(stream)
@@ -157,11 +156,18 @@ def scan_text(lines, encoding: str = "utf8") -> DrawingFacts:
 
 def _text(value: str) -> str:
     value = value.rstrip("\r\n")
-    return decode_dxf_unicode(value) if has_dxf_unicode(value) else value
+    if "\\U+" not in value:  # no \U+xxxx escape: most names, and no need to load ezdxf
+        return value
+    from ezdxf.lldxf.encoding import decode_dxf_unicode
+
+    return decode_dxf_unicode(value)
 
 
 class _Scanner:
     def __init__(self, encoding: str) -> None:
+        from ezdxf.lldxf.const import VALID_DXF_LINEWEIGHT_VALUES
+
+        self.valid_lineweights = VALID_DXF_LINEWEIGHT_VALUES
         self.facts = DrawingFacts(encoding=encoding)
         self.block_record_names: dict[str, str] = {}
         self.layouts_by_record: dict[str, str] = {}
@@ -406,7 +412,7 @@ class _Scanner:
             if not 0 <= _int(value) <= 257:
                 self.facts.defects["color"] += 1
         elif code == "370":
-            if _int(value) not in VALID_DXF_LINEWEIGHT_VALUES:
+            if _int(value) not in self.valid_lineweights:
                 self.facts.defects["lineweight"] += 1
         elif code == "6":
             _add_name(self.linetypes_used, _text(value))

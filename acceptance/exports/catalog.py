@@ -13,9 +13,6 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import yaml
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from ..exceptions import CatalogFileInvalid
 from ..models import CatalogVersion, FormatKind, Party, Retention, WorksType
@@ -146,6 +143,8 @@ def _cell(value: Any) -> str:
 
 def _raw_from_xlsx(content: bytes) -> dict[str, Any]:
     try:
+        from openpyxl import load_workbook  # here, where used: slower to load than Django
+
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile, KeyError, ValueError... on bad files
         raise _invalid_file(exc, "xlsx") from exc
@@ -351,6 +350,11 @@ def catalog_to_yaml(version: CatalogVersion) -> bytes:
 
 def catalog_to_xlsx(version: CatalogVersion) -> bytes:
     """The catalog version as a workbook: sheets ``items``, ``categories`` and ``version``."""
+    # openpyxl is imported where it is used: it takes longer to load than Django itself.
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
     items, profiles = _export_rows(version)
     book = Workbook()
     sheet = book.active

@@ -11,10 +11,6 @@ import io
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.drawing.image import Image as SheetImage
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 from PIL import Image as PilImage
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
@@ -111,6 +107,12 @@ def _pdf_thumbnail(item: MediaItem):
 
 def photo_catalog_xlsx(case: Case, items: list[MediaItem]) -> bytes:
     """A workbook with one sheet, one photo per row, its thumbnail anchored in column C."""
+    # openpyxl is imported where it is used: it takes longer to load than Django itself.
+    from openpyxl import Workbook
+    from openpyxl.drawing.image import Image as SheetImage
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "照片档案目录"

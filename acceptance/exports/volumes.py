@@ -10,9 +10,6 @@ from __future__ import annotations
 import io
 from xml.sax.saxutils import escape
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, Side
-from openpyxl.utils import get_column_letter
 from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, Paragraph, Spacer, Table
 
@@ -156,12 +153,13 @@ def _fit(widths: list[float]) -> list[float]:
 
 # -- XLSX -----------------------------------------------------------------------------------------
 
-THIN = Side(style="thin", color="444444")
-BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-
 
 def volume_catalog_xlsx(case: Case, volumes: list[Volume]) -> bytes:
     """Sheet ``案卷目录`` with the volume list, then one sheet ``卷内目录-<n>`` per volume."""
+    # openpyxl is imported where it is used: it takes longer to load than Django itself.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     book = Workbook()
     sheet = book.active
     sheet.title = "案卷目录"
@@ -192,12 +190,17 @@ def volume_catalog_xlsx(case: Case, volumes: list[Volume]) -> bytes:
 
 
 def _grid(sheet, *, header_row: int, widths: list[int], last: int | None = None) -> None:
+    from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl.utils import get_column_letter
+
+    thin = Side(style="thin", color="444444")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
     last = last or sheet.max_row
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     for row in sheet.iter_rows(min_row=header_row, max_row=last, max_col=len(widths)):
         for cell in row:
-            cell.border = BOX
+            cell.border = box
             cell.alignment = Alignment(wrap_text=True, vertical="center")
             if cell.row == header_row:
                 cell.font = Font(bold=True)

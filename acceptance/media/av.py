@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import av
 from PIL import Image
 
 from .photos import aspect_fit
@@ -22,6 +21,8 @@ def poster_frame(path: Path, longest: int) -> Image.Image | None:
 
     Raises PyAV's errors for unreadable files: the intake has already reported those.
     """
+    import av  # here, where used: PyAV (FFmpeg) takes longer to load than Django
+
     with av.open(str(path), mode="r", metadata_errors="ignore") as container:
         if not container.streams.video:
             return None

@@ -16,7 +16,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import imagehash
 from PIL import ExifTags, Image, ImageOps
 
 from ..checks.images import (
@@ -107,6 +106,8 @@ def examine_photo(path: Path, fmt: str, rules: PhotoRules = PhotoRules()) -> Pho
 
 
 def _examine(path: Path, fmt: str, rules: PhotoRules, limit: int) -> PhotoExamination:
+    import imagehash  # here, where used: it loads NumPy and SciPy, slower than Django
+
     with Image.open(path, formats=PILLOW_FORMATS[fmt]) as im:
         width, height = im.size
         if width * height > limit:

@@ -16,8 +16,8 @@ def material_upload_path(material: "Material", filename: str) -> str:
 
 class MaterialQuerySet(models.QuerySet):
     def current(self):
-        """The latest version of each record: not superseded."""
-        return self.exclude(status=Material.Status.SUPERSEDED)
+        """The latest version of each record: not superseded, not withdrawn."""
+        return self.exclude(status__in=Material.NOT_CURRENT)
 
 
 class Material(models.Model):
@@ -30,8 +30,11 @@ class Material(models.Model):
         APPROVED = "approved", _("审核通过 approved")
         RETURNED = "returned", _("退回修改 returned")
         SUPERSEDED = "superseded", _("已被新版本替代 superseded")
+        WITHDRAWN = "withdrawn", _("已撤回 withdrawn by the owner")
 
     CHECKABLE = (Status.RECEIVED, Status.CHECKED, Status.CHECK_FAILED)
+    # Versions that are no longer the record: replaced by a newer one, or taken back.
+    NOT_CURRENT = (Status.SUPERSEDED, Status.WITHDRAWN)
     # A review returns the whole set; on resubmission the files the owner kept as they were are
     # checked and reviewed again with the replacements, instead of staying returned for good.
     RECHECKABLE = (*CHECKABLE, Status.RETURNED)
@@ -103,4 +106,9 @@ class Material(models.Model):
 
     @transition(field=status, source="*", target=Status.SUPERSEDED)
     def supersede(self) -> None:
+        pass
+
+    # Only before anyone reviewed it; the file itself is kept (evidence is never deleted).
+    @transition(field=status, source=CHECKABLE, target=Status.WITHDRAWN)
+    def withdraw(self) -> None:
         pass

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
@@ -60,6 +64,83 @@ def case_catalog_item(case: Case, code: str) -> CatalogItem:
             code=code,
         )
     return item
+
+
+@dataclass(frozen=True)
+class CatalogMatch:
+    """Which catalog item a file seems to be, and how that was found (for the owner to confirm).
+
+    ``how`` is ``code`` (the item's code is in the file's name or one of its folders' names),
+    ``name`` (the file's name is close to the item's name) or empty (no match).
+    """
+
+    path: str
+    item: CatalogItem | None
+    how: str = ""
+
+    def as_dict(self) -> dict:
+        return {
+            "path": self.path,
+            "item": self.item.code if self.item else None,
+            "item_name": self.item.name_zh if self.item else "",
+            "how": self.how,
+        }
+
+
+# Below this similarity of names (difflib's ratio), a name match is no match.
+NAME_MATCH_RATIO = 0.5
+
+
+def _normal(text: str) -> str:
+    """Full-width forms, case and the dashes people type made alike (ＡⅠ－１ → A1-1)."""
+    text = unicodedata.normalize("NFKC", text).upper()
+    return re.sub(r"[‐‑‒–—―−_]", "-", text)
+
+
+def _code_pattern(code: str) -> re.Pattern:
+    # A code stands alone: A1-1 is not in A1-10 nor in BA1-1; A1-1-2 (a second file) is A1-1.
+    return re.compile(rf"(?<![0-9A-Z]){re.escape(_normal(code))}(?![0-9A-Z])")
+
+
+def catalog_match(items: Iterable[CatalogItem], paths: Iterable[str]) -> list[CatalogMatch]:
+    """Match each file path (``folder/A1-1 立项批复.pdf``) to an item of ``items``.
+
+    The file's own name is read first, then its folders' names from the nearest: an item code in
+    it wins (the longest, then the first in the name); else, in the file's own name only, the
+    item whose Chinese name is closest, if close enough.
+    """
+    items = list(items)
+    patterns = sorted(
+        ((item, _code_pattern(item.code)) for item in items),
+        key=lambda pair: -len(pair[0].code),
+    )
+    names = [(item, _normal(item.name_zh)) for item in items]
+    matches = []
+    for path in paths:
+        parts = [p for p in path.replace("\\", "/").split("/") if p]
+        stem = parts[-1].rsplit(".", 1)[0] if parts else ""
+        found = None
+        for part in [stem, *reversed(parts[:-1])]:
+            text = _normal(part)
+            hits = [(m.start(), item) for item, p in patterns if (m := p.search(text))]
+            if hits:
+                found = CatalogMatch(path, min(hits, key=lambda hit: hit[0])[1], "code")
+                break
+        if found is None and stem:
+            words = re.sub(r"[0-9A-Z\-\s.()（）\[\]【】]+", "", _normal(stem))
+            best = max(
+                names,
+                key=lambda pair: difflib.SequenceMatcher(None, words, pair[1]).ratio(),
+                default=None,
+            )
+            if (
+                words
+                and best
+                and (difflib.SequenceMatcher(None, words, best[1]).ratio() >= NAME_MATCH_RATIO)
+            ):
+                found = CatalogMatch(path, best[0], "name")
+        matches.append(found or CatalogMatch(path, None))
+    return matches
 
 
 def code_order(code: str) -> list:

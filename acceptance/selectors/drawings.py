@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from django.conf import settings
+from ezdxf.filemanagement import dxf_file_info
+from ezdxf.lldxf.validator import is_dxf_file
 
 from ..drawings.preview import read_manifest
 from ..drawings.review import review_index_unmatched, review_set
@@ -13,6 +16,19 @@ from ..models import Case, FormatKind, Material
 from .checks import MaterialCheck, material_check
 
 TITLE_RULE = "drawing.title.present"
+MODEL_SPACE = "Model"
+# Findings that mean the file is no ASCII DXF a browser can read (binary DXF, DWG, refused size).
+UNREADABLE_RULES = {"drawing.file.dwg", "drawing.file.binary_dxf", "drawing.file.size"}
+# Python's codec names for DXF code pages, as a browser's TextDecoder calls them.
+WEB_ENCODINGS = {
+    "utf8": "utf-8",
+    "gbk": "gbk",
+    "cp936": "gbk",
+    "cp950": "big5",
+    "cp932": "shift_jis",
+    "cp949": "euc-kr",
+    "cp874": "windows-874",
+}
 
 
 def drawing_preview_dir(material: Material) -> Path:
@@ -56,6 +72,48 @@ def drawing_findings(material: Material) -> list[dict]:
     ]
 
 
+def drawing_text_encoding(material: Material) -> str:
+    """How the browser decodes the drawing's text: UTF-8 from R2007 on, else its code page."""
+    try:
+        encoding = dxf_file_info(material.file.path).encoding.lower().replace("-", "")
+    except (OSError, ValueError):
+        return "utf-8"
+    if encoding.startswith("cp125"):
+        return f"windows-{encoding[2:]}"
+    return WEB_ENCODINGS.get(encoding, "utf-8")
+
+
+def drawing_browser_readable(material: Material) -> bool:
+    """Whether the browser viewer can read the file: an ASCII DXF the checks did not refuse."""
+    codes = {o["code"] for o in material.check_report.get("outcomes", []) if o["result"] == "fail"}
+    if codes & UNREADABLE_RULES:
+        return False
+    try:
+        return is_dxf_file(material.file.path)
+    except OSError:
+        return False
+
+
+def drawing_marks(findings: list[dict]) -> list[dict]:
+    """The findings as the viewer draws them: number, space, box in drawing units, messages."""
+    marks = []
+    for number, finding in enumerate(findings, start=1):
+        detail = finding.get("detail", {})
+        layout = detail.get("layout") or ""
+        marks.append(
+            {
+                "number": number,
+                "result": finding["result"],
+                "message_zh": finding["message_zh"],
+                "message_en": finding["message_en"],
+                "layout": layout,
+                "space": "" if not layout else "model" if layout == MODEL_SPACE else "paper",
+                "box": detail.get("box"),
+            }
+        )
+    return marks
+
+
 @dataclass
 class DrawingRow:
     material: Material
@@ -64,14 +122,23 @@ class DrawingRow:
     previews: list[dict] | None = None
 
     @property
-    def errors(self) -> int:
-        return sum(1 for f in self.findings + self.set_findings if f["result"] == "fail")
+    def title(self) -> dict[str, str]:
+        return drawing_title(self.material)
+
+    @property
+    def thumbnail(self) -> str | None:
+        """The first rendered layout's PNG, the list's thumbnail, once rendered."""
+        return self.previews[0]["png"] if self.previews else None
 
     @property
     def finding_count(self) -> int:
         return len(self.findings) + len(self.set_findings)
 
     @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings + self.set_findings if f["result"] == "fail")
+
+    @cached_property
     def check(self) -> MaterialCheck:
         """The drawing's check state: pending, running, or done with or without findings."""
         return material_check(self.material)

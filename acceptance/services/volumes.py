@@ -17,7 +17,6 @@ from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
-from pypdf import PdfReader
 
 from ..conf import setting
 from ..models import Case, FormatKind, Material, Retention, Volume, VolumeEntry
@@ -43,6 +42,8 @@ def material_pages(material: Material) -> int:
         pages = outcome.get("detail", {}).get("pages")
         if outcome["code"] == "integrity.pdf_pages" and pages:
             return int(pages)
+    from pypdf import PdfReader  # here, where used: it takes longer to load than Django
+
     try:
         with Path(material.file.path).open("rb") as handle:
             return max(1, len(PdfReader(handle).pages))

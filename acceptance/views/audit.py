@@ -20,7 +20,6 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
-from django.core.paginator import Paginator
 from django.db.models import Count, Max, Min
 from django.http import Http404
 from django.shortcuts import render
@@ -32,7 +31,9 @@ from certificates.models import Certificate
 from workflows.anchors import verify_anchors
 from workflows.diagram import process_diagram
 from workflows.journal import SYSTEM_ACTOR, chain_entries, journal_append, verify_chain
+from workflows.labels import label
 from workflows.models import JournalEntry, ProcessInstance
+from workflows.paging import PAGE_SIZE, paged, query_without
 from workflows.replay import replay_instance, state_at
 from workflows.spiff import ACTIVE_STATES, TaskState, is_step
 
@@ -44,36 +45,12 @@ from ..services.fixity import fixity_audit
 from .cases import _case
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-PAGE_SIZE = 25
 VALUE_LIMIT = 160  # characters of one rendered JSON value
-
-KIND_LABELS = {
-    "instance.started": ("流程启动", "process started"),
-    "task.completed": ("任务完成", "task completed"),
-    "task.claimed": ("任务认领", "task claimed"),
-    "task.released": ("任务释放", "task released"),
-    "service.completed": ("服务完成", "service completed"),
-    "service.discarded": ("服务作废", "service discarded"),
-    "timer.fired": ("定时触发", "timer fired"),
-    "message.received": ("收到消息", "message received"),
-    "incident.raised": ("异常发生", "incident raised"),
-    "incident.retried": ("异常重试", "incident retried"),
-    "material.uploaded": ("材料上传", "material uploaded"),
-    "material.fixity_failed": ("固定性校验失败", "fixity check failed"),
-    "material.fixity_restored": ("固定性恢复", "fixity restored"),
-    "certificate.issued": ("意见书签发", "certificate issued"),
-    "certificate.superseded": ("意见书被替代", "certificate superseded"),
-    "certificate.suspended": ("意见书暂停", "certificate suspended"),
-    "certificate.reinstated": ("意见书恢复", "certificate reinstated"),
-    "certificate.revoked": ("意见书撤销", "certificate revoked"),
-    "project.registered": ("项目登记", "project registered"),
-    "audit.viewed": ("审计查阅", "audit: timeline viewed"),
-    "audit.replayed": ("审计回放", "audit: replay run"),
-}
 
 
 def kind_label(kind: str) -> tuple[str, str]:
-    return KIND_LABELS.get(kind, ("其他记录", kind))
+    found = label("event", kind)
+    return found.zh, found.en
 
 
 def compact(value, limit: int = VALUE_LIMIT) -> str:
@@ -303,13 +280,6 @@ def _summary(case: Case, entries) -> dict:
     }
 
 
-def _query_without(request, *names) -> str:
-    query = request.GET.copy()
-    for name in names:
-        query.pop(name, None)
-    return query.urlencode()
-
-
 def _timeline(request, case: Case, extra: dict | None = None):
     selected, at_error = _selected(request, case)
     every = chain_entries(case.reference)
@@ -325,18 +295,17 @@ def _timeline(request, case: Case, extra: dict | None = None):
     if number is None and selected:
         # The page holding the point shown (the latest unless one is chosen): its row in view.
         number = entries.filter(sequence__lt=selected).count() // PAGE_SIZE + 1
-    page = Paginator(entries, PAGE_SIZE).get_page(number)
+    paging = paged(request, entries, number=number)
     context = {
         "case": case,
-        "page": page,
+        **paging,
         "summary": summary,
-        "rows": _rows(case, list(page.object_list)),
+        "rows": _rows(case, list(paging["page"].object_list)),
         "kinds": [(k, label) for k, label, _count in sorted(summary["kinds"])],
         "kind": kind,
         "actors": sorted(every.order_by().values_list("actor", flat=True).distinct()),
         "actor": actor,
-        "query_without_page": _query_without(request, "page", "at"),
-        "query_without_kind": _query_without(request, "page", "at", "kind"),
+        "query_without_kind": query_without(request, "page", "at", "kind"),
         "instances": list(_case_instances(case)),
         "at": point_in_time(case, selected) if selected else None,
         "at_error": at_error,

@@ -8,11 +8,14 @@ not exist.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET
+
+from workflows.paging import paged
 
 from ..exports.completeness import completeness_pdf, verdict
 from ..exports.volumes import retention_zh, volume_catalog_pdf, volume_catalog_xlsx
@@ -38,8 +41,17 @@ def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
 @login_required
 @require_GET
 def case_list(request):
-    cases = cases_visible_to(request.user).order_by("-created_at")
-    return render(request, "acceptance/case_list.html", {"cases": cases})
+    """The cases one may see, newest first, 25 a page; ``q`` finds a reference or project."""
+    cases = cases_visible_to(request.user).select_related("project", "catalog_version")
+    query = request.GET.get("q", "").strip()
+    if query:
+        cases = cases.filter(Q(reference__icontains=query) | Q(project__name__icontains=query))
+    paging = paged(request, cases.order_by("-created_at"))
+    return render(
+        request,
+        "acceptance/case_list.html",
+        {"cases": paging["page"].object_list, "q": query, **paging},
+    )
 
 
 @login_required

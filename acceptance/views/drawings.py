@@ -1,9 +1,10 @@
 """The drawing review pages (数字化审图): the reviewer's drawing set and the owner's resubmission.
 
-A reviewer sees each current drawing with its previews (zoom and pan), its findings listed and
-numbered as on the preview, and approves or returns it with a comment; once every drawing has a
-verdict, finishing completes the ``drawing_review`` task. The owner sees the same findings,
-uploads new versions of returned drawings and then completes ``drawing_resubmit``.
+A reviewer sees one drawing at a time beside a compact list of the set, drawn in the browser from
+the DXF itself (``static/acceptance/drawing_review.js`` with the vendored dxf-viewer), its
+findings listed and framed on the drawing, and approves or returns it with a comment; once every
+drawing has a verdict, finishing completes the ``drawing_review`` task. The owner sees the same
+findings, uploads new versions of returned drawings and then completes ``drawing_resubmit``.
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from workflows.exceptions import WorkflowError
 
+from ..conf import setting
 from ..drawings.index import MAX_BYTES
 from ..exceptions import NotPermitted
 from ..models import Case, Material
@@ -23,9 +27,12 @@ from ..selectors.cases import case_open_task, cases_visible_to
 from ..selectors.drawings import (
     case_drawing_index,
     case_drawings,
+    drawing_browser_readable,
     drawing_index_findings,
+    drawing_marks,
     drawing_preview_dir,
     drawing_set,
+    drawing_text_encoding,
 )
 from ..services.cases import case_task_complete
 from ..services.drawings import (
@@ -52,8 +59,10 @@ def _is_owner(case: Case, user) -> bool:
     return case.project.owner.members.filter(pk=user.pk).exists()
 
 
-def _back(case: Case, anchor: str = ""):
+def _back(case: Case, anchor: str = "", drawing: Material | None = None):
     response = redirect("acceptance:drawings", reference=case.reference)
+    if drawing is not None:
+        response["Location"] += f"?drawing={drawing.pk}"
     if anchor:
         response["Location"] += f"#{anchor}"
     return response
@@ -71,12 +80,15 @@ def drawing_set_page(request, reference: str):
     resubmit_task = case_open_task(case, RESUBMIT_TASK)
     rows = drawing_set(case)
     is_owner = _is_owner(case, request.user)
+    current = _current_row(rows, request.GET.get("drawing"))
     return render(
         request,
         "acceptance/drawings/drawing_set.html",
         {
             "case": case,
             "rows": rows,
+            "current": current,
+            "viewer": current and _viewer_config(request, case, current),
             "review_task": review_task,
             "resubmit_task": resubmit_task,
             "can_decide": review_task is not None
@@ -87,6 +99,39 @@ def drawing_set_page(request, reference: str):
             "drawing_index": case_drawing_index(case),
             "index_findings": drawing_index_findings(case),
         },
+    )
+
+
+def _current_row(rows, wanted: str | None):
+    """The drawing asked for, else the first one still waiting for a verdict, else the first."""
+    for row in rows:
+        if str(row.material.pk) == wanted:
+            return row
+    return next((row for row in rows if not row.decided), rows[0] if rows else None)
+
+
+def _viewer_config(request, case: Case, row) -> dict:
+    """What the page's script needs to draw the drawing and frame its findings (json_script)."""
+    material = row.material
+    readable = drawing_browser_readable(material)
+    return {
+        "file": reverse("acceptance:drawing_file", args=[case.reference, material.pk])
+        if readable
+        else None,
+        "encoding": drawing_text_encoding(material) if readable else "utf-8",
+        "fonts": [static(path) for path in setting("ACCEPTANCE_DRAWING_VIEWER_FONTS")],
+        "worker": static("acceptance/vendor/dxf-viewer/dxf-worker.js"),
+        "marks": drawing_marks(row.findings),
+    }
+
+
+@login_required
+@require_GET
+def drawing_file(request, reference: str, pk: int):
+    """The drawing's DXF for the browser viewer, read by those who may read the case."""
+    material = _drawing(_case(request, reference), pk)
+    return FileResponse(
+        material.file.open("rb"), content_type="application/dxf", filename=material.original_name
     )
 
 
@@ -111,7 +156,7 @@ def drawing_decide(request, reference: str, pk: int):
     verdict = request.POST.get("verdict")
     if verdict not in ("approve", "return"):
         messages.error(request, "请选择“批准”或“退回” / choose approve or return")
-        return _back(case, f"drawing-{pk}")
+        return _back(case, drawing=material)
     try:
         drawing_verdict(
             material=material,
@@ -121,7 +166,18 @@ def drawing_decide(request, reference: str, pk: int):
         )
     except WorkflowError as error:
         _refused(request, error)
-    return _back(case, f"drawing-{pk}")
+        return _back(case, drawing=material)
+    return _back(case, drawing=_next_undecided(case, material))
+
+
+def _next_undecided(case: Case, after: Material) -> Material:
+    """After a verdict the page moves on to the next drawing still waiting for one."""
+    drawings = list(case_drawings(case))
+    position = next((n for n, m in enumerate(drawings) if m.pk == after.pk), 0)
+    for material in drawings[position + 1 :] + drawings[:position]:
+        if material.status not in (Material.Status.APPROVED, Material.Status.RETURNED):
+            return material
+    return after
 
 
 @login_required
@@ -164,7 +220,7 @@ def drawing_upload_version(request, reference: str, pk: int):
         )
     except WorkflowError as error:
         _refused(request, error)
-        return _back(case, f"drawing-{pk}")
+        return _back(case, drawing=material)
     messages.success(request, f"已上传新版本 / new version uploaded: {upload.name}")
     return _back(case)
 

@@ -11,6 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from workflows.paging import paged
+
 from ..exceptions import NotPermitted
 from ..forms import ProjectRegisterForm
 from ..models import Case, Organisation
@@ -23,12 +25,13 @@ from ..services.projects import project_register
 @login_required
 @require_GET
 def project_list(request):
-    projects = projects_visible_to(request.user).order_by("-created_at")
+    projects = projects_visible_to(request.user).select_related("owner").order_by("-created_at")
     may_register = Organisation.objects.filter(members=request.user).exists()
+    paging = paged(request, projects)
     return render(
         request,
         "acceptance/project_list.html",
-        {"projects": projects, "may_register": may_register},
+        {"projects": paging["page"].object_list, "may_register": may_register, **paging},
     )
 
 

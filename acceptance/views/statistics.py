@@ -11,7 +11,6 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
-from openpyxl import Workbook
 
 from ..selectors.cases import STAFF_GROUPS
 from ..selectors.commitments import CommitmentStatistics, commitment_statistics
@@ -56,6 +55,9 @@ def percent(rate: float | None) -> str:
 
 
 def statistics_xlsx(stats: CommitmentStatistics) -> bytes:
+    # openpyxl is imported where it is used: it takes longer to load than Django itself.
+    from openpyxl import Workbook
+
     book = Workbook()
     sheet = book.active
     sheet.title = "容缺受理统计"

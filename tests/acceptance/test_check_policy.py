@@ -153,8 +153,6 @@ def test_a_drawing_that_needs_repairs_says_how_many_of_what_kind_and_who_read_it
 ) -> None:
     text = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "dxf"
     drawing = text / "recover01.dxf"
-    if not drawing.exists():
-        pytest.skip("shared fixtures not checked out")
     report = check_file(drawing, declared_kind=FileKind.DRAWING)
     opens = outcome(report, "usability.dxf_opens")
     assert (opens.result, opens.detail["reader"]) == (CheckResult.PASS, "recover")
@@ -233,3 +231,11 @@ def test_small_numbers_keep_their_precision(tmp_path: Path) -> None:
     )
     assert "only 0.048 megapixels (256×187)" in found.message_en
     assert "0.0 " not in found.message_zh
+
+
+def test_an_empty_drawing_passes_when_the_rule_is_switched_off(settings, tmp_path: Path) -> None:
+    settings.ACCEPTANCE_DRAWING_RULES = {"file.empty": {"enabled": False}}
+    report = check_file(_empty_drawing(tmp_path / "empty.dxf"), declared_kind=FileKind.DRAWING)
+    content = outcome(report, "usability.dxf_content")
+    assert content.result is CheckResult.PASS
+    assert "do not ask for content" in content.message_en

@@ -423,7 +423,6 @@ def test_every_shared_fixture_gets_a_report_not_a_crash(path: Path) -> None:
     json.dumps(report.as_dict(), ensure_ascii=False)
 
 
-@pytest.mark.skipif(not FIXTURES.is_dir(), reason="shared fixtures not checked out")
 @pytest.mark.parametrize(
     ("name", "code", "result"),
     [

@@ -60,3 +60,18 @@ def test_filters_keep_only_the_items_asked_for(client, open_case):
     found = shown_codes(page(client, flow, "?q=e1-5"))
     assert found == [CORE_DOCUMENT]
     assert "没有符合条件的条目" in page(client, flow, "?show=problems")
+
+
+def test_the_case_list_is_paged_and_searchable(client, open_case, monkeypatch):
+    monkeypatch.setattr("workflows.paging.PAGE_SIZE", 1)
+    first = open_case(upload=False)
+    second = open_case(upload=False)
+    client.force_login(first.reviewer)
+    url = reverse("acceptance:case_list")
+    newest = client.get(url).content.decode()
+    assert second.case.reference in newest and first.case.reference not in newest
+    assert "第 1 / 2 页，共 2 条" in newest
+    older = client.get(url, {"page": 2}).content.decode()
+    assert first.case.reference in older
+    found = client.get(url, {"q": first.case.reference[-6:]}).content.decode()
+    assert first.case.reference in found and second.case.reference not in found

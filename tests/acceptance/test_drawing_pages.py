@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
 import ezdxf
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from ezdxf.fonts import fonts
 from PIL import Image, ImageChops
 
 from acceptance.drawings import preview
 from acceptance.models import CatalogItem, Material
 from acceptance.samples import AS_BUILT_STAMP_FIELDS, make_as_built_dxf
-from acceptance.selectors.drawings import case_drawings, drawing_preview_dir
+from acceptance.selectors.drawings import (
+    case_drawings,
+    drawing_preview_dir,
+    drawing_text_encoding,
+)
 from acceptance.services.drawings import drawing_preview_render
 from acceptance.services.materials import material_upload
 from workflows.fonts import CJK_FONT_PATH
@@ -23,9 +33,12 @@ from .conftest import CORE_DRAWING, PROJECT_NAME, statuses_as_journaled, statuse
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+SHARED_DXF = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "dxf"
 
-def page_url(flow) -> str:
-    return reverse("acceptance:drawings", args=[flow.case.reference])
+
+def page_url(flow, material=None) -> str:
+    url = reverse("acceptance:drawings", args=[flow.case.reference])
+    return url if material is None else f"{url}?drawing={material.pk}"
 
 
 def verdict(client, flow, material, verdict: str, comment: str = ""):
@@ -46,10 +59,13 @@ def test_the_reviewer_returns_one_drawing_approves_the_rest_and_the_loop_ends(cl
     unstamped = flow.current(CORE_DRAWING)
     client.force_login(flow.reviewer)
     page = client.get(page_url(flow)).content.decode()
+    # The set is listed once; the drawing shown first is the first without a verdict.
+    assert page.count('<a href="?drawing=') == 11
+    assert "未找到竣工图章" in page and "drawing.stamp.present" not in page
+    assert page.count('class="verdict-form"') == 1 and "尚有 11 张图纸未给出意见" in page
     # The rule by its name, never its id.
-    assert "drawing.stamp.present" not in page
-    assert "<strong>竣工图章</strong>" in page and "未找到竣工图章" in page
-    assert page.count('class="verdict"') == 11
+    unstamped_page = client.get(page_url(flow, unstamped)).content.decode()
+    assert "<strong>竣工图章</strong>" in unstamped_page and "未找到竣工图章" in unstamped_page
 
     for material in case_drawings(flow.case):
         if material.pk != unstamped.pk:
@@ -94,7 +110,8 @@ def test_the_reviewer_returns_one_drawing_approves_the_rest_and_the_loop_ends(cl
     assert (new.version, new.status) == (2, Material.Status.CHECKED)
 
     client.force_login(flow.reviewer)
-    assert client.get(page_url(flow)).content.decode().count('class="verdict"') == 1
+    page = client.get(page_url(flow)).content.decode()
+    assert "尚有 1 张图纸未给出意见" in page and f'id="drawing-{new.pk}"' in page
     verdict(client, flow, new, "approve")
     client.post(reverse("acceptance:drawings_finish", args=[flow.case.reference]))
     assert flow.open_tasks() == ["media_review"]
@@ -123,10 +140,11 @@ def test_previews_are_served_with_the_findings_marked_and_nothing_else(client, a
     assert [p.name for p in previews] == ["Model", "Layout1"]
     client.force_login(at_review.reviewer)
     page = client.get(page_url(at_review)).content.decode()
-    svg_url = reverse(
-        "acceptance:drawing_preview", args=[at_review.case.reference, material.pk, "layout-1.svg"]
+    thumbnail = reverse(
+        "acceptance:drawing_preview", args=[at_review.case.reference, material.pk, "layout-0.png"]
     )
-    assert svg_url in page
+    assert thumbnail in page  # the set list's thumbnail
+    svg_url = thumbnail.replace("layout-0.png", "layout-1.svg")
     svg = client.get(svg_url)
     assert svg["Content-Type"] == "image/svg+xml"
     assert b"<svg" in b"".join(svg.streaming_content)
@@ -189,9 +207,11 @@ def test_a_drawing_number_used_twice_is_shown_on_both_drawings(client, open_case
     set_findings = flow.task("drawing_review").context["drawing_check"]["set_findings"]
     assert sorted(set_findings) == ["D-1-1.dxf", "D-2-copy.dxf"]
     client.force_login(flow.reviewer)
-    page = client.get(page_url(flow)).content.decode()
-    assert page.count("<strong>图号唯一</strong>") == 2
-    assert "图号“D-1-01”在本案件的图纸中出现 2 次" in page
+    for name in ("D-1-1.dxf", "D-2-copy.dxf"):
+        material = case_drawings(flow.case).get(original_name=name)
+        page = client.get(page_url(flow, material)).content.decode()
+        assert "<strong>图号唯一</strong>" in page
+        assert "图号“D-1-01”在本案件的图纸中出现 2 次" in page
 
 
 def index_csv(entries: dict[str, str]) -> SimpleUploadedFile:
@@ -228,9 +248,11 @@ def test_the_owner_supplies_the_drawing_index_and_the_review_compares_it(client,
     assert any(f"图号“{left_out}”不在图纸目录中" in m for m in messages)
 
     client.force_login(flow.reviewer)
-    page = client.get(page_url(flow)).content.decode()
-    assert page.count("<strong>与图纸目录一致</strong>") == 3
+    drawings = {f"{m.catalog_item.code}-01": m for m in case_drawings(flow.case)}
+    page = client.get(page_url(flow, drawings[renamed])).content.decode()
+    assert "<strong>与图纸目录一致</strong>" in page
     assert f"与图纸目录中的“另一张图”不一致（图号 {renamed}）" in page
+    page = client.get(page_url(flow, drawings[left_out])).content.decode()
     assert f"图号“{left_out}”不在图纸目录中" in page
     assert "图纸目录中的图号“D-99-01”（不存在的图）没有对应的图纸" in page
     assert 'id="upload-index"' not in page  # only the owner supplies the index
@@ -278,7 +300,8 @@ def one_character_drawing(path, character: str):
 
 def test_chinese_in_a_drawing_preview_is_drawn_as_glyphs_not_boxes(tmp_path):
     pngs = {}
-    for name, character in {"dang": "档", "an": "案", "missing": "한"}.items():
+    characters = {"dang": "档", "an": "案", "tu": "图", "kou": "口", "missing": "한"}
+    for name, character in characters.items():
         source = one_character_drawing(tmp_path / f"{name}.dxf", character)
         (layout,) = preview.render_previews(source, tmp_path / name, findings=[])
         with Image.open(tmp_path / name / layout.png) as image:
@@ -289,3 +312,100 @@ def test_chinese_in_a_drawing_preview_is_drawn_as_glyphs_not_boxes(tmp_path):
 
     # Had the preview no CJK font, both characters would be the same box as a missing one.
     assert differ("dang", "an") and differ("dang", "missing") and differ("an", "missing")
+    # The strokes inside 图's frame are drawn, not cut away with the hole around them.
+    assert differ("tu", "kou")
+
+
+def test_the_viewer_reads_the_drawing_file_with_its_findings_located(client, at_review):
+    material = at_review.current(CORE_DRAWING)
+    client.force_login(at_review.reviewer)
+    response = client.get(page_url(at_review, material))
+    config = response.context["viewer"]
+    file_url = reverse("acceptance:drawing_file", args=[at_review.case.reference, material.pk])
+    assert config["file"] == file_url and config["encoding"] == "utf-8"
+    assert config["fonts"] and config["fonts"][0].endswith(".ttf")
+    assert [m["number"] for m in config["marks"]] == list(range(1, len(config["marks"]) + 1))
+    served = client.get(file_url)
+    assert served.status_code == 200
+    with material.file.open("rb") as stored:
+        assert b"".join(served.streaming_content) == stored.read()
+
+    # Someone who may not read the case gets nothing.
+    client.force_login(get_user_model().objects.create_user("stranger", password="test-password"))
+    assert client.get(file_url).status_code == 404
+
+
+CHECK_STATES_SHOWN = {
+    "pending": "自动审查尚未完成",
+    "running": "自动审查进行中",
+    "findings": "发现的问题",
+    "no findings": "自动审查未发现问题",
+}
+
+
+def check_states_shown(page: str) -> list[str]:
+    return [state for state, words in CHECK_STATES_SHOWN.items() if words in page]
+
+
+def test_each_drawing_shows_one_check_state_pending_running_findings_or_none(client, at_review):
+    client.force_login(at_review.reviewer)
+    shown = {}
+    for material in case_drawings(at_review.case):
+        (state,) = check_states_shown(client.get(page_url(at_review, material)).content.decode())
+        shown[material.pk] = state
+    assert shown[at_review.current(CORE_DRAWING).pk] == "findings"  # no as-built stamp
+    assert "no findings" in shown.values()
+
+    # The same drawing before its checks ran, and while they run: one state each, no verdict.
+    material = at_review.current(CORE_DRAWING)
+    Material.objects.filter(pk=material.pk).update(check_report={}, check_started_at=None)
+    assert check_states_shown(client.get(page_url(at_review, material)).content.decode()) == [
+        "pending"
+    ]
+    started = timezone.now() + timedelta(minutes=1)
+    Material.objects.filter(pk=material.pk).update(check_started_at=started)
+    assert check_states_shown(client.get(page_url(at_review, material)).content.decode()) == [
+        "running"
+    ]
+
+
+def test_a_binary_dxf_gets_no_viewer_and_says_why(client, open_case, tmp_path):
+    flow = open_case(leave_out=[CORE_DRAWING])
+    item = CatalogItem.objects.get(code=CORE_DRAWING)
+    binary = SHARED_DXF / "bin_dxf_r12.dxf"
+    with binary.open("rb") as handle:
+        material = material_upload(
+            case=flow.case,
+            user=flow.owner,
+            catalog_item=item,
+            node=flow.node_for(item),
+            file=File(handle),
+            name="D-1 二进制.dxf",
+        )
+    flow.prefile()
+    flow.apply()
+    client.force_login(flow.reviewer)
+    response = client.get(page_url(flow, material))
+    page = response.content.decode()
+    assert response.context["viewer"]["file"] is None
+    assert "无法在线看图" in page, page
+    assert "drawing-viewer-config" not in page
+    assert "dxf-viewer.js" not in page
+
+
+@pytest.mark.parametrize(
+    ("version", "codec", "encoding"),
+    [
+        ("R2000", "gbk", "gbk"),
+        ("R2000", "cp1252", "windows-1252"),
+        ("R2018", "gbk", "utf-8"),
+    ],
+)
+def test_the_browser_decodes_a_drawing_by_its_code_page(tmp_path, version, codec, encoding):
+    doc = ezdxf.new(version)
+    doc.encoding = codec  # written as $DWGCODEPAGE (ANSI_936, ANSI_1252); R2007 on is UTF-8
+    doc.modelspace().add_text("竣工图" if codec == "gbk" else "plan")
+    path = tmp_path / "drawing.dxf"
+    doc.saveas(path)
+    stored = SimpleNamespace(file=SimpleNamespace(path=str(path)))
+    assert drawing_text_encoding(stored) == encoding

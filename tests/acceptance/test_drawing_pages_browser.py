@@ -1,23 +1,28 @@
-"""The reviewer's drawing-set page in a real browser (Debian's Chromium via Playwright)."""
+"""The reviewer's drawing page in a real browser (Debian's Chromium via Playwright).
+
+The drawing is drawn in the browser from its DXF (the vendored dxf-viewer); a finding clicked in
+the list or on the drawing zooms the view to its spot, which the page mirrors in
+``window.drawingViewer.state()`` (the view's centre and width in drawing units).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from django.core.files import File
 
-from acceptance.selectors.drawings import case_drawings
-from acceptance.services.drawings import drawing_preview_render
+from acceptance.models import CatalogItem
+from acceptance.samples import make_as_built_dxf
+from acceptance.selectors.drawings import case_drawings, drawing_findings
+from acceptance.services.materials import material_upload
 
-from ..browser import CHROMIUM, chromium_page
-from .conftest import CORE_DRAWING
+from ..browser import chromium_page, sign_in
+from .conftest import CORE_DRAWING, PROJECT_NAME
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "drawings"
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium is not installed"),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
@@ -25,66 +30,103 @@ def browser_page(monkeypatch):
     # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
     # still plain synchronous code.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    yield from chromium_page({"width": 1200, "height": 900})
+    yield from chromium_page({"width": 1400, "height": 900})
 
 
-def scale(section) -> float:
-    return float(section.locator(".viewer").get_attribute("data-scale"))
+def state(page) -> dict:
+    return page.evaluate("window.drawingViewer.state()")
 
 
-def test_a_reviewer_zooms_the_marked_preview_returns_one_drawing_and_finishes(
-    open_case, live_server, browser_page
+def wait_ready(page) -> None:
+    page.wait_for_function("window.drawingViewer && window.drawingViewer.state().state === 'ready'")
+
+
+def test_a_reviewer_clicks_a_finding_the_viewer_zooms_to_it_and_returns_the_drawing(
+    open_case, live_server, browser_page, tmp_path
 ):
-    flow = open_case(unstamped=[CORE_DRAWING])
+    flow = open_case(leave_out=[CORE_DRAWING])
+    # A sheet whose as-built stamp lacks most of its fields: a finding with a box on the sheet.
+    sheet = make_as_built_dxf(
+        tmp_path / "D-1 总平面图.dxf",
+        project_name=PROJECT_NAME,
+        drawing_number="D-1-01",
+        sheet_title="总平面图",
+        stamp={"CONTRACTOR": "上海建工集团"},
+    )
+    item = CatalogItem.objects.get(code=CORE_DRAWING)
+    with sheet.open("rb") as handle:
+        material_upload(
+            case=flow.case,
+            user=flow.owner,
+            catalog_item=item,
+            node=flow.node_for(item),
+            file=File(handle),
+            name=sheet.name,
+        )
     flow.prefile()
     flow.apply()
-    for material in case_drawings(flow.case):
-        drawing_preview_render(material=material)
-    unstamped = flow.current(CORE_DRAWING)
+    drawing = flow.current(CORE_DRAWING)
+    findings = drawing_findings(drawing)
+    number, finding = next(
+        (n, f) for n, f in enumerate(findings, start=1) if f["detail"].get("box")
+    )
+    x1, y1, x2, y2 = finding["detail"]["box"]
     page = browser_page
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", flow.reviewer.username)
-    page.fill("input[name=password]", "test-password")
-    page.click("button[type=submit], input[type=submit]")
-    page.goto(f"{live_server.url}/cases/{flow.case.reference}/drawings/")
+    sign_in(page, live_server.url, flow.reviewer)
+    page.goto(f"{live_server.url}/cases/{flow.case.reference}/drawings/?drawing={drawing.pk}")
+    wait_ready(page)
+    # The set beside the drawing: every drawing once, this one marked as the current one.
+    assert page.locator(".sheet-list li").count() == case_drawings(flow.case).count()
+    assert page.locator(".sheet-list li.current").count() == 1
+    assert "总平面图" in page.locator(".sheet-list li.current").inner_text()
+    # The stamp's finding is on the sheet (paper space), so the sheet is shown first, whole.
+    opened = state(page)
+    assert opened["space"] == "paper" and opened["firstViewMs"] > 0
+    assert opened["view"]["width"] > 300  # an A3 sheet, 420 mm wide
+    assert "自动审查未发现问题" not in page.locator(".findings-panel").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "drawing-review-sheet.png"), full_page=True)
 
-    section = page.locator(f"#drawing-{unstamped.pk}")
-    assert "未找到竣工图章" in section.locator(".findings").inner_text()
-    # The sheet (paper space) preview, where the stamp belongs.
-    section.get_by_role("button", name="Layout1").click()
+    page.locator(f".finding-go[data-finding='{number}']").click()
+    page.wait_for_function(f"window.drawingViewer.state().selected === {number}")
+    zoomed = state(page)["view"]
+    assert zoomed["centerX"] == pytest.approx((x1 + x2) / 2, abs=1)
+    assert zoomed["centerY"] == pytest.approx((y1 + y2) / 2, abs=1)
+    assert zoomed["width"] < opened["view"]["width"] / 2
+    assert page.locator(f".finding-box[data-finding='{number}']").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "drawing-review-finding.png"), full_page=True)
+
+    # Back to the whole sheet, then the box drawn on the drawing zooms to the same spot.
+    page.click("[data-action=fit]")
+    page.wait_for_function(f"window.drawingViewer.state().view.width > {zoomed['width'] * 2}")
+    page.locator(f".finding-box[data-finding='{number}']").click()
     page.wait_for_function(
-        f"document.querySelector('#drawing-{unstamped.pk} .viewer img').naturalWidth > 0"
+        f"Math.abs(window.drawingViewer.state().view.width - {zoomed['width']}) < 1"
     )
-    fitted = scale(section)
-    section.locator("[data-zoom=in]").click()
-    assert scale(section) == pytest.approx(fitted * 1.5, rel=0.01)
-    image = section.locator(".viewer img")
-    before = image.evaluate("img => img.style.transform")
-    box = section.locator(".viewer").bounding_box()
-    page.mouse.move(box["x"] + 200, box["y"] + 200)
-    page.mouse.down()
-    page.mouse.move(box["x"] + 80, box["y"] + 120, steps=5)
-    page.mouse.up()
-    assert image.evaluate("img => img.style.transform") != before
-    page.mouse.move(box["x"] + 300, box["y"] + 200)
-    page.mouse.wheel(0, -300)
-    assert scale(section) > fitted * 1.5
-    section.screenshot(path=str(ARTIFACTS / "drawing-preview-zoomed.png"))
 
-    # A stamped drawing has no findings and shows its stamp on the sheet.
-    other = next(m for m in case_drawings(flow.case) if m.pk != unstamped.pk)
-    assert "自动审查未发现问题" in page.locator(f"#drawing-{other.pk}").inner_text()
+    # Model space has the plan and its layers; a layer can be switched off and on.
+    page.click("[data-space=model]")
+    page.wait_for_function(
+        "window.drawingViewer.state().space === 'model' && "
+        "window.drawingViewer.state().state === 'ready'"
+    )
+    page.click(".layers summary")
+    layers = page.locator(".layer-list input[type=checkbox]")
+    assert layers.count() >= 2
+    layers.first.uncheck()
+    hidden = page.evaluate("window.drawingViewer.state().hiddenLayers")
+    assert hidden == [layers.first.get_attribute("data-layer")]
+    page.screenshot(path=str(ARTIFACTS / "drawing-review-model-layers.png"), full_page=True)
+    layers.first.check()
+    assert page.evaluate("window.drawingViewer.state().hiddenLayers") == []
 
-    section.locator("textarea[name=comment]").fill("缺竣工图章，请加盖后重新上传")
-    section.get_by_role("button", name="退回 Return").click()
-    for material in case_drawings(flow.case).exclude(pk=unstamped.pk):
-        page.locator(f"#drawing-{material.pk}").get_by_role("button", name="批准 Approve").click()
-    assert page.locator("#finish-review").is_enabled()
-    page.screenshot(path=str(ARTIFACTS / "drawing-set-decided.png"), full_page=True)
-    page.click("#finish-review")
-
-    assert "审图已完成" in page.locator(".messages").inner_text()
-    assert "有图纸被退回" in page.locator("#review-state").inner_text()
-    assert flow.open_tasks() == ["drawing_resubmit", "media_review"]
+    # The reviewer returns the drawing; the page moves on to the next drawing without a verdict.
+    page.fill("textarea[name=comment]", "竣工图章信息不全，请补全后重新上传")
+    page.get_by_role("button", name="退回 Return").click()
+    wait_ready(page)
+    assert page.locator(".sheet-list li.current").get_attribute("class") == "current"
+    returned = page.locator(f".sheet-list a[data-drawing='{drawing.pk}']")
+    assert "退回修改" in returned.inner_text()
+    assert f"drawing={drawing.pk}" not in page.url
+    page.screenshot(path=str(ARTIFACTS / "drawing-review-next.png"), full_page=True)

@@ -12,11 +12,11 @@ from django.db import transaction
 from pypdf import PdfReader
 
 from acceptance.demo import PROJECT_NAME
-from certificates import issue as issue_module
 from certificates.exceptions import CertificateRefused, SigningNotConfigured
 from certificates.handlers import issue_certificate
 from certificates.issue import certificate_issue, verification_url
 from certificates.models import Certificate, CertificateSequence, OpinionTemplate
+from certificates.pdf import CERTIFICATE_TIME_ZONE
 from certificates.verify import pdf_verify
 from workflows.models import JournalEntry, ProcessInstance
 from workflows.services import ServiceCall
@@ -70,7 +70,7 @@ def test_a_conditional_certificate_lists_the_tolerated_items_and_the_deadline(wo
     text = pdf_text(pdf_bytes(certificate))
     assert "有条件验收" in text
     assert "C6-P3" in text and "E3-2" in text
-    deadline = commitment.deadline.astimezone(issue_module.CERTIFICATE_TIME_ZONE).date()
+    deadline = commitment.deadline.astimezone(CERTIFICATE_TIME_ZONE).date()
     assert f"{deadline.year}年{deadline.month}月{deadline.day}日" in text
     assert "${" not in text  # the template's placeholder was filled
 

@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from workflows.definitions import deploy_bpmn, deploy_paths, latest_definition
 from workflows.engine import task_complete
 from workflows.exceptions import DefinitionNotFound, DefinitionRejected, TaskPermissionDenied
+from workflows.inbox import can_claim, can_complete
 from workflows.models import ProcessDefinition
 
 from .helpers import BPMN_DIR, REJECTED_DIR, bpmn_bytes, open_task, open_task_names, reload
@@ -279,6 +280,23 @@ def test_with_a_default_role_a_lane_less_task_goes_to_that_role(settings, start,
         task_complete(task_id=task.task_id, user=outsider)
     task_complete(task_id=task.task_id, user=member)
     assert reload(instance).status == "completed"
+
+
+def test_a_task_left_with_no_role_and_no_assignee_falls_back_to_no_role_at_all(
+    settings, start, make_user
+):
+    # A row like those of definitions deployed before the check: nobody may claim or complete it.
+    settings.WORKFLOWS_DEFAULT_TASK_ROLE = "wf-fallback"
+    deploy_bpmn((REJECTED_DIR / "unassigned_task.bpmn").read_bytes(), "unassigned_task.bpmn")
+    instance = start("wf_unassigned", key="UNASSIGNED-2")
+    task = open_task(instance, "approve")
+    task.role = None
+    task.save(update_fields=["role"])
+    superuser = make_user("root", "wf-fallback")
+    superuser.is_superuser = True
+
+    assert not can_complete(superuser, task)
+    assert not can_claim(superuser, task)
 
 
 def test_deeply_nested_xml_is_a_clear_refusal():

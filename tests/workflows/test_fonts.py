@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.contrib.staticfiles import finders
 from fontTools.ttLib import TTFont
 from PIL import Image, ImageChops
 from reportlab.pdfgen.canvas import Canvas
 
 from tests.documents import assert_fonts_embedded, rasterize
-from workflows.fonts import CJK_FONT_FAMILY, CJK_FONT_PATH, reportlab_cjk_font
+from workflows.fonts import CJK_FONT_FAMILY, CJK_FONT_PATH, CJK_FONT_STATIC, reportlab_cjk_font
 
 # Not in the font (Hangul was cut from it): drawn as the empty box a missing glyph gets.
 MISSING = "한"
@@ -64,3 +65,11 @@ def test_a_pdf_embeds_the_font_and_draws_chinese_as_glyphs_not_boxes(tmp_path):
     assert pages["dang"].getextrema()[0] < 64  # something dark was drawn
     # Had the font no Chinese, both characters would be the same empty box as a missing one.
     assert differ("dang", "an") and differ("dang", "missing") and differ("an", "missing")
+
+
+def test_pages_fall_back_to_the_shipped_font_served_as_a_static_file():
+    assert Path(finders.find(CJK_FONT_STATIC)) == CJK_FONT_PATH
+    site_css = Path(finders.find("site.css")).read_text(encoding="utf8")
+    # site.css is served from the static root: its url() is relative to that.
+    assert f'url("{CJK_FONT_STATIC}")' in site_css
+    assert '"Archive CJK"' in site_css.split("body {", 1)[1].split("}", 1)[0]

@@ -203,6 +203,7 @@ def limited(script: str, **data) -> dict:
         ('part = "x" * 10 ** 6\ntext = "".join([part] * 1000)', "memory", "a join"),
         ("total = sum(range(10 ** 12))", "memory", "a range of 1,000,000,000,000 numbers"),
         ('rows = ["x" * 1024] * (100 * 1024)', "data", "more task data than the limit of 64 KB"),
+        ("rows = [[0] * 10 ** 6] * 10 ** 6", "data", "more task data than the limit of 64 KB"),
     ],
     ids=[
         "busy-loop",
@@ -220,6 +221,7 @@ def limited(script: str, **data) -> dict:
         "join",
         "range",
         "100MB-data",
+        "shared-rows",
     ],
 )
 def test_a_script_past_a_limit_is_stopped_with_an_error_naming_the_limit(script, limit, said):
