@@ -37,7 +37,9 @@ EXPORT_PACKAGE_TASK = "acceptance.export_archival_package"
 
 
 def _case(call: ServiceCall) -> Case:
-    return Case.objects.select_for_update().get(pk=call.business_object.pk)
+    # ``no_key``: a file stored meanwhile (a row referring to the case) need not wait for this
+    # transaction, which then may wait for that upload's journal entry.
+    return Case.objects.select_for_update(no_key=True).get(pk=call.business_object.pk)
 
 
 def _open_commitment(case: Case) -> Commitment:

@@ -27,7 +27,11 @@ from ..exceptions import CaseStateConflict, NotPermitted
 from ..models import Case, Material, MediaItem
 from ..selectors.cases import case_open_task
 from ..services.cases import case_task_complete, case_task_for
-from ..services.materials import material_check_report, material_checks_record
+from ..services.materials import (
+    material_check_report,
+    material_checks_record,
+    materials_check_each,
+)
 from .av import poster_frame
 from .photos import PhotoExamination, examine_photo, period_outcome
 
@@ -45,17 +49,18 @@ DESCRIBED_FIELDS = (
 )
 
 
+# What a photo or recording is checked with besides the four properties (``check_report``).
+MEDIA_CHECKS = ["acceptance.media.services.media_intake"]
+
+
 def media_check(materials) -> list[Material]:
     """Check each photo or recording, make its derivatives, prefill its caption; record results.
 
-    Returns the materials that failed. Bad content never raises (every file gets its
+    Returns the materials that failed; a version already checked keeps its result
+    (``material_check_reusable``). Bad content never raises (every file gets its
     outcomes); a storage error does, and becomes an incident on the process instance.
     """
-    failed = []
-    for material in materials.select_related("case__project", "node").order_by("pk"):
-        if not media_intake(material):
-            failed.append(material)
-    return failed
+    return materials_check_each(materials, media_intake, checks=MEDIA_CHECKS)
 
 
 def media_intake(material: Material) -> bool:
@@ -77,7 +82,7 @@ def media_intake(material: Material) -> bool:
     elif report.detected_kind is FileKind.VIDEO:
         outcomes += [outcome.as_dict() for outcome in _recording(item, report.outcomes)]
     item.save()
-    return material_checks_record(material, report, outcomes)
+    return material_checks_record(material, report, outcomes, checks=MEDIA_CHECKS)
 
 
 def _photo(item: MediaItem, examination: PhotoExamination) -> list[CheckOutcome]:

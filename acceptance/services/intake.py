@@ -2,28 +2,41 @@
 
 An upload (page or API) queues ``acceptance.check_material`` once it commits; the job runs the
 same checks the process runs for the file's kind and records them, so the result survives a
-reload and the API's poll link and webhook (``material.checked``) tell it. The process checks
-the node or case again when it is submitted.
+reload and the API's poll link and webhook (``material.checked``) tell it. The process's check
+of the node or case reuses that result, and a job arriving after the process checked the file
+finds it done (``services.materials.material_check_reusable``): each file is checked once.
 """
 
 from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
 
 from ..conf import file_rules
 from ..media.services import media_check
 from ..models import FormatKind, Material
 from .drawings import drawings_check
-from .materials import materials_check
+from .materials import materials_check, materials_lock
 
 MEDIA_KINDS = (FormatKind.PHOTO, FormatKind.VIDEO)
 
 
 def material_intake_check(*, material: Material) -> None:
-    """Check one stored version by its kind and record the result; a superseded one is left."""
-    if material.status not in Material.RECHECKABLE:
-        return
-    if material.format_kind in MEDIA_KINDS:
-        media_check(Material.objects.filter(pk=material.pk))
-    elif material.format_kind == FormatKind.DRAWING:
-        drawings_check(case=material.case, drawings=[material])
-    else:
-        materials_check([material], rules=file_rules(material.format_kind))
+    """Check one stored version by its kind and record the result; a superseded one is left.
+
+    Pages show the check running from here on: the start is saved before the rows are locked
+    (a lone row update that holds nothing else), and only on a version nobody checked yet.
+    """
+    Material.objects.filter(pk=material.pk, status=Material.Status.RECEIVED).update(
+        check_started_at=timezone.now()
+    )
+    with transaction.atomic():
+        (material,) = materials_lock([material])
+        if material.status not in Material.RECHECKABLE:
+            return
+        if material.format_kind in MEDIA_KINDS:
+            media_check(Material.objects.filter(pk=material.pk))
+        elif material.format_kind == FormatKind.DRAWING:
+            drawings_check(case=material.case, drawings=[material])
+        else:
+            materials_check([material], rules=file_rules(material.format_kind))

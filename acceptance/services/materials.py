@@ -212,12 +212,13 @@ def material_check_report(material: Material, **options) -> FileReport:
     )
 
 
-def _check_result(report: FileReport, outcomes: list[dict]) -> dict:
+def _check_result(report: FileReport, outcomes: list[dict], checks: list[str]) -> dict:
     passed = report.passed and all(outcome["result"] != CheckResult.FAIL for outcome in outcomes)
     return {
         **report.as_dict(),
         "outcomes": outcomes,
         "passed": passed,
+        "checks": checks,
         "properties": summarize_properties(outcomes),
         "checked_at": timezone.now().isoformat(),
     }
@@ -232,28 +233,94 @@ def _outcomes_with_rules(material: Material, report: FileReport, rules) -> list[
     return outcomes
 
 
+def materials_lock(materials) -> list[Material]:
+    """Lock ``materials`` for checking or recording, in the one lock order; return them fresh.
+
+    The order: all the material rows first, by ``pk``, and only then (when a status change is
+    journaled) the journal's head. The intake job (``services.intake``) and the process's checks
+    (``handlers``) both lock through here, so neither can hold a row the other waits for while
+    waiting for one the other holds. The case is not locked: the asynchronous checks must not
+    (see ``handlers``). ``no_key``: a row stored meanwhile that refers to a material need not
+    wait. Call inside a transaction.
+    """
+    return list(
+        Material.objects.select_for_update(no_key=True, of=("self",))
+        .filter(pk__in=[material.pk for material in materials])
+        .select_related("case__project", "catalog_item", "node")
+        .order_by("pk")
+    )
+
+
+def checks_signature(rules) -> list[str]:
+    """The names of the extra ``rules`` a check runs, stored with its result (``checks``)."""
+    return [
+        f"{function.__module__}.{function.__qualname__}"
+        for function in (getattr(rule, "func", rule) for rule in rules)
+    ]
+
+
+def material_check_reusable(material: Material, checks: list[str]) -> bool:
+    """The same ``checks`` of this very content are recorded on the version: reuse, not redo.
+
+    The intake job checks a file once it is stored; the process's check of the node or case
+    then finds it done, and the other way round. A check with other rules (the drawing review
+    after the node's four-property checks) runs; a returned file is checked again on
+    resubmission (its status has to leave ``returned``).
+    """
+    report = material.check_report or {}
+    return (
+        material.status in (Material.Status.CHECKED, Material.Status.CHECK_FAILED)
+        and report.get("sha256") == material.sha256
+        and report.get("checks") == checks
+    )
+
+
+def materials_check_each(materials, check, *, checks: list[str]) -> list[Material]:
+    """Lock ``materials`` and ``check(material) -> passed`` each one not already so checked.
+
+    ``checks`` names what ``check`` runs (``checks_signature``). Returns the materials that
+    failed, those whose reused result failed included.
+    """
+    failed = []
+    with transaction.atomic():
+        for material in materials_lock(materials):
+            if material_check_reusable(material, checks):
+                passed = material.status == Material.Status.CHECKED
+            else:
+                passed = check(material)
+            if not passed:
+                failed.append(material)
+    return failed
+
+
 def materials_check(materials, *, rules=()) -> list[Material]:
     """Run the four-property checks, then ``rules`` on files that passed; record pass or fail.
 
     Each rule takes the stored file's path and returns a ``CheckOutcome`` or a list of them.
-    The report is stored on the material version checked (``check_report``). Returns the
+    The report is stored on the material version checked (``check_report``); a version whose
+    content was already checked keeps its result (``material_check_reusable``). Returns the
     materials that failed.
     """
-    failed = []
-    for material in materials:
+
+    checks = checks_signature(rules)
+
+    def check(material: Material) -> bool:
         report = material_check_report(material)
         outcomes = _outcomes_with_rules(material, report, rules)
-        if not material_checks_record(material, report, outcomes):
-            failed.append(material)
-    return failed
+        return material_checks_record(material, report, outcomes, checks=checks)
+
+    return materials_check_each(materials, check, checks=checks)
 
 
-def material_checks_record(material: Material, report: FileReport, outcomes: list[dict]) -> bool:
+def material_checks_record(
+    material: Material, report: FileReport, outcomes: list[dict], *, checks: list[str]
+) -> bool:
     """Store ``outcomes`` (dicts) of ``report`` on the material: checked, or failed; saved.
 
-    A status change is journaled. Returns whether it passed (no outcome failed).
+    ``checks`` names the extra rules run (``checks_signature``). A status change is journaled.
+    Returns whether it passed (no outcome failed).
     """
-    result = _check_result(report, outcomes)
+    result = _check_result(report, outcomes, checks)
     material.detected_format = report.detected_format
     before = material.status
     with transaction.atomic():
