@@ -19,6 +19,7 @@ from django.db import connection, transaction
 
 from acceptance.handlers import node_check
 from acceptance.models import CatalogItem, Material, Organisation
+from acceptance.samples import make_pdf_document
 from acceptance.selectors.cases import case_instance
 from acceptance.services import materials as material_services
 from acceptance.services.cases import case_open
@@ -53,17 +54,19 @@ def _case_with_two_received_files(tmp_path, settings):
     )
     case = case_open(project=project, user=owner)
     node = project.nodes.order_by("position").first()
-    stored = [
-        material_upload(
-            case=case,
-            user=owner,
-            catalog_item=CatalogItem.objects.get(code="C5-4", version=case.catalog_version),
-            node=node,
-            file=ContentFile(f"%PDF-1.4\n% survey part {number}\n".encode(), name=name),
-            name=name,
+    stored = []
+    for number, name in enumerate(("survey-1.pdf", "survey-2.pdf"), start=1):
+        path = make_pdf_document(tmp_path / name, title=f"测量报告 {number}", lines=["复测成果"])
+        stored.append(
+            material_upload(
+                case=case,
+                user=owner,
+                catalog_item=CatalogItem.objects.get(code="C5-4", version=case.catalog_version),
+                node=node,
+                file=ContentFile(path.read_bytes(), name=name),
+                name=name,
+            )
         )
-        for number, name in enumerate(("survey-1.pdf", "survey-2.pdf"), start=1)
-    ]
     return case, node, sorted(stored, key=lambda material: material.pk)
 
 
@@ -125,8 +128,9 @@ def test_the_intake_job_and_the_node_check_interleaved_neither_deadlocks_nor_che
     assert errors == {}, errors
     assert checked == {"survey-1.pdf": 1, "survey-2.pdf": 1}
     assert results["process"]["failed"] == []
-    for material in (first, second):
-        material.refresh_from_db()
-        assert material.status == Material.Status.CHECKED
+    statuses = Material.objects.filter(pk__in=(first.pk, second.pk)).values_list(
+        "status", flat=True
+    )
+    assert set(statuses) == {Material.Status.CHECKED}
     journaled = JournalEntry.objects.filter(chain=case.reference, kind="material.checked")
     assert sorted(entry.payload["name"] for entry in journaled) == ["survey-1.pdf", "survey-2.pdf"]
