@@ -66,6 +66,8 @@ ROLE_USERS = {
 }
 # Tolerated at acceptance, delivered under the commitment afterwards.
 TOLERATED = ("C6-P3", "E3-2")
+# A core item missing at application: the completeness check asks the owner to supplement.
+SUPPLEMENT_MISSING = "E1-5"
 # Held back at the first node so the reviewer's guidance asks for it.
 HELD_BACK = "C6-P1"
 PROJECT_NAME = "浦东新区示范中学新建工程"
@@ -95,6 +97,8 @@ class DemoResult:
     package: BundleVerdict
     # The second case: overdue, suspended, delivered late, reinstated and upgraded.
     late_case: Case | None = None
+    # Cases left waiting at each human step: (step, username to sign in as, case).
+    parked: tuple = ()
 
 
 class Demo:
@@ -153,14 +157,18 @@ class Demo:
         self.wait_for(case, task_name)
         case_task_complete(case=case, task_name=task_name, user=user, data=data)
 
-    def sample_file(self, item: CatalogItem, index: int, *, stamped: bool = True) -> Path:
+    def sample_file(
+        self, item: CatalogItem, index: int, *, stamped: bool = True, project_name=PROJECT_NAME
+    ) -> Path:
+        folder = self.workdir / hashlib.sha256(project_name.encode()).hexdigest()[:8]
+        folder.mkdir(exist_ok=True)
         return make_sample_record(
-            self.workdir / f"{item.code}-{index}{'' if stamped else '-unstamped'}",
+            folder / f"{item.code}-{index}{'' if stamped else '-unstamped'}",
             kind=item.format_kind,
             code=item.code,
             title=item.name_zh,
             subtitle=item.name_en,
-            project_name=PROJECT_NAME,
+            project_name=project_name,
             variant=index,
             stamped=stamped,
             stamp_date=f"{timezone.localdate():%Y-%m-%d}",
@@ -168,7 +176,9 @@ class Demo:
         )
 
     def upload(self, case: Case, node: Node, item: CatalogItem, index: int = 1, **kwargs):
-        path = self.sample_file(item, index, stamped=kwargs.pop("stamped", True))
+        path = self.sample_file(
+            item, index, stamped=kwargs.pop("stamped", True), project_name=case.project.name
+        )
         with path.open("rb") as handle:
             return material_upload(
                 case=case,
@@ -177,7 +187,7 @@ class Demo:
                 node=node,
                 file=File(handle),
                 name=path.name,
-                title=f"{PROJECT_NAME}{item.name_zh}",
+                title=f"{case.project.name}{item.name_zh}",
                 document_number=f"{item.code}-{index:02d}",
                 **kwargs,
             )
@@ -371,7 +381,8 @@ class Demo:
         """A second case accepted conditionally whose deadline passes before the delivery.
 
         The deadline is reached the honest way: the commitment sweep is run with the time just
-        after the deadline (``commitments_sweep(now=...)``), exactly as beat would run it then.
+        after the deadline (``commitments_sweep(now=..., cases=[case])``), as beat would run it
+        then, over this case alone.
         """
         project = project_register(
             user=self.owner,
@@ -406,7 +417,8 @@ class Demo:
             f"签发容缺受理意见书 {conditional.number}",
             "a second case is accepted conditionally; its owner signs the commitment PDF",
         )
-        swept = commitments_sweep(now=commitment.deadline + timedelta(minutes=1))
+        # Only this case's commitments: the demo may share a database with real cases.
+        swept = commitments_sweep(now=commitment.deadline + timedelta(minutes=1), cases=[case])
         commitment.refresh_from_db()
         conditional.refresh_from_db()
         self.announce(
@@ -434,6 +446,89 @@ class Demo:
             "delivered late and accepted: the certificate is reinstated and upgraded",
         )
         return case
+
+    # -- cases left waiting, for people to try each step by hand ---------------------------------
+
+    def new_case(self, title: str) -> Case:
+        project = project_register(
+            user=self.owner,
+            owner=self.owner_org,
+            name=f"{PROJECT_NAME}（{title}）",
+            **DEMO_PROJECT_FACTS,
+        )
+        return case_open(project=project, user=self.owner)
+
+    def file_nodes(self, case: Case, *, leave_out=(), unstamped=()) -> None:
+        """Every node's records (one file an item) submitted and approved, ``leave_out`` kept
+        back and ``unstamped`` drawings without their as-built stamp."""
+        for node in case.project.nodes.order_by("position"):
+            for item in node.expected_items.exclude(code__in=leave_out):
+                self.upload(case, node, item, 1, stamped=item.code not in unstamped)
+            self.complete(case, "node_submit", self.owner)
+            self.complete(case, "node_guidance", self.reviewer, {"guidance": "approve"})
+
+    def reach_decision(self, case: Case) -> None:
+        self.file_nodes(case, leave_out=TOLERATED)
+        self.complete(case, "apply_acceptance", self.owner)
+        self.complete(case, "drawing_review", self.reviewer, {"drawing_verdict": "approve"})
+        self.complete(case, "media_review", self.reviewer, {"media_verdict": "approve"})
+        self.wait_for(case, "acceptance_decision")
+
+    def parked(self) -> list[tuple[str, str, Case]]:
+        """Cases left waiting at each human step: (step, who signs in, case)."""
+        owner, reviewer = self.owner.get_username(), self.reviewer.get_username()
+        parked = []
+
+        guidance = self.new_case("节点指导待办")
+        first = guidance.project.nodes.order_by("position").first()
+        for item in first.expected_items.all():
+            self.upload(guidance, first, item, 1)
+        self.complete(guidance, "node_submit", self.owner)
+        self.wait_for(guidance, "node_guidance")
+        parked.append(("节点指导 node guidance", reviewer, guidance))
+
+        reviews = self.new_case("审图与声像审核待办")
+        self.file_nodes(reviews, unstamped=("D-1",))
+        self.complete(reviews, "apply_acceptance", self.owner)
+        self.wait_for(reviews, "drawing_review")
+        self.wait_for(reviews, "media_review")
+        parked.append(("数字化审图（含缺章图纸）drawing review, with findings", reviewer, reviews))
+        parked.append(("声像档案审核 AV review", reviewer, reviews))
+
+        deciding = self.new_case("验收决定待办")
+        self.reach_decision(deciding)
+        parked.append(
+            (
+                f"验收决定（缺可容缺条目 {'、'.join(TOLERATED)}）acceptance decision",
+                reviewer,
+                deciding,
+            )
+        )
+
+        signing = self.new_case("承诺书待签署")
+        self.reach_decision(signing)
+        decision_submit(
+            case=signing,
+            user=self.reviewer,
+            outcome="conditional",
+            tolerated_codes=list(TOLERATED),
+            comment="主审要件齐全，同意容缺受理",
+        )
+        self.wait_for(signing, "sign_commitment")
+        parked.append(("签署限时承诺书 commitment signing", owner, signing))
+
+        supplement = self.new_case("补正待办")
+        self.file_nodes(supplement, leave_out=(*TOLERATED, SUPPLEMENT_MISSING))
+        self.complete(supplement, "apply_acceptance", self.owner)
+        self.wait_for(supplement, "supplement")
+        parked.append((f"补正材料（缺 {SUPPLEMENT_MISSING}）supplement request", owner, supplement))
+
+        self.say(f"     待办案件 cases waiting for you (password {DEMO_PASSWORD}):")
+        for step, username, case in parked:
+            self.say(
+                f"     - {step}: 以 {username} 登录 sign in as {username} → /cases/{case.reference}/"
+            )
+        return parked
 
     def statistics(self) -> None:
         today = timezone.localdate()
@@ -522,6 +617,7 @@ def run_demo(say: Callable[[str], None] = print, wait_seconds: float = 120) -> D
         result = demo.finish(case)
         late = demo.late_case()
         demo.statistics()
+        parked = demo.parked()
     if not result.journal.intact or case_instance(result.case).status != "completed":
         raise RuntimeError("the demo case did not complete with an intact journal")
     if not result.replay.verified:
@@ -536,4 +632,4 @@ def run_demo(say: Callable[[str], None] = print, wait_seconds: float = 120) -> D
         raise RuntimeError("the second demo case's commitment was not fulfilled late")
     if not verify_chain(late.reference).intact:
         raise RuntimeError("the second demo case's journal is not intact")
-    return replace(result, late_case=late)
+    return replace(result, late_case=late, parked=tuple(parked))

@@ -39,6 +39,8 @@ urlpatterns = [
         name="bulk_zip_done",
     ),
     path("materials/<int:pk>/check/", filing.material_check, name="material_check"),
+    path("materials/<int:pk>/withdraw/", filing.material_withdraw_view, name="material_withdraw"),
+    path("materials/<int:pk>/replace/", filing.material_replace_view, name="material_replace"),
     path("cases/<str:reference>/completeness/", cases.case_completeness, name="completeness"),
     path("cases/<str:reference>/volumes/", cases.volumes_page, name="volumes"),
     path("cases/<str:reference>/commitment/", commitments.commitment_page, name="commitment"),

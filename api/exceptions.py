@@ -39,6 +39,7 @@ STATUS_BY_CODE = {
     "case_state_conflict": status.HTTP_409_CONFLICT,
     "duplicate_material": status.HTTP_409_CONFLICT,
     "external_creation_in_progress": status.HTTP_409_CONFLICT,
+    "external_reference_conflict": status.HTTP_409_CONFLICT,
     "certificate_refused": status.HTTP_409_CONFLICT,
     "no_incident_to_retry": status.HTTP_409_CONFLICT,
     # The server is not set up for this (no process deployed, no signing key): not the client's
@@ -117,6 +118,12 @@ class ExternalCreationInProgress(ApiError):
     code = "external_creation_in_progress"
 
 
+class ExternalReferenceConflict(ApiError):
+    """The same external reference again, with other facts than the project it created."""
+
+    code = "external_reference_conflict"
+
+
 @contextmanager
 def fields_at_fault(**field_by_code: str) -> Iterator[None]:
     """Name the request field at fault for domain errors of these codes that name none.
@@ -166,12 +173,16 @@ def _workflow_error(exc: WorkflowError) -> Response:
 
 
 def _chinese(text: str, code: str) -> str:
-    """The Chinese of a DRF or Django message raised in English (the API runs in English)."""
+    """The Chinese of a DRF or Django message raised in English (the API runs in English).
+
+    Without a translation, the Chinese of its code: ``message_zh`` never carries English text
+    (``message_en`` has it).
+    """
     with translation.override("zh-hans"):
         translated = translation.gettext(text)
     if translated != text:
         return translated
-    return f"{VALIDATION_ZH.get(code, '请求数据有误')}（{text}）"
+    return VALIDATION_ZH.get(code, "请求数据有误")
 
 
 def _flatten(detail, path: tuple[str, ...] = ()) -> Iterator[tuple[str | None, str, str]]:

@@ -10,6 +10,7 @@ from drf_spectacular.renderers import (
     OpenApiYamlRenderer2,
 )
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
 from .exceptions import MESSAGES, error_body
@@ -26,6 +27,8 @@ from .views.tasks import TaskViewSet
 from .views.webhooks import WebhookSubscriptionViewSet
 
 app_name = "api"
+
+PUBLIC = {"permission_classes": [AllowAny], "authentication_classes": []}
 
 router = DefaultRouter()
 router.register("projects", ProjectViewSet, basename="project")
@@ -54,6 +57,8 @@ urlpatterns = [
         name="commitment_statistics",
     ),
     # JSON first: the schema by default, and a refusal is a JSON error like everywhere else.
+    # The contract is public: it describes and grants nothing, and a platform reads it before it
+    # has credentials.
     path(
         "schema/",
         SpectacularAPIView.as_view(
@@ -62,12 +67,13 @@ urlpatterns = [
                 OpenApiJsonRenderer,
                 OpenApiYamlRenderer,
                 OpenApiYamlRenderer2,
-            ]
+            ],
+            **PUBLIC,
         ),
         name="schema",
     ),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema", **PUBLIC), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema", **PUBLIC), name="redoc"),
     path("", include(router.urls)),
     re_path(r"^[\s\S]*$", not_found),  # any character, a newline too
 ]

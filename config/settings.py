@@ -349,6 +349,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.refuse_nul_in_parameters",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "CaseStatusEnum": "acceptance.models.Case.Status",
         "MaterialStatusEnum": "acceptance.models.Material.Status",

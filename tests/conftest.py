@@ -1,6 +1,7 @@
 """Fixtures shared by every test package."""
 
 import importlib
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -52,3 +53,13 @@ def pytest_runtest_makereport(item, call):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
         report.outcome = "failed"
         report.longrepr = f"skipped, and no test may be: {reason}"
+
+
+def pytest_sessionfinish(session):
+    """Django removes the SQLite test database, not the WAL files beside it: remove them too."""
+    from django.conf import settings
+
+    name = settings.DATABASES["default"].get("TEST", {}).get("NAME")
+    if name and settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        for suffix in ("-wal", "-shm"):
+            Path(f"{name}{suffix}").unlink(missing_ok=True)

@@ -1,9 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
+from .incidents import incidents_retry
 from .models import (
     HumanTask,
     Incident,
     JournalEntry,
+    OutboxJob,
     ProcessDefinition,
     ProcessInstance,
     ServiceJob,
@@ -33,12 +35,38 @@ class HumanTaskAdmin(admin.ModelAdmin):
 
 @admin.register(Incident)
 class IncidentAdmin(admin.ModelAdmin):
-    list_display = ("instance", "task_name", "error_type", "created_at", "resolved_at")
+    list_display = ("instance", "task_name", "error_type", "attempts", "created_at", "resolved_at")
+    list_filter = ("error_type", "operation")
+    actions = ("retry",)
+
+    @admin.action(description="重试所选异常 Retry the selected incidents")
+    def retry(self, request, queryset):
+        ids = list(queryset.filter(resolved_at__isnull=True).values_list("pk", flat=True))
+        report = incidents_retry(incident_ids=ids, actor=request.user)
+        self.message_user(
+            request, f"已重试 {len(report.retried)} 个 / {len(report.retried)} retried"
+        )
+        for incident_id, reason in report.refused.items():
+            self.message_user(request, f"#{incident_id}: {reason}", level=messages.WARNING)
 
 
 @admin.register(ServiceJob)
 class ServiceJobAdmin(admin.ModelAdmin):
     list_display = ("operation", "instance", "status", "attempts", "created_at")
+
+
+@admin.register(OutboxJob)
+class OutboxJobAdmin(admin.ModelAdmin):
+    """The job outbox, read only: the relay, workers and the sweep change it."""
+
+    list_display = ("task", "args", "status", "tries", "lock_owner", "available_at", "error")
+    list_filter = ("status", "task")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(JournalEntry)

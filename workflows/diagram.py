@@ -567,13 +567,14 @@ def _state_class(node: Node, highlight: Highlight) -> str:
 
 
 def _tooltip(node: Node, graph: ProcessGraph, highlight: Highlight, collapsed: bool) -> str:
-    text = f"{node.name or node.id} [{node.id}]"
+    # Names only: ids stay in ``data-element-id`` for tools, never in what a person reads.
+    text = node.name
     if collapsed and node.children:
         inner = [graph.nodes[c] for c in node.children if graph.nodes[c].kind in ACTIVITIES]
         marks = []
         for child in inner:
             state = _state_class(child, highlight)
-            marks.append(f"{child.name or child.id}{f' ({state})' if state else ''}")
+            marks.append(f"{child.name}{f' ({state})' if state else ''}")
         text += "\n" + "\n".join(marks)
     return text
 
@@ -640,7 +641,7 @@ def _draw_flow(parent, flow: Flow, points: list[tuple], highlight: Highlight) ->
         "g",
         {"class": "flow taken" if taken else "flow", "data-element-id": flow.id},
     )
-    ET.SubElement(group, "title").text = f"{flow.name or flow.id} [{flow.id}]"
+    ET.SubElement(group, "title").text = flow.name
     path = "M " + " L ".join(f"{x:.1f} {y:.1f}" for x, y in points)
     ET.SubElement(
         group, "path", {"d": path, "marker-end": f"url(#arrow{'-taken' if taken else ''})"}

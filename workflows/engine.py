@@ -134,9 +134,19 @@ class InstanceRun:
             )
             return PENDING
         call = ServiceCall(self.instance, task.id, task.task_spec.name, operation)
-        # A savepoint: a failing handler leaves none of its writes behind.
-        with transaction.atomic():
-            result = normalize_payload(registered.handler(call, **params))
+        for attempt in range(1, JOB_LOCK_RACE_ATTEMPTS + 1):
+            try:
+                # A savepoint: a failing handler leaves none of its writes behind, and one that
+                # lost a lock race (a background job locking the same rows in another order)
+                # gives its locks back and runs again instead of opening an incident.
+                with transaction.atomic():
+                    result = normalize_payload(registered.handler(call, **params))
+                break
+            except OperationalError as exc:
+                if not _lost_a_lock_race(exc) or attempt == JOB_LOCK_RACE_ATTEMPTS:
+                    raise
+                logger.info("service %s lost a lock race, attempt %s", operation, attempt)
+                time.sleep(0.05 * attempt)
         self._service_log.append(
             {"task": task.task_spec.name, "operation": operation, "result": result}
         )

@@ -92,7 +92,7 @@ def media_groups(case: Case) -> list[str]:
     return sorted(
         set(
             MediaItem.objects.filter(case=case)
-            .exclude(material__status=Material.Status.SUPERSEDED)
+            .exclude(material__status__in=Material.NOT_CURRENT)
             .exclude(group="")
             .values_list("group", flat=True)
         )
@@ -117,7 +117,7 @@ def photo_catalog_items(case: Case) -> list[MediaItem]:
     """The photo catalog's rows (照片档案目录): current photos by group and number."""
     return list(
         MediaItem.objects.filter(case=case, material__format_kind=FileKind.PHOTO)
-        .exclude(material__status=Material.Status.SUPERSEDED)
+        .exclude(material__status__in=Material.NOT_CURRENT)
         .select_related("material")
         .order_by("group", "number", "material__pk")
     )

@@ -121,7 +121,7 @@ def _duplicates(item: MediaItem) -> CheckOutcome:
     earlier = (
         MediaItem.objects.filter(case=item.case, material__pk__lt=item.material_id)
         .exclude(phash="")
-        .exclude(material__status=Material.Status.SUPERSEDED)
+        .exclude(material__status__in=Material.NOT_CURRENT)
         .select_related("material")
         .order_by("material__pk")
     )
@@ -275,7 +275,7 @@ def media_review(*, case: Case, user, materials: list[int], verdict: str, commen
         chosen = list(
             Material.objects.select_for_update()
             .filter(case=case, pk__in=materials, format_kind__in=(FileKind.PHOTO, FileKind.VIDEO))
-            .exclude(status=Material.Status.SUPERSEDED)
+            .exclude(status__in=Material.NOT_CURRENT)
             .order_by("pk")
         )
         refused = [m.original_name for m in chosen if verdict == "approve" and not _approvable(m)]

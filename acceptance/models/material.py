@@ -16,8 +16,12 @@ def material_upload_path(material: "Material", filename: str) -> str:
 
 class MaterialQuerySet(models.QuerySet):
     def current(self):
-        """The latest version of each record: not superseded."""
-        return self.exclude(status=Material.Status.SUPERSEDED)
+        """The latest version of each record: not superseded, not withdrawn."""
+        return self.exclude(status__in=Material.NOT_CURRENT)
+
+    def same_content(self, sha256: str):
+        """Files a new upload of this content would duplicate: a withdrawn one no longer counts."""
+        return self.filter(sha256=sha256).exclude(status=Material.Status.WITHDRAWN)
 
 
 class Material(models.Model):
@@ -30,8 +34,11 @@ class Material(models.Model):
         APPROVED = "approved", _("审核通过 approved")
         RETURNED = "returned", _("退回修改 returned")
         SUPERSEDED = "superseded", _("已被新版本替代 superseded")
+        WITHDRAWN = "withdrawn", _("已撤回 withdrawn by the owner")
 
     CHECKABLE = (Status.RECEIVED, Status.CHECKED, Status.CHECK_FAILED)
+    # Versions that are no longer the record: replaced by a newer one, or taken back.
+    NOT_CURRENT = (Status.SUPERSEDED, Status.WITHDRAWN)
     # A review returns the whole set; on resubmission the files the owner kept as they were are
     # checked and reviewed again with the replacements, instead of staying returned for good.
     RECHECKABLE = (*CHECKABLE, Status.RETURNED)
@@ -73,8 +80,11 @@ class Material(models.Model):
     class Meta:
         verbose_name = _("material")
         constraints = [
+            # Taken back by the owner, a file may be uploaded again (the withdrawn row is kept).
             models.UniqueConstraint(
-                fields=("case", "sha256"), name="acceptance_material_unique_sha"
+                fields=("case", "sha256"),
+                condition=~models.Q(status="withdrawn"),
+                name="acceptance_material_unique_sha",
             )
         ]
 
@@ -103,4 +113,9 @@ class Material(models.Model):
 
     @transition(field=status, source="*", target=Status.SUPERSEDED)
     def supersede(self) -> None:
+        pass
+
+    # Only before anyone reviewed it; the file itself is kept (evidence is never deleted).
+    @transition(field=status, source=CHECKABLE, target=Status.WITHDRAWN)
+    def withdraw(self) -> None:
         pass

@@ -2,7 +2,7 @@ from django.contrib.contenttypes.models import ContentType
 
 from workflows.models import HumanTask, ProcessInstance
 
-from ..models import Case
+from ..models import Case, Material
 
 
 def case_instance(case: Case) -> ProcessInstance:
@@ -40,3 +40,30 @@ def cases_visible_to(user):
     if reads_every_case(user):
         return cases
     return cases.filter(project__owner__members=user).distinct()
+
+
+# The owner's tasks that hand records over: until one completes, what it covers is still theirs.
+OWNER_SUBMIT_TASKS = ("node_submit", "apply_acceptance", "supplement", "drawing_resubmit",
+                      "media_resubmit")  # fmt: skip
+
+
+def _covers(task: HumanTask, material) -> bool:
+    return task.task_name != "node_submit" or (
+        material.node is not None and task.context.get("node") == material.node.code
+    )
+
+
+def material_changeable(material) -> bool:
+    """Whether the owner may still withdraw or replace ``material``: nobody reviewed it, an
+    owner's submitting task covering it is open, and none covering it completed since upload."""
+    if material.status not in Material.CHECKABLE:
+        return False
+    tasks = HumanTask.objects.filter(
+        instance=case_instance(material.case), task_name__in=OWNER_SUBMIT_TASKS
+    )
+    submitted = tasks.filter(
+        status=HumanTask.Status.COMPLETED, completed_at__gt=material.uploaded_at
+    )
+    if any(_covers(task, material) for task in submitted):
+        return False
+    return any(_covers(task, material) for task in tasks.filter(status=HumanTask.Status.OPEN))

@@ -443,11 +443,18 @@ def _each(ids, work) -> int:
     return done
 
 
-def commitments_sweep(now: datetime | None = None) -> SweepResult:
-    """Catch the deadlines the BPMN timer missed, escalate, send reminders; safe to run twice."""
+def commitments_sweep(now: datetime | None = None, *, cases=None) -> SweepResult:
+    """Catch the deadlines the BPMN timer missed, escalate, send reminders; safe to run twice.
+
+    ``cases`` limits the sweep to those cases' commitments: a sweep run at another moment than
+    now (the demo reaching a deadline) must never move anyone else's commitments in time.
+    """
     now = now or timezone.now()
+    commitments = (
+        Commitment.objects.all() if cases is None else Commitment.objects.filter(case__in=cases)
+    )
     overdue = _each(
-        Commitment.objects.due(now).order_by("deadline").values_list("pk", flat=True),
+        commitments.due(now).order_by("deadline").values_list("pk", flat=True),
         lambda c: commitment_transition(
             commitment=c,
             action="mark_overdue",
@@ -459,7 +466,7 @@ def commitments_sweep(now: datetime | None = None) -> SweepResult:
     escalated = _each(
         [
             pk
-            for pk, deadline, terms in Commitment.objects.filter(
+            for pk, deadline, terms in commitments.filter(
                 status=Status.OVERDUE, deadline__lte=now
             ).values_list("pk", "deadline", "terms")
             if deadline + timedelta(days=terms.get("escalate_after_days", 30)) <= now
@@ -473,10 +480,10 @@ def commitments_sweep(now: datetime | None = None) -> SweepResult:
             now=now,
         ),
     )
-    return SweepResult(overdue, escalated, commitment_reminders(now))
+    return SweepResult(overdue, escalated, commitment_reminders(now, commitments))
 
 
-def commitment_reminders(now: datetime) -> int:
+def commitment_reminders(now: datetime, commitments=None) -> int:
     """Remind owners of the deadline at the policy's offsets; each reminder goes out once.
 
     Reminders already sent are skipped in one query; the unique constraint on notifications
@@ -484,9 +491,13 @@ def commitment_reminders(now: datetime) -> int:
     """
     # Working days stretch an offset over more calendar days (a Spring Festival adds nine).
     horizon = now + timedelta(days=60)
-    upcoming = Commitment.objects.filter(
-        status=Status.PENDING, paused_at__isnull=True, deadline__gt=now, deadline__lte=horizon
-    ).values_list("pk", "case_id", "deadline", "terms", named=True)
+    upcoming = (
+        (commitments if commitments is not None else Commitment.objects)
+        .filter(
+            status=Status.PENDING, paused_at__isnull=True, deadline__gt=now, deadline__lte=horizon
+        )
+        .values_list("pk", "case_id", "deadline", "terms", named=True)
+    )
     reached = []
     for row in upcoming:
         left = days_left(row.deadline, now, row.terms.get("day_count", ""))

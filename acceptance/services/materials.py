@@ -16,6 +16,7 @@ from ..checks.formats import KIND_NAMES_ZH
 from ..conf import max_bytes_by_kind, rule_outcomes
 from ..exceptions import CatalogNotReady, DuplicateMaterial, NotPermitted, UploadRefused
 from ..models import Case, CatalogItem, Material, Node
+from ..selectors.cases import material_changeable
 
 CONTROL_OR_SEPARATOR = re.compile(r"[\x00-\x1f\x7f/\\]")
 FORBIDDEN_IN_TITLE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
@@ -109,7 +110,7 @@ def material_upload(
     stored = None
     try:
         with transaction.atomic():
-            duplicate = case.materials.filter(sha256=sha256).first()
+            duplicate = case.materials.same_content(sha256).first()
             if duplicate is not None:
                 raise _duplicate_refusal(duplicate)
             version = 1
@@ -161,7 +162,7 @@ def material_upload(
             material.file.storage.delete(stored)
         if isinstance(exc, IntegrityError):
             # A concurrent upload of the same content committed between the check and the insert.
-            duplicate = case.materials.filter(sha256=sha256).first()
+            duplicate = case.materials.same_content(sha256).first()
             if duplicate is not None:
                 raise _duplicate_refusal(duplicate) from exc
         raise
@@ -307,3 +308,29 @@ def materials_review(*, materials, approve: bool, comment: str = "") -> int:
                 material_status_journal(material, "material.reviewed", comment=comment)
         count += 1
     return count
+
+
+def material_withdraw(*, material: Material, user) -> Material:
+    """The owner takes back a file before submitting it: withdrawn and journaled, never deleted.
+
+    Refused once the node or case it belongs to was submitted, or once a reviewer saw it.
+    """
+    case = material.case
+    if not case.project.owner.members.filter(pk=user.pk).exists():
+        raise NotPermitted(
+            "只能撤回本单位项目的材料", "you can only withdraw records of your own organisation"
+        )
+    with transaction.atomic():
+        material = Material.objects.select_for_update().get(pk=material.pk)
+        if not material_changeable(material):
+            raise NotPermitted(
+                f"“{material.original_name}”已随节点或验收申请提交（或已审核），不能再撤回；"
+                "如需更正，请按审核意见上传新版本",
+                f"{material.original_name!r} was already submitted (or reviewed) and can no "
+                "longer be withdrawn; upload a corrected version when asked",
+                material=material.pk,
+            )
+        material.withdraw()
+        material.save()
+        material_status_journal(material, "material.withdrawn", actor=user)
+    return material

@@ -31,6 +31,7 @@ from certificates.models import Certificate
 from workflows.anchors import verify_anchors
 from workflows.diagram import process_diagram
 from workflows.journal import SYSTEM_ACTOR, chain_entries, journal_append, verify_chain
+from workflows.labels import label
 from workflows.models import JournalEntry, ProcessInstance
 from workflows.paging import PAGE_SIZE, paged, query_without
 from workflows.replay import replay_instance, state_at
@@ -46,33 +47,10 @@ from .cases import _case
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 VALUE_LIMIT = 160  # characters of one rendered JSON value
 
-KIND_LABELS = {
-    "instance.started": ("流程启动", "process started"),
-    "task.completed": ("任务完成", "task completed"),
-    "task.claimed": ("任务认领", "task claimed"),
-    "task.released": ("任务释放", "task released"),
-    "service.completed": ("服务完成", "service completed"),
-    "service.discarded": ("服务作废", "service discarded"),
-    "timer.fired": ("定时触发", "timer fired"),
-    "message.received": ("收到消息", "message received"),
-    "incident.raised": ("异常发生", "incident raised"),
-    "incident.retried": ("异常重试", "incident retried"),
-    "material.uploaded": ("材料上传", "material uploaded"),
-    "material.fixity_failed": ("固定性校验失败", "fixity check failed"),
-    "material.fixity_restored": ("固定性恢复", "fixity restored"),
-    "certificate.issued": ("意见书签发", "certificate issued"),
-    "certificate.superseded": ("意见书被替代", "certificate superseded"),
-    "certificate.suspended": ("意见书暂停", "certificate suspended"),
-    "certificate.reinstated": ("意见书恢复", "certificate reinstated"),
-    "certificate.revoked": ("意见书撤销", "certificate revoked"),
-    "project.registered": ("项目登记", "project registered"),
-    "audit.viewed": ("审计查阅", "audit: timeline viewed"),
-    "audit.replayed": ("审计回放", "audit: replay run"),
-}
-
 
 def kind_label(kind: str) -> tuple[str, str]:
-    return KIND_LABELS.get(kind, ("其他记录", kind))
+    found = label("event", kind)
+    return found.zh, found.en
 
 
 def compact(value, limit: int = VALUE_LIMIT) -> str:

@@ -26,10 +26,10 @@ from ..checks import FileKind
 from ..conf import max_bytes_by_kind, setting
 from ..exceptions import AcceptanceError, NotPermitted
 from ..models import Material
-from ..selectors.cases import case_instance, cases_visible_to
+from ..selectors.cases import case_instance, cases_visible_to, material_changeable
 from ..selectors.catalog import case_catalog_items
 from ..selectors.completeness import material_line
-from ..services.materials import material_upload
+from ..services.materials import material_upload, material_withdraw
 from .cases import _case
 
 
@@ -112,6 +112,7 @@ def upload_page(request, reference: str):
             "expected_items": expected,
             "other_items": others,
             "stored": [(material, material_line(material)) for material in stored],
+            "changeable": {material.pk for material in stored if material_changeable(material)},
             "submit_task": submit if submit and submit.context.get("node") == node.code else None,
         },
     )
@@ -220,3 +221,68 @@ def material_check(request, pk: int):
         "acceptance/_upload_result.html",
         {"material": material, "line": material_line(material)},
     )
+
+
+def _owned_material(request, pk: int) -> Material:
+    return get_object_or_404(
+        Material.objects.filter(case__in=cases_visible_to(request.user)).select_related(
+            "case__project__owner", "catalog_item", "node"
+        ),
+        pk=pk,
+    )
+
+
+def _back_to_node(material: Material):
+    node = f"?node={material.node.code}" if material.node else ""
+    return redirect(f"{reverse('acceptance:upload', args=[material.case.reference])}{node}")
+
+
+@login_required
+@require_POST
+def material_withdraw_view(request, pk: int):
+    """The owner withdraws a file not yet submitted (kept and journaled, never deleted)."""
+    material = _owned_material(request, pk)
+    try:
+        material_withdraw(material=material, user=request.user)
+    except AcceptanceError as exc:
+        messages.error(request, f"{exc.message_zh} / {exc.message_en}")
+    else:
+        messages.success(request, _("已撤回：%(name)s") % {"name": material.original_name})
+    return _back_to_node(material)
+
+
+@login_required
+@require_POST
+def material_replace_view(request, pk: int):
+    """The owner replaces a file not yet submitted by a new version (the old one is kept)."""
+    material = _owned_material(request, pk)
+    upload_file = request.FILES.get("file")
+    if upload_file is None:
+        messages.error(request, f"{INCOMPLETE[1]} / {INCOMPLETE[2]}")
+        return _back_to_node(material)
+    if not material_changeable(material):
+        messages.error(
+            request,
+            "该文件已提交或已审核，不能再替换 / this file was submitted or reviewed and can no "
+            "longer be replaced",
+        )
+        return _back_to_node(material)
+    try:
+        new = material_upload(
+            case=material.case,
+            user=request.user,
+            catalog_item=material.catalog_item,
+            file=upload_file,
+            name=upload_file.name or "unnamed",
+            node=material.node,
+            supersedes=material,
+        )
+    except AcceptanceError as exc:
+        messages.error(request, f"{exc.message_zh} / {exc.message_en}")
+    else:
+        messages.success(
+            request,
+            _("已替换：%(old)s → %(new)s")
+            % {"old": material.original_name, "new": new.original_name},
+        )
+    return _back_to_node(material)

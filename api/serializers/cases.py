@@ -34,7 +34,7 @@ class CaseSerializer(serializers.ModelSerializer):
 
 class OpenTaskSerializer(serializers.ModelSerializer):
     assignee = UsernameField()
-    role = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    role = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
 
     class Meta:
         model = HumanTask

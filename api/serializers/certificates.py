@@ -6,7 +6,7 @@ from certificates.models import Certificate
 
 class CertificateSerializer(serializers.ModelSerializer):
     case = serializers.SlugRelatedField(slug_field="reference", read_only=True)
-    supersedes = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    supersedes = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
     pdf_url = serializers.SerializerMethodField()
 
     class Meta:

@@ -2,10 +2,10 @@ from rest_framework import serializers
 
 
 class UsernameField(serializers.SlugRelatedField):
-    """A user, shown by username (read only)."""
+    """A user, shown by username (read only); ``null`` when there is none (not yet assigned)."""
 
     def __init__(self, **kwargs):
-        super().__init__(slug_field="username", read_only=True, **kwargs)
+        super().__init__(slug_field="username", read_only=True, allow_null=True, **kwargs)
 
 
 class VisibleQuerysetMixin:

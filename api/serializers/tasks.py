@@ -10,7 +10,7 @@ class TaskSerializer(serializers.ModelSerializer):
     case = serializers.CharField(
         source="instance.business_key", read_only=True, help_text="案件编号 case reference"
     )
-    role = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    role = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
     assignee = UsernameField()
     completed_by = UsernameField()
     can_claim = serializers.SerializerMethodField()

@@ -3,14 +3,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from acceptance.models import Material
 from acceptance.selectors.catalog import case_catalog_item
 from acceptance.services.audit import audit_view_record
-from acceptance.services.materials import material_upload
+from acceptance.services.materials import material_upload, material_withdraw
 
 from ..exceptions import fields_at_fault
 from ..renderers import OctetStreamRenderer
@@ -91,6 +91,16 @@ class MaterialViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
             MaterialSerializer(material, context={"request": request}).data,
             status=status.HTTP_201_CREATED,
         )
+
+    @extend_schema(
+        summary="撤回材料 Withdraw a file not yet submitted (kept and journaled, never deleted)",
+        request=None,
+        responses={200: MaterialSerializer},
+    )
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser, FormParser])
+    def withdraw(self, request, pk=None):
+        material = material_withdraw(material=self.get_object(), user=request.user)
+        return Response(MaterialSerializer(material, context={"request": request}).data)
 
     @extend_schema(
         summary="下载材料文件 Download the stored file",

@@ -6,8 +6,9 @@ from rest_framework.response import Response
 from acceptance.models import Organisation
 from acceptance.services.projects import project_register
 
-from ..exceptions import ApiError, fields_at_fault
+from ..exceptions import ApiError, ExternalReferenceConflict, fields_at_fault
 from ..selectors import external_project, nodes_visible_to, projects_visible_to
+from ..serializers.errors import ErrorSerializer
 from ..serializers.projects import (
     ExternalProjectResultSerializer,
     ExternalProjectSerializer,
@@ -68,11 +69,17 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         summary="外部平台创建项目 Create a project under an external platform's reference",
         description=(
             "幂等：同一平台账号以同一 external_reference 再次调用，返回已创建的项目（200），"
-            "不再新建。Idempotent on (your account, external_reference): a repeated call answers "
-            "200 with the project the first call created (201)."
+            "不再新建；内容不同则返回 409 并列出不同的字段。Idempotent on (your account, "
+            "external_reference): a repeated call answers 200 with the project the first call "
+            "created (201); one with a different payload answers 409 naming the differing "
+            "fields (``data.fields``)."
         ),
         request=ExternalProjectSerializer,
-        responses={201: ExternalProjectResultSerializer, 200: ExternalProjectResultSerializer},
+        responses={
+            201: ExternalProjectResultSerializer,
+            200: ExternalProjectResultSerializer,
+            409: ErrorSerializer,
+        },
     )
     @action(detail=False, methods=["post"], url_path="external")
     def external(self, request):
@@ -81,6 +88,7 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         data = serializer.validated_data
         project = external_project(request.user, data["external_reference"])
         if project is not None:
+            self._refuse_other_payload(project, serializer, data["external_reference"])
             return self._external_answer(request, data["external_reference"], project, False)
         owner = data.get("owner") or self._owner_by_credit_code(
             request.user, data["owner_credit_code"]
@@ -96,6 +104,36 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
                 **serializer.facts(),
             )
         return self._external_answer(request, data["external_reference"], project, created)
+
+    @staticmethod
+    def _refuse_other_payload(project, serializer, reference: str) -> None:
+        """A repeated call must repeat the payload: naming other facts is a conflict (409)."""
+        data = serializer.validated_data
+        asked = {
+            "name": data["name"],
+            "location": data["location"],
+            "works_type": data["works_type"],
+            **serializer.facts(),
+        }
+        differing = sorted(name for name, value in asked.items() if getattr(project, name) != value)
+        owner = data.get("owner")
+        if owner is not None and owner.pk != project.owner_id:
+            differing.insert(0, "owner")
+        credit_code = data.get("owner_credit_code")
+        if credit_code is not None and credit_code != project.owner.credit_code:
+            differing.insert(0, "owner_credit_code")
+        if differing:
+            raise ExternalReferenceConflict(
+                f"外部编号 {reference} 已用于项目 {project.reference}，"
+                f"但本次提交的内容不同（字段：{'、'.join(differing)}）。"
+                "同一编号只能重复提交相同内容；如需修改项目，请联系档案馆。",
+                f"the external reference {reference} already names project "
+                f"{project.reference}, with other values in: {', '.join(differing)}; repeat "
+                "the same payload, or ask the archive to change the project",
+                field=differing[0],
+                fields=differing,
+                project=project.reference,
+            )  # fmt: skip
 
     @staticmethod
     def _external_answer(request, reference: str, project, created: bool) -> Response:

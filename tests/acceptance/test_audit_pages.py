@@ -79,7 +79,9 @@ def test_the_timeline_lists_every_entry_with_labels_materials_and_certificates(
     assert '<td class="role">审核员 reviewer</td>' in decision_row
     assert "decision=accept" in decision_row  # the decision data, compactly
     assert "acceptance.apply_decision" in decision_row  # a service operation and its result
-    assert "任务完成" in html and "task completed" in html
+    # Codes and data only in the folded detail an auditor opens; the face says it in words.
+    assert "<details" in decision_row and "<td>验收决定</td>" in decision_row
+    assert "任务办结" in html and "task completed" in html
     service = accepted.journal("service.completed")[0]
     html = page_of(service)
     service_row = html.split(f'id="entry-{service.sequence}"')[1].split("</tr>")[0]
@@ -150,7 +152,7 @@ def test_the_timeline_pages_its_entries_and_opens_on_the_page_of_a_chosen_point(
     assert '<tr id="entry-60" class="selected">' in chosen and 'id="entry-51"' in chosen
     # The summary counts every entry, by kind, before any row.
     assert chosen.index('id="timeline-summary"') < chosen.index('id="entry-51"')
-    assert re.search(r'<span class="count">60</span>任务认领', chosen)
+    assert re.search(r'<span class="count">60</span>任务领取', chosen)
 
 
 def test_the_timeline_filters_by_actor(accepted, auditor, client):

@@ -120,3 +120,21 @@ def test_a_nul_character_is_refused_before_it_reaches_the_database(as_owner):
         "status",
     )
     assert_error(as_owner.get("/api/cases/a%00b/"), 400, "null_characters_not_allowed", "reference")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page_size", ["0", "501", "abc", "", "null", "-3"])
+def test_a_page_size_outside_1_to_500_is_refused_not_replaced(as_owner, page_size):
+    response = as_owner.get("/api/projects/", {"page_size": page_size})
+    body = assert_error(response, 400, "invalid", "page_size")
+    assert body["message_en"] == "must be a whole number from 1 to 500"
+
+
+@pytest.mark.django_db
+def test_a_page_past_the_last_is_a_documented_404(as_owner):
+    assert_error(as_owner.get("/api/projects/", {"page": 0}), 404, "not_found")
+    schema = as_owner.get("/api/schema/").json()
+    listing = schema["paths"]["/api/projects/"]["get"]
+    assert {"400", "404"} <= set(listing["responses"])
+    page = next(p for p in listing["parameters"] if p["name"] == "page")
+    assert page["schema"]["minimum"] == 1

@@ -120,7 +120,7 @@ def test_an_external_platform_creates_a_project_once_per_reference(world, platfo
     first = external(client, owner_credit_code=world.organisation.credit_code)
     assert first.status_code == 201, first.json()
     assert first.json()["created"] is True
-    again = external(client, owner_credit_code=world.organisation.credit_code, name="改了名字")
+    again = external(client, owner_credit_code=world.organisation.credit_code)
     assert again.status_code == 200, again.json()
     assert again.json()["created"] is False
     assert again.json()["project"] == first.json()["project"]
@@ -128,6 +128,21 @@ def test_an_external_platform_creates_a_project_once_per_reference(world, platfo
     mapping = ExternalProjectReference.objects.get()
     assert (mapping.platform, mapping.external_reference) == (platform, "YWTB-2026-000123")
     assert mapping.project.reference == first.json()["project"]["reference"]
+
+
+@pytest.mark.django_db
+def test_the_same_reference_with_another_payload_is_a_conflict_naming_the_fields(world, platform):
+    client = token_client(platform)
+    first = external(client, owner_credit_code=world.organisation.credit_code)
+    assert first.status_code == 201, first.json()
+    again = external(
+        client, owner_credit_code=world.organisation.credit_code, name="改了名字", location="别处"
+    )
+    body = assert_error(again, 409, "external_reference_conflict", "location")
+    assert body["data"]["fields"] == ["location", "name"]
+    assert "location、name" in body["message_zh"] and "YWTB-2026-000123" in body["message_zh"]
+    assert Project.objects.count() == 1
+    assert Project.objects.get().name == first.json()["project"]["name"]
 
 
 @pytest.mark.django_db

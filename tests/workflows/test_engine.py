@@ -690,3 +690,51 @@ def test_a_job_stopped_at_its_soft_time_limit_opens_an_incident_naming_the_limit
     assert incident.attempts == 1
     assert "超过了 42 秒的时限" in incident.message
     assert "ran past its time limit of 42 s" in incident.message
+
+
+def test_staff_retry_the_selected_incidents_from_the_admin(
+    background, start, deploy, django_capture_on_commit_callbacks, admin_client
+):
+    background.error = RuntimeError("scanner offline")
+    with django_capture_on_commit_callbacks(execute=True):
+        instance = start("wf_async", key="ADMIN-RETRY", subject="a")
+    incident = Incident.objects.get(instance=instance)
+    background.error = None
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            "/admin/workflows/incident/",
+            {"action": "retry", "_selected_action": [incident.pk]},
+            follow=True,
+        )
+
+    assert response.status_code == 200
+    assert "已重试 1 个 / 1 retried" in response.content.decode()
+    assert reload(instance).status == "waiting"
+
+
+def test_a_synchronous_service_that_loses_a_lock_race_runs_again_instead_of_an_incident(
+    services, deploy, start
+):
+    services.register("wftest.compute", LosesLockRaces(races=1))
+    deploy("service.bpmn")
+
+    instance = start("wf_service", key="SYNC-RACE", amount=1)
+
+    assert instance.status == "waiting"
+    assert not Incident.objects.filter(instance=instance).exists()
+    assert open_task(instance, "confirm").context["computed"]["attempt"] == 2
+    # The losing attempt's writes went with its savepoint.
+    assert handler_writes() == ["written by wftest.compute #2"]
+
+
+def test_a_synchronous_service_that_keeps_losing_lock_races_opens_an_incident(
+    services, deploy, start
+):
+    services.register("wftest.compute", LosesLockRaces(races=99))
+    deploy("service.bpmn")
+
+    instance = start("wf_service", key="SYNC-RACES", amount=1)
+
+    assert instance.status == "incident"
+    assert Incident.objects.get(instance=instance).error_type == "LockRace"
