@@ -10,6 +10,7 @@ from workflows.labels import register
 
 from .drawings.rules import RULES
 from .roles import AUDITORS, REVIEWERS, SUPERVISORS
+from .services.cases import PROCESS_ID
 
 register(
     "event",
@@ -47,6 +48,12 @@ register(
         "audit.viewed": ("审计查阅", "audit: viewed"),
         "audit.replayed": ("审计回放", "audit: replay run"),
     },
+)
+
+register(
+    "process",
+    {PROCESS_ID: ("建设工程竣工档案验收", "completion archive acceptance")},
+    fallback=("业务流程", "process"),
 )
 
 register(

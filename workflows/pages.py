@@ -43,7 +43,8 @@ class TaskPages:
             or can_assign(user)
         )
 
-    def context(self, task: HumanTask, subject, user) -> dict:
+    def context(self, task: HumanTask, subject, request) -> dict:
+        """More for the summary template and panels; ``request`` for the user and paging."""
         return {}
 
     def facts(self, task: HumanTask, subject) -> list[tuple[str, str]]:

@@ -304,7 +304,7 @@ def task_page(request, task_id):
         "facts": pages.facts(task, subject),
         "panel_template": _panel_template(task),
         "summary_template": pages.summary_template,
-        **pages.context(task, subject, request.user),
+        **pages.context(task, subject, request),
     }
     return render(request, "workflows/task.html", context, status=400 if form.errors else 200)
 

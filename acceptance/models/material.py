@@ -19,6 +19,10 @@ class MaterialQuerySet(models.QuerySet):
         """The latest version of each record: not superseded, not withdrawn."""
         return self.exclude(status__in=Material.NOT_CURRENT)
 
+    def same_content(self, sha256: str):
+        """Files a new upload of this content would duplicate: a withdrawn one no longer counts."""
+        return self.filter(sha256=sha256).exclude(status=Material.Status.WITHDRAWN)
+
 
 class Material(models.Model):
     """归档文件: one submitted file, one version; a new version supersedes, never overwrites."""
@@ -76,8 +80,11 @@ class Material(models.Model):
     class Meta:
         verbose_name = _("material")
         constraints = [
+            # Taken back by the owner, a file may be uploaded again (the withdrawn row is kept).
             models.UniqueConstraint(
-                fields=("case", "sha256"), name="acceptance_material_unique_sha"
+                fields=("case", "sha256"),
+                condition=~models.Q(status="withdrawn"),
+                name="acceptance_material_unique_sha",
             )
         ]
 

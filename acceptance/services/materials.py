@@ -110,7 +110,7 @@ def material_upload(
     stored = None
     try:
         with transaction.atomic():
-            duplicate = case.materials.filter(sha256=sha256).first()
+            duplicate = case.materials.same_content(sha256).first()
             if duplicate is not None:
                 raise _duplicate_refusal(duplicate)
             version = 1
@@ -162,7 +162,7 @@ def material_upload(
             material.file.storage.delete(stored)
         if isinstance(exc, IntegrityError):
             # A concurrent upload of the same content committed between the check and the insert.
-            duplicate = case.materials.filter(sha256=sha256).first()
+            duplicate = case.materials.same_content(sha256).first()
             if duplicate is not None:
                 raise _duplicate_refusal(duplicate) from exc
         raise

@@ -15,11 +15,13 @@ from django.utils.translation import gettext_lazy as _
 
 from workflows.labels import label, local_time, register
 from workflows.pages import TaskPages
+from workflows.paging import paged
 
 from ..models import Case
 from ..roles import AUDITORS, SUPERVISORS
 from ..selectors.cases import cases_visible_to
 from ..selectors.catalog import case_catalog_items, code_order
+from ..selectors.checks import CheckState
 from ..selectors.completeness import NOT_DELIVERED, completeness_report, material_line
 from ..services.cases import decision_submit
 
@@ -66,7 +68,7 @@ class AcceptanceTaskPages(TaskPages):
         visible = cases_visible_to(user).filter(reference=task.instance.business_key).exists()
         return visible and (super().may_read(user, task) or _reads_every_task(user))
 
-    def context(self, task, subject, user) -> dict:
+    def context(self, task, subject, request) -> dict:
         if subject is None:
             return {}
         materials = (
@@ -75,17 +77,29 @@ class AcceptanceTaskPages(TaskPages):
             .order_by("catalog_item__code", "pk")
         )
         rows = [(material, material_line(material)) for material in materials]
+        states = [line.check.state for _material, line in rows]
         context = {
-            "material_rows": rows,
-            # Files the checks or a reviewer found fault with: shown first, the rest folded.
+            "material_count": len(rows),
+            # Summary first: how many files are in each check state, then the problem files;
+            # the whole list is folded and paged (``?page=`` opens it).
+            "check_state_counts": [
+                (state, label("check_state", state), states.count(state))
+                for state in CheckState
+                if state in states
+            ],
             "material_problems": [
                 (material, line)
                 for material, line in rows
                 if line.problems or material.status in NOT_DELIVERED
             ],
+            "materials_paging": paged(request, rows),
+            "materials_open": "page" in request.GET,
         }
         if task.task_name in COMPLETENESS_TASKS:
             context["completeness"] = completeness_report(subject)
+        # The node a node task is about, for panels to name it (the context holds its code).
+        if task.context.get("node"):
+            context["task_node"] = subject.project.nodes.filter(code=task.context["node"]).first()
         return context
 
     def facts(self, task, subject) -> list[tuple[str, str]]:

@@ -17,6 +17,7 @@ from workflows.models import JournalEntry
 
 from ..browser import CHROMIUM, CHROMIUM_ARGS
 from .conftest import make_user
+from .internals import internals
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -446,3 +447,23 @@ def test_an_auditor_downloading_a_document_is_journaled_and_an_owner_is_not(
         "auditor_test",
         {"page": url, "material": material.pk},
     )
+
+
+def test_the_internals_detector_catches_process_ids_and_raw_node_codes():
+    assert ("process id", "completion_acceptance v1") in internals(
+        "<h3>（completion_acceptance v1）</h3>"
+    )
+    assert ("process id", "completion_acceptance") in internals("<p>completion_acceptance</p>")
+    assert ("node code", "main_structure") in internals("<td>main_structure</td>")
+    assert ("node code", "node piles") in internals("<p>node piles</p>")
+    assert ("node code", "：piles") in internals("<h2>节点资料：piles</h2>")
+    assert not internals("<p>桩基工程 Piles · 竣工 Completion archive acceptance</p>")
+
+
+def test_the_timeline_diagram_is_headed_by_the_process_name_not_its_id(flow, auditor, client):
+    client.force_login(auditor)
+
+    html = client.get(timeline_url(flow)).content.decode()
+
+    assert "建设工程竣工档案验收" in html and "第 1 版" in html
+    assert not internals(html), internals(html)

@@ -12,7 +12,7 @@ import pytest
 from acceptance.models import CatalogItem
 from acceptance.services.bulk import staging_dir
 
-from ..browser import chromium_page, sign_in
+from ..browser import chromium_page, contrast_problems, sign_in
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "bulk"
 
@@ -74,9 +74,11 @@ def test_an_owner_uploads_a_folder_corrects_a_match_and_the_files_are_stored(
     assert "按名称" not in summary  # no count of nothing
     assert page.locator(".choice.chosen").inner_text().endswith("已选：桩基工程资料，共 3 个文件")
     assert not flow.case.materials.exists()  # nothing stored before the owner confirms
+    assert contrast_problems(page) == []
     page.screenshot(path=str(ARTIFACTS / "bulk-folder-review.png"), full_page=True)
 
     unmatched.locator("select").select_option("A1-3")
+    assert "人工选择" in unmatched.locator(".bulk-how").inner_text()
     assert "将上传 3 个" in page.locator("#bulk-summary").inner_text()
     confirm_and_wait(page)
     assert page.locator("tr.stored").count() == 3
@@ -120,6 +122,7 @@ def test_an_owner_uploads_a_zip_whose_nested_package_and_duplicate_get_clear_ans
     duplicate = row(page, "A1-1 立项批复（副本）.pdf")
     assert "内容相同" in duplicate.inner_text()  # the material intake's own answer
     assert "已保存 2 个，未保存 1 个" in page.locator("#bulk-done").inner_text()
+    assert contrast_problems(page) == []
     page.screenshot(path=str(ARTIFACTS / "bulk-zip-stored.png"), full_page=True)
     assert sorted(m.catalog_item.code for m in flow.case.materials.all()) == ["A1-1", "A1-4"]
     # The batch is finished: the zip kept for the review is deleted.

@@ -17,7 +17,7 @@ from acceptance.samples import make_as_built_dxf
 from acceptance.selectors.drawings import case_drawings, drawing_findings
 from acceptance.services.materials import material_upload
 
-from ..browser import chromium_page, sign_in
+from ..browser import chromium_page, contrast_problems, sign_in
 from .conftest import CORE_DRAWING, PROJECT_NAME
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "drawings"
@@ -86,6 +86,7 @@ def test_a_reviewer_clicks_a_finding_the_viewer_zooms_to_it_and_returns_the_draw
     assert opened["space"] == "paper" and opened["firstViewMs"] > 0
     assert opened["view"]["width"] > 300  # an A3 sheet, 420 mm wide
     assert "自动审查未发现问题" not in page.locator(".findings-panel").inner_text()
+    assert contrast_problems(page) == []
     page.screenshot(path=str(ARTIFACTS / "drawing-review-sheet.png"), full_page=True)
 
     page.locator(f".finding-go[data-finding='{number}']").click()

@@ -11,6 +11,7 @@ from acceptance.models import Case
 from workflows.models import HumanTask, JournalEntry
 
 from .conftest import CORE_DOCUMENT, TOLERATED, make_user
+from .internals import internals
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -151,6 +152,17 @@ def test_the_node_submission_declares_files_and_bytes_from_the_upload_page(flow,
     page = client.get(task_url(guidance)).content.decode()
     assert "integrity.declared_count" in page  # the declaration did not match: shown to decide
     assert f"申报文件数 {materials.count() + 1}，实收 {materials.count()}" in page
+
+
+def test_the_node_submission_page_names_the_node_and_shows_no_internals(flow, client):
+    client.force_login(flow.owner)
+    task = flow.task("node_submit")
+    node = flow.case.project.nodes.get(code=task.context["node"])
+
+    page = client.get(task_url(task)).content.decode()
+
+    assert f"节点资料：{node.name_zh}" in page
+    assert not internals(page), internals(page)
 
 
 def test_a_reviewer_of_another_role_cannot_open_or_work_the_task(deciding, client):

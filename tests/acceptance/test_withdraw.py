@@ -8,7 +8,9 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from acceptance.exceptions import DuplicateMaterial
 from acceptance.models import Material
+from acceptance.services.materials import material_withdraw
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -79,3 +81,17 @@ def test_the_api_withdraws_a_file_not_yet_submitted(open_case):
     answer = api.post(f"/api/materials/{material.pk}/withdraw/")
     assert answer.status_code == 200, answer.json()
     assert answer.json()["status"] == "withdrawn"
+
+
+def test_a_withdrawn_file_uploaded_again_is_accepted_and_a_real_duplicate_still_refused(open_case):
+    flow = open_case(upload=False)
+    withdrawn = flow.upload("A1-1")
+    material_withdraw(material=withdrawn, user=flow.owner)
+
+    again = flow.upload("A1-1")
+
+    assert again.sha256 == withdrawn.sha256 and again.status == Material.Status.RECEIVED
+    assert Material.objects.get(pk=withdrawn.pk).file.read() == again.file.read()
+    with pytest.raises(DuplicateMaterial) as refused:
+        flow.upload("A1-1")
+    assert refused.value.data["existing"] == again.pk

@@ -102,7 +102,16 @@
       var itemCell = el("td");
       var select = document.getElementById("bulk-item-select").content.firstElementChild.cloneNode(true);
       select.value = file.item || "";
-      select.addEventListener("change", summarise);
+      select.addEventListener("change", function () {
+        // The owner's own choice replaces what the match said.
+        if (!row.skipped) {
+          var chosen = select.value !== (file.item || "");
+          var words = chosen ? (select.value ? ["人工选择", "chosen by you"] : ["不上传", "skipped"]) : HOW[row.how];
+          bilingual(how, words[0], words[1]);
+          how.className = "bulk-how how-" + (chosen ? "manual" : row.how || "none");
+        }
+        summarise();
+      });
       itemCell.appendChild(select);
       tr.appendChild(itemCell);
       var how = el("td", "bulk-how");
