@@ -68,7 +68,8 @@ class FixityReport:
         }
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a stored file, streamed."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while chunk := handle.read(CHUNK_BYTES):
@@ -85,7 +86,7 @@ def _verify(material: Material) -> FixityResult:
         expected_sha256=material.sha256,
     )
     try:
-        result.actual_sha256 = _sha256(Path(material.file.path))
+        result.actual_sha256 = file_sha256(Path(material.file.path))
     except (OSError, ValueError) as exc:
         result.verdict, result.error = "missing", f"{type(exc).__name__}: {exc}"
         return result

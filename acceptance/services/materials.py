@@ -17,6 +17,7 @@ from ..conf import max_bytes_by_kind, rule_outcomes
 from ..exceptions import CatalogNotReady, DuplicateMaterial, NotPermitted, UploadRefused
 from ..models import Case, CatalogItem, Material, Node
 from ..selectors.cases import material_changeable
+from .fixity import file_sha256
 
 CONTROL_OR_SEPARATOR = re.compile(r"[\x00-\x1f\x7f/\\]")
 FORBIDDEN_IN_TITLE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
@@ -263,7 +264,7 @@ def material_check_reusable(material: Material, checks: list[str]) -> bool:
     """The same ``checks`` of this very content are recorded on the version: reuse, not redo.
 
     The intake job checks a file once it is stored; the process's check of the node or case
-    then finds it done, and the other way round. A check with other rules (the drawing review
+    then finds it done, and the other way round; only the stored file's digest is read again. A check with other rules (the drawing review
     after the node's four-property checks) runs; a returned file is checked again on
     resubmission (its status has to leave ``returned``).
     """
@@ -272,7 +273,16 @@ def material_check_reusable(material: Material, checks: list[str]) -> bool:
         material.status in (Material.Status.CHECKED, Material.Status.CHECK_FAILED)
         and report.get("sha256") == material.sha256
         and report.get("checks") == checks
+        and _stored_unchanged(material)
     )
+
+
+def _stored_unchanged(material: Material) -> bool:
+    """The stored file still has the content checked (a damaged one is checked again)."""
+    try:
+        return file_sha256(Path(material.file.path)) == material.sha256
+    except (OSError, ValueError):
+        return False
 
 
 def materials_check_each(materials, check, *, checks: list[str]) -> list[Material]:
