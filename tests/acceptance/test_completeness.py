@@ -98,7 +98,8 @@ def test_the_page_shows_the_verdict_the_notice_and_each_files_checks(gappy, clie
     assert "缺少 2 项主审要件（不可容缺），须补正后方可受理。" in page
     assert "一次性告知" in page
     assert "C6-P3 室内环境检测报告：尚未提交" in page
-    assert "authenticity.fixity" in page  # the damaged file's failing check, by code
+    # The damaged file's failing check, by its name: the rule's code stays off the page.
+    assert "固定性校验" in page and "authenticity.fixity" not in page
     assert "真实 ✗" in page
 
 

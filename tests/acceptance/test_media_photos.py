@@ -103,7 +103,7 @@ def test_a_small_photo_is_refused_for_resolution(tmp_path):
     noisy((1024, 768)).save(path, "JPEG", exif=exif_with())
     outcome = the(examine_photo(path, "jpeg", SMALL_RULES), "usability.photo_resolution")
     assert outcome.result is CheckResult.FAIL
-    assert "0.8 百万像素" in outcome.message_zh and "minimum of 3" in outcome.message_en
+    assert "0.79 百万像素" in outcome.message_zh and "minimum of 3" in outcome.message_en
     assert outcome.detail == {
         "width": 1024,
         "height": 768,
