@@ -1,6 +1,5 @@
 from django.contrib import admin, messages
 
-from .incidents import incidents_retry
 from .models import (
     HumanTask,
     Incident,
@@ -42,6 +41,8 @@ class IncidentAdmin(admin.ModelAdmin):
     @admin.action(description="重试所选异常 Retry the selected incidents")
     def retry(self, request, queryset):
         ids = list(queryset.filter(resolved_at__isnull=True).values_list("pk", flat=True))
+        from .incidents import incidents_retry  # the engine (SpiffWorkflow): not at start-up
+
         report = incidents_retry(incident_ids=ids, actor=request.user)
         self.message_user(
             request, f"已重试 {len(report.retried)} 个 / {len(report.retried)} retried"

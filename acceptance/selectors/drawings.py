@@ -7,8 +7,6 @@ from functools import cached_property
 from pathlib import Path
 
 from django.conf import settings
-from ezdxf.filemanagement import dxf_file_info
-from ezdxf.lldxf.validator import is_dxf_file
 
 from ..drawings.preview import read_manifest
 from ..drawings.review import review_index_unmatched, review_set
@@ -74,6 +72,8 @@ def drawing_findings(material: Material) -> list[dict]:
 
 def drawing_text_encoding(material: Material) -> str:
     """How the browser decodes the drawing's text: UTF-8 from R2007 on, else its code page."""
+    from ezdxf.filemanagement import dxf_file_info  # ezdxf costs 0.7 s: not at Django start
+
     try:
         encoding = dxf_file_info(material.file.path).encoding.lower().replace("-", "")
     except (OSError, ValueError):
@@ -88,6 +88,8 @@ def drawing_browser_readable(material: Material) -> bool:
     codes = {o["code"] for o in material.check_report.get("outcomes", []) if o["result"] == "fail"}
     if codes & UNREADABLE_RULES:
         return False
+    from ezdxf.lldxf.validator import is_dxf_file  # ezdxf costs 0.7 s: not at Django start
+
     try:
         return is_dxf_file(material.file.path)
     except OSError:
