@@ -16,7 +16,7 @@ def test_an_anonymous_request_is_refused_with_401_and_a_token_challenge(anonymou
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "path",
-    ["/api/cases/", "/api/tasks/", "/api/journal/", "/api/certificates/", "/api/schema/"],
+    ["/api/cases/", "/api/tasks/", "/api/journal/", "/api/certificates/"],
 )
 def test_anonymous_users_get_nothing(anonymous, path):
     assert_error(anonymous.get(path), 401, "not_authenticated")
