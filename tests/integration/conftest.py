@@ -5,6 +5,7 @@ Run with ``DATABASE_URL`` (PostgreSQL) and ``CELERY_BROKER_URL`` (Redis) set, an
 """
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,26 @@ def real_stack():
         pytest.fail(
             "the integration suite needs DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis)"
         )
+
+
+@pytest.fixture(autouse=True)
+def outbox_settled_before_flush(request):
+    """Wait for the jobs a test queued before its tables are emptied.
+
+    The session's live worker takes every job on this run's queue, an upload's intake check
+    included, even for a test that did not ask for the worker: emptying the tables under a job
+    still running deadlocks the flush and leaves the rows to the next test.
+    """
+    yield
+    if "django_db_setup" not in request.fixturenames:
+        return
+    from workflows.models import OutboxJob
+
+    deadline = time.monotonic() + 60
+    while OutboxJob.objects.filter(status=OutboxJob.Status.PENDING).exists():
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.25)
 
 
 @pytest.fixture(scope="session")
