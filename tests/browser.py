@@ -16,18 +16,24 @@ CHROMIUM_ARGS = [
 ]
 
 
-def chromium_page(viewport: dict, timeout_ms: int = 30_000) -> Iterator:
-    """Yield a page of a fresh headless Chromium; for a fixture to ``yield from``."""
+def chromium_browser() -> Iterator:
+    """Yield a fresh headless Chromium; for a fixture to ``yield from``."""
     from playwright import sync_api
 
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
         )
+        yield browser
+        browser.close()
+
+
+def chromium_page(viewport: dict, timeout_ms: int = 30_000) -> Iterator:
+    """Yield a page of a fresh headless Chromium; for a fixture to ``yield from``."""
+    for browser in chromium_browser():
         page = browser.new_page(viewport=viewport, locale="zh-CN")
         page.set_default_timeout(timeout_ms)
         yield page
-        browser.close()
 
 
 # WCAG 2.1 contrast of every visible text element against the background it sits on (the first

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 import acceptance
 
-from ..browser import CHROMIUM, CHROMIUM_ARGS
+from ..browser import chromium_browser
 from .conftest import TOLERATED, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -22,18 +22,11 @@ ARTIFACTS = Path(acceptance.__file__).resolve().parents[1] / "test-artifacts" / 
 
 @pytest.fixture
 def browser(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
     # Playwright's sync API keeps an event loop in this thread; the test still reads the database
     # synchronously between browser steps (the live server answers in its own thread).
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
+    yield from chromium_browser()
 
 
 def logged_in_page(browser, live_server, user):

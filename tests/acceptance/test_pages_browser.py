@@ -18,7 +18,7 @@ import acceptance
 from acceptance.models import Case, CatalogItem, Project
 from acceptance.selectors.catalog import required_items
 
-from ..browser import CHROMIUM, CHROMIUM_ARGS
+from ..browser import chromium_browser
 from .conftest import TOLERATED, CaseFlow, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -31,15 +31,8 @@ def browser(monkeypatch):
     # Playwright's sync API keeps an event loop in this thread; the test also reads the database
     # between steps (nothing runs concurrently in this thread), which Django otherwise refuses.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright import sync_api
-
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
+    yield from chromium_browser()
 
 
 class Person:

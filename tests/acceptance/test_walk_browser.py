@@ -20,7 +20,7 @@ from acceptance.models import Case, CatalogItem
 from certificates.models import Certificate
 from workflows.models import HumanTask, JournalEntry
 
-from ..browser import CHROMIUM, CHROMIUM_ARGS, contrast_problems
+from ..browser import chromium_browser, contrast_problems
 from .conftest import TOLERATED, CaseFlow, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -33,14 +33,7 @@ def browser(monkeypatch):
     # Playwright's sync API keeps an event loop in this thread; the test reads the database
     # between clicks (nothing runs concurrently in this thread), which Django otherwise refuses.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright import sync_api
-
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
+    yield from chromium_browser()
 
 
 class Person:
