@@ -2,15 +2,17 @@
 
 import os
 import signal
+import threading
 import time
 from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.management import call_command
+from django.db import connection, transaction
 
 from acceptance.models import CatalogItem, Material
-from acceptance.services.materials import material_upload
+from acceptance.services.materials import material_upload, materials_lock
 from config.celery import app
 from workflows.engine import instance_start
 from workflows.models import ProcessInstance, ServiceJob
@@ -34,6 +36,39 @@ def _running_job_pid(worker: str, timeout: float = 60) -> int:
     pytest.fail("the drawing-check job never started on the worker")
 
 
+def _intake_checks_done(materials, timeout: float = 120) -> None:
+    """Wait for the upload's own checks, so that the worker's pool is free for the process's job."""
+    done = (Material.Status.CHECKED, Material.Status.CHECK_FAILED)
+    deadline = time.monotonic() + timeout
+    while materials.exclude(status__in=done).exists():
+        if time.monotonic() > deadline:
+            pytest.fail("the intake checks of the uploads did not finish")
+        time.sleep(0.25)
+
+
+class MaterialsHeld(threading.Thread):
+    """Holds the materials' row locks in a connection of its own until released.
+
+    The drawing check takes these locks first, so its job is certainly running (and waiting)
+    when the test kills the process running it: a check that finishes within milliseconds (the
+    intake's results are reused) leaves no moment to kill otherwise.
+    """
+
+    def __init__(self, materials) -> None:
+        super().__init__(daemon=True)
+        self.materials = list(materials)
+        self.locked, self.release = threading.Event(), threading.Event()
+
+    def run(self) -> None:
+        try:
+            with transaction.atomic():
+                materials_lock(self.materials)
+                self.locked.set()
+                self.release.wait(timeout=180)
+        finally:
+            connection.close()
+
+
 def test_a_job_whose_worker_process_is_killed_runs_again_and_completes(celery_worker):
     from tests.integration.scenario import case_waiting_for_first_guidance
 
@@ -50,12 +85,21 @@ def test_a_job_whose_worker_process_is_killed_runs_again_and_completes(celery_wo
             file=ContentFile(content, name=f"graz-{copy}.dxf"),
             name=f"graz-{copy}.dxf",
         )
+    drawings = Material.objects.filter(case=case, catalog_item__code="D-1")
+    _intake_checks_done(drawings)
+    held = MaterialsHeld(drawings)
+    held.start()
+    assert held.locked.wait(timeout=30)
     call_command("deploy_processes", str(HERE / "bpmn"), verbosity=0)
     instance = instance_start(
         process_id="drawing_checks_only", business_object=case, business_key=f"{case.reference}-k"
     )
 
-    os.kill(_running_job_pid(celery_worker.node_name), signal.SIGKILL)
+    try:
+        os.kill(_running_job_pid(celery_worker.node_name), signal.SIGKILL)
+    finally:
+        held.release.set()
+        held.join()
 
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
@@ -67,7 +111,6 @@ def test_a_job_whose_worker_process_is_killed_runs_again_and_completes(celery_wo
     assert instance.status == ProcessInstance.Status.COMPLETED, job.error
     assert job.status == ServiceJob.Status.SUCCEEDED
     assert job.result["checked"] == COPIES
-    drawings = Material.objects.filter(case=case, catalog_item__code="D-1")
     assert drawings.count() == COPIES
     # The map has no as-built stamp: every copy is checked once, and fails that rule.
     assert set(drawings.values_list("status", flat=True)) == {Material.Status.CHECK_FAILED}
