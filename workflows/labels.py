@@ -164,9 +164,12 @@ register(
         "service.completed": ("系统处理完成", "system step completed"),
         "service.discarded": ("系统处理作废", "system step discarded"),
         "timer.fired": ("定时触发", "timer fired"),
+        "timer.rescheduled": ("期限重新计算", "timer moved to a recomputed deadline"),
         "message.received": ("收到消息", "message received"),
         "incident.raised": ("异常发生", "incident raised"),
         "incident.retried": ("异常重试", "incident retried"),
+        "calendar.year_entered": ("节假日安排录入", "holiday arrangement entered"),
+        "calendar.day_changed": ("节假日日历修改", "holiday calendar day changed"),
     },
     fallback=("其他记录", "other record"),
 )

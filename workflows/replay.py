@@ -32,6 +32,7 @@ from .spiff import (
     TaskState,
     parse_bpmn,
     state_digest,
+    timer_move,
     walk_tasks,
 )
 
@@ -41,6 +42,7 @@ INPUT_KINDS = {
     "task.completed",
     "service.completed",
     "timer.fired",
+    "timer.rescheduled",
     "message.received",
     "incident.raised",
     "incident.retried",
@@ -159,14 +161,17 @@ def _apply(
         task.complete()
     elif entry.kind == "timer.fired":
         workflow.refresh_timers()
+    elif entry.kind == "timer.rescheduled":
+        task = _task_named(workflow, tasks, entry.task_name, TaskState.WAITING)
+        timer_move(task, datetime.fromisoformat(payload["due"]), payload.get("data", {}))
     elif entry.kind == "message.received":
         event = MessageEventDefinition(payload["name"])
         workflow.send_event(BpmnEvent(event, payload.get("payload", {})))
     elif entry.kind == "incident.retried":
         for task in workflow.get_tasks(state=TaskState.ERROR):
             task._set_state(TaskState.READY)
-    if entry.kind in ("incident.raised", "service.discarded"):
-        return  # the state was recorded as the input before it left it
+    if entry.kind in ("incident.raised", "service.discarded", "timer.rescheduled"):
+        return  # the state was recorded as the input left it: the engine did not step
     _advance(workflow)
 
 
