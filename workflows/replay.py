@@ -47,6 +47,7 @@ INPUT_KINDS = {
     "incident.raised",
     "incident.retried",
     "service.discarded",
+    "instance.cancelled",
 }
 _clock_lock = threading.Lock()
 
@@ -170,6 +171,9 @@ def _apply(
     elif entry.kind == "incident.retried":
         for task in workflow.get_tasks(state=TaskState.ERROR):
             task._set_state(TaskState.READY)
+    elif entry.kind == "instance.cancelled":
+        workflow.cancel()
+        return
     if entry.kind in ("incident.raised", "service.discarded", "timer.rescheduled"):
         return  # the state was recorded as the input left it: the engine did not step
     _advance(workflow)
