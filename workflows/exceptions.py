@@ -89,6 +89,18 @@ class NoIncidentToRetry(WorkflowError):
     code = "no_incident_to_retry"
 
 
+class InstanceEnded(WorkflowError):
+    """The process instance has already completed or been cancelled."""
+
+    code = "instance_ended"
+
+
+class ReasonRequired(WorkflowError):
+    """An action that stops or overrides the process needs a reason for the journal."""
+
+    code = "reason_required"
+
+
 class TransientServiceError(WorkflowError):
     """Raised by a service handler when trying again later may succeed (a peer is down).
 

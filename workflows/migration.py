@@ -227,6 +227,8 @@ def _refusals(instance: ProcessInstance, target: ProcessDefinition) -> list[Labe
         return [Label(f"已在第 {target.version} 版", f"already on version {target.version}")]
     if instance.status == ProcessInstance.Status.COMPLETED:
         return [Label("流程已办结", "the process has completed")]
+    if instance.status == ProcessInstance.Status.CANCELLED:
+        return [Label("流程已取消", "the process was cancelled")]
     if instance.status == ProcessInstance.Status.INCIDENT:
         return [Label("流程有未处理的异常，请先处理", "the process has an open incident")]
     return []
@@ -500,9 +502,9 @@ def migration_revert(*, migration_id: int, actor=None, reason: str) -> InstanceM
 
 
 def running_instances(process_id: str, target: ProcessDefinition | None = None):
-    """Instances of ``process_id`` not completed and not on ``target``, oldest version first."""
+    """Instances of ``process_id`` still under way and not on ``target``, oldest version first."""
     instances = ProcessInstance.objects.filter(definition__process_id=process_id).exclude(
-        status=ProcessInstance.Status.COMPLETED
+        status__in=(ProcessInstance.Status.COMPLETED, ProcessInstance.Status.CANCELLED)
     )
     if target is not None:
         instances = instances.exclude(definition=target)

@@ -48,6 +48,7 @@ class ProcessInstance(models.Model):
         WAITING = "waiting", _("等待中 waiting for people, timers or messages")
         COMPLETED = "completed", _("已完成 completed")
         INCIDENT = "incident", _("异常 incident: needs attention")
+        CANCELLED = "cancelled", _("已取消 cancelled: stopped by staff, nothing more will run")
 
     definition = models.ForeignKey(
         ProcessDefinition, on_delete=models.PROTECT, related_name="instances"

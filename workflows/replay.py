@@ -49,6 +49,7 @@ INPUT_KINDS = {
     "incident.raised",
     "incident.retried",
     "service.discarded",
+    "instance.cancelled",
     "instance.migrated",
     "instance.migration_reverted",
 }
@@ -171,6 +172,9 @@ def _apply(
     elif entry.kind == "incident.retried":
         for task in workflow.get_tasks(state=TaskState.ERROR):
             task._set_state(TaskState.READY)
+    elif entry.kind == "instance.cancelled":
+        workflow.cancel()
+        return
     if entry.kind in ("incident.raised", "service.discarded"):
         return  # the state was recorded as the input before it left it
     _advance(workflow)

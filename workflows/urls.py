@@ -2,13 +2,15 @@
 
 from django.urls import path
 
-from . import views
+from . import incident_views, views
 
 app_name = "workflows"
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("bulk/", views.bulk, name="bulk"),
+    path("incidents/", incident_views.incidents, name="incidents"),
+    path("incidents/act/", incident_views.incidents_act, name="incidents_act"),
     path("<uuid:task_id>/", views.task_page, name="task"),
     path("<uuid:task_id>/claim/", views.claim, name="claim"),
     path("<uuid:task_id>/release/", views.release, name="release"),
