@@ -301,6 +301,39 @@ class JournalAnchor(models.Model):
         return f"anchor {self.created_at:%Y-%m-%d %H:%M} ({len(self.heads)} chains)"
 
 
+class InstanceMigration(models.Model):
+    """One instance moved onto another version of its process, and how to undo it.
+
+    The state it had before is kept so a revert restores it exactly; a revert is allowed only
+    while nothing has happened to the instance since (its journal holds no later input).
+    """
+
+    instance = models.ForeignKey(
+        ProcessInstance, on_delete=models.CASCADE, related_name="migrations"
+    )
+    source = models.ForeignKey(
+        ProcessDefinition, on_delete=models.PROTECT, related_name="migrations_from"
+    )
+    target = models.ForeignKey(
+        ProcessDefinition, on_delete=models.PROTECT, related_name="migrations_to"
+    )
+    mapping = models.JSONField(_("task mapping"), default=dict, blank=True)
+    reason = models.TextField(_("reason"))
+    actor = models.CharField(max_length=150)
+    state_before = models.TextField(_("serialized workflow state before the migration"))
+    journal_sequence = models.PositiveIntegerField()
+    migrated_at = models.DateTimeField(default=timezone.now)
+    reverted_at = models.DateTimeField(null=True, blank=True)
+    reverted_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("instance migration")
+        ordering = ("-migrated_at", "-pk")
+
+    def __str__(self) -> str:
+        return f"{self.instance.business_key}: {self.source} -> {self.target}"
+
+
 class CalendarYear(models.Model):
     """One year's holiday arrangement (放假安排) as entered: where it came from and who entered it.
 

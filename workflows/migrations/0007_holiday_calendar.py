@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workflows', '0005_instance_cancelled'),
+        ('workflows', '0006_instance_migration'),
     ]
 
     operations = [
