@@ -18,6 +18,7 @@ import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from uuid import UUID
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -32,9 +33,11 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from .canonical import normalize_payload
 from .definitions import latest_definition, load_specs
 from .exceptions import (
+    InstanceEnded,
     JobTimeLimitExceeded,
     MessageNotExpected,
     NoIncidentToRetry,
+    ReasonRequired,
     TaskNotAvailable,
     TaskPermissionDenied,
 )
@@ -63,6 +66,7 @@ from .spiff import (
     earliest_timer,
     state_digest,
     timer_deadline,
+    timer_move,
     timer_tasks,
 )
 
@@ -270,6 +274,9 @@ class InstanceRun:
 
     def _status(self) -> str:
         if self.workflow.is_completed():
+            # SpiffWorkflow marks a cancelled workflow completed without success.
+            if not self.workflow.success:
+                return ProcessInstance.Status.CANCELLED
             return ProcessInstance.Status.COMPLETED
         if self.instance.incidents.filter(resolved_at__isnull=True).exists():
             return ProcessInstance.Status.INCIDENT
@@ -305,7 +312,8 @@ class InstanceRun:
         for task, error in project_user_tasks(instance, self.workflow):
             self._open_incident(error, task=task)
         instance.status = self._status()
-        if instance.status == ProcessInstance.Status.COMPLETED and instance.completed_at is None:
+        ended = (ProcessInstance.Status.COMPLETED, ProcessInstance.Status.CANCELLED)
+        if instance.status in ended and instance.completed_at is None:
             instance.completed_at = timezone.now()
         instance.save()
         for job in self._queued_jobs:
@@ -508,6 +516,31 @@ def message_send(*, instance_id: int, name: str, payload: dict | None = None, ac
         deliver(run)
 
 
+def timer_reschedule(
+    *, instance_id: int, task_name: str, due: datetime, data: dict | None = None, actor=None
+) -> bool:
+    """Move the deadline of the timer the waiting task ``task_name`` holds (a deadline counted
+    again, e.g. on a changed holiday calendar), journaled as an input so a replay moves it too.
+
+    ``data`` updates the waiting task's data, typically the variable the timer's expression read.
+    Returns False, changing nothing, when no such task waits on a timer (the process moved on).
+    """
+    with locked_run(instance_id) as run:
+        waiting = [task for task in timer_tasks(run.workflow) if task.task_spec.name == task_name]
+        if not waiting:
+            return False
+        data = normalize_payload(data or {})
+        for task in waiting:
+            timer_move(task, due, data)
+        run.journal(
+            "timer.rescheduled",
+            actor=actor,
+            task=waiting[0],
+            payload={"due": due, "data": data},
+        )
+    return True
+
+
 def _lost_a_lock_race(exc: BaseException) -> bool:
     """A deadlock or serialization failure: the database rolled back one side, try again."""
     return (
@@ -657,8 +690,11 @@ def _fail_job(job_id: int, exc: BaseException, *, tries: int = 1) -> None:
         )
 
 
-def incident_retry(*, incident_id: int, actor=None) -> None:
-    """Retry the failed step of an incident: re-queue its job or re-run its task."""
+def incident_retry(*, incident_id: int, actor=None, reason: str = "") -> None:
+    """Retry the failed step of an incident: re-queue its job or re-run its task.
+
+    ``reason``, when given, is journaled with the retry.
+    """
     incident = Incident.objects.get(pk=incident_id)
 
     def rehearsed(rehearsal: InstanceRun) -> None:
@@ -697,5 +733,42 @@ def incident_retry(*, incident_id: int, actor=None) -> None:
             actor=actor,
             task_id=incident.task_id,
             name=incident.task_name,
-            payload={"incident": incident.pk},
+            payload={"incident": incident.pk, **({"reason": reason} if reason else {})},
         )
+
+
+def instance_cancel(*, instance_id: int, actor, reason: str, incident_id: int | None = None):
+    """Stop an instance for good: every open task and timer is cancelled, queued jobs are
+    discarded, its open incidents are closed, and the instance shows as cancelled.
+
+    This is what cancelling an incident means: the failed step will not be tried again, so the
+    process it blocks cannot go on. The reason (required) and the incident that prompted it are
+    journaled; replay cancels the workflow at the same entry.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReasonRequired(
+            "取消流程须填写理由", "give a reason for cancelling the process", instance=instance_id
+        )
+    with locked_run(instance_id) as run:
+        if run.workflow.is_completed():
+            raise InstanceEnded(
+                "该流程已结束，无需取消",
+                "this process has already ended; there is nothing to cancel",
+                instance=instance_id,
+            )
+        now = timezone.now()
+        incidents = list(
+            run.instance.incidents.select_for_update()
+            .filter(resolved_at__isnull=True)
+            .values_list("pk", flat=True)
+        )
+        Incident.objects.filter(pk__in=incidents).update(resolved_at=now)
+        run.instance.jobs.filter(status=ServiceJob.Status.QUEUED).update(
+            status=ServiceJob.Status.DISCARDED, finished_at=now
+        )
+        run.workflow.cancel()
+        payload = {"reason": reason, "incidents": incidents}
+        if incident_id is not None:
+            payload["incident"] = incident_id
+        run.journal("instance.cancelled", actor=actor, payload=payload)
