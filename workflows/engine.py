@@ -51,6 +51,7 @@ from .jobs.retry import (
     service_attempt_limit,
 )
 from .journal import journal_append
+from .logcontext import about_case
 from .models import HumanTask, Incident, ProcessInstance, ServiceJob
 from .services import ServiceCall, registry
 from .spiff import (
@@ -318,10 +319,11 @@ def locked_run(instance_id: int) -> Iterator[InstanceRun]:
     """Lock, load and refresh timers; on a clean exit, save. Raising rolls everything back."""
     with transaction.atomic():
         instance = ProcessInstance.objects.select_for_update().get(pk=instance_id)
-        run = InstanceRun(instance)
-        run.fire_due_timers()
-        yield run
-        run.save()
+        with about_case(instance.business_key):
+            run = InstanceRun(instance)
+            run.fire_due_timers()
+            yield run
+            run.save()
 
 
 # -- public verbs -------------------------------------------------------------------------------
@@ -336,7 +338,7 @@ def instance_start(
     workflow = BpmnWorkflow(spec, subprocess_specs)
     initial = normalize_payload(data)
     workflow.get_tasks(state=TaskState.READY)[0].data.update(initial)
-    with transaction.atomic():
+    with transaction.atomic(), about_case(business_key):
         instance = ProcessInstance.objects.create(
             definition=definition,
             business_key=business_key,
