@@ -2,7 +2,7 @@
 
 ``/health/live`` answers without touching anything. ``/health/ready`` runs every registered check
 and answers 503 when one fails. The plugin checks what it needs itself (the database, the broker,
-a writable file store); an app adds its own from a ``health.py`` module of its own (found on the
+a writable file store, the holiday calendar); an app adds its own from a ``health.py`` module of its own (found on the
 first call, like ``labels.py``)::
 
     from workflows.health import Check, register_check
@@ -23,6 +23,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connections
 from django.utils.module_loading import autodiscover_modules
+
+from .workdays import calendar_readiness
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +107,13 @@ def storage() -> Check:
     return Check.ok()
 
 
+def holiday_calendar() -> Check:
+    """The holiday arrangement of every year a deadline counted today can reach is entered."""
+    readiness = calendar_readiness()
+    return Check.ok() if readiness.ready else Check.fail(readiness.message)
+
+
 register_check("database", database)
 register_check("broker", broker)
 register_check("storage", storage)
+register_check("holiday_calendar", holiday_calendar)

@@ -8,7 +8,8 @@ import pytest
 import time_machine
 from celery import current_app
 
-# chinesecalendar 1.11 knows 2026: in 2025 the calendar covers the coming year.
+# The calendar is seeded from chinesecalendar, which knows 2025 and 2026: in December 2025 it
+# covers this year and the next.
 COVERED = datetime(2025, 12, 1, 2, 0, tzinfo=UTC)
 
 
@@ -79,9 +80,9 @@ def test_ready_fails_when_the_signing_key_cannot_be_read(client, media, settings
 
 @pytest.mark.django_db
 def test_ready_fails_when_the_holiday_calendar_does_not_cover_next_year(client, media):
-    with time_machine.travel(datetime(2026, 12, 6, 2, 0, tzinfo=UTC), tick=False):
+    with time_machine.travel(datetime(2040, 11, 15, 2, 0, tzinfo=UTC), tick=False):
         answer = client.get("/health/ready")
 
     assert answer.status_code == 503
     assert answer.json()["checks"]["holiday_calendar"]["status"] == "fail"
-    assert "2027" in answer.json()["checks"]["holiday_calendar"]["detail"]
+    assert "2041" in answer.json()["checks"]["holiday_calendar"]["detail"]
