@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from workflows.definitions import deploy_bpmn
 from workflows.models import HumanTask, JournalEntry, ProcessInstance
 from workflows.spiff import SERIALIZER
 
@@ -47,3 +48,13 @@ def workflow_of(instance: ProcessInstance):
 def reload(instance: ProcessInstance) -> ProcessInstance:
     instance.refresh_from_db()
     return instance
+
+
+# The step whose id version 2 of wf_migration changed (see ``case_at`` in conftest).
+MIGRATION_MAPPING = {"archive_old": "archive"}
+
+
+def deploy_migration_v2():
+    """Deploy version 2 of wf_migration (see ``case_at`` in conftest)."""
+    (result,) = deploy_bpmn(bpmn_bytes("migration_v2.bpmn"), "migration_v2.bpmn")
+    return result.definition
