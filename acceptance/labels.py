@@ -40,6 +40,10 @@ register(
         "commitment.withdrawn": ("承诺撤销", "commitment withdrawn"),
         "commitment.delivered": ("承诺事项补交", "committed items delivered"),
         "commitment.returned": ("补交材料退回", "delivery returned"),
+        "commitment.deadline_recomputed": (
+            "节假日调整，承诺期限重新计算",
+            "commitment deadline recomputed on the holiday calendar",
+        ),
         "certificate.issued": ("意见书签发", "certificate issued"),
         "certificate.superseded": ("意见书被替代", "certificate superseded"),
         "certificate.suspended": ("意见书中止", "certificate suspended"),

@@ -278,8 +278,6 @@ WORKFLOWS_LANE_ROLES = {
 }
 # Who sees every open task and assigns any of them (a reviewer on leave, a task nobody can take).
 WORKFLOWS_SUPERVISOR_ROLES = ["supervisors"]
-# The inbox counts days left on the archive's calendar (statutory holidays, make-up days).
-WORKFLOWS_WORKING_DAYS_BETWEEN = "acceptance.deadlines.working_days_between"
 
 # acceptance/ (the domain): durations are ISO 8601, handed to the process as variables.
 ACCEPTANCE_REVIEW_SLA = os.environ.get("ACCEPTANCE_REVIEW_SLA", "P5D")

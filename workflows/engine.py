@@ -18,6 +18,7 @@ import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from uuid import UUID
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -64,6 +65,7 @@ from .spiff import (
     earliest_timer,
     state_digest,
     timer_deadline,
+    timer_move,
     timer_tasks,
 )
 
@@ -422,6 +424,31 @@ def message_send(*, instance_id: int, name: str, payload: dict | None = None, ac
                 message=name,
             ) from exc
         run.apply_input("message.received", actor=actor, payload={"name": name, "payload": payload})
+
+
+def timer_reschedule(
+    *, instance_id: int, task_name: str, due: datetime, data: dict | None = None, actor=None
+) -> bool:
+    """Move the deadline of the timer the waiting task ``task_name`` holds (a deadline counted
+    again, e.g. on a changed holiday calendar), journaled as an input so a replay moves it too.
+
+    ``data`` updates the waiting task's data, typically the variable the timer's expression read.
+    Returns False, changing nothing, when no such task waits on a timer (the process moved on).
+    """
+    with locked_run(instance_id) as run:
+        waiting = [task for task in timer_tasks(run.workflow) if task.task_spec.name == task_name]
+        if not waiting:
+            return False
+        data = normalize_payload(data or {})
+        for task in waiting:
+            timer_move(task, due, data)
+        run.journal(
+            "timer.rescheduled",
+            actor=actor,
+            task=waiting[0],
+            payload={"due": due, "data": data},
+        )
+    return True
 
 
 def _lost_a_lock_race(exc: BaseException) -> bool:

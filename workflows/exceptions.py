@@ -114,3 +114,9 @@ class JobTimeLimitExceeded(WorkflowError):
     """A job ran past its soft time limit (``WORKFLOWS_JOB_TIME_LIMITS``) and was stopped."""
 
     code = "job_time_limit_exceeded"
+
+
+class CalendarError(WorkflowError):
+    """A holiday arrangement or a day of it was refused (unreadable notice, year not entered)."""
+
+    code = "calendar_invalid"

@@ -332,3 +332,39 @@ class InstanceMigration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.instance.business_key}: {self.source} -> {self.target}"
+
+
+class CalendarYear(models.Model):
+    """One year's holiday arrangement (放假安排) as entered: where it came from and who entered it.
+
+    A year without a row is not known: its working days count Monday to Friday.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    source = models.CharField(_("source"), max_length=500, blank=True)
+    entered_by = models.CharField(_("entered by"), max_length=150, blank=True)
+    entered_at = models.DateTimeField(_("entered at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("holiday arrangement")
+        ordering = ("year",)
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class CalendarDay(models.Model):
+    """A day that differs from Monday to Friday: a day off on a weekday, or a make-up working day
+    on a weekend (调休上班); a holiday's weekend days are kept too, so a holiday reads whole."""
+
+    year = models.ForeignKey(CalendarYear, on_delete=models.CASCADE, related_name="days")
+    day = models.DateField(_("day"), unique=True)
+    working = models.BooleanField(_("working day"))
+    name = models.CharField(_("holiday"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        ordering = ("day",)
+
+    def __str__(self) -> str:
+        return f"{self.day} {'上班' if self.working else '休'} {self.name}"

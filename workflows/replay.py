@@ -36,6 +36,7 @@ from .spiff import (
     migrate_to_spec,
     parse_bpmn,
     state_digest,
+    timer_move,
     walk_tasks,
 )
 
@@ -45,6 +46,7 @@ INPUT_KINDS = {
     "task.completed",
     "service.completed",
     "timer.fired",
+    "timer.rescheduled",
     "message.received",
     "incident.raised",
     "incident.retried",
@@ -166,6 +168,9 @@ def _apply(
         task.complete()
     elif entry.kind == "timer.fired":
         workflow.refresh_timers()
+    elif entry.kind == "timer.rescheduled":
+        task = _task_named(workflow, tasks, entry.task_name, TaskState.WAITING)
+        timer_move(task, datetime.fromisoformat(payload["due"]), payload.get("data", {}))
     elif entry.kind == "message.received":
         event = MessageEventDefinition(payload["name"])
         workflow.send_event(BpmnEvent(event, payload.get("payload", {})))
@@ -175,8 +180,8 @@ def _apply(
     elif entry.kind == "instance.cancelled":
         workflow.cancel()
         return
-    if entry.kind in ("incident.raised", "service.discarded"):
-        return  # the state was recorded as the input before it left it
+    if entry.kind in ("incident.raised", "service.discarded", "timer.rescheduled"):
+        return  # the state was recorded as the input left it: the engine did not step
     _advance(workflow)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
 
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
@@ -321,6 +321,13 @@ def timer_deadline(task) -> datetime | None:
     if isinstance(value, str) and not value.upper().startswith(("P", "R")):
         return TimerEventDefinition.get_datetime(value)
     return None
+
+
+def timer_move(task, due: datetime, data: dict) -> None:
+    """Make the timer ``task`` waits on fall due at ``due``; ``data`` updates the task's data
+    (the variable the timer's expression read, so the process agrees with its timer)."""
+    task._set_internal_data(event_value=due.astimezone(UTC).isoformat())
+    task.data.update(data)
 
 
 def earliest_timer(workflow: BpmnWorkflow) -> datetime | None:
