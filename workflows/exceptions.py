@@ -66,7 +66,7 @@ class ScriptRejected(WorkflowError):
 
 class ScriptLimitExceeded(WorkflowError):
     """A BPMN expression or script hit a limit of the sandbox; ``data["limit"]`` names which:
-    ``cpu``, ``memory``, ``number`` or ``data``."""
+    ``cpu``, ``wall``, ``memory``, ``number`` or ``data``."""
 
     code = "script_limit_exceeded"
 

@@ -39,7 +39,7 @@ from SpiffWorkflow.version import __version__ as SPIFF_VERSION
 
 from .canonical import canonical_json
 from .exceptions import DefinitionRejected
-from .sandbox import SandboxedScriptEngine
+from .sandbox import SandboxedScriptEngine, ScriptMemo
 
 MAX_BPMN_BYTES = 5 * 1024 * 1024
 ACTIVE_STATES = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
@@ -70,8 +70,8 @@ class ServiceDispatcher(Protocol):
 class InstanceScriptEngine(SandboxedScriptEngine):
     """The sandboxed script engine of one loaded instance, carrying its service dispatcher."""
 
-    def __init__(self, dispatcher: ServiceDispatcher) -> None:
-        super().__init__()
+    def __init__(self, dispatcher: ServiceDispatcher, memo: ScriptMemo | None = None) -> None:
+        super().__init__(memo=memo)
         self.dispatcher = dispatcher
 
 
