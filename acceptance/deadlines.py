@@ -19,7 +19,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from .conf import setting
 from .models import DayCount
@@ -78,6 +77,10 @@ def _end_of(day: date) -> datetime:
 
 def commitment_deadline(start: datetime, period: str, day_count: str) -> datetime:
     """When a commitment signed at ``start`` for ``period`` (ISO 8601) falls due."""
+    # SpiffWorkflow reads ISO durations as the engine's timers do; imported here, not when the
+    # app's system check is registered at start-up.
+    from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
     parts = TimerEventDefinition.parse_iso_duration(period)
     local = start.astimezone(SHANGHAI)
     if not any(parts.get(unit) for unit in ("years", "months", "weeks", "days")):

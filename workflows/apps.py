@@ -10,7 +10,6 @@ class WorkflowsConfig(AppConfig):
     def ready(self) -> None:
         from . import checks, labels  # noqa: F401  (registers the system checks, the labels)
 
-        # Service-task handlers live in each domain app's handlers.py, like admin.py modules.
-        autodiscover_modules("handlers")
-        # Labels (``workflows.labels``) likewise: each app's labels.py registers its words.
+        # Labels (``workflows.labels``): each app's labels.py registers its words. The apps'
+        # handlers.py modules are found by the service registry on its first lookup.
         autodiscover_modules("labels")

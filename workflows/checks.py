@@ -9,11 +9,14 @@ from django.core.checks import Error, register
 
 from .exceptions import DefinitionRejected
 from .services import registry
-from .spiff import build_specs, executable_process_ids, parse_bpmn, service_operations
 
 
 @register()
 def check_bpmn_service_handlers(app_configs=None, **kwargs) -> list[Error]:
+    # SpiffWorkflow is imported when the check runs, not when it is registered at start-up:
+    # it takes a tenth of Django's start, and most commands never parse a process file.
+    from .spiff import build_specs, executable_process_ids, parse_bpmn, service_operations
+
     errors = []
     for directory in getattr(settings, "WORKFLOWS_BPMN_DIRS", []):
         for path in sorted(Path(directory).glob("*.bpmn")):
