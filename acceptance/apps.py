@@ -8,8 +8,9 @@ class AcceptanceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from django.core import checks
+        from workflows.signals import calendar_changed
 
-        from .deadlines import check_holiday_calendar
+        from .services.commitments import commitments_recompute_deadlines
 
-        checks.register(check_holiday_calendar)
+        # A changed holiday calendar moves the open commitments' working-day deadlines.
+        calendar_changed.connect(commitments_recompute_deadlines, dispatch_uid="acceptance")

@@ -266,8 +266,10 @@ WORKFLOWS_TASK_PAGES = "acceptance.views.tasks.AcceptanceTaskPages"
 # A task due within this many hours is marked as near its deadline in the inbox.
 WORKFLOWS_NEAR_DUE_HOURS = int(os.environ.get("WORKFLOWS_NEAR_DUE_HOURS", "24"))
 # Limits of every BPMN script and expression (see "What the script sandbox refuses" in the
-# README): CPU time per evaluation, memory it may add to the process, task data a script may leave.
+# README): CPU time and wall-clock time per evaluation, memory it may add to the process, task
+# data a script may leave.
 WORKFLOWS_SCRIPT_CPU_SECONDS = float(os.environ.get("WORKFLOWS_SCRIPT_CPU_SECONDS", "1"))
+WORKFLOWS_SCRIPT_WALL_SECONDS = float(os.environ.get("WORKFLOWS_SCRIPT_WALL_SECONDS", "2"))
 WORKFLOWS_SCRIPT_MEMORY_MB = int(os.environ.get("WORKFLOWS_SCRIPT_MEMORY_MB", "64"))
 WORKFLOWS_TASK_DATA_MAX_KB = int(os.environ.get("WORKFLOWS_TASK_DATA_MAX_KB", "1024"))
 # The role of user tasks outside any lane; empty: deploy refuses a lane-less task with no assignee.
@@ -278,8 +280,6 @@ WORKFLOWS_LANE_ROLES = {
 }
 # Who sees every open task and assigns any of them (a reviewer on leave, a task nobody can take).
 WORKFLOWS_SUPERVISOR_ROLES = ["supervisors"]
-# The inbox counts days left on the archive's calendar (statutory holidays, make-up days).
-WORKFLOWS_WORKING_DAYS_BETWEEN = "acceptance.deadlines.working_days_between"
 
 # acceptance/ (the domain): durations are ISO 8601, handed to the process as variables.
 ACCEPTANCE_REVIEW_SLA = os.environ.get("ACCEPTANCE_REVIEW_SLA", "P5D")

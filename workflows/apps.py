@@ -8,7 +8,13 @@ class WorkflowsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from . import checks, labels  # noqa: F401  (registers the system checks, the labels)
+        from .workdays import calendar_seed_from_package
+
+        # After every migrate, and every flush between tests, like auth's permissions.
+        post_migrate.connect(calendar_seed_from_package, sender=self)
 
         # Service-task handlers live in each domain app's handlers.py, like admin.py modules.
         autodiscover_modules("handlers")

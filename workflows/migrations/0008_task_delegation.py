@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workflows', '0004_job_outbox'),
+        ('workflows', '0007_holiday_calendar'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
