@@ -51,6 +51,7 @@ from .jobs.retry import (
     service_attempt_limit,
 )
 from .journal import journal_append
+from .logcontext import about_case
 from .models import HumanTask, Incident, ProcessInstance, ServiceJob
 from .sandbox import ScriptMemo
 from .services import ServiceCall, registry
@@ -387,10 +388,11 @@ def locked_run(instance_id: int, change=None) -> Iterator[InstanceRun]:
     memo = rehearse(ProcessInstance.objects.get(pk=instance_id), change)
     with transaction.atomic():
         instance = ProcessInstance.objects.select_for_update().get(pk=instance_id)
-        run = InstanceRun(instance, memo=memo)
-        run.fire_due_timers()
-        yield run
-        run.save()
+        with about_case(instance.business_key):
+            run = InstanceRun(instance, memo=memo)
+            run.fire_due_timers()
+            yield run
+            run.save()
 
 
 # -- public verbs -------------------------------------------------------------------------------
@@ -415,7 +417,7 @@ def instance_start(
         new_workflow(),
     )
     workflow = new_workflow()
-    with transaction.atomic():
+    with transaction.atomic(), about_case(business_key):
         instance = ProcessInstance.objects.create(
             definition=definition,
             business_key=business_key,

@@ -2,7 +2,7 @@
 
 Pages never show an event code, a BPMN id, a group name, a status value, a rule id or an ISO
 duration as they are stored. Each app registers its labels here, by namespace, in a
-``labels.py`` module found at start-up (``autodiscover_modules("labels")``, like ``handlers``):
+``labels.py`` module found at start-up (``autodiscover_modules("labels")``, like ``admin``):
 
     register("event", {"material.uploaded": ("材料上传", "material uploaded")})
 
