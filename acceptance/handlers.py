@@ -18,7 +18,6 @@ from .archive.package import archival_package_path
 from .checks import ArchiveProperty, CheckOutcome, CheckResult
 from .drawings.review import review_index_unmatched, review_set
 from .exceptions import CaseStateConflict
-from .media.services import media_check
 from .models import Case, Commitment, CommitmentPolicy, Decision, FormatKind, Material
 from .selectors.completeness import completeness_report
 from .selectors.drawings import case_drawing_index, case_drawings, drawing_title
@@ -28,11 +27,10 @@ from .services.commitments import (
     commitment_start,
     commitment_transition,
 )
-from .services.drawings import drawings_check
-from .services.materials import materials_check, materials_review
+from .services.material_checks import MEDIA_KINDS, materials_check
+from .services.materials import materials_review
 from .services.volumes import volumes_arrange, volumes_summary
 
-MEDIA_KINDS = (FormatKind.PHOTO, FormatKind.VIDEO)
 EXPORT_PACKAGE_TASK = "acceptance.export_archival_package"
 
 
@@ -157,7 +155,7 @@ def check_drawings(call: ServiceCall) -> dict:
     case = call.business_object
     drawings = _checkable(case, Material.RECHECKABLE, format_kind=FormatKind.DRAWING)
     checked = drawings.count()
-    failed = drawings_check(case=case, drawings=drawings.select_related("catalog_item"))
+    failed = materials_check(drawings.select_related("catalog_item"))
     return {"checked": checked, "failed": [material.original_name for material in failed]}
 
 
@@ -186,7 +184,7 @@ def check_drawing(call: ServiceCall, *, material: int) -> dict:
     )
     if drawing is None:
         return {"material": material, "checked": False, "passed": None, "name": ""}
-    failed = drawings_check(case=case, drawings=[drawing])
+    failed = materials_check([drawing])
     return {
         "material": material,
         "checked": True,
@@ -220,7 +218,7 @@ def check_media(call: ServiceCall) -> dict:
     case = call.business_object
     media = _checkable(case, Material.RECHECKABLE, format_kind__in=MEDIA_KINDS)
     checked = media.count()
-    failed = media_check(media)
+    failed = materials_check(media)
     return {"checked": checked, "failed": [material.original_name for material in failed]}
 
 

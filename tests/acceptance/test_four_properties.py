@@ -11,7 +11,8 @@ import pytest
 from acceptance.checks import check_file
 from acceptance.conf import DEFAULTS
 from acceptance.models import CatalogItem, Material
-from acceptance.services.materials import material_check_report, materials_check
+from acceptance.services.material_checks import materials_check
+from acceptance.services.materials import material_check_report
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
