@@ -19,6 +19,7 @@ from .checks import ArchiveProperty, CheckOutcome, CheckResult
 from .drawings.review import review_index_unmatched, review_set
 from .exceptions import CaseStateConflict
 from .models import Case, Commitment, CommitmentPolicy, Decision, FormatKind, Material
+from .selectors.checks import material_delivered
 from .selectors.completeness import completeness_report
 from .selectors.drawings import case_drawing_index, case_drawings, drawing_title
 from .services.commitments import (
@@ -108,12 +109,13 @@ def node_check(
     case = _case(call)
     node_obj = case.project.nodes.get(code=node)
     failed = materials_check(_checkable(case, node=node_obj).select_related("catalog_item"))
-    delivered = set(
-        case.materials.current()
+    delivered = {
+        material.catalog_item.code
+        for material in case.materials.current()
         .filter(node=node_obj)
-        .exclude(status__in=(Material.Status.CHECK_FAILED, Material.Status.RETURNED))
-        .values_list("catalog_item__code", flat=True)
-    )
+        .select_related("catalog_item")
+        if material_delivered(material)
+    }
     expected = node_obj.expected_items.values_list("code", flat=True)
     volumes = volumes_arrange(case=case)
     return {
