@@ -27,6 +27,7 @@ from .services.commitments import (
     commitment_return_delivery,
     commitment_start,
     commitment_transition,
+    commitment_variable,
 )
 from .services.material_checks import MEDIA_KINDS, materials_check
 from .services.materials import materials_review
@@ -276,16 +277,6 @@ def apply_decision(
     return result
 
 
-def _commitment_variable(commitment: Commitment) -> dict:
-    """The process variable ``commitment``: its deadline arms the BPMN deadline timer."""
-    return {
-        "commitment": commitment.pk,
-        "deadline": commitment.deadline.isoformat() if commitment.deadline else None,
-        "paused": commitment.paused_at is not None,
-        "pdf_sha256": commitment.document_sha256,
-    }
-
-
 @service("acceptance.commitment_activate")
 def commitment_activate(call: ServiceCall, *, signed_by: str) -> dict:
     """The owner signed: the signed PDF is stored and journaled, the deadline fixed."""
@@ -293,7 +284,7 @@ def commitment_activate(call: ServiceCall, *, signed_by: str) -> dict:
     commitment = _open_commitment(case)
     commitment_start(commitment=commitment, owner=get_user_model().objects.get(username=signed_by))
     commitment.refresh_from_db()
-    return _commitment_variable(commitment)
+    return commitment_variable(commitment)
 
 
 @service("acceptance.commitment_overdue")
@@ -314,7 +305,7 @@ def commitment_overdue(call: ServiceCall) -> dict:
 def commitment_return(call: ServiceCall) -> dict:
     """The reviewer returned the delivered items; the terms decide whether the clock pauses."""
     case = _case(call)
-    return _commitment_variable(commitment_return_delivery(commitment=_open_commitment(case)))
+    return commitment_variable(commitment_return_delivery(commitment=_open_commitment(case)))
 
 
 @service("acceptance.commitment_fulfil")

@@ -294,3 +294,36 @@ def task_release(*, task_id, user) -> HumanTask:
         task.save(update_fields=("assignee", "claimed_at"))
         _journal_inbox_change(task, "task.released", user)
     return task
+
+
+def retarget_open_tasks(instance: ProcessInstance, workflow: BpmnWorkflow, renamed: dict) -> None:
+    """After the instance moved onto another process version, point its open rows at the tasks
+    that now stand for them, keeping who claimed them and their due dates.
+
+    ``renamed`` maps old task spec names to new ones (the rest keep their name). A row whose task
+    was recreated by the move takes the new READY task of its (new) name; a row whose role changes
+    goes back to the new role's queue. Rows with no counterpart are left for ``project_user_tasks``
+    to cancel.
+    """
+    ready = workflow.get_tasks(state=TaskState.READY, manual=True)
+    by_id = {task.id: task for task in ready}
+    taken = {row.task_id for row in instance.tasks.filter(status=HumanTask.Status.OPEN)}
+    for row in instance.tasks.filter(status=HumanTask.Status.OPEN).order_by("pk"):
+        task = by_id.get(row.task_id)
+        if task is None:
+            name = renamed.get(row.task_name, row.task_name)
+            task = next((t for t in ready if t.task_spec.name == name and t.id not in taken), None)
+            if task is None:
+                continue
+            taken.add(task.id)
+        spec = task.task_spec
+        role = lane_role(spec.lane)
+        if role != row.role:
+            row.assignee, row.claimed_at = None, None
+        row.task_id = task.id
+        row.task_name = spec.name
+        row.title = spec.bpmn_name or spec.name
+        row.lane = spec.lane or ""
+        row.role = role
+        row.form = parse_form(spec.extensions.get("properties", {}).get("form"), spec.name)
+        row.save()

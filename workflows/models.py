@@ -48,6 +48,7 @@ class ProcessInstance(models.Model):
         WAITING = "waiting", _("等待中 waiting for people, timers or messages")
         COMPLETED = "completed", _("已完成 completed")
         INCIDENT = "incident", _("异常 incident: needs attention")
+        CANCELLED = "cancelled", _("已取消 cancelled: stopped by staff, nothing more will run")
 
     definition = models.ForeignKey(
         ProcessDefinition, on_delete=models.PROTECT, related_name="instances"
@@ -298,3 +299,72 @@ class JournalAnchor(models.Model):
 
     def __str__(self) -> str:
         return f"anchor {self.created_at:%Y-%m-%d %H:%M} ({len(self.heads)} chains)"
+
+
+class InstanceMigration(models.Model):
+    """One instance moved onto another version of its process, and how to undo it.
+
+    The state it had before is kept so a revert restores it exactly; a revert is allowed only
+    while nothing has happened to the instance since (its journal holds no later input).
+    """
+
+    instance = models.ForeignKey(
+        ProcessInstance, on_delete=models.CASCADE, related_name="migrations"
+    )
+    source = models.ForeignKey(
+        ProcessDefinition, on_delete=models.PROTECT, related_name="migrations_from"
+    )
+    target = models.ForeignKey(
+        ProcessDefinition, on_delete=models.PROTECT, related_name="migrations_to"
+    )
+    mapping = models.JSONField(_("task mapping"), default=dict, blank=True)
+    reason = models.TextField(_("reason"))
+    actor = models.CharField(max_length=150)
+    state_before = models.TextField(_("serialized workflow state before the migration"))
+    journal_sequence = models.PositiveIntegerField()
+    migrated_at = models.DateTimeField(default=timezone.now)
+    reverted_at = models.DateTimeField(null=True, blank=True)
+    reverted_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("instance migration")
+        ordering = ("-migrated_at", "-pk")
+
+    def __str__(self) -> str:
+        return f"{self.instance.business_key}: {self.source} -> {self.target}"
+
+
+class CalendarYear(models.Model):
+    """One year's holiday arrangement (放假安排) as entered: where it came from and who entered it.
+
+    A year without a row is not known: its working days count Monday to Friday.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    source = models.CharField(_("source"), max_length=500, blank=True)
+    entered_by = models.CharField(_("entered by"), max_length=150, blank=True)
+    entered_at = models.DateTimeField(_("entered at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("holiday arrangement")
+        ordering = ("year",)
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class CalendarDay(models.Model):
+    """A day that differs from Monday to Friday: a day off on a weekday, or a make-up working day
+    on a weekend (调休上班); a holiday's weekend days are kept too, so a holiday reads whole."""
+
+    year = models.ForeignKey(CalendarYear, on_delete=models.CASCADE, related_name="days")
+    day = models.DateField(_("day"), unique=True)
+    working = models.BooleanField(_("working day"))
+    name = models.CharField(_("holiday"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        ordering = ("day",)
+
+    def __str__(self) -> str:
+        return f"{self.day} {'上班' if self.working else '休'} {self.name}"

@@ -336,12 +336,12 @@ def _inbox_change(request, task_id, change, done_message: str):
     return _back(request)
 
 
-def _back(request):
-    """To the page the form names in ``next`` (this site only), else to the inbox."""
+def _back(request, default: str = "workflows:inbox"):
+    """To the page the form names in ``next`` (this site only), else to ``default``."""
     next_url = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
         return redirect(next_url)
-    return redirect("workflows:inbox")
+    return redirect(default)
 
 
 @login_required

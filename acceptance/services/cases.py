@@ -8,12 +8,10 @@ from workflows.models import HumanTask
 from ..conf import setting
 from ..exceptions import NotPermitted
 from ..models import Case, CommitmentPolicy, Decision, Project
-from ..models.case import conditional_refusal
+from ..models.case import PROCESS_ID, conditional_refusal
 from ..selectors.cases import case_open_task
 from ..selectors.catalog import catalog_current_version
 from .projects import new_reference
-
-PROCESS_ID = "completion_acceptance"
 
 
 def process_variables(case: Case) -> dict:

@@ -1,0 +1,17 @@
+"""Readiness (``workflows.health``): the signing key can be loaded, so certificates can be signed."""
+
+from __future__ import annotations
+
+from workflows.health import Check, register_check
+
+from .signing import PadesSigner, get_signer
+
+
+def signing_key() -> Check:
+    signer = get_signer()
+    if isinstance(signer, PadesSigner):
+        signer.cms_signer()  # loads the key (cached until the file changes)
+    return Check.ok(signer.describe())
+
+
+register_check("signing_key", signing_key)
