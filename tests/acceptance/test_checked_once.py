@@ -64,9 +64,7 @@ def test_drawings_photos_and_documents_are_checked_once_from_upload_to_the_revie
     assert check_runs == Counter({material.original_name: 1 for material in materials})
     assert checked_at(flow) == at_upload
     drawings = [m.pk for m in materials if m.format_kind == FormatKind.DRAWING]
-    previews = Counter(
-        job.args[0] for job in OutboxJob.objects.filter(task=RENDER_PREVIEW_TASK)
-    )
+    previews = Counter(job.args[0] for job in OutboxJob.objects.filter(task=RENDER_PREVIEW_TASK))
     assert previews == Counter({pk: 1 for pk in drawings})
     assert drawing_check["checked"] == len(drawings) and drawing_check["failed"] == []
     assert media_check["failed"] == []
