@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Max
 from PIL import Image
 
-from workflows.inbox import can_complete
+from workflows.inbox import can_work
 from workflows.journal import journal_append
 
 from ..checks import CheckOutcome, CheckResult, FileKind
@@ -329,7 +329,7 @@ def media_may_describe(case: Case, user) -> bool:
     if case.project.owner.members.filter(pk=user.pk).exists():
         return True
     task = case_open_task(case, REVIEW_TASK)
-    return task is not None and can_complete(user, task)
+    return task is not None and can_work(user, task)
 
 
 def _approvable(material: Material) -> bool:
