@@ -2,6 +2,14 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _recompute_deadlines(sender=None, **kwargs) -> int:
+    # The commitments service loads the engine (and SpiffWorkflow): imported when the calendar
+    # changes, not at Django's start.
+    from .services.commitments import commitments_recompute_deadlines
+
+    return commitments_recompute_deadlines(sender, **kwargs)
+
+
 class AcceptanceConfig(AppConfig):
     name = "acceptance"
     verbose_name = _("竣工档案验收 Completion archive acceptance")
@@ -10,7 +18,5 @@ class AcceptanceConfig(AppConfig):
     def ready(self) -> None:
         from workflows.signals import calendar_changed
 
-        from .services.commitments import commitments_recompute_deadlines
-
         # A changed holiday calendar moves the open commitments' working-day deadlines.
-        calendar_changed.connect(commitments_recompute_deadlines, dispatch_uid="acceptance")
+        calendar_changed.connect(_recompute_deadlines, dispatch_uid="acceptance")

@@ -14,8 +14,6 @@ from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-
 from workflows.workdays import add_working_days, next_working_day, working_days_between
 
 from .conf import setting
@@ -31,6 +29,10 @@ def _end_of(day: date) -> datetime:
 
 def commitment_deadline(start: datetime, period: str, day_count: str) -> datetime:
     """When a commitment signed at ``start`` for ``period`` (ISO 8601) falls due."""
+    # SpiffWorkflow reads ISO durations as the engine's timers do; imported here, where used,
+    # so that Django's start does not load it.
+    from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
     parts = TimerEventDefinition.parse_iso_duration(period)
     local = start.astimezone(SHANGHAI)
     if not any(parts.get(unit) for unit in ("years", "months", "weeks", "days")):

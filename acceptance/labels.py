@@ -9,8 +9,8 @@ from __future__ import annotations
 from workflows.labels import register
 
 from .drawings.rules import RULES
+from .models.case import PROCESS_ID
 from .roles import AUDITORS, REVIEWERS, SUPERVISORS
-from .services.cases import PROCESS_ID
 
 register(
     "event",

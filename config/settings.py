@@ -76,6 +76,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id and latency cover everything after it.
+    "config.middleware.RequestContext",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -381,9 +383,40 @@ if os.environ.get("CACHE_URL"):
         }
     }
 
+# LOG_FORMAT=json (the Docker image sets it): one JSON object per line with the request id and
+# the case reference; plain text otherwise, for a developer's terminal.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
+LOG_CASE_URL_KWARG = "reference"  # the URL argument naming the case a page is about
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "workflows.logcontext.ContextFilter"}},
+    "formatters": {
+        "text": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(case_reference)s] "
+            "%(message)s"
+        },
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s %(case_reference)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["context"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# /metrics: callers by address (addresses or networks, comma-separated) or by bearer token.
+METRICS_ALLOWED_IPS = [
+    net.strip()
+    for net in os.environ.get("METRICS_ALLOWED_IPS", "127.0.0.1,::1").split(",")
+    if net.strip()
+]
+METRICS_BEARER_TOKEN = os.environ.get("METRICS_BEARER_TOKEN", "")

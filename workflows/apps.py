@@ -16,7 +16,6 @@ class WorkflowsConfig(AppConfig):
         # After every migrate, and every flush between tests, like auth's permissions.
         post_migrate.connect(calendar_seed_from_package, sender=self)
 
-        # Service-task handlers live in each domain app's handlers.py, like admin.py modules.
-        autodiscover_modules("handlers")
-        # Labels (``workflows.labels``) likewise: each app's labels.py registers its words.
+        # Labels (``workflows.labels``): each app's labels.py registers its words. The apps'
+        # handlers.py modules are found by the service registry on its first lookup.
         autodiscover_modules("labels")

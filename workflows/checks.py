@@ -11,12 +11,15 @@ from django.db import DatabaseError
 
 from .exceptions import DefinitionRejected
 from .services import registry
-from .spiff import build_specs, executable_process_ids, parse_bpmn, service_operations
 from .workdays import calendar_readiness
 
 
 @register()
 def check_bpmn_service_handlers(app_configs=None, **kwargs) -> list[Error]:
+    # SpiffWorkflow is imported when the check runs, not when it is registered at start-up:
+    # it takes a tenth of Django's start, and most commands never parse a process file.
+    from .spiff import build_specs, executable_process_ids, parse_bpmn, service_operations
+
     errors = []
     for directory in getattr(settings, "WORKFLOWS_BPMN_DIRS", []):
         for path in sorted(Path(directory).glob("*.bpmn")):

@@ -42,10 +42,9 @@ from .exceptions import (
     NoIncidentToRetry,
     ReasonRequired,
     TaskNotAvailable,
-    TaskPermissionDenied,
 )
 from .forms import ChoicesFor, clean_task_data
-from .inbox import can_complete, find_task, project_user_tasks
+from .inbox import can_complete, completion_refused, find_task, project_user_tasks
 from .jobs.conf import soft_time_limit as job_soft_time_limit
 from .jobs.outbox import job_enqueue
 from .jobs.retry import (
@@ -55,6 +54,7 @@ from .jobs.retry import (
     service_attempt_limit,
 )
 from .journal import journal_append
+from .logcontext import about_case
 from .models import HumanTask, Incident, ProcessInstance, ServiceJob
 from .sandbox import EvaluateOutsideLock, ScriptMemo
 from .services import ServiceCall, registry
@@ -335,10 +335,11 @@ def locked_run(instance_id: int, memo: ScriptMemo | None = None) -> Iterator[Ins
     """
     with transaction.atomic():
         instance = ProcessInstance.objects.select_for_update().get(pk=instance_id)
-        run = InstanceRun(instance, memo=memo)
-        run.fire_due_timers()
-        yield run
-        run.save()
+        with about_case(instance.business_key):
+            run = InstanceRun(instance, memo=memo)
+            run.fire_due_timers()
+            yield run
+            run.save()
 
 
 def lock_tries() -> Iterator[AbstractContextManager[ScriptMemo]]:
@@ -393,7 +394,7 @@ def instance_start(
         return workflow
 
     for attempt in lock_tries():
-        with attempt as memo, transaction.atomic():
+        with attempt as memo, transaction.atomic(), about_case(business_key):
             instance = ProcessInstance.objects.create(
                 definition=definition,
                 business_key=business_key,
@@ -433,11 +434,7 @@ def task_complete(
             row = HumanTask.objects.select_for_update().get(pk=row.pk)
             task = _ready_user_task(run, row)
             if not can_complete(user, row):
-                raise TaskPermissionDenied(
-                    "您不是该任务的办理人，也不是该环节角色的成员",
-                    "you are neither the assignee of this task nor a member of its role",
-                    task_id=str(task_id),
-                )
+                raise completion_refused(row)
             cleaned = clean_task_data(row.form, data or {}, choices_for)
             properties = task.task_spec.extensions.get("properties", {})
             if properties.get("actor_variable"):

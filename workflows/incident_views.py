@@ -14,10 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from .ages import AGE_BUCKETS, age_bucket
 from .exceptions import WorkflowError
 from .incidents import (
-    AGE_BUCKETS,
-    age_bucket,
     can_handle_incidents,
     incident_summary,
     incidents_cancel,

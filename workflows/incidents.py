@@ -6,25 +6,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
+from .ages import AGE_BUCKETS, age_range
 from .engine import incident_retry, instance_cancel
 from .exceptions import NoIncidentToRetry, ReasonRequired
 from .inbox import can_assign
 from .models import Incident
 
 logger = logging.getLogger(__name__)
-
-# Age buckets of an open incident, youngest first: (key, upper bound); the last has none.
-AGE_BUCKETS: tuple[tuple[str, timedelta | None], ...] = (
-    ("hour", timedelta(hours=1)),
-    ("day", timedelta(days=1)),
-    ("week", timedelta(days=7)),
-    ("older", None),
-)
 
 
 def can_handle_incidents(user) -> bool:
@@ -40,17 +33,6 @@ def open_incidents(*, operation: str = "", error_type: str = "") -> QuerySet[Inc
     if error_type:
         incidents = incidents.filter(error_type=error_type)
     return incidents
-
-
-def _age_range(bucket: str, now: datetime) -> Q:
-    """Incidents whose age falls in ``bucket`` (empty Q for an unknown one)."""
-    lower = timedelta(0)
-    for key, upper in AGE_BUCKETS:
-        if key == bucket:
-            newest = Q(created_at__lte=now - lower)
-            return newest & Q(created_at__gt=now - upper) if upper else newest
-        lower = upper
-    return Q()
 
 
 def incidents_filtered(
@@ -70,7 +52,7 @@ def incidents_filtered(
     if operation:
         incidents = incidents.filter(operation=operation)
     if age:
-        incidents = incidents.filter(_age_range(age, now or timezone.now()))
+        incidents = incidents.filter(age_range(age, now or timezone.now()))
     return incidents
 
 
@@ -94,7 +76,7 @@ def incident_summary(incidents: QuerySet[Incident], now: datetime | None = None)
         return [(row[name], row["count"]) for row in rows]
 
     ages = plain.aggregate(
-        **{key: Count("pk", filter=_age_range(key, now)) for key, _upper in AGE_BUCKETS}
+        **{key: Count("pk", filter=age_range(key, now)) for key, _upper in AGE_BUCKETS}
     )
     return IncidentSummary(
         total=plain.count(),
@@ -103,14 +85,6 @@ def incident_summary(incidents: QuerySet[Incident], now: datetime | None = None)
         by_operation=counts("operation"),
         by_age=[(key, ages[key]) for key, _upper in AGE_BUCKETS],
     )
-
-
-def age_bucket(created_at: datetime, now: datetime | None = None) -> str:
-    age = (now or timezone.now()) - created_at
-    for key, upper in AGE_BUCKETS:
-        if upper is None or age < upper:
-            return key
-    return AGE_BUCKETS[-1][0]
 
 
 @dataclass

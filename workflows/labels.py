@@ -2,7 +2,7 @@
 
 Pages never show an event code, a BPMN id, a group name, a status value, a rule id or an ISO
 duration as they are stored. Each app registers its labels here, by namespace, in a
-``labels.py`` module found at start-up (``autodiscover_modules("labels")``, like ``handlers``):
+``labels.py`` module found at start-up (``autodiscover_modules("labels")``, like ``admin``):
 
     register("event", {"material.uploaded": ("材料上传", "material uploaded")})
 
@@ -162,6 +162,8 @@ register(
         "task.released": ("任务退回待领", "task released"),
         "task.reassigned": ("任务改派", "task reassigned"),
         "task.delegated": ("任务委托", "task delegated"),
+        "task.resolved": ("委托办毕退回", "delegated task returned"),
+        "task.recalled": ("委托收回", "delegation recalled"),
         "service.completed": ("系统处理完成", "system step completed"),
         "service.discarded": ("系统处理作废", "system step discarded"),
         "timer.fired": ("定时触发", "timer fired"),

@@ -160,7 +160,21 @@ def _reads_and_writes(task_spec) -> tuple[set[str], set[str]]:
         writes.add(properties["actor_variable"])
     if isinstance(task_spec, DispatchedServiceTask) and task_spec.result_variable:
         writes.add(task_spec.result_variable)
+    # A caught message's payload, a loop's items and collected outputs are set by the engine.
+    for definition in _event_definitions(getattr(task_spec, "event_definition", None)):
+        if getattr(definition, "message_var", None):
+            writes.add(definition.message_var)
+    for attribute in ("input_item", "output_item", "data_output"):
+        variable = getattr(task_spec, attribute, None)
+        if variable is not None:
+            writes.add(variable.bpmn_id)
     return reads, writes
+
+
+def _event_definitions(definition) -> list:
+    if definition is None:
+        return []
+    return [definition, *getattr(definition, "event_definitions", ())]
 
 
 def _missing_data(workflow) -> list[str]:
@@ -252,7 +266,7 @@ def _plan(instance: ProcessInstance, state: str, target, mapping) -> tuple[Migra
         if new not in known:
             plan.problems.append(
                 Label(
-                    f"对应关系中的新环节 {new} 在新版本中不存在",
+                    "对应关系中写的新环节在新版本中不存在（见技术详情）",
                     f"mapped task {new} is not in the new version",
                 )
             )
@@ -270,7 +284,8 @@ def _plan(instance: ProcessInstance, state: str, target, mapping) -> tuple[Migra
             plan.missing_data.append(cause.name)
         plan.problems.append(
             Label(
-                f"新版本无法在本案件上运行：{cause}", f"the new version fails on this case: {cause}"
+                "新版本的表达式无法在本案件的数据上运行（见技术详情）",
+                f"the new version fails on this case: {type(cause).__name__}: {cause}",
             )
         )
         unaligned, moved = [], None
@@ -294,12 +309,13 @@ def _plan(instance: ProcessInstance, state: str, target, mapping) -> tuple[Migra
     plan.problems += _kind_changes(original, moved, instance)
     plan.missing_data = sorted(set(plan.missing_data) | set(_missing_data(moved)))
     if plan.missing_data:
-        names = "、".join(
-            label("variable", n).zh if is_labelled("variable", n) else n for n in plan.missing_data
-        )
+        # People read the data's registered names; the variable names are for the details.
+        named = [label("variable", n).zh for n in plan.missing_data if is_labelled("variable", n)]
+        unnamed = len(plan.missing_data) - len(named)
+        words = "、".join(named + ([f"{unnamed} 项未登记名称的数据"] if unnamed else []))
         plan.problems.append(
             Label(
-                f"新版本需要案件中没有的数据：{names}",
+                f"新版本需要案件中没有的数据：{words}",
                 f"the new version needs data the case lacks: {', '.join(plan.missing_data)}",
             )
         )
@@ -348,7 +364,7 @@ def _kind_changes(original, moved, instance) -> list[Label]:
         if new is None or getattr(new.task_spec, "operation_name", None) != job.operation:
             problems.append(
                 Label(
-                    f"后台处理「{job.task_name}」仍在进行，新版本中无处接收结果",
+                    "一项后台处理仍在进行，新版本中没有接收其结果的环节",
                     f"background job at {job.task_name} would lose its task",
                 )
             )
@@ -519,3 +535,12 @@ def definition_version(process_id: str, version: int) -> ProcessDefinition:
             f"process {process_id} has no version {version}",
         )
     return definition
+
+
+def definitions_run(instance: ProcessInstance) -> list[ProcessDefinition]:
+    """Every version ``instance`` ran on, the one it started on first: what a replay of its
+    journal needs (an archival bundle carries them all)."""
+    found = []
+    for migration in instance.migrations.select_related("source", "target").order_by("pk"):
+        found += [migration.source, migration.target]
+    return list(dict.fromkeys([*found, instance.definition]))

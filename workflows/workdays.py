@@ -70,7 +70,8 @@ class _Calendar:
             days = self._years[day.year] = dict(
                 CalendarDay.objects.filter(day__year=day.year).values_list("day", "working")
             )
-            if not calendar_covers(day.year):
+            # Only a year without a single listed day can be one not entered: ask only then.
+            if not days and not calendar_covers(day.year):
                 _warn_unknown_year(day.year)
         return days.get(day, day.weekday() < 5)
 

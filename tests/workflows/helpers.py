@@ -9,6 +9,7 @@ from pathlib import Path
 from django.db import connection
 
 from workflows import engine, sandbox
+from workflows.definitions import deploy_bpmn
 from workflows.journal import journal_append
 from workflows.models import HumanTask, JournalEntry, ProcessInstance
 from workflows.spiff import SERIALIZER
@@ -120,3 +121,13 @@ def timed(action) -> float:
     began = time.monotonic()
     action()
     return time.monotonic() - began
+
+
+# The step whose id version 2 of wf_migration changed (see ``case_at`` in conftest).
+MIGRATION_MAPPING = {"archive_old": "archive"}
+
+
+def deploy_migration_v2():
+    """Deploy version 2 of wf_migration (see ``case_at`` in conftest)."""
+    (result,) = deploy_bpmn(bpmn_bytes("migration_v2.bpmn"), "migration_v2.bpmn")
+    return result.definition

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from workflows.engine import service_job_run
 from workflows.labels import register
+from workflows.logcontext import ContextFilter
 from workflows.models import Incident, ProcessInstance, ServiceJob
 from workflows.replay import replay_instance
 
@@ -197,3 +198,14 @@ def test_only_staff_and_supervisors_open_the_console(failing, client, make_user)
     client.force_login(supervisor)
     assert 'id="nav-incidents"' in client.get(reverse("workflows:inbox")).content.decode()
     assert Group.objects.filter(name="wf-supervisors").exists()
+
+
+def test_an_incident_is_logged_with_its_case_reference(services, deploy, start, caplog):
+    caplog.handler.addFilter(ContextFilter())
+    services.register("wftest.compute", Handler(ValueError("amount must be positive")))
+    deploy("service.bpmn")
+
+    start("wf_service", key="LOGGED-1", amount=-1)
+
+    (record,) = [r for r in caplog.records if r.getMessage().startswith("incident ")]
+    assert record.case_reference == "LOGGED-1"

@@ -1,10 +1,6 @@
 """Moving running instances onto a newer version of their process: the dry run, applying it to
 one case or many, reverting it, and a replay of the journal that verifies across the move.
-
-Version 1 of ``wf_migration``: intake (size) → review (10-day deadline) → archive_old.
-Version 2: intake asks for a budget too, the review deadline is 20 days, a budget over 100 is
-approved after the review, and the archiving task's id is now ``archive``.
-"""
+The two versions of ``wf_migration`` are described beside ``case_at`` in conftest."""
 
 from __future__ import annotations
 
@@ -30,56 +26,37 @@ from workflows.models import HumanTask, JournalEntry, JournalHead, ProcessInstan
 from workflows.replay import replay_instance
 from workflows.spiff import timer_deadline, timer_tasks
 
-from .helpers import bpmn_bytes, last_entry, open_task, open_task_names, reload, workflow_of
+from .helpers import (
+    MIGRATION_MAPPING,
+    bpmn_bytes,
+    deploy_migration_v2,
+    last_entry,
+    open_task,
+    open_task_names,
+    reload,
+    workflow_of,
+)
 
 NOW = datetime(2030, 3, 4, 2, 0, tzinfo=UTC)
-RENAMED = {"archive_old": "archive"}
+RENAMED = MIGRATION_MAPPING
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def clerk(make_user):
-    return make_user("carol", "clerks")
+def clerk(migration_people):
+    return migration_people["clerk"]
 
 
 @pytest.fixture
-def reviewer(make_user):
-    return make_user("rita", "wf-reviewers")
-
-
-@pytest.fixture
-def versions(deploy):
-    v1 = deploy("migration_v1.bpmn")
-    return v1
-
-
-def deploy_v2():
-    (result,) = deploy_bpmn(bpmn_bytes("migration_v2.bpmn"), "migration_v2.bpmn")
-    return result.definition
-
-
-@pytest.fixture
-def case_at(versions, start, clerk, reviewer):
-    """Start a case on version 1 and drive it to ``intake``, ``review`` or ``archive_old``."""
-
-    def _case_at(step: str, key: str):
-        instance = start("wf_migration", key=key)
-        if step in ("review", "archive_old"):
-            task_complete(
-                task_id=open_task(instance, "intake").task_id, user=clerk, data={"size": 3}
-            )
-        if step == "archive_old":
-            task_complete(task_id=open_task(instance, "review").task_id, user=reviewer, data={})
-        return reload(instance)
-
-    return _case_at
+def reviewer(migration_people):
+    return migration_people["reviewer"]
 
 
 def test_a_dry_run_maps_steps_by_id_and_writes_nothing(case_at):
     with time_machine.travel(NOW, tick=False):
         instance = case_at("intake", "MIG-1")
-    v2 = deploy_v2()
+    v2 = deploy_migration_v2()
     state, entries = instance.state, JournalEntry.objects.count()
 
     plan = migration_plan(instance, v2)
@@ -97,7 +74,7 @@ def test_a_dry_run_flags_a_removed_step_unless_a_mapping_file_names_its_successo
     case_at, tmp_path
 ):
     instance = case_at("archive_old", "MIG-2")
-    v2 = deploy_v2()
+    v2 = deploy_migration_v2()
 
     flagged = migration_plan(instance, v2)
     mapped = migration_plan(instance, v2, mapping=RENAMED)
@@ -118,7 +95,7 @@ def test_a_dry_run_flags_a_removed_step_unless_a_mapping_file_names_its_successo
 def test_a_dry_run_flags_data_the_new_version_reads_and_reports_the_deadline_it_moves(case_at):
     with time_machine.travel(NOW, tick=False):
         instance = case_at("review", "MIG-3")
-    v2 = deploy_v2()
+    v2 = deploy_migration_v2()
 
     with time_machine.travel(NOW + timedelta(days=1), tick=False):
         plan = migration_plan(instance, v2, mapping=RENAMED)
@@ -134,7 +111,7 @@ def test_a_dry_run_flags_data_the_new_version_reads_and_reports_the_deadline_it_
 
 def test_a_mapping_to_a_step_the_new_version_lacks_is_refused(case_at):
     instance = case_at("archive_old", "MIG-4")
-    v2 = deploy_v2()
+    v2 = deploy_migration_v2()
 
     plan = migration_plan(instance, v2, mapping={"archive_old": "archiving"})
 
@@ -147,7 +124,7 @@ def test_applying_moves_a_waiting_user_task_and_the_case_completes_on_the_new_ve
 ):
     instance = case_at("intake", "MIG-5")
     row = open_task(instance, "intake")
-    v2 = deploy_v2()
+    v2 = deploy_migration_v2()
     admin = make_user("ada")
 
     migration = migration_apply(
@@ -181,7 +158,7 @@ def test_a_renamed_step_keeps_its_inbox_row_and_who_claimed_it(case_at, clerk):
     row = open_task(instance, "archive_old")
     row.assignee = clerk
     row.save()
-    v2 = deploy_v2()
+    v2 = deploy_migration_v2()
 
     migration_apply(
         instance_id=instance.pk, target_definition=v2, mapping=RENAMED, reason="new ids"
@@ -196,7 +173,7 @@ def test_a_renamed_step_keeps_its_inbox_row_and_who_claimed_it(case_at, clerk):
 
 def test_a_flagged_case_is_refused_and_left_as_it_was(case_at):
     instance = case_at("review", "MIG-7")
-    v2 = deploy_v2()
+    v2 = deploy_migration_v2()
     state = instance.state
 
     with pytest.raises(MigrationRefused) as refused:
@@ -210,7 +187,7 @@ def test_a_flagged_case_is_refused_and_left_as_it_was(case_at):
 
 def test_bulk_apply_moves_twenty_running_cases_and_refuses_the_flagged_ones(case_at):
     cases = [case_at(("intake", "review", "archive_old")[n % 3], f"BULK-{n:02}") for n in range(20)]
-    v2 = deploy_v2()
+    v2 = deploy_migration_v2()
 
     outcomes = migrations_apply(
         cases, target_definition=v2, mapping=RENAMED, reason="version 2 for all"
@@ -231,7 +208,7 @@ def test_revert_restores_the_case_until_it_moves_on(case_at, clerk):
     instance = case_at("archive_old", "MIG-8")
     row = open_task(instance, "archive_old")
     before = reload(instance).state
-    v2 = deploy_v2()
+    v2 = deploy_migration_v2()
     migration = migration_apply(
         instance_id=instance.pk, target_definition=v2, mapping=RENAMED, reason="try it"
     )
@@ -297,7 +274,7 @@ def test_journal_replay_verifies_across_the_migration_and_fails_when_it_is_tampe
     case_at, clerk, without_append_only_trigger
 ):
     instance = case_at("intake", "MIG-9")
-    v2 = deploy_v2()
+    v2 = deploy_migration_v2()
     migration_apply(instance_id=instance.pk, target_definition=v2, reason="budget rule")
     task_complete(
         task_id=open_task(instance, "intake").task_id, user=clerk, data={"size": 1, "budget": 5}
@@ -325,7 +302,7 @@ def test_the_command_reports_a_dry_run_table_and_applies_to_the_chosen_cases(cas
     ready = case_at("intake", "CMD-1")
     renamed = case_at("archive_old", "CMD-2")
     flagged = case_at("review", "CMD-3")
-    deploy_v2()
+    deploy_migration_v2()
     mapping = tmp_path / "mapping.json"
     mapping.write_text(json.dumps(RENAMED), encoding="utf-8")
     out = io.StringIO()

@@ -23,6 +23,7 @@ from workflows.workdays import (
     calendar_covers,
     calendar_day_set,
     calendar_readiness,
+    calendar_seed_from_package,
     is_working_day,
     working_days_between,
 )
@@ -176,3 +177,20 @@ def test_the_system_check_says_next_year_is_not_entered_from_the_first_of_novemb
     assert isinstance(warning, Warning) and warning.id == "workflows.W001"
     assert warning.msg == calendar_readiness().message
     assert "import_holidays" in warning.hint
+
+
+def test_seeding_again_keeps_staff_edits_and_enters_a_missing_year_as_a_journaled_change():
+    calendar_day_set(day=date(2026, 10, 9), working=False, name="国庆节", actor="staff_test")
+    CalendarYear.objects.filter(year=2025).delete()  # as if the package had just learnt 2025
+
+    assert calendar_seed_from_package() == [2025]
+
+    assert not is_working_day(date(2026, 10, 9))  # the staff edit stands
+    stored = set(CalendarDay.objects.filter(day__year=2025).values_list("day", "working"))
+    assert stored == package_days(2025)
+    entry = JournalEntry.objects.filter(chain="calendar").last()
+    assert (entry.kind, entry.actor, entry.payload["year"]) == (
+        "calendar.year_entered",
+        "system:chinesecalendar",
+        2025,
+    )
