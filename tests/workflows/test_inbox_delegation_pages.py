@@ -180,3 +180,55 @@ def test_a_supervisor_delegates_ticked_tasks_from_the_inbox(client, review, peop
     review.refresh_from_db()
     assert (review.owner, review.assignee) == (people["rita"], people["rob"])
     assert last_entry("REQ-1", "task.delegated").payload["until"] == "2030-01-08"
+
+
+def test_a_supervisor_sets_a_standing_delegation_for_a_reviewer_on_leave_and_cancels_it(
+    client, review, people
+):
+    url = reverse("workflows:standing")
+    with time_machine.travel(NOW, tick=False):
+        client.force_login(people["sue"])
+        assert 'id="standing-link"' in client.get(reverse("workflows:inbox")).content.decode()
+        page = client.post(
+            url,
+            {
+                "action": "set",
+                "owner": "rita",
+                "delegate": "rob",
+                "starts_on": "2030-01-03",
+                "ends_on": "2030-01-10",
+                "reason": "年休假",
+            },
+            follow=True,
+        ).content.decode()
+        assert "已设置：2030-01-03 至 2030-01-10，张三 的新任务委托 李四 办理" in page
+        listing = page[page.index('id="standing-list"') : page.index('id="standing-form"')]
+        assert "张三" in listing and "李四" in listing and "年休假" in listing
+        assert "生效中" in listing
+        client.force_login(people["rob"])  # the delegate sees it, and may not cancel it
+        mine = client.get(url).content.decode()
+        assert "年休假" in mine and 'value="cancel"' not in mine
+        client.force_login(people["sue"])
+        standing = people["rita"].standing_delegations.get()
+        page = client.post(
+            url, {"action": "cancel", "standing": standing.pk}, follow=True
+        ).content.decode()
+    assert "已撤销长期委托" in page and "暂无长期委托。" in page
+
+
+def test_a_reviewer_sets_a_standing_delegation_only_for_themselves(client, review, people):
+    with time_machine.travel(NOW, tick=False):
+        client.force_login(people["rob"])
+        client.post(
+            reverse("workflows:standing"),
+            {
+                "action": "set",
+                "owner": "rita",  # ignored: not a supervisor
+                "delegate": "rita",
+                "starts_on": "2030-01-03",
+                "ends_on": "2030-01-04",
+                "reason": "培训",
+            },
+        )
+    assert people["rob"].standing_delegations.get().delegate == people["rita"]
+    assert not people["rita"].standing_delegations.exists()
