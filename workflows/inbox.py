@@ -464,39 +464,40 @@ def _hand_to_delegate(task: HumanTask, delegate, actor, *, until, **facts) -> No
 def task_resolve(*, task_id, user, note: str) -> HumanTask:
     """The delegate gives the task back to its owner with a note of what was done."""
     note = _required_text(note, task_id, "办理意见", "a note for the owner")
-    with transaction.atomic():
-        task = _locked_open_task(task_id)
-        if not can_resolve(user, task):
-            raise TaskPermissionDenied(
-                "只有受委托人可以办毕退回委托的任务",
-                "only the delegate can return a delegated task",
-                task_id=str(task_id),
-            )
-        delegate = task.assignee
-        task.assignee = task.owner
-        task.delegation = HumanTask.Delegation.RESOLVED
-        task.delegated_until = None
-        task.save(update_fields=HANDOVER_FIELDS)
-        _journal_delegation(task, "task.resolved", user, delegate=delegate, note=note)
-    return task
+    refusal = (
+        "只有受委托人可以办毕退回委托的任务",
+        "only the delegate can return a delegated task",
+    )
+    return _back_to_owner(task_id, user, can_resolve, refusal, "task.resolved", note=note)
 
 
 def task_recall(*, task_id, user, reason: str = "") -> HumanTask:
     """The owner (or a supervisor) takes a delegated task back before the delegate returns it."""
     reason = (reason or "").strip()[:MAX_REASON_LENGTH]
+    refusal = (
+        "只有委托人或督办人员可以收回委托的任务",
+        "only the task's owner or a supervisor can recall a delegated task",
+    )
+    return _back_to_owner(
+        task_id, user, can_recall, refusal, "task.recalled", reason=reason or None
+    )
+
+
+def _back_to_owner(task_id, user, allowed, refusal, kind: str, **facts) -> HumanTask:
     with transaction.atomic():
         task = _locked_open_task(task_id)
-        if not can_recall(user, task):
-            raise TaskPermissionDenied(
-                "只有委托人或督办人员可以收回委托的任务",
-                "only the task's owner or a supervisor can recall a delegated task",
-                task_id=str(task_id),
-            )
+        if not allowed(user, task):
+            raise TaskPermissionDenied(*refusal, task_id=str(task_id))
         delegate = task.assignee
         task.assignee = task.owner
-        _end_delegation(task)
+        if kind == "task.resolved":
+            # The owner stays recorded so their page shows the delegate's note until completion.
+            task.delegation = HumanTask.Delegation.RESOLVED
+            task.delegated_until = None
+        else:
+            _end_delegation(task)
         task.save(update_fields=HANDOVER_FIELDS)
-        _journal_delegation(task, "task.recalled", user, delegate=delegate, reason=reason or None)
+        _journal_delegation(task, kind, user, delegate=delegate, **facts)
     return task
 
 

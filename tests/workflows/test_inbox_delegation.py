@@ -31,7 +31,7 @@ from workflows.inbox import (
 )
 from workflows.models import HumanTask, JournalEntry
 
-from .helpers import journal_kinds, last_entry, open_task
+from .helpers import journal_kinds, last_entry, triaged_review
 
 NOW = datetime(2030, 1, 3, 8, 0, tzinfo=UTC)
 BACK = date(2030, 1, 10)
@@ -56,25 +56,16 @@ def people(make_user):
 
 
 @pytest.fixture
-def review(services, deploy, start, people) -> HumanTask:
-    """wf_tasks past its triage: the review, assigned by the process to rita."""
+def process(services, deploy):
     services.register("wftest.record", lambda call, **params: {"recorded": True})
     deploy("tasks.bpmn")
+
+
+@pytest.fixture
+def review(process, start, people) -> HumanTask:
+    """wf_tasks past its triage: the review, assigned by the process to rita."""
     with time_machine.travel(NOW, tick=False):
-        instance = start(
-            "wf_tasks",
-            key="REQ-1",
-            subject="a",
-            amount=1,
-            reviewer_name="rita",
-            review_period="P4D",
-        )
-        task_complete(
-            task_id=open_task(instance, "triage").task_id,
-            user=people["carol"],
-            data={"priority": "high"},
-        )
-    return open_task(instance, "review")
+        return triaged_review(start, people["carol"])
 
 
 def delegate(task, user, to, reason="rita 休假，请代为审查", until=BACK) -> HumanTask:
@@ -234,31 +225,15 @@ def test_a_released_task_forgets_the_delegation_it_came_back_from(review, people
 
 
 def open_review_with(start, people, **standing) -> HumanTask:
-    """Start wf_tasks and triage it, the standing delegation ``standing`` set before the review
-    (assigned to rita by the process) opens."""
+    """The review opening (for rita) with the standing delegation ``standing`` set before."""
+
+    def set_standing():
+        standing_delegation_set(user=people["sue"], owner=people["rita"], **standing)
+
     with time_machine.travel(NOW, tick=False):
-        instance = start(
-            "wf_tasks",
-            key="REQ-2",
-            subject="b",
-            amount=2,
-            reviewer_name="rita",
-            review_period="P4D",
+        return triaged_review(
+            start, people["carol"], key="REQ-2", before_triage=set_standing if standing else None
         )
-        if standing:
-            standing_delegation_set(user=people["sue"], owner=people["rita"], **standing)
-        task_complete(
-            task_id=open_task(instance, "triage").task_id,
-            user=people["carol"],
-            data={"priority": "low"},
-        )
-    return open_task(instance, "review")
-
-
-@pytest.fixture
-def process(services, deploy):
-    services.register("wftest.record", lambda call, **params: {"recorded": True})
-    deploy("tasks.bpmn")
 
 
 def test_a_task_opening_for_someone_on_leave_goes_to_their_standing_delegate_and_comes_back(

@@ -9,11 +9,10 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from workflows.engine import task_complete
 from workflows.inbox import task_delegate
 from workflows.models import HumanTask
 
-from .helpers import last_entry, open_task
+from .helpers import last_entry, triaged_review
 
 NOW = datetime(2030, 1, 3, 8, 0, tzinfo=UTC)
 
@@ -46,20 +45,7 @@ def review(services, deploy, start, people) -> HumanTask:
     services.register("wftest.record", lambda call, **params: {"recorded": True})
     deploy("tasks.bpmn")
     with time_machine.travel(NOW, tick=False):
-        instance = start(
-            "wf_tasks",
-            key="REQ-1",
-            subject="a",
-            amount=1,
-            reviewer_name="rita",
-            review_period="P4D",
-        )
-        task_complete(
-            task_id=open_task(instance, "triage").task_id,
-            user=people["carol"],
-            data={"priority": "high"},
-        )
-    return open_task(instance, "review")
+        return triaged_review(start, people["carol"])
 
 
 def page_of(client, user, url) -> str:
