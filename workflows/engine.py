@@ -39,10 +39,9 @@ from .exceptions import (
     NoIncidentToRetry,
     ReasonRequired,
     TaskNotAvailable,
-    TaskPermissionDenied,
 )
 from .forms import ChoicesFor, clean_task_data
-from .inbox import can_complete, find_task, project_user_tasks
+from .inbox import can_complete, completion_refused, find_task, project_user_tasks
 from .jobs.conf import soft_time_limit as job_soft_time_limit
 from .jobs.outbox import job_enqueue
 from .jobs.retry import (
@@ -457,11 +456,7 @@ def task_complete(
     def complete(run: InstanceRun, row: HumanTask):
         task = _ready_user_task(run, row)
         if not can_complete(user, row):
-            raise TaskPermissionDenied(
-                "您不是该任务的办理人，也不是该环节角色的成员",
-                "you are neither the assignee of this task nor a member of its role",
-                task_id=str(task_id),
-            )
+            raise completion_refused(row)
         cleaned = clean_task_data(row.form, data or {}, choices_for)
         actor_variable = task.task_spec.extensions.get("properties", {}).get("actor_variable")
         if actor_variable:

@@ -162,6 +162,8 @@ register(
         "task.released": ("任务退回待领", "task released"),
         "task.reassigned": ("任务改派", "task reassigned"),
         "task.delegated": ("任务委托", "task delegated"),
+        "task.resolved": ("委托办毕退回", "delegated task returned"),
+        "task.recalled": ("委托收回", "delegation recalled"),
         "service.completed": ("系统处理完成", "system step completed"),
         "service.discarded": ("系统处理作废", "system step discarded"),
         "timer.fired": ("定时触发", "timer fired"),

@@ -179,10 +179,12 @@ class HumanTaskQuerySet(models.QuerySet):
         return self.filter(status=HumanTask.Status.OPEN)
 
     def inbox(self, user) -> HumanTaskQuerySet:
-        """Open tasks the user may work: assigned to them, or unassigned in one of their roles."""
+        """Open tasks the user may work: assigned to them, or unassigned in one of their roles;
+        and those they delegated, which come back to them."""
         mine = models.Q(assignee=user)
         claimable = models.Q(assignee__isnull=True, role__in=user.groups.all())
-        return self.open().filter(mine | claimable).order_by("due_at", "created_at")
+        delegated = models.Q(owner=user, delegation=HumanTask.Delegation.PENDING)
+        return self.open().filter(mine | claimable | delegated).order_by("due_at", "created_at")
 
 
 class HumanTask(models.Model):
@@ -192,6 +194,13 @@ class HumanTask(models.Model):
         OPEN = "open", _("open")
         COMPLETED = "completed", _("completed")
         CANCELLED = "cancelled", _("cancelled")
+
+    class Delegation(models.TextChoices):
+        """Camunda's delegation state: a delegated task is with its delegate until resolved."""
+
+        NONE = "", _("not delegated")
+        PENDING = "pending", _("with the delegate")
+        RESOLVED = "resolved", _("returned by the delegate")
 
     instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="tasks")
     task_id = models.UUIDField(unique=True)
@@ -206,6 +215,18 @@ class HumanTask(models.Model):
         blank=True,
         related_name="assigned_workflow_tasks",
     )
+    # Who delegated the task and gets it back when the delegate resolves it (the assignee then).
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_workflow_tasks",
+    )
+    delegation = models.CharField(
+        _("delegation"), max_length=16, choices=Delegation.choices, blank=True, default=""
+    )
+    delegated_until = models.DateField(_("owner away until"), null=True, blank=True)
     due_at = models.DateTimeField(_("due"), null=True, blank=True, db_index=True)
     form = models.JSONField(_("expected fields"), default=list)
     context = models.JSONField(_("task data shown to the worker"), default=dict)

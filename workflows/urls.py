@@ -25,4 +25,7 @@ urlpatterns = [
     path("<uuid:task_id>/claim/", views.claim, name="claim"),
     path("<uuid:task_id>/release/", views.release, name="release"),
     path("<uuid:task_id>/assign/", views.assign, name="assign"),
+    path("<uuid:task_id>/delegate/", views.delegate, name="delegate"),
+    path("<uuid:task_id>/resolve/", views.resolve, name="resolve"),
+    path("<uuid:task_id>/recall/", views.recall, name="recall"),
 ]

@@ -11,9 +11,11 @@ One construction node keeps a walk short (a real case has six, each the same rou
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 import acceptance
 from acceptance.models import Case, CatalogItem
@@ -39,13 +41,15 @@ def browser(monkeypatch):
 class Person:
     """One signed-in person in a browser context of their own."""
 
-    def __init__(self, browser, base_url: str, username: str, role: str) -> None:
+    def __init__(
+        self, browser, base_url: str, username: str, role: str, artifacts: Path = ARTIFACTS
+    ) -> None:
         self.context = browser.new_context(
             viewport={"width": 1280, "height": 900}, locale="zh-CN", accept_downloads=True
         )
         self.page = self.context.new_page()
         self.page.set_default_timeout(90_000)  # eight engineers' runs share two cores
-        self.base_url, self.folder, self.shots = base_url, ARTIFACTS / role, 0
+        self.base_url, self.folder, self.shots = base_url, artifacts / role, 0
         self.folder.mkdir(parents=True, exist_ok=True)
         self.page.goto(f"{base_url}/accounts/login/")
         self.page.fill("input[name=username]", username)
@@ -83,8 +87,8 @@ class Person:
         assert "任务已完成" in self.page.inner_text(".messages")
 
 
-def sign_in(browser, live_server, username: str, role: str) -> Person:
-    return Person(browser, live_server.url, username, role)
+def sign_in(browser, live_server, username: str, role: str, artifacts: Path = ARTIFACTS) -> Person:
+    return Person(browser, live_server.url, username, role, artifacts)
 
 
 # -- the reviewer's steps, shared by the walks that wait for them ---------------------------------
@@ -355,3 +359,87 @@ def test_the_auditor_reads_the_summary_pages_the_timeline_zooms_the_diagram_and_
     auditor.click_to("#timeline-summary a:has-text('归档范围核对')")
     assert page.locator("details.category").count() == 5
     auditor.shot("completeness")
+
+
+def test_the_supervisor_delegates_the_delegate_returns_and_the_reviewer_decides(
+    awaiting_decision, people, browser, live_server
+):
+    """A reviewer going on leave: the supervisor delegates their decision by clicks, the
+    delegate reviews and returns it with a note, the reviewer (back) decides."""
+    flow = awaiting_decision
+    case = flow.case
+    decision = flow.task("acceptance_decision")
+    HumanTask.objects.filter(pk=decision.pk).update(
+        assignee=flow.reviewer, claimed_at=timezone.now()
+    )
+    folder = ARTIFACTS.parent / "delegation"
+    until = (timezone.localdate() + timedelta(days=7)).isoformat()
+
+    supervisor = sign_in(browser, live_server, "supervisor_test", "supervisor", folder)
+    supervisor.inbox()
+    supervisor.click_to("#scope-all")
+    supervisor.click_to(f"table.inbox tr:has-text('{case.reference}') a:has-text('验收决定')")
+    page = supervisor.page
+    page.click("#delegate summary")
+    page.select_option("#delegate-to", "reviewer_two")
+    page.fill("#delegate-reason", "reviewer_test 休假一周，请代为审查")
+    page.fill("#delegate-until", until)
+    supervisor.shot("delegate-form")
+    supervisor.click_to("#delegate-submit")
+    assert "已委托 reviewer_two 办理，办毕后退回 reviewer_test" in page.inner_text(".messages")
+    assert "已委托 reviewer_two 办理" in page.inner_text("#delegation")
+    supervisor.shot("delegated")
+    supervisor.inbox()
+    supervisor.click_to("#scope-all")
+    row = page.locator(f"table.inbox tr:has-text('{case.reference}'):has-text('验收决定')")
+    assert "由 reviewer_test 委托" in row.inner_text() and f"委托至 {until}" in row.inner_text()
+    supervisor.shot("inbox-all-delegated")
+
+    delegate = sign_in(browser, live_server, "reviewer_two", "delegate", folder)
+    delegate.inbox()
+    row = delegate.page.locator(f"table.inbox tr:has-text('{case.reference}')")
+    assert "由 reviewer_test 委托" in row.inner_text()
+    delegate.shot("inbox")
+    delegate.open_task(case, "验收决定")
+    assert delegate.page.locator("#complete").count() == 0  # a delegate does not decide
+    assert "请在上方填写办理意见并“办毕退回”" in delegate.page.inner_text("#task-form")
+    delegate.page.fill("#resolve-note", "主审要件齐全，建议容缺受理")
+    delegate.shot("task-delegated")
+    delegate.click_to("#resolve")
+    assert "已办毕退回 reviewer_test" in delegate.page.inner_text(".messages")
+    delegate.shot("resolved")
+
+    owner = sign_in(browser, live_server, "reviewer_test", "reviewer", folder)
+    owner.inbox()
+    row = owner.page.locator(f"table.inbox tr:has-text('{case.reference}')")
+    assert "委托已办毕退回" in row.inner_text()
+    owner.shot("inbox-returned")
+    owner.open_task(case, "验收决定")
+    assert "办理意见：主审要件齐全，建议容缺受理" in owner.page.inner_text("#delegation")
+    owner.shot("task-returned")
+    decide_conditionally(owner, case)
+    case.refresh_from_db()
+    assert case.status == Case.Status.CONDITIONALLY_ACCEPTED
+    assert case.decisions.get().decided_by.username == "reviewer_test"
+
+    kinds = list(
+        JournalEntry.objects.filter(chain=case.reference, task_id=decision.task_id)
+        .order_by("sequence")
+        .values_list("kind", "actor")
+    )
+    assert kinds == [
+        ("task.delegated", "supervisor_test"),
+        ("task.resolved", "reviewer_two"),
+        ("task.completed", "reviewer_test"),
+    ]
+    # The case's timeline, each person's steps in words (unfolded as an auditor would).
+    timeline = f"{live_server.url}/cases/{case.reference}/timeline/"
+    for actor, kind, words in (
+        ("supervisor_test", "任务委托", "reviewer_test 的任务委托 reviewer_two 办理（至"),
+        ("reviewer_two", "委托办毕退回", "reviewer_two 办毕退回 reviewer_test；意见：主审要件齐全"),
+    ):
+        supervisor.page.goto(f"{timeline}?actor={actor}")
+        row = supervisor.page.locator(f"table tr:has-text('{kind}')")
+        row.locator("details.change-detail summary").click()
+        assert words in row.inner_text()
+        supervisor.shot(f"timeline-{actor}")

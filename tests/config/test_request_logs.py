@@ -6,10 +6,16 @@ import copy
 import io
 import json
 import logging.config
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth.models import User
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -41,3 +47,26 @@ def test_a_request_without_a_usable_id_gets_one(client):
     answer = client.get("/health/live", HTTP_X_REQUEST_ID="bad id\nwith newline")
 
     assert len(answer["X-Request-ID"]) == 32 and "\n" not in answer["X-Request-ID"]
+
+
+def test_a_worker_logs_json_too_when_asked():
+    script = (
+        "import logging\n"
+        "from config.celery import app\n"
+        "from celery.signals import setup_logging\n"
+        "import django; django.setup()\n"
+        "setup_logging.send(sender=None, loglevel='INFO', logfile=None, format='', colorize=False)\n"
+        "logging.getLogger('celery.worker').info('celery@host ready.')\n"
+    )
+    env = {**os.environ, "LOG_FORMAT": "json", "DJANGO_SETTINGS_MODULE": "config.settings"}
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    (line,) = [json.loads(x) for x in done.stderr.splitlines() if x.startswith("{")]
+    assert (line["level"], line["message"]) == ("INFO", "celery@host ready.")

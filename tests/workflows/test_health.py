@@ -62,7 +62,8 @@ def test_ready_fails_when_the_media_folder_is_not_writable(client, settings, tmp
 @pytest.mark.django_db
 def test_ready_fails_when_the_broker_is_unreachable(client, media, monkeypatch):
     monkeypatch.setitem(current_app.conf, "task_always_eager", False)
-    monkeypatch.setitem(current_app.conf, "broker_url", "redis://127.0.0.1:9/0")
+    for name in ("broker_url", "broker_write_url"):  # nothing listens on port 9
+        monkeypatch.setitem(current_app.conf, name, "redis://127.0.0.1:9/0")
 
     status, overall, checks = ready(client)
 
