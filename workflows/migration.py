@@ -160,7 +160,21 @@ def _reads_and_writes(task_spec) -> tuple[set[str], set[str]]:
         writes.add(properties["actor_variable"])
     if isinstance(task_spec, DispatchedServiceTask) and task_spec.result_variable:
         writes.add(task_spec.result_variable)
+    # A caught message's payload, a loop's items and collected outputs are set by the engine.
+    for definition in _event_definitions(getattr(task_spec, "event_definition", None)):
+        if getattr(definition, "message_var", None):
+            writes.add(definition.message_var)
+    for attribute in ("input_item", "output_item", "data_output"):
+        variable = getattr(task_spec, attribute, None)
+        if variable is not None:
+            writes.add(variable.bpmn_id)
     return reads, writes
+
+
+def _event_definitions(definition) -> list:
+    if definition is None:
+        return []
+    return [definition, *getattr(definition, "event_definitions", ())]
 
 
 def _missing_data(workflow) -> list[str]:
@@ -521,3 +535,12 @@ def definition_version(process_id: str, version: int) -> ProcessDefinition:
             f"process {process_id} has no version {version}",
         )
     return definition
+
+
+def definitions_run(instance: ProcessInstance) -> list[ProcessDefinition]:
+    """Every version ``instance`` ran on, the one it started on first: what a replay of its
+    journal needs (an archival bundle carries them all)."""
+    found = []
+    for migration in instance.migrations.select_related("source", "target").order_by("pk"):
+        found += [migration.source, migration.target]
+    return list(dict.fromkeys([*found, instance.definition]))

@@ -77,6 +77,9 @@ def live(request):
 def ready(request):
     """Every readiness check with its status; 503 when one fails."""
     ok, checks = readiness()
+    # The details are bilingual sentences: kept readable rather than \u-escaped.
     return JsonResponse(
-        {"status": "ok" if ok else "fail", "checks": checks}, status=200 if ok else 503
+        {"status": "ok" if ok else "fail", "checks": checks},
+        status=200 if ok else 503,
+        json_dumps_params={"ensure_ascii": False},
     )
