@@ -18,8 +18,8 @@ from .archive.package import archival_package_path
 from .checks import ArchiveProperty, CheckOutcome, CheckResult
 from .drawings.review import review_index_unmatched, review_set
 from .exceptions import CaseStateConflict
-from .media.services import media_check
 from .models import Case, Commitment, CommitmentPolicy, Decision, FormatKind, Material
+from .selectors.checks import material_delivered
 from .selectors.completeness import completeness_report
 from .selectors.drawings import case_drawing_index, case_drawings, drawing_title
 from .services.commitments import (
@@ -29,11 +29,10 @@ from .services.commitments import (
     commitment_transition,
     commitment_variable,
 )
-from .services.drawings import drawings_check
-from .services.materials import materials_check, materials_review
+from .services.material_checks import MEDIA_KINDS, materials_check
+from .services.materials import materials_review
 from .services.volumes import volumes_arrange, volumes_summary
 
-MEDIA_KINDS = (FormatKind.PHOTO, FormatKind.VIDEO)
 EXPORT_PACKAGE_TASK = "acceptance.export_archival_package"
 
 
@@ -111,12 +110,13 @@ def node_check(
     case = _case(call)
     node_obj = case.project.nodes.get(code=node)
     failed = materials_check(_checkable(case, node=node_obj).select_related("catalog_item"))
-    delivered = set(
-        case.materials.current()
+    delivered = {
+        material.catalog_item.code
+        for material in case.materials.current()
         .filter(node=node_obj)
-        .exclude(status__in=(Material.Status.CHECK_FAILED, Material.Status.RETURNED))
-        .values_list("catalog_item__code", flat=True)
-    )
+        .select_related("catalog_item")
+        if material_delivered(material)
+    }
     expected = node_obj.expected_items.values_list("code", flat=True)
     volumes = volumes_arrange(case=case)
     return {
@@ -158,7 +158,7 @@ def check_drawings(call: ServiceCall) -> dict:
     case = call.business_object
     drawings = _checkable(case, Material.RECHECKABLE, format_kind=FormatKind.DRAWING)
     checked = drawings.count()
-    failed = drawings_check(case=case, drawings=drawings.select_related("catalog_item"))
+    failed = materials_check(drawings.select_related("catalog_item"))
     return {"checked": checked, "failed": [material.original_name for material in failed]}
 
 
@@ -187,7 +187,7 @@ def check_drawing(call: ServiceCall, *, material: int) -> dict:
     )
     if drawing is None:
         return {"material": material, "checked": False, "passed": None, "name": ""}
-    failed = drawings_check(case=case, drawings=[drawing])
+    failed = materials_check([drawing])
     return {
         "material": material,
         "checked": True,
@@ -221,7 +221,7 @@ def check_media(call: ServiceCall) -> dict:
     case = call.business_object
     media = _checkable(case, Material.RECHECKABLE, format_kind__in=MEDIA_KINDS)
     checked = media.count()
-    failed = media_check(media)
+    failed = materials_check(media)
     return {"checked": checked, "failed": [material.original_name for material in failed]}
 
 

@@ -121,6 +121,7 @@ HEAVY = {
     "openpyxl",
     "av",
     "pyhanko",
+    "pypdf",
     "pillow_heif",
 }
 

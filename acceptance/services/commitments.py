@@ -29,7 +29,7 @@ from ..deadlines import SHANGHAI, commitment_deadline, days_left
 from ..exceptions import AcceptanceError, CaseStateConflict, NotPermitted
 from ..models import Case, Commitment, Material, Notification
 from ..selectors.cases import case_instance
-from .materials import materials_check
+from .material_checks import materials_check
 from .notifications import notify, supervisors
 
 logger = logging.getLogger(__name__)

@@ -10,6 +10,7 @@ from django.db import connection
 
 from workflows import engine, sandbox
 from workflows.definitions import deploy_bpmn
+from workflows.engine import task_complete
 from workflows.models import HumanTask, JournalEntry, ProcessInstance
 from workflows.spiff import SERIALIZER
 
@@ -117,3 +118,20 @@ def deploy_migration_v2():
     """Deploy version 2 of wf_migration (see ``case_at`` in conftest)."""
     (result,) = deploy_bpmn(bpmn_bytes("migration_v2.bpmn"), "migration_v2.bpmn")
     return result.definition
+
+
+def triaged_review(start, clerk, *, key: str = "REQ-1", before_triage=None) -> HumanTask:
+    """wf_tasks started and triaged by ``clerk``: its review, which the process assigns to rita.
+
+    ``before_triage()`` runs between the start and the triage (to set up what the review finds
+    when it opens). The caller travels in time and registers ``wftest.record``.
+    """
+    instance = start(
+        "wf_tasks", key=key, subject="a", amount=1, reviewer_name="rita", review_period="P4D"
+    )
+    if before_triage:
+        before_triage()
+    task_complete(
+        task_id=open_task(instance, "triage").task_id, user=clerk, data={"priority": "high"}
+    )
+    return open_task(instance, "review")
