@@ -164,6 +164,8 @@ register(
         "task.delegated": ("任务委托", "task delegated"),
         "task.resolved": ("委托办毕退回", "delegated task returned"),
         "task.recalled": ("委托收回", "delegation recalled"),
+        "delegation.standing_set": ("设置长期委托", "standing delegation set"),
+        "delegation.standing_cancelled": ("撤销长期委托", "standing delegation cancelled"),
         "service.completed": ("系统处理完成", "system step completed"),
         "service.discarded": ("系统处理作废", "system step discarded"),
         "timer.fired": ("定时触发", "timer fired"),
