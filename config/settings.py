@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "workflows",
     "acceptance",
     "certificates",
+    "supervision",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",

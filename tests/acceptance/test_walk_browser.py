@@ -443,3 +443,15 @@ def test_the_supervisor_delegates_the_delegate_returns_and_the_reviewer_decides(
         row.locator("details.change-detail summary").click()
         assert words in row.inner_text()
         supervisor.shot(f"timeline-{actor}")
+
+    # Next time the reviewer goes away, the supervisor sets it up once for the whole leave.
+    supervisor.inbox()
+    supervisor.click_to("#standing-link")
+    page.select_option("#standing-owner", "reviewer_test")
+    page.select_option("#standing-delegate", "reviewer_two")
+    page.fill("#standing-until", until)
+    page.fill("#standing-reason", "年休假")
+    supervisor.click_to("#standing-submit")
+    assert "reviewer_test 的新任务委托 reviewer_two 办理" in page.inner_text(".messages")
+    assert "年休假" in page.inner_text("#standing-list")
+    supervisor.shot("standing-delegation")

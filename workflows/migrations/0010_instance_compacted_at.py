@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workflows', '0008_task_delegation'),
+        ('workflows', '0009_standing_delegation'),
     ]
 
     operations = [
