@@ -18,8 +18,8 @@ from .archive.package import archival_package_path
 from .checks import ArchiveProperty, CheckOutcome, CheckResult
 from .drawings.review import review_index_unmatched, review_set
 from .exceptions import CaseStateConflict
-from .media.services import media_check
 from .models import Case, Commitment, CommitmentPolicy, Decision, FormatKind, Material
+from .selectors.checks import material_delivered
 from .selectors.completeness import completeness_report
 from .selectors.drawings import case_drawing_index, case_drawings, drawing_title
 from .services.commitments import (
@@ -27,12 +27,12 @@ from .services.commitments import (
     commitment_return_delivery,
     commitment_start,
     commitment_transition,
+    commitment_variable,
 )
-from .services.drawings import drawings_check
-from .services.materials import materials_check, materials_review
+from .services.material_checks import MEDIA_KINDS, materials_check
+from .services.materials import materials_review
 from .services.volumes import volumes_arrange, volumes_summary
 
-MEDIA_KINDS = (FormatKind.PHOTO, FormatKind.VIDEO)
 EXPORT_PACKAGE_TASK = "acceptance.export_archival_package"
 
 
@@ -110,12 +110,13 @@ def node_check(
     case = _case(call)
     node_obj = case.project.nodes.get(code=node)
     failed = materials_check(_checkable(case, node=node_obj).select_related("catalog_item"))
-    delivered = set(
-        case.materials.current()
+    delivered = {
+        material.catalog_item.code
+        for material in case.materials.current()
         .filter(node=node_obj)
-        .exclude(status__in=(Material.Status.CHECK_FAILED, Material.Status.RETURNED))
-        .values_list("catalog_item__code", flat=True)
-    )
+        .select_related("catalog_item")
+        if material_delivered(material)
+    }
     expected = node_obj.expected_items.values_list("code", flat=True)
     volumes = volumes_arrange(case=case)
     return {
@@ -157,7 +158,7 @@ def check_drawings(call: ServiceCall) -> dict:
     case = call.business_object
     drawings = _checkable(case, Material.RECHECKABLE, format_kind=FormatKind.DRAWING)
     checked = drawings.count()
-    failed = drawings_check(case=case, drawings=drawings.select_related("catalog_item"))
+    failed = materials_check(drawings.select_related("catalog_item"))
     return {"checked": checked, "failed": [material.original_name for material in failed]}
 
 
@@ -186,7 +187,7 @@ def check_drawing(call: ServiceCall, *, material: int) -> dict:
     )
     if drawing is None:
         return {"material": material, "checked": False, "passed": None, "name": ""}
-    failed = drawings_check(case=case, drawings=[drawing])
+    failed = materials_check([drawing])
     return {
         "material": material,
         "checked": True,
@@ -220,7 +221,7 @@ def check_media(call: ServiceCall) -> dict:
     case = call.business_object
     media = _checkable(case, Material.RECHECKABLE, format_kind__in=MEDIA_KINDS)
     checked = media.count()
-    failed = media_check(media)
+    failed = materials_check(media)
     return {"checked": checked, "failed": [material.original_name for material in failed]}
 
 
@@ -276,16 +277,6 @@ def apply_decision(
     return result
 
 
-def _commitment_variable(commitment: Commitment) -> dict:
-    """The process variable ``commitment``: its deadline arms the BPMN deadline timer."""
-    return {
-        "commitment": commitment.pk,
-        "deadline": commitment.deadline.isoformat() if commitment.deadline else None,
-        "paused": commitment.paused_at is not None,
-        "pdf_sha256": commitment.document_sha256,
-    }
-
-
 @service("acceptance.commitment_activate")
 def commitment_activate(call: ServiceCall, *, signed_by: str) -> dict:
     """The owner signed: the signed PDF is stored and journaled, the deadline fixed."""
@@ -293,7 +284,7 @@ def commitment_activate(call: ServiceCall, *, signed_by: str) -> dict:
     commitment = _open_commitment(case)
     commitment_start(commitment=commitment, owner=get_user_model().objects.get(username=signed_by))
     commitment.refresh_from_db()
-    return _commitment_variable(commitment)
+    return commitment_variable(commitment)
 
 
 @service("acceptance.commitment_overdue")
@@ -314,7 +305,7 @@ def commitment_overdue(call: ServiceCall) -> dict:
 def commitment_return(call: ServiceCall) -> dict:
     """The reviewer returned the delivered items; the terms decide whether the clock pauses."""
     case = _case(call)
-    return _commitment_variable(commitment_return_delivery(commitment=_open_commitment(case)))
+    return commitment_variable(commitment_return_delivery(commitment=_open_commitment(case)))
 
 
 @service("acceptance.commitment_fulfil")

@@ -9,8 +9,8 @@ from __future__ import annotations
 from workflows.labels import register
 
 from .drawings.rules import RULES
+from .models.case import PROCESS_ID
 from .roles import AUDITORS, REVIEWERS, SUPERVISORS
-from .services.cases import PROCESS_ID
 
 register(
     "event",
@@ -40,6 +40,10 @@ register(
         "commitment.withdrawn": ("承诺撤销", "commitment withdrawn"),
         "commitment.delivered": ("承诺事项补交", "committed items delivered"),
         "commitment.returned": ("补交材料退回", "delivery returned"),
+        "commitment.deadline_recomputed": (
+            "节假日调整，承诺期限重新计算",
+            "commitment deadline recomputed on the holiday calendar",
+        ),
         "certificate.issued": ("意见书签发", "certificate issued"),
         "certificate.superseded": ("意见书被替代", "certificate superseded"),
         "certificate.suspended": ("意见书中止", "certificate suspended"),
@@ -235,4 +239,31 @@ register(
         **{f"drawing.{rule.id}": (rule.title_zh, rule.title_en) for rule in RULES.values()},
     },
     fallback=("检测项", "check"),
+)
+
+register(
+    "service",
+    {
+        "acceptance.node_check": ("节点资料检测", "node record checks"),
+        "acceptance.case_submit": ("提交审核", "submission for review"),
+        "acceptance.completeness_check": ("归档范围核对", "completeness check"),
+        "acceptance.check_drawings": ("竣工图自动审查", "drawing checks"),
+        "acceptance.drawings_to_check": ("列出待审图纸", "drawings to check"),
+        "acceptance.check_drawing": ("逐张自动审图", "one drawing's checks"),
+        "acceptance.drawing_checks_summary": ("审图结果汇总", "drawing checks summary"),
+        "acceptance.check_media": ("声像档案检测", "AV checks"),
+        "acceptance.review_materials": ("记录审核结论", "recording a review"),
+        "acceptance.apply_decision": ("执行验收决定", "applying the decision"),
+        "acceptance.commitment_activate": ("承诺生效", "starting the commitment"),
+        "acceptance.commitment_overdue": ("承诺逾期处理", "commitment overdue"),
+        "acceptance.commitment_return_delivery": ("退回补交材料", "returning a delivery"),
+        "acceptance.commitment_fulfil": ("承诺履约", "fulfilling the commitment"),
+        "acceptance.commitment_withdrawn": ("撤销承诺", "withdrawing the commitment"),
+        "acceptance.review_escalate": ("审核超时督办", "escalating a late review"),
+        "acceptance.case_archive": ("事毕归档", "archiving the case"),
+    },
+)
+register(
+    "error_type",
+    {"TransitionNotAllowed": ("业务状态不允许此操作", "not allowed in the current state")},
 )

@@ -83,14 +83,14 @@ def tasks_of_visible_cases(user) -> QuerySet[HumanTask]:
 def tasks_visible_to(user) -> QuerySet[HumanTask]:
     """The task list: auditors and superusers see all; others the tasks of their roles.
 
-    A task is the user's if it is of one of their roles (groups), assigned to them or completed
-    by them, and its case is one they may read.
+    A task is the user's if it is of one of their roles (groups), assigned to them, delegated by
+    them or completed by them, and its case is one they may read.
     """
     tasks = tasks_of_visible_cases(user)
     if user.is_superuser or is_auditor(user):
         return tasks
     return tasks.filter(
-        Q(role__in=user.groups.all()) | Q(assignee=user) | Q(completed_by=user)
+        Q(role__in=user.groups.all()) | Q(assignee=user) | Q(owner=user) | Q(completed_by=user)
     ).distinct()
 
 

@@ -99,7 +99,8 @@ def _bare_sha256(path: Path) -> float:
 def measure(pdfs: int, photos: int, *, workdir: Path) -> dict[str, KindResult]:
     from django.core.files import File
 
-    from acceptance.services.materials import material_upload, materials_check
+    from acceptance.services.material_checks import materials_check
+    from acceptance.services.materials import material_upload
 
     files = _samples(workdir, pdfs, photos)
     case, user = _case()

@@ -76,6 +76,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id and latency cover everything after it.
+    "config.middleware.RequestContext",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -266,8 +268,10 @@ WORKFLOWS_TASK_PAGES = "acceptance.views.tasks.AcceptanceTaskPages"
 # A task due within this many hours is marked as near its deadline in the inbox.
 WORKFLOWS_NEAR_DUE_HOURS = int(os.environ.get("WORKFLOWS_NEAR_DUE_HOURS", "24"))
 # Limits of every BPMN script and expression (see "What the script sandbox refuses" in the
-# README): CPU time per evaluation, memory it may add to the process, task data a script may leave.
+# README): CPU time and wall-clock time per evaluation, memory it may add to the process, task
+# data a script may leave.
 WORKFLOWS_SCRIPT_CPU_SECONDS = float(os.environ.get("WORKFLOWS_SCRIPT_CPU_SECONDS", "1"))
+WORKFLOWS_SCRIPT_WALL_SECONDS = float(os.environ.get("WORKFLOWS_SCRIPT_WALL_SECONDS", "2"))
 WORKFLOWS_SCRIPT_MEMORY_MB = int(os.environ.get("WORKFLOWS_SCRIPT_MEMORY_MB", "64"))
 WORKFLOWS_TASK_DATA_MAX_KB = int(os.environ.get("WORKFLOWS_TASK_DATA_MAX_KB", "1024"))
 # The role of user tasks outside any lane; empty: deploy refuses a lane-less task with no assignee.
@@ -278,8 +282,6 @@ WORKFLOWS_LANE_ROLES = {
 }
 # Who sees every open task and assigns any of them (a reviewer on leave, a task nobody can take).
 WORKFLOWS_SUPERVISOR_ROLES = ["supervisors"]
-# The inbox counts days left on the archive's calendar (statutory holidays, make-up days).
-WORKFLOWS_WORKING_DAYS_BETWEEN = "acceptance.deadlines.working_days_between"
 
 # acceptance/ (the domain): durations are ISO 8601, handed to the process as variables.
 ACCEPTANCE_REVIEW_SLA = os.environ.get("ACCEPTANCE_REVIEW_SLA", "P5D")
@@ -381,9 +383,40 @@ if os.environ.get("CACHE_URL"):
         }
     }
 
+# LOG_FORMAT=json (the Docker image sets it): one JSON object per line with the request id and
+# the case reference; plain text otherwise, for a developer's terminal.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
+LOG_CASE_URL_KWARG = "reference"  # the URL argument naming the case a page is about
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "workflows.logcontext.ContextFilter"}},
+    "formatters": {
+        "text": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(case_reference)s] "
+            "%(message)s"
+        },
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s %(case_reference)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["context"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# /metrics: callers by address (addresses or networks, comma-separated) or by bearer token.
+METRICS_ALLOWED_IPS = [
+    net.strip()
+    for net in os.environ.get("METRICS_ALLOWED_IPS", "127.0.0.1,::1").split(",")
+    if net.strip()
+]
+METRICS_BEARER_TOKEN = os.environ.get("METRICS_BEARER_TOKEN", "")

@@ -2,7 +2,12 @@ from django.contrib import admin
 from django.contrib.auth.views import LoginView, LogoutView
 from django.urls import include, path
 
+from workflows import ops_views
+
 urlpatterns = [
+    path("metrics", ops_views.metrics, name="metrics"),
+    path("health/live", ops_views.live, name="health_live"),
+    path("health/ready", ops_views.ready, name="health_ready"),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("accounts/login/", LoginView.as_view(), name="login"),

@@ -4,7 +4,13 @@
 from __future__ import annotations
 
 import ast
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
+
+from acceptance.samples import AS_BUILT_STAMP_FIELDS, make_as_built_dxf
 
 REPO = Path(__file__).resolve().parents[1]
 APPS = ("workflows", "acceptance", "webhooks", "certificates", "api")
@@ -101,3 +107,77 @@ def test_services_never_import_celery_task_modules():
         if not _celery_tasks(module)
     }
     assert {module: tasks for module, tasks in importers.items() if tasks} == {}
+
+
+# Libraries that each take a large share of Django's own start to load: imported where they are
+# used, so that commands which do not need them start quickly (bench/startup.py times it).
+HEAVY = {
+    "SpiffWorkflow",
+    "ezdxf",
+    "numpy",
+    "scipy",
+    "imagehash",
+    "reportlab",
+    "openpyxl",
+    "av",
+    "pyhanko",
+    "pillow_heif",
+}
+
+
+def site_env(tmp_path: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "ARCHIVE_DATA_DIR": str(tmp_path),
+    }
+
+
+def heavy_libraries_loaded(tmp_path: Path, code: str) -> set[str]:
+    """The heavy libraries a fresh process of the site holds after Django's start and ``code``."""
+    script = (
+        f"import django, json, sys; django.setup(); {code}; "
+        "print(json.dumps(sorted({name.partition('.')[0] for name in sys.modules})))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO,
+        env=site_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return HEAVY & set(json.loads(done.stdout.splitlines()[-1]))
+
+
+def test_django_starts_without_the_heavy_libraries(tmp_path):
+    assert heavy_libraries_loaded(tmp_path, "pass") == set()
+
+
+def test_check_files_on_a_sound_drawing_loads_none_of_them(tmp_path):
+    drawing = make_as_built_dxf(
+        tmp_path / "A-101.dxf",
+        project_name="启动测试项目",
+        drawing_number="A-101",
+        sheet_title="一层平面图",
+        stamp={tag: "张伟" for tag in AS_BUILT_STAMP_FIELDS},
+    )
+    command = f"from django.core.management import call_command; call_command('check_files', {str(drawing)!r})"
+
+    assert heavy_libraries_loaded(tmp_path, command) == set()
+
+
+def test_the_system_check_finds_every_service_handler_in_a_fresh_process(tmp_path):
+    """The apps' handlers.py are imported on the first lookup (here the check's), not at start."""
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check", "--fail-level", "ERROR"],
+        cwd=REPO,
+        env=site_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert "workflows.E00" not in done.stdout + done.stderr

@@ -44,9 +44,7 @@ class IncidentAdmin(admin.ModelAdmin):
         from .incidents import incidents_retry  # the engine (SpiffWorkflow): not at start-up
 
         report = incidents_retry(incident_ids=ids, actor=request.user)
-        self.message_user(
-            request, f"已重试 {len(report.retried)} 个 / {len(report.retried)} retried"
-        )
+        self.message_user(request, f"已重试 {len(report.done)} 个 / {len(report.done)} retried")
         for incident_id, reason in report.refused.items():
             self.message_user(request, f"#{incident_id}: {reason}", level=messages.WARNING)
 

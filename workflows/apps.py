@@ -8,9 +8,14 @@ class WorkflowsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks, labels  # noqa: F401  (registers the system checks, the labels)
+        from django.db.models.signals import post_migrate
 
-        # Service-task handlers live in each domain app's handlers.py, like admin.py modules.
-        autodiscover_modules("handlers")
-        # Labels (``workflows.labels``) likewise: each app's labels.py registers its words.
+        from . import checks, labels  # noqa: F401  (registers the system checks, the labels)
+        from .workdays import calendar_seed_from_package
+
+        # After every migrate, and every flush between tests, like auth's permissions.
+        post_migrate.connect(calendar_seed_from_package, sender=self)
+
+        # Labels (``workflows.labels``): each app's labels.py registers its words. The apps'
+        # handlers.py modules are found by the service registry on its first lookup.
         autodiscover_modules("labels")

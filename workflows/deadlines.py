@@ -1,29 +1,22 @@
-"""Due dates counted in working days, on the host's calendar.
+"""Due dates counted in working days, on the holiday calendar (``workflows.workdays``).
 
-The plugin knows no holidays: a site names a function in ``WORKFLOWS_WORKING_DAYS_BETWEEN``
-(dotted path, ``(start: date, end: date) -> int``: the working days after ``start`` up to and
-including ``end``, 0 when ``end`` is not after ``start``). Without it, Monday to Friday count.
-Days are those of the current time zone (``TIME_ZONE``).
+A site with a calendar of its own names a function in ``WORKFLOWS_WORKING_DAYS_BETWEEN`` (dotted
+path, ``(start: date, end: date) -> int``: the working days after ``start`` up to and including
+``end``, 0 when ``end`` is not after ``start``). Days are those of the current time zone
+(``TIME_ZONE``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import cache
 
 from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-
-def weekdays_between(start: date, end: date) -> int:
-    """Monday-to-Friday days after ``start`` up to and including ``end``."""
-    days, day = 0, start
-    while day < end:
-        day += timedelta(days=1)
-        days += day.weekday() < 5
-    return days
+from . import workdays
 
 
 @cache
@@ -33,7 +26,7 @@ def _counter(path: str) -> Callable[[date, date], int]:
 
 def working_days_between(start: date, end: date) -> int:
     path = getattr(settings, "WORKFLOWS_WORKING_DAYS_BETWEEN", "")
-    return (_counter(path) if path else weekdays_between)(start, end)
+    return (_counter(path) if path else workdays.working_days_between)(start, end)
 
 
 def working_days_left(due_at: datetime, now: datetime | None = None) -> int:

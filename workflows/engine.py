@@ -18,6 +18,7 @@ import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from uuid import UUID
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -32,14 +33,15 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from .canonical import normalize_payload
 from .definitions import latest_definition, load_specs
 from .exceptions import (
+    InstanceEnded,
     JobTimeLimitExceeded,
     MessageNotExpected,
     NoIncidentToRetry,
+    ReasonRequired,
     TaskNotAvailable,
-    TaskPermissionDenied,
 )
 from .forms import ChoicesFor, clean_task_data
-from .inbox import can_complete, find_task, project_user_tasks
+from .inbox import can_complete, completion_refused, find_task, project_user_tasks
 from .jobs.conf import soft_time_limit as job_soft_time_limit
 from .jobs.outbox import job_enqueue
 from .jobs.retry import (
@@ -49,7 +51,9 @@ from .jobs.retry import (
     service_attempt_limit,
 )
 from .journal import journal_append
+from .logcontext import about_case
 from .models import HumanTask, Incident, ProcessInstance, ServiceJob
+from .sandbox import ScriptMemo
 from .services import ServiceCall, registry
 from .spiff import (
     PENDING,
@@ -62,6 +66,7 @@ from .spiff import (
     earliest_timer,
     state_digest,
     timer_deadline,
+    timer_move,
     timer_tasks,
 )
 
@@ -104,10 +109,15 @@ def _root_cause(exc: BaseException) -> BaseException:
 class InstanceRun:
     """One loaded instance under lock, with its workflow and the service dispatcher."""
 
-    def __init__(self, instance: ProcessInstance, workflow: BpmnWorkflow | None = None) -> None:
+    def __init__(
+        self,
+        instance: ProcessInstance,
+        workflow: BpmnWorkflow | None = None,
+        memo: ScriptMemo | None = None,
+    ) -> None:
         self.instance = instance
         self.workflow = workflow or SERIALIZER.deserialize_json(instance.state)
-        self.workflow.script_engine = InstanceScriptEngine(dispatcher=self)
+        self.workflow.script_engine = InstanceScriptEngine(dispatcher=self, memo=memo)
         self.timers_fired = 0
         self._service_log: list[dict] = []
         self._queued_jobs: list[ServiceJob] = []
@@ -264,6 +274,9 @@ class InstanceRun:
 
     def _status(self) -> str:
         if self.workflow.is_completed():
+            # SpiffWorkflow marks a cancelled workflow completed without success.
+            if not self.workflow.success:
+                return ProcessInstance.Status.CANCELLED
             return ProcessInstance.Status.COMPLETED
         if self.instance.incidents.filter(resolved_at__isnull=True).exists():
             return ProcessInstance.Status.INCIDENT
@@ -299,7 +312,8 @@ class InstanceRun:
         for task, error in project_user_tasks(instance, self.workflow):
             self._open_incident(error, task=task)
         instance.status = self._status()
-        if instance.status == ProcessInstance.Status.COMPLETED and instance.completed_at is None:
+        ended = (ProcessInstance.Status.COMPLETED, ProcessInstance.Status.CANCELLED)
+        if instance.status in ended and instance.completed_at is None:
             instance.completed_at = timezone.now()
         instance.save()
         for job in self._queued_jobs:
@@ -307,15 +321,78 @@ class InstanceRun:
         self._queued_jobs = []
 
 
+class _RehearsalEnds(Exception):
+    """A rehearsal reached a service task: handlers write, so they run only in the real run."""
+
+
+class Rehearsal(InstanceRun):
+    """The run a change is about to make, tried on the instance as last saved, with no lock held
+    and nothing written: the slow and the stopped evaluations it meets are kept in ``memo``, and
+    the real run takes their outcomes instead of running them under its lock.
+
+    A runaway script thus spends its limit here, while nobody waits: on SQLite a write
+    transaction locks the whole database, and on PostgreSQL the instance row, its task rows and,
+    once journaled, the case's journal head would be held for as long as the script runs. The
+    rehearsal stops at the first service task; a slow script after one, in the same step, runs
+    under the lock (bounded by the wall-clock limit).
+    """
+
+    def __init__(self, instance: ProcessInstance, workflow: BpmnWorkflow | None = None) -> None:
+        self.memo = ScriptMemo()
+        super().__init__(instance, workflow, self.memo)
+
+    def call_service(self, task, operation: str, params: dict):
+        raise _RehearsalEnds(operation)
+
+    def apply_input(self, kind: str, **_) -> None:
+        self.workflow.do_engine_steps()
+
+    def journal(self, kind, **_) -> None:
+        return None
+
+    def record_incident(self, exc: BaseException, **_) -> None:
+        return None
+
+    def save(self) -> None:
+        raise TypeError("a rehearsal is never saved")
+
+    def kept(self) -> ScriptMemo:
+        self.memo.recording = False
+        return self.memo
+
+
+def rehearse(instance: ProcessInstance, change=None, workflow: BpmnWorkflow | None = None):
+    """Rehearse due timers and ``change(rehearsal)`` on ``instance``; the outcomes to keep.
+
+    Whatever goes wrong stops the rehearsal only: a failure that matters happens again in the
+    real run, which records it (and a limit's failure is kept, so it happens there at once).
+    """
+    rehearsal = Rehearsal(instance, workflow)
+    try:
+        rehearsal.fire_due_timers()
+        if change is not None:
+            change(rehearsal)
+    except Exception as exc:
+        logger.debug("rehearsal of %s stopped: %r", instance.business_key, exc)
+    return rehearsal.kept()
+
+
 @contextmanager
-def locked_run(instance_id: int) -> Iterator[InstanceRun]:
-    """Lock, load and refresh timers; on a clean exit, save. Raising rolls everything back."""
+def locked_run(instance_id: int, change=None) -> Iterator[InstanceRun]:
+    """Rehearse, then lock, load and refresh timers; on a clean exit, save. Raising rolls
+    everything back.
+
+    ``change(run)``, when given, applies to a run the input the caller is about to apply under the
+    lock (without writing anything), so the rehearsal meets the same scripts.
+    """
+    memo = rehearse(ProcessInstance.objects.get(pk=instance_id), change)
     with transaction.atomic():
         instance = ProcessInstance.objects.select_for_update().get(pk=instance_id)
-        run = InstanceRun(instance)
-        run.fire_due_timers()
-        yield run
-        run.save()
+        with about_case(instance.business_key):
+            run = InstanceRun(instance, memo=memo)
+            run.fire_due_timers()
+            yield run
+            run.save()
 
 
 # -- public verbs -------------------------------------------------------------------------------
@@ -327,10 +404,20 @@ def instance_start(
     """Start the latest deployed version of ``process_id`` for a business object."""
     definition = latest_definition(process_id)
     spec, subprocess_specs = load_specs(definition)
-    workflow = BpmnWorkflow(spec, subprocess_specs)
     initial = normalize_payload(data)
-    workflow.get_tasks(state=TaskState.READY)[0].data.update(initial)
-    with transaction.atomic():
+
+    def new_workflow() -> BpmnWorkflow:
+        workflow = BpmnWorkflow(spec, subprocess_specs)
+        workflow.get_tasks(state=TaskState.READY)[0].data.update(initial)
+        return workflow
+
+    memo = rehearse(
+        ProcessInstance(definition=definition, business_key=business_key),
+        lambda rehearsal: rehearsal.apply_input("instance.started"),
+        new_workflow(),
+    )
+    workflow = new_workflow()
+    with transaction.atomic(), about_case(business_key):
         instance = ProcessInstance.objects.create(
             definition=definition,
             business_key=business_key,
@@ -341,7 +428,7 @@ def instance_start(
             serializer_version=SERIALIZER_VERSION,
             state_digest="",
         )
-        run = InstanceRun(instance, workflow)
+        run = InstanceRun(instance, workflow, memo)
         run.apply_input(
             "instance.started",
             actor=actor,
@@ -365,21 +452,26 @@ def task_complete(
     ``TaskPages.choices``); a value outside a field's options is refused.
     """
     row = find_task(task_id)
-    with locked_run(row.instance_id) as run:
-        row = HumanTask.objects.select_for_update().get(pk=row.pk)
+
+    def complete(run: InstanceRun, row: HumanTask):
         task = _ready_user_task(run, row)
         if not can_complete(user, row):
-            raise TaskPermissionDenied(
-                "您不是该任务的办理人，也不是该环节角色的成员",
-                "you are neither the assignee of this task nor a member of its role",
-                task_id=str(task_id),
-            )
+            raise completion_refused(row)
         cleaned = clean_task_data(row.form, data or {}, choices_for)
         actor_variable = task.task_spec.extensions.get("properties", {}).get("actor_variable")
         if actor_variable:
             cleaned[actor_variable] = user.get_username()
         task.set_data(**cleaned)
         task.run()
+        return task, cleaned
+
+    def rehearsed(rehearsal: InstanceRun) -> None:
+        complete(rehearsal, row)
+        rehearsal.apply_input("task.completed")
+
+    with locked_run(row.instance_id, rehearsed) as run:
+        row = HumanTask.objects.select_for_update().get(pk=row.pk)
+        task, cleaned = complete(run, row)
         row.status = HumanTask.Status.COMPLETED
         row.completed_at = timezone.now()
         row.completed_by = user
@@ -405,10 +497,10 @@ def _ready_user_task(run: InstanceRun, row: HumanTask):
 def message_send(*, instance_id: int, name: str, payload: dict | None = None, actor=None) -> None:
     """Deliver a BPMN message to an instance that is waiting for it."""
     payload = normalize_payload(payload)
-    with locked_run(instance_id) as run:
-        event = BpmnEvent(MessageEventDefinition(name), payload)
+
+    def deliver(run: InstanceRun) -> None:
         try:
-            run.workflow.send_event(event)
+            run.workflow.send_event(BpmnEvent(MessageEventDefinition(name), payload))
         except WorkflowException as exc:
             raise MessageNotExpected(
                 f"流程当前不在等待消息 {name}",
@@ -416,6 +508,34 @@ def message_send(*, instance_id: int, name: str, payload: dict | None = None, ac
                 message=name,
             ) from exc
         run.apply_input("message.received", actor=actor, payload={"name": name, "payload": payload})
+
+    with locked_run(instance_id, deliver) as run:
+        deliver(run)
+
+
+def timer_reschedule(
+    *, instance_id: int, task_name: str, due: datetime, data: dict | None = None, actor=None
+) -> bool:
+    """Move the deadline of the timer the waiting task ``task_name`` holds (a deadline counted
+    again, e.g. on a changed holiday calendar), journaled as an input so a replay moves it too.
+
+    ``data`` updates the waiting task's data, typically the variable the timer's expression read.
+    Returns False, changing nothing, when no such task waits on a timer (the process moved on).
+    """
+    with locked_run(instance_id) as run:
+        waiting = [task for task in timer_tasks(run.workflow) if task.task_spec.name == task_name]
+        if not waiting:
+            return False
+        data = normalize_payload(data or {})
+        for task in waiting:
+            timer_move(task, due, data)
+        run.journal(
+            "timer.rescheduled",
+            actor=actor,
+            task=waiting[0],
+            payload={"due": due, "data": data},
+        )
+    return True
 
 
 def _lost_a_lock_race(exc: BaseException) -> bool:
@@ -496,17 +616,22 @@ def _retry_job_later(job_id: int, exc: BaseException, tries: int) -> None:
 
 
 def _apply_job_result(job_id: int, result: dict) -> None:
-    instance_id = ServiceJob.objects.values_list("instance_id", flat=True).get(pk=job_id)
-    with locked_run(instance_id) as run:
+    job = ServiceJob.objects.get(pk=job_id)
+
+    def rehearsed(rehearsal: InstanceRun) -> None:
+        task = _started_task(rehearsal, job.task_id)
+        if task is not None:
+            task.data[task.task_spec.result_variable] = result
+            task.complete()
+            rehearsal.apply_input("service.completed")
+
+    with locked_run(job.instance_id, rehearsed) as run:
         job = ServiceJob.objects.select_for_update().get(pk=job_id)
         if job.status != ServiceJob.Status.QUEUED:
             return
         job.finished_at = timezone.now()
-        try:
-            task = run.workflow.get_task_from_id(job.task_id)
-        except TaskNotFoundException:
-            task = None
-        if task is None or not task.has_state(TaskState.STARTED):
+        task = _started_task(run, job.task_id)
+        if task is None:
             job.status = ServiceJob.Status.DISCARDED
             job.save(update_fields=("status", "finished_at"))
             run.journal(
@@ -533,6 +658,15 @@ def _apply_job_result(job_id: int, result: dict) -> None:
         )
 
 
+def _started_task(run: InstanceRun, task_id):
+    """The service task waiting for its job's result, or None (a timer cancelled it)."""
+    try:
+        task = run.workflow.get_task_from_id(task_id)
+    except TaskNotFoundException:
+        return None
+    return task if task.has_state(TaskState.STARTED) else None
+
+
 def _fail_job(job_id: int, exc: BaseException, *, tries: int = 1) -> None:
     instance_id = ServiceJob.objects.values_list("instance_id", flat=True).get(pk=job_id)
     cause = _root_cause(exc)
@@ -553,10 +687,23 @@ def _fail_job(job_id: int, exc: BaseException, *, tries: int = 1) -> None:
         )
 
 
-def incident_retry(*, incident_id: int, actor=None) -> None:
-    """Retry the failed step of an incident: re-queue its job or re-run its task."""
-    instance_id = Incident.objects.values_list("instance_id", flat=True).get(pk=incident_id)
-    with locked_run(instance_id) as run:
+def incident_retry(*, incident_id: int, actor=None, reason: str = "") -> None:
+    """Retry the failed step of an incident: re-queue its job or re-run its task.
+
+    ``reason``, when given, is journaled with the retry.
+    """
+    incident = Incident.objects.get(pk=incident_id)
+
+    def rehearsed(rehearsal: InstanceRun) -> None:
+        # The task that failed runs again (a failed job's task waits for the job instead).
+        if not ServiceJob.objects.filter(
+            task_id=incident.task_id, status=ServiceJob.Status.FAILED
+        ).exists():
+            for task in rehearsal.workflow.get_tasks(state=TaskState.ERROR):
+                task._set_state(TaskState.READY)
+            rehearsal.apply_input("incident.retried")
+
+    with locked_run(incident.instance_id, rehearsed) as run:
         incident = Incident.objects.select_for_update().get(pk=incident_id)
         if incident.resolved_at is not None:
             raise NoIncidentToRetry(
@@ -583,5 +730,42 @@ def incident_retry(*, incident_id: int, actor=None) -> None:
             actor=actor,
             task_id=incident.task_id,
             name=incident.task_name,
-            payload={"incident": incident.pk},
+            payload={"incident": incident.pk, **({"reason": reason} if reason else {})},
         )
+
+
+def instance_cancel(*, instance_id: int, actor, reason: str, incident_id: int | None = None):
+    """Stop an instance for good: every open task and timer is cancelled, queued jobs are
+    discarded, its open incidents are closed, and the instance shows as cancelled.
+
+    This is what cancelling an incident means: the failed step will not be tried again, so the
+    process it blocks cannot go on. The reason (required) and the incident that prompted it are
+    journaled; replay cancels the workflow at the same entry.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReasonRequired(
+            "取消流程须填写理由", "give a reason for cancelling the process", instance=instance_id
+        )
+    with locked_run(instance_id) as run:
+        if run.workflow.is_completed():
+            raise InstanceEnded(
+                "该流程已结束，无需取消",
+                "this process has already ended; there is nothing to cancel",
+                instance=instance_id,
+            )
+        now = timezone.now()
+        incidents = list(
+            run.instance.incidents.select_for_update()
+            .filter(resolved_at__isnull=True)
+            .values_list("pk", flat=True)
+        )
+        Incident.objects.filter(pk__in=incidents).update(resolved_at=now)
+        run.instance.jobs.filter(status=ServiceJob.Status.QUEUED).update(
+            status=ServiceJob.Status.DISCARDED, finished_at=now
+        )
+        run.workflow.cancel()
+        payload = {"reason": reason, "incidents": incidents}
+        if incident_id is not None:
+            payload["incident"] = incident_id
+        run.journal("instance.cancelled", actor=actor, payload=payload)

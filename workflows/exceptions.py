@@ -66,7 +66,7 @@ class ScriptRejected(WorkflowError):
 
 class ScriptLimitExceeded(WorkflowError):
     """A BPMN expression or script hit a limit of the sandbox; ``data["limit"]`` names which:
-    ``cpu``, ``memory``, ``number`` or ``data``."""
+    ``cpu``, ``wall``, ``memory``, ``number`` or ``data``."""
 
     code = "script_limit_exceeded"
 
@@ -89,6 +89,18 @@ class NoIncidentToRetry(WorkflowError):
     code = "no_incident_to_retry"
 
 
+class InstanceEnded(WorkflowError):
+    """The process instance has already completed or been cancelled."""
+
+    code = "instance_ended"
+
+
+class ReasonRequired(WorkflowError):
+    """An action that stops or overrides the process needs a reason for the journal."""
+
+    code = "reason_required"
+
+
 class TransientServiceError(WorkflowError):
     """Raised by a service handler when trying again later may succeed (a peer is down).
 
@@ -102,3 +114,9 @@ class JobTimeLimitExceeded(WorkflowError):
     """A job ran past its soft time limit (``WORKFLOWS_JOB_TIME_LIMITS``) and was stopped."""
 
     code = "job_time_limit_exceeded"
+
+
+class CalendarError(WorkflowError):
+    """A holiday arrangement or a day of it was refused (unreadable notice, year not entered)."""
+
+    code = "calendar_invalid"

@@ -10,11 +10,17 @@ a role member while the task is unassigned, may complete it.
 Supervisors (superusers and the groups named in ``WORKFLOWS_SUPERVISOR_ROLES``) see every open
 task and assign any of them, to a member of the task's role (anyone active when the task has no
 role), with a reason that goes to the journal: a reviewer on leave, a task nobody can take.
+
+Delegation, as Camunda and Flowable have it: the assignee (or a supervisor on the assignee's
+behalf) delegates an assigned task with a reason; the assignee becomes its ``owner`` and the
+delegate its assignee. The delegate works on it but cannot complete it: they resolve it, with a
+note, and it goes back to the owner, who completes it. The owner or a supervisor may recall it
+before that. Each step is journaled (``task.delegated``, ``task.resolved``, ``task.recalled``).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from uuid import UUID
 
 from django.conf import settings
@@ -29,7 +35,7 @@ from .canonical import normalize_payload
 from .exceptions import TaskAlreadyClaimed, TaskNotAvailable, TaskPermissionDenied
 from .forms import parse_form
 from .journal import journal_append
-from .models import HumanTask, ProcessInstance
+from .models import HumanTask, JournalEntry, ProcessInstance
 from .spiff import BpmnWorkflow, TaskState
 
 # Task properties holding an expression the sandbox evaluates when the task opens.
@@ -133,21 +139,79 @@ def can_claim(user, task: HumanTask) -> bool:
     )
 
 
+def is_delegated(task: HumanTask) -> bool:
+    """The task is with a delegate, who returns it to its owner (``task.owner``)."""
+    return task.delegation == HumanTask.Delegation.PENDING
+
+
 def can_release(user, task: HumanTask) -> bool:
-    # A task assigned by the process (not claimed) stays with its assignee.
+    # A task assigned by the process (not claimed) stays with its assignee; a delegate resolves.
     return (
         task.status == HumanTask.Status.OPEN
         and task.assignee_id == user.pk
         and task.claimed_at is not None
+        and not is_delegated(task)
     )
 
 
-def can_complete(user, task: HumanTask) -> bool:
+def can_work(user, task: HumanTask) -> bool:
+    """May act inside the task (a verdict per item, a note): its assignee, a delegate too, or a
+    member of its role while it is unassigned."""
     if task.status != HumanTask.Status.OPEN:
         return False
     if task.assignee_id is not None:
         return task.assignee_id == user.pk
     return has_role(user, task)
+
+
+def can_complete(user, task: HumanTask) -> bool:
+    """May finish the task; a delegated task is finished by its owner, once it is back."""
+    return can_work(user, task) and not is_delegated(task)
+
+
+def completion_refused(task: HumanTask) -> TaskPermissionDenied:
+    """Why ``can_complete`` said no, in words the person refused can act on."""
+    if is_delegated(task):
+        return TaskPermissionDenied(
+            f"该任务已委托 {task.assignee.get_username()} 办理：受委托人办毕退回后，"
+            f"由 {task.owner.get_username()} 提交",
+            f"this task is delegated to {task.assignee.get_username()}: once they return it, "
+            f"{task.owner.get_username()} completes it",
+            task_id=str(task.task_id),
+        )
+    return TaskPermissionDenied(
+        "您不是该任务的办理人，也不是该环节角色的成员（或任务已被他人领取）",
+        "you are neither the assignee of this task nor a member of its role, or another "
+        "person claimed it",
+        task_id=str(task.task_id),
+    )
+
+
+def can_delegate(user, task: HumanTask) -> bool:
+    """The assignee, or a supervisor on the assignee's behalf, hands the task to someone else
+    for a while; it comes back when the delegate resolves it."""
+    return (
+        task.status == HumanTask.Status.OPEN
+        and task.assignee_id is not None
+        and not is_delegated(task)
+        and (task.assignee_id == user.pk or can_assign(user))
+    )
+
+
+def can_resolve(user, task: HumanTask) -> bool:
+    """The delegate returns the task to its owner."""
+    return (
+        task.status == HumanTask.Status.OPEN and is_delegated(task) and task.assignee_id == user.pk
+    )
+
+
+def can_recall(user, task: HumanTask) -> bool:
+    """The owner, or a supervisor, takes a delegated task back before the delegate returns it."""
+    return (
+        task.status == HumanTask.Status.OPEN
+        and is_delegated(task)
+        and (task.owner_id == user.pk or can_assign(user))
+    )
 
 
 def task_not_available(task_id) -> TaskNotAvailable:
@@ -209,33 +273,63 @@ def assign_candidates(task: HumanTask) -> QuerySet:
 MAX_REASON_LENGTH = 500
 
 
+def _required_text(text: str, task_id, what_zh: str, what_en: str) -> str:
+    text = (text or "").strip()
+    if not text or len(text) > MAX_REASON_LENGTH:
+        raise TaskPermissionDenied(
+            f"请填写{what_zh}（不超过 {MAX_REASON_LENGTH} 字）",
+            f"give {what_en} (at most {MAX_REASON_LENGTH} characters)",
+            task_id=str(task_id),
+        )
+    return text
+
+
+def _refuse_unless_candidate(task: HumanTask, person) -> None:
+    if not assign_candidates(task).filter(pk=person.pk).exists():
+        raise TaskPermissionDenied(
+            f"{person.get_username()} 不是该环节角色的成员，不能接办此任务",
+            f"{person.get_username()} is not a member of the task's role",
+            task_id=str(task.task_id),
+        )
+
+
+def _refuse_while_delegated(task: HumanTask) -> None:
+    if is_delegated(task):
+        raise TaskPermissionDenied(
+            f"该任务已委托 {task.assignee.get_username()} 办理，请先收回委托",
+            f"this task is delegated to {task.assignee.get_username()}; recall it first",
+            task_id=str(task.task_id),
+        )
+
+
+def _end_delegation(task: HumanTask) -> None:
+    """A hand-over outside delegation closes the delegation story: nobody owns it any more."""
+    task.owner = None
+    task.delegation = HumanTask.Delegation.NONE
+    task.delegated_until = None
+
+
+HANDOVER_FIELDS = ("assignee", "claimed_at", "owner", "delegation", "delegated_until")
+
+
 def task_assign(*, task_id, user, assignee, reason: str) -> HumanTask:
     """A supervisor gives an open task to ``assignee``; the reason is journaled with it."""
-    reason = (reason or "").strip()
     if not can_assign(user):
         raise TaskPermissionDenied(
             "只有督办人员可以指派或转办任务",
             "only supervisors can assign or reassign tasks",
             task_id=str(task_id),
         )
-    if not reason or len(reason) > MAX_REASON_LENGTH:
-        raise TaskPermissionDenied(
-            f"请填写指派理由（不超过 {MAX_REASON_LENGTH} 字）",
-            f"give a reason for the assignment (at most {MAX_REASON_LENGTH} characters)",
-            task_id=str(task_id),
-        )
+    reason = _required_text(reason, task_id, "指派理由", "a reason for the assignment")
     with transaction.atomic():
         task = _locked_open_task(task_id)
-        if not assign_candidates(task).filter(pk=assignee.pk).exists():
-            raise TaskPermissionDenied(
-                f"{assignee.get_username()} 不是该环节角色的成员，不能接办此任务",
-                f"{assignee.get_username()} is not a member of the task's role",
-                task_id=str(task_id),
-            )
+        _refuse_while_delegated(task)
+        _refuse_unless_candidate(task, assignee)
         previous = task.assignee.get_username() if task.assignee else None
         task.assignee = assignee
         task.claimed_at = timezone.now()  # the new assignee may give it back to the queue
-        task.save(update_fields=("assignee", "claimed_at"))
+        _end_delegation(task)
+        task.save(update_fields=HANDOVER_FIELDS)
         journal_append(
             chain=task.instance.business_key,
             kind="task.reassigned",
@@ -291,6 +385,173 @@ def task_release(*, task_id, user) -> HumanTask:
             )
         task.assignee = None
         task.claimed_at = None
-        task.save(update_fields=("assignee", "claimed_at"))
+        _end_delegation(task)
+        task.save(update_fields=HANDOVER_FIELDS)
         _journal_inbox_change(task, "task.released", user)
     return task
+
+
+def task_delegate(*, task_id, user, delegate, reason: str, until: date | None = None) -> HumanTask:
+    """Hand an assigned task to ``delegate`` for a while (the assignee on leave, say).
+
+    The assignee becomes the task's owner; the delegate works on it and resolves it, which
+    gives it back to the owner, who completes it. ``user`` is the assignee or a supervisor
+    acting on the assignee's behalf; ``until`` is when the owner is back, if known.
+    """
+    reason = _required_text(reason, task_id, "委托理由", "a reason for the delegation")
+    if until is not None and until < timezone.localdate():
+        raise TaskPermissionDenied(
+            "委托截止日期不能早于今天",
+            "the delegation cannot end before today",
+            task_id=str(task_id),
+        )
+    with transaction.atomic():
+        task = _locked_open_task(task_id)
+        if not can_delegate(user, task):
+            _refuse_while_delegated(task)
+            raise TaskPermissionDenied(
+                "只有任务的办理人或督办人员可以委托已分配的任务",
+                "only the assignee of an assigned task, or a supervisor, can delegate it",
+                task_id=str(task_id),
+            )
+        if delegate.pk == task.assignee_id:
+            raise TaskPermissionDenied(
+                "不能委托给任务当前的办理人",
+                "the task cannot be delegated to its own assignee",
+                task_id=str(task_id),
+            )
+        _refuse_unless_candidate(task, delegate)
+        task.owner = task.assignee
+        task.assignee = delegate
+        task.delegation = HumanTask.Delegation.PENDING
+        task.delegated_until = until
+        task.save(update_fields=HANDOVER_FIELDS)
+        _journal_delegation(
+            task,
+            "task.delegated",
+            user,
+            reason=reason,
+            until=until.isoformat() if until else None,
+        )
+    return task
+
+
+def task_resolve(*, task_id, user, note: str) -> HumanTask:
+    """The delegate gives the task back to its owner with a note of what was done."""
+    note = _required_text(note, task_id, "办理意见", "a note for the owner")
+    with transaction.atomic():
+        task = _locked_open_task(task_id)
+        if not can_resolve(user, task):
+            raise TaskPermissionDenied(
+                "只有受委托人可以办毕退回委托的任务",
+                "only the delegate can return a delegated task",
+                task_id=str(task_id),
+            )
+        delegate = task.assignee
+        task.assignee = task.owner
+        task.delegation = HumanTask.Delegation.RESOLVED
+        task.delegated_until = None
+        task.save(update_fields=HANDOVER_FIELDS)
+        _journal_delegation(task, "task.resolved", user, delegate=delegate, note=note)
+    return task
+
+
+def task_recall(*, task_id, user, reason: str = "") -> HumanTask:
+    """The owner (or a supervisor) takes a delegated task back before the delegate returns it."""
+    reason = (reason or "").strip()[:MAX_REASON_LENGTH]
+    with transaction.atomic():
+        task = _locked_open_task(task_id)
+        if not can_recall(user, task):
+            raise TaskPermissionDenied(
+                "只有委托人或督办人员可以收回委托的任务",
+                "only the task's owner or a supervisor can recall a delegated task",
+                task_id=str(task_id),
+            )
+        delegate = task.assignee
+        task.assignee = task.owner
+        _end_delegation(task)
+        task.save(update_fields=HANDOVER_FIELDS)
+        _journal_delegation(task, "task.recalled", user, delegate=delegate, reason=reason or None)
+    return task
+
+
+def _journal_delegation(task: HumanTask, kind: str, user, *, delegate=None, **facts) -> None:
+    owner = task.owner or task.assignee  # a recall has ended the ownership already
+    journal_append(
+        chain=task.instance.business_key,
+        kind=kind,
+        actor=user,
+        instance_id=task.instance_id,
+        task_id=task.task_id,
+        task_name=task.task_name,
+        payload={
+            "owner": owner.get_username(),
+            "delegate": (delegate or task.assignee).get_username(),
+            **facts,
+        },
+    )
+
+
+DELEGATION_KINDS = ("task.delegated", "task.resolved", "task.recalled")
+
+
+def last_delegation_entry(task: HumanTask):
+    """The journal entry of the task's latest delegation step (its reason, the delegate's note)."""
+    return (
+        JournalEntry.objects.filter(
+            chain=task.instance.business_key, task_id=task.task_id, kind__in=DELEGATION_KINDS
+        )
+        .order_by("-sequence")
+        .first()
+    )
+
+
+def handover_words(entry) -> str:
+    """What a hand-over entry of the journal records, in a clerk's words ("" for other kinds)."""
+    facts = entry.payload or {}
+    said = facts.get("reason") or facts.get("note")
+    until = f"（至 {facts['until']}）" if facts.get("until") else ""
+    words = {
+        "task.reassigned": f"交给 {facts.get('assignee')}"
+        + (f"（原办理人 {facts['previous']}）" if facts.get("previous") else ""),
+        "task.delegated": f"{facts.get('owner')} 的任务委托 {facts.get('delegate')} 办理{until}",
+        "task.resolved": f"{facts.get('delegate')} 办毕退回 {facts.get('owner')}",
+        "task.recalled": f"{facts.get('owner')} 收回委托（受委托人 {facts.get('delegate')}）",
+    }.get(entry.kind, "")
+    if words and said:
+        words += f"；{'意见' if entry.kind == 'task.resolved' else '理由'}：{said}"
+    return words
+
+
+def retarget_open_tasks(instance: ProcessInstance, workflow: BpmnWorkflow, renamed: dict) -> None:
+    """After the instance moved onto another process version, point its open rows at the tasks
+    that now stand for them, keeping who claimed them and their due dates.
+
+    ``renamed`` maps old task spec names to new ones (the rest keep their name). A row whose task
+    was recreated by the move takes the new READY task of its (new) name; a row whose role changes
+    goes back to the new role's queue. Rows with no counterpart are left for ``project_user_tasks``
+    to cancel.
+    """
+    ready = workflow.get_tasks(state=TaskState.READY, manual=True)
+    by_id = {task.id: task for task in ready}
+    taken = {row.task_id for row in instance.tasks.filter(status=HumanTask.Status.OPEN)}
+    for row in instance.tasks.filter(status=HumanTask.Status.OPEN).order_by("pk"):
+        task = by_id.get(row.task_id)
+        if task is None:
+            name = renamed.get(row.task_name, row.task_name)
+            task = next((t for t in ready if t.task_spec.name == name and t.id not in taken), None)
+            if task is None:
+                continue
+            taken.add(task.id)
+        spec = task.task_spec
+        role = lane_role(spec.lane)
+        if role != row.role:
+            row.assignee, row.claimed_at = None, None
+            _end_delegation(row)
+        row.task_id = task.id
+        row.task_name = spec.name
+        row.title = spec.bpmn_name or spec.name
+        row.lane = spec.lane or ""
+        row.role = role
+        row.form = parse_form(spec.extensions.get("properties", {}).get("form"), spec.name)
+        row.save()

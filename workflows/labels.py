@@ -2,7 +2,7 @@
 
 Pages never show an event code, a BPMN id, a group name, a status value, a rule id or an ISO
 duration as they are stored. Each app registers its labels here, by namespace, in a
-``labels.py`` module found at start-up (``autodiscover_modules("labels")``, like ``handlers``):
+``labels.py`` module found at start-up (``autodiscover_modules("labels")``, like ``admin``):
 
     register("event", {"material.uploaded": ("材料上传", "material uploaded")})
 
@@ -149,6 +149,7 @@ register(
         "waiting": ("等待办理", "waiting"),
         "completed": ("已完成", "completed"),
         "incident": ("异常待处理", "incident"),
+        "cancelled": ("已取消", "cancelled"),
     },
     fallback=("—", "—"),
 )
@@ -161,12 +162,60 @@ register(
         "task.released": ("任务退回待领", "task released"),
         "task.reassigned": ("任务改派", "task reassigned"),
         "task.delegated": ("任务委托", "task delegated"),
+        "task.resolved": ("委托办毕退回", "delegated task returned"),
+        "task.recalled": ("委托收回", "delegation recalled"),
         "service.completed": ("系统处理完成", "system step completed"),
         "service.discarded": ("系统处理作废", "system step discarded"),
         "timer.fired": ("定时触发", "timer fired"),
+        "timer.rescheduled": ("期限重新计算", "timer moved to a recomputed deadline"),
         "message.received": ("收到消息", "message received"),
         "incident.raised": ("异常发生", "incident raised"),
         "incident.retried": ("异常重试", "incident retried"),
+        "calendar.year_entered": ("节假日安排录入", "holiday arrangement entered"),
+        "calendar.day_changed": ("节假日日历修改", "holiday calendar day changed"),
+        "instance.cancelled": ("流程取消", "process cancelled"),
     },
     fallback=("其他记录", "other record"),
+)
+# The kinds of error an incident names, in words: the ones the plugin and Python raise; an app
+# registers its own. The class name stays in the incident's folded technical detail.
+register(
+    "error_type",
+    {
+        "ValueError": ("数据不符合要求", "invalid data"),
+        "KeyError": ("缺少所需数据", "missing data"),
+        "TypeError": ("数据类型不符", "wrong kind of data"),
+        "NameError": ("流程表达式引用了不存在的数据", "expression names unknown data"),
+        "ZeroDivisionError": ("计算错误", "calculation error"),
+        "OperationalError": ("数据库暂时不可用", "database unavailable"),
+        "InterfaceError": ("数据库连接中断", "database connection lost"),
+        "IntegrityError": ("数据冲突", "conflicting data"),
+        "ConnectionError": ("连接外部服务失败", "connection failed"),
+        "TimeoutError": ("等待超时", "timed out"),
+        "OSError": ("文件存储错误", "file storage error"),
+        "FileNotFoundError": ("文件不存在", "file not found"),
+        "PermissionError": ("无权访问文件", "file access denied"),
+        "TransientServiceError": ("外部服务暂不可用", "service temporarily unavailable"),
+        "JobTimeLimitExceeded": ("处理超过时限", "ran past its time limit"),
+        "ServiceNotRegistered": ("系统处理程序缺失", "no handler for the step"),
+        "ScriptRejected": ("流程脚本不被允许", "script refused"),
+        "ScriptLimitExceeded": ("流程脚本超出限制", "script limit exceeded"),
+        "ScriptDataRejected": ("流程数据无法保存", "process data cannot be saved"),
+        "TaskDataInvalid": ("任务数据无效", "invalid task data"),
+        "TaskTreeTooDeep": ("流程循环次数过多", "process looped too often"),
+        "WorkflowTaskException": ("流程步骤出错", "process step failed"),
+        "WorkflowException": ("流程出错", "process error"),
+    },
+    fallback=("其他错误", "other error"),
+)
+# Service operations (the system steps of a process); each app registers its own.
+register("service", {}, fallback=("系统处理", "system step"))
+register(
+    "incident_age",
+    {
+        "hour": ("1 小时内", "under an hour"),
+        "day": ("1 小时至 1 天", "an hour to a day"),
+        "week": ("1 至 7 天", "one to seven days"),
+        "older": ("超过 7 天", "over a week"),
+    },
 )

@@ -48,6 +48,7 @@ class ProcessInstance(models.Model):
         WAITING = "waiting", _("等待中 waiting for people, timers or messages")
         COMPLETED = "completed", _("已完成 completed")
         INCIDENT = "incident", _("异常 incident: needs attention")
+        CANCELLED = "cancelled", _("已取消 cancelled: stopped by staff, nothing more will run")
 
     definition = models.ForeignKey(
         ProcessDefinition, on_delete=models.PROTECT, related_name="instances"
@@ -178,10 +179,12 @@ class HumanTaskQuerySet(models.QuerySet):
         return self.filter(status=HumanTask.Status.OPEN)
 
     def inbox(self, user) -> HumanTaskQuerySet:
-        """Open tasks the user may work: assigned to them, or unassigned in one of their roles."""
+        """Open tasks the user may work: assigned to them, or unassigned in one of their roles;
+        and those they delegated, which come back to them."""
         mine = models.Q(assignee=user)
         claimable = models.Q(assignee__isnull=True, role__in=user.groups.all())
-        return self.open().filter(mine | claimable).order_by("due_at", "created_at")
+        delegated = models.Q(owner=user, delegation=HumanTask.Delegation.PENDING)
+        return self.open().filter(mine | claimable | delegated).order_by("due_at", "created_at")
 
 
 class HumanTask(models.Model):
@@ -191,6 +194,13 @@ class HumanTask(models.Model):
         OPEN = "open", _("open")
         COMPLETED = "completed", _("completed")
         CANCELLED = "cancelled", _("cancelled")
+
+    class Delegation(models.TextChoices):
+        """Camunda's delegation state: a delegated task is with its delegate until resolved."""
+
+        NONE = "", _("not delegated")
+        PENDING = "pending", _("with the delegate")
+        RESOLVED = "resolved", _("returned by the delegate")
 
     instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="tasks")
     task_id = models.UUIDField(unique=True)
@@ -205,6 +215,18 @@ class HumanTask(models.Model):
         blank=True,
         related_name="assigned_workflow_tasks",
     )
+    # Who delegated the task and gets it back when the delegate resolves it (the assignee then).
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_workflow_tasks",
+    )
+    delegation = models.CharField(
+        _("delegation"), max_length=16, choices=Delegation.choices, blank=True, default=""
+    )
+    delegated_until = models.DateField(_("owner away until"), null=True, blank=True)
     due_at = models.DateTimeField(_("due"), null=True, blank=True, db_index=True)
     form = models.JSONField(_("expected fields"), default=list)
     context = models.JSONField(_("task data shown to the worker"), default=dict)
@@ -298,3 +320,72 @@ class JournalAnchor(models.Model):
 
     def __str__(self) -> str:
         return f"anchor {self.created_at:%Y-%m-%d %H:%M} ({len(self.heads)} chains)"
+
+
+class InstanceMigration(models.Model):
+    """One instance moved onto another version of its process, and how to undo it.
+
+    The state it had before is kept so a revert restores it exactly; a revert is allowed only
+    while nothing has happened to the instance since (its journal holds no later input).
+    """
+
+    instance = models.ForeignKey(
+        ProcessInstance, on_delete=models.CASCADE, related_name="migrations"
+    )
+    source = models.ForeignKey(
+        ProcessDefinition, on_delete=models.PROTECT, related_name="migrations_from"
+    )
+    target = models.ForeignKey(
+        ProcessDefinition, on_delete=models.PROTECT, related_name="migrations_to"
+    )
+    mapping = models.JSONField(_("task mapping"), default=dict, blank=True)
+    reason = models.TextField(_("reason"))
+    actor = models.CharField(max_length=150)
+    state_before = models.TextField(_("serialized workflow state before the migration"))
+    journal_sequence = models.PositiveIntegerField()
+    migrated_at = models.DateTimeField(default=timezone.now)
+    reverted_at = models.DateTimeField(null=True, blank=True)
+    reverted_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("instance migration")
+        ordering = ("-migrated_at", "-pk")
+
+    def __str__(self) -> str:
+        return f"{self.instance.business_key}: {self.source} -> {self.target}"
+
+
+class CalendarYear(models.Model):
+    """One year's holiday arrangement (放假安排) as entered: where it came from and who entered it.
+
+    A year without a row is not known: its working days count Monday to Friday.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    source = models.CharField(_("source"), max_length=500, blank=True)
+    entered_by = models.CharField(_("entered by"), max_length=150, blank=True)
+    entered_at = models.DateTimeField(_("entered at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("holiday arrangement")
+        ordering = ("year",)
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class CalendarDay(models.Model):
+    """A day that differs from Monday to Friday: a day off on a weekday, or a make-up working day
+    on a weekend (调休上班); a holiday's weekend days are kept too, so a holiday reads whole."""
+
+    year = models.ForeignKey(CalendarYear, on_delete=models.CASCADE, related_name="days")
+    day = models.DateField(_("day"), unique=True)
+    working = models.BooleanField(_("working day"))
+    name = models.CharField(_("holiday"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        ordering = ("day",)
+
+    def __str__(self) -> str:
+        return f"{self.day} {'上班' if self.working else '休'} {self.name}"

@@ -36,9 +36,10 @@ class TaskPages:
         return task.instance.business_key
 
     def may_read(self, user, task: HumanTask) -> bool:
-        """Who may open a task page: its role, its assignee, whoever completed it, supervisors."""
+        """Who may open a task page: its role, its assignee, its owner (who delegated it),
+        whoever completed it, supervisors."""
         return (
-            user.pk in (task.assignee_id, task.completed_by_id)
+            user.pk in (task.assignee_id, task.owner_id, task.completed_by_id)
             or has_role(user, task)
             or can_assign(user)
         )

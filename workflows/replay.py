@@ -1,9 +1,12 @@
 """Replay: re-run an instance's journaled inputs and prove its recorded history.
 
-A replay starts a fresh workflow from the exact definition version the instance ran on (checked
-against its content hash), feeds it each input of the journal in order, with the clock set to the
-time each input was recorded and service results answered from the record instead of calling the
-handlers, and compares the state after every input with the digest journaled there. The verdict
+A replay starts a fresh workflow from the exact definition version the instance started on
+(checked against its content hash), feeds it each input of the journal in order, with the clock set
+to the time each input was recorded and service results answered from the record instead of calling
+the handlers, and compares the state after every input with the digest journaled there. At a
+migration entry it moves the workflow onto the definition the entry names (found by its hash and
+checked like the first) with the entry's task mapping; at a revert it takes back the state it had
+before that migration. The verdict
 is either "verified" or the first entry at which the replay diverges, and how.
 """
 
@@ -11,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,7 +24,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 
 from .canonical import normalize_payload
-from .definitions import build_specs
+from .definitions import build_specs, load_specs
 from .models import JournalEntry, ProcessDefinition, ProcessInstance
 from .spiff import (
     ACTIVE_STATES,
@@ -30,8 +33,10 @@ from .spiff import (
     BpmnWorkflow,
     InstanceScriptEngine,
     TaskState,
+    migrate_to_spec,
     parse_bpmn,
     state_digest,
+    timer_move,
     walk_tasks,
 )
 
@@ -41,10 +46,14 @@ INPUT_KINDS = {
     "task.completed",
     "service.completed",
     "timer.fired",
+    "timer.rescheduled",
     "message.received",
     "incident.raised",
     "incident.retried",
     "service.discarded",
+    "instance.cancelled",
+    "instance.migrated",
+    "instance.migration_reverted",
 }
 _clock_lock = threading.Lock()
 
@@ -159,14 +168,20 @@ def _apply(
         task.complete()
     elif entry.kind == "timer.fired":
         workflow.refresh_timers()
+    elif entry.kind == "timer.rescheduled":
+        task = _task_named(workflow, tasks, entry.task_name, TaskState.WAITING)
+        timer_move(task, datetime.fromisoformat(payload["due"]), payload.get("data", {}))
     elif entry.kind == "message.received":
         event = MessageEventDefinition(payload["name"])
         workflow.send_event(BpmnEvent(event, payload.get("payload", {})))
     elif entry.kind == "incident.retried":
         for task in workflow.get_tasks(state=TaskState.ERROR):
             task._set_state(TaskState.READY)
-    if entry.kind in ("incident.raised", "service.discarded"):
-        return  # the state was recorded as the input before it left it
+    elif entry.kind == "instance.cancelled":
+        workflow.cancel()
+        return
+    if entry.kind in ("incident.raised", "service.discarded", "timer.rescheduled"):
+        return  # the state was recorded as the input left it: the engine did not step
     _advance(workflow)
 
 
@@ -187,15 +202,53 @@ def _diverged(entry: JournalEntry, reason: str, workflow, inputs: int) -> Replay
     )
 
 
+def _deployed_definition(process_id: str, content_sha256: str) -> ProcessDefinition | None:
+    return ProcessDefinition.objects.filter(
+        process_id=process_id, content_sha256=content_sha256
+    ).first()
+
+
+def _migrate(workflow, current, entry, services, definitions) -> ProcessDefinition:
+    """Move the replayed workflow as the migration entry says; the new current definition."""
+    payload = entry.payload
+    if payload.get("from", {}).get("definition_sha256") != current.content_sha256:
+        raise ReplayError("the migration starts from another definition than the instance was on")
+    target = definitions(current.process_id, payload.get("to", {}).get("definition_sha256"))
+    if target is None:
+        raise ReplayError("the definition the instance migrated to is not known here")
+    if not _definition_intact(target):
+        raise ReplayError("the definition migrated to was altered since deployment")
+    spec, subprocess_specs = load_specs(target)
+    services.pending = list(payload.get("services", []))
+    left_behind = migrate_to_spec(workflow, spec, subprocess_specs, payload.get("mapping", {}))
+    if left_behind:
+        raise ReplayError(f"the migration leaves steps without counterpart: {left_behind}")
+    _advance(workflow)
+    return target
+
+
+def _revert(entry, snapshots, services) -> tuple[BpmnWorkflow, ProcessDefinition]:
+    saved = snapshots.get(entry.payload.get("migration"))
+    if saved is None:
+        raise ReplayError("the reverted migration is not in the replayed journal")
+    workflow = SERIALIZER.deserialize_json(saved[0])
+    workflow.script_engine = InstanceScriptEngine(dispatcher=services)
+    return workflow, saved[1]
+
+
 def replay_entries(
     definition: ProcessDefinition,
     entries: Iterable[JournalEntry],
     until_sequence: int | None = None,
+    definitions: Callable[[str, str], ProcessDefinition | None] | None = None,
 ) -> tuple[ReplayVerdict, BpmnWorkflow | None]:
-    """Replay ``entries`` (one instance's journal, in order) against ``definition``.
+    """Replay ``entries`` (one instance's journal, in order) against ``definition``, the version
+    the instance started on.
 
     Works on unsaved ``JournalEntry`` objects too, so a bundle can be replayed without a database.
-    Stops after ``until_sequence`` when given (time travel) and returns the workflow as it stood.
+    A migration finds its target through ``definitions(process_id, content_sha256)`` (deployed
+    definitions by default). Stops after ``until_sequence`` when given (time travel) and returns
+    the workflow as it stood.
     """
     entries = [e for e in entries if e.kind in INPUT_KINDS]
     if not entries:
@@ -215,6 +268,9 @@ def replay_entries(
     parser = parse_bpmn(definition.bpmn_xml.encode("utf-8"), f"{definition.process_id}.bpmn")
     spec, subprocess_specs = build_specs(parser, definition.process_id)
     services = RecordedServices()
+    current = definition
+    snapshots: dict[int, tuple[str, ProcessDefinition]] = {}
+    definitions = definitions or _deployed_definition
     moment = [first.recorded_at]
     workflow = None
     # One walk of the task tree per input serves both the digest after it and the lookup of the
@@ -224,7 +280,12 @@ def replay_entries(
         for count, entry in enumerate(entries, start=1):
             moment[0] = entry.recorded_at
             try:
-                if workflow is None:
+                if entry.kind == "instance.migrated":
+                    snapshots[entry.sequence] = (SERIALIZER.serialize_json(workflow), current)
+                    current = _migrate(workflow, current, entry, services, definitions)
+                elif entry.kind == "instance.migration_reverted":
+                    workflow, current = _revert(entry, snapshots, services)
+                elif workflow is None:
                     workflow = BpmnWorkflow(spec, subprocess_specs)
                     workflow.script_engine = InstanceScriptEngine(dispatcher=services)
                     workflow.get_tasks(state=TaskState.READY)[0].data.update(
@@ -245,6 +306,15 @@ def replay_entries(
     return ReplayVerdict(first.instance_id, True, count), workflow
 
 
+def _start_definition(instance: ProcessInstance, entries) -> ProcessDefinition:
+    """The version the instance started on: its own, unless it migrated since."""
+    started = entries.filter(kind="instance.started").first()
+    sha256 = started.payload.get("definition_sha256") if started else None
+    if sha256 in (None, instance.definition.content_sha256):
+        return instance.definition
+    return _deployed_definition(instance.definition.process_id, sha256) or instance.definition
+
+
 def replay_instance(instance: ProcessInstance) -> ReplayVerdict:
     """Replay an instance from its journal and compare with every recorded state and its own.
 
@@ -254,7 +324,7 @@ def replay_instance(instance: ProcessInstance) -> ReplayVerdict:
     entries = JournalEntry.objects.filter(
         chain=instance.business_key, instance_id=instance.pk
     ).order_by("sequence")
-    verdict, workflow = replay_entries(instance.definition, entries)
+    verdict, workflow = replay_entries(_start_definition(instance, entries), entries)
     if verdict.verified and state_digest(workflow) != state_digest(
         SERIALIZER.deserialize_json(instance.state)
     ):
@@ -268,7 +338,9 @@ def state_at(instance: ProcessInstance, sequence: int) -> BpmnWorkflow:
     entries = JournalEntry.objects.filter(
         chain=instance.business_key, instance_id=instance.pk, sequence__lte=sequence
     ).order_by("sequence")
-    verdict, workflow = replay_entries(instance.definition, entries, until_sequence=sequence)
+    verdict, workflow = replay_entries(
+        _start_definition(instance, entries), entries, until_sequence=sequence
+    )
     if not verdict.verified:
         raise ReplayError(verdict.describe())
     return workflow

@@ -9,8 +9,9 @@ escapes) at compile time, and its guards refuse unsafe attribute access at run t
 The limits are enforced in the process, not in a child process: ``bench/sandbox.py`` measured a
 round trip to a resource-limited child at about a hundred times the cost of an expression, paid
 by every gateway condition. Instead, the compiler adds a *tick* to every loop round, comprehension
-item and function call; every 16th tick reads the thread's CPU time and the process's resident
-memory. A single operation that could allocate or compute without bound in C (``**``, ``*``, ``+``
+item and function call; every 16th tick reads the thread's CPU time, the wall clock and the
+process's resident memory. The wall clock bounds a script the CPU limit alone would let run for
+seconds on a busy machine (a thread short of a core spends 1 s of CPU in 3 to 5 s). A single operation that could allocate or compute without bound in C (``**``, ``*``, ``+``
 and ``%`` on sequences, ``<<``, ``range``, ``pow``, the padding and joining ``str`` methods) is
 checked *before* it runs. The first limit exceeded stops the script for good: a script that
 catches the error is stopped again at its next tick, and when it returns.
@@ -21,13 +22,15 @@ from __future__ import annotations
 import ast
 import copy
 import datetime
+import hashlib
 import math
 import operator
 import os
+import pickle
 import re
 import resource
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from uuid import UUID
 
@@ -54,8 +57,11 @@ from .exceptions import ScriptDataRejected, ScriptLimitExceeded, ScriptRejected
 MAX_NUMBER_BITS = 1_000_000
 # Task data nested deeper than this is refused (JSON cannot hold a list that contains itself).
 MAX_DATA_DEPTH = 100
-# Every 16th tick reads the CPU clock and the resident memory (a bit mask, not a modulo).
+# Every 16th tick reads the clocks and the resident memory (a bit mask, not a modulo).
 CHECK_MASK = 15
+# An evaluation that ran longer than this, or was stopped by a limit, is kept by a rehearsal
+# (``ScriptMemo``) for the real run; quicker ones simply run again.
+MEMO_SECONDS = 0.01
 
 _EXTRA_BUILTINS = {
     name: __builtins__[name] if isinstance(__builtins__, dict) else getattr(__builtins__, name)
@@ -74,6 +80,7 @@ class ScriptLimits:
     cpu_seconds: float
     memory_bytes: int
     data_bytes: int
+    wall_seconds: float = 2.0
 
     @classmethod
     def from_settings(cls) -> ScriptLimits:
@@ -81,6 +88,7 @@ class ScriptLimits:
             cpu_seconds=float(getattr(settings, "WORKFLOWS_SCRIPT_CPU_SECONDS", 1.0)),
             memory_bytes=int(getattr(settings, "WORKFLOWS_SCRIPT_MEMORY_MB", 64)) * 1024 * 1024,
             data_bytes=int(getattr(settings, "WORKFLOWS_TASK_DATA_MAX_KB", 1024)) * 1024,
+            wall_seconds=float(getattr(settings, "WORKFLOWS_SCRIPT_WALL_SECONDS", 2.0)),
         )
 
 
@@ -197,12 +205,13 @@ def _exceeded(limit: str, zh: str, en: str) -> ScriptLimitExceeded:
 class Budget:
     """The limits of one evaluation, and the guards its compiled code calls."""
 
-    __slots__ = ("cpu_start", "limits", "rss_start", "ticks", "tripped")
+    __slots__ = ("cpu_start", "limits", "rss_start", "ticks", "tripped", "wall_start")
 
     def __init__(self, limits: ScriptLimits) -> None:
         self.limits = limits
         self.ticks = 0
         self.cpu_start: float | None = None
+        self.wall_start = 0.0
         self.rss_start = 0
         self.tripped: ScriptLimitExceeded | None = None
 
@@ -226,6 +235,7 @@ class Budget:
     def start(self) -> None:
         # Loop-free expressions never pay for reading the clocks.
         self.cpu_start = time.thread_time()
+        self.wall_start = time.monotonic()
         self.rss_start = resident_bytes()
 
     def check(self) -> None:
@@ -243,6 +253,16 @@ class Budget:
                     "（设置 WORKFLOWS_SCRIPT_CPU_SECONDS）",
                     f"the script exceeded its CPU-time limit of {self.limits.cpu_seconds:g} s "
                     f"and was stopped (setting WORKFLOWS_SCRIPT_CPU_SECONDS)",
+                )
+            )
+        if time.monotonic() - self.wall_start > self.limits.wall_seconds:
+            self.trip(
+                _exceeded(
+                    "wall",
+                    f"脚本运行超过时间上限 {self.limits.wall_seconds:g} 秒，已被终止"
+                    "（设置 WORKFLOWS_SCRIPT_WALL_SECONDS）",
+                    f"the script exceeded its wall-clock limit of {self.limits.wall_seconds:g} s "
+                    f"and was stopped (setting WORKFLOWS_SCRIPT_WALL_SECONDS)",
                 )
             )
         self.check_memory()
@@ -513,21 +533,94 @@ def _data_rejected(path: str, zh: str, en: str) -> ScriptDataRejected:
 # -- the environment SpiffWorkflow calls --------------------------------------------------------
 
 
+@dataclass
+class ScriptMemo:
+    """Outcomes of slow or stopped evaluations, kept by a rehearsal for the real run.
+
+    The engine rehearses a change before it takes any lock (``workflows.engine``): a script or
+    expression that runs longer than ``MEMO_SECONDS``, or is stopped by a limit, is kept here with
+    the data it ran on, and the real run, under the instance's lock, takes its outcome instead of
+    running it again. A runaway script then spends its limit while the database is locked for no
+    one (on SQLite a write transaction locks the whole database). Evaluations are pure functions
+    of their data in the sandbox, so an outcome kept for the same source and the same data is the
+    outcome; on other data the evaluation runs.
+    """
+
+    recording: bool = True
+    outcomes: dict[tuple[str, bytes], tuple[bool, object]] = field(default_factory=dict)
+    sources: set[str] = field(default_factory=set)
+
+    @staticmethod
+    def key(source: str, context: dict, external_context) -> tuple[str, bytes] | None:
+        try:
+            data = pickle.dumps((context, external_context), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # data the sandbox would refuse anyway: evaluate it again
+            return None
+        return source, hashlib.blake2b(data, digest_size=20).digest()
+
+    def run(self, source: str, context: dict, external_context, evaluation):
+        """``evaluation()``'s outcome: kept while recording, taken when already kept."""
+        if not self.recording:
+            if source not in self.sources:
+                return evaluation()
+            kept = self.outcomes.get(self.key(source, context, external_context))
+            if kept is None:
+                return evaluation()
+            succeeded, outcome = kept
+            if not succeeded:
+                raise outcome
+            return copy.deepcopy(outcome)
+        key = self.key(source, context, external_context)
+        began = time.monotonic()
+        try:
+            result = evaluation()
+        except ScriptLimitExceeded as exc:
+            self._keep(key, False, exc)
+            raise
+        except Exception as exc:
+            if time.monotonic() - began > MEMO_SECONDS:
+                self._keep(key, False, exc)
+            raise
+        if time.monotonic() - began > MEMO_SECONDS:
+            self._keep(key, True, copy.deepcopy(result))
+        return result
+
+    def _keep(self, key, succeeded: bool, outcome) -> None:
+        if key is not None:
+            self.sources.add(key[0])
+            self.outcomes[key] = (succeeded, outcome)
+
+
 class SandboxedEnvironment(TaskDataEnvironment):
     """SpiffWorkflow's task-data environment with the sandbox in place of eval/exec."""
 
-    def __init__(self, limits: ScriptLimits | None = None) -> None:
+    def __init__(self, limits: ScriptLimits | None = None, memo: ScriptMemo | None = None) -> None:
         super().__init__(SANDBOX_GLOBALS)
         self.limits = limits or ScriptLimits.from_settings()
+        self.memo = memo
 
     def evaluate(self, expression, context, external_context=None):
         code = compile_expression(expression)
+        used = guards_used(code)
+        if not used:
+            # No loop, call or growing operator: nothing to bound, nothing worth keeping.
+            scope = copy.copy(self.globals)
+            scope.update(external_context or {})
+            scope.update(context)
+            return eval(code, scope)
+        if self.memo is None:
+            return self._evaluate(code, used, context, external_context)
+        return self.memo.run(
+            expression,
+            context,
+            external_context,
+            lambda: self._evaluate(code, used, context, external_context),
+        )
+
+    def _evaluate(self, code, used, context, external_context):
         scope = copy.copy(self.globals)
         scope.update(external_context or {})
         scope.update(context)
-        used = guards_used(code)
-        if not used:
-            return eval(code, scope)
         budget = Budget(self.limits)
         scope.update(budget.guards(used))
         try:
@@ -543,6 +636,20 @@ class SandboxedEnvironment(TaskDataEnvironment):
     def execute(self, script, context, external_context=None):
         code = compile_script(script)
         self.check_for_overwrite(context, external_context or {})
+        if self.memo is None:
+            return self._execute(code, context, external_context)
+        after = self.memo.run(
+            script,
+            context,
+            external_context,
+            lambda: self._execute(code, context, external_context) and dict(context),
+        )
+        if after is not context:
+            context.clear()
+            context.update(after)
+        return True
+
+    def _execute(self, code, context, external_context):
         budget = Budget(self.limits)
         before = dict(context)
         context.update(self.globals)
@@ -576,5 +683,5 @@ def _restore(context: dict, before: dict, limit_bytes: int) -> None:
 
 
 class SandboxedScriptEngine(PythonScriptEngine):
-    def __init__(self, limits: ScriptLimits | None = None) -> None:
-        super().__init__(environment=SandboxedEnvironment(limits))
+    def __init__(self, limits: ScriptLimits | None = None, memo: ScriptMemo | None = None) -> None:
+        super().__init__(environment=SandboxedEnvironment(limits, memo))

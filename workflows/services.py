@@ -17,6 +17,7 @@ not lock rows that synchronous handlers lock.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -52,8 +53,32 @@ class RegisteredService:
 
 
 class ServiceRegistry:
-    def __init__(self) -> None:
+    """Operations and their handlers; ``discover`` (if given) fills it on the first lookup.
+
+    The apps' handler modules import their domain's services, which cost more to load than
+    Django itself: they are found when a handler is first looked up (an engine step, a worker's
+    job, the system check), not at start-up, so commands that run no process start quickly.
+    """
+
+    def __init__(self, discover: Callable[[], None] | None = None) -> None:
         self._services: dict[str, RegisteredService] = {}
+        self._discover = discover
+        self._lock = threading.RLock()
+        self._discovering = False
+
+    def _discovered(self) -> dict[str, RegisteredService]:
+        if self._discover is not None:
+            with self._lock:
+                # A handler module looking an operation up while it is imported sees the
+                # registry as far as it is filled; a failed discovery is tried again next time.
+                if self._discover is not None and not self._discovering:
+                    self._discovering = True
+                    try:
+                        self._discover()
+                        self._discover = None
+                    finally:
+                        self._discovering = False
+        return self._services
 
     def register(self, name: str, handler: Handler, *, asynchronous: bool = False) -> None:
         existing = self._services.get(name)
@@ -69,7 +94,7 @@ class ServiceRegistry:
 
     def get(self, name: str) -> RegisteredService:
         try:
-            return self._services[name]
+            return self._discovered()[name]
         except KeyError:
             raise ServiceNotRegistered(
                 f"没有为服务任务 {name} 注册处理程序",
@@ -78,13 +103,20 @@ class ServiceRegistry:
             ) from None
 
     def __contains__(self, name: str) -> bool:
-        return name in self._services
+        return name in self._discovered()
 
     def names(self) -> list[str]:
-        return sorted(self._services)
+        return sorted(self._discovered())
 
 
-registry = ServiceRegistry()
+def _discover_handlers() -> None:
+    # Each domain app's handlers.py registers its operations, like admin.py modules.
+    from django.utils.module_loading import autodiscover_modules
+
+    autodiscover_modules("handlers")
+
+
+registry = ServiceRegistry(discover=_discover_handlers)
 
 
 def service(name: str, *, asynchronous: bool = False) -> Callable[[Handler], Handler]:

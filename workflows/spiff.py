@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
 
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
@@ -28,6 +28,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
+from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser, SpiffProcessParser
 from SpiffWorkflow.spiff.parser.task_spec import ServiceTaskParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -38,7 +39,7 @@ from SpiffWorkflow.version import __version__ as SPIFF_VERSION
 
 from .canonical import canonical_json
 from .exceptions import DefinitionRejected
-from .sandbox import SandboxedScriptEngine
+from .sandbox import SandboxedScriptEngine, ScriptMemo
 
 MAX_BPMN_BYTES = 5 * 1024 * 1024
 ACTIVE_STATES = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
@@ -69,8 +70,8 @@ class ServiceDispatcher(Protocol):
 class InstanceScriptEngine(SandboxedScriptEngine):
     """The sandboxed script engine of one loaded instance, carrying its service dispatcher."""
 
-    def __init__(self, dispatcher: ServiceDispatcher) -> None:
-        super().__init__()
+    def __init__(self, dispatcher: ServiceDispatcher, memo: ScriptMemo | None = None) -> None:
+        super().__init__(memo=memo)
         self.dispatcher = dispatcher
 
 
@@ -322,6 +323,13 @@ def timer_deadline(task) -> datetime | None:
     return None
 
 
+def timer_move(task, due: datetime, data: dict) -> None:
+    """Make the timer ``task`` waits on fall due at ``due``; ``data`` updates the task's data
+    (the variable the timer's expression read, so the process agrees with its timer)."""
+    task._set_internal_data(event_value=due.astimezone(UTC).isoformat())
+    task.data.update(data)
+
+
 def earliest_timer(workflow: BpmnWorkflow) -> datetime | None:
     deadlines = [d for d in map(timer_deadline, timer_tasks(workflow)) if d is not None]
     return min(deadlines, default=None)
@@ -391,3 +399,89 @@ def state_digest(workflow: BpmnWorkflow, tasks: list | None = None) -> str:
         "data": workflow.data,
     }
     return hashlib.sha256(canonical_json(content).encode()).hexdigest()
+
+
+# -- moving a running workflow onto another version of its process -------------------------------
+
+
+def _timer_expression(task_spec) -> str | None:
+    definition = getattr(task_spec, "event_definition", None)
+    if definition is None or not _waits_for_a_timer(definition):
+        return None
+    if isinstance(definition, MultipleEventDefinition):
+        return repr(sorted(getattr(d, "expression", "") for d in definition.event_definitions))
+    return definition.expression
+
+
+def _realign(workflow, diff, new_spec, mapping: dict[str, str]) -> None:
+    """Each task goes to the spec ``mapping`` (old task spec name -> new) names, else to the spec
+    of its own name. SpiffWorkflow also guesses counterparts from the shape of the flow; a guess
+    is not a decision, so a step whose id changed moves only when the mapping says where."""
+    for task, target in list(diff.alignment.items()):
+        name = mapping.get(task.task_spec.name)
+        if name is not None:
+            diff.alignment[task] = new_spec.task_specs.get(name)
+        elif target is not None and target.name != task.task_spec.name:
+            diff.alignment[task] = None
+    for task in workflow.get_tasks(skip_subprocesses=True):
+        if task not in diff.alignment and task.task_spec.name in mapping:
+            diff.alignment[task] = new_spec.task_specs.get(mapping[task.task_spec.name])
+
+
+def migrate_to_spec(workflow: BpmnWorkflow, spec, subprocess_specs, mapping: dict[str, str]):
+    """Move ``workflow`` onto ``spec`` in place with SpiffWorkflow's diff utilities.
+
+    Each task takes the task spec ``mapping`` names, else the one of the same name in the new
+    version; READY and WAITING tasks are reset onto their new spec and predicted again. A waiting
+    timer whose expression did not change keeps the deadline it had: without that, every timer
+    would start counting again from the migration. Returns the names of the tasks whose spec has
+    no counterpart (the caller refuses such a move before it happens).
+    """
+    kept: dict[str, list] = {}
+    for task in timer_tasks(workflow):
+        target = spec.task_specs.get(mapping.get(task.task_spec.name, task.task_spec.name))
+        for process_spec in subprocess_specs.values():
+            target = target or process_spec.task_specs.get(task.task_spec.name)
+        if target is not None and _timer_expression(target) == _timer_expression(task.task_spec):
+            kept.setdefault(target.name, []).append(task._get_internal_data("event_value"))
+    top, subprocess_diffs = diff_workflow(SERIALIZER.registry, workflow, spec, subprocess_specs)
+    _realign(workflow, top, spec, mapping)
+    unaligned = _unaligned(workflow, top)
+    for sub_id, diff in subprocess_diffs.items():
+        subprocess = workflow.subprocesses[sub_id]
+        if diff is None:
+            unaligned.append(subprocess.spec.name)
+            continue
+        _realign(subprocess, diff, subprocess_specs[subprocess.spec.name], mapping)
+        unaligned += _unaligned(subprocess, diff)
+    if unaligned:
+        return sorted(set(unaligned))
+    migrate_workflow(top, workflow, spec)
+    workflow.subprocess_specs = subprocess_specs
+    for sub_id, diff in subprocess_diffs.items():
+        subprocess = workflow.subprocesses.get(sub_id)
+        if subprocess is not None:
+            migrate_workflow(diff, subprocess, subprocess_specs[subprocess.spec.name])
+    for task in timer_tasks(workflow):
+        deadlines = kept.get(task.task_spec.name)
+        if deadlines:
+            task._set_internal_data(event_value=deadlines.pop(0))
+    # A predicted task outside every reset branch keeps its old spec: the state would not load.
+    return sorted(
+        {
+            task.task_spec.name
+            for task in workflow.get_tasks()
+            if task.workflow.spec.task_specs.get(task.task_spec.name) is not task.task_spec
+        }
+    )
+
+
+def _unaligned(workflow, diff) -> list[str]:
+    """Tasks that happened or are under way and have no counterpart in the new version; the
+    predicted ones are dropped and predicted again from the new version."""
+    return [
+        task.task_spec.name
+        for task in workflow.get_tasks(skip_subprocesses=True)
+        if diff.alignment.get(task) is None
+        and not task.has_state(TaskState.FUTURE | TaskState.PREDICTED_MASK)
+    ]

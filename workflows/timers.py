@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 def due_instance_ids(now: datetime | None = None) -> list[int]:
     return list(
         ProcessInstance.objects.filter(next_timer_at__lte=now or timezone.now())
-        .exclude(status=ProcessInstance.Status.COMPLETED)
+        .exclude(status__in=(ProcessInstance.Status.COMPLETED, ProcessInstance.Status.CANCELLED))
         .order_by("next_timer_at")
         .values_list("pk", flat=True)
     )

@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -32,12 +33,22 @@ from .inbox import (
     can_assign,
     can_claim,
     can_complete,
+    can_delegate,
+    can_recall,
     can_release,
+    can_resolve,
+    completion_refused,
     find_task,
+    handover_words,
+    is_delegated,
+    last_delegation_entry,
     task_assign,
     task_claim,
+    task_delegate,
     task_not_available,
+    task_recall,
     task_release,
+    task_resolve,
 )
 from .journal import chain_entries
 from .models import HumanTask
@@ -80,7 +91,7 @@ def _scoped_tasks(request):
 
 def _filtered_inbox(request, pages):
     tasks, scope = _scoped_tasks(request)
-    tasks = tasks.select_related("instance", "role", "assignee")
+    tasks = tasks.select_related("instance", "role", "assignee", "owner")
     subject = request.GET.get("subject", "")
     if subject:
         tasks = pages.filter_by_subject(tasks, subject)
@@ -180,41 +191,45 @@ def bulk(request):
         messages.error(request, _("请先勾选任务 / tick at least one task"))
         return _back(request)
     assignee = None
-    if action == "assign":
+    reason = request.POST.get("reason", "")
+    if action in ("assign", "delegate"):
         if not can_assign(request.user):
             raise PermissionDenied("只有督办人员可以指派任务 / only supervisors can assign tasks")
-        assignee = (
-            get_user_model()
-            .objects.filter(username=request.POST.get("assignee", ""), is_active=True)
-            .first()
-        )
+        assignee = _active_user(request.POST.get("assignee", ""))
         if assignee is None:
             messages.error(request, _("请选择接办人 / choose who takes the tasks"))
             return _back(request)
     elif action != "claim":
         raise Http404("unknown action")
+    until, until_error = _until(request)
+    if until_error and action == "delegate":
+        messages.error(request, until_error)
+        return _back(request)
     done, refused = 0, []
     for task_id in ids:
         try:
-            if assignee is None:
+            if action == "claim":
                 task_claim(task_id=task_id, user=request.user)
+            elif action == "assign":
+                task_assign(task_id=task_id, user=request.user, assignee=assignee, reason=reason)
             else:
-                task_assign(
+                task_delegate(
                     task_id=task_id,
                     user=request.user,
-                    assignee=assignee,
-                    reason=request.POST.get("reason", ""),
+                    delegate=assignee,
+                    reason=reason,
+                    until=until,
                 )
         except WorkflowError as exc:
             refused.append(exc)
         else:
             done += 1
     if done:
-        template = (
-            _("已领取 %(count)d 项任务")
-            if assignee is None
-            else _("已将 %(count)d 项任务交给 %(name)s")
-        )
+        template = {
+            "claim": _("已领取 %(count)d 项任务"),
+            "assign": _("已将 %(count)d 项任务交给 %(name)s"),
+            "delegate": _("已将 %(count)d 项任务委托 %(name)s 办理，办毕退回原办理人"),
+        }[action]
         messages.success(
             request,
             template % {"count": done, "name": assignee.get_username() if assignee else ""},
@@ -267,11 +282,7 @@ def task_page(request, task_id):
             messages.error(request, f"{exc.message_zh} / {exc.message_en}")
             return redirect("workflows:task", task_id=task.task_id)
         if not can_complete(request.user, task):
-            raise PermissionDenied(
-                "您不是该任务的办理人，也不是该环节角色的成员（或任务已被他人领取） / "
-                "you are not this task's assignee nor a member of its role, or another "
-                "person claimed it"
-            )
+            raise PermissionDenied(str(completion_refused(task)))
         if form.is_valid():
             try:
                 pages.complete(
@@ -297,9 +308,17 @@ def task_page(request, task_id):
         "can_complete": can_complete(request.user, task),
         "can_claim": can_claim(request.user, task),
         "can_release": can_release(request.user, task),
-        "can_assign": task.status == HumanTask.Status.OPEN and can_assign(request.user),
+        # A delegated task is recalled before it is reassigned (``task_assign`` refuses it).
+        "can_assign": task.status == HumanTask.Status.OPEN
+        and can_assign(request.user)
+        and not is_delegated(task),
         "assign_candidates": assign_candidates(task),
-        "history": entries,
+        "can_delegate": can_delegate(request.user, task),
+        "can_resolve": can_resolve(request.user, task),
+        "can_recall": can_recall(request.user, task),
+        "delegation_entry": last_delegation_entry(task) if task.delegation else None,
+        "today": timezone.localdate(),
+        "history": [(entry, handover_words(entry)) for entry in entries],
         "history_url": pages.history_url(task),
         "facts": pages.facts(task, subject),
         "panel_template": _panel_template(task),
@@ -336,12 +355,12 @@ def _inbox_change(request, task_id, change, done_message: str):
     return _back(request)
 
 
-def _back(request):
-    """To the page the form names in ``next`` (this site only), else to the inbox."""
+def _back(request, default: str = "workflows:inbox"):
+    """To the page the form names in ``next`` (this site only), else to ``default``."""
     next_url = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
         return redirect(next_url)
-    return redirect("workflows:inbox")
+    return redirect(default)
 
 
 @login_required
@@ -356,16 +375,28 @@ def release(request, task_id):
     return _inbox_change(request, task_id, task_release, _("已退回任务至角色队列"))
 
 
+def _active_user(username: str):
+    return get_user_model().objects.filter(username=username, is_active=True).first()
+
+
+def _until(request):
+    """The delegation's end date from the form (optional), and what is wrong with it."""
+    text = request.POST.get("until", "").strip()
+    try:
+        until = parse_date(text) if text else None
+    except ValueError:
+        until = None
+    if text and until is None:
+        return None, _("委托截止日期应为“年-月-日” / the end date must be a date")
+    return until, ""
+
+
 @login_required
 @require_POST
 def assign(request, task_id):
     """A supervisor gives one task to a person, with a reason (journaled)."""
     task, _pages = _readable_task(request, task_id)
-    assignee = (
-        get_user_model()
-        .objects.filter(username=request.POST.get("assignee", ""), is_active=True)
-        .first()
-    )
+    assignee = _active_user(request.POST.get("assignee", ""))
     try:
         if assignee is None:
             raise TaskPermissionDenied(
@@ -387,3 +418,86 @@ def assign(request, task_id):
         return redirect("workflows:task", task_id=task.task_id)
     messages.success(request, _("已将任务交给 %(name)s") % {"name": assignee.get_username()})
     return redirect("workflows:task", task_id=task.task_id)
+
+
+def _delegation_change(request, task_id, allowed, change, done_message, **arguments):
+    """Run one delegation step on the task page: 403 for whom it is never open, a message for
+    what the form got wrong."""
+    task, pages = _readable_task(request, task_id)
+    if not allowed(request.user, task):
+        if task.status != HumanTask.Status.OPEN:
+            exc = task_not_available(task.task_id)
+            messages.error(request, f"{exc.message_zh} / {exc.message_en}")
+            return redirect("workflows:inbox")
+        raise PermissionDenied("您不能对该任务做此操作 / you may not do this to this task")
+    try:
+        task = change(task_id=task.task_id, user=request.user, **arguments)
+    except TaskNotAvailable as exc:
+        messages.error(request, f"{exc.message_zh} / {exc.message_en}")
+        return redirect("workflows:inbox")
+    except TaskPermissionDenied as exc:
+        messages.error(request, f"{exc.message_zh} / {exc.message_en}")
+        return redirect("workflows:task", task_id=task.task_id)
+    messages.success(request, done_message(task))
+    if pages.may_read(request.user, task):
+        return redirect("workflows:task", task_id=task.task_id)
+    return redirect("workflows:inbox")
+
+
+def _name(person) -> str:
+    return person.get_full_name() or person.get_username()
+
+
+@login_required
+@require_POST
+def delegate(request, task_id):
+    """The assignee, or a supervisor on their behalf, delegates the task with a reason."""
+    until, until_error = _until(request)
+    person = _active_user(request.POST.get("delegate", ""))
+    if until_error or person is None:
+        task, _pages = _readable_task(request, task_id)
+        if not can_delegate(request.user, task):
+            raise PermissionDenied("您不能委托该任务 / you may not delegate this task")
+        messages.error(request, until_error or _("请选择受委托人 / choose the delegate"))
+        return redirect("workflows:task", task_id=task.task_id)
+    return _delegation_change(
+        request,
+        task_id,
+        can_delegate,
+        task_delegate,
+        lambda task: (
+            _("已委托 %(name)s 办理，办毕后退回 %(owner)s")
+            % {"name": _name(task.assignee), "owner": _name(task.owner)}
+        ),
+        delegate=person,
+        reason=request.POST.get("reason", ""),
+        until=until,
+    )
+
+
+@login_required
+@require_POST
+def resolve(request, task_id):
+    """The delegate returns the task to its owner with a note."""
+    return _delegation_change(
+        request,
+        task_id,
+        can_resolve,
+        task_resolve,
+        lambda task: _("已办毕退回 %(owner)s") % {"owner": _name(task.assignee)},
+        note=request.POST.get("note", ""),
+    )
+
+
+@login_required
+@require_POST
+def recall(request, task_id):
+    """The owner, or a supervisor, takes a delegated task back."""
+    return _delegation_change(
+        request,
+        task_id,
+        can_recall,
+        task_recall,
+        lambda task: _("已收回委托，任务回到 %(owner)s") % {"owner": _name(task.assignee)},
+        reason=request.POST.get("reason", ""),
+    )

@@ -19,7 +19,8 @@ from django.utils import timezone
 
 from workflows.canonical import canonical_json
 from workflows.journal import chain_entries, entry_content
-from workflows.models import JournalEntry, JournalHead, ProcessInstance
+from workflows.migration import definitions_run
+from workflows.models import JournalEntry, JournalHead, ProcessDefinition, ProcessInstance
 
 from ..models import Case
 
@@ -148,25 +149,33 @@ def _export_instances(case: Case, data: Path) -> list[dict]:
         content_type=ContentType.objects.get_for_model(Case), object_id=str(case.pk)
     ).select_related("definition")
     for instance in instances.order_by("pk"):
-        definition = instance.definition
-        stored = f"definitions/{definition.process_id}-v{definition.version}.bpmn"
-        (data / "definitions").mkdir(parents=True, exist_ok=True)
-        (data / stored).write_text(definition.bpmn_xml, encoding="utf-8")
+        # The version it started on, then those it was migrated to: its replay needs them all.
+        started_on, *migrated_to = [
+            _export_definition(definition, data) for definition in definitions_run(instance)
+        ]
         records.append(
             {
                 "id": instance.pk,
                 "business_key": instance.business_key,
                 "status": instance.status,
                 "state_digest": instance.state_digest,
-                "definition": {
-                    "process_id": definition.process_id,
-                    "version": definition.version,
-                    "content_sha256": definition.content_sha256,
-                    "file": stored,
-                },
+                "definition": started_on,
+                "migrated_to": migrated_to,
             }
         )
     return records
+
+
+def _export_definition(definition: ProcessDefinition, data: Path) -> dict:
+    stored = f"definitions/{definition.process_id}-v{definition.version}.bpmn"
+    (data / "definitions").mkdir(parents=True, exist_ok=True)
+    (data / stored).write_text(definition.bpmn_xml, encoding="utf-8")
+    return {
+        "process_id": definition.process_id,
+        "version": definition.version,
+        "content_sha256": definition.content_sha256,
+        "file": stored,
+    }
 
 
 def bundle_export(*, case: Case, target: Path, sign=None) -> Path:

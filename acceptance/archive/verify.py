@@ -136,19 +136,29 @@ def _check_materials(verdict: BundleVerdict, data: Path, journal: list[JournalEn
     )
 
 
+def _definition(data: Path, record: dict) -> ProcessDefinition:
+    return ProcessDefinition(
+        process_id=record["process_id"],
+        version=record["version"],
+        content_sha256=record["content_sha256"],
+        bpmn_xml=(data / record["file"]).read_text(encoding="utf-8"),
+    )
+
+
 def _check_replay(verdict: BundleVerdict, data: Path, journal: list[JournalEntry]) -> None:
     for instance in json.loads((data / "instances.json").read_text(encoding="utf-8")):
-        definition_record = instance["definition"]
-        definition = ProcessDefinition(
-            process_id=definition_record["process_id"],
-            version=definition_record["version"],
-            content_sha256=definition_record["content_sha256"],
-            bpmn_xml=(data / definition_record["file"]).read_text(encoding="utf-8"),
-        )
+        definition = _definition(data, instance["definition"])
+        # A migrated instance's replay switches to the versions it moved to, found by hash.
+        carried = {
+            (d.process_id, d.content_sha256): d
+            for d in (_definition(data, record) for record in instance.get("migrated_to", []))
+        }
         entries = [entry for entry in journal if entry.instance_id == instance["id"]]
         name = f"replay of instance {instance['id']}"
         try:
-            outcome, _ = replay_entries(definition, entries)
+            outcome, _ = replay_entries(
+                definition, entries, definitions=lambda *key, known=carried: known.get(key)
+            )
         except ReplayError as exc:
             verdict.record(name, False, str(exc))
             continue

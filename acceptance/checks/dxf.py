@@ -16,7 +16,14 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..drawings.scan import BrokenStructure, DrawingFacts, TruncatedDrawing, scan_drawing
+from ..drawings.scan import (
+    RELEASES,
+    BrokenStructure,
+    DrawingFacts,
+    TruncatedDrawing,
+    scan_drawing,
+    unit_name,
+)
 from .outcomes import CheckOutcome, CheckResult, error_detail, make_outcome
 from .policy import CheckPolicy
 from .sniffing import BINARY_DXF_SENTINEL
@@ -123,14 +130,10 @@ def check_dxf(path: Path, policy: CheckPolicy | None = None) -> list[CheckOutcom
 
 
 def _release(dxfversion: str) -> str:
-    from ezdxf.lldxf.const import acad_release
-
-    return acad_release.get(dxfversion, "unknown")
+    return RELEASES.get(dxfversion, "unknown")
 
 
 def _read_facts(path: Path, audit_max_bytes: int) -> _DxfFacts:
-    from ezdxf.lldxf.const import DXFError
-
     size = path.stat().st_size
     with path.open("rb") as fh:
         binary = fh.read(len(BINARY_DXF_SENTINEL)) == BINARY_DXF_SENTINEL
@@ -139,8 +142,6 @@ def _read_facts(path: Path, audit_max_bytes: int) -> _DxfFacts:
         try:
             scanned = scan_drawing(path)
         except (TruncatedDrawing, BrokenStructure, UnicodeError, ValueError, LookupError) as exc:
-            scan_error = exc
-        except DXFError as exc:  # ezdxf's own probe of the file's encoding and version
             scan_error = exc
     if scanned is not None and not scanned.defects:
         return _scanned_facts(scanned)
@@ -316,7 +317,7 @@ def _repairs_outcome(facts: _DxfFacts) -> CheckOutcome:
 
 def _units_outcome(facts: _DxfFacts) -> CheckOutcome:
     if facts.insunits:
-        unit = _unit_name(facts.insunits)
+        unit = unit_name(facts.insunits)
         return make_outcome(
             "usability.dxf_units",
             CheckResult.PASS,
@@ -334,15 +335,6 @@ def _units_outcome(facts: _DxfFacts) -> CheckOutcome:
         "the units to millimetres in your CAD software (UNITS command) and export again.",
         insunits=facts.insunits,
     )
-
-
-def _unit_name(insunits: int) -> str:
-    from ezdxf import units
-
-    try:
-        return units.unit_name(insunits)
-    except (KeyError, ValueError):
-        return f"code {insunits}"
 
 
 def _content_outcome(facts: _DxfFacts, empty: CheckResult) -> CheckOutcome:

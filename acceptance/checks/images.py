@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-import pillow_heif
 from PIL import Image
 
 from .outcomes import CheckOutcome, CheckResult, error_detail, make_outcome
-
-# Phones save HEIC/HEIF; pillow-heif adds the decoder as Pillow's "HEIF" plugin.
-pillow_heif.register_heif_opener()
 
 MAX_FRAMES = 64
 """Frames (pages of a multi-page TIFF, MPO views...) decoded at most per image."""
@@ -97,8 +94,23 @@ def max_image_pixels() -> int:
     return Image.MAX_IMAGE_PIXELS or _FALLBACK_MAX_PIXELS
 
 
+@cache
+def _heif_plugin() -> None:
+    # Phones save HEIC/HEIF; pillow-heif adds the decoder as Pillow's "HEIF" plugin. Added when
+    # an uploaded image is first opened: loading it at start-up slowed every command.
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+
+
+def open_image(path: Path, fmt: str) -> Image.Image:
+    """Open an uploaded image with only the Pillow plugins of its sniffed format ``fmt``."""
+    _heif_plugin()
+    return Image.open(path, formats=PILLOW_FORMATS[fmt])
+
+
 def _decode(path: Path, fmt: str, limit: int) -> dict[str, Any]:
-    with Image.open(path, formats=PILLOW_FORMATS[fmt]) as im:
+    with open_image(path, fmt) as im:
         facts: dict[str, Any] = {
             "width": im.width,
             "height": im.height,

@@ -24,7 +24,16 @@ from ..checks.sniffing import BINARY_DXF_SENTINEL, dwg_version, sniff_bytes
 from ..conf import setting
 from . import rules as R
 from .rules import Finding, Severity
-from .scan import BrokenStructure, DrawingFacts, Insert, TruncatedDrawing, scan_drawing, scan_text
+from .scan import (
+    RELEASES,
+    BrokenStructure,
+    DrawingFacts,
+    Insert,
+    TruncatedDrawing,
+    mm_per_unit,
+    scan_drawing,
+    scan_text,
+)
 
 MAX_REPAIR_EXAMPLES = 5
 # The oldest release ezdxf reads: R12. Older files have no $ACADVER or an AC100x below it.
@@ -70,9 +79,6 @@ def review_drawing(
     path: Path, *, project_name: str | None = None, works_type: str | None = None
 ) -> DrawingReview:
     """Judge one drawing; never raises for bad input. ``project_name`` is the case's."""
-    # ezdxf is imported where it is used: it takes longer to load than Django itself.
-    from ezdxf.lldxf.const import acad_release
-
     path = Path(path)
     config = R.rule_config(works_type)
     review = DrawingReview()
@@ -80,7 +86,7 @@ def review_drawing(
     if facts is not None:
         review.facts = {
             "dxfversion": facts.dxfversion,
-            "release": acad_release.get(facts.dxfversion, "unknown"),
+            "release": RELEASES.get(facts.dxfversion, "unknown"),
             "insunits": facts.insunits,
             "entities": facts.entity_count,
             "layouts": sorted(set(facts.layout_names.values())),
@@ -276,11 +282,9 @@ def _repaired_facts(path: Path, review: DrawingReview) -> DrawingFacts | None:
 
 
 def _version_ok(facts: DrawingFacts, review: DrawingReview) -> DrawingFacts | None:
-    from ezdxf.lldxf.const import acad_release
-
     version = facts.dxfversion or OLDEST_SUPPORTED  # no $ACADVER: ezdxf reads it as R12
     facts.dxfversion = version
-    if version < OLDEST_SUPPORTED or version not in acad_release:
+    if version < OLDEST_SUPPORTED or version not in RELEASES:
         review.findings.append(
             _find(
                 R.FILE_VERSION,
@@ -384,15 +388,9 @@ def _box(facts: DrawingFacts, insert: Insert) -> tuple[float, float, float, floa
 
 
 def _mm_per_unit(facts: DrawingFacts) -> float:
-    from ezdxf import units
-
-    # Unitless drawings are taken as millimetres, the Chinese drafting standard.
-    if not facts.insunits:
-        return 1.0
-    try:
-        return units.conversion_factor(facts.insunits, units.MM)
-    except (KeyError, ValueError, IndexError):
-        return 1.0
+    # Unitless drawings (and units with no metric factor) are taken as millimetres, the Chinese
+    # drafting standard.
+    return mm_per_unit(facts.insunits) or 1.0
 
 
 def _stamp_findings(facts, stamps, fields, title) -> list[Finding]:
@@ -624,8 +622,6 @@ def _drawing_findings(facts: DrawingFacts) -> list[Finding]:
 
 
 def _missing_fonts(styles: Mapping[str, tuple[str, str]]) -> dict[str, str]:
-    from ezdxf.fonts import fonts
-
     standard = {f.lower() for f in setting("ACCEPTANCE_DRAWING_STANDARD_FONTS")}
     missing = {}
     for style, names in styles.items():
@@ -634,7 +630,12 @@ def _missing_fonts(styles: Mapping[str, tuple[str, str]]) -> dict[str, str]:
                 continue
             key = font.lower()
             stem = key.rsplit(".", 1)[0]
-            if key in standard or stem in standard or fonts.font_manager.has_font(font):
+            if key in standard or stem in standard:
+                continue
+            # ezdxf's font manager (and ezdxf) is loaded only for a font that is not standard.
+            from ezdxf.fonts import fonts
+
+            if fonts.font_manager.has_font(font):
                 continue
             missing[style] = font
     return missing

@@ -17,6 +17,73 @@ from pathlib import Path
 
 MODEL_SPACE = "Model"
 
+# The DXF reference's tables the rules need, as ezdxf has them (tests/acceptance/
+# test_drawing_review.py holds them equal to ezdxf's): a drawing that reads cleanly is judged
+# without loading ezdxf, which takes longer to import than Django's whole start.
+RELEASES = {
+    "AC1004": "R9",
+    "AC1006": "R10",
+    "AC1009": "R12",
+    "AC1012": "R13",
+    "AC1014": "R14",
+    "AC1015": "R2000",
+    "AC1018": "R2004",
+    "AC1021": "R2007",
+    "AC1024": "R2010",
+    "AC1027": "R2013",
+    "AC1032": "R2018",
+}
+"""$ACADVER -> AutoCAD release."""
+_FIRST_UTF8_VERSION = "AC1021"  # R2007 and later are UTF-8 whatever $DWGCODEPAGE says
+LINEWEIGHTS = frozenset(
+    {-3, -2, -1, 0, 5, 9, 13, 15, 18, 20, 25, 30, 35, 40, 50, 53, 60, 70, 80, 90, 100, 106}
+    | {120, 140, 158, 200, 211}
+)
+"""The values group code 370 may take (1/100 mm; -1 by layer, -2 by block, -3 default)."""
+UNITS: tuple[tuple[str, float | None], ...] = (
+    ("Unitless", None),
+    ("Inches", 39.37007874),
+    ("Feet", 3.280839895),
+    ("Miles", 0.00062137119),
+    ("Millimeters", 1000.0),
+    ("Centimeters", 100.0),
+    ("Meters", 1.0),
+    ("Kilometers", 0.001),
+    ("Microinches", None),
+    ("Mils", None),
+    ("Yards", 1.093613298),
+    ("Angstroms", 1e10),
+    ("Nanometers", 1e9),
+    ("Microns", 1e6),
+    ("Decimeters", 10.0),
+    ("Decameters", 0.1),
+    ("Hectometers", 0.01),
+    ("Gigameters", 1e-9),
+    ("AstronomicalUnits", 1.0 / 149597870700),
+    ("Lightyears", 1.0 / 9.46e15),
+    ("Parsecs", 1.0 / 3.09e16),
+    ("USSurveyFeet", None),
+    ("USSurveyInch", None),
+    ("USSurveyYard", None),
+    ("USSurveyMile", None),
+)
+"""$INSUNITS -> (name, units per metre; None where the factor is not supported)."""
+
+
+def unit_name(insunits: int) -> str:
+    """The name of $INSUNITS code ``insunits`` (``Millimeters``)."""
+    if 0 <= insunits < len(UNITS):
+        return UNITS[insunits][0]
+    return f"code {insunits}"
+
+
+def mm_per_unit(insunits: int) -> float | None:
+    """Millimetres in one drawing unit, None when unitless or not convertible."""
+    if not 0 <= insunits < len(UNITS) or UNITS[insunits][1] is None:
+        return None
+    return 1000.0 / UNITS[insunits][1]
+
+
 # Sentinels ezdxf and AutoCAD write into $EXTMIN/$EXTMAX of a drawing whose extents were never
 # computed.
 _UNSET_EXTENT = 1e19
@@ -140,13 +207,42 @@ def scan_drawing(path: Path) -> DrawingFacts:
     Raises :class:`TruncatedDrawing` when the EOF marker is missing and
     :class:`BrokenStructure` when the group codes are not DXF.
     """
-    # ezdxf is imported where it is used: it takes longer to load than Django itself.
-    from ezdxf.filemanagement import dxf_file_info
-
-    info = dxf_file_info(str(path))
-    with open(path, encoding=info.encoding, errors="replace") as stream:
-        facts = _Scanner(info.encoding).run(stream)
+    encoding = _encoding(path)
+    with open(path, encoding=encoding, errors="replace") as stream:
+        facts = _Scanner(encoding).run(stream)
     return facts
+
+
+def _encoding(path: Path) -> str:
+    """The text encoding of the DXF file at ``path``: UTF-8 from R2007 on, else its code page."""
+    with open(path, encoding="utf-8", errors="ignore") as stream:
+        if _header_version(stream) >= _FIRST_UTF8_VERSION:
+            return "utf-8"
+    # An older drawing names a code page ($DWGCODEPAGE): ezdxf's probe knows their encodings.
+    from ezdxf.filemanagement import dxf_file_info
+    from ezdxf.lldxf.const import DXFError
+
+    try:
+        return dxf_file_info(str(path)).encoding
+    except DXFError as exc:
+        raise BrokenStructure(str(exc)) from exc
+
+
+def _header_version(lines) -> str:
+    """$ACADVER as the HEADER section gives it; "" if the file starts otherwise or lacks it."""
+    stripped = (line.strip() for line in lines)
+    pairs = (
+        (code, value) for code, value in zip(stripped, stripped, strict=False) if code != "999"
+    )
+    if next(pairs, None) != ("0", "SECTION") or next(pairs, None) != ("2", "HEADER"):
+        return ""
+    for code, value in pairs:
+        if code == "0":  # ENDSEC, or anything else that ends the header
+            return ""
+        if code == "9" and value == "$ACADVER":
+            code, version = next(pairs, ("", ""))
+            return version if code == "1" else ""
+    return ""
 
 
 def scan_text(lines, encoding: str = "utf8") -> DrawingFacts:
@@ -165,9 +261,6 @@ def _text(value: str) -> str:
 
 class _Scanner:
     def __init__(self, encoding: str) -> None:
-        from ezdxf.lldxf.const import VALID_DXF_LINEWEIGHT_VALUES
-
-        self.valid_lineweights = VALID_DXF_LINEWEIGHT_VALUES
         self.facts = DrawingFacts(encoding=encoding)
         self.block_record_names: dict[str, str] = {}
         self.layouts_by_record: dict[str, str] = {}
@@ -412,7 +505,7 @@ class _Scanner:
             if not 0 <= _int(value) <= 257:
                 self.facts.defects["color"] += 1
         elif code == "370":
-            if _int(value) not in self.valid_lineweights:
+            if _int(value) not in LINEWEIGHTS:
                 self.facts.defects["lineweight"] += 1
         elif code == "6":
             _add_name(self.linetypes_used, _text(value))

@@ -23,6 +23,7 @@ from ..checks.images import (
     bomb_outcome,
     decoded_outcomes,
     max_image_pixels,
+    open_image,
     undecodable_outcome,
 )
 from ..checks.outcomes import CheckOutcome, CheckResult, make_outcome
@@ -108,7 +109,7 @@ def examine_photo(path: Path, fmt: str, rules: PhotoRules = PhotoRules()) -> Pho
 def _examine(path: Path, fmt: str, rules: PhotoRules, limit: int) -> PhotoExamination:
     import imagehash  # here, where used: it loads NumPy and SciPy, slower than Django
 
-    with Image.open(path, formats=PILLOW_FORMATS[fmt]) as im:
+    with open_image(path, fmt) as im:
         width, height = im.size
         if width * height > limit:
             return PhotoExamination(

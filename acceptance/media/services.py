@@ -1,8 +1,8 @@
 """Writes of the audio-visual intake: check and describe photos and recordings, review them.
 
-``media_check`` is what the BPMN service task ``check_media`` runs; the gallery page calls
-``media_describe``, ``media_review`` and ``media_review_finish``. Every change a person makes is
-journaled on the case's chain.
+``media_intake`` is how a photo or recording is checked (``services.material_checks``); the
+gallery page calls ``media_describe``, ``media_review`` and ``media_review_finish``. Every change
+a person makes is journaled on the case's chain.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Max
 from PIL import Image
 
-from workflows.inbox import can_complete
+from workflows.inbox import can_work
 from workflows.journal import journal_append
 
 from ..checks import CheckOutcome, CheckResult, FileKind
@@ -30,7 +30,6 @@ from ..services.cases import case_task_complete, case_task_for
 from ..services.materials import (
     material_check_report,
     material_checks_record,
-    materials_check_each,
 )
 from .av import poster_frame
 from .photos import PhotoExamination, examine_photo, period_outcome
@@ -53,18 +52,12 @@ DESCRIBED_FIELDS = (
 MEDIA_CHECKS = ["acceptance.media.services.media_intake"]
 
 
-def media_check(materials) -> list[Material]:
-    """Check each photo or recording, make its derivatives, prefill its caption; record results.
-
-    Returns the materials that failed; a version already checked keeps its result
-    (``material_check_reusable``). Bad content never raises (every file gets its
-    outcomes); a storage error does, and becomes an incident on the process instance.
-    """
-    return materials_check_each(materials, media_intake, checks=MEDIA_CHECKS)
-
-
 def media_intake(material: Material) -> bool:
-    """Check one photo or recording (decoded once), store derivatives and facts; True if passed."""
+    """Check one photo or recording (decoded once), store derivatives and facts; True if passed.
+
+    Bad content never raises (every file gets its outcomes); a storage error does, and becomes
+    an incident on the process instance.
+    """
     examinations: list[PhotoExamination] = []
     rules = photo_rules()
 
@@ -336,7 +329,7 @@ def media_may_describe(case: Case, user) -> bool:
     if case.project.owner.members.filter(pk=user.pk).exists():
         return True
     task = case_open_task(case, REVIEW_TASK)
-    return task is not None and can_complete(user, task)
+    return task is not None and can_work(user, task)
 
 
 def _approvable(material: Material) -> bool:

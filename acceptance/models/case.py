@@ -8,6 +8,9 @@ from ..exceptions import AcceptanceError, NotTolerable, OwnerNotEligible
 from .catalog import CatalogItem, CatalogVersion
 from .project import Project
 
+# The BPMN process every case runs (bpmn/completion_acceptance.bpmn).
+PROCESS_ID = "completion_acceptance"
+
 
 def _no_open_commitment(case: "Case") -> bool:
     return not case.commitments.open().exists()

@@ -24,6 +24,8 @@ from workflows.labels import Label, label
 from ..models import Material
 
 REFUSING_PROPERTY = "security"
+# The drawing review's rules (数字化审图): the reviewer judges their findings at the drawing review.
+DRAWING_REVIEW_RULES = "drawing."
 
 
 class CheckState(StrEnum):
@@ -117,3 +119,23 @@ def material_check(material: Material) -> MaterialCheck:
         findings=findings,
         checked_at=_checked_at(report) if state in DONE else None,
     )
+
+
+def material_delivered(material: Material) -> bool:
+    """Whether this version counts as delivered (completeness, the node check's missing items).
+
+    A version whose checks passed is; so is a drawing whose file is sound and that failed only
+    the drawing review's rules (no stamp, an empty title field…): it is delivered, and the
+    reviewer returns it at the drawing review. A version the reviewer returned, or whose file
+    failed its checks, is not.
+    """
+    if material.status == Material.Status.RETURNED:
+        return False
+    if material.status != Material.Status.CHECK_FAILED:
+        return True
+    failed = [
+        outcome["code"]
+        for outcome in (material.check_report or {}).get("outcomes", [])
+        if outcome["result"] == "fail"
+    ]
+    return bool(failed) and all(code.startswith(DRAWING_REVIEW_RULES) for code in failed)

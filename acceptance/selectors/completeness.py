@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from ..models import Case, CatalogItem, Material
 from .catalog import case_required_items, required_items
-from .checks import MaterialCheck, material_check
+from .checks import MaterialCheck, material_check, material_delivered
 
 __all__ = [
     "CompletenessReport",
@@ -210,7 +210,7 @@ def material_line(material: Material) -> MaterialLine:
 def _status(materials: list[Material]) -> str:
     if not materials:
         return ItemStatus.MISSING
-    if any(m.status not in NOT_DELIVERED for m in materials):
+    if any(material_delivered(m) for m in materials):
         return ItemStatus.PRESENT
     if any(m.status == Material.Status.CHECK_FAILED for m in materials):
         return ItemStatus.FAILED
@@ -295,7 +295,7 @@ def completeness_report(case: Case) -> CompletenessReport:
                 materials=tuple(material_line(m) for m in materials),
             )
         )
-        notice += [_notice_for_material(item, m) for m in materials if m.status in NOT_DELIVERED]
+        notice += [_notice_for_material(item, m) for m in materials if not material_delivered(m)]
         if is_required and status == ItemStatus.MISSING:
             notice.append(_notice_missing(item))
 

@@ -2,18 +2,16 @@ from django.db import transaction
 
 from workflows.engine import instance_start, task_complete
 from workflows.exceptions import TaskNotAvailable, TaskPermissionDenied
-from workflows.inbox import can_complete
+from workflows.inbox import can_work
 from workflows.models import HumanTask
 
 from ..conf import setting
 from ..exceptions import NotPermitted
 from ..models import Case, CommitmentPolicy, Decision, Project
-from ..models.case import conditional_refusal
+from ..models.case import PROCESS_ID, conditional_refusal
 from ..selectors.cases import case_open_task
 from ..selectors.catalog import catalog_current_version
 from .projects import new_reference
-
-PROCESS_ID = "completion_acceptance"
 
 
 def process_variables(case: Case) -> dict:
@@ -57,16 +55,16 @@ def case_open(*, project: Project, user) -> Case:
 def case_task_for(
     case: Case, task_name: str, user, *, absent: tuple[str, str], denied: tuple[str, str]
 ) -> HumanTask:
-    """The case's open task ``task_name``, which ``user`` must be allowed to complete.
+    """The case's open task ``task_name``, which ``user`` must be allowed to work on.
 
     A page that acts inside a task (a verdict per drawing, per AV item) asks here first, so it
-    refuses exactly whom completing the task would refuse. ``absent`` and ``denied`` are the
-    refusals' Chinese and English texts.
+    refuses exactly whom working the task would refuse; a delegate works on it too (completing
+    stays with its owner). ``absent`` and ``denied`` are the refusals' Chinese and English texts.
     """
     task = case_open_task(case, task_name)
     if task is None:
         raise TaskNotAvailable(*absent, task_name=task_name)
-    if not can_complete(user, task):
+    if not can_work(user, task):
         raise TaskPermissionDenied(*denied, task_name=task_name)
     return task
 

@@ -20,15 +20,16 @@ from django.db import transaction
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
-from workflows.engine import message_send
+from workflows.engine import message_send, timer_reschedule
 from workflows.exceptions import MessageNotExpected
 from workflows.journal import journal_append
+from workflows.models import ProcessInstance
 
 from ..deadlines import SHANGHAI, commitment_deadline, days_left
 from ..exceptions import AcceptanceError, CaseStateConflict, NotPermitted
 from ..models import Case, Commitment, Material, Notification
 from ..selectors.cases import case_instance
-from .materials import materials_check
+from .material_checks import materials_check
 from .notifications import notify, supervisors
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,8 @@ WITHDRAWAL_MESSAGE = "commitment_withdrawn"
 WITHDRAWING_GROUPS = ("reviewers", "supervisors")
 WITHDRAWABLE = (Commitment.Status.PENDING, Commitment.Status.OVERDUE, Commitment.Status.ESCALATED)
 SIGN_TASK = "sign_commitment"
+# The process waits here for delivery, withdrawal or the deadline timer.
+FULFILMENT_WAIT = "fulfilment_race"
 SWEEP_ACTOR = "system:commitment-sweep"
 OVERDUE_REASON = "承诺期限届满，承诺逾期未履行 commitment overdue: the deadline passed"
 Status = Commitment.Status
@@ -63,6 +66,16 @@ ACTIONS_ZH = {
     "escalate": "督办",
     "withdraw": "撤销",
 }
+
+
+def commitment_variable(commitment: Commitment) -> dict:
+    """The process variable ``commitment``: its deadline arms the BPMN deadline timer."""
+    return {
+        "commitment": commitment.pk,
+        "deadline": commitment.deadline.isoformat() if commitment.deadline else None,
+        "paused": commitment.paused_at is not None,
+        "pdf_sha256": commitment.document_sha256,
+    }
 
 
 def _local(moment: datetime | None) -> str:
@@ -535,3 +548,90 @@ def _remind(row, left: int, key: str) -> list[Notification]:
             f"Deliver the tolerated items ({items}) by {_local(row.deadline)}.",
         ),
     )
+
+
+# -- the holiday calendar changed -----------------------------------------------------------------
+
+
+def commitments_recompute_deadlines(
+    sender=None, *, days, actor=None, reason=("", ""), **kwargs
+) -> int:
+    """The holiday calendar changed on ``days``: count the pending deadlines again; how many moved.
+
+    The receiver of ``workflows.signals.calendar_changed``, inside the calendar's transaction. A
+    pending commitment signed before the last changed day is counted again from its signature,
+    and any time its clock stood paused is added back. Each moved deadline is journaled on the
+    case's chain with the old and the new deadline and the owner is told. Overdue and settled
+    commitments keep theirs: the calendar does not reopen a deadline already missed.
+    """
+    latest = datetime.combine(max(days), datetime.max.time(), tzinfo=SHANGHAI)
+    rows = Commitment.objects.filter(
+        status=Status.PENDING, signed_at__lte=latest, deadline__isnull=False
+    ).values_list("pk", "case_id")
+    return sum(_recompute(pk, case_id, actor, reason) for pk, case_id in rows)
+
+
+def _instance_id(case_id: int) -> int | None:
+    try:
+        return case_instance(Case.objects.get(pk=case_id)).pk
+    except ProcessInstance.DoesNotExist:  # a commitment made without its process (a benchmark)
+        return None
+
+
+def _recompute(pk: int, case_id: int, actor, reason: tuple[str, str]) -> bool:
+    # The process's instance first, then the commitment: the order its own handlers lock them in.
+    instance_id = _instance_id(case_id)
+    if instance_id is not None:
+        ProcessInstance.objects.select_for_update().only("pk").get(pk=instance_id)
+    commitment = (
+        Commitment.objects.select_for_update()
+        .select_related("case__owner_user", "case__project__owner")
+        .get(pk=pk)
+    )
+    paused_for = commitment.deadline - commitment.initial_deadline
+    initial = commitment_deadline(
+        commitment.signed_at, commitment.period, commitment.terms.get("day_count", "")
+    )
+    old, new = commitment.deadline, initial + paused_for
+    if new == old:
+        return False
+    commitment.initial_deadline, commitment.deadline = initial, new
+    commitment.save(update_fields=("initial_deadline", "deadline"))
+    # The process's deadline timer moves with it (none waits while the clock is paused or a
+    # delivery is under review: the timer is armed again from the variable when it resumes).
+    if instance_id is not None:
+        timer_reschedule(
+            instance_id=instance_id,
+            task_name=FULFILMENT_WAIT,
+            due=new,
+            data={"commitment": commitment_variable(commitment)},
+            actor=actor,
+        )
+    case = commitment.case
+    journal_append(
+        chain=case.reference,
+        kind="commitment.deadline_recomputed",
+        actor=actor,
+        payload={
+            "commitment": commitment.pk,
+            "from": old.isoformat(),
+            "to": new.isoformat(),
+            "reason": " ".join(reason),
+        },
+    )
+    notify(
+        recipients=[case.owner_user, *case.project.owner.members.all()],
+        case=case,
+        kind=Notification.Kind.DEADLINE_CHANGED,
+        key=f"commitment-{commitment.pk}-deadline-{new:%Y%m%d%H%M}",
+        title=(
+            f"{case.reference} 承诺期限调整为 {_local(new)}",
+            f"{case.reference}: commitment deadline now {_local(new)}",
+        ),
+        body=(
+            f"因{reason[0]}，承诺期限重新计算，由 {_local(old)} 调整为 {_local(new)}。",
+            f"As {reason[1]}, the deadline is counted again: it moves from {_local(old)} to "
+            f"{_local(new)}.",
+        ),
+    )
+    return True

@@ -19,7 +19,7 @@ from ..exceptions import NotPermitted
 from ..models import Case, FormatKind, Material
 from ..selectors.drawings import case_drawings, drawing_findings, drawing_preview_dir
 from .cases import case_task_for
-from .materials import material_status_journal, materials_check
+from .materials import material_rules_check, material_status_journal
 
 REVIEW_TASK = "drawing_review"
 RESUBMIT_TASK = "drawing_resubmit"
@@ -40,14 +40,16 @@ def drawing_rules(case: Case) -> list:
     ]
 
 
-def drawings_check(*, case: Case, drawings) -> list[Material]:
-    """Check ``drawings`` of ``case``; previews are rendered after the checks have committed."""
-    drawings = list(drawings)
-    failed = materials_check(drawings, rules=drawing_rules(case))
+def drawing_check(material: Material, *, rules) -> bool:
+    """Check one drawing with ``rules`` (``drawing_rules``) and queue its preview; True if passed.
+
+    The preview job is an outbox row of this transaction: it renders once the result has
+    committed, and only for a version that was checked here (a reused result has its preview).
+    """
+    passed = material_rules_check(material, rules=rules)
     if setting("ACCEPTANCE_DRAWING_PREVIEWS"):
-        for material in drawings:
-            job_enqueue(RENDER_PREVIEW_TASK, material.pk)
-    return failed
+        job_enqueue(RENDER_PREVIEW_TASK, material.pk)
+    return passed
 
 
 def drawing_preview_render(*, material: Material) -> list:

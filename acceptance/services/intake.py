@@ -4,7 +4,8 @@ An upload (page or API) queues ``acceptance.check_material`` once it commits; th
 same checks the process runs for the file's kind and records them, so the result survives a
 reload and the API's poll link and webhook (``material.checked``) tell it. The process's check
 of the node or case reuses that result, and a job arriving after the process checked the file
-finds it done (``services.materials.material_check_reusable``): each file is checked once.
+finds it done: both check through ``services.material_checks``, so each version of a file is
+checked once.
 """
 
 from __future__ import annotations
@@ -12,13 +13,9 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from ..conf import file_rules
-from ..media.services import media_check
-from ..models import FormatKind, Material
-from .drawings import drawings_check
-from .materials import materials_check, materials_lock
-
-MEDIA_KINDS = (FormatKind.PHOTO, FormatKind.VIDEO)
+from ..models import Material
+from .material_checks import materials_check
+from .materials import materials_lock
 
 
 def material_intake_check(*, material: Material) -> None:
@@ -32,11 +29,5 @@ def material_intake_check(*, material: Material) -> None:
     )
     with transaction.atomic():
         (material,) = materials_lock([material])
-        if material.status not in Material.RECHECKABLE:
-            return
-        if material.format_kind in MEDIA_KINDS:
-            media_check(Material.objects.filter(pk=material.pk))
-        elif material.format_kind == FormatKind.DRAWING:
-            drawings_check(case=material.case, drawings=[material])
-        else:
-            materials_check([material], rules=file_rules(material.format_kind))
+        if material.status in Material.RECHECKABLE:
+            materials_check([material])

@@ -263,10 +263,11 @@ def checks_signature(rules) -> list[str]:
 def material_check_reusable(material: Material, checks: list[str]) -> bool:
     """The same ``checks`` of this very content are recorded on the version: reuse, not redo.
 
-    The intake job checks a file once it is stored; the process's check of the node or case
-    then finds it done, and the other way round; only the stored file's digest is read again. A check with other rules (the drawing review
-    after the node's four-property checks) runs; a returned file is checked again on
-    resubmission (its status has to leave ``returned``).
+    Every check of a material runs the checks of its kind (``services.material_checks``), so
+    the intake job's result serves the node check, the drawing review and the AV intake, and
+    the other way round; only the stored file's digest is read again. A result recorded with
+    other rules (the configured rules changed since) is redone; a returned file is checked
+    again on resubmission (its status has to leave ``returned``).
     """
     report = material.check_report or {}
     return (
@@ -285,15 +286,17 @@ def _stored_unchanged(material: Material) -> bool:
         return False
 
 
-def materials_check_each(materials, check, *, checks: list[str]) -> list[Material]:
-    """Lock ``materials`` and ``check(material) -> passed`` each one not already so checked.
+def materials_check_each(materials, check_for) -> list[Material]:
+    """Lock ``materials`` and check each one not already so checked; return those that failed.
 
-    ``checks`` names what ``check`` runs (``checks_signature``). Returns the materials that
-    failed, those whose reused result failed included.
+    ``check_for(material)`` answers how the material is checked: the names of its checks
+    (``checks_signature``, stored with the result) and ``check(material) -> passed``. A reused
+    result that failed counts as failed.
     """
     failed = []
     with transaction.atomic():
         for material in materials_lock(materials):
+            checks, check = check_for(material)
             if material_check_reusable(material, checks):
                 passed = material.status == Material.Status.CHECKED
             else:
@@ -303,23 +306,16 @@ def materials_check_each(materials, check, *, checks: list[str]) -> list[Materia
     return failed
 
 
-def materials_check(materials, *, rules=()) -> list[Material]:
-    """Run the four-property checks, then ``rules`` on files that passed; record pass or fail.
+def material_rules_check(material: Material, *, rules) -> bool:
+    """Run the four-property checks, then ``rules`` if they passed; record pass or fail.
 
     Each rule takes the stored file's path and returns a ``CheckOutcome`` or a list of them.
-    The report is stored on the material version checked (``check_report``); a version whose
-    content was already checked keeps its result (``material_check_reusable``). Returns the
-    materials that failed.
+    The report is stored on the material version checked (``check_report``). Returns whether
+    it passed.
     """
-
-    checks = checks_signature(rules)
-
-    def check(material: Material) -> bool:
-        report = material_check_report(material)
-        outcomes = _outcomes_with_rules(material, report, rules)
-        return material_checks_record(material, report, outcomes, checks=checks)
-
-    return materials_check_each(materials, check, checks=checks)
+    report = material_check_report(material)
+    outcomes = _outcomes_with_rules(material, report, rules)
+    return material_checks_record(material, report, outcomes, checks=checks_signature(rules))
 
 
 def material_checks_record(

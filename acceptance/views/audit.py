@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET, require_POST
 from certificates.models import Certificate
 from workflows.anchors import verify_anchors
 from workflows.diagram import process_diagram
+from workflows.inbox import handover_words
 from workflows.journal import SYSTEM_ACTOR, chain_entries, journal_append, verify_chain
 from workflows.labels import label
 from workflows.models import JournalEntry, ProcessInstance
@@ -110,6 +111,8 @@ def changes(entry, materials: dict[int, Material]) -> list[dict]:
         return parts
     if kind.startswith("audit."):
         return [{"label": "页面 page", "text": compact(payload.get("page", ""))}]
+    if handover_words(entry):
+        return [{"label": "说明 note", "text": handover_words(entry)}]
     if "data" in payload:
         data = payload["data"] or {}
         text = "; ".join(f"{key}={compact(value, 80)}" for key, value in data.items())

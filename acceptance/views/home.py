@@ -66,7 +66,7 @@ def home(request):
         context["breaches"] = (
             HumanTask.objects.open()
             .filter(due_at__lt=timezone.now())
-            .select_related("instance", "role", "assignee")
+            .select_related("instance", "role", "assignee", "owner")
             .order_by("due_at")
         )
     return render(request, "acceptance/home.html", context)

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from workflows.exceptions import WorkflowError
-from workflows.inbox import can_complete
+from workflows.inbox import can_complete, can_work
 
 from ..exports.photos import photo_catalog_pdf, photo_catalog_xlsx
 from ..media.selectors import (
@@ -102,7 +102,9 @@ def gallery(request, reference: str):
             "groups": media_groups(case),
             "nodes": case.project.nodes.order_by("position"),
             "task": task,
-            "can_review": task is not None and can_complete(request.user, task),
+            "can_review": task is not None and can_work(request.user, task),
+            # A delegate reviews the items; the task's owner finishes the review.
+            "can_finish": task is not None and can_complete(request.user, task),
             "can_describe": media_may_describe(case, request.user),
         },
     )

@@ -12,6 +12,9 @@ class TaskSerializer(serializers.ModelSerializer):
     )
     role = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
     assignee = UsernameField()
+    owner = UsernameField(
+        help_text="委托人：任务委托他人办理时，办毕退回给此人 who delegated the task and gets it back"
+    )
     completed_by = UsernameField()
     can_claim = serializers.SerializerMethodField()
     can_complete = serializers.SerializerMethodField()
@@ -26,6 +29,9 @@ class TaskSerializer(serializers.ModelSerializer):
             "lane",
             "role",
             "assignee",
+            "owner",
+            "delegation",
+            "delegated_until",
             "status",
             "due_at",
             "form",

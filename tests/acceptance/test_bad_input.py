@@ -21,7 +21,8 @@ from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
 from acceptance.exceptions import DuplicateMaterial, NotPermitted, UploadRefused
 from acceptance.models import CatalogItem, Material, Organisation
-from acceptance.services.materials import material_upload, materials_check
+from acceptance.services.material_checks import materials_check
+from acceptance.services.materials import material_upload
 from acceptance.services.projects import project_register
 from acceptance.uploads import LimitedTemporaryFileUploadHandler
 

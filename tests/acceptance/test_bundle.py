@@ -2,9 +2,11 @@
 
 import json
 import shutil
+from pathlib import Path
 
 import bagit
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from acceptance.archive.bundle import SIGNATURE_FILE, bundle_export
@@ -12,7 +14,9 @@ from acceptance.archive.package import archival_package_export, archival_package
 from acceptance.archive.verify import _journal, verify_bundle
 from certificates.signing import get_signer
 from certificates.verify import detached_signature_problem
+from workflows.definitions import deploy_bpmn
 from workflows.journal import entry_hash
+from workflows.migration import migration_apply
 from workflows.models import JournalEntry, ProcessDefinition
 
 
@@ -325,3 +329,25 @@ def test_a_case_whose_last_journal_rows_were_cut_exports_a_bundle_that_says_so(
     assert not checks(verdict)["journal chain"]
     assert f"BROKEN at entry #{last.sequence}" in detail(verdict, "journal chain")
     assert "entries after the last one found were removed" in detail(verdict, "journal chain")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_case_migrated_to_a_new_process_version_replays_across_it_in_its_bundle(flow, tmp_path):
+    flow.reach_decision()
+    source = Path(settings.BASE_DIR) / "bpmn" / "completion_acceptance.bpmn"
+    changed = source.read_bytes() + b"<!-- version 2: the same steps, redeployed -->\n"
+    (deployed,) = [r.definition for r in deploy_bpmn(changed, "completion_acceptance.bpmn")]
+    migration_apply(instance_id=flow.instance.pk, target_definition=deployed, reason="redeployed")
+    flow.decide("accept")
+
+    bundle = bundle_export(case=flow.case, target=tmp_path / "bundle")
+    verdict = verify_bundle(bundle)
+
+    ok, text = replay_check(verdict)
+    assert ok, text
+    assert (bundle / "data" / "definitions" / "completion_acceptance-v2.bpmn").is_file()
+    (record,) = json.loads((bundle / "data" / "instances.json").read_text())
+    assert [record["definition"]["version"], *(d["version"] for d in record["migrated_to"])] == [
+        1,
+        2,
+    ]

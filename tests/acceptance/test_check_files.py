@@ -10,8 +10,10 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pillow_heif
 import pytest
 from django.core.management import call_command
+from PIL import Image
 
 from acceptance.samples import make_sample_record
 
@@ -157,23 +159,41 @@ def test_truncated_and_odd_av_fixtures_get_answers_not_crashes():
     assert by_code(by_name["sample_qt.mp4"])["usability.av_opens"]["result"] == "fail"
 
 
-def test_the_command_never_prints_a_traceback(tmp_path):
-    fifo = tmp_path / "pipe.pdf"
-    os.mkfifo(fifo)
+def command(tmp_path: Path, *paths: Path) -> subprocess.CompletedProcess:
+    """``manage.py check_files`` in a fresh process, as a person runs it."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "ARCHIVE_DATA_DIR": str(tmp_path),
     }
-
-    done = subprocess.run(
-        [sys.executable, "manage.py", "check_files", str(fifo), str(tmp_path / "gone.dxf")],
+    return subprocess.run(
+        [sys.executable, "manage.py", "check_files", *map(str, paths)],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_a_phone_s_heic_photo_is_decoded_by_the_command(tmp_path):
+    """The HEIF decoder is added when an image is first opened, not at start-up: it still is."""
+    photo = tmp_path / "IMG_0001.heic"
+    pillow_heif.from_pillow(Image.new("RGB", (640, 480), "teal")).save(photo, quality=80)
+
+    done = command(tmp_path, photo)
+
+    (result,) = [json.loads(line) for line in done.stdout.splitlines()]
+    assert result["detected_format"] == "heic"
+    assert by_code(result)["usability.image_opens"]["result"] == "pass"
+    assert "640×480" in by_code(result)["usability.image_opens"]["message_zh"]
+
+
+def test_the_command_never_prints_a_traceback(tmp_path):
+    fifo = tmp_path / "pipe.pdf"
+    os.mkfifo(fifo)
+
+    done = command(tmp_path, fifo, tmp_path / "gone.dxf")
 
     assert done.returncode == 1
     assert "Traceback" not in done.stderr

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from acceptance.models import Case
 from acceptance.selectors.completeness import completeness_report
-from acceptance.services.materials import materials_check
+from acceptance.services.material_checks import materials_check
 
 from .conftest import CORE_DOCUMENT, TOLERATED, CaseFlow
 

@@ -1,4 +1,4 @@
-"""Commitment deadlines in calendar days and Chinese working days (chinesecalendar)."""
+"""Commitment deadlines in calendar days and Chinese working days (the holiday calendar's data)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,10 @@ from datetime import date, datetime
 
 import pytest
 
-from acceptance.deadlines import (
-    SHANGHAI,
-    add_working_days,
-    commitment_deadline,
-    days_left,
-    is_working_day,
-    next_working_day,
-)
+from acceptance.deadlines import SHANGHAI, commitment_deadline, days_left
+from workflows.workdays import add_working_days, is_working_day, next_working_day
+
+pytestmark = pytest.mark.django_db
 
 
 def at(day: date, hour: int = 10) -> datetime:
@@ -60,11 +56,11 @@ def test_a_period_of_seconds_is_added_exactly():
     assert (commitment_deadline(start, "PT90S", "working") - start).total_seconds() == 90
 
 
-def test_a_year_the_calendar_package_does_not_know_counts_weekdays_and_warns_once(caplog):
+def test_a_year_not_entered_counts_weekdays_and_warns_once(caplog):
     assert next_working_day(date(2031, 1, 4)) == date(2031, 1, 6)  # Saturday → Monday
     assert add_working_days(date(2031, 1, 6), 5) == date(2031, 1, 13)
-    assert caplog.text.count("chinesecalendar does not know 2031 yet") == 1
-    assert "upgrade the package" in caplog.text
+    assert caplog.text.count("has no arrangement for 2031") == 1
+    assert "import_holidays" in caplog.text
 
 
 @pytest.mark.parametrize("period", ["P3M", "P6M"])
@@ -73,14 +69,3 @@ def test_a_deadline_is_never_before_the_calendar_period_in_working_days(period):
     assert commitment_deadline(start, period, "working") >= commitment_deadline(
         start, period, "calendar"
     )
-
-
-def test_the_system_check_warns_when_the_calendar_does_not_reach_next_year(time_machine):
-    from acceptance.deadlines import check_holiday_calendar
-
-    time_machine.move_to(datetime(2025, 6, 1, tzinfo=SHANGHAI))
-    assert check_holiday_calendar() == []
-    time_machine.move_to(datetime(2026, 6, 1, tzinfo=SHANGHAI))
-    (warning,) = check_holiday_calendar()
-    assert warning.id == "acceptance.W001"
-    assert "up to 2026" in warning.msg and "into 2027" in warning.msg

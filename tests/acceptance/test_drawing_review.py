@@ -10,11 +10,15 @@ from pathlib import Path
 import ezdxf
 import pytest
 from django.core.management import call_command
+from ezdxf.enums import InsertUnits
+from ezdxf.lldxf.const import VALID_DXF_LINEWEIGHT_VALUES, acad_release
+from ezdxf.units import METER_FACTOR
 from openpyxl import Workbook
 
 from acceptance.drawings.index import MAX_BYTES, MAX_ROWS, parse_drawing_index
 from acceptance.drawings.review import review_drawing, review_index_unmatched, review_set
 from acceptance.drawings.rules import RULES, Severity
+from acceptance.drawings.scan import LINEWEIGHTS, RELEASES, UNITS, scan_drawing
 from acceptance.exceptions import UploadRefused
 from acceptance.samples import (
     AS_BUILT_STAMP_BLOCK,
@@ -299,6 +303,35 @@ def test_check_files_prints_the_drawing_findings_in_its_json(tmp_path: Path, cap
     assert checks["drawing.stamp.present"]["detail"]["severity"] == "error"
     assert checks["drawing.title.project_name"]["result"] == "pass"
     assert "未找到竣工图章" in checks["drawing.stamp.present"]["message_zh"]
+
+
+@pytest.mark.parametrize(
+    ("version", "codec", "text", "encoding"),
+    [
+        ("R2000", "gbk", "浦东新区测试中学", "gbk"),  # $DWGCODEPAGE ANSI_936
+        ("R2004", "cp1252", "Pudong", "cp1252"),
+        ("R2018", "gbk", "浦东新区测试中学", "utf-8"),  # R2007 on: UTF-8 whatever the code page
+    ],
+)
+def test_a_drawing_is_read_in_its_own_code_page(tmp_path, version, codec, text, encoding):
+    doc = ezdxf.new(version)
+    doc.encoding = codec
+    doc.blocks.new(TITLE_BLOCK)
+    doc.modelspace().add_blockref(TITLE_BLOCK, (0, 0)).add_attrib("PROJECT_NAME", text)
+    doc.saveas(tmp_path / "plan.dxf")
+
+    facts = scan_drawing(tmp_path / "plan.dxf")
+
+    assert facts.encoding == encoding
+    assert [insert.attribs for insert in facts.inserts] == [{"PROJECT_NAME": text}]
+
+
+def test_the_scan_s_dxf_tables_are_ezdxf_s() -> None:
+    """The scan judges clean drawings without loading ezdxf, from copies of ezdxf's tables."""
+    assert acad_release == RELEASES
+    assert VALID_DXF_LINEWEIGHT_VALUES == LINEWEIGHTS
+    assert [name for name, _ in UNITS] == [unit.name for unit in InsertUnits]
+    assert [factor for _, factor in UNITS] == pytest.approx(METER_FACTOR)
 
 
 # -- the drawing index (图纸目录) --------------------------------------------------------------

@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 
 from acceptance.models import FixityAudit, Material
 from acceptance.services.fixity import fixity_audit, material_verify
-from acceptance.services.materials import materials_check
+from acceptance.services.material_checks import materials_check
 from acceptance.tasks import run_fixity_audit
 from workflows.journal import verify_chain
 

@@ -20,6 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 import acceptance
 from acceptance.models import Case, CatalogItem, Node
@@ -32,6 +33,11 @@ from .conftest import PROJECT_NAME, START, TOLERATED, SampleFiles, make_user
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ARTIFACTS = Path(acceptance.__file__).resolve().parents[1] / "test-artifacts" / "walk"
+# The reviews after the application: (task title, verdict field, screenshot name).
+REVIEWS = (
+    ("数字化审图", "drawing_verdict", "drawing-review"),
+    ("声像档案审核", "media_verdict", "media-review"),
+)
 # Held back from the first node's folder: the reviewer's guidance asks for it, the owner adds it.
 HELD_BACK = "C6-P1"
 
@@ -245,16 +251,17 @@ class Walk:
             self.guided.add(verdict)
         reviewer.complete()
 
+    def approve(self, title: str, field: str, name: str, reviewer: Person | None = None) -> None:
+        """The review task ``title`` approved (``field`` is its verdict)."""
+        reviewer = reviewer or self.reviewer
+        reviewer.open_task(self.case, title)
+        reviewer.page.check(f"input[name={field}][value=approve]")
+        reviewer.shot(name)
+        reviewer.complete()
+
     def review(self) -> None:
-        reviewer = self.reviewer
-        for title, field, name in (
-            ("数字化审图", "drawing_verdict", "drawing-review"),
-            ("声像档案审核", "media_verdict", "media-review"),
-        ):
-            reviewer.open_task(self.case, title)
-            reviewer.page.check(f"input[name={field}][value=approve]")
-            reviewer.shot(name)
-            reviewer.complete()
+        for review in REVIEWS:
+            self.approve(*review)
 
     def decide(self, reviewer: Person | None = None) -> None:
         reviewer = reviewer or self.reviewer
@@ -368,18 +375,28 @@ def test_the_reviewer_guides_each_node_reviews_and_accepts_conditionally(walk):
     reviewer.shot("inbox-after")
 
 
-def test_the_supervisor_reassigns_the_work_of_a_reviewer_on_leave(walk, browser, live_server):
-    walk = walk("supervisor")
-    walk.to_decision()
-    case = walk.case
-    # reviewer_test claims the decision, then goes on leave.
-    reviewer = walk.reviewer
-    reviewer.inbox()
-    row = reviewer.page.locator(f"table.inbox tr:has-text('{case.reference}'):has-text('验收决定')")
+def claim(person: Person, case: Case, title: str) -> None:
+    """``person`` claims the case's open task ``title`` in their inbox (and keeps it)."""
+    person.inbox()
+    row = person.page.locator(f"table.inbox tr:has-text('{case.reference}'):has-text('{title}')")
     row.locator("button:has-text('领取')").click()
     row.locator("button:has-text('退回')").wait_for()
-    decision = HumanTask.objects.open().get(task_name="acceptance_decision")
-    assert decision.assignee.username == "reviewer_test"
+
+
+def test_the_supervisor_reassigns_one_task_of_a_reviewer_on_leave_and_delegates_another(
+    walk, browser, live_server
+):
+    """reviewer_test goes on leave twice. The supervisor reassigns their claimed drawing review
+    to reviewer_two for good; later delegates their claimed decision, which the delegate reviews
+    and returns with a note, and reviewer_test, back, decides."""
+    walk = walk("supervisor")
+    walk.register()
+    walk.prefile()
+    walk.apply()
+    case = walk.case
+    claim(walk.reviewer, case, "数字化审图")
+    drawing = HumanTask.objects.open().get(task_name="drawing_review")
+    assert drawing.assignee.username == "reviewer_test"
 
     supervisor = Person(browser, live_server.url, "supervisor_test", "supervisor", record=True)
     supervisor.inbox()
@@ -387,7 +404,7 @@ def test_the_supervisor_reassigns_the_work_of_a_reviewer_on_leave(walk, browser,
     supervisor.page.select_option("#filter-assignee", "reviewer_test")
     supervisor.click_to("#inbox-filters button[type=submit]")
     rows = supervisor.page.locator("table.inbox tbody tr")
-    assert rows.count() == 1 and "验收决定" in rows.first.inner_text()
+    assert rows.count() == 1 and "数字化审图" in rows.first.inner_text()
     supervisor.shot("all-open-tasks-of-reviewer")
     supervisor.page.check("#select-all")
     supervisor.page.select_option("#bulk-assignee", "reviewer_two")
@@ -396,16 +413,87 @@ def test_the_supervisor_reassigns_the_work_of_a_reviewer_on_leave(walk, browser,
     assert "已将 1 项任务交给 reviewer_two" in supervisor.page.inner_text(".messages")
     supervisor.shot("reassigned")
 
-    decision.refresh_from_db()
-    assert decision.assignee.username == "reviewer_two"
+    drawing.refresh_from_db()
+    assert drawing.assignee.username == "reviewer_two"
     entry = JournalEntry.objects.get(chain=case.reference, kind="task.reassigned")
     assert entry.actor == "supervisor_test"
     assert entry.payload["reason"] == "reviewer_test 休假，改由 reviewer_two 办理"
+    # The new reviewer finds it in their inbox and approves; the AV review stays with the first.
+    walk.approve(
+        *REVIEWS[0], Person(browser, live_server.url, "reviewer_two", "supervisor", record=False)
+    )
+    walk.approve(*REVIEWS[1])
 
-    # The new reviewer finds it in their inbox and decides.
-    walk.decide(Person(browser, live_server.url, "reviewer_two", "supervisor", record=False))
+    # The decision: claimed by reviewer_test, who goes on leave for a week.
+    claim(walk.reviewer, case, "验收决定")
+    decision = HumanTask.objects.open().get(task_name="acceptance_decision")
+    until = (timezone.localdate() + timedelta(days=7)).isoformat()
+    supervisor.inbox()
+    supervisor.click_to("#scope-all")
+    supervisor.click_to(f"table.inbox tr:has-text('{case.reference}') a:has-text('验收决定')")
+    page = supervisor.page
+    page.click("#delegate summary")
+    page.select_option("#delegate-to", "reviewer_two")
+    page.fill("#delegate-reason", "reviewer_test 休假一周，请代为审查")
+    page.fill("#delegate-until", until)
+    supervisor.shot("delegate-form")
+    supervisor.click_to("#delegate-submit")
+    assert "已委托 reviewer_two 办理，办毕后退回 reviewer_test" in page.inner_text(".messages")
+    assert "已委托 reviewer_two 办理" in page.inner_text("#delegation")
+    supervisor.shot("delegated")
+    supervisor.inbox()
+    supervisor.click_to("#scope-all")
+    row = page.locator(f"table.inbox tr:has-text('{case.reference}'):has-text('验收决定')")
+    assert "由 reviewer_test 委托" in row.inner_text() and f"委托至 {until}" in row.inner_text()
+    supervisor.shot("inbox-all-delegated")
+
+    delegate = Person(browser, live_server.url, "reviewer_two", "delegate", record=True)
+    delegate.inbox()
+    row = delegate.page.locator(f"table.inbox tr:has-text('{case.reference}')")
+    assert "由 reviewer_test 委托" in row.inner_text()
+    delegate.shot("inbox")
+    delegate.open_task(case, "验收决定")
+    assert delegate.page.locator("#complete").count() == 0  # a delegate does not decide
+    assert "请在上方填写办理意见并“办毕退回”" in delegate.page.inner_text("#task-form")
+    delegate.page.fill("#resolve-note", "主审要件齐全，建议容缺受理")
+    delegate.shot("task-delegated")
+    delegate.click_to("#resolve")
+    assert "已办毕退回 reviewer_test" in delegate.page.inner_text(".messages")
+    delegate.shot("resolved")
+
+    back = walk.reviewer
+    back.inbox()
+    row = back.page.locator(f"table.inbox tr:has-text('{case.reference}')")
+    assert "委托已办毕退回" in row.inner_text()
+    back.open_task(case, "验收决定")
+    assert "办理意见：主审要件齐全，建议容缺受理" in back.page.inner_text("#delegation")
+    walk.decide()
     case.refresh_from_db()
     assert case.status == Case.Status.CONDITIONALLY_ACCEPTED
+    assert case.decisions.get().decided_by.username == "reviewer_test"
+
+    kinds = list(
+        JournalEntry.objects.filter(chain=case.reference, task_id=decision.task_id)
+        .order_by("sequence")
+        .values_list("kind", "actor")
+    )
+    assert kinds == [
+        ("task.claimed", "reviewer_test"),
+        ("task.delegated", "supervisor_test"),
+        ("task.resolved", "reviewer_two"),
+        ("task.completed", "reviewer_test"),
+    ]
+    # The case's timeline, each person's steps in words (unfolded as an auditor would).
+    timeline = f"{live_server.url}/cases/{case.reference}/timeline/"
+    for actor, kind, words in (
+        ("supervisor_test", "任务委托", "reviewer_test 的任务委托 reviewer_two 办理（至"),
+        ("reviewer_two", "委托办毕退回", "reviewer_two 办毕退回 reviewer_test；意见：主审要件齐全"),
+    ):
+        supervisor.page.goto(f"{timeline}?actor={actor}")
+        row = supervisor.page.locator(f"table tr:has-text('{kind}')")
+        row.locator("details.change-detail summary").click()
+        assert words in row.inner_text()
+        supervisor.shot(f"timeline-{actor}")
 
 
 def test_the_auditor_reads_the_summary_pages_the_timeline_zooms_the_diagram_and_verifies(

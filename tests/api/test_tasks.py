@@ -2,9 +2,10 @@
 
 import pytest
 
+from workflows.inbox import task_claim, task_delegate
 from workflows.models import HumanTask
 
-from .conftest import assert_error
+from .conftest import assert_error, make_user, token_client
 
 
 def task_names(client, **query) -> list[str]:
@@ -165,3 +166,25 @@ def test_a_catalog_code_not_in_the_cases_catalog_is_refused(flow, as_reviewer):
     data["requested_items"] = ["C5-4"]
     response = as_reviewer.post(f"/api/tasks/{guidance}/complete/", {"data": data}, format="json")
     assert response.status_code == 200, response.json()
+
+
+@pytest.mark.django_db
+def test_a_delegated_task_says_whose_it_is_and_its_delegate_cannot_complete_it(flow, world):
+    flow.complete("node_submit")
+    guidance = open_task(flow, "node_guidance")
+    task_claim(task_id=guidance, user=world.reviewer)
+    delegate = make_user("reviewer_two", "reviewers")
+    task_delegate(task_id=guidance, user=world.reviewer, delegate=delegate, reason="休假")
+    as_delegate = token_client(delegate)
+    detail = as_delegate.get(f"/api/tasks/{guidance}/").json()
+    assert (detail["assignee"], detail["owner"], detail["delegation"]) == (
+        "reviewer_two",
+        "reviewer_test",
+        "pending",
+    )
+    assert detail["can_complete"] is False
+    refused = as_delegate.post(
+        f"/api/tasks/{guidance}/complete/", {"data": {"guidance": "approve"}}, format="json"
+    )
+    body = assert_error(refused, 403, "task_permission_denied")
+    assert "该任务已委托 reviewer_two 办理" in body["message_zh"]

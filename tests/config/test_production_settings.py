@@ -88,3 +88,23 @@ def test_the_compose_file_requires_its_secrets_and_ships_none():
     assert STRONG_KEY in accepted.stdout and "DJANGO_ENV: production" in accepted.stdout
     assert "change-me-in-production" not in accepted.stdout
     assert "archive:archive@" not in accepted.stdout
+
+
+def test_the_compose_stack_has_prometheus_scraping_the_web_service():
+    import yaml
+
+    env = {**os.environ, "DJANGO_SECRET_KEY": STRONG_KEY, "POSTGRES_PASSWORD": "pw"}
+    resolved = subprocess.run(
+        ["docker-compose", "config"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    services = yaml.safe_load(resolved.stdout)["services"]
+    scrape = yaml.safe_load((ROOT / "deploy" / "prometheus.yml").read_text())["scrape_configs"]
+
+    assert any(
+        v.endswith(":/etc/prometheus/prometheus.yml:ro") for v in services["prometheus"]["volumes"]
+    )
+    (job,) = scrape
+    assert (job["metrics_path"], job["static_configs"][0]["targets"]) == ("/metrics", ["web:8000"])
+    web = services["web"]["environment"]
+    assert "prometheus" in web["METRICS_ALLOWED_IPS"].split(",")
+    assert "web" in web["DJANGO_ALLOWED_HOSTS"].split(",")

@@ -13,10 +13,11 @@ from django.contrib.auth.models import Group, User
 
 from workflows import engine
 from workflows.definitions import deploy_bpmn
+from workflows.labels import register
 from workflows.models import ProcessDefinition, ProcessInstance
 from workflows.services import registry
 
-from .helpers import bpmn_bytes
+from .helpers import bpmn_bytes, open_task
 
 # Lanes of the test processes: "reviewer" is mapped to a role group, "clerks" is not (the lane
 # name is then the group name).
@@ -100,3 +101,39 @@ def no_test_service_left_registered():
     """Test-only handlers never leak into the plugin registry of later tests."""
     yield
     assert [name for name in registry.names() if name.startswith("wftest.")] == []
+
+
+# -- running cases of wf_migration (migration_v1.bpmn), for the migration tests -----------------
+# Version 1: intake (size) → review (10-day deadline) → archive_old. Version 2 (migration_v2.bpmn)
+# asks for a budget at intake, gives the review 20 days, approves a budget over 100 after the
+# review and calls the archiving task ``archive``.
+
+
+@pytest.fixture
+def migration_people(make_user) -> dict[str, User]:
+    register("variable", {"budget": ("预算金额", "budget")})
+    return {
+        "clerk": make_user("mig-clerk", "clerks"),
+        "reviewer": make_user("mig-rita", "wf-reviewers"),
+    }
+
+
+@pytest.fixture
+def case_at(deploy, start, migration_people) -> Callable[[str, str], ProcessInstance]:
+    """Start a case on version 1 and drive it to ``intake``, ``review`` or ``archive_old``."""
+    deploy("migration_v1.bpmn")
+
+    def _case_at(step: str, key: str) -> ProcessInstance:
+        instance = start("wf_migration", key=key)
+        if step in ("review", "archive_old"):
+            row = open_task(instance, "intake")
+            engine.task_complete(
+                task_id=row.task_id, user=migration_people["clerk"], data={"size": 3}
+            )
+        if step == "archive_old":
+            row = open_task(instance, "review")
+            engine.task_complete(task_id=row.task_id, user=migration_people["reviewer"], data={})
+        instance.refresh_from_db()
+        return instance
+
+    return _case_at

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
+from django.db import connection
+
+from workflows import engine, sandbox
+from workflows.definitions import deploy_bpmn
 from workflows.models import HumanTask, JournalEntry, ProcessInstance
 from workflows.spiff import SERIALIZER
 
 BPMN_DIR = Path(__file__).resolve().parent / "bpmn"
 REJECTED_DIR = BPMN_DIR / "rejected"
+
+# What a runaway script may take (``runaway.bpmn``): far more than a person waits for a click.
+SCRIPT_LIMIT_SECONDS = 2.0
+# What another person's action may take while it runs: well under the script's limit, and under
+# the second after which a click feels stuck (the engine itself takes milliseconds).
+PROMPT_SECONDS = 0.5
 
 
 def bpmn_bytes(name: str) -> bytes:
@@ -47,3 +59,61 @@ def workflow_of(instance: ProcessInstance):
 def reload(instance: ProcessInstance) -> ProcessInstance:
     instance.refresh_from_db()
     return instance
+
+
+class Runaway:
+    """Completes ``decide`` of ``runaway.bpmn`` with ``spin`` in a thread of its own, the script
+    limited to ``SCRIPT_LIMIT_SECONDS``; ``spinning`` is set once the script runs (its budget
+    reads the clocks for the first time)."""
+
+    def __init__(self, monkeypatch, settings, instance, user) -> None:
+        settings.WORKFLOWS_SCRIPT_CPU_SECONDS = SCRIPT_LIMIT_SECONDS
+        settings.WORKFLOWS_SCRIPT_WALL_SECONDS = SCRIPT_LIMIT_SECONDS
+        self.spinning = threading.Event()
+        self.error: BaseException | None = None
+        self.seconds = 0.0
+        real_start = sandbox.Budget.start
+
+        def start(budget):
+            if threading.current_thread() is self.thread:
+                self.spinning.set()
+            real_start(budget)
+
+        monkeypatch.setattr(sandbox.Budget, "start", start)
+        task = open_task(instance, "decide")
+        self.thread = threading.Thread(target=self._run, args=(task, user), name="runaway")
+
+    def _run(self, task, user) -> None:
+        began = time.monotonic()
+        try:
+            engine.task_complete(task_id=task.task_id, user=user, data={"spin": True})
+        except BaseException as exc:
+            self.error = exc
+        finally:
+            self.seconds = time.monotonic() - began
+            connection.close()
+
+    def __enter__(self):
+        self.thread.start()
+        assert self.spinning.wait(timeout=30), "the runaway script never started"
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.thread.join(timeout=60)
+        assert not self.thread.is_alive(), "the runaway script was never stopped"
+
+
+def timed(action) -> float:
+    began = time.monotonic()
+    action()
+    return time.monotonic() - began
+
+
+# The step whose id version 2 of wf_migration changed (see ``case_at`` in conftest).
+MIGRATION_MAPPING = {"archive_old": "archive"}
+
+
+def deploy_migration_v2():
+    """Deploy version 2 of wf_migration (see ``case_at`` in conftest)."""
+    (result,) = deploy_bpmn(bpmn_bytes("migration_v2.bpmn"), "migration_v2.bpmn")
+    return result.definition

@@ -650,9 +650,9 @@ def test_open_incidents_are_retried_in_bulk_and_one_refused_stops_no_other(
     ]
     report = incidents_retry(incident_ids=[resolved.pk, Incident.objects.get(instance=second).pk])
 
-    assert report.retried == [Incident.objects.get(instance=second).pk]
+    assert report.done == [Incident.objects.get(instance=second).pk]
     assert list(report.refused) == [resolved.pk]
-    assert "NoIncidentToRetry" in report.refused[resolved.pk]
+    assert "该异常已处理" in report.refused[resolved.pk]
     assert ServiceJob.objects.get(instance=second).status == "queued"
     assert not open_incidents().exists()
 

@@ -18,6 +18,7 @@ from workflows.sandbox import (
     SandboxedEnvironment,
     SandboxedScriptEngine,
     ScriptLimits,
+    ScriptMemo,
     compile_script,
 )
 
@@ -172,7 +173,10 @@ def test_a_gateway_condition_trying_an_escape_is_refused_at_deploy_naming_its_el
 
 # -- limits -----------------------------------------------------------------------------------
 
-LIMITS = ScriptLimits(cpu_seconds=0.2, memory_bytes=32 * 2**20, data_bytes=64 * 1024)
+# The wall clock far off: on a busy machine 0.2 s of CPU can take seconds.
+LIMITS = ScriptLimits(
+    cpu_seconds=0.2, memory_bytes=32 * 2**20, data_bytes=64 * 1024, wall_seconds=60
+)
 
 
 def limited(script: str, **data) -> dict:
@@ -292,6 +296,7 @@ def test_loops_and_functions_within_the_limits_run_as_before():
 @pytest.fixture
 def tight_limits(settings):
     settings.WORKFLOWS_SCRIPT_CPU_SECONDS = 0.2
+    settings.WORKFLOWS_SCRIPT_WALL_SECONDS = 60
     settings.WORKFLOWS_SCRIPT_MEMORY_MB = 32
     settings.WORKFLOWS_TASK_DATA_MAX_KB = 64
 
@@ -331,3 +336,33 @@ def test_the_harmless_branch_of_the_hostile_process_completes(tight_limits, depl
 
     assert instance.status == "completed"
     assert not Incident.objects.filter(instance=instance).exists()
+
+
+def test_a_script_short_of_cpu_is_stopped_by_the_wall_clock_limit_naming_it():
+    limits = ScriptLimits(
+        cpu_seconds=60, memory_bytes=32 * 2**20, data_bytes=64 * 1024, wall_seconds=0.2
+    )
+
+    with pytest.raises(ScriptLimitExceeded) as excinfo:
+        SandboxedEnvironment(limits).execute("while True:\n    pass", {})
+
+    assert excinfo.value.data == {"limit": "wall"}
+    assert "wall-clock limit of 0.2 s" in excinfo.value.message_en
+    assert "WORKFLOWS_SCRIPT_WALL_SECONDS" in excinfo.value.message_zh
+
+
+def test_a_kept_outcome_is_taken_for_the_same_script_on_the_same_data_only():
+    script = "total = 0\nfor i in range(n):\n    total += i"
+    memo = ScriptMemo()
+    SandboxedEnvironment(LIMITS, memo).execute(script, {"n": 300_000})
+    memo.recording = False
+    # Too little CPU to run the script at all: only a kept outcome can answer.
+    starved = SandboxedEnvironment(
+        ScriptLimits(cpu_seconds=0.001, memory_bytes=32 * 2**20, data_bytes=64 * 1024), memo
+    )
+
+    context = {"n": 300_000}
+    starved.execute(script, context)
+    assert context == {"n": 300_000, "i": 299_999, "total": sum(range(300_000))}
+    with pytest.raises(ScriptLimitExceeded, match="CPU-time"):
+        starved.execute(script, {"n": 300_001})

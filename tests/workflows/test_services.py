@@ -72,6 +72,39 @@ def test_unregistering_forgets_the_operation():
     assert "wftest.one" not in services
 
 
+def test_the_handler_modules_are_found_on_the_first_lookup_and_only_once():
+    found = []
+
+    def discover():
+        found.append("handlers")
+        services.register("wftest.found", handler)
+
+    services = ServiceRegistry(discover=discover)
+    assert found == []  # nothing imported until an operation is looked up
+
+    assert services.get("wftest.found").handler is handler
+    assert "wftest.found" in services
+    assert services.names() == ["wftest.found"]
+    assert found == ["handlers"]
+
+
+def test_a_failed_discovery_is_tried_again_on_the_next_lookup():
+    attempts = []
+
+    def discover():
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise ImportError("a handlers module failed to import")
+        services.register("wftest.found", handler)
+
+    services = ServiceRegistry(discover=discover)
+    with pytest.raises(ImportError):
+        services.get("wftest.found")
+
+    assert services.get("wftest.found").handler is handler
+    assert len(attempts) == 2
+
+
 def test_the_service_decorator_registers_in_the_plugin_registry():
     try:
 

@@ -11,9 +11,10 @@ import time_machine
 from django.core.management import call_command
 
 from workflows import tasks
-from workflows.engine import task_complete
+from workflows.engine import task_complete, timer_reschedule
 from workflows.exceptions import TaskNotAvailable
 from workflows.models import HumanTask, ProcessInstance
+from workflows.replay import replay_instance
 from workflows.timers import due_instance_ids, fire_due_timers
 
 from .helpers import journal_kinds, last_entry, open_task, open_task_names, reload
@@ -178,3 +179,36 @@ def test_the_periodic_celery_task_returns_how_many_fired(start_at):
 
     with time_machine.travel(REMINDER + SECOND, tick=False):
         assert tasks.fire_due_timers.delay().get() == 1
+
+
+def test_a_rescheduled_timer_falls_due_at_its_new_deadline_and_replays(start_at):
+    instance = start_at(NOW, "T-1")
+    sweep_at(REMINDER + SECOND)
+    later = DEADLINE + timedelta(days=3)
+
+    with time_machine.travel(NOW + timedelta(hours=2), tick=False):
+        moved = timer_reschedule(
+            instance_id=instance.pk,
+            task_name="deadline",
+            due=later,
+            data={"deadline_after": "P4D"},
+            actor="staff",
+        )
+
+    assert moved
+    assert reload(instance).next_timer_at == later
+    entry = last_entry("T-1", "timer.rescheduled")
+    assert (entry.actor, entry.task_name) == ("staff", "deadline")
+    assert sweep_at(DEADLINE + SECOND) == 0
+    assert open_task_names(instance) == ["work"]
+    assert sweep_at(later + SECOND) == 1
+    assert reload(instance).status == "completed"
+    assert replay_instance(reload(instance)).verified
+
+
+def test_rescheduling_a_timer_nothing_waits_on_changes_nothing(start_at):
+    instance = start_at(NOW, "T-1")
+    kinds = journal_kinds("T-1")
+
+    assert not timer_reschedule(instance_id=instance.pk, task_name="work", due=DEADLINE)
+    assert journal_kinds("T-1") == kinds

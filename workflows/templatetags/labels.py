@@ -2,11 +2,13 @@
 
 ``{{ entry.kind|label:"event" }}`` the Chinese label, ``|label_en:"event"`` the English one,
 ``|bilingual:"event"`` both; ``{{ "P3M"|duration_words }}`` 3 个月; ``{{ moment|shanghai }}``
-a datetime or ISO string in Asia/Shanghai.
+a datetime or ISO string in Asia/Shanghai; ``{% if user|handles_incidents %}`` for the link to
+the incident console.
 """
 
 from django import template
 
+from ..incidents import can_handle_incidents
 from ..labels import duration_label, label, local_time
 
 register = template.Library()
@@ -40,3 +42,8 @@ def duration_words_en(value) -> str:
 @register.filter
 def shanghai(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return local_time(value, fmt)
+
+
+@register.filter
+def handles_incidents(user) -> bool:
+    return can_handle_incidents(user)

@@ -23,6 +23,6 @@ class Command(BaseCommand):
         report = incidents_retry(incident_ids=list(ids))
         for incident_id, reason in report.refused.items():
             self.stderr.write(f"incident {incident_id} not retried: {reason}")
-        self.stdout.write(f"{len(report.retried)} incident(s) retried")
+        self.stdout.write(f"{len(report.done)} incident(s) retried")
         if report.refused:
             raise CommandError(f"{len(report.refused)} incident(s) could not be retried")
