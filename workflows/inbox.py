@@ -35,7 +35,7 @@ from .canonical import normalize_payload
 from .exceptions import TaskAlreadyClaimed, TaskNotAvailable, TaskPermissionDenied
 from .forms import parse_form
 from .journal import journal_append
-from .models import HumanTask, JournalEntry, ProcessInstance
+from .models import HumanTask, JournalEntry, ProcessInstance, StandingDelegation
 from .spiff import BpmnWorkflow, TaskState
 
 # Task properties holding an expression the sandbox evaluates when the task opens.
@@ -125,8 +125,32 @@ def project_user_tasks(instance: ProcessInstance, workflow: BpmnWorkflow) -> lis
         if task_id not in open_rows:
             row, errors = _describe(instance, task)
             row.save()
+            _apply_standing_delegation(row)
             problems.extend((task, error) for error in errors)
     return problems
+
+
+def _apply_standing_delegation(row: HumanTask) -> None:
+    """A task the process gives to someone away goes on to their standing delegate, when the
+    delegate may take it (a member of its role); otherwise it waits for its assignee."""
+    if row.assignee_id is None:
+        return
+    standing = (
+        StandingDelegation.objects.in_force_on(timezone.localdate())
+        .filter(owner=row.assignee_id)
+        .select_related("delegate")
+        .first()
+    )
+    if standing is None or not assign_candidates(row).filter(pk=standing.delegate_id).exists():
+        return
+    _hand_to_delegate(
+        row,
+        standing.delegate,
+        None,
+        until=standing.ends_on,
+        reason=standing.reason,
+        standing=standing.pk,
+    )
 
 
 def has_role(user, task: HumanTask) -> bool:
@@ -421,57 +445,59 @@ def task_delegate(*, task_id, user, delegate, reason: str, until: date | None = 
                 task_id=str(task_id),
             )
         _refuse_unless_candidate(task, delegate)
-        task.owner = task.assignee
-        task.assignee = delegate
-        task.delegation = HumanTask.Delegation.PENDING
-        task.delegated_until = until
-        task.save(update_fields=HANDOVER_FIELDS)
-        _journal_delegation(
-            task,
-            "task.delegated",
-            user,
-            reason=reason,
-            until=until.isoformat() if until else None,
-        )
+        _hand_to_delegate(task, delegate, user, reason=reason, until=until)
     return task
+
+
+def _hand_to_delegate(task: HumanTask, delegate, actor, *, until, **facts) -> None:
+    """The one state change of a delegation, by hand or standing: the assignee becomes owner."""
+    task.owner = task.assignee
+    task.assignee = delegate
+    task.delegation = HumanTask.Delegation.PENDING
+    task.delegated_until = until
+    task.save(update_fields=HANDOVER_FIELDS)
+    _journal_delegation(
+        task, "task.delegated", actor, until=until.isoformat() if until else None, **facts
+    )
 
 
 def task_resolve(*, task_id, user, note: str) -> HumanTask:
     """The delegate gives the task back to its owner with a note of what was done."""
     note = _required_text(note, task_id, "办理意见", "a note for the owner")
-    with transaction.atomic():
-        task = _locked_open_task(task_id)
-        if not can_resolve(user, task):
-            raise TaskPermissionDenied(
-                "只有受委托人可以办毕退回委托的任务",
-                "only the delegate can return a delegated task",
-                task_id=str(task_id),
-            )
-        delegate = task.assignee
-        task.assignee = task.owner
-        task.delegation = HumanTask.Delegation.RESOLVED
-        task.delegated_until = None
-        task.save(update_fields=HANDOVER_FIELDS)
-        _journal_delegation(task, "task.resolved", user, delegate=delegate, note=note)
-    return task
+    refusal = (
+        "只有受委托人可以办毕退回委托的任务",
+        "only the delegate can return a delegated task",
+    )
+    return _back_to_owner(task_id, user, can_resolve, refusal, "task.resolved", note=note)
 
 
 def task_recall(*, task_id, user, reason: str = "") -> HumanTask:
     """The owner (or a supervisor) takes a delegated task back before the delegate returns it."""
     reason = (reason or "").strip()[:MAX_REASON_LENGTH]
+    refusal = (
+        "只有委托人或督办人员可以收回委托的任务",
+        "only the task's owner or a supervisor can recall a delegated task",
+    )
+    return _back_to_owner(
+        task_id, user, can_recall, refusal, "task.recalled", reason=reason or None
+    )
+
+
+def _back_to_owner(task_id, user, allowed, refusal, kind: str, **facts) -> HumanTask:
     with transaction.atomic():
         task = _locked_open_task(task_id)
-        if not can_recall(user, task):
-            raise TaskPermissionDenied(
-                "只有委托人或督办人员可以收回委托的任务",
-                "only the task's owner or a supervisor can recall a delegated task",
-                task_id=str(task_id),
-            )
+        if not allowed(user, task):
+            raise TaskPermissionDenied(*refusal, task_id=str(task_id))
         delegate = task.assignee
         task.assignee = task.owner
-        _end_delegation(task)
+        if kind == "task.resolved":
+            # The owner stays recorded so their page shows the delegate's note until completion.
+            task.delegation = HumanTask.Delegation.RESOLVED
+            task.delegated_until = None
+        else:
+            _end_delegation(task)
         task.save(update_fields=HANDOVER_FIELDS)
-        _journal_delegation(task, "task.recalled", user, delegate=delegate, reason=reason or None)
+        _journal_delegation(task, kind, user, delegate=delegate, **facts)
     return task
 
 
@@ -514,7 +540,8 @@ def handover_words(entry) -> str:
     words = {
         "task.reassigned": f"交给 {facts.get('assignee')}"
         + (f"（原办理人 {facts['previous']}）" if facts.get("previous") else ""),
-        "task.delegated": f"{facts.get('owner')} 的任务委托 {facts.get('delegate')} 办理{until}",
+        "task.delegated": ("按长期委托，" if facts.get("standing") else "")
+        + f"{facts.get('owner')} 的任务委托 {facts.get('delegate')} 办理{until}",
         "task.resolved": f"{facts.get('delegate')} 办毕退回 {facts.get('owner')}",
         "task.recalled": f"{facts.get('owner')} 收回委托（受委托人 {facts.get('delegate')}）",
     }.get(entry.kind, "")
@@ -555,3 +582,91 @@ def retarget_open_tasks(instance: ProcessInstance, workflow: BpmnWorkflow, renam
         row.role = role
         row.form = parse_form(spec.extensions.get("properties", {}).get("form"), spec.name)
         row.save()
+
+
+STANDING_CHAIN = "workflows.standing_delegations"
+
+
+def can_set_standing_delegation(user, owner) -> bool:
+    """Anyone for themselves; a supervisor for anyone."""
+    return owner.pk == user.pk or can_assign(user)
+
+
+def standing_delegation_set(
+    *, user, owner, delegate, starts_on: date, ends_on: date, reason: str
+) -> StandingDelegation:
+    """While ``owner`` is away, the tasks the process assigns to them go to ``delegate`` (who
+    returns each to them). Tasks already open stay where they are (delegate them by hand)."""
+    reason = _required_text(reason, "", "委托理由", "a reason for the delegation")
+    if not can_set_standing_delegation(user, owner):
+        raise TaskPermissionDenied(
+            "只能为自己设置长期委托（督办人员可为他人设置）",
+            "you can set a standing delegation for yourself only (supervisors for anyone)",
+        )
+    if delegate.pk == owner.pk or not delegate.is_active:
+        raise TaskPermissionDenied(
+            "请选择另一位在岗人员作为受委托人", "choose another, active person as the delegate"
+        )
+    if ends_on < starts_on or ends_on < timezone.localdate():
+        raise TaskPermissionDenied(
+            "委托期间应为今天或以后，且结束不早于开始",
+            "the period must not end before it starts, nor before today",
+        )
+    with transaction.atomic():
+        overlapping = StandingDelegation.objects.filter(
+            owner=owner, cancelled_at__isnull=True, starts_on__lte=ends_on, ends_on__gte=starts_on
+        )
+        if overlapping.exists():
+            raise TaskPermissionDenied(
+                f"{owner.get_username()} 在该期间已有长期委托，请先撤销",
+                f"{owner.get_username()} already has a standing delegation in that period",
+            )
+        standing = StandingDelegation.objects.create(
+            owner=owner,
+            delegate=delegate,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            reason=reason,
+            created_by=user,
+        )
+        journal_append(
+            chain=STANDING_CHAIN,
+            kind="delegation.standing_set",
+            actor=user,
+            payload=_standing_facts(standing),
+        )
+    return standing
+
+
+def standing_delegation_cancel(*, user, standing_id: int) -> StandingDelegation:
+    """End a standing delegation now; tasks already delegated stay with the delegate."""
+    with transaction.atomic():
+        standing = (
+            StandingDelegation.objects.select_for_update()
+            .filter(pk=standing_id, cancelled_at__isnull=True)
+            .first()
+        )
+        if standing is None or not can_set_standing_delegation(user, standing.owner):
+            raise TaskPermissionDenied(
+                "没有可撤销的长期委托", "there is no such standing delegation to cancel"
+            )
+        standing.cancelled_at = timezone.now()
+        standing.save(update_fields=("cancelled_at",))
+        journal_append(
+            chain=STANDING_CHAIN,
+            kind="delegation.standing_cancelled",
+            actor=user,
+            payload=_standing_facts(standing),
+        )
+    return standing
+
+
+def _standing_facts(standing: StandingDelegation) -> dict:
+    return {
+        "standing": standing.pk,
+        "owner": standing.owner.get_username(),
+        "delegate": standing.delegate.get_username(),
+        "from": standing.starts_on.isoformat(),
+        "until": standing.ends_on.isoformat(),
+        "reason": standing.reason,
+    }

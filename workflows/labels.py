@@ -164,6 +164,8 @@ register(
         "task.delegated": ("任务委托", "task delegated"),
         "task.resolved": ("委托办毕退回", "delegated task returned"),
         "task.recalled": ("委托收回", "delegation recalled"),
+        "delegation.standing_set": ("设置长期委托", "standing delegation set"),
+        "delegation.standing_cancelled": ("撤销长期委托", "standing delegation cancelled"),
         "service.completed": ("系统处理完成", "system step completed"),
         "service.discarded": ("系统处理作废", "system step discarded"),
         "timer.fired": ("定时触发", "timer fired"),
@@ -174,6 +176,8 @@ register(
         "calendar.year_entered": ("节假日安排录入", "holiday arrangement entered"),
         "calendar.day_changed": ("节假日日历修改", "holiday calendar day changed"),
         "instance.cancelled": ("流程取消", "process cancelled"),
+        "instance.migrated": ("迁移到流程新版本", "moved to another process version"),
+        "instance.migration_reverted": ("撤销流程版本迁移", "process version migration reverted"),
     },
     fallback=("其他记录", "other record"),
 )

@@ -68,6 +68,9 @@ class ProcessInstance(models.Model):
     started_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Set when the ended instance's live rows were compacted (``workflows.compaction``): its
+    # ``state`` is then empty, and its journal and ``state_digest`` stand for it.
+    compacted_at = models.DateTimeField(_("compacted"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("process instance")
@@ -253,6 +256,46 @@ class HumanTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.instance.business_key})"
+
+
+class StandingDelegationQuerySet(models.QuerySet):
+    def in_force_on(self, day) -> StandingDelegationQuerySet:
+        return self.filter(cancelled_at__isnull=True, starts_on__lte=day, ends_on__gte=day)
+
+
+class StandingDelegation(models.Model):
+    """While ``owner`` is away (``starts_on`` to ``ends_on``, local dates), each task the process
+    assigns to them is delegated to ``delegate`` as it opens; it comes back when resolved."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="standing_delegations"
+    )
+    delegate = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"))
+    reason = models.CharField(_("reason"), max_length=500)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    objects = StandingDelegationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("standing delegation")
+        ordering = ("starts_on", "pk")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="workflows_standing_delegation_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner} -> {self.delegate} {self.starts_on}..{self.ends_on}"
 
 
 class JournalHead(models.Model):

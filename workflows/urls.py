@@ -9,6 +9,7 @@ app_name = "workflows"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("bulk/", views.bulk, name="bulk"),
+    path("delegations/", views.standing_delegations, name="standing"),
     path("calendar/", calendar_views.calendar_page, name="calendar"),
     path("calendar/day/", calendar_views.calendar_day, name="calendar_day"),
     path("calendar/import/", calendar_views.calendar_import, name="calendar_import"),

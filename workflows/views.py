@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
@@ -37,11 +37,14 @@ from .inbox import (
     can_recall,
     can_release,
     can_resolve,
+    can_set_standing_delegation,
     completion_refused,
     find_task,
     handover_words,
     is_delegated,
     last_delegation_entry,
+    standing_delegation_cancel,
+    standing_delegation_set,
     task_assign,
     task_claim,
     task_delegate,
@@ -51,7 +54,7 @@ from .inbox import (
     task_resolve,
 )
 from .journal import chain_entries
-from .models import HumanTask
+from .models import HumanTask, StandingDelegation
 from .pages import TaskPages, task_pages
 from .paging import paged, query_without
 
@@ -500,4 +503,77 @@ def recall(request, task_id):
         task_recall,
         lambda task: _("已收回委托，任务回到 %(owner)s") % {"owner": _name(task.assignee)},
         reason=request.POST.get("reason", ""),
+    )
+
+
+@login_required
+def standing_delegations(request):
+    """Standing delegations (a reviewer on leave): set one, see those in force, cancel one."""
+    supervisor = can_assign(request.user)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "cancel":
+                standing_delegation_cancel(
+                    user=request.user, standing_id=int(request.POST.get("standing") or 0)
+                )
+                messages.success(request, _("已撤销长期委托"))
+            else:
+                _set_standing(request, supervisor)
+        except TaskPermissionDenied as exc:
+            messages.error(request, f"{exc.message_zh} / {exc.message_en}")
+        return redirect("workflows:standing")
+    today = timezone.localdate()
+    standing = StandingDelegation.objects.filter(
+        cancelled_at__isnull=True, ends_on__gte=today
+    ).select_related("owner", "delegate", "created_by")
+    if not supervisor:
+        standing = standing.filter(Q(owner=request.user) | Q(delegate=request.user))
+    people = (
+        get_user_model().objects.filter(is_active=True).order_by(get_user_model().USERNAME_FIELD)
+    )
+    return render(
+        request,
+        "workflows/standing_delegations.html",
+        {
+            "standing": [
+                (entry, can_set_standing_delegation(request.user, entry.owner))
+                for entry in standing
+            ],
+            "today": today,
+            "supervisor": supervisor,
+            "owners": people if supervisor else [request.user],
+            "delegates": people,
+        },
+    )
+
+
+def _set_standing(request, supervisor: bool) -> None:
+    owner = _active_user(request.POST.get("owner", "")) if supervisor else request.user
+    delegate = _active_user(request.POST.get("delegate", ""))
+    try:
+        starts_on = parse_date(request.POST.get("starts_on", "").strip())
+        ends_on = parse_date(request.POST.get("ends_on", "").strip())
+    except ValueError:
+        starts_on = ends_on = None
+    if owner is None or delegate is None:
+        raise TaskPermissionDenied("请选择委托人和受委托人", "choose who is away and the delegate")
+    if starts_on is None or ends_on is None:
+        raise TaskPermissionDenied("请填写委托的起止日期", "give the first and the last day")
+    standing = standing_delegation_set(
+        user=request.user,
+        owner=owner,
+        delegate=delegate,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        reason=request.POST.get("reason", ""),
+    )
+    messages.success(
+        request,
+        _("已设置：%(from)s 至 %(until)s，%(owner)s 的新任务委托 %(name)s 办理")
+        % {
+            "from": standing.starts_on.isoformat(),
+            "until": standing.ends_on.isoformat(),
+            "owner": _name(owner),
+            "name": _name(delegate),
+        },
     )

@@ -495,6 +495,18 @@ def test_the_supervisor_reassigns_one_task_of_a_reviewer_on_leave_and_delegates_
         assert words in row.inner_text()
         supervisor.shot(f"timeline-{actor}")
 
+    # Next time the reviewer goes away, the supervisor sets it up once for the whole leave.
+    supervisor.inbox()
+    supervisor.click_to("#standing-link")
+    page.select_option("#standing-owner", "reviewer_test")
+    page.select_option("#standing-delegate", "reviewer_two")
+    page.fill("#standing-until", until)
+    page.fill("#standing-reason", "年休假")
+    supervisor.click_to("#standing-submit")
+    assert "reviewer_test 的新任务委托 reviewer_two 办理" in page.inner_text(".messages")
+    assert "年休假" in page.inner_text("#standing-list")
+    supervisor.shot("standing-delegation")
+
 
 def test_the_auditor_reads_the_summary_pages_the_timeline_zooms_the_diagram_and_verifies(
     walk, browser, live_server

@@ -12,12 +12,16 @@ import time_machine
 from workflows.engine import task_complete
 from workflows.exceptions import TaskPermissionDenied
 from workflows.inbox import (
+    STANDING_CHAIN,
     can_complete,
     can_delegate,
     can_recall,
     can_release,
     can_resolve,
     can_work,
+    handover_words,
+    standing_delegation_cancel,
+    standing_delegation_set,
     task_assign,
     task_claim,
     task_delegate,
@@ -25,9 +29,9 @@ from workflows.inbox import (
     task_release,
     task_resolve,
 )
-from workflows.models import HumanTask
+from workflows.models import HumanTask, JournalEntry
 
-from .helpers import journal_kinds, last_entry, open_task
+from .helpers import journal_kinds, last_entry, triaged_review
 
 NOW = datetime(2030, 1, 3, 8, 0, tzinfo=UTC)
 BACK = date(2030, 1, 10)
@@ -52,25 +56,16 @@ def people(make_user):
 
 
 @pytest.fixture
-def review(services, deploy, start, people) -> HumanTask:
-    """wf_tasks past its triage: the review, assigned by the process to rita."""
+def process(services, deploy):
     services.register("wftest.record", lambda call, **params: {"recorded": True})
     deploy("tasks.bpmn")
+
+
+@pytest.fixture
+def review(process, start, people) -> HumanTask:
+    """wf_tasks past its triage: the review, assigned by the process to rita."""
     with time_machine.travel(NOW, tick=False):
-        instance = start(
-            "wf_tasks",
-            key="REQ-1",
-            subject="a",
-            amount=1,
-            reviewer_name="rita",
-            review_period="P4D",
-        )
-        task_complete(
-            task_id=open_task(instance, "triage").task_id,
-            user=people["carol"],
-            data={"priority": "high"},
-        )
-    return open_task(instance, "review")
+        return triaged_review(start, people["carol"])
 
 
 def delegate(task, user, to, reason="rita 休假，请代为审查", until=BACK) -> HumanTask:
@@ -224,3 +219,85 @@ def test_a_released_task_forgets_the_delegation_it_came_back_from(review, people
     assert (task.owner, task.delegation) == (None, HumanTask.Delegation.NONE)
     task = task_claim(task_id=review.task_id, user=people["ruth"])
     assert task.owner is None and can_complete(people["ruth"], task)
+
+
+# -- standing delegation: a reviewer on leave ----------------------------------------------------
+
+
+def open_review_with(start, people, **standing) -> HumanTask:
+    """The review opening (for rita) with the standing delegation ``standing`` set before."""
+
+    def set_standing():
+        standing_delegation_set(user=people["sue"], owner=people["rita"], **standing)
+
+    with time_machine.travel(NOW, tick=False):
+        return triaged_review(
+            start, people["carol"], key="REQ-2", before_triage=set_standing if standing else None
+        )
+
+
+def test_a_task_opening_for_someone_on_leave_goes_to_their_standing_delegate_and_comes_back(
+    process, start, people
+):
+    rita, rob = people["rita"], people["rob"]
+    task = open_review_with(
+        start, people, delegate=rob, starts_on=NOW.date(), ends_on=BACK, reason="年休假"
+    )
+    assert (task.owner, task.assignee, task.delegation, task.delegated_until) == (
+        rita,
+        rob,
+        HumanTask.Delegation.PENDING,
+        BACK,
+    )
+    entry = last_entry("REQ-2", "task.delegated")
+    assert entry.actor == "system"
+    assert entry.payload["owner"] == "rita" and entry.payload["reason"] == "年休假"
+    assert handover_words(entry).startswith("按长期委托，rita 的任务委托 rob 办理（至 2030-01-10）")
+    task_resolve(task_id=task.task_id, user=rob, note="已审")
+    task_complete(task_id=task.task_id, user=rita, data={"decision": "accept"})
+
+
+@pytest.mark.parametrize(
+    "standing",
+    [
+        {"starts_on": date(2030, 1, 4), "ends_on": BACK},  # not yet away
+        {"starts_on": NOW.date(), "ends_on": BACK, "to": "carol"},  # not of the review's role
+    ],
+)
+def test_a_standing_delegation_out_of_its_period_or_role_leaves_the_task_with_its_assignee(
+    process, start, people, standing
+):
+    to = people[standing.pop("to", "rob")]
+    task = open_review_with(start, people, delegate=to, reason="休假", **standing)
+    assert (task.assignee, task.owner, task.delegation) == (people["rita"], None, "")
+
+
+def test_a_cancelled_standing_delegation_delegates_nothing_more(process, start, people):
+    with time_machine.travel(NOW, tick=False):
+        standing = standing_delegation_set(
+            user=people["rita"],
+            owner=people["rita"],
+            delegate=people["rob"],
+            starts_on=NOW.date(),
+            ends_on=BACK,
+            reason="出差",
+        )
+    standing_delegation_cancel(user=people["rita"], standing_id=standing.pk)
+    task = open_review_with(start, people)
+    assert task.assignee == people["rita"]
+    assert [
+        e.kind for e in JournalEntry.objects.filter(chain=STANDING_CHAIN).order_by("sequence")
+    ] == ["delegation.standing_set", "delegation.standing_cancelled"]
+
+
+def test_only_the_person_away_or_a_supervisor_sets_a_standing_delegation(people):
+    rita, rob = people["rita"], people["rob"]
+    arguments = {"starts_on": NOW.date(), "ends_on": BACK, "reason": "休假"}
+    with time_machine.travel(NOW, tick=False):
+        with pytest.raises(TaskPermissionDenied, match="只能为自己设置长期委托"):
+            standing_delegation_set(user=rob, owner=rita, delegate=rob, **arguments)
+        with pytest.raises(TaskPermissionDenied, match="请选择另一位在岗人员"):
+            standing_delegation_set(user=rita, owner=rita, delegate=rita, **arguments)
+        standing_delegation_set(user=rita, owner=rita, delegate=rob, **arguments)
+        with pytest.raises(TaskPermissionDenied, match="rita 在该期间已有长期委托"):
+            standing_delegation_set(user=people["sue"], owner=rita, delegate=rob, **arguments)

@@ -9,11 +9,10 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from workflows.engine import task_complete
 from workflows.inbox import task_delegate
 from workflows.models import HumanTask
 
-from .helpers import last_entry, open_task
+from .helpers import last_entry, triaged_review
 
 NOW = datetime(2030, 1, 3, 8, 0, tzinfo=UTC)
 
@@ -46,20 +45,7 @@ def review(services, deploy, start, people) -> HumanTask:
     services.register("wftest.record", lambda call, **params: {"recorded": True})
     deploy("tasks.bpmn")
     with time_machine.travel(NOW, tick=False):
-        instance = start(
-            "wf_tasks",
-            key="REQ-1",
-            subject="a",
-            amount=1,
-            reviewer_name="rita",
-            review_period="P4D",
-        )
-        task_complete(
-            task_id=open_task(instance, "triage").task_id,
-            user=people["carol"],
-            data={"priority": "high"},
-        )
-    return open_task(instance, "review")
+        return triaged_review(start, people["carol"])
 
 
 def page_of(client, user, url) -> str:
@@ -180,3 +166,55 @@ def test_a_supervisor_delegates_ticked_tasks_from_the_inbox(client, review, peop
     review.refresh_from_db()
     assert (review.owner, review.assignee) == (people["rita"], people["rob"])
     assert last_entry("REQ-1", "task.delegated").payload["until"] == "2030-01-08"
+
+
+def test_a_supervisor_sets_a_standing_delegation_for_a_reviewer_on_leave_and_cancels_it(
+    client, review, people
+):
+    url = reverse("workflows:standing")
+    with time_machine.travel(NOW, tick=False):
+        client.force_login(people["sue"])
+        assert 'id="standing-link"' in client.get(reverse("workflows:inbox")).content.decode()
+        page = client.post(
+            url,
+            {
+                "action": "set",
+                "owner": "rita",
+                "delegate": "rob",
+                "starts_on": "2030-01-03",
+                "ends_on": "2030-01-10",
+                "reason": "年休假",
+            },
+            follow=True,
+        ).content.decode()
+        assert "已设置：2030-01-03 至 2030-01-10，张三 的新任务委托 李四 办理" in page
+        listing = page[page.index('id="standing-list"') : page.index('id="standing-form"')]
+        assert "张三" in listing and "李四" in listing and "年休假" in listing
+        assert "生效中" in listing
+        client.force_login(people["rob"])  # the delegate sees it, and may not cancel it
+        mine = client.get(url).content.decode()
+        assert "年休假" in mine and 'value="cancel"' not in mine
+        client.force_login(people["sue"])
+        standing = people["rita"].standing_delegations.get()
+        page = client.post(
+            url, {"action": "cancel", "standing": standing.pk}, follow=True
+        ).content.decode()
+    assert "已撤销长期委托" in page and "暂无长期委托。" in page
+
+
+def test_a_reviewer_sets_a_standing_delegation_only_for_themselves(client, review, people):
+    with time_machine.travel(NOW, tick=False):
+        client.force_login(people["rob"])
+        client.post(
+            reverse("workflows:standing"),
+            {
+                "action": "set",
+                "owner": "rita",  # ignored: not a supervisor
+                "delegate": "rita",
+                "starts_on": "2030-01-03",
+                "ends_on": "2030-01-04",
+                "reason": "培训",
+            },
+        )
+    assert people["rob"].standing_delegations.get().delegate == people["rita"]
+    assert not people["rita"].standing_delegations.exists()

@@ -318,9 +318,10 @@ def test_the_command_reports_a_dry_run_table_and_applies_to_the_chosen_cases(cas
     with pytest.raises(CommandError):
         call_command(
             "migrate_instances", "wf_migration", "--to-version", "2", "--mapping", str(mapping),
-            "--reason", "version 2", stdout=out,
+            "--reason", "version 2", "--actor", "ops-admin", stdout=out,
         )  # fmt: skip
     assert {reload(c).definition.version for c in (ready, renamed)} == {2}
     assert reload(flagged).definition.version == 1
     assert "2 migrated / 已迁移 2 件" in out.getvalue()
+    assert last_entry("CMD-1", "instance.migrated").actor == "ops-admin"
     assert "CMD-3" in out.getvalue()

@@ -34,6 +34,9 @@ class Command(BaseCommand):
             help="instance ids or business keys (default: all)",
         )
         parser.add_argument("--reason", default="", help="why, for the journal (needed to apply)")
+        parser.add_argument(
+            "--actor", default=None, help="username journaled as the one who migrates"
+        )
 
     def handle(self, *args, process_id, version, mapping=None, dry_run=False, **options):
         try:
@@ -57,7 +60,11 @@ class Command(BaseCommand):
         if not options["reason"]:
             raise CommandError("give --reason for the journal / 请用 --reason 说明迁移理由")
         outcomes = migrations_apply(
-            instances, target_definition=target, mapping=steps, reason=options["reason"]
+            instances,
+            target_definition=target,
+            mapping=steps,
+            actor=options["actor"],
+            reason=options["reason"],
         )
         moved = sum(outcome.migration is not None for outcome in outcomes)
         self.stdout.write(f"{moved} migrated / 已迁移 {moved} 件")
