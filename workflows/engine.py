@@ -2,7 +2,10 @@
 
 Every change runs as ``with locked_run(instance_id) as run``: the instance row is locked
 (``SELECT ... FOR UPDATE``) from load to save, due timers are fired before anything else is
-applied, and on exit the state is serialized and the inbox re-projected. An asynchronous service
+applied, and on exit the state is serialized and the inbox re-projected. The changes that run
+scripts (start, task completion, message, service result, retry, timer sweep) run it in
+``lock_tries``: a script running long under the lock is evaluated again with none held, so a
+runaway script keeps no one else waiting. An asynchronous service
 call is a ``ServiceJob`` plus an outbox row written in the same transaction (``workflows.jobs``),
 sent to a worker after the commit; transient failures are tried again with backoff before an
 incident opens. Each input (instance started, task completed, service
@@ -17,13 +20,13 @@ import logging
 import time
 import traceback
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
 from uuid import UUID
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.contrib.contenttypes.models import ContentType
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
@@ -53,7 +56,7 @@ from .jobs.retry import (
 from .journal import journal_append
 from .logcontext import about_case
 from .models import HumanTask, Incident, ProcessInstance, ServiceJob
-from .sandbox import ScriptMemo
+from .sandbox import EvaluateOutsideLock, ScriptMemo
 from .services import ServiceCall, registry
 from .spiff import (
     PENDING,
@@ -74,6 +77,8 @@ logger = logging.getLogger(__name__)
 
 # Guards against a process whose timers keep re-arming already-due timers.
 MAX_TIMER_ROUNDS = 100
+# Slow evaluations one change may move out of its lock (``lock_tries``); past them, it runs on.
+MAX_EVALUATIONS_OUTSIDE_LOCK = 8
 # An asynchronous handler works before the instance is locked, so its transaction can meet a user
 # action's in the other lock order; the database then aborts one of them, and the job runs again.
 JOB_LOCK_RACE_ATTEMPTS = 3
@@ -116,6 +121,12 @@ class InstanceRun:
         memo: ScriptMemo | None = None,
     ) -> None:
         self.instance = instance
+        if instance.compacted_at is not None:
+            raise InstanceEnded(
+                "流程已结束并已压缩，不能再办理",
+                "the process ended and its live state was compacted: nothing more can run",
+                instance=instance.pk,
+            )
         self.workflow = workflow or SERIALIZER.deserialize_json(instance.state)
         self.workflow.script_engine = InstanceScriptEngine(dispatcher=self, memo=memo)
         self.timers_fired = 0
@@ -321,71 +332,13 @@ class InstanceRun:
         self._queued_jobs = []
 
 
-class _RehearsalEnds(Exception):
-    """A rehearsal reached a service task: handlers write, so they run only in the real run."""
-
-
-class Rehearsal(InstanceRun):
-    """The run a change is about to make, tried on the instance as last saved, with no lock held
-    and nothing written: the slow and the stopped evaluations it meets are kept in ``memo``, and
-    the real run takes their outcomes instead of running them under its lock.
-
-    A runaway script thus spends its limit here, while nobody waits: on SQLite a write
-    transaction locks the whole database, and on PostgreSQL the instance row, its task rows and,
-    once journaled, the case's journal head would be held for as long as the script runs. The
-    rehearsal stops at the first service task; a slow script after one, in the same step, runs
-    under the lock (bounded by the wall-clock limit).
-    """
-
-    def __init__(self, instance: ProcessInstance, workflow: BpmnWorkflow | None = None) -> None:
-        self.memo = ScriptMemo()
-        super().__init__(instance, workflow, self.memo)
-
-    def call_service(self, task, operation: str, params: dict):
-        raise _RehearsalEnds(operation)
-
-    def apply_input(self, kind: str, **_) -> None:
-        self.workflow.do_engine_steps()
-
-    def journal(self, kind, **_) -> None:
-        return None
-
-    def record_incident(self, exc: BaseException, **_) -> None:
-        return None
-
-    def save(self) -> None:
-        raise TypeError("a rehearsal is never saved")
-
-    def kept(self) -> ScriptMemo:
-        self.memo.recording = False
-        return self.memo
-
-
-def rehearse(instance: ProcessInstance, change=None, workflow: BpmnWorkflow | None = None):
-    """Rehearse due timers and ``change(rehearsal)`` on ``instance``; the outcomes to keep.
-
-    Whatever goes wrong stops the rehearsal only: a failure that matters happens again in the
-    real run, which records it (and a limit's failure is kept, so it happens there at once).
-    """
-    rehearsal = Rehearsal(instance, workflow)
-    try:
-        rehearsal.fire_due_timers()
-        if change is not None:
-            change(rehearsal)
-    except Exception as exc:
-        logger.debug("rehearsal of %s stopped: %r", instance.business_key, exc)
-    return rehearsal.kept()
-
-
 @contextmanager
-def locked_run(instance_id: int, change=None) -> Iterator[InstanceRun]:
-    """Rehearse, then lock, load and refresh timers; on a clean exit, save. Raising rolls
-    everything back.
+def locked_run(instance_id: int, memo: ScriptMemo | None = None) -> Iterator[InstanceRun]:
+    """Lock, load and refresh timers; on a clean exit, save. Raising rolls everything back.
 
-    ``change(run)``, when given, applies to a run the input the caller is about to apply under the
-    lock (without writing anything), so the rehearsal meets the same scripts.
+    With ``memo`` (from ``lock_tries``), an evaluation running long under the lock stops the run
+    with ``EvaluateOutsideLock``, to be evaluated with no lock held before the next try.
     """
-    memo = rehearse(ProcessInstance.objects.get(pk=instance_id), change)
     with transaction.atomic():
         instance = ProcessInstance.objects.select_for_update().get(pk=instance_id)
         with about_case(instance.business_key):
@@ -393,6 +346,41 @@ def locked_run(instance_id: int, change=None) -> Iterator[InstanceRun]:
             run.fire_due_timers()
             yield run
             run.save()
+
+
+def lock_tries() -> Iterator[AbstractContextManager[ScriptMemo]]:
+    """Tries of a change that holds locks, until one finishes::
+
+        for attempt in lock_tries():
+            with attempt as memo, locked_run(instance_id, memo) as run:
+                ...
+
+    A script or expression that runs past ``sandbox.UNDER_LOCK_SECONDS`` under the lock ends its
+    try: the transaction rolls back (every lock given back), the evaluation runs with none held,
+    within its limits, and the next try takes its outcome. So a runaway script spends its limit
+    while nobody waits for it: not other cases, not uploads to its case (the journal head), and
+    not, on SQLite, every writer on the site. The block must hold the whole transaction: inside
+    a transaction begun by the caller nothing can be given back, so scripts then run in it.
+    """
+    memo = ScriptMemo(under_lock=not connection.in_atomic_block)
+    for _ in range(MAX_EVALUATIONS_OUTSIDE_LOCK):
+        slow: list[EvaluateOutsideLock] = []
+        yield _stopped_by_slow_evaluation(memo, slow)
+        if not slow:
+            return
+        logger.info("evaluating %r with no lock held", slow[0].source[:80])
+        memo.evaluate_outside(slow[0])
+    # A change with this many slow evaluations runs the rest under its lock, within the limits.
+    memo.under_lock = False
+    yield nullcontext(memo)
+
+
+@contextmanager
+def _stopped_by_slow_evaluation(memo: ScriptMemo, slow: list) -> Iterator[ScriptMemo]:
+    try:
+        yield memo
+    except EvaluateOutsideLock as exc:
+        slow.append(exc)
 
 
 # -- public verbs -------------------------------------------------------------------------------
@@ -411,35 +399,30 @@ def instance_start(
         workflow.get_tasks(state=TaskState.READY)[0].data.update(initial)
         return workflow
 
-    memo = rehearse(
-        ProcessInstance(definition=definition, business_key=business_key),
-        lambda rehearsal: rehearsal.apply_input("instance.started"),
-        new_workflow(),
-    )
-    workflow = new_workflow()
-    with transaction.atomic(), about_case(business_key):
-        instance = ProcessInstance.objects.create(
-            definition=definition,
-            business_key=business_key,
-            content_type=ContentType.objects.get_for_model(business_object),
-            object_id=str(business_object.pk),
-            state="",
-            spiff_version=SPIFF_VERSION,
-            serializer_version=SERIALIZER_VERSION,
-            state_digest="",
-        )
-        run = InstanceRun(instance, workflow, memo)
-        run.apply_input(
-            "instance.started",
-            actor=actor,
-            payload={
-                "process_id": definition.process_id,
-                "version": definition.version,
-                "definition_sha256": definition.content_sha256,
-                "data": initial,
-            },
-        )
-        run.save()
+    for attempt in lock_tries():
+        with attempt as memo, transaction.atomic(), about_case(business_key):
+            instance = ProcessInstance.objects.create(
+                definition=definition,
+                business_key=business_key,
+                content_type=ContentType.objects.get_for_model(business_object),
+                object_id=str(business_object.pk),
+                state="",
+                spiff_version=SPIFF_VERSION,
+                serializer_version=SERIALIZER_VERSION,
+                state_digest="",
+            )
+            run = InstanceRun(instance, new_workflow(), memo)
+            run.apply_input(
+                "instance.started",
+                actor=actor,
+                payload={
+                    "process_id": definition.process_id,
+                    "version": definition.version,
+                    "definition_sha256": definition.content_sha256,
+                    "data": initial,
+                },
+            )
+            run.save()
     return instance
 
 
@@ -452,31 +435,23 @@ def task_complete(
     ``TaskPages.choices``); a value outside a field's options is refused.
     """
     row = find_task(task_id)
-
-    def complete(run: InstanceRun, row: HumanTask):
-        task = _ready_user_task(run, row)
-        if not can_complete(user, row):
-            raise completion_refused(row)
-        cleaned = clean_task_data(row.form, data or {}, choices_for)
-        actor_variable = task.task_spec.extensions.get("properties", {}).get("actor_variable")
-        if actor_variable:
-            cleaned[actor_variable] = user.get_username()
-        task.set_data(**cleaned)
-        task.run()
-        return task, cleaned
-
-    def rehearsed(rehearsal: InstanceRun) -> None:
-        complete(rehearsal, row)
-        rehearsal.apply_input("task.completed")
-
-    with locked_run(row.instance_id, rehearsed) as run:
-        row = HumanTask.objects.select_for_update().get(pk=row.pk)
-        task, cleaned = complete(run, row)
-        row.status = HumanTask.Status.COMPLETED
-        row.completed_at = timezone.now()
-        row.completed_by = user
-        row.save(update_fields=("status", "completed_at", "completed_by"))
-        run.apply_input("task.completed", actor=user, task=task, payload={"data": cleaned})
+    for attempt in lock_tries():
+        with attempt as memo, locked_run(row.instance_id, memo) as run:
+            row = HumanTask.objects.select_for_update().get(pk=row.pk)
+            task = _ready_user_task(run, row)
+            if not can_complete(user, row):
+                raise completion_refused(row)
+            cleaned = clean_task_data(row.form, data or {}, choices_for)
+            properties = task.task_spec.extensions.get("properties", {})
+            if properties.get("actor_variable"):
+                cleaned[properties["actor_variable"]] = user.get_username()
+            task.set_data(**cleaned)
+            task.run()
+            row.status = HumanTask.Status.COMPLETED
+            row.completed_at = timezone.now()
+            row.completed_by = user
+            row.save(update_fields=("status", "completed_at", "completed_by"))
+            run.apply_input("task.completed", actor=user, task=task, payload={"data": cleaned})
     return row
 
 
@@ -498,19 +473,19 @@ def message_send(*, instance_id: int, name: str, payload: dict | None = None, ac
     """Deliver a BPMN message to an instance that is waiting for it."""
     payload = normalize_payload(payload)
 
-    def deliver(run: InstanceRun) -> None:
-        try:
-            run.workflow.send_event(BpmnEvent(MessageEventDefinition(name), payload))
-        except WorkflowException as exc:
-            raise MessageNotExpected(
-                f"流程当前不在等待消息 {name}",
-                f"the process is not waiting for the message {name!r} now",
-                message=name,
-            ) from exc
-        run.apply_input("message.received", actor=actor, payload={"name": name, "payload": payload})
-
-    with locked_run(instance_id, deliver) as run:
-        deliver(run)
+    for attempt in lock_tries():
+        with attempt as memo, locked_run(instance_id, memo) as run:
+            try:
+                run.workflow.send_event(BpmnEvent(MessageEventDefinition(name), payload))
+            except WorkflowException as exc:
+                raise MessageNotExpected(
+                    f"流程当前不在等待消息 {name}",
+                    f"the process is not waiting for the message {name!r} now",
+                    message=name,
+                ) from exc
+            run.apply_input(
+                "message.received", actor=actor, payload={"name": name, "payload": payload}
+            )
 
 
 def timer_reschedule(
@@ -562,10 +537,12 @@ def service_job_run(job_id: int) -> None:
             # An operation with no handler (any more) fails the job like a failing handler does.
             registered = registry.get(job.operation)
             # The handler's writes and the instance's advance commit together or not at all;
-            # the instance is locked only for the advance, after the handler's work.
-            with transaction.atomic():
-                result = normalize_payload(registered.handler(call, **job.params))
-                _apply_job_result(job.pk, result)
+            # the instance is locked only for the advance, after the handler's work. A slow
+            # script after it runs with no lock held, and then the handler runs again.
+            for slow_try in lock_tries():
+                with slow_try as memo, transaction.atomic():
+                    result = normalize_payload(registered.handler(call, **job.params))
+                    _apply_job_result(job.pk, result, memo)
             return
         except Exception as exc:
             if _lost_a_lock_race(exc) and attempt < JOB_LOCK_RACE_ATTEMPTS:
@@ -615,17 +592,9 @@ def _retry_job_later(job_id: int, exc: BaseException, tries: int) -> None:
     )
 
 
-def _apply_job_result(job_id: int, result: dict) -> None:
-    job = ServiceJob.objects.get(pk=job_id)
-
-    def rehearsed(rehearsal: InstanceRun) -> None:
-        task = _started_task(rehearsal, job.task_id)
-        if task is not None:
-            task.data[task.task_spec.result_variable] = result
-            task.complete()
-            rehearsal.apply_input("service.completed")
-
-    with locked_run(job.instance_id, rehearsed) as run:
+def _apply_job_result(job_id: int, result: dict, memo: ScriptMemo) -> None:
+    instance_id = ServiceJob.objects.values_list("instance_id", flat=True).get(pk=job_id)
+    with locked_run(instance_id, memo) as run:
         job = ServiceJob.objects.select_for_update().get(pk=job_id)
         if job.status != ServiceJob.Status.QUEUED:
             return
@@ -692,46 +661,37 @@ def incident_retry(*, incident_id: int, actor=None, reason: str = "") -> None:
 
     ``reason``, when given, is journaled with the retry.
     """
-    incident = Incident.objects.get(pk=incident_id)
-
-    def rehearsed(rehearsal: InstanceRun) -> None:
-        # The task that failed runs again (a failed job's task waits for the job instead).
-        if not ServiceJob.objects.filter(
-            task_id=incident.task_id, status=ServiceJob.Status.FAILED
-        ).exists():
-            for task in rehearsal.workflow.get_tasks(state=TaskState.ERROR):
-                task._set_state(TaskState.READY)
-            rehearsal.apply_input("incident.retried")
-
-    with locked_run(incident.instance_id, rehearsed) as run:
-        incident = Incident.objects.select_for_update().get(pk=incident_id)
-        if incident.resolved_at is not None:
-            raise NoIncidentToRetry(
-                "该异常已处理", "this incident has already been resolved", incident=incident_id
+    instance_id = Incident.objects.values_list("instance_id", flat=True).get(pk=incident_id)
+    for attempt in lock_tries():
+        with attempt as memo, locked_run(instance_id, memo) as run:
+            incident = Incident.objects.select_for_update().get(pk=incident_id)
+            if incident.resolved_at is not None:
+                raise NoIncidentToRetry(
+                    "该异常已处理", "this incident has already been resolved", incident=incident_id
+                )
+            incident.resolved_at = timezone.now()
+            incident.save(update_fields=("resolved_at",))
+            job = ServiceJob.objects.filter(
+                task_id=incident.task_id, status=ServiceJob.Status.FAILED
+            ).first()
+            if job is not None:
+                job.status = ServiceJob.Status.QUEUED
+                job.attempts += 1
+                job.retries = 0
+                job.error = ""
+                job.finished_at = None
+                job.save(update_fields=("status", "attempts", "retries", "error", "finished_at"))
+                run.queue_job(job)
+            else:
+                for task in run.workflow.get_tasks(state=TaskState.ERROR):
+                    task._set_state(TaskState.READY)
+            run.apply_input(
+                "incident.retried",
+                actor=actor,
+                task_id=incident.task_id,
+                name=incident.task_name,
+                payload={"incident": incident.pk, **({"reason": reason} if reason else {})},
             )
-        incident.resolved_at = timezone.now()
-        incident.save(update_fields=("resolved_at",))
-        job = ServiceJob.objects.filter(
-            task_id=incident.task_id, status=ServiceJob.Status.FAILED
-        ).first()
-        if job is not None:
-            job.status = ServiceJob.Status.QUEUED
-            job.attempts += 1
-            job.retries = 0
-            job.error = ""
-            job.finished_at = None
-            job.save(update_fields=("status", "attempts", "retries", "error", "finished_at"))
-            run.queue_job(job)
-        else:
-            for task in run.workflow.get_tasks(state=TaskState.ERROR):
-                task._set_state(TaskState.READY)
-        run.apply_input(
-            "incident.retried",
-            actor=actor,
-            task_id=incident.task_id,
-            name=incident.task_name,
-            payload={"incident": incident.pk, **({"reason": reason} if reason else {})},
-        )
 
 
 def instance_cancel(*, instance_id: int, actor, reason: str, incident_id: int | None = None):

@@ -181,6 +181,7 @@ def _missing_data(workflow) -> list[str]:
     """Variables the new version reads from the steps under way onwards that neither the case's
     data nor a step on the way sets."""
     missing = set()
+    known: dict[int, tuple[set[str], set[str]]] = {}  # per task spec: each is read once
     for task in workflow.get_tasks(state=ACTIVE_STATES):
         reads, writes = set(), set()
         queue, seen = deque([task.task_spec]), set()
@@ -189,7 +190,9 @@ def _missing_data(workflow) -> list[str]:
             if spec.name in seen:
                 continue
             seen.add(spec.name)
-            r, w = _reads_and_writes(spec)
+            if id(spec) not in known:
+                known[id(spec)] = _reads_and_writes(spec)
+            r, w = known[id(spec)]
             reads |= r
             writes |= w
             queue.extend(spec.outputs)
@@ -233,12 +236,17 @@ def _timer_changes(before, after, mapping) -> list[TimerChange]:
     return changes
 
 
-def _refusals(instance: ProcessInstance, target: ProcessDefinition) -> list[Label]:
+def _elsewhere(instance: ProcessInstance, target: ProcessDefinition) -> list[Label]:
+    """Why ``target`` is no version to move ``instance`` to at all."""
     source = instance.definition
     if source.process_id != target.process_id:
         return [Label("目标流程与案件所在流程不同", "the target is another process")]
     if source.pk == target.pk:
         return [Label(f"已在第 {target.version} 版", f"already on version {target.version}")]
+    return []
+
+
+def _refusals(instance: ProcessInstance) -> list[Label]:
     if instance.status == ProcessInstance.Status.COMPLETED:
         return [Label("流程已办结", "the process has completed")]
     if instance.status == ProcessInstance.Status.CANCELLED:
@@ -248,18 +256,19 @@ def _refusals(instance: ProcessInstance, target: ProcessDefinition) -> list[Labe
     return []
 
 
-def _plan(instance: ProcessInstance, state: str, target, mapping) -> tuple[MigrationPlan, object]:
-    """The plan, and the moved copy of ``state`` when it can move (None otherwise)."""
+def _plan(instance: ProcessInstance, state: str, target, mapping) -> MigrationPlan:
+    """The plan for the instance in ``state`` (its saved one, or the one loaded under lock)."""
     mapping = dict(mapping or {})
     plan = MigrationPlan(instance, instance.definition, target, mapping)
-    plan.problems += _refusals(instance, target)
-    original = SERIALIZER.deserialize_json(state)
-    active = [t for t in original.get_tasks(state=ACTIVE_STATES) if is_step(t)]
-    if plan.problems and plan.problems[0].en.startswith(("the target", "already")):
+    moved = SERIALIZER.deserialize_json(state)
+    active = [t for t in moved.get_tasks(state=ACTIVE_STATES) if is_step(t)]
+    plan.problems = _elsewhere(instance, target)
+    if plan.problems:
         plan.steps = [
             StepMove(t.task_spec.name, step_label(t.task_spec), _state(t)) for t in active
         ]
-        return plan, None
+        return plan
+    plan.problems = _refusals(instance)
     spec, subprocess_specs = load_specs(target)
     known = set(spec.task_specs).union(*(s.task_specs for s in subprocess_specs.values()))
     for new in sorted(set(mapping.values())):
@@ -270,7 +279,10 @@ def _plan(instance: ProcessInstance, state: str, target, mapping) -> tuple[Migra
                     f"mapped task {new} is not in the new version",
                 )
             )
-    moved = SERIALIZER.deserialize_json(state)
+    # The case as it stands, read before the move changes its tasks' specs in place.
+    plan.steps = [_move(task, spec, subprocess_specs, mapping) for task in active]
+    passed = {task.task_spec.name: task.task_spec for task in moved.get_tasks()}
+    ready = [(t.id, t.task_spec) for t in moved.get_tasks(state=TaskState.READY, manual=True)]
     services = _DryRunServices()
     moved.script_engine = InstanceScriptEngine(dispatcher=services)
     before = _deadlines(moved)
@@ -290,23 +302,22 @@ def _plan(instance: ProcessInstance, state: str, target, mapping) -> tuple[Migra
         )
         unaligned, moved = [], None
     plan.services = services.operations
-    plan.steps = [_move(task, spec, subprocess_specs, mapping) for task in active]
     for name in unaligned:
-        was_active = any(t.task_spec.name == name for t in active)
+        shown = step_label(passed[name]).zh if name in passed else name
         plan.problems.append(
             Label(
-                f"环节「{_label_of(original, name)}」在新版本中没有对应环节",
+                f"环节「{shown}」在新版本中没有对应环节",
                 f"step {name} has no counterpart in the new version",
             )
-            if was_active
+            if any(step.name == name for step in plan.steps)
             else Label(
-                f"已办环节「{_label_of(original, name)}」在新版本中不存在，历史无法保留",
+                f"已办环节「{shown}」在新版本中不存在，历史无法保留",
                 f"passed step {name} is gone from the new version",
             )
         )
     if unaligned or moved is None:
-        return plan, None
-    plan.problems += _kind_changes(original, moved, instance)
+        return plan
+    plan.problems += _kind_changes(ready, moved, instance)
     plan.missing_data = sorted(set(plan.missing_data) | set(_missing_data(moved)))
     if plan.missing_data:
         # People read the data's registered names; the variable names are for the details.
@@ -320,18 +331,11 @@ def _plan(instance: ProcessInstance, state: str, target, mapping) -> tuple[Migra
             )
         )
     plan.timers = _timer_changes(before, _deadlines(moved), mapping)
-    return plan, (moved if plan.ok else None)
+    return plan
 
 
 def _state(task) -> str:
     return TaskState.get_name(task.state)
-
-
-def _label_of(workflow, name: str) -> str:
-    for task in workflow.get_tasks():
-        if task.task_spec.name == name:
-            return step_label(task.task_spec).zh
-    return name
 
 
 def _move(task, spec, subprocess_specs, mapping) -> StepMove:
@@ -347,20 +351,22 @@ def _move(task, spec, subprocess_specs, mapping) -> StepMove:
     return StepMove(name, step_label(task.task_spec), _state(task))
 
 
-def _kind_changes(original, moved, instance) -> list[Label]:
-    """A person's task must stay a person's task, and a job under way must keep its task."""
+def _kind_changes(ready: list, moved, instance) -> list[Label]:
+    """A person's task must stay a person's task, and a job under way must keep its task.
+    ``ready``: the (id, spec) of the READY user tasks before the move."""
     problems = []
-    for task in original.get_tasks(state=TaskState.READY, manual=True):
-        new = next((t for t in moved.get_tasks() if t.id == task.id), None)
+    tasks = {task.id: task for task in moved.get_tasks()}
+    for task_id, spec in ready:
+        new = tasks.get(task_id)
         if new is not None and not new.task_spec.manual:
             problems.append(
                 Label(
-                    f"待办环节「{step_label(task.task_spec).zh}」在新版本中不再是人工环节",
-                    f"user task {task.task_spec.name} is no longer a user task",
+                    f"待办环节「{step_label(spec).zh}」在新版本中不再是人工环节",
+                    f"user task {spec.name} is no longer a user task",
                 )
             )
     for job in ServiceJob.objects.filter(instance=instance, status=ServiceJob.Status.QUEUED):
-        new = next((t for t in moved.get_tasks() if t.id == job.task_id), None)
+        new = tasks.get(job.task_id)
         if new is None or getattr(new.task_spec, "operation_name", None) != job.operation:
             problems.append(
                 Label(
@@ -373,7 +379,7 @@ def _kind_changes(original, moved, instance) -> list[Label]:
 
 def migration_plan(instance: ProcessInstance, target_definition, mapping=None) -> MigrationPlan:
     """The dry run: what moving ``instance`` onto ``target_definition`` would do. Writes nothing."""
-    return _plan(instance, instance.state, target_definition, mapping)[0]
+    return _plan(instance, instance.state, target_definition, mapping)
 
 
 # -- apply and revert -----------------------------------------------------------------------------
@@ -402,7 +408,7 @@ def migration_apply(
     with locked_run(instance_id) as run:
         instance = run.instance
         state_before = SERIALIZER.serialize_json(run.workflow)
-        plan, _moved = _plan(instance, state_before, target_definition, mapping)
+        plan = _plan(instance, state_before, target_definition, mapping)
         if not plan.ok:
             raise MigrationRefused(
                 f"{instance.business_key} 不可迁移：" + "；".join(p.zh for p in plan.problems),

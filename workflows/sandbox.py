@@ -59,9 +59,9 @@ MAX_NUMBER_BITS = 1_000_000
 MAX_DATA_DEPTH = 100
 # Every 16th tick reads the clocks and the resident memory (a bit mask, not a modulo).
 CHECK_MASK = 15
-# An evaluation that ran longer than this, or was stopped by a limit, is kept by a rehearsal
-# (``ScriptMemo``) for the real run; quicker ones simply run again.
-MEMO_SECONDS = 0.01
+# An evaluation under the engine's lock that runs longer than this is stopped and done again with
+# no lock held (``ScriptMemo``): what a script may keep everybody else waiting.
+UNDER_LOCK_SECONDS = 0.01
 
 _EXTRA_BUILTINS = {
     name: __builtins__[name] if isinstance(__builtins__, dict) else getattr(__builtins__, name)
@@ -205,15 +205,16 @@ def _exceeded(limit: str, zh: str, en: str) -> ScriptLimitExceeded:
 class Budget:
     """The limits of one evaluation, and the guards its compiled code calls."""
 
-    __slots__ = ("cpu_start", "limits", "rss_start", "ticks", "tripped", "wall_start")
+    __slots__ = ("abort", "cpu_start", "limits", "rss_start", "ticks", "tripped", "wall_start")
 
-    def __init__(self, limits: ScriptLimits) -> None:
+    def __init__(self, limits: ScriptLimits, abort: EvaluateOutsideLock | None = None) -> None:
         self.limits = limits
+        self.abort = abort
         self.ticks = 0
         self.cpu_start: float | None = None
         self.wall_start = 0.0
         self.rss_start = 0
-        self.tripped: ScriptLimitExceeded | None = None
+        self.tripped: ScriptLimitExceeded | EvaluateOutsideLock | None = None
 
     def guards(self, names) -> dict:
         """The bound guards among ``names`` (those the compiled code refers to)."""
@@ -255,7 +256,10 @@ class Budget:
                     f"and was stopped (setting WORKFLOWS_SCRIPT_CPU_SECONDS)",
                 )
             )
-        if time.monotonic() - self.wall_start > self.limits.wall_seconds:
+        elapsed = time.monotonic() - self.wall_start
+        if self.abort is not None and elapsed > UNDER_LOCK_SECONDS:
+            self.trip(self.abort)
+        if elapsed > self.limits.wall_seconds:
             self.trip(
                 _exceeded(
                     "wall",
@@ -283,7 +287,7 @@ class Budget:
             f"(setting WORKFLOWS_SCRIPT_MEMORY_MB): {what}",
         )
 
-    def trip(self, error: ScriptLimitExceeded):
+    def trip(self, error: ScriptLimitExceeded | EvaluateOutsideLock):
         self.tripped = error
         raise error
 
@@ -533,62 +537,78 @@ def _data_rejected(path: str, zh: str, en: str) -> ScriptDataRejected:
 # -- the environment SpiffWorkflow calls --------------------------------------------------------
 
 
-@dataclass
-class ScriptMemo:
-    """Outcomes of slow or stopped evaluations, kept by a rehearsal for the real run.
+class EvaluateOutsideLock(BaseException):
+    """An evaluation under the engine's lock ran past ``UNDER_LOCK_SECONDS``: the engine gives its
+    locks back, evaluates ``source`` on ``snapshot`` (the pickled data) with none held, keeps the
+    outcome in its ``ScriptMemo`` and runs the change again.
 
-    The engine rehearses a change before it takes any lock (``workflows.engine``): a script or
-    expression that runs longer than ``MEMO_SECONDS``, or is stopped by a limit, is kept here with
-    the data it ran on, and the real run, under the instance's lock, takes its outcome instead of
-    running it again. A runaway script then spends its limit while the database is locked for no
-    one (on SQLite a write transaction locks the whole database). Evaluations are pure functions
-    of their data in the sandbox, so an outcome kept for the same source and the same data is the
-    outcome; on other data the evaluation runs.
+    A ``BaseException``: SpiffWorkflow turns every ``Exception`` of a script into a task error
+    (and the engine into an incident); this must reach the engine untouched.
     """
 
-    recording: bool = True
+    def __init__(self, kind: str, source: str, snapshot: bytes) -> None:
+        super().__init__(source)
+        self.kind, self.source, self.snapshot = kind, source, snapshot
+
+
+@dataclass
+class ScriptMemo:
+    """The outcomes of slow evaluations, computed with no lock held, for one change.
+
+    ``under_lock``: the engine holds its locks (the instance row; on SQLite the database's write
+    lock), so an evaluation running past ``UNDER_LOCK_SECONDS`` is stopped with
+    ``EvaluateOutsideLock``. ``evaluate_outside`` then runs it, within every limit, while nothing
+    is locked, and keeps its outcome (result, task data or error) with the data it ran on; the
+    engine's next try takes that outcome instead of running it again. An evaluation is a function
+    of its data in the sandbox, so the kept outcome is the outcome; on other data it runs again.
+    """
+
+    under_lock: bool = True
     outcomes: dict[tuple[str, bytes], tuple[bool, object]] = field(default_factory=dict)
-    sources: set[str] = field(default_factory=set)
 
     @staticmethod
-    def key(source: str, context: dict, external_context) -> tuple[str, bytes] | None:
+    def _snapshot(context: dict, external_context) -> bytes | None:
         try:
-            data = pickle.dumps((context, external_context), protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception:  # data the sandbox would refuse anyway: evaluate it again
+            return pickle.dumps((context, external_context), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # data the sandbox would refuse anyway: evaluate it under the lock
             return None
-        return source, hashlib.blake2b(data, digest_size=20).digest()
 
-    def run(self, source: str, context: dict, external_context, evaluation):
-        """``evaluation()``'s outcome: kept while recording, taken when already kept."""
-        if not self.recording:
-            if source not in self.sources:
-                return evaluation()
-            kept = self.outcomes.get(self.key(source, context, external_context))
-            if kept is None:
-                return evaluation()
-            succeeded, outcome = kept
-            if not succeeded:
-                raise outcome
-            return copy.deepcopy(outcome)
-        key = self.key(source, context, external_context)
-        began = time.monotonic()
+    @staticmethod
+    def _key(source: str, snapshot: bytes) -> tuple[str, bytes]:
+        return source, hashlib.blake2b(snapshot, digest_size=20).digest()
+
+    def prepare(self, kind: str, source: str, context: dict, external_context):
+        """(a kept outcome or None, the abort to arm or None) for this evaluation."""
+        snapshot = None
+        if self.outcomes or self.under_lock:
+            snapshot = self._snapshot(context, external_context)
+        if snapshot is None:
+            return None, None
+        kept = self.outcomes.get(self._key(source, snapshot))
+        if kept is not None or not self.under_lock:
+            return kept, None
+        return None, EvaluateOutsideLock(kind, source, snapshot)
+
+    def evaluate_outside(self, slow: EvaluateOutsideLock, limits: ScriptLimits | None = None):
+        """Run the stopped evaluation on its data, no lock held, and keep its outcome."""
+        environment = SandboxedEnvironment(limits)
+        context, external_context = pickle.loads(slow.snapshot)
         try:
-            result = evaluation()
-        except ScriptLimitExceeded as exc:
-            self._keep(key, False, exc)
-            raise
+            if slow.kind == "exec":
+                environment.execute(slow.source, context, external_context)
+                outcome = (True, context)
+            else:
+                outcome = (True, environment.evaluate(slow.source, context, external_context))
         except Exception as exc:
-            if time.monotonic() - began > MEMO_SECONDS:
-                self._keep(key, False, exc)
-            raise
-        if time.monotonic() - began > MEMO_SECONDS:
-            self._keep(key, True, copy.deepcopy(result))
-        return result
+            outcome = (False, exc)
+        self.outcomes[self._key(slow.source, slow.snapshot)] = outcome
 
-    def _keep(self, key, succeeded: bool, outcome) -> None:
-        if key is not None:
-            self.sources.add(key[0])
-            self.outcomes[key] = (succeeded, outcome)
+
+def _taken(kept: tuple[bool, object]):
+    succeeded, outcome = kept
+    if not succeeded:
+        raise outcome
+    return copy.deepcopy(outcome)
 
 
 class SandboxedEnvironment(TaskDataEnvironment):
@@ -602,26 +622,18 @@ class SandboxedEnvironment(TaskDataEnvironment):
     def evaluate(self, expression, context, external_context=None):
         code = compile_expression(expression)
         used = guards_used(code)
-        if not used:
-            # No loop, call or growing operator: nothing to bound, nothing worth keeping.
-            scope = copy.copy(self.globals)
-            scope.update(external_context or {})
-            scope.update(context)
-            return eval(code, scope)
-        if self.memo is None:
-            return self._evaluate(code, used, context, external_context)
-        return self.memo.run(
-            expression,
-            context,
-            external_context,
-            lambda: self._evaluate(code, used, context, external_context),
-        )
-
-    def _evaluate(self, code, used, context, external_context):
         scope = copy.copy(self.globals)
         scope.update(external_context or {})
         scope.update(context)
-        budget = Budget(self.limits)
+        if not used:
+            # No loop, call or growing operator: nothing to bound, nothing slow.
+            return eval(code, scope)
+        abort = None
+        if self.memo is not None:
+            kept, abort = self.memo.prepare("eval", expression, context, external_context)
+            if kept is not None:
+                return _taken(kept)
+        budget = Budget(self.limits, abort)
         scope.update(budget.guards(used))
         try:
             return eval(code, scope)
@@ -636,21 +648,15 @@ class SandboxedEnvironment(TaskDataEnvironment):
     def execute(self, script, context, external_context=None):
         code = compile_script(script)
         self.check_for_overwrite(context, external_context or {})
-        if self.memo is None:
-            return self._execute(code, context, external_context)
-        after = self.memo.run(
-            script,
-            context,
-            external_context,
-            lambda: self._execute(code, context, external_context) and dict(context),
-        )
-        if after is not context:
-            context.clear()
-            context.update(after)
-        return True
-
-    def _execute(self, code, context, external_context):
-        budget = Budget(self.limits)
+        abort = None
+        if self.memo is not None:
+            kept, abort = self.memo.prepare("exec", script, context, external_context)
+            if kept is not None:
+                after = _taken(kept)
+                context.clear()
+                context.update(after)
+                return True
+        budget = Budget(self.limits, abort)
         before = dict(context)
         context.update(self.globals)
         context.update(budget.guards(guards_used(code)))

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from .engine import locked_run
+from .engine import lock_tries, locked_run
 from .models import ProcessInstance
 
 logger = logging.getLogger(__name__)
@@ -30,8 +30,9 @@ def fire_due_timers(now: datetime | None = None) -> int:
     fired = 0
     for instance_id in due_instance_ids(now):
         try:
-            with locked_run(instance_id) as run:
-                fired += run.timers_fired
+            for attempt in lock_tries():
+                with attempt as memo, locked_run(instance_id, memo) as run:
+                    fired += run.timers_fired
         except Exception:
             logger.exception("firing timers of instance %s failed", instance_id)
     return fired

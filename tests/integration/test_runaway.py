@@ -1,6 +1,7 @@
 """A runaway script in one case on PostgreSQL: other cases' task completions and uploads, an
-upload to the same case (its journal chain) and the same case's page all answer promptly, and
-the runaway case stops with an incident naming the limit.
+upload to the same case (its journal chain, whose head a service journaling just before the
+script locked in the same step) and the same case's page all answer promptly, and the runaway
+case stops with an incident naming the limit.
 
 The case's process here is ``tests/workflows/bpmn/runaway.bpmn``, bound to a real acceptance
 case under the case's reference, so it journals on the same chain as the case's uploads. The
@@ -28,9 +29,11 @@ from acceptance.services.catalog import catalog_seed
 from acceptance.services.materials import material_upload
 from acceptance.services.projects import project_register
 from tests.workflows.helpers import (
+    NOTE_OPERATION,
     PROMPT_SECONDS,
     SCRIPT_LIMIT_SECONDS,
     bpmn_bytes,
+    note_in_journal,
     open_task,
     reload,
     timed,
@@ -39,6 +42,7 @@ from workflows import engine
 from workflows.definitions import deploy_bpmn
 from workflows.journal import verify_chain
 from workflows.models import Incident
+from workflows.services import registry
 
 from .stack import REPO, stack_env
 
@@ -47,7 +51,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 # Completes the task with ``spin`` and says when the script runs (its budget reads the clocks).
 RUNAWAY = """
 from django.contrib.auth import get_user_model
+from tests.workflows.helpers import NOTE_OPERATION, note_in_journal
 from workflows import engine, sandbox
+from workflows.services import registry
 
 real_start = sandbox.Budget.start
 
@@ -58,6 +64,7 @@ def start(budget):
 
 
 sandbox.Budget.start = start
+registry.register(NOTE_OPERATION, note_in_journal)
 user = get_user_model().objects.get(pk={user})
 engine.task_complete(task_id="{task}", user=user, data={{"spin": True}})
 """
@@ -94,9 +101,11 @@ class RunawayProcess:
 
 
 def test_a_runaway_script_in_one_case_keeps_nobody_waiting(
-    real_stack, celery_worker, signing_files, tmp_path
+    real_stack, celery_worker, signing_files, tmp_path, request
 ):
     call_command("deploy_processes", verbosity=0)
+    registry.register(NOTE_OPERATION, note_in_journal)
+    request.addfinalizer(lambda: registry.unregister(NOTE_OPERATION))
     deploy_bpmn(bpmn_bytes("runaway.bpmn"), "runaway.bpmn")
     catalog_seed()
     owner = get_user_model().objects.create_user("runaway_owner", password="runaway-password")
@@ -145,7 +154,9 @@ def test_a_runaway_script_in_one_case_keeps_nobody_waiting(
     with RunawayProcess(open_task(spinning, "decide"), owner, signing_files) as runaway:
         waited = {
             "another case's task": timed(
-                lambda: engine.task_complete(task_id=other_task.task_id, user=owner, data={})
+                lambda: engine.task_complete(
+                    task_id=other_task.task_id, user=owner, data={"count": 10}
+                )
             ),
             "an upload to another case": timed(
                 lambda: upload(cases[1], "other-case.pdf", pdfs["other-case.pdf"])

@@ -15,6 +15,7 @@ from workflows.exceptions import (
 )
 from workflows.models import Incident, ProcessDefinition
 from workflows.sandbox import (
+    EvaluateOutsideLock,
     SandboxedEnvironment,
     SandboxedScriptEngine,
     ScriptLimits,
@@ -351,18 +352,31 @@ def test_a_script_short_of_cpu_is_stopped_by_the_wall_clock_limit_naming_it():
     assert "WORKFLOWS_SCRIPT_WALL_SECONDS" in excinfo.value.message_zh
 
 
-def test_a_kept_outcome_is_taken_for_the_same_script_on_the_same_data_only():
+def test_a_script_slow_under_the_lock_is_stopped_and_its_outcome_kept_from_outside():
     script = "total = 0\nfor i in range(n):\n    total += i"
-    memo = ScriptMemo()
-    SandboxedEnvironment(LIMITS, memo).execute(script, {"n": 300_000})
-    memo.recording = False
-    # Too little CPU to run the script at all: only a kept outcome can answer.
+    memo = ScriptMemo(under_lock=True)
+    with pytest.raises(EvaluateOutsideLock) as excinfo:
+        SandboxedEnvironment(LIMITS, memo).execute(script, {"n": 300_000})
+
+    memo.evaluate_outside(excinfo.value, LIMITS)
+
+    # Too little CPU to run the script at all: only the kept outcome can answer.
     starved = SandboxedEnvironment(
         ScriptLimits(cpu_seconds=0.001, memory_bytes=32 * 2**20, data_bytes=64 * 1024), memo
     )
-
     context = {"n": 300_000}
     starved.execute(script, context)
     assert context == {"n": 300_000, "i": 299_999, "total": sum(range(300_000))}
-    with pytest.raises(ScriptLimitExceeded, match="CPU-time"):
-        starved.execute(script, {"n": 300_001})
+    with pytest.raises(EvaluateOutsideLock):  # other data: it runs again
+        SandboxedEnvironment(LIMITS, memo).execute(script, {"n": 300_001})
+
+
+def test_a_runaway_stopped_under_the_lock_keeps_the_limit_it_hits_outside():
+    memo = ScriptMemo(under_lock=True)
+    with pytest.raises(EvaluateOutsideLock) as excinfo:
+        SandboxedEnvironment(LIMITS, memo).execute("while True:\n    pass", {})
+
+    memo.evaluate_outside(excinfo.value, LIMITS)
+
+    with pytest.raises(ScriptLimitExceeded, match=r"CPU-time limit of 0\.2 s"):
+        SandboxedEnvironment(LIMITS, memo).execute("while True:\n    pass", {})
