@@ -176,6 +176,8 @@ register(
         "calendar.year_entered": ("节假日安排录入", "holiday arrangement entered"),
         "calendar.day_changed": ("节假日日历修改", "holiday calendar day changed"),
         "instance.cancelled": ("流程取消", "process cancelled"),
+        "instance.migrated": ("迁移到流程新版本", "moved to another process version"),
+        "instance.migration_reverted": ("撤销流程版本迁移", "process version migration reverted"),
     },
     fallback=("其他记录", "other record"),
 )

@@ -57,11 +57,14 @@ class DrawingReview:
         """One outcome per finding and one passing outcome per rule that ran and found nothing."""
         found = {f.rule for f in self.findings}
         passed = [R.passed_outcome(rid) for rid in self.ran if rid not in found]
-        # The title block's values travel with the title rule: the set rules read them later.
+        # The title block's values travel with the title rule (the set rules read them later),
+        # the drawing's spaces with the content rule (the viewer offers one tab per space).
+        travelling = {
+            f"drawing.{R.TITLE_PRESENT.id}": {"title": self.title},
+            f"drawing.{R.FILE_EMPTY.id}": {"spaces": self.facts.get("spaces", [])},
+        }
         passed = [
-            replace(o, detail={**o.detail, "title": self.title})
-            if o.code == f"drawing.{R.TITLE_PRESENT.id}"
-            else o
+            replace(o, detail={**o.detail, **travelling[o.code]}) if o.code in travelling else o
             for o in passed
         ]
         return [f.as_outcome() for f in self.findings] + passed
@@ -90,6 +93,7 @@ def review_drawing(
             "insunits": facts.insunits,
             "entities": facts.entity_count,
             "layouts": sorted(set(facts.layout_names.values())),
+            "spaces": _spaces(facts),
         }
         review.ran += ["file.version", "file.empty"]
         # A repaired drawing's content is judged too: the owner learns everything at once.
@@ -97,6 +101,29 @@ def review_drawing(
         if all(f.rule in repairable for f in review.findings):
             _judge(facts, review, project_name)
     return _apply_config(review, config)
+
+
+def _spaces(facts: DrawingFacts) -> list[dict[str, Any]]:
+    """Model space, then the paper-space layouts in their tab order, as a CAD program lists them.
+
+    Each: the layout's name, its block (``*PAPER_SPACE`` is the active layout, whose entities are
+    in ENTITIES; the others are block definitions) and how many entities it holds.
+    """
+    names = dict(facts.layout_names)
+    if "*PAPER_SPACE" not in names and facts.entities_by_layout.get("*PAPER_SPACE"):
+        names["*PAPER_SPACE"] = "Paper"  # R12: one paper space and no LAYOUT objects
+    spaces = [
+        {"layout": name, "block": block, "entities": facts.entities_by_layout.get(block, 0)}
+        for block, name in names.items()
+    ]
+    return sorted(
+        spaces,
+        key=lambda space: (
+            space["block"] != "*MODEL_SPACE",
+            facts.layout_tabs.get(space["layout"], 0),
+            space["block"],
+        ),
+    )
 
 
 def _apply_config(review: DrawingReview, config: Mapping[str, dict]) -> DrawingReview:

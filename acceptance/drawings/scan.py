@@ -156,6 +156,8 @@ class DrawingFacts:
     proxy_objects: int = 0
     image_paths: list[str] = field(default_factory=list)
     layout_names: dict[str, str] = field(default_factory=dict)
+    layout_tabs: dict[str, int] = field(default_factory=dict)
+    """Each layout's place among the tabs a CAD program shows (LAYOUT group 71; model is 0)."""
     defects: Counter[str] = field(default_factory=Counter)
     """Structural defects ezdxf's loaders refuse or its auditor repairs, by kind (see
     :data:`DEFECT_KINDS`), counted in the same pass."""
@@ -379,7 +381,7 @@ class _Scanner:
                     if code == "67" and value.strip() == "1" and not layout_block:
                         record["owner"] = "*PAPER_SPACE"
                 elif etype in ("STYLE", "BLOCK_RECORD", "LAYOUT", "IMAGEDEF", "_PROXY"):
-                    if code in ("2", "3", "4", "5", "1", "67"):
+                    if code in ("2", "3", "4", "5", "1", "67", "71"):
                         record[code] = value.rstrip("\r\n")
                     elif code == "330":
                         record["330"] = value.strip()
@@ -558,7 +560,9 @@ class _Scanner:
                 self.block_record_names[record["5"].strip()] = _text(record.get("2", "")).upper()
         elif etype == "LAYOUT":
             if "330" in record:
-                self.layouts_by_record[record["330"]] = _text(record.get("1", ""))
+                name = _text(record.get("1", ""))
+                self.layouts_by_record[record["330"]] = name
+                facts.layout_tabs[name] = _int(record.get("71", "0"))
         elif etype == "IMAGEDEF":
             facts.image_paths.append(_text(record.get("1", "")).strip())
         elif etype == "_PROXY":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -14,7 +15,13 @@ from ..models import Case, FormatKind, Material
 from .checks import MaterialCheck, material_check
 
 TITLE_RULE = "drawing.title.present"
+# The content rule's outcome carries the drawing's spaces (see drawings.review.DrawingReview).
+CONTENT_RULE = "drawing.file.empty"
 MODEL_SPACE = "Model"
+# The viewer's keys of the two spaces in ENTITIES; any other layout is keyed by its block name.
+SPACE_KEYS = {"*MODEL_SPACE": "model", "*PAPER_SPACE": "paper"}
+# The names CAD programs give new layouts, shown as a Chinese CAD program shows them (布局1).
+DEFAULT_LAYOUT_NAME = re.compile(r"(?i)layout\s*(\d+)")
 # Findings that mean the file is no ASCII DXF a browser can read (binary DXF, DWG, refused size).
 UNREADABLE_RULES = {"drawing.file.dwg", "drawing.file.binary_dxf", "drawing.file.size"}
 # Python's codec names for DXF code pages, as a browser's TextDecoder calls them.
@@ -96,8 +103,53 @@ def drawing_browser_readable(material: Material) -> bool:
         return False
 
 
-def drawing_marks(findings: list[dict]) -> list[dict]:
-    """The findings as the viewer draws them: number, space, box in drawing units, messages."""
+def _space_label(layout: str) -> tuple[str, str]:
+    """A space's tab label (Chinese, English) as a Chinese CAD program names it."""
+    if layout == MODEL_SPACE:
+        return "模型", "Model"
+    if layout == "Paper":  # R12's single paper space
+        return "图纸", "Sheet"
+    default = DEFAULT_LAYOUT_NAME.fullmatch(layout)
+    if default:
+        return f"布局{default[1]}", layout
+    return layout, ""
+
+
+def drawing_spaces(material: Material) -> list[dict]:
+    """The viewer's tabs: model space, then each paper-space layout holding something, in tab
+    order. Each: ``key`` (what the viewer draws), ``layout`` (the name findings give), labels.
+
+    A check recorded before the review listed the spaces offers model space and the active
+    layout, the two every DXF has.
+    """
+    spaces = next(
+        (
+            outcome["detail"].get("spaces")
+            for outcome in material.check_report.get("outcomes", [])
+            if outcome["code"] == CONTENT_RULE
+        ),
+        None,
+    ) or [
+        {"layout": MODEL_SPACE, "block": "*MODEL_SPACE", "entities": 1},
+        {"layout": "", "block": "*PAPER_SPACE", "entities": 1},
+    ]
+    tabs = []
+    for space in spaces:
+        if space["block"] != "*MODEL_SPACE" and not space["entities"]:
+            continue
+        zh, en = _space_label(space["layout"]) if space["layout"] else ("图纸", "Sheet")
+        key = SPACE_KEYS.get(space["block"], space["block"])
+        tabs.append({"key": key, "layout": space["layout"], "zh": zh, "en": en})
+    return tabs
+
+
+def drawing_marks(findings: list[dict], spaces: list[dict] = ()) -> list[dict]:
+    """The findings as the viewer draws them: number, space, box in drawing units, messages.
+
+    A finding's space is the tab (``drawing_spaces``) of the layout it names; a layout not
+    listed is taken for the active sheet.
+    """
+    keys = {space["layout"]: space["key"] for space in spaces}
     marks = []
     for number, finding in enumerate(findings, start=1):
         detail = finding.get("detail", {})
@@ -109,7 +161,11 @@ def drawing_marks(findings: list[dict]) -> list[dict]:
                 "message_zh": finding["message_zh"],
                 "message_en": finding["message_en"],
                 "layout": layout,
-                "space": "" if not layout else "model" if layout == MODEL_SPACE else "paper",
+                "space": ""
+                if not layout
+                else "model"
+                if layout == MODEL_SPACE
+                else keys.get(layout, "paper"),
                 "box": detail.get("box"),
             }
         )
@@ -131,6 +187,17 @@ class DrawingRow:
     def thumbnail(self) -> str | None:
         """The first rendered layout's PNG, the list's thumbnail, once rendered."""
         return self.previews[0]["png"] if self.previews else None
+
+    @cached_property
+    def browser_readable(self) -> bool:
+        return drawing_browser_readable(self.material)
+
+    @property
+    def thumbnail_spaces(self) -> str:
+        """What the list's thumbnail shows when no preview was rendered, in the order tried:
+        model space first (the content itself; the browser draws no viewports, so a sheet would
+        show its frame alone), then each layout; the first holding something is drawn."""
+        return " ".join(space["key"] for space in drawing_spaces(self.material))
 
     @property
     def finding_count(self) -> int:

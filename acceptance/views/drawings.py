@@ -32,6 +32,7 @@ from ..selectors.drawings import (
     drawing_marks,
     drawing_preview_dir,
     drawing_set,
+    drawing_spaces,
     drawing_text_encoding,
 )
 from ..services.cases import case_task_complete
@@ -114,6 +115,7 @@ def _viewer_config(request, case: Case, row) -> dict:
     """What the page's script needs to draw the drawing and frame its findings (json_script)."""
     material = row.material
     readable = drawing_browser_readable(material)
+    spaces = drawing_spaces(material)
     return {
         "file": reverse("acceptance:drawing_file", args=[case.reference, material.pk])
         if readable
@@ -121,7 +123,8 @@ def _viewer_config(request, case: Case, row) -> dict:
         "encoding": drawing_text_encoding(material) if readable else "utf-8",
         "fonts": [static(path) for path in setting("ACCEPTANCE_DRAWING_VIEWER_FONTS")],
         "worker": static("acceptance/vendor/dxf-viewer/dxf-worker.js"),
-        "marks": drawing_marks(row.findings),
+        "spaces": spaces,
+        "marks": drawing_marks(row.findings, spaces),
     }
 
 

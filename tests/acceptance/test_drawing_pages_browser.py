@@ -13,7 +13,7 @@ import pytest
 from django.core.files import File
 
 from acceptance.models import CatalogItem
-from acceptance.samples import make_as_built_dxf
+from acceptance.samples import AS_BUILT_STAMP_FIELDS, make_as_built_dxf
 from acceptance.selectors.drawings import case_drawings, drawing_findings
 from acceptance.services.materials import material_upload
 
@@ -131,3 +131,109 @@ def test_a_reviewer_clicks_a_finding_the_viewer_zooms_to_it_and_returns_the_draw
     assert "退回修改" in returned.inner_text()
     assert f"drawing={drawing.pk}" not in page.url
     page.screenshot(path=str(ARTIFACTS / "drawing-review-next.png"), full_page=True)
+
+
+def sheet_with_two_layouts(path: Path) -> Path:
+    """An as-built sheet (布局1, with the stamp) and a second layout, 立面图, with an elevation."""
+    import ezdxf
+
+    make_as_built_dxf(
+        path,
+        project_name=PROJECT_NAME,
+        drawing_number="D-1-02",
+        sheet_title="总平面图及立面图",
+        stamp=AS_BUILT_STAMP_FIELDS,
+    )
+    doc = ezdxf.readfile(path)
+    elevation = doc.layouts.new("立面图")
+    # An A3 frame of its own, placed apart from 布局1's so the two views differ.
+    left = 600
+    elevation.add_lwpolyline(
+        [(left, 0), (left + 420, 0), (left + 420, 297), (left, 297)], close=True
+    )
+    for floor in range(6):
+        y = 40 + floor * 30
+        elevation.add_lwpolyline([(left + 110, y), (left + 310, y), (left + 310, y + 30)])
+    elevation.add_text("南立面 1:100", height=8).set_placement((left + 160, 250))
+    doc.saveas(path)
+    return path
+
+
+def test_a_reviewer_switches_between_model_space_and_each_layout_and_sees_every_thumbnail(
+    open_case, live_server, browser_page, tmp_path
+):
+    flow = open_case(leave_out=[CORE_DRAWING])
+    sheet = sheet_with_two_layouts(tmp_path / "D-1 总平面图及立面图.dxf")
+    item = CatalogItem.objects.get(code=CORE_DRAWING)
+    with sheet.open("rb") as handle:
+        material_upload(
+            case=flow.case,
+            user=flow.owner,
+            catalog_item=item,
+            node=flow.node_for(item),
+            file=File(handle),
+            name=sheet.name,
+        )
+    flow.prefile()
+    flow.apply()
+    drawing = flow.current(CORE_DRAWING)
+    page = browser_page
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    sign_in(page, live_server.url, flow.reviewer)
+    page.goto(f"{live_server.url}/cases/{flow.case.reference}/drawings/?drawing={drawing.pk}")
+    wait_ready(page)
+    # The tabs a Chinese CAD program shows: model space first, then the layouts in tab order.
+    tabs = page.locator(".space-tabs [data-space]")
+    assert tabs.all_inner_texts() == ["模型", "布局1", "立面图"]
+
+    views = {}
+    for tab in tabs.all():
+        key = tab.get_attribute("data-space")
+        started = page.evaluate("performance.now()")
+        tab.click()
+        page.wait_for_function(
+            f"window.drawingViewer.state().space === {key!r} && "
+            "window.drawingViewer.state().state === 'ready'"
+        )
+        switched = page.evaluate("performance.now()") - started
+        print(f"layout {tab.inner_text()}: {switched:.0f} ms")
+        assert tab.get_attribute("aria-pressed") == "true"
+        assert page.locator(".space-tabs [aria-pressed=true]").count() == 1
+        views[tab.inner_text()] = state(page)["view"]
+        page.screenshot(
+            path=str(ARTIFACTS / f"drawing-layout-{tab.inner_text()}.png"), full_page=True
+        )
+    # Each space is its own drawing: the elevation an A3 sheet beside 布局1's, model space the
+    # plan at its own scale.
+    assert views["立面图"]["width"] == pytest.approx(420, rel=0.35)
+    assert views["立面图"]["centerX"] == pytest.approx(810, abs=30)
+    assert views["布局1"]["centerX"] < 450
+    assert views["模型"]["width"] > 10 * views["布局1"]["width"]
+
+    # Every drawing of the set has a real thumbnail, drawn from its DXF (no previews rendered).
+    page.wait_for_function(
+        "document.querySelector('.sheet-list').dataset.thumbnails === 'done'", timeout=120_000
+    )
+    rows = page.locator(".sheet-list li")
+    assert rows.count() == case_drawings(flow.case).count()
+    assert page.locator(".sheet-list .thumb-none").count() == 0
+    drawn = page.evaluate(
+        "Array.from(document.querySelectorAll('.sheet-list img.thumb'))"
+        ".map(img => [img.naturalWidth, Number(img.dataset.drawnMs)])"
+    )
+    assert len(drawn) == rows.count() and all(width > 0 for width, _ms in drawn)
+    print("thumbnails drawn in ms:", sorted(ms for _width, ms in drawn))
+    assert contrast_problems(page) == []
+    page.screenshot(path=str(ARTIFACTS / "drawing-list-thumbnails.png"), full_page=True)
+
+    # A second visit takes the thumbnails the browser kept instead of drawing them again.
+    page.reload()
+    page.wait_for_function(
+        "document.querySelector('.sheet-list').dataset.thumbnails === 'done'", timeout=60_000
+    )
+    again = page.evaluate(
+        "Array.from(document.querySelectorAll('.sheet-list img.thumb'))"
+        ".map(img => Number(img.dataset.drawnMs))"
+    )
+    assert again == [0] * rows.count()

@@ -450,3 +450,40 @@ def test_an_oversized_or_overlong_drawing_index_is_refused() -> None:
         with pytest.raises(UploadRefused) as long:
             parse_drawing_index(data, filename)
         assert f"超过 {MAX_ROWS} 行" in long.value.message_zh
+
+
+def test_the_viewer_offers_model_space_and_each_layout_holding_something_in_tab_order(tmp_path):
+    from acceptance.models import Material
+    from acceptance.selectors.drawings import drawing_marks, drawing_spaces
+
+    def layouts(doc):
+        doc.layouts.new("立面图").add_line((0, 0), (420, 297))
+        doc.layouts.new("Layout3")  # empty: a CAD program has the tab, the reviewer needs none
+
+    path = edit(drawing(tmp_path / "layouts.dxf"), layouts)
+    outcomes = [o.as_dict() for o in review_drawing(path, project_name=PROJECT).outcomes()]
+    spaces = drawing_spaces(Material(check_report={"outcomes": outcomes}))
+
+    assert [(space["zh"], space["en"]) for space in spaces] == [
+        ("模型", "Model"),
+        ("布局1", SHEET_LAYOUT),
+        ("立面图", ""),
+    ]
+    assert [space["key"] for space in spaces][:2] == ["model", "paper"]
+    elevation = spaces[2]["key"]
+    assert elevation.startswith("*PAPER_SPACE")
+    finding = {"result": "fail", "message_zh": "问题", "message_en": "problem"}
+    marks = drawing_marks(
+        [
+            {**finding, "detail": {"layout": "立面图", "box": [0, 0, 10, 10]}},
+            {**finding, "detail": {"layout": SHEET_LAYOUT, "box": [0, 0, 10, 10]}},
+            {**finding, "detail": {"layout": "Model", "box": [0, 0, 10, 10]}},
+        ],
+        spaces,
+    )
+    assert [mark["space"] for mark in marks] == [elevation, "paper", "model"]
+    # A result recorded before the spaces were listed: the two spaces every DXF has.
+    assert [space["key"] for space in drawing_spaces(Material(check_report={}))] == [
+        "model",
+        "paper",
+    ]

@@ -1,15 +1,17 @@
 // The drawing review page's viewer: the DXF drawn in the browser (vendored dxf-viewer, WebGL, a
-// web worker parses it), one space at a time (the sheet, or model space), on a dark canvas as CAD
-// programs use; findings framed as clickable boxes that zoom to their spot; layers toggled.
+// web worker parses it), one space at a time (模型 model space or one paper-space layout, tabs as
+// a CAD program has them), on a dark canvas as CAD programs use; findings framed as clickable
+// boxes that zoom to their spot; layers toggled.
 // The view in drawing units is mirrored on the viewer element's data attributes and in
 // window.drawingViewer.state(), for tests and for anyone reading the page.
 (function () {
   "use strict";
   var configElement = document.getElementById("drawing-viewer-config");
   var element = document.querySelector(".viewer");
-  if (!configElement || !element || !window.ArchiveDxfViewer) { return; }
-  var config = JSON.parse(configElement.textContent);
   var lib = window.ArchiveDxfViewer;
+  if (!lib) { return; }
+  if (!configElement || !element) { thumbnails(); return; }
+  var config = JSON.parse(configElement.textContent);
   var canvasBox = element.querySelector(".viewer-canvas");
   var marksBox = element.querySelector(".viewer-marks");
   var status = element.querySelector(".viewer-status");
@@ -170,8 +172,8 @@
       current.loading = null;
       if (!viewer.GetBounds()) {
         emptySpaces[space] = true;
-        var other = space === "paper" ? "model" : "paper";
-        if (!emptySpaces[other]) { return load(other); }
+        var other = config.spaces.filter(function (tab) { return !emptySpaces[tab.key]; })[0];
+        if (other) { return load(other.key); }
         say("图纸没有可显示的内容。", "The drawing has nothing to show.");
       } else {
         say("", "");
@@ -246,7 +248,84 @@
   };
 
   // First the space where the first located finding is (the stamp and title block are on the
-  // sheet), else model space; an empty space gives way to the other.
+  // sheet), else model space; an empty space gives way to the next tab. The list's missing
+  // thumbnails are drawn once the open drawing shows.
   var first = config.marks.filter(function (mark) { return mark.box && mark.space; })[0];
-  load(first ? first.space : "model");
+  load(first ? first.space : "model").catch(function () {}).then(thumbnails);
+
+  // Thumbnails of the set's drawings that have no server-rendered preview (not yet rendered,
+  // or previews off): drawn here from the DXF by one small viewer, one drawing at a time, and
+  // kept in the browser by content hash, so a drawing is drawn once per browser. Text is left
+  // out: unreadable at this size, and loading the CJK font would cost more than the drawing.
+  // The list's element says when all are there (data-thumbnails="done") and what each took.
+  function thumbnails() {
+    var list = document.querySelector(".sheet-list");
+    var pending = Array.prototype.slice.call(document.querySelectorAll(".thumb-none[data-thumb-file]"));
+    if (!list || !pending.length) {
+      if (list) { list.dataset.thumbnails = "done"; }
+      return Promise.resolve();
+    }
+    list.dataset.thumbnails = "drawing";
+    var box = document.createElement("div");
+    box.className = "thumb-render";
+    box.setAttribute("aria-hidden", "true");
+    document.body.appendChild(box);
+    var small = null;
+
+    function show(holder, url, ms) {
+      var image = document.createElement("img");
+      image.className = "thumb";
+      image.alt = "";
+      image.src = url;
+      image.dataset.drawnMs = ms;
+      holder.replaceWith(image);
+    }
+
+    // The first of ``spaces`` holding something (see DrawingRow.thumbnail_spaces).
+    function draw(url, spaces) {
+      if (!spaces.length) { return Promise.resolve(null); }
+      small.options.sceneOptions = { space: spaces[0] };
+      return small.Load({
+        url: url,
+        workerFactory: function () { return new Worker(list.dataset.worker); }
+      }).then(function () {
+        if (!small.GetBounds()) { return draw(url, spaces.slice(1)); }
+        return small.GetCanvas().toDataURL("image/png");
+      });
+    }
+
+    function next() {
+      var holder = pending.shift();
+      if (!holder) {
+        if (small) { small.Destroy(); }
+        box.remove();
+        list.dataset.thumbnails = "done";
+        return Promise.resolve();
+      }
+      var key = "drawing-thumbnail:" + holder.dataset.thumbKey;
+      var kept = null;
+      try { kept = window.localStorage.getItem(key); } catch (error) { kept = null; }
+      if (kept) {
+        show(holder, kept, 0);
+        return next();
+      }
+      small = small || new lib.DxfViewer(box, {
+        clearColor: new lib.Color("#1b1f24"),
+        autoResize: false,
+        antialias: true,
+        preserveDrawingBuffer: true,
+        colorCorrection: true
+      });
+      var started = performance.now();
+      var spaces = holder.dataset.thumbSpaces.split(" ");
+      return draw(holder.dataset.thumbFile, spaces).then(function (url) {
+        if (url) {
+          show(holder, url, Math.round(performance.now() - started));
+          try { window.localStorage.setItem(key, url); } catch (error) { /* full: draw again */ }
+        }
+      }, function () { /* left as the placeholder: the file's own page says why */ }).then(next);
+    }
+
+    return next();
+  }
 })();

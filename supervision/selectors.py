@@ -1,0 +1,99 @@
+"""Reads for supervision: the population of a plan, its inspector pool and who must recuse."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+
+from acceptance.models import Case
+from workflows.labels import SHANGHAI, local_time
+from workflows.models import HumanTask, JournalEntry
+
+from .models import Draw, InspectionPlan, Recusal
+
+# Every case the archive has accepted, conditionally or not, is open to supervision.
+ACCEPTED = (Case.Status.ACCEPTED, Case.Status.CONDITIONALLY_ACCEPTED, Case.Status.ARCHIVED)
+ALL_STRATA = "all"
+EXCLUDED_REVIEWED = "reviewed"
+EXCLUDED_SAME_ORGANISATION = "same_organisation"
+EXCLUDED_DECLARED = "declared_conflict"
+
+
+def plan_cases(plan: InspectionPlan) -> QuerySet[Case]:
+    since = datetime.combine(plan.period_start, time.min, SHANGHAI)
+    until = datetime.combine(plan.period_end + timedelta(days=1), time.min, SHANGHAI)
+    cases = Case.objects.filter(
+        status__in=ACCEPTED, decided_at__gte=since, decided_at__lt=until
+    ).select_related("project__owner")
+    if plan.works_type:
+        cases = cases.filter(project__works_type=plan.works_type)
+    return cases.order_by("reference")
+
+
+def plan_population(plan: InspectionPlan) -> list[dict]:
+    """The ordered population list as it is published (organisation names, no persons)."""
+    return [
+        {
+            "id": case.reference,
+            "project": case.project.name,
+            "organisation": case.project.owner.name,
+            "works_type": case.project.works_type,
+            "accepted_on": local_time(case.decided_at, "%Y-%m-%d"),
+            "stratum": case.project.works_type if plan.stratify else ALL_STRATA,
+        }
+        for case in plan_cases(plan)
+    ]
+
+
+def plan_inspectors(plan: InspectionPlan) -> list:
+    return list(
+        get_user_model()
+        .objects.filter(groups=plan.inspector_group, is_active=True)
+        .order_by("username")
+    )
+
+
+def plan_exclusions(plan: InspectionPlan, inspectors: list) -> dict[str, dict[str, str]]:
+    """Per case reference, the inspectors who may not inspect it and why (first reason wins)."""
+    codes = {user.pk: user.get_username() for user in inspectors}
+    names = set(codes.values())
+    exclusions: dict[str, dict[str, str]] = {}
+    for case in plan_cases(plan):
+        found: dict[str, str] = {}
+        reviewers = set(
+            HumanTask.objects.filter(
+                instance__business_key=case.reference, completed_by__in=codes
+            ).values_list("completed_by", flat=True)
+        )
+        for pk in sorted(reviewers, key=codes.get):
+            found.setdefault(codes[pk], EXCLUDED_REVIEWED)
+        actors = JournalEntry.objects.filter(chain=case.reference, actor__in=names)
+        for actor in sorted(set(actors.values_list("actor", flat=True))):
+            found.setdefault(actor, EXCLUDED_REVIEWED)
+        members = case.project.owner.members.filter(pk__in=codes).values_list("pk", flat=True)
+        for pk in sorted(members, key=codes.get):
+            found.setdefault(codes[pk], EXCLUDED_SAME_ORGANISATION)
+        declared = Recusal.objects.filter(organisation=case.project.owner, inspector__in=codes)
+        for pk in sorted(declared.values_list("inspector", flat=True), key=codes.get):
+            found.setdefault(codes[pk], EXCLUDED_DECLARED)
+        if found:
+            exclusions[case.reference] = dict(sorted(found.items()))
+    return exclusions
+
+
+def published_plans() -> QuerySet[InspectionPlan]:
+    return InspectionPlan.objects.exclude(status=InspectionPlan.Status.DRAFT).order_by(
+        "-published_at"
+    )
+
+
+def latest_draw(plan: InspectionPlan) -> Draw | None:
+    return plan.draws.order_by("-number").first()
+
+
+def draw_rows(draw: Draw) -> list[dict]:
+    """A draw's result with each target's project and organisation, for the pages."""
+    items = {item["id"]: item for item in draw.document["population"]}
+    return [{**items[row["target"]], "inspectors": row["inspectors"]} for row in draw.result]
