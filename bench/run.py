@@ -30,6 +30,7 @@ BENCHMARKS = (
     "photos",
     "sandbox",
     "sweep",
+    "history",
 )
 # Run only when asked for by name: it adds a million rows to its (dedicated) database.
 ON_REQUEST = ("sweep",)
@@ -162,6 +163,7 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
         drawing_viewer,
         drawings,
         engine_steps,
+        history,
         intake,
         photos,
         replay,
@@ -260,6 +262,14 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
             progress("evaluating the process's expressions by five mechanisms")
             say()
             say(sandbox.report(sandbox.measure(args.sandbox_rounds)))
+        if "history" in selected:
+            progress(f"running {args.cases} demo case(s) to archive, then compacting them")
+            history_result = history.measure(
+                args.cases, workdir=tmp / "history-samples", wait_seconds=args.wait
+            )
+            say()
+            say(history.report(history_result))
+            status = 1 if history_result.failures else status
         if "engine" in selected:
             progress(f"running the engine path {args.warmup} + {args.runs} times per side")
             engine_result = engine_steps.measure(args.runs, args.warmup)

@@ -223,6 +223,7 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = int(
 # let the fault tests recover in seconds; the defaults recover a dead worker's jobs in minutes.
 WORKFLOWS_JOB_LEASE_SECONDS = int(os.environ.get("WORKFLOWS_JOB_LEASE_SECONDS", "120"))
 WORKFLOWS_JOB_HEARTBEAT_SECONDS = float(os.environ.get("WORKFLOWS_JOB_HEARTBEAT_SECONDS", "30"))
+WORKFLOWS_COMPACT_AFTER_DAYS = int(os.environ.get("WORKFLOWS_COMPACT_AFTER_DAYS", "30"))
 WORKFLOWS_JOB_PICKUP_SECONDS = int(os.environ.get("WORKFLOWS_JOB_PICKUP_SECONDS", "300"))
 WORKFLOWS_JOB_ATTEMPTS = int(os.environ.get("WORKFLOWS_JOB_ATTEMPTS", "5"))
 WORKFLOWS_JOB_BACKOFF_SECONDS = float(os.environ.get("WORKFLOWS_JOB_BACKOFF_SECONDS", "5"))
@@ -244,6 +245,11 @@ CELERY_BEAT_SCHEDULE = {
     "workflows-sweep-jobs": {
         "task": "workflows.sweep_jobs",
         "schedule": timedelta(seconds=int(os.environ.get("WORKFLOWS_JOB_SWEEP_SECONDS", "60"))),
+    },
+    # Instances ended WORKFLOWS_COMPACT_AFTER_DAYS ago keep their journal, not their live rows.
+    "workflows-compact-instances": {
+        "task": "workflows.compact_instances",
+        "schedule": timedelta(hours=int(os.environ.get("WORKFLOWS_COMPACT_HOURS", "24"))),
     },
     # Commitment deadlines the BPMN timer missed, escalations and reminders (限时承诺巡检).
     "acceptance-commitment-sweep": {

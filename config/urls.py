@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/logout/", LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("tasks/", include("workflows.urls")),
+    path("supervision/", include("supervision.urls")),
     path("", include("acceptance.urls")),
     path("verify/", include("certificates.urls")),
 ]

@@ -91,3 +91,9 @@ def published_plans() -> QuerySet[InspectionPlan]:
 
 def latest_draw(plan: InspectionPlan) -> Draw | None:
     return plan.draws.order_by("-number").first()
+
+
+def draw_rows(draw: Draw) -> list[dict]:
+    """A draw's result with each target's project and organisation, for the pages."""
+    items = {item["id"]: item for item in draw.document["population"]}
+    return [{**items[row["target"]], "inspectors": row["inspectors"]} for row in draw.result]

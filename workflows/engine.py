@@ -121,6 +121,12 @@ class InstanceRun:
         memo: ScriptMemo | None = None,
     ) -> None:
         self.instance = instance
+        if instance.compacted_at is not None:
+            raise InstanceEnded(
+                "流程已结束并已压缩，不能再办理",
+                "the process ended and its live state was compacted: nothing more can run",
+                instance=instance.pk,
+            )
         self.workflow = workflow or SERIALIZER.deserialize_json(instance.state)
         self.workflow.script_engine = InstanceScriptEngine(dispatcher=self, memo=memo)
         self.timers_fired = 0

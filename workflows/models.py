@@ -68,6 +68,9 @@ class ProcessInstance(models.Model):
     started_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Set when the ended instance's live rows were compacted (``workflows.compaction``): its
+    # ``state`` is then empty, and its journal and ``state_digest`` stand for it.
+    compacted_at = models.DateTimeField(_("compacted"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("process instance")

@@ -319,15 +319,22 @@ def replay_instance(instance: ProcessInstance) -> ReplayVerdict:
     """Replay an instance from its journal and compare with every recorded state and its own.
 
     The instance's own state is digested from what is saved, not read from its digest column: a
-    saved state edited behind the journal's back is caught too.
+    saved state edited behind the journal's back is caught too. A compacted instance has only its
+    final digest left, and the replay must end on it.
     """
     entries = JournalEntry.objects.filter(
         chain=instance.business_key, instance_id=instance.pk
     ).order_by("sequence")
     verdict, workflow = replay_entries(_start_definition(instance, entries), entries)
-    if verdict.verified and state_digest(workflow) != state_digest(
-        SERIALIZER.deserialize_json(instance.state)
-    ):
+    if not verdict.verified:
+        return verdict
+    if instance.compacted_at is not None:
+        # Compacted: no saved state is left to digest; the replay must end on the final digest
+        # kept on the row, which compaction took from the instance's verified replay.
+        saved = instance.state_digest
+    else:
+        saved = state_digest(SERIALIZER.deserialize_json(instance.state))
+    if state_digest(workflow) != saved:
         last = entries.last()
         return _diverged(last, "the instance's saved state differs from its replay", workflow, 0)
     return verdict

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import anchors, engine, timers
+from . import anchors, compaction, engine, timers
 from .jobs.sweep import jobs_sweep
 from .jobs.worker import job_task
 
@@ -26,3 +26,8 @@ def sweep_jobs() -> int:
 @shared_task(name="workflows.anchor_journal")
 def anchor_journal() -> str:
     return anchors.journal_anchor().digest
+
+
+@shared_task(name="workflows.compact_instances")
+def compact_instances() -> int:
+    return sum(outcome.compacted for outcome in compaction.compact_ended())

@@ -27,6 +27,7 @@ from pypdf import PdfReader
 from acceptance.models import CatalogItem, Material, MediaItem
 from acceptance.services.intake import material_intake_check
 from acceptance.services.materials import material_upload
+from workflows.inbox import task_claim, task_delegate, task_resolve
 
 from .conftest import CaseFlow, make_user, statuses_as_journaled, statuses_stored
 
@@ -180,6 +181,32 @@ def test_a_returned_photo_loops_back_to_the_owner_until_the_set_is_approved(revi
         if e.task_name == "media_review"
     ]
     assert verdicts == ["return", "approve"]
+
+
+def test_a_delegate_reviews_the_items_and_the_tasks_owner_finishes_the_review(reviewing, client):
+    flow = reviewing
+    review = flow.task("media_review")
+    task_claim(task_id=review.task_id, user=flow.reviewer)
+    delegate = make_user("reviewer_two", "reviewers")
+    task_delegate(task_id=review.task_id, user=flow.reviewer, delegate=delegate, reason="休假")
+    client.force_login(delegate)
+    gallery = client.get(gallery_url(flow)).content.decode()
+    assert 'id="finish"' not in gallery  # the owner finishes the review
+
+    items = [flow.current("E3-1").pk, flow.current("E3-2").pk]
+    client.post(media_url(flow, "media_decide"), {"materials": items, "verdict": "approve"})
+    assert {fresh(m).status for m in Material.objects.filter(pk__in=items)} == {
+        Material.Status.APPROVED
+    }
+    refused = client.post(media_url(flow, "media_finish"), follow=True)
+    assert any("该任务已委托 reviewer_two 办理" in text for text in texts(refused))
+    assert "media_review" in flow.open_tasks()
+
+    task_resolve(task_id=review.task_id, user=delegate, note="照片和视频均已审核通过")
+    client.force_login(flow.reviewer)
+    assert 'id="finish"' in client.get(gallery_url(flow)).content.decode()
+    client.post(media_url(flow, "media_finish"))
+    assert "media_review" not in flow.open_tasks()
 
 
 def test_a_photo_that_failed_its_checks_cannot_be_approved(reviewing, client):

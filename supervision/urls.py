@@ -1,0 +1,20 @@
+from django.urls import path
+
+from . import views
+
+app_name = "supervision"
+
+urlpatterns = [
+    path("plans/", views.plan_list, name="plans"),
+    path("plans/new/", views.plan_new, name="plan_new"),
+    path("plans/<str:reference>/", views.plan_detail, name="plan"),
+    path("plans/<str:reference>/publish/", views.plan_publish_view, name="publish"),
+    path("plans/<str:reference>/public-value/", views.public_value_view, name="public_value"),
+    path("plans/<str:reference>/draw/", views.plan_draw_view, name="draw"),
+    path("public/", views.public_list, name="public"),
+    path("public/<str:reference>/", views.public_detail, name="public_plan"),
+    path(
+        "public/<str:reference>/publication.json", views.publication_file, name="publication_file"
+    ),
+    path("public/<str:reference>/draw-<int:number>.json", views.draw_file, name="draw_file"),
+]

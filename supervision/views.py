@@ -1,0 +1,159 @@
+"""Pages: the supervisor's plans (define, publish, public value, draw) and the public notice."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from acceptance.roles import user_roles
+
+from . import verify_draw as algorithm
+from .exceptions import SupervisionError
+from .forms import PlanForm
+from .models import InspectionPlan
+from .selectors import draw_rows, published_plans
+from .services import plan_create, plan_draw, plan_publish, public_value_enter
+
+
+def _supervisor(request) -> None:
+    if not user_roles(request.user).supervisor:
+        raise PermissionDenied
+
+
+def _refused(request, error: SupervisionError) -> None:
+    messages.error(request, f"{error.message_zh} — {error.message_en}")
+
+
+@login_required
+def plan_list(request):
+    _supervisor(request)
+    plans = InspectionPlan.objects.select_related("created_by").prefetch_related("draws")
+    return render(request, "supervision/plan_list.html", {"plans": plans})
+
+
+@login_required
+def plan_new(request):
+    _supervisor(request)
+    form = PlanForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan = plan_create(actor=request.user, **form.cleaned_data)
+        except SupervisionError as error:
+            form.add_error(None, f"{error.message_zh} — {error.message_en}")
+        else:
+            messages.success(request, f"抽查计划 {plan.reference} 已拟定 — plan drafted")
+            return redirect("supervision:plan", plan.reference)
+    return render(request, "supervision/plan_new.html", {"form": form})
+
+
+def _plan_context(plan: InspectionPlan) -> dict:
+    draws = list(plan.draws.select_related("drawn_by").order_by("number"))
+    publication = plan.publication or {}
+    return {
+        "plan": plan,
+        "publication": publication,
+        "publication_digest": (algorithm.publication_digest(publication) if publication else ""),
+        "draws": [(draw, draw_rows(draw)) for draw in draws],
+        "latest": draws[-1] if draws else None,
+    }
+
+
+@login_required
+def plan_detail(request, reference: str):
+    _supervisor(request)
+    plan = get_object_or_404(InspectionPlan, reference=reference)
+    context = _plan_context(plan)
+    context["exclusion_count"] = sum(
+        len(found) for found in context["publication"].get("exclusions", {}).values()
+    )
+    return render(request, "supervision/plan_detail.html", context)
+
+
+@require_POST
+@login_required
+def plan_publish_view(request, reference: str):
+    _supervisor(request)
+    plan = get_object_or_404(InspectionPlan, reference=reference)
+    try:
+        plan_publish(plan=plan, actor=request.user)
+    except SupervisionError as error:
+        _refused(request, error)
+    else:
+        messages.success(
+            request, "计划已公布，检查对象名录已冻结 — plan published, population frozen"
+        )
+    return redirect("supervision:plan", reference)
+
+
+@require_POST
+@login_required
+def public_value_view(request, reference: str):
+    _supervisor(request)
+    plan = get_object_or_404(InspectionPlan, reference=reference)
+    try:
+        public_value_enter(plan=plan, actor=request.user, value=request.POST.get("value", ""))
+    except SupervisionError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, "公开随机值已录入 — public value entered")
+    return redirect("supervision:plan", reference)
+
+
+@require_POST
+@login_required
+def plan_draw_view(request, reference: str):
+    _supervisor(request)
+    plan = get_object_or_404(InspectionPlan, reference=reference)
+    try:
+        seen = int(request.POST.get("seen_draws", ""))
+    except ValueError:
+        seen = -1
+    try:
+        draw = plan_draw(
+            plan=plan, actor=request.user, seen_draws=seen, reason=request.POST.get("reason", "")
+        )
+    except SupervisionError as error:
+        _refused(request, error)
+    else:
+        messages.success(
+            request, f"第 {draw.number} 次抽取完成，随机种子已公开 — draw {draw.number} made"
+        )
+    return redirect("supervision:plan", reference)
+
+
+def public_list(request):
+    return render(request, "supervision/public_list.html", {"plans": published_plans()})
+
+
+def _published(reference: str) -> InspectionPlan:
+    return get_object_or_404(published_plans(), reference=reference)
+
+
+def public_detail(request, reference: str):
+    return render(request, "supervision/public_detail.html", _plan_context(_published(reference)))
+
+
+def _json_download(document: dict, filename: str) -> HttpResponse:
+    response = HttpResponse(
+        json.dumps(document, ensure_ascii=False, indent=1), content_type="application/json"
+    )
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+    return response
+
+
+def publication_file(request, reference: str):
+    plan = _published(reference)
+    return _json_download(plan.publication, f"{plan.reference}-publication.json")
+
+
+def draw_file(request, reference: str, number: int):
+    draw = _published(reference).draws.filter(number=number).first()
+    if draw is None:
+        raise Http404
+    return _json_download(draw.document, f"{reference}-draw-{number}.json")
