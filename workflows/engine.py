@@ -21,6 +21,7 @@ import time
 import traceback
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextvars import ContextVar
 from datetime import datetime
 from uuid import UUID
 
@@ -359,9 +360,17 @@ def lock_tries() -> Iterator[AbstractContextManager[ScriptMemo]]:
     try: the transaction rolls back (every lock given back), the evaluation runs with none held,
     within its limits, and the next try takes its outcome. So a runaway script spends its limit
     while nobody waits for it: not other cases, not uploads to its case (the journal head), and
-    not, on SQLite, every writer on the site. The block must hold the whole transaction: inside
-    a transaction begun by the caller nothing can be given back, so scripts then run in it.
+    not, on SQLite, every writer on the site. The block must hold the whole transaction. Tries
+    begun inside another try (a service that starts an instance in its own transaction) are that
+    try's: a slow evaluation ends the outer one, which can give its transaction back. Inside a
+    transaction begun by a caller outside any try nothing can be given back, so scripts run in it.
     """
+    outer = _trying.get()
+    # Only while the outer try's transaction is open: work run when it commits (an eager job)
+    # makes changes of its own.
+    if outer is not None and connection.in_atomic_block:
+        yield nullcontext(outer)
+        return
     memo = ScriptMemo(under_lock=not connection.in_atomic_block)
     for _ in range(MAX_EVALUATIONS_OUTSIDE_LOCK):
         slow: list[EvaluateOutsideLock] = []
@@ -372,15 +381,22 @@ def lock_tries() -> Iterator[AbstractContextManager[ScriptMemo]]:
         memo.evaluate_outside(slow[0])
     # A change with this many slow evaluations runs the rest under its lock, within the limits.
     memo.under_lock = False
-    yield nullcontext(memo)
+    yield _stopped_by_slow_evaluation(memo, [])
+
+
+# The memo of the try this thread is in (``lock_tries``), set only while a try's block runs.
+_trying: ContextVar[ScriptMemo | None] = ContextVar("workflows_lock_try", default=None)
 
 
 @contextmanager
 def _stopped_by_slow_evaluation(memo: ScriptMemo, slow: list) -> Iterator[ScriptMemo]:
+    token = _trying.set(memo)
     try:
         yield memo
     except EvaluateOutsideLock as exc:
         slow.append(exc)
+    finally:
+        _trying.reset(token)
 
 
 # -- public verbs -------------------------------------------------------------------------------

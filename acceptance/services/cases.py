@@ -1,6 +1,6 @@
 from django.db import transaction
 
-from workflows.engine import instance_start, task_complete
+from workflows.engine import instance_start, lock_tries, task_complete
 from workflows.exceptions import TaskNotAvailable, TaskPermissionDenied
 from workflows.inbox import can_work
 from workflows.models import HumanTask
@@ -35,20 +35,23 @@ def case_open(*, project: Project, user) -> Case:
             "只有建设单位的成员可以发起验收申请",
             "only members of the owner organisation can open an acceptance case",
         )
-    with transaction.atomic(durable=True):
-        case = Case.objects.create(
-            reference=new_reference("YS"),
-            project=project,
-            owner_user=user,
-            catalog_version=catalog_current_version(),
-        )
-        instance_start(
-            process_id=PROCESS_ID,
-            business_object=case,
-            business_key=case.reference,
-            data=process_variables(case),
-            actor=user,
-        )
+    # In the engine's tries: a slow script of the process's first step ends this transaction
+    # and runs with nothing locked (``workflows.engine.lock_tries``).
+    for attempt in lock_tries():
+        with attempt, transaction.atomic(durable=True):
+            case = Case.objects.create(
+                reference=new_reference("YS"),
+                project=project,
+                owner_user=user,
+                catalog_version=catalog_current_version(),
+            )
+            instance_start(
+                process_id=PROCESS_ID,
+                business_object=case,
+                business_key=case.reference,
+                data=process_variables(case),
+                actor=user,
+            )
     return case
 
 

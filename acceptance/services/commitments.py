@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
-from workflows.engine import message_send, timer_reschedule
+from workflows.engine import lock_tries, message_send, timer_reschedule
 from workflows.exceptions import MessageNotExpected
 from workflows.journal import journal_append
 from workflows.models import ProcessInstance
@@ -337,14 +337,16 @@ def commitment_deliver(*, case: Case, user) -> list[Material]:
             missing=missing,
             failed=[m.original_name for m in failed],
         )
-    with transaction.atomic():
-        message_send(
-            instance_id=case_instance(case).pk,
-            name=DELIVERY_MESSAGE,
-            payload={"items": codes, "materials": [m.pk for m in delivered]},
-            actor=user,
-        )
-        _clock_on_delivery(commitment, user)
+    # In the engine's tries: a slow script the message reaches gives this whole transaction back.
+    for attempt in lock_tries():
+        with attempt, transaction.atomic():
+            message_send(
+                instance_id=case_instance(case).pk,
+                name=DELIVERY_MESSAGE,
+                payload={"items": codes, "materials": [m.pk for m in delivered]},
+                actor=user,
+            )
+            _clock_on_delivery(commitment, user)
     return delivered
 
 

@@ -6,8 +6,10 @@ database) as on PostgreSQL (``tests/integration/test_runaway.py`` runs the same 
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import Group
+from django.db import connection, transaction
 
-from workflows import engine
+from workflows import engine, sandbox
 from workflows.journal import journal_append, verify_chain
 from workflows.models import Incident, ServiceJob
 
@@ -111,3 +113,37 @@ def test_a_slow_script_after_a_background_job_runs_with_no_lock_held_and_the_job
     assert calls == ["job", "job"]
     assert ServiceJob.objects.get(instance=counted).status == "succeeded"
     assert journal_kinds("COUNTED-1") == ["instance.started", "service.completed"]
+
+
+def test_a_start_inside_a_callers_try_gives_the_callers_transaction_back_while_it_spins(
+    deploy, business_object, monkeypatch, settings
+):
+    settings.WORKFLOWS_SCRIPT_CPU_SECONDS = 0.2
+    deploy("hostile_scripts.bpmn")
+    in_a_transaction = []
+    real_start = sandbox.Budget.start
+
+    def start(budget):
+        in_a_transaction.append(connection.in_atomic_block)
+        real_start(budget)
+
+    monkeypatch.setattr(sandbox.Budget, "start", start)
+
+    # A service opening its business object and the process in one transaction, as a case opens.
+    for attempt in engine.lock_tries():
+        with attempt, transaction.atomic(durable=True):
+            Group.objects.create(name=f"opened {len(in_a_transaction)}")
+            instance = engine.instance_start(
+                process_id="wf_hostile",
+                business_object=business_object,
+                business_key="HOSTILE-NESTED",
+                data={"case": "busy"},
+            )
+
+    # Stopped in the transaction after 10 ms, spun to its limit outside it, kept on the next try.
+    assert in_a_transaction == [True, False]
+    assert reload(instance).status == "incident"
+    assert Incident.objects.get(instance=instance).task_name == "busy"
+    assert list(Group.objects.filter(name__startswith="opened").values_list("name", flat=True)) == [
+        "opened 2"
+    ]
