@@ -8,9 +8,37 @@ DEFAULTS = {
     # ISO 8601 durations handed to the process as variables.
     "ACCEPTANCE_REVIEW_SLA": "P5D",
     "ACCEPTANCE_COMMITMENT_PERIOD": "P3M",
-    # Core items (主审要件) that no policy may tolerate: whole catalog categories and single codes
-    # (category D: as-built drawings; E1-5 the completion acceptance report; E1-12 its filing form).
-    "ACCEPTANCE_CORE_ITEMS": {"categories": ["D"], "codes": ["E1-5", "E1-12"]},
+    # Core items (主审要件): what the archive must see before it gives its acceptance opinion;
+    # no policy or catalog flag tolerates them, and a catalog imported without 可容缺 flags
+    # makes every other item tolerable (非主审要件, domain-facts: "core items must pass,
+    # non-core items may be missing"). Whole categories (``categories``) or single codes. The
+    # default is the short set a city archive checks first, not every drawing:
+    # - the approvals the certificate prints and the works stand on: 立项批复 A1-1, 建设用地规划
+    #   许可证 A2-4, 建设工程规划许可证 A5-1, 施工许可证 A5-2;
+    # - the as-built drawings of the five main disciplines: 建筑 D-1, 结构 D-2, 给排水 D-6,
+    #   电气 D-7, 暖通 D-9 (steel, curtain wall, low-voltage, external works and landscaping
+    #   sheets are not on every project and may follow under the commitment);
+    # - the completion acceptance records: 单位工程质量竣工验收记录 C8-2, 工程竣工验收报告 E1-5,
+    #   the special acceptances of planning, fire, environment (E1-9).
+    # The completion filing form (E1-12 备案表) is not core: it is filled in after the archive's
+    # opinion, which the filing needs, so it follows under the commitment.
+    "ACCEPTANCE_CORE_ITEMS": {
+        "categories": [],
+        "codes": [
+            "A1-1",
+            "A2-4",
+            "A5-1",
+            "A5-2",
+            "D-1",
+            "D-2",
+            "D-6",
+            "D-7",
+            "D-9",
+            "C8-2",
+            "E1-5",
+            "E1-9",
+        ],
+    },
     # Working days in a month when a commitment period counts Chinese working days (21.75, the
     # monthly figure of 劳社部发〔2008〕3号): 3 months are 65 working days, 6 months 131.
     "ACCEPTANCE_WORKING_DAYS_PER_MONTH": "21.75",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -71,6 +72,8 @@ SUPPLEMENT_MISSING = "E1-5"
 # Held back at the first node so the reviewer's guidance asks for it.
 HELD_BACK = "C6-P1"
 PROJECT_NAME = "浦东新区示范中学新建工程"
+# The project a person registers to walk a fresh case by hand with the demo's sample records.
+HAND_WALK_PROJECT = f"{PROJECT_NAME}（试办）"
 # The demo project's registration facts besides its name (tests reuse them).
 DEMO_PROJECT_FACTS = {
     "location": "上海市浦东新区示范路 100 号",
@@ -530,6 +533,35 @@ class Demo:
             )
         return parked
 
+    def hand_walk_records(self, project) -> Path:
+        """The owner's records for walking a fresh case by hand, written where they stay.
+
+        One folder a construction node of ``project``, each file named by its catalog code and
+        name as the bulk intake page (批量上传) matches them; the tolerated items are left out so
+        the case ends in a conditional acceptance, as the demo's does.
+        """
+        root = Path(settings.MEDIA_ROOT) / "demo-records"
+        shutil.rmtree(root, ignore_errors=True)
+        for node in project.nodes.order_by("position"):
+            folder = root / f"{node.position:02d} {node.name_zh}"
+            folder.mkdir(parents=True)
+            for item in node.expected_items.exclude(code__in=TOLERATED):
+                make_sample_record(
+                    folder / f"{item.code} {item.name_zh}",
+                    kind=item.format_kind,
+                    code=item.code,
+                    title=item.name_zh,
+                    subtitle=item.name_en,
+                    project_name=HAND_WALK_PROJECT,
+                    stamp_date=f"{timezone.localdate():%Y-%m-%d}",
+                )
+        self.say(
+            f"     自行试办 walk a case by hand: 以 owner_demo 登记项目“{HAND_WALK_PROJECT}”，"
+            f"在各施工节点的“批量上传”中选择 {root} 下对应的文件夹"
+            f" (register {HAND_WALK_PROJECT!r}, then bulk-upload each node's folder)"
+        )
+        return root
+
     def statistics(self) -> None:
         today = timezone.localdate()
         stats = commitment_statistics(start=date(today.year, 1, 1), end=today)
@@ -618,6 +650,7 @@ def run_demo(say: Callable[[str], None] = print, wait_seconds: float = 120) -> D
         late = demo.late_case()
         demo.statistics()
         parked = demo.parked()
+        demo.hand_walk_records(case.project)
     if not result.journal.intact or case_instance(result.case).status != "completed":
         raise RuntimeError("the demo case did not complete with an intact journal")
     if not result.replay.verified:

@@ -16,9 +16,8 @@ import yaml
 
 from ..exceptions import CatalogFileInvalid
 from ..models import CatalogVersion, FormatKind, Party, Retention, WorksType
+from ..models.catalog import is_core
 
-# Core items (主审要件) can never be tolerated; the draft's suggestion: all of D, E1-5, E1-12.
-TOLERABLE_CATEGORIES = ("B", "C", "E2", "E3", "E4")
 FORMAT_BY_CODE = {"E3-1": FormatKind.PHOTO, "E3-2": FormatKind.VIDEO}
 
 ITEM_COLUMNS = (
@@ -65,8 +64,9 @@ class CatalogData:
     profiles: dict[str, list[str]] = field(default_factory=dict)
 
 
-def default_tolerable(category: str) -> bool:
-    return category.startswith(TOLERABLE_CATEGORIES)
+def default_tolerable(code: str, category: str) -> bool:
+    """An item the file does not flag is tolerable (非主审要件) unless it is a core item."""
+    return not is_core(code, category)
 
 
 def default_format(code: str, category: str) -> str:
@@ -252,7 +252,9 @@ def _validate(raw: dict[str, Any]) -> CatalogData:
         tolerable = _flag(row["tolerable"]) if "tolerable" in row else None
         if "tolerable" in row and tolerable is None:
             problems.append(f"{where}: tolerable must be true or false / 可容缺须为是或否")
-        item["tolerable"] = default_tolerable(item["category"]) if tolerable is None else tolerable
+        item["tolerable"] = (
+            default_tolerable(code, item["category"]) if tolerable is None else tolerable
+        )
         format_kind = _cell(row.get("format_kind")) or default_format(code, item["category"])
         if format_kind not in FormatKind.values:
             problems.append(

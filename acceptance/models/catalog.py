@@ -127,10 +127,15 @@ class CatalogItem(models.Model):
     @property
     def is_core(self) -> bool:
         """主审要件 (``ACCEPTANCE_CORE_ITEMS``): never tolerated, whatever a flag or policy says."""
-        from ..conf import setting
+        return is_core(self.code, self.category)
 
-        core = setting("ACCEPTANCE_CORE_ITEMS")
-        return self.category in core.get("categories", ()) or self.code in core.get("codes", ())
+
+def is_core(code: str, category: str) -> bool:
+    """Is the item ``code`` of ``category`` a core item (主审要件, ``ACCEPTANCE_CORE_ITEMS``)?"""
+    from ..conf import setting
+
+    core = setting("ACCEPTANCE_CORE_ITEMS")
+    return category in core.get("categories", ()) or code in core.get("codes", ())
 
 
 class CatalogProfile(models.Model):

@@ -17,15 +17,19 @@ def decision_facts(case) -> dict:
     report = completeness_report(case)
     missing = set(report.missing_tolerable) | set(report.missing_blocking)
     in_case = {item.code for item in report.items}
+    tolerable = [
+        {"item": item, "missing": item.code in missing}
+        for item in case.catalog_version.items.filter(active=True).order_by("code")
+        if policy.allows(item) and item.code in in_case
+    ]
     return {
         "report": report,
         "policy": policy,
         "owner": case.project.owner,
-        "tolerable": [
-            {"item": item, "missing": item.code in missing}
-            for item in case.catalog_version.items.filter(active=True).order_by("code")
-            if policy.allows(item) and item.code in in_case
-        ],
+        "tolerable": tolerable,
+        # What the decision is about first; the policy's whole list (most of the catalog, since
+        # only the core items are never tolerable) is folded.
+        "tolerable_missing": [entry for entry in tolerable if entry["missing"]],
     }
 
 

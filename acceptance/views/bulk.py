@@ -24,7 +24,7 @@ from ..exceptions import AcceptanceError, NotPermitted
 from ..selectors.catalog import case_catalog_items, catalog_match
 from ..services.bulk import BulkRefused, bulk_zip_finish, bulk_zip_stage, bulk_zip_store
 from .cases import _case
-from .filing import _error, _is_member, _node_items
+from .filing import _error, _is_member, _node_items, _open_tasks
 
 
 def _owner_case(request, reference: str):
@@ -50,6 +50,7 @@ def bulk_page(request, reference: str):
         (n for n in nodes if n.code == request.GET.get("node")), nodes[0] if nodes else None
     )
     expected, others = _node_items(case, node)
+    submit = _open_tasks(case).filter(task_name="node_submit").first()
     return render(
         request,
         "acceptance/bulk_upload.html",
@@ -60,6 +61,8 @@ def bulk_page(request, reference: str):
             "expected_items": expected,
             "other_items": others,
             "max_files": setting("ACCEPTANCE_BULK_MAX_FILES"),
+            # After the batch the owner's next step is this node's submission, if it is open.
+            "node_submittable": bool(submit and node and submit.context.get("node") == node.code),
         },
     )
 

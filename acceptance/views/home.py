@@ -43,7 +43,7 @@ def _inbox_summary(tasks: list[HumanTask]) -> dict:
 def home(request):
     user = request.user
     roles = user_roles(user)
-    tasks = list(HumanTask.objects.inbox(user).select_related("instance"))
+    tasks = list(HumanTask.objects.inbox(user).select_related("instance", "owner", "assignee"))
     context = {
         "roles": roles,
         "tasks": [(task, due_state(task)) for task in tasks[:RECENT]],

@@ -16,7 +16,7 @@ import yaml
 from acceptance.services.projects import NODE_TEMPLATE
 from workflows.labels import labels
 
-FOLDED = re.compile(r"<(details|script|style|textarea|code)\b.*?</\1>", re.S | re.I)
+FOLDED = re.compile(r"<(details|script|style|textarea)\b.*?</\1>", re.S | re.I)
 TAG = re.compile(r"<[^>]+>")
 PATTERNS = {
     "event or rule code": re.compile(

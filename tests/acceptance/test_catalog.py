@@ -71,6 +71,13 @@ def test_seeding_publishes_version_1_once_with_its_profiles():
     d1, e15, c6p3 = (version.items.get(code=c) for c in ("D-1", "E1-5", "C6-P3"))
     assert (d1.format_kind, d1.tolerable, d1.retention) == ("drawing", False, "permanent")
     assert (e15.tolerable, c6p3.tolerable) == (False, True)
+    # Of the 72 items the archive requires only the core items (主审要件) are never tolerable:
+    # the main approvals, the five main disciplines' as-built drawings, the completion records.
+    required = [item for item in version.items.all() if item.required_by_archive]
+    assert sorted(item.code for item in required if not item.tolerable) == [
+        "A1-1", "A2-4", "A5-1", "A5-2", "C8-2", "D-1", "D-2", "D-6", "D-7", "D-9", "E1-5", "E1-9",
+    ]  # fmt: skip
+    assert len(required) == 72
     assert version.items.get(code="E3-2").format_kind == "video"
     assert catalog_items(version, "building").count() == SEED_ITEMS
     municipal = set(catalog_items(version, "municipal").values_list("code", flat=True))

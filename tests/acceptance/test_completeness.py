@@ -21,12 +21,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def gappy(open_case) -> CaseFlow:
     """A tolerable and a core item left out, and one file that fails its checks."""
-    flow = open_case(leave_out=[TOLERATED, CORE_DOCUMENT, "A1-2"])
+    flow = open_case(leave_out=[TOLERATED, CORE_DOCUMENT, "A2-4"])
     bad = flow.upload("A1-1", variant=2)  # a second A1-1 record...
     Path(bad.file.path).write_bytes(b"<html>not a pdf</html>")  # ...damaged in storage
     flow.case.materials.filter(pk=bad.pk).update(original_name="A1-1-scan.pdf")
-    flow.upload("A1-2", variant=1)
-    broken = flow.current("A1-2")
+    flow.upload("A2-4", variant=1)
+    broken = flow.current("A2-4")
     Path(broken.file.path).write_bytes(b"%PDF-1.4 truncated")
     materials_check(flow.case.materials.current())
     return flow
@@ -36,11 +36,11 @@ def test_the_report_sorts_required_items_into_present_tolerable_and_blocking(gap
     report = completeness_report(gappy.case)
 
     assert report.missing_tolerable == (TOLERATED,)
-    assert report.missing_blocking == ("A1-2", CORE_DOCUMENT)
+    assert report.missing_blocking == ("A2-4", CORE_DOCUMENT)
     assert (report.acceptable, report.complete) == (False, False)
     assert report.catalog_version == 1
     by_code = {item.code: item for item in report.items}
-    assert by_code["A1-2"].status == "failed"
+    assert by_code["A2-4"].status == "failed"
     assert by_code[TOLERATED].status == "missing"
     # A1-1 has one good and one failing file: present, and the failing one is still reported.
     assert by_code["A1-1"].status == "present"
@@ -52,7 +52,7 @@ def test_the_notice_lists_everything_to_fix_at_once(gappy):
 
     assert [(e.code, e.problem, e.tolerable) for e in notice] == [
         ("A1-1", "failed", False),
-        ("A1-2", "failed", False),
+        ("A2-4", "failed", False),
         (TOLERATED, "missing", True),
         (CORE_DOCUMENT, "missing", False),
     ]
@@ -113,10 +113,10 @@ def test_the_json_download_has_every_item_and_the_counts(gappy, client):
     assert data["counts"]["missing_blocking"] == 2
     assert data["counts"]["notice"] == 4
     assert data["missing_tolerable"] == [TOLERATED]
-    a12 = next(item for item in data["items"] if item["code"] == "A1-2")
-    assert a12["status"] == "failed"
-    assert a12["materials"][0]["properties"]["integrity"] == "fail"
-    assert {p["code"] for p in a12["materials"][0]["problems"]} >= {"integrity.file_complete"}
+    a24 = next(item for item in data["items"] if item["code"] == "A2-4")
+    assert a24["status"] == "failed"
+    assert a24["materials"][0]["properties"]["integrity"] == "fail"
+    assert {p["code"] for p in a24["materials"][0]["problems"]} >= {"integrity.file_complete"}
 
 
 def test_the_pdf_download_reads_back_with_the_verdict_and_the_notice(gappy, client):
@@ -129,7 +129,7 @@ def test_the_pdf_download_reads_back_with_the_verdict_and_the_notice(gappy, clie
     text = "".join(page.extract_text() for page in reader.pages)
     assert "归档范围核对报告" in text
     assert "一次性告知" in text
-    for code in (TOLERATED, CORE_DOCUMENT, "A1-2"):
+    for code in (TOLERATED, CORE_DOCUMENT, "A2-4"):
         assert code in text
     assert len(reader.pages) >= 2
     assert client.get(f"/cases/{gappy.case.reference}/completeness/?format=doc").status_code == 404

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from acceptance.models import Notification
+from workflows.inbox import task_claim, task_delegate
 
 from .conftest import make_user
 
@@ -28,6 +29,20 @@ def test_the_reviewer_sees_an_inbox_summary_by_kind(flow, client):
     page = client.get(reverse("acceptance:home")).content.decode()
     assert "节点指导" in page and "?kind=node_guidance" in page
     assert reverse("acceptance:projects") not in page  # no owner navigation
+
+
+def test_a_delegated_task_on_the_home_page_says_who_has_it_for_whom(flow, client):
+    flow.complete("node_submit")
+    guidance = flow.task("node_guidance")
+    task_claim(task_id=guidance.task_id, user=flow.reviewer)
+    delegate = make_user("reviewer_two", "reviewers")
+    task_delegate(task_id=guidance.task_id, user=flow.reviewer, delegate=delegate, reason="出差")
+    for person, words in (
+        (flow.reviewer, "委托给 reviewer_two"),
+        (delegate, "由 reviewer_test 委托"),
+    ):
+        client.force_login(person)
+        assert words in client.get(reverse("acceptance:home")).content.decode()
 
 
 def test_the_auditor_sees_the_case_list_with_timelines(flow, client):

@@ -150,7 +150,8 @@ def test_the_node_submission_declares_files_and_bytes_from_the_upload_page(flow,
     guidance = flow.task("node_guidance")
     client.force_login(flow.reviewer)
     page = client.get(task_url(guidance)).content.decode()
-    assert "integrity.declared_count" in page  # the declaration did not match: shown to decide
+    assert "申报文件数核对" in page  # the declaration did not match: shown, in words, to decide
+    assert "integrity.declared_count" not in page
     assert f"申报文件数 {materials.count() + 1}，实收 {materials.count()}" in page
 
 

@@ -94,6 +94,11 @@
   function review(files) {
     var body = document.getElementById("bulk-rows");
     body.innerHTML = "";
+    // In name order, as a file manager lists a folder (A1-2 before A1-10), not in the order the
+    // browser or the zip happened to give them; each row keeps its own zip index.
+    files = files.slice().sort(function (a, b) {
+      return a.path.localeCompare(b.path, "en", { numeric: true });
+    });
     rows = files.map(function (file) {
       var tr = el("tr", "bulk-row");
       tr.dataset.path = file.path;
