@@ -6,6 +6,7 @@ import json
 from datetime import UTC
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
@@ -132,3 +133,15 @@ def test_the_form_names_a_missing_size_or_rate(world):
 
     assert "请填写抽取数量或抽取比例（二选一）" in page
     assert not InspectionPlan.objects.exists()
+
+
+def test_staff_keep_the_conflict_register_in_the_admin_and_never_see_a_plan_seed(world, at):
+    at(PUBLISHED_AT)
+    plan = world.published()
+    staff = get_user_model().objects.create_superuser("archive_admin", password="test-password")
+    client = signed_in(staff)
+
+    assert client.get(reverse("admin:supervision_recusal_add")).status_code == 200
+    page = client.get(reverse("admin:supervision_inspectionplan_change", args=[plan.pk]))
+    assert page.status_code == 200
+    assert plan.seed not in page.content.decode()
