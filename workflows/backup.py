@@ -153,7 +153,11 @@ def _media_tar(target: Path) -> dict[str, str]:
         if root.is_dir():
             for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink()):
                 name = path.relative_to(root).as_posix()
-                with path.open("rb") as handle:
+                try:
+                    handle = path.open("rb")
+                except FileNotFoundError:
+                    continue  # deleted since the listing (a readiness probe's scratch file)
+                with handle:
                     info = tar.gettarinfo(fileobj=handle, arcname=name)
                     reader = _HashingReader(handle)
                     tar.addfile(info, reader)

@@ -13,7 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from PIL import Image
 
@@ -109,15 +109,22 @@ def _save_image(field, name: str, image: Image.Image) -> None:
 
 
 def _duplicates(item: MediaItem) -> CheckOutcome:
-    """``authenticity.photo_duplicate``: the same or nearly the same picture earlier in the case.
+    """``authenticity.photo_duplicate``: the same or nearly the same picture already in the case.
+
+    The photos of a case are checked by intake jobs running in parallel and in any order, so
+    the photo checked second is the one flagged, whichever was uploaded first: it is compared
+    with every photo of the case checked before it, under a lock on the case's photo checks
+    (``_photo_checks_lock``), so two checks never both miss each other.
 
     Exact perceptual matches use the (case, phash) index; near ones are compared in Python on
     the case's hashes only (a few thousand 64-bit integers at most).
     """
+    _photo_checks_lock(item.case_id)
     distance = int(setting("ACCEPTANCE_PHOTO_NEAR_DUPLICATE_DISTANCE"))
     mine = int(item.phash, 16)
     earlier = (
-        MediaItem.objects.filter(case=item.case, material__pk__lt=item.material_id)
+        MediaItem.objects.filter(case=item.case)
+        .exclude(material_id=item.material_id)
         .exclude(phash="")
         .exclude(material__status__in=Material.NOT_CURRENT)
         .select_related("material")
@@ -154,6 +161,25 @@ def _duplicates(item: MediaItem) -> CheckOutcome:
         distance=found,
         max_distance=distance,
     )
+
+
+# The first key of PostgreSQL's two-key advisory locks that serialise a case's photo checks.
+PHOTO_CHECKS_LOCK = 0x50484F54  # "PHOT"
+
+
+def _photo_checks_lock(case_id: int) -> None:
+    """Hold, until the transaction ends, the lock a case's duplicate comparisons take in turn.
+
+    A transaction-level advisory lock on PostgreSQL: the next check waits for this one's hash
+    to commit, then reads it. Taken after the material's own row lock and nothing after it, so
+    it closes no cycle with the one lock order (``services.materials.materials_lock``). SQLite
+    has one writer at a time already.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s::int, %s::int)", [PHOTO_CHECKS_LOCK, case_id]
+            )
 
 
 def _prefill_caption(item: MediaItem, taken_at: datetime | None) -> None:

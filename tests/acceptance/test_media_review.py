@@ -25,6 +25,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from acceptance.models import CatalogItem, Material, MediaItem
+from acceptance.services.intake import material_intake_check
 from acceptance.services.materials import material_upload
 from workflows.inbox import task_claim, task_delegate, task_resolve
 
@@ -321,6 +322,39 @@ def test_a_near_duplicate_photo_is_flagged_and_filtered(open_case, tmp_path, cli
     client.force_login(flow.reviewer)
     shown = client.get(gallery_url(flow, show="duplicates"))
     assert [item.material.pk for item in shown.context["items"]] == [duplicate.pk]
+
+
+def test_a_duplicate_is_flagged_whichever_photo_is_checked_first(open_case, tmp_path):
+    """The intake checks of two uploads run in parallel on the workers, in either order."""
+    flow = open_case(upload=False)
+    with Image.open(flow.samples.path(CatalogItem.objects.get(code="E3-1"))) as image:
+        first, second = tmp_path / "现场-1.jpg", tmp_path / "现场-2.jpg"
+        image.save(first, "JPEG", quality=90, exif=image.getexif())
+        image.save(second, "JPEG", quality=70, exif=image.getexif())
+    photos = []
+    for path in (first, second):
+        with path.open("rb") as handle:
+            photos.append(
+                material_upload(
+                    case=flow.case,
+                    user=flow.owner,
+                    catalog_item=CatalogItem.objects.get(code="E3-1"),
+                    node=flow.filing_node,
+                    file=File(handle),
+                    name=path.name,
+                )
+            )
+    # Both uploads committed, neither job has run yet: the upload ran the first one at once.
+    Material.objects.filter(pk__in=[p.pk for p in photos]).update(
+        status=Material.Status.RECEIVED, check_report={}
+    )
+    MediaItem.objects.filter(material__in=photos).update(phash="", duplicate_of=None)
+    for photo in reversed(photos):  # the later upload's job happens to run first
+        material_intake_check(material=photo)
+
+    flagged = [photo for photo in map(fresh, photos) if photo.media.duplicate_of is not None]
+    assert [photo.original_name for photo in flagged] == ["现场-1.jpg"]
+    assert flagged[0].media.duplicate_of.material_id == photos[1].pk
 
 
 def test_the_photo_catalog_exports_as_xlsx_and_pdf_with_thumbnails(reviewing, client):

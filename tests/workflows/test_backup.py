@@ -60,6 +60,8 @@ def test_an_altered_backup_is_refused_and_changes_nothing(installation, tmp_path
     with pytest.raises(CommandError, match=re.escape("files/test-keys/0-signer.p12 changed")):
         command("restore_archive", str(tmp_path / "backup"), "--force")
     assert not key.exists()
+    with pytest.raises(CommandError, match="backup damaged"):
+        command("restore_archive", str(tmp_path / "backup"), "--check")
 
 
 def test_a_backup_goes_only_into_an_empty_folder(installation, tmp_path):

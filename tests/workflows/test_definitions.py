@@ -160,6 +160,7 @@ def test_deploy_paths_deploys_the_bpmn_files_of_a_folder_in_name_order(services)
     services.register("wftest.record", lambda call, **params: {})
     services.register("wftest.background", lambda call, **params: {}, asynchronous=True)
     services.register("wftest.note", lambda call, **params: {})
+    services.register("wftest.job", lambda call, **params: {}, asynchronous=True)
 
     results = deploy_paths([BPMN_DIR])
 

@@ -9,7 +9,7 @@ import pytest
 
 from workflows import engine
 from workflows.journal import journal_append, verify_chain
-from workflows.models import Incident
+from workflows.models import Incident, ServiceJob
 
 from .helpers import (
     NOTE_OPERATION,
@@ -87,3 +87,27 @@ def test_a_slow_script_runs_with_no_lock_held_and_its_result_is_the_same(
     assert workflow_of(counting).last_task.data["total"] == sum(range(300_000))
     assert journal_kinds("COUNTING-1") == ["instance.started", "task.completed"]
     assert last_entry("COUNTING-1", "task.completed").state_digest == counting.state_digest
+
+
+def test_a_slow_script_after_a_background_job_runs_with_no_lock_held_and_the_job_once_more(
+    services, deploy, start
+):
+    calls = []
+
+    def job(call) -> dict:
+        calls.append(call.task_name)
+        return {"ok": True}
+
+    services.register("wftest.job", job, asynchronous=True)
+    deploy("slow_after_job.bpmn")
+
+    # With the eager Celery of the embedded default, the job runs right after the start commits.
+    counted = start("wf_slow_after_job", key="COUNTED-1", count=300_000)
+
+    assert counted.status == "completed"
+    assert workflow_of(counted).last_task.data["total"] == sum(range(300_000))
+    # The job's writes and the advance after it commit together: given back with the lock, the
+    # job ran again, and took the script's outcome the second time.
+    assert calls == ["job", "job"]
+    assert ServiceJob.objects.get(instance=counted).status == "succeeded"
+    assert journal_kinds("COUNTED-1") == ["instance.started", "service.completed"]

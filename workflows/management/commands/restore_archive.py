@@ -22,13 +22,17 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, source: Path, force=False, check=False, **options):
-        try:
-            if check:
+        if check:
+            try:
                 manifest = backup_read(source)
-                if problems := backup_problems(source):
-                    raise BackupError(problems)
-                self.stdout.write(f"备份完好 backup intact: {manifest.describe()}")
-                return
+                problems = backup_problems(source)
+            except BackupError as exc:
+                problems = exc.problems
+            if problems:
+                raise CommandError(f"备份不完好 backup damaged: {'; '.join(problems)}")
+            self.stdout.write(f"备份完好 backup intact: {manifest.describe()}")
+            return
+        try:
             manifest = backup_restore(source, force=force)
         except BackupError as exc:
             raise CommandError(f"拒绝恢复 restore refused: {exc}") from exc
