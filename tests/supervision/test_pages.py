@@ -15,7 +15,8 @@ from supervision import verify_draw
 from supervision.models import InspectionPlan
 from supervision.services import plan_draw
 
-from .conftest import PUBLISHED_AT, VALUE_KNOWN_AT, make_user
+from ..acceptance.conftest import make_user
+from .conftest import PUBLISHED_AT, VALUE_KNOWN_AT
 
 PLAN_FORM = {
     "title": "2026 年第四季度竣工档案验收质量抽查",
@@ -106,7 +107,7 @@ def test_a_draft_is_not_public_and_plan_pages_are_for_supervisors(world, client)
     assert client.get(reverse("supervision:public_plan", args=[plan.reference])).status_code == 404
     inspector = signed_in(world.inspectors[0])
     assert inspector.get(reverse("supervision:plans")).status_code == 403
-    owner = signed_in(make_user("owner_person"))
+    owner = signed_in(make_user("owner_person", "reviewers"))
     assert owner.get(reverse("supervision:plan", args=[plan.reference])).status_code == 403
 
 
