@@ -16,6 +16,7 @@ from supervision.models import InspectionPlan
 from supervision.services import plan_draw
 
 from ..acceptance.conftest import make_user
+from ..acceptance.internals import internals
 from .conftest import PUBLISHED_AT, VALUE_KNOWN_AT
 
 PLAN_FORM = {
@@ -96,6 +97,18 @@ def test_the_public_sees_plans_draws_and_downloads_files_that_verify(world, at, 
     downloaded = client.get(reverse("supervision:draw_file", args=[plan.reference, 1]))
     assert downloaded["Content-Disposition"].endswith(f"{plan.reference}-draw-1.json")
     assert verify_draw.verify(json.loads(downloaded.content)).ok
+    supervisor = signed_in(world.supervisor)
+    pages = {
+        url: client_.get(url).content.decode()
+        for client_, url in (
+            (client, reverse("supervision:public")),
+            (client, reverse("supervision:public_plan", args=[plan.reference])),
+            (supervisor, reverse("supervision:plans")),
+            (supervisor, reverse("supervision:plan", args=[plan.reference])),
+            (supervisor, reverse("supervision:plan_new")),
+        )
+    }
+    assert {url: internals(html) for url, html in pages.items() if internals(html)} == {}
     before = json.loads(
         client.get(reverse("supervision:publication_file", args=[plan.reference])).content
     )
