@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -152,6 +153,15 @@ def _json_download(document: dict, filename: str) -> HttpResponse:
 def publication_file(request, reference: str):
     plan = _published(reference)
     return _json_download(plan.publication, f"{plan.reference}-publication.json")
+
+
+def verifier_script(request):
+    """The verification script itself, so a draw can be recomputed on a machine without the product."""
+    response = HttpResponse(
+        Path(algorithm.__file__).read_bytes(), content_type="text/x-python; charset=utf-8"
+    )
+    response["Content-Disposition"] = "attachment; filename=verify_draw.py"
+    return response
 
 
 def draw_file(request, reference: str, number: int):

@@ -21,7 +21,6 @@ from .conftest import PUBLISHED_AT, VALUE_KNOWN_AT
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ARTIFACTS = Path(supervision.__file__).resolve().parents[1] / "test-artifacts" / "supervision"
-SCRIPT = Path(supervision.__file__).with_name("verify_draw.py")
 
 
 @pytest.fixture
@@ -113,8 +112,15 @@ def test_a_plan_runs_from_draft_to_a_public_draw_that_recomputes_offline(
     saved = tmp_path / download.value.suggested_filename
     download.value.save_as(saved)
 
+    public.click("#verification summary")
+    with public.expect_download() as script_download:
+        public.click("#download-verifier")
+    script = tmp_path / "elsewhere" / "verify_draw.py"
+    script_download.value.save_as(script)
+
+    # The downloaded script, alone in a folder, with no product on the path.
     done = subprocess.run(
-        [sys.executable, "-I", str(SCRIPT), str(saved)], capture_output=True, text=True, cwd="/"
+        [sys.executable, "-I", str(script), str(saved)], capture_output=True, text=True, cwd="/"
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "与公布结果一致" in done.stdout
