@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from acceptance.roles import SUPERVISORS
+from acceptance.services.projects import new_reference
 from workflows.journal import journal_append
 from workflows.labels import local_time
 
@@ -36,12 +37,6 @@ def plan_chain(plan: InspectionPlan) -> str:
 def _require_supervisor(actor) -> None:
     if not actor.groups.filter(name=SUPERVISORS).exists():
         raise NotPermitted("只有督办负责人可以办理抽查计划。", "Only supervisors handle plans.")
-
-
-def _next_reference(year: int) -> str:
-    prefix = f"SJ-{year}-"
-    taken = InspectionPlan.objects.filter(reference__startswith=prefix).count()
-    return f"{prefix}{taken + 1:03d}"
 
 
 def plan_create(
@@ -76,7 +71,7 @@ def plan_create(
         raise PlanInvalid("请写明公开随机值的来源。", "Name the source of the public value.")
     with transaction.atomic(durable=True):
         plan = InspectionPlan.objects.create(
-            reference=_next_reference(timezone.localdate().year),
+            reference=new_reference("SJ"),
             title=title.strip(),
             period_start=period_start,
             period_end=period_end,

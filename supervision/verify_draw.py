@@ -5,7 +5,7 @@ This file is the one definition of how a supervision draw selects its targets an
 The product imports it to make a draw; anyone can run it with a plain ``python3`` (standard
 library only, nothing else from the product) on a published draw file to recompute the selection:
 
-    python3 verify_draw.py SJ-2026-001-draw-1.json
+    python3 verify_draw.py SJ20261102-3F9A2C-draw-1.json
 
 Algorithm ``hmac-sha256-rank/1``:
 
