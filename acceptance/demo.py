@@ -161,12 +161,21 @@ class Demo:
         case_task_complete(case=case, task_name=task_name, user=user, data=data)
 
     def sample_file(
-        self, item: CatalogItem, index: int, *, stamped: bool = True, project_name=PROJECT_NAME
+        self,
+        item: CatalogItem,
+        index: int,
+        *,
+        stamped: bool = True,
+        project_name=PROJECT_NAME,
+        base: Path | None = None,
     ) -> Path:
-        folder = self.workdir / hashlib.sha256(project_name.encode()).hexdigest()[:8]
-        folder.mkdir(exist_ok=True)
+        """A sample record of ``item`` at ``base`` (without suffix; in the work folder if None)."""
+        if base is None:
+            folder = self.workdir / hashlib.sha256(project_name.encode()).hexdigest()[:8]
+            folder.mkdir(exist_ok=True)
+            base = folder / f"{item.code}-{index}{'' if stamped else '-unstamped'}"
         return make_sample_record(
-            folder / f"{item.code}-{index}{'' if stamped else '-unstamped'}",
+            base,
             kind=item.format_kind,
             code=item.code,
             title=item.name_zh,
@@ -546,14 +555,11 @@ class Demo:
             folder = root / f"{node.position:02d} {node.name_zh}"
             folder.mkdir(parents=True)
             for item in node.expected_items.exclude(code__in=TOLERATED):
-                make_sample_record(
-                    folder / f"{item.code} {item.name_zh}",
-                    kind=item.format_kind,
-                    code=item.code,
-                    title=item.name_zh,
-                    subtitle=item.name_en,
+                self.sample_file(
+                    item,
+                    1,
                     project_name=HAND_WALK_PROJECT,
-                    stamp_date=f"{timezone.localdate():%Y-%m-%d}",
+                    base=folder / f"{item.code} {item.name_zh}",
                 )
         self.say(
             f"     自行试办 walk a case by hand: 以 owner_demo 登记项目“{HAND_WALK_PROJECT}”，"

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from acceptance.roles import SUPERVISORS
+from acceptance.services.projects import new_reference
 from workflows.journal import journal_append
 from workflows.labels import local_time
 
@@ -36,12 +37,6 @@ def plan_chain(plan: InspectionPlan) -> str:
 def _require_supervisor(actor) -> None:
     if not actor.groups.filter(name=SUPERVISORS).exists():
         raise NotPermitted("只有督办负责人可以办理抽查计划。", "Only supervisors handle plans.")
-
-
-def _next_reference(year: int) -> str:
-    prefix = f"SJ-{year}-"
-    taken = InspectionPlan.objects.filter(reference__startswith=prefix).count()
-    return f"{prefix}{taken + 1:03d}"
 
 
 def plan_create(
@@ -76,7 +71,7 @@ def plan_create(
         raise PlanInvalid("请写明公开随机值的来源。", "Name the source of the public value.")
     with transaction.atomic(durable=True):
         plan = InspectionPlan.objects.create(
-            reference=_next_reference(timezone.localdate().year),
+            reference=new_reference("SJ"),
             title=title.strip(),
             period_start=period_start,
             period_end=period_end,
@@ -154,9 +149,11 @@ def plan_publish(*, plan: InspectionPlan, actor, now: datetime | None = None) ->
         }
         try:
             algorithm.sample_size(publication["plan"], len(population))
+            # Whichever targets are drawn, each must keep enough inspectors after exclusions.
+            for item in population:
+                algorithm.eligible_inspectors(publication, item["id"])
         except algorithm.DrawRefused as refusal:
             raise DrawNotPossible(refusal) from None
-        _check_pool(publication)
         seed = secrets.token_hex(32)
         publication["commitment"] = algorithm.seed_commitment(seed)
         plan.publication = publication
@@ -178,24 +175,6 @@ def plan_publish(*, plan: InspectionPlan, actor, now: datetime | None = None) ->
             },
         )
     return plan
-
-
-def _check_pool(publication: dict) -> None:
-    """Every target must keep enough inspectors after exclusions, whichever ones are drawn."""
-    needed = publication["plan"]["inspectors_per_target"]
-    for item in publication["population"]:
-        excluded = publication["exclusions"].get(item["id"], {})
-        eligible = [code for code in publication["inspectors"] if code not in excluded]
-        if len(eligible) < needed:
-            raise DrawNotPossible(
-                algorithm.DrawRefused(
-                    "pool_too_small",
-                    f"检查对象 {item['id']} 回避后仅剩 {len(eligible)} 名可选检查人员，"
-                    f"少于每个对象所需的 {needed} 名，请扩充检查人员库。",
-                    f"After exclusions only {len(eligible)} inspector(s) may inspect "
-                    f"{item['id']}, fewer than the {needed} needed; enlarge the inspector pool.",
-                )
-            )
 
 
 def public_value_enter(
@@ -259,6 +238,10 @@ def plan_draw(*, plan: InspectionPlan, actor, seen_draws: int, reason: str = "",
             )
         previous = plan.draws.order_by("-number").select_related("drawn_by").first()
         count = previous.number if previous else 0
+        if seen_draws != count and previous is None:
+            raise PlanStateConflict(
+                "页面已过期，请刷新后再抽取。", "The page is out of date; reload it and draw."
+            )
         if seen_draws != count:
             raise DrawConflict(
                 f"{previous.drawn_by.get_username()} 已于 {local_time(previous.drawn_at)} "

@@ -5,7 +5,7 @@ This file is the one definition of how a supervision draw selects its targets an
 The product imports it to make a draw; anyone can run it with a plain ``python3`` (standard
 library only, nothing else from the product) on a published draw file to recompute the selection:
 
-    python3 verify_draw.py SJ-2026-001-draw-1.json
+    python3 verify_draw.py SJ20261102-3F9A2C-draw-1.json
 
 Algorithm ``hmac-sha256-rank/1``:
 
@@ -133,6 +133,22 @@ def _score(key: bytes, *parts: str) -> str:
     return hmac.new(key, "\0".join(parts).encode(), hashlib.sha256).hexdigest()
 
 
+def eligible_inspectors(publication: dict, target: str) -> list[str]:
+    """The pool minus the inspectors excluded for ``target``; refused when too few are left."""
+    excluded = publication["exclusions"].get(target, {})
+    eligible = [code for code in publication["inspectors"] if code not in excluded]
+    needed = int(publication["plan"]["inspectors_per_target"])
+    if len(eligible) < needed:
+        raise DrawRefused(
+            "pool_too_small",
+            f"检查对象 {target} 回避后仅剩 {len(eligible)} 名可选检查人员，"
+            f"少于每个对象所需的 {needed} 名，请扩充检查人员库。",
+            f"After exclusions only {len(eligible)} inspector(s) may inspect {target}, "
+            f"fewer than the {needed} needed; enlarge the inspector pool.",
+        )
+    return eligible
+
+
 def select(publication: dict, key: bytes) -> list[dict]:
     """The drawn targets with their inspectors, in the order the algorithm defines."""
     plan, population = publication["plan"], publication["population"]
@@ -152,16 +168,7 @@ def select(publication: dict, key: bytes) -> list[dict]:
     load = dict.fromkeys(publication["inspectors"], 0)
     result = []
     for item in chosen:
-        excluded = publication["exclusions"].get(item["id"], {})
-        eligible = [code for code in publication["inspectors"] if code not in excluded]
-        if len(eligible) < per_target:
-            raise DrawRefused(
-                "pool_too_small",
-                f"检查对象 {item['id']} 回避后仅剩 {len(eligible)} 名可选检查人员，"
-                f"少于每个对象所需的 {per_target} 名，请扩充检查人员库。",
-                f"After exclusions only {len(eligible)} inspector(s) may inspect {item['id']}, "
-                f"fewer than the {per_target} needed; enlarge the inspector pool.",
-            )
+        eligible = eligible_inspectors(publication, item["id"])
         eligible.sort(key=lambda code: (load[code], _score(key, "inspector", item["id"], code)))
         assigned = eligible[:per_target]
         for code in assigned:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -75,56 +76,58 @@ def plan_detail(request, reference: str):
     return render(request, "supervision/plan_detail.html", context)
 
 
-@require_POST
-@login_required
-def plan_publish_view(request, reference: str):
+def _plan_action(request, reference: str, act, done) -> HttpResponse:
+    """Run ``act(plan)``; show ``done(result)`` or the refusal, then go back to the plan."""
     _supervisor(request)
     plan = get_object_or_404(InspectionPlan, reference=reference)
     try:
-        plan_publish(plan=plan, actor=request.user)
+        result = act(plan)
     except SupervisionError as error:
         _refused(request, error)
     else:
-        messages.success(
-            request, "计划已公布，检查对象名录已冻结 — plan published, population frozen"
-        )
+        messages.success(request, done(result))
     return redirect("supervision:plan", reference)
+
+
+@require_POST
+@login_required
+def plan_publish_view(request, reference: str):
+    return _plan_action(
+        request,
+        reference,
+        lambda plan: plan_publish(plan=plan, actor=request.user),
+        lambda _: "计划已公布，检查对象名录已冻结 — plan published, population frozen",
+    )
 
 
 @require_POST
 @login_required
 def public_value_view(request, reference: str):
-    _supervisor(request)
-    plan = get_object_or_404(InspectionPlan, reference=reference)
-    try:
-        public_value_enter(plan=plan, actor=request.user, value=request.POST.get("value", ""))
-    except SupervisionError as error:
-        _refused(request, error)
-    else:
-        messages.success(request, "公开随机值已录入 — public value entered")
-    return redirect("supervision:plan", reference)
+    value = request.POST.get("value", "")
+    return _plan_action(
+        request,
+        reference,
+        lambda plan: public_value_enter(plan=plan, actor=request.user, value=value),
+        lambda _: "公开随机值已录入 — public value entered",
+    )
 
 
 @require_POST
 @login_required
 def plan_draw_view(request, reference: str):
-    _supervisor(request)
-    plan = get_object_or_404(InspectionPlan, reference=reference)
-    try:
-        seen = int(request.POST.get("seen_draws", ""))
-    except ValueError:
-        seen = -1
-    try:
-        draw = plan_draw(
-            plan=plan, actor=request.user, seen_draws=seen, reason=request.POST.get("reason", "")
-        )
-    except SupervisionError as error:
-        _refused(request, error)
-    else:
-        messages.success(
-            request, f"第 {draw.number} 次抽取完成，随机种子已公开 — draw {draw.number} made"
-        )
-    return redirect("supervision:plan", reference)
+    seen = request.POST.get("seen_draws", "")
+    reason = request.POST.get("reason", "")
+    return _plan_action(
+        request,
+        reference,
+        lambda plan: plan_draw(
+            plan=plan,
+            actor=request.user,
+            seen_draws=int(seen) if seen.isdigit() else -1,
+            reason=reason,
+        ),
+        lambda draw: f"第 {draw.number} 次抽取完成，随机种子已公开 — draw {draw.number} made",
+    )
 
 
 def public_list(request):
@@ -150,6 +153,15 @@ def _json_download(document: dict, filename: str) -> HttpResponse:
 def publication_file(request, reference: str):
     plan = _published(reference)
     return _json_download(plan.publication, f"{plan.reference}-publication.json")
+
+
+def verifier_script(request):
+    """The verification script itself, so a draw can be recomputed on a machine without the product."""
+    response = HttpResponse(
+        Path(algorithm.__file__).read_bytes(), content_type="text/x-python; charset=utf-8"
+    )
+    response["Content-Disposition"] = "attachment; filename=verify_draw.py"
+    return response
 
 
 def draw_file(request, reference: str, number: int):

@@ -95,3 +95,24 @@ def test_the_daily_beat_job_compacts_cases_archived_long_enough_ago(archived, cl
     assert compact_instances.delay().get() == 1
     assert ProcessInstance.objects.get(pk=archived.instance.pk).compacted_at is not None
     assert JournalEntry.objects.filter(chain=archived.case.reference).exists()
+
+
+def test_the_auditor_still_replays_and_travels_through_a_compacted_case(archived, client):
+    from django.urls import reverse
+
+    from tests.acceptance.conftest import make_user
+
+    instance_compact(archived.instance.pk)
+    client.force_login(make_user("auditor_test", "auditors"))
+    reference = archived.case.reference
+
+    replayed = client.post(reverse("acceptance:timeline_replay", args=[reference]))
+    decision = next(
+        e for e in archived.journal("task.completed") if e.task_name == "acceptance_decision"
+    )
+    timeline = client.get(
+        reverse("acceptance:timeline", args=[reference]), {"at": decision.sequence}
+    )
+
+    assert replayed.status_code == 200 and "全部通过 verified" in replayed.content.decode()
+    assert timeline.status_code == 200

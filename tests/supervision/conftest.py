@@ -9,7 +9,6 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from acceptance.models import Case, Organisation, Project
@@ -19,16 +18,11 @@ from acceptance.services.catalog import catalog_seed
 from supervision.labels import INSPECTORS
 from supervision.services import plan_create, plan_publish, public_value_enter
 
+from ..acceptance.conftest import make_user
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PUBLISHED_AT = datetime(2026, 11, 2, 10, 0, tzinfo=SHANGHAI)
 VALUE_KNOWN_AT = datetime(2026, 11, 3, 16, 0, tzinfo=SHANGHAI)
-
-
-def make_user(username: str, group: str | None = None):
-    user = get_user_model().objects.create_user(username=username, password="test-password")
-    if group:
-        user.groups.add(Group.objects.get_or_create(name=group)[0])
-    return user
 
 
 @dataclass

@@ -6,6 +6,7 @@ import json
 from datetime import UTC
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
@@ -14,7 +15,9 @@ from supervision import verify_draw
 from supervision.models import InspectionPlan
 from supervision.services import plan_draw
 
-from .conftest import PUBLISHED_AT, VALUE_KNOWN_AT, make_user
+from ..acceptance.conftest import make_user
+from ..acceptance.internals import internals
+from .conftest import PUBLISHED_AT, VALUE_KNOWN_AT
 
 PLAN_FORM = {
     "title": "2026 年第四季度竣工档案验收质量抽查",
@@ -94,6 +97,18 @@ def test_the_public_sees_plans_draws_and_downloads_files_that_verify(world, at, 
     downloaded = client.get(reverse("supervision:draw_file", args=[plan.reference, 1]))
     assert downloaded["Content-Disposition"].endswith(f"{plan.reference}-draw-1.json")
     assert verify_draw.verify(json.loads(downloaded.content)).ok
+    supervisor = signed_in(world.supervisor)
+    pages = {
+        url: client_.get(url).content.decode()
+        for client_, url in (
+            (client, reverse("supervision:public")),
+            (client, reverse("supervision:public_plan", args=[plan.reference])),
+            (supervisor, reverse("supervision:plans")),
+            (supervisor, reverse("supervision:plan", args=[plan.reference])),
+            (supervisor, reverse("supervision:plan_new")),
+        )
+    }
+    assert {url: internals(html) for url, html in pages.items() if internals(html)} == {}
     before = json.loads(
         client.get(reverse("supervision:publication_file", args=[plan.reference])).content
     )
@@ -105,7 +120,7 @@ def test_a_draft_is_not_public_and_plan_pages_are_for_supervisors(world, client)
     assert client.get(reverse("supervision:public_plan", args=[plan.reference])).status_code == 404
     inspector = signed_in(world.inspectors[0])
     assert inspector.get(reverse("supervision:plans")).status_code == 403
-    owner = signed_in(make_user("owner_person"))
+    owner = signed_in(make_user("owner_person", "reviewers"))
     assert owner.get(reverse("supervision:plan", args=[plan.reference])).status_code == 403
 
 
@@ -132,3 +147,15 @@ def test_the_form_names_a_missing_size_or_rate(world):
 
     assert "请填写抽取数量或抽取比例（二选一）" in page
     assert not InspectionPlan.objects.exists()
+
+
+def test_staff_keep_the_conflict_register_in_the_admin_and_never_see_a_plan_seed(world, at):
+    at(PUBLISHED_AT)
+    plan = world.published()
+    staff = get_user_model().objects.create_superuser("archive_admin", password="test-password")
+    client = signed_in(staff)
+
+    assert client.get(reverse("admin:supervision_recusal_add")).status_code == 200
+    page = client.get(reverse("admin:supervision_inspectionplan_change", args=[plan.pk]))
+    assert page.status_code == 200
+    assert plan.seed not in page.content.decode()

@@ -15,6 +15,7 @@ from supervision.exceptions import (
     DrawNotPossible,
     NotPermitted,
     PlanInvalid,
+    PlanStateConflict,
     ReasonRequired,
 )
 from supervision.models import Draw, InspectionPlan, Recusal
@@ -208,3 +209,13 @@ def test_two_supervisors_drawing_at_once_one_wins_the_other_is_told(world):
 
     assert sorted(type(outcome).__name__ for outcome in outcomes) == ["Draw", "DrawConflict"]
     assert Draw.objects.filter(plan=plan).count() == 1
+
+
+def test_a_draw_asked_from_an_out_of_date_page_draws_nothing(world):
+    plan = world.ready()
+
+    with pytest.raises(PlanStateConflict) as refused:
+        plan_draw(plan=plan, actor=world.supervisor, seen_draws=-1)
+
+    assert "页面已过期" in refused.value.message_zh
+    assert not Draw.objects.exists()
