@@ -32,3 +32,18 @@ class ApiViewSet(ApiViewMixin, viewsets.GenericViewSet):
 def param(request, name: str) -> str | None:
     value = request.query_params.get(name)
     return value if value not in (None, "") else None
+
+
+# The spellings of a boolean query parameter the schema documents (OpenAPI: true / false).
+FLAG_VALUES = {"true": True, "1": True, "false": False, "0": False}
+
+
+def flag_param(request, name: str) -> bool:
+    """A yes/no query parameter: absent is no; anything but true/false/1/0 is refused (400)."""
+    value = param(request, name)
+    if value is None:
+        return False
+    try:
+        return FLAG_VALUES[value.lower()]
+    except KeyError:
+        raise ValidationError({name: "must be true or false"}, code="invalid") from None

@@ -16,7 +16,7 @@ from ..exceptions import fields_at_fault
 from ..renderers import OctetStreamRenderer
 from ..selectors import materials_visible_to
 from ..serializers.materials import MaterialSerializer, MaterialUploadSerializer
-from .base import ApiViewSet, param
+from .base import ApiViewSet, flag_param, param
 
 
 @extend_schema_view(
@@ -51,7 +51,7 @@ class MaterialViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
             item = param(self.request, "catalog_item")
             if item:
                 materials = materials.filter(catalog_item__code=item)
-            if param(self.request, "current") in ("true", "1"):
+            if flag_param(self.request, "current"):
                 materials = materials.current()
         return materials.order_by("case_id", "pk")
 

@@ -75,6 +75,21 @@ def test_a_new_version_supersedes_the_old(case, as_owner, pdf, tmp_path):
 
 
 @pytest.mark.django_db
+def test_a_yes_or_no_filter_takes_only_true_or_false(case, as_owner, pdf):
+    """A platform that sends ``current=yes`` learns it was not understood, not every version."""
+    upload(as_owner, case, pdf)
+    every = as_owner.get("/api/materials/", {"case": case.reference, "current": "false"})
+    assert every.status_code == 200 and every.json()["count"] == 1
+    body = assert_error(
+        as_owner.get("/api/materials/", {"case": case.reference, "current": "yes"}),
+        400,
+        "invalid",
+        "current",
+    )
+    assert "true" in body["message_en"] and "false" in body["message_en"]
+
+
+@pytest.mark.django_db
 def test_upload_refusals_name_the_field_at_fault(case, as_owner, pdf, tmp_path):
     assert_error(
         upload(as_owner, case, pdf, catalog_item="NO-SUCH"),
