@@ -132,6 +132,7 @@ def test_the_decision_form_starts_with_the_missing_tolerable_items_ticked(
     assert TOLERATED in missing
     assert ticked(page, "tolerated_items") == sorted(missing, key=code_order)
     assert 'value="conditional" checked' not in page  # the reviewer still chooses the outcome
+    assert "缺失的可容缺材料已预先勾选" in page
 
     # Returning the case with the boxes still ticked tolerates nothing.
     response = client.post(task_url(task), {"decision": "return", "tolerated_items": [TOLERATED]})
@@ -149,6 +150,7 @@ def test_the_decision_form_ticks_nothing_when_nothing_is_missing_or_for_an_owner
     client.force_login(deciding.reviewer)
     page = client.get(task_url(deciding.task("acceptance_decision"))).content.decode()
     assert f'value="{TOLERATED}"' in page and ticked(page, "tolerated_items") == []
+    assert "预先勾选" not in page
 
     deciding = missing_tolerable
     owner = deciding.case.project.owner
