@@ -6,8 +6,9 @@ back. The package holds ``OFD.xml`` (the entry point, with the document's metada
 data), ``Doc_0/Document.xml``, ``Doc_0/PublicRes.xml`` (the embedded font file),
 ``Doc_0/DocumentRes.xml`` (the images) and one ``Doc_0/Pages/Page_N/Content.xml`` per page.
 
-Text is set in the CJK font shipped with the product (:mod:`workflows.fonts`), embedded whole so
-any reader shows the same glyphs; each run carries ``DeltaX``, the advance of every character from
+Text is set in the CJK font shipped with the product (:mod:`workflows.fonts`), embedded as the
+subset of the glyphs the document uses (some kilobytes instead of megabytes) so any reader shows the
+same glyphs; each run carries ``DeltaX``, the advance of every character from
 the font's own metrics, so readers place CJK and Latin glyphs where this module measured them.
 """
 
@@ -110,6 +111,24 @@ def _advances(text: str, size: float) -> list[float]:
     face = getFont(reportlab_cjk_font()).face
     widths, default = face.charWidths, face.defaultWidth
     return [widths.get(ord(char), default) * size / 1000 for char in text]
+
+
+def _font_subset(text: str) -> bytes:
+    """The shipped font cut to the characters of ``text``, as a TrueType file."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    options = subset.Options()
+    options.name_IDs = ["*"]  # keep the family name a reader matches the font by
+    options.notdef_outline = True
+    options.layout_features = []
+    font = TTFont(str(CJK_FONT_PATH))
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=text)
+    subsetter.subset(font)
+    buffer = io.BytesIO()
+    font.save(buffer)
+    return buffer.getvalue()
 
 
 def ofd_text_width(text: str, size: float) -> float:
@@ -252,7 +271,10 @@ def ofd_render(document: OfdDocument) -> bytes:
     fonts = _element(public_res, "Fonts")
     font = _element(fonts, "Font", ID=font_id, FontName=CJK_FONT_FAMILY, FamilyName=CJK_FONT_FAMILY)
     _element(font, "FontFile", FONT_FILE_NAME)
-    files["Doc_0/Res/" + FONT_FILE_NAME] = CJK_FONT_PATH.read_bytes()
+    printed = "".join(
+        item.text for page in document.pages for item in page.items if isinstance(item, OfdText)
+    )
+    files["Doc_0/Res/" + FONT_FILE_NAME] = _font_subset(printed)
     files["Doc_0/PublicRes.xml"] = _xml(public_res)
 
     document_res = _root("Res", BaseLoc="Res")

@@ -8,6 +8,7 @@ import zipfile
 
 import pytest
 from easyofd.ofd import OFD
+from fontTools.ttLib import TTFont
 from lxml import etree
 
 from certificates.ofd import render_certificate_ofd
@@ -60,9 +61,20 @@ def test_package_has_the_ofd_structure_with_the_font_embedded(full):
         pages = document.findall("ofd:Pages/ofd:Page", NS)
         assert [page.get("BaseLoc") for page in pages] == ["Pages/Page_0/Content.xml"]
         resources = _xml(package, "Doc_0/PublicRes.xml")
-        font_file = resources.findtext("ofd:Fonts/ofd:Font/ofd:FontFile", namespaces=NS)
-        font_path = f"Doc_0/{resources.get('BaseLoc')}/{font_file}"
-        assert package.read(font_path) == CJK_FONT_PATH.read_bytes()
+        font_name = resources.findtext("ofd:Fonts/ofd:Font/ofd:FontFile", namespaces=NS)
+        font_path = f"Doc_0/{resources.get('BaseLoc')}/{font_name}"
+        font_file = package.read(font_path)
+        embedded = TTFont(io.BytesIO(font_file))
+        printed = "".join(
+            code.text
+            for code in _xml(package, "Doc_0/Pages/Page_0/Content.xml").iterfind(
+                ".//ofd:TextCode", NS
+            )
+        )
+    # The shipped font, cut to the glyphs the page prints: every character has its glyph.
+    assert embedded["name"].getDebugName(1) == "WenQuanYi Micro Hei"
+    assert set(printed) <= {chr(code) for code in embedded.getBestCmap()}
+    assert len(font_file) < CJK_FONT_PATH.stat().st_size / 20
 
 
 def test_cjk_glyph_advances_are_given_per_character(full):
