@@ -23,6 +23,11 @@ class PdfRenderer(FileRenderer):
     format = "pdf"
 
 
+class OfdRenderer(FileRenderer):
+    media_type = "application/ofd"
+    format = "ofd"
+
+
 class OctetStreamRenderer(FileRenderer):
     media_type = "application/octet-stream"
     format = "bin"

@@ -123,15 +123,16 @@ def _refuse_if_illegal(case: Case, kind: str, commitment: Commitment | None) -> 
         )
 
 
-def _store_pdf(certificate: Certificate, pdf: bytes) -> None:
-    field = certificate.pdf
-    name = field.field.generate_filename(certificate, f"{certificate.number}.pdf")
+def _store_file(certificate: Certificate, field_name: str, data: bytes, extension: str) -> None:
+    field = getattr(certificate, field_name)
+    file_name = f"{certificate.number}.{extension}"
+    name = field.field.generate_filename(certificate, file_name)
     # We hold this number's lock and no committed certificate has it, so a file under its name was
-    # left by an issuance that wrote the PDF and then died or rolled back: it is no evidence.
-    if field.storage.exists(name) and not Certificate.objects.filter(pdf=name).exists():
+    # left by an issuance that wrote the file and then died or rolled back: it is no evidence.
+    if field.storage.exists(name) and not Certificate.objects.filter(**{field_name: name}).exists():
         logger.warning("Removing %s, left by an issuance that did not commit", name)
         field.storage.delete(name)
-    field.save(f"{certificate.number}.pdf", ContentFile(pdf), save=False)
+    field.save(file_name, ContentFile(data), save=False)
 
 
 def certificate_issue(*, case: Case, kind: str, issue_key: str, actor=None) -> Certificate:
@@ -143,6 +144,7 @@ def certificate_issue(*, case: Case, kind: str, issue_key: str, actor=None) -> C
     gap-free and concurrent issuances queue; a rollback (or a worker that dies) frees the number.
     """
     # Here, where used: the PDF's reportlab takes longer to load than Django itself.
+    from .ofd import render_certificate_ofd
     from .pdf import CERTIFICATE_TIME_ZONE, render_certificate_pdf
 
     with transaction.atomic():
@@ -163,7 +165,8 @@ def certificate_issue(*, case: Case, kind: str, issue_key: str, actor=None) -> C
         sequence.save(update_fields=("last_number",))
         number = _number(year, sequence.last_number)
         code = verification_code_new()
-        pdf = render_certificate_pdf(_content(case, kind, number, code, commitment, issued_at))
+        content = _content(case, kind, number, code, commitment, issued_at)
+        pdf = render_certificate_pdf(content)
         signed = signer.sign(pdf, number=number)
         previous = list(
             case.certificates.select_for_update()
@@ -180,7 +183,8 @@ def certificate_issue(*, case: Case, kind: str, issue_key: str, actor=None) -> C
             issued_at=issued_at,
             supersedes=previous[-1] if previous else None,
         )
-        _store_pdf(certificate, signed)
+        _store_file(certificate, "pdf", signed, "pdf")
+        _store_file(certificate, "ofd", render_certificate_ofd(content), "ofd")
         certificate.save()
         journal_append(
             chain=case.reference,

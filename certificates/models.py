@@ -44,6 +44,9 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
     )
     pdf = models.FileField(upload_to="certificates/%Y/", max_length=300)
     pdf_sha256 = models.CharField(max_length=64, db_index=True)
+    # The same certificate as an OFD document (GB/T 33190), rendered from the same content as the
+    # PDF at issuance; empty for certificates issued before OFD output existed.
+    ofd = models.FileField(upload_to="certificates/%Y/", max_length=300, blank=True)
     verification_code = models.CharField(max_length=16)
     issued_at = models.DateTimeField(default=timezone.now)
     supersedes = models.OneToOneField(

@@ -65,6 +65,14 @@ LABEL_BACKGROUND = colors.HexColor("#f4f1ea")
 
 EMPTY = "—"
 
+# The footnote under the seal and the QR code.
+NOTE = (
+    "说明：本意见书经涂改或未加盖档案馆印章无效。电子文件附本馆电子签名，签名后的任何改动均可被"
+    "检出；可扫描二维码或凭验证码在上述网址核验真伪与效力。Void if altered or unsealed. The file "
+    "carries the archive's digital signature, which reveals any later change; verify it and its "
+    "status through the QR code, or with the code at the address above."
+)
+
 # reportlab's CJK line breaking knows the Japanese "cannot start a line" set, not the Chinese
 # full-width punctuation: without these a line could begin with "，". Added once, process-wide,
 # to both copies (textsplit's for one-style paragraphs, paragraph's for mixed ones).
@@ -105,6 +113,17 @@ def format_chinese_date(value: date | None) -> str:
     if value is None:
         return EMPTY
     return f"{value.year}年{value.month}月{value.day}日"
+
+
+def deadline_sentence(deadline: date | None) -> str:
+    """What the conditional certificate says under its commitment deadline."""
+    if deadline is None:
+        return "建设单位须在承诺期限内补交上述容缺档案资料。The remaining records are still due."
+    return (
+        f"建设单位已承诺于{format_chinese_date(deadline)}前将上述容缺档案资料补齐并移交本馆，"
+        f"其余档案资料须在该日期前报送。"
+        f"The remaining records are due by {deadline.isoformat()}."
+    )
 
 
 def _issue_date(issued_at: datetime) -> date:
@@ -371,18 +390,8 @@ def _tolerated_items(content: CertificateContent, styles: _Styles) -> list[Flowa
         )
     )
 
-    deadline = content.commitment_deadline
-    deadline_text = format_chinese_date(deadline)
-    if deadline is not None:
-        sentence = (
-            f"建设单位已承诺于{deadline_text}前将上述容缺档案资料补齐并移交本馆，"
-            f"其余档案资料须在该日期前报送。"
-            f"The remaining records are due by {deadline.isoformat()}."
-        )
-    else:
-        sentence = (
-            "建设单位须在承诺期限内补交上述容缺档案资料。The remaining records are still due."
-        )
+    deadline_text = format_chinese_date(content.commitment_deadline)
+    sentence = deadline_sentence(content.commitment_deadline)
     deadline_box = Table(
         [
             [
@@ -474,13 +483,7 @@ def _footer(content: CertificateContent, styles: _Styles) -> Table:
         colWidths=[LEFT_BLOCK_WIDTH, CONTENT_WIDTH - LEFT_BLOCK_WIDTH],
     )
     blocks.setStyle(_TIGHT)
-    note = Paragraph(
-        "说明：本意见书经涂改或未加盖档案馆印章无效。电子文件附本馆电子签名，签名后的任何改动均可被"
-        "检出；可扫描二维码或凭验证码在上述网址核验真伪与效力。Void if altered or unsealed. The file "
-        "carries the archive's digital signature, which reveals any later change; verify it and its "
-        "status through the QR code, or with the code at the address above.",
-        styles.footnote,
-    )
+    note = Paragraph(escape(NOTE), styles.footnote)
     footer = Table([[blocks], [note]], colWidths=[CONTENT_WIDTH])
     footer.setStyle(
         TableStyle(

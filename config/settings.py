@@ -236,6 +236,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workflows.fire_due_timers",
         "schedule": timedelta(seconds=int(os.environ.get("WORKFLOWS_TIMER_SWEEP_SECONDS", "60"))),
     },
+    # Tasks delegated until a day that is over go back to their owners (委托期满自动收回).
+    "workflows-return-expired-delegations": {
+        "task": "workflows.return_expired_delegations",
+        "schedule": timedelta(
+            minutes=int(os.environ.get("WORKFLOWS_DELEGATION_SWEEP_MINUTES", "15"))
+        ),
+    },
     # A signed checkpoint of every journal chain's head (日志锚点).
     "workflows-anchor-journal": {
         "task": "workflows.anchor_journal",

@@ -62,6 +62,7 @@ ENGLISH = {
     "验收决定": "Acceptance decisions",
     "验收意见书": "Acceptance certificates",
     "下载 PDF": "Download PDF",
+    "OFD 版式文件": "OFD document",
     "尚未签发。": "None issued yet.",
     "已提交材料": "Records submitted",
     "首页": "Home",

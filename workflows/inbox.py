@@ -16,10 +16,13 @@ behalf) delegates an assigned task with a reason; the assignee becomes its ``own
 delegate its assignee. The delegate works on it but cannot complete it: they resolve it, with a
 note, and it goes back to the owner, who completes it. The owner or a supervisor may recall it
 before that. Each step is journaled (``task.delegated``, ``task.resolved``, ``task.recalled``).
+A delegation given until a day (``delegated_until``, the owner back from leave) runs out when that
+day ends in the site's time zone: the periodic sweep recalls the task to its owner, as the system.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime
 from uuid import UUID
 
@@ -37,6 +40,8 @@ from .forms import parse_form
 from .journal import journal_append
 from .models import HumanTask, JournalEntry, ProcessInstance, StandingDelegation
 from .spiff import BpmnWorkflow, TaskState
+
+logger = logging.getLogger(__name__)
 
 # Task properties holding an expression the sandbox evaluates when the task opens.
 EXPRESSION_PROPERTIES = ("assignee", "due_in")
@@ -483,6 +488,46 @@ def task_recall(*, task_id, user, reason: str = "") -> HumanTask:
     )
 
 
+EXPIRY_REASON = "委托期满，自动收回"
+
+
+def return_expired_delegations(now: datetime | None = None) -> int:
+    """Recall to their owners the delegated tasks whose last day (``delegated_until``, local
+    date) is over; returns how many came back. Run by the periodic sweep (Celery beat)."""
+    today = timezone.localdate(now)
+
+    def expired(_user, task: HumanTask) -> bool:
+        # Checked again under the row lock: the delegate may have resolved it in the meantime.
+        return (
+            is_delegated(task) and task.delegated_until is not None and task.delegated_until < today
+        )
+
+    refusal = ("委托尚未期满", "the delegation has not run out")
+    due = HumanTask.objects.filter(
+        status=HumanTask.Status.OPEN,
+        delegation=HumanTask.Delegation.PENDING,
+        delegated_until__lt=today,
+    ).order_by("delegated_until", "pk")
+    returned = 0
+    for task_id, until in list(due.values_list("task_id", "delegated_until")):
+        try:
+            _back_to_owner(
+                task_id,
+                None,
+                expired,
+                refusal,
+                "task.recalled",
+                reason=EXPIRY_REASON,
+                until=until.isoformat(),
+            )
+        except (TaskNotAvailable, TaskPermissionDenied):
+            continue  # completed, cancelled or resolved since the query: nothing to return
+        returned += 1
+    if returned:
+        logger.info("delegation sweep: %s task(s) returned to their owners", returned)
+    return returned
+
+
 def _back_to_owner(task_id, user, allowed, refusal, kind: str, **facts) -> HumanTask:
     with transaction.atomic():
         task = _locked_open_task(task_id)
@@ -543,7 +588,12 @@ def handover_words(entry) -> str:
         "task.delegated": ("按长期委托，" if facts.get("standing") else "")
         + f"{facts.get('owner')} 的任务委托 {facts.get('delegate')} 办理{until}",
         "task.resolved": f"{facts.get('delegate')} 办毕退回 {facts.get('owner')}",
-        "task.recalled": f"{facts.get('owner')} 收回委托（受委托人 {facts.get('delegate')}）",
+        "task.recalled": (
+            f"委托至 {facts['until']} 期满，退回 {facts.get('owner')}"
+            if facts.get("until")
+            else f"{facts.get('owner')} 收回委托"
+        )
+        + f"（受委托人 {facts.get('delegate')}）",
     }.get(entry.kind, "")
     if words and said:
         words += f"；{'意见' if entry.kind == 'task.resolved' else '理由'}：{said}"

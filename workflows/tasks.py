@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import anchors, compaction, engine, timers
+from . import anchors, compaction, engine, inbox, timers
 from .jobs.sweep import jobs_sweep
 from .jobs.worker import job_task
 
@@ -16,6 +16,11 @@ def run_service_job(job_id: int) -> None:
 @shared_task(name="workflows.fire_due_timers")
 def fire_due_timers() -> int:
     return timers.fire_due_timers()
+
+
+@shared_task(name="workflows.return_expired_delegations")
+def return_expired_delegations() -> int:
+    return inbox.return_expired_delegations()
 
 
 @shared_task(name="workflows.sweep_jobs")

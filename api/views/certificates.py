@@ -1,11 +1,11 @@
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 
-from ..renderers import PdfRenderer
+from ..renderers import OfdRenderer, PdfRenderer
 from ..selectors import certificates_visible_to
 from ..serializers.certificates import CertificateSerializer
 from .base import ApiViewSet, param
@@ -53,4 +53,23 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
             as_attachment=True,
             filename=f"{certificate.number}.pdf",
             content_type="application/pdf",
+        )
+
+    @extend_schema(
+        summary="证书 OFD The certificate as an OFD document (GB/T 33190)",
+        responses={(200, "application/ofd"): OpenApiTypes.BINARY},
+    )
+    @action(
+        detail=True, methods=["get"], renderer_classes=[OfdRenderer, JSONRenderer], url_name="ofd"
+    )
+    def ofd(self, request, number=None):
+        certificate = self.get_object()
+        if not certificate.ofd:
+            # Issued before OFD output existed: there is only the PDF.
+            raise Http404
+        return FileResponse(
+            certificate.ofd.open("rb"),
+            as_attachment=True,
+            filename=f"{certificate.number}.ofd",
+            content_type="application/ofd",
         )

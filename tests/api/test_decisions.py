@@ -1,5 +1,8 @@
 """Acceptance decisions, the commitment, its delivery and the certificates, through the API."""
 
+import io
+import zipfile
+
 import pytest
 
 from acceptance.models import Case, Commitment
@@ -106,6 +109,12 @@ def test_the_conditional_path_through_the_api(
     assert as_stranger.get("/api/certificates/").json()["count"] == 0
     assert_error(as_stranger.get(f"/api/certificates/{number}/"), 404, "not_found")
     assert_error(as_stranger.get(f"/api/certificates/{number}/pdf/"), 404, "not_found")
+    ofd = as_auditor.get(f"/api/certificates/{number}/ofd/")
+    assert ofd.status_code == 200 and ofd["Content-Type"] == "application/ofd"
+    assert f'filename="{number}.ofd"' in ofd["Content-Disposition"]
+    with zipfile.ZipFile(io.BytesIO(b"".join(ofd.streaming_content))) as package:
+        assert number.encode() in package.read("OFD.xml")
+    assert_error(as_stranger.get(f"/api/certificates/{number}/ofd/"), 404, "not_found")
 
     # Delivering before uploading the tolerated item says what is missing.
     body = assert_error(

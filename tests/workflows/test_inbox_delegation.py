@@ -30,6 +30,7 @@ from workflows.inbox import (
     task_resolve,
 )
 from workflows.models import HumanTask, JournalEntry
+from workflows.tasks import return_expired_delegations as return_expired_delegations_task
 
 from .helpers import journal_kinds, last_entry, triaged_review
 
@@ -301,3 +302,94 @@ def test_only_the_person_away_or_a_supervisor_sets_a_standing_delegation(people)
         standing_delegation_set(user=rita, owner=rita, delegate=rob, **arguments)
         with pytest.raises(TaskPermissionDenied, match="rita 在该期间已有长期委托"):
             standing_delegation_set(user=people["sue"], owner=rita, delegate=rob, **arguments)
+
+
+# -- a delegation until a day runs out when that day ends (Asia/Shanghai) ----------------------
+
+# 2030-01-10 23:59 and 2030-01-11 00:00:30 in Shanghai (UTC+8): the last minute of the
+# delegation and the first of the day its owner is back.
+LAST_MINUTE = datetime(2030, 1, 10, 15, 59, tzinfo=UTC)
+OWNER_BACK = datetime(2030, 1, 10, 16, 0, 30, tzinfo=UTC)
+
+
+def sweep_at(moment) -> int:
+    with time_machine.travel(moment, tick=False):
+        return return_expired_delegations_task()
+
+
+def test_a_delegation_runs_out_at_the_end_of_its_last_day_and_the_task_is_back_with_its_owner(
+    review, people
+):
+    rita, rob = people["rita"], people["rob"]
+    delegate(review, rita, rob)
+    assert sweep_at(LAST_MINUTE) == 0
+    review.refresh_from_db()
+    assert (review.assignee, review.delegation) == (rob, HumanTask.Delegation.PENDING)
+
+    assert sweep_at(OWNER_BACK) == 1
+    review.refresh_from_db()
+    assert (review.owner, review.assignee, review.delegation, review.delegated_until) == (
+        None,
+        rita,
+        HumanTask.Delegation.NONE,
+        None,
+    )
+    assert list(HumanTask.objects.inbox(rita)) == [review]
+    assert not HumanTask.objects.inbox(rob).exists()
+    assert can_complete(rita, review) and not can_work(rob, review)
+    recalled = last_entry("REQ-1", "task.recalled")
+    assert (recalled.actor, recalled.payload) == (
+        "system",
+        {"owner": "rita", "delegate": "rob", "reason": "委托期满，自动收回", "until": "2030-01-10"},
+    )
+    assert handover_words(recalled) == (
+        "委托至 2030-01-10 期满，退回 rita（受委托人 rob）；理由：委托期满，自动收回"
+    )
+    assert sweep_at(OWNER_BACK) == 0  # once
+    assert journal_kinds("REQ-1").count("task.recalled") == 1
+    task_complete(task_id=review.task_id, user=rita, data={"decision": "accept"})
+
+
+def test_the_sweep_leaves_a_delegation_without_an_end_and_one_already_returned(
+    process, start, people
+):
+    rita, rob = people["rita"], people["rob"]
+    with time_machine.travel(NOW, tick=False):
+        open_ended = triaged_review(start, people["carol"], key="REQ-1")
+        resolved = triaged_review(start, people["carol"], key="REQ-2")
+    delegate(open_ended, rita, rob, until=None)
+    delegate(resolved, rita, rob)
+    task_resolve(task_id=resolved.task_id, user=rob, note="已审")
+    assert sweep_at(OWNER_BACK) == 0
+    open_ended.refresh_from_db()
+    resolved.refresh_from_db()
+    assert (open_ended.assignee, open_ended.delegation) == (rob, HumanTask.Delegation.PENDING)
+    assert (resolved.assignee, resolved.delegation) == (rita, HumanTask.Delegation.RESOLVED)
+    assert "task.recalled" not in journal_kinds("REQ-1") + journal_kinds("REQ-2")
+
+
+def test_a_standing_delegation_stops_after_its_last_day_and_its_tasks_come_back(
+    process, start, people
+):
+    rita, rob = people["rita"], people["rob"]
+    with time_machine.travel(NOW, tick=False):
+        standing_delegation_set(
+            user=rita, owner=rita, delegate=rob, starts_on=NOW.date(), ends_on=BACK, reason="年休假"
+        )
+    with time_machine.travel(LAST_MINUTE, tick=False):
+        late = triaged_review(start, people["carol"], key="REQ-2")
+    with time_machine.travel(OWNER_BACK, tick=False):
+        after = triaged_review(start, people["carol"], key="REQ-3")
+    assert (late.assignee, late.owner, late.delegated_until) == (rob, rita, BACK)
+    assert (after.assignee, after.owner, after.delegation) == (rita, None, "")
+
+    assert sweep_at(OWNER_BACK) == 1
+    late.refresh_from_db()
+    assert (late.assignee, late.owner, late.delegation) == (rita, None, HumanTask.Delegation.NONE)
+    assert last_entry("REQ-2", "task.recalled").payload["reason"] == "委托期满，自动收回"
+
+
+def test_the_beat_schedule_runs_the_delegation_sweep(settings):
+    schedule = settings.CELERY_BEAT_SCHEDULE["workflows-return-expired-delegations"]
+    assert schedule["task"] == "workflows.return_expired_delegations"
+    assert schedule["schedule"].total_seconds() == 15 * 60

@@ -3,13 +3,13 @@ the delegate returns it with a note and its owner completes it; every step in th
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
 from django.urls import reverse
 
-from workflows.inbox import task_delegate
+from workflows.inbox import return_expired_delegations, task_delegate
 from workflows.models import HumanTask
 
 from .helpers import last_entry, triaged_review
@@ -218,3 +218,27 @@ def test_a_reviewer_sets_a_standing_delegation_only_for_themselves(client, revie
         )
     assert people["rob"].standing_delegations.get().delegate == people["rita"]
     assert not people["rita"].standing_delegations.exists()
+
+
+def test_when_the_delegation_runs_out_the_pages_show_the_task_back_with_its_owner(
+    client, review, people
+):
+    with time_machine.travel(NOW, tick=False):
+        task_delegate(
+            task_id=review.task_id,
+            user=people["rita"],
+            delegate=people["rob"],
+            reason="休假",
+            until=date(2030, 1, 10),
+        )
+    inbox = reverse("workflows:inbox")
+    assert "委托至 2030-01-10" in holder_cell(page_of(client, people["rita"], inbox), review)
+    # 00:00:30 on 2030-01-11 in Shanghai: the owner's first day back.
+    with time_machine.travel(datetime(2030, 1, 10, 16, 0, 30, tzinfo=UTC), tick=False):
+        return_expired_delegations()
+        holder = holder_cell(page_of(client, people["rita"], inbox), review)
+        assert "张三" in holder and "委托" not in holder
+        assert f'id="task-{review.task_id}"' not in page_of(client, people["rob"], inbox)
+        page = page_of(client, people["rita"], reverse("workflows:task", args=[review.task_id]))
+    assert 'id="complete"' in page and "任务已委托他人办理" not in page
+    assert "委托至 2030-01-10 期满，退回 rita（受委托人 rob）；理由：委托期满，自动收回" in page
