@@ -3,6 +3,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -51,7 +52,11 @@ class MaterialViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
             item = param(self.request, "catalog_item")
             if item:
                 materials = materials.filter(catalog_item__code=item)
-            if param(self.request, "current") in ("true", "1"):
+            current = param(self.request, "current")
+            if current not in (None, "true", "false", "1", "0"):
+                # The schema says boolean: anything else is refused, not read as "false".
+                raise ValidationError({"current": "must be true or false"}, code="invalid")
+            if current in ("true", "1"):
                 materials = materials.current()
         return materials.order_by("case_id", "pk")
 
