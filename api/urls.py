@@ -23,6 +23,7 @@ from .views.journal import JournalViewSet
 from .views.materials import MaterialViewSet
 from .views.projects import NodeViewSet, ProjectViewSet
 from .views.statistics import CommitmentStatisticsView
+from .views.supervision import PublicPlanViewSet
 from .views.tasks import TaskViewSet
 from .views.webhooks import WebhookSubscriptionViewSet
 
@@ -41,6 +42,7 @@ router.register("commitments", CommitmentViewSet, basename="commitment")
 router.register("certificates", CertificateViewSet, basename="certificate")
 router.register("journal", JournalViewSet, basename="journal")
 router.register("webhooks/subscriptions", WebhookSubscriptionViewSet, basename="webhook")
+router.register("public/supervision/plans", PublicPlanViewSet, basename="public-plan")
 
 
 @csrf_exempt  # it changes nothing; a POST to a wrong address is a 404, not a CSRF page

@@ -1,4 +1,5 @@
-"""A fixed-window limit on verification requests per client address, kept in Django's cache.
+"""A fixed-window limit on public requests (verification, the public API) per client address,
+kept in Django's cache.
 
 With the default local-memory cache each server process counts for itself; set ``CACHE_URL`` to
 a Redis URL (see config/settings.py) so that all processes share the count. When that cache cannot
@@ -31,12 +32,21 @@ def client_address(request) -> str:
 
 def verification_allowed(request) -> bool:
     """Count one verification for the client; False once it is over the limit in this window."""
-    limit = int(setting("CERTIFICATES_VERIFY_RATE_LIMIT"))
+    return request_allowed(
+        request,
+        "certificates:verify",
+        int(setting("CERTIFICATES_VERIFY_RATE_LIMIT")),
+        int(setting("CERTIFICATES_VERIFY_RATE_WINDOW")),
+    )
+
+
+def request_allowed(request, scope: str, limit: int, window: int) -> bool:
+    """Count one request of ``scope`` for the client; False once over ``limit`` in the window."""
     if limit <= 0:
         return True
-    window = max(1, int(setting("CERTIFICATES_VERIFY_RATE_WINDOW")))
+    window = max(1, window)
     address = hashlib.sha256(client_address(request).encode()).hexdigest()[:32]
-    key = f"certificates:verify:{address}:{int(time.time() // window)}"
+    key = f"{scope}:{address}:{int(time.time() // window)}"
     try:
         count = _count(cache, key, window)
     except Exception as exc:  # the cache's own errors: Redis down, refused, timed out

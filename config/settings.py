@@ -376,8 +376,15 @@ SPECTACULAR_SETTINGS = {
         "CertificateStatusEnum": "certificates.models.Certificate.Status",
         "TaskStatusEnum": "workflows.models.HumanTask.Status",
         "DeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
+        "DecisionOutcomeEnum": "acceptance.models.Decision.Outcome",
+        "InspectionOutcomeEnum": "api.serializers.supervision.OUTCOMES",
     },
 }
+
+# The public supervision results under /api/public/: requests per client address and window (s)
+# before answering 429, counted like certificate verification (shared with CACHE_URL).
+API_PUBLIC_RATE_LIMIT = int(os.environ.get("API_PUBLIC_RATE_LIMIT", "60"))
+API_PUBLIC_RATE_WINDOW = int(os.environ.get("API_PUBLIC_RATE_WINDOW", "60"))
 
 # webhooks/: deliveries retried after 30 s, 1 min, 2 min, … (at most 1 h), 8 attempts in all.
 WEBHOOKS_MAX_ATTEMPTS = int(os.environ.get("WEBHOOKS_MAX_ATTEMPTS", "8"))

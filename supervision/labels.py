@@ -10,6 +10,8 @@ from .selectors import (
     EXCLUDED_DECLARED,
     EXCLUDED_REVIEWED,
     EXCLUDED_SAME_ORGANISATION,
+    OUTCOME_PENDING,
+    OUTCOME_SUPERSEDED,
 )
 
 INSPECTORS = "inspectors"
@@ -50,4 +52,12 @@ register(
         EXCLUDED_DECLARED: ("登记回避", "declared conflict"),
     },
     fallback=("回避", "recused"),
+)
+register(
+    "outcome",
+    {
+        OUTCOME_PENDING: ("待检查", "not inspected yet"),
+        OUTCOME_SUPERSEDED: ("已重新抽取，不予检查", "superseded by a later draw"),
+    },
+    fallback=("—", "—"),
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
@@ -84,8 +84,9 @@ def plan_exclusions(plan: InspectionPlan, inspectors: list) -> dict[str, dict[st
 
 
 def published_plans() -> QuerySet[InspectionPlan]:
+    # The reference breaks ties: pages of the public API must not overlap.
     return InspectionPlan.objects.exclude(status=InspectionPlan.Status.DRAFT).order_by(
-        "-published_at"
+        "-published_at", "reference"
     )
 
 
@@ -97,3 +98,43 @@ def draw_rows(draw: Draw) -> list[dict]:
     """A draw's result with each target's project and organisation, for the pages."""
     items = {item["id"]: item for item in draw.document["population"]}
     return [{**items[row["target"]], "inspectors": row["inspectors"]} for row in draw.result]
+
+
+# What is known of a drawn target's inspection. Inspections are not recorded yet: a target of the
+# current draw is still to be inspected; one of a superseded draw is not inspected at all.
+OUTCOME_PENDING = "pending"
+OUTCOME_SUPERSEDED = "superseded"
+
+
+def draw_outcome(draw: Draw, latest_number: int) -> str:
+    return OUTCOME_PENDING if draw.number == latest_number else OUTCOME_SUPERSEDED
+
+
+def published_draws(since: date | None = None, until: date | None = None) -> QuerySet[Draw]:
+    """Draws of published plans, oldest first; with dates, those drawn in that period (Shanghai)."""
+    draws = Draw.objects.filter(plan__in=published_plans()).select_related("plan")
+    if since is not None:
+        draws = draws.filter(drawn_at__gte=datetime.combine(since, time.min, SHANGHAI))
+    if until is not None:
+        until_next = datetime.combine(until + timedelta(days=1), time.min, SHANGHAI)
+        draws = draws.filter(drawn_at__lt=until_next)
+    return draws.order_by("drawn_at", "plan__reference", "number")
+
+
+def public_targets(draw: Draw, latest_number: int) -> list[dict]:
+    """A draw's targets as published: case, project, organisation, stratum, dates and outcome.
+
+    No inspector: who inspects which target is known to the archive, not announced to the target.
+    """
+    outcome = draw_outcome(draw, latest_number)
+    return [
+        {
+            "case": row["id"],
+            "project": row["project"],
+            "organisation": row["organisation"],
+            "stratum": row["stratum"],
+            "accepted_on": row["accepted_on"],
+            "outcome": outcome,
+        }
+        for row in draw_rows(draw)
+    ]

@@ -13,6 +13,7 @@ urlpatterns = [
     path("plans/<str:reference>/draw/", views.plan_draw_view, name="draw"),
     path("public/", views.public_list, name="public"),
     path("public/verify_draw.py", views.verifier_script, name="verifier_script"),
+    path("public/results.xlsx", views.public_export, name="public_export"),
     path("public/<str:reference>/", views.public_detail, name="public_plan"),
     path(
         "public/<str:reference>/publication.json", views.publication_file, name="publication_file"

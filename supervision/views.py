@@ -13,12 +13,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from acceptance.roles import user_roles
+from acceptance.views.statistics import XLSX, parse_period
 
 from . import verify_draw as algorithm
 from .exceptions import SupervisionError
+from .exports import draws_xlsx
 from .forms import PlanForm
 from .models import InspectionPlan
-from .selectors import draw_rows, published_plans
+from .selectors import draw_outcome, draw_rows, published_draws, published_plans
 from .services import plan_create, plan_draw, plan_publish, public_value_enter
 
 
@@ -130,8 +132,29 @@ def plan_draw_view(request, reference: str):
     )
 
 
+def _public_list(request, status: int = 200, export_error: str = "") -> HttpResponse:
+    start, end = parse_period(None, None)
+    context = {"plans": published_plans(), "export_start": start, "export_end": end}
+    context["export_error"] = export_error
+    return render(request, "supervision/public_list.html", context, status=status)
+
+
 def public_list(request):
-    return render(request, "supervision/public_list.html", {"plans": published_plans()})
+    return _public_list(request)
+
+
+def public_export(request):
+    """The draws made in a period (Asia/Shanghai dates; by default this year) as a workbook."""
+    try:
+        start, end = parse_period(request.GET.get("start"), request.GET.get("end"))
+    except ValueError as error:
+        return _public_list(request, status=400, export_error=str(error))
+    content = draws_xlsx(list(published_draws(start, end)), start, end)
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = (
+        f'attachment; filename="supervision-results-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"'
+    )
+    return response
 
 
 def _published(reference: str) -> InspectionPlan:
@@ -139,7 +162,13 @@ def _published(reference: str) -> InspectionPlan:
 
 
 def public_detail(request, reference: str):
-    return render(request, "supervision/public_detail.html", _plan_context(_published(reference)))
+    context = _plan_context(_published(reference))
+    latest = context["latest"].number if context["latest"] else 0
+    context["draws"] = [
+        (draw, [row | {"outcome": draw_outcome(draw, latest)} for row in rows])
+        for draw, rows in context["draws"]
+    ]
+    return render(request, "supervision/public_detail.html", context)
 
 
 def _json_download(document: dict, filename: str) -> HttpResponse:

@@ -87,8 +87,13 @@ def case_task_complete(*, case: Case, task_name: str, user, data: dict | None = 
 def decision_submit(
     *, case: Case, user, outcome: str, tolerated_codes: list[str] = (), comment: str = ""
 ):
-    """The reviewer's acceptance decision; a conditional one must name tolerable items only."""
-    if outcome == Decision.Outcome.CONDITIONAL:
+    """The reviewer's acceptance decision; a conditional one must name tolerable items only.
+
+    Only a conditional acceptance tolerates items: the decision form starts with the missing
+    tolerable ones ticked, and accepting or returning the case leaves them out of the record."""
+    if outcome != Decision.Outcome.CONDITIONAL:
+        tolerated_codes = []
+    else:
         items = list(case.catalog_version.items.filter(code__in=tolerated_codes))
         unknown = sorted(set(tolerated_codes) - {item.code for item in items})
         refusal = conditional_refusal(case, items, CommitmentPolicy.objects.current(), unknown)

@@ -24,6 +24,7 @@ from ..selectors.catalog import case_catalog_items, code_order
 from ..selectors.checks import CheckState
 from ..selectors.completeness import NOT_DELIVERED, completeness_report, material_line
 from ..services.cases import decision_submit
+from ..templatetags.commitments import decision_facts
 
 DECISION_TASK = "acceptance_decision"
 GUIDANCE_TASK = "node_guidance"
@@ -121,7 +122,14 @@ class AcceptanceTaskPages(TaskPages):
         return reverse("acceptance:timeline", args=[task.instance.business_key])
 
     def initial(self, task, subject) -> dict:
-        """Node guidance starts with the items the node check flagged: missing or failed."""
+        """Node guidance starts with the items the node check flagged: missing or failed; the
+        decision with the missing items the policy tolerates, those a conditional acceptance
+        has the owner commit to deliver (the reviewer unticks what they will not tolerate)."""
+        if task.task_name == DECISION_TASK and subject is not None:
+            facts = decision_facts(subject)
+            if not facts["owner"].conditional_eligible:
+                return {}
+            return {"tolerated_items": [entry["item"].code for entry in facts["tolerable_missing"]]}
         if task.task_name != GUIDANCE_TASK:
             return {}
         check = task.context.get("node_check") or {}

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.urls import reverse
 
 from acceptance.models import Case
+from acceptance.selectors.catalog import code_order
+from acceptance.selectors.completeness import completeness_report
 from workflows.models import HumanTask, JournalEntry
 
 from .conftest import CORE_DOCUMENT, TOLERATED, make_user
@@ -102,6 +105,61 @@ def test_a_conditional_decision_from_the_form_issues_the_conditional_certificate
     assert client.post(task_url(sign), {}).status_code == 400  # the box must be ticked
     assert client.post(task_url(sign), {"confirm": "on"}).status_code == 302
     assert deciding.certificates() == [("conditional", "issued")]
+
+
+def ticked(page: str, field: str) -> list[str]:
+    """The values of the checked boxes of ``field`` on the page."""
+    boxes = re.findall(rf'<input type="checkbox" name="{field}"[^>]*>', page)
+    return [re.search(r'value="([^"]*)"', box)[1] for box in boxes if " checked" in box]
+
+
+@pytest.fixture
+def missing_tolerable(open_case):
+    """At the decision with the tolerable ``TOLERATED`` never filed."""
+    flow = open_case(leave_out=[TOLERATED])
+    flow.reach_decision()
+    return flow
+
+
+def test_the_decision_form_starts_with_the_missing_tolerable_items_ticked(
+    missing_tolerable, client
+):
+    deciding = missing_tolerable
+    client.force_login(deciding.reviewer)
+    task = deciding.task("acceptance_decision")
+    page = client.get(task_url(task)).content.decode()
+    missing = completeness_report(deciding.case).missing_tolerable
+    assert TOLERATED in missing
+    assert ticked(page, "tolerated_items") == sorted(missing, key=code_order)
+    assert 'value="conditional" checked' not in page  # the reviewer still chooses the outcome
+    assert "缺失的可容缺材料已预先勾选" in page
+
+    # Returning the case with the boxes still ticked tolerates nothing.
+    response = client.post(task_url(task), {"decision": "return", "tolerated_items": [TOLERATED]})
+    assert response.status_code == 302
+    completed = JournalEntry.objects.filter(
+        chain=deciding.case.reference, kind="task.completed", task_name="acceptance_decision"
+    ).get()
+    assert completed.payload["data"]["tolerated_items"] == []
+    assert deciding.status == Case.Status.RETURNED
+
+
+def test_the_decision_form_ticks_nothing_when_nothing_is_missing_or_for_an_owner_not_eligible(
+    deciding, missing_tolerable, client
+):
+    client.force_login(deciding.reviewer)
+    page = client.get(task_url(deciding.task("acceptance_decision"))).content.decode()
+    assert f'value="{TOLERATED}"' in page and ticked(page, "tolerated_items") == []
+    assert "预先勾选" not in page
+
+    deciding = missing_tolerable
+    owner = deciding.case.project.owner
+    owner.conditional_eligible = False
+    owner.eligibility_reason = "有逾期未履行的承诺"
+    owner.save()
+    client.force_login(deciding.reviewer)
+    page = client.get(task_url(deciding.task("acceptance_decision"))).content.decode()
+    assert f'value="{TOLERATED}"' in page and ticked(page, "tolerated_items") == []
 
 
 def test_a_conditional_decision_naming_a_core_item_is_refused_and_changes_nothing(deciding, client):

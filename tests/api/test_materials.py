@@ -72,6 +72,10 @@ def test_a_new_version_supersedes_the_old(case, as_owner, pdf, tmp_path):
     assert (second["version"], second["supersedes"]) == (2, first["id"])
     current = as_owner.get("/api/materials/", {"case": case.reference, "current": "true"})
     assert [m["id"] for m in current.json()["results"]] == [second["id"]]
+    every = as_owner.get("/api/materials/", {"case": case.reference, "current": "false"})
+    assert every.json()["count"] == 2
+    unclear = as_owner.get("/api/materials/", {"case": case.reference, "current": "maybe"})
+    assert_error(unclear, 400, "invalid", "current")
 
 
 @pytest.mark.django_db

@@ -124,3 +124,33 @@ def test_a_plan_runs_from_draft_to_a_public_draw_that_recomputes_offline(
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "与公布结果一致" in done.stdout
+
+
+def test_the_public_downloads_a_periods_results_and_sees_each_targets_outcome(
+    world, live_server, browser, time_machine, tmp_path
+):
+    from openpyxl import load_workbook
+
+    from supervision.services import plan_draw
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    time_machine.move_to(PUBLISHED_AT.astimezone(UTC), tick=False)
+    plan = world.ready()
+    time_machine.move_to(VALUE_KNOWN_AT.astimezone(UTC), tick=True)
+    plan_draw(plan=plan, actor=world.supervisor, seen_draws=0)
+
+    public = page_as(browser, live_server)
+    public.goto(live_server.url + "/supervision/public/")
+    assert "2026-01-01 至 2026-11-03" in public.inner_text("#download-results")
+    shoot(public, "public-results-export")
+    with public.expect_download() as download:
+        public.click("#download-results")
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    rows = list(load_workbook(saved)["抽查结果 Results"].values)[2:]
+    assert len(rows) == 4 and {row[-1] for row in rows} == {"待检查 not inspected yet"}
+
+    public.click("#public-plans a")
+    outcomes = public.locator("#draw-1-result td.outcome").all_inner_texts()
+    assert [text.split()[0] for text in outcomes] == ["待检查"] * 4
+    shoot(public, "public-plan-detail-outcomes")
