@@ -45,6 +45,9 @@ class InspectionPlan(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     # Frozen at publication: the file the public downloads before the draw.
     publication = models.JSONField(null=True, blank=True)
+    # Not published: which user each opaque inspector code of the publication stands for
+    # ({code: user id}), so the published files name no person and supervisors still know who.
+    inspector_codes = models.JSONField(default=dict, blank=True)
     # Secret until the first draw reveals it; only its SHA-256 is published before.
     seed = models.CharField(max_length=64, blank=True)
     public_value = models.CharField(max_length=100, blank=True)

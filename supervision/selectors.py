@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
@@ -55,29 +56,48 @@ def plan_inspectors(plan: InspectionPlan) -> list:
     )
 
 
-def plan_exclusions(plan: InspectionPlan, inspectors: list) -> dict[str, dict[str, str]]:
-    """Per case reference, the inspectors who may not inspect it and why (first reason wins)."""
-    codes = {user.pk: user.get_username() for user in inspectors}
-    names = set(codes.values())
+def inspector_codes(inspectors: list) -> dict:
+    """Each inspector's opaque code (I-01, I-02, ...) handed out in a random order.
+
+    The files published name inspectors only by these codes; the order is random so that a code
+    tells nothing of the person (neither username nor name order).
+    """
+    shuffled = list(inspectors)
+    secrets.SystemRandom().shuffle(shuffled)
+    width = max(2, len(str(len(shuffled))))
+    return {user: f"I-{n:0{width}d}" for n, user in enumerate(shuffled, 1)}
+
+
+def inspector_people(plan: InspectionPlan) -> list[tuple[str, object]]:
+    """(code, user) for a published plan, in code order: for supervisors only, never published."""
+    users = get_user_model().objects.in_bulk(plan.inspector_codes.values())
+    return sorted((code, users[pk]) for code, pk in plan.inspector_codes.items())
+
+
+def plan_exclusions(plan: InspectionPlan, codes: dict) -> dict[str, dict[str, str]]:
+    """Per case reference, the codes of the inspectors who may not inspect it and why (first reason
+    wins); ``codes`` gives each inspector's code."""
+    by_pk = {user.pk: code for user, code in codes.items()}
+    by_username = {user.get_username(): code for user, code in codes.items()}
     exclusions: dict[str, dict[str, str]] = {}
     for case in plan_cases(plan):
         found: dict[str, str] = {}
-        reviewers = set(
-            HumanTask.objects.filter(
-                instance__business_key=case.reference, completed_by__in=codes
-            ).values_list("completed_by", flat=True)
-        )
-        for pk in sorted(reviewers, key=codes.get):
-            found.setdefault(codes[pk], EXCLUDED_REVIEWED)
-        actors = JournalEntry.objects.filter(chain=case.reference, actor__in=names)
-        for actor in sorted(set(actors.values_list("actor", flat=True))):
-            found.setdefault(actor, EXCLUDED_REVIEWED)
-        members = case.project.owner.members.filter(pk__in=codes).values_list("pk", flat=True)
-        for pk in sorted(members, key=codes.get):
-            found.setdefault(codes[pk], EXCLUDED_SAME_ORGANISATION)
-        declared = Recusal.objects.filter(organisation=case.project.owner, inspector__in=codes)
-        for pk in sorted(declared.values_list("inspector", flat=True), key=codes.get):
-            found.setdefault(codes[pk], EXCLUDED_DECLARED)
+        reviewers = HumanTask.objects.filter(
+            instance__business_key=case.reference, completed_by__in=by_pk
+        ).values_list("completed_by", flat=True)
+        for code in sorted(by_pk[pk] for pk in set(reviewers)):
+            found.setdefault(code, EXCLUDED_REVIEWED)
+        actors = JournalEntry.objects.filter(chain=case.reference, actor__in=by_username)
+        for code in sorted(
+            by_username[name] for name in set(actors.values_list("actor", flat=True))
+        ):
+            found.setdefault(code, EXCLUDED_REVIEWED)
+        members = case.project.owner.members.filter(pk__in=by_pk).values_list("pk", flat=True)
+        for code in sorted(by_pk[pk] for pk in members):
+            found.setdefault(code, EXCLUDED_SAME_ORGANISATION)
+        declared = Recusal.objects.filter(organisation=case.project.owner, inspector__in=by_pk)
+        for code in sorted(by_pk[pk] for pk in declared.values_list("inspector", flat=True)):
+            found.setdefault(code, EXCLUDED_DECLARED)
         if found:
             exclusions[case.reference] = dict(sorted(found.items()))
     return exclusions

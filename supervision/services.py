@@ -25,7 +25,7 @@ from .exceptions import (
     ReasonRequired,
 )
 from .models import Draw, InspectionPlan
-from .selectors import plan_exclusions, plan_inspectors, plan_population
+from .selectors import inspector_codes, plan_exclusions, plan_inspectors, plan_population
 
 Status = InspectionPlan.Status
 
@@ -136,15 +136,15 @@ def plan_publish(*, plan: InspectionPlan, actor, now: datetime | None = None) ->
                 "该期间内没有符合条件的已验收案件，无可抽取对象。",
                 "No accepted case falls in the period: there is nothing to draw from.",
             )
-        inspectors = plan_inspectors(plan)
-        exclusions = plan_exclusions(plan, inspectors)
+        codes = inspector_codes(plan_inspectors(plan))
+        exclusions = plan_exclusions(plan, codes)
         publication = {
             "format": algorithm.FORMAT,
             "algorithm": algorithm.ALGORITHM,
             "plan": _plan_facts(plan, now),
             "population": population,
             "population_digest": algorithm.population_digest(population),
-            "inspectors": [user.get_username() for user in inspectors],
+            "inspectors": sorted(codes.values()),
             "exclusions": exclusions,
         }
         try:
@@ -157,6 +157,7 @@ def plan_publish(*, plan: InspectionPlan, actor, now: datetime | None = None) ->
         seed = secrets.token_hex(32)
         publication["commitment"] = algorithm.seed_commitment(seed)
         plan.publication = publication
+        plan.inspector_codes = {code: user.pk for user, code in codes.items()}
         plan.seed = seed
         plan.status = Status.PUBLISHED
         plan.published_by = actor

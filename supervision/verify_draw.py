@@ -7,7 +7,10 @@ library only, nothing else from the product) on a published draw file to recompu
 
     python3 verify_draw.py SJ20261102-3F9A2C-draw-1.json
 
-Algorithm ``hmac-sha256-rank/1``:
+Algorithm ``hmac-sha256-rank/2`` (``/1`` named inspectors by username and was never used in
+production, so it is not verified any more). Inspectors are opaque codes (``I-01``, ``I-02``, ...)
+handed out at publication in a random order; which person a code stands for is kept by the
+archive and never published, so the files name no person:
 
 1. ``publication_digest`` = SHA-256 of the canonical JSON (sorted keys, no spaces, UTF-8) of the
    object ``{"plan", "population", "inspectors", "exclusions", "commitment"}`` as published
@@ -24,9 +27,10 @@ Algorithm ``hmac-sha256-rank/1``:
 5. Within a stratum each target gets the score HMAC-SHA256(key, "target\\0" + stratum + "\\0" +
    id) in hex; the targets with the lowest scores are drawn (ties: id order). The selection lists
    strata in name order and, within one, targets by score.
-6. Inspectors, target by target in that order: the pool minus the inspectors excluded for that
-   target (reviewed the case, same organisation, declared conflict), ordered by (targets already
-   assigned to them, HMAC-SHA256(key, "inspector\\0" + target id + "\\0" + inspector code));
+6. Inspectors, target by target in that order: the pool (``inspectors``, the codes in code
+   order) minus the codes ``exclusions`` lists for that target (reviewed the case, same
+   organisation, declared conflict), ordered by (targets already assigned to them,
+   HMAC-SHA256(key, "inspector\\0" + target id + "\\0" + inspector code));
    the first ``inspectors_per_target`` are assigned. Fewer eligible inspectors than that refuses
    the whole draw.
 """
@@ -41,8 +45,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from math import ceil, floor
 
-FORMAT = "supervision-draw/1"
-ALGORITHM = "hmac-sha256-rank/1"
+FORMAT = "supervision-draw/2"
+ALGORITHM = "hmac-sha256-rank/2"
 
 
 class DrawRefused(Exception):

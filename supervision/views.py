@@ -20,7 +20,13 @@ from .exceptions import SupervisionError
 from .exports import draws_xlsx
 from .forms import PlanForm
 from .models import InspectionPlan
-from .selectors import draw_outcome, draw_rows, published_draws, published_plans
+from .selectors import (
+    draw_outcome,
+    draw_rows,
+    inspector_people,
+    published_draws,
+    published_plans,
+)
 from .services import plan_create, plan_draw, plan_publish, public_value_enter
 
 
@@ -67,6 +73,11 @@ def _plan_context(plan: InspectionPlan) -> dict:
     }
 
 
+def _person(user) -> str:
+    full_name = user.get_full_name()
+    return f"{full_name}（{user.get_username()}）" if full_name else user.get_username()
+
+
 @login_required
 def plan_detail(request, reference: str):
     _supervisor(request)
@@ -75,6 +86,14 @@ def plan_detail(request, reference: str):
     context["exclusion_count"] = sum(
         len(found) for found in context["publication"].get("exclusions", {}).values()
     )
+    # Supervisors see the person behind each code; the published files carry only the codes.
+    people = inspector_people(plan)
+    names = {code: f"{code} {_person(user)}" for code, user in people}
+    context["people"] = [(code, _person(user)) for code, user in people]
+    context["draws"] = [
+        (draw, [{**row, "inspectors": [names[code] for code in row["inspectors"]]} for row in rows])
+        for draw, rows in context["draws"]
+    ]
     return render(request, "supervision/plan_detail.html", context)
 
 

@@ -109,6 +109,15 @@ def test_the_public_sees_plans_draws_and_downloads_files_that_verify(world, at, 
         )
     }
     assert {url: internals(html) for url, html in pages.items() if internals(html)} == {}
+    # The supervisor sees who each published code is: in the result and in the code table.
+    plan_page = pages[reverse("supervision:plan", args=[plan.reference])]
+    for code, pk in plan.inspector_codes.items():
+        assert f"<td>{code}</td><td>{get_user_model().objects.get(pk=pk).username}</td>" in (
+            plan_page
+        )
+    first_code = draw.result[0]["inspectors"][0]
+    person = get_user_model().objects.get(pk=plan.inspector_codes[first_code]).username
+    assert f"{first_code} {person}" in plan_page.split('id="population"')[0]
     before = json.loads(
         client.get(reverse("supervision:publication_file", args=[plan.reference])).content
     )

@@ -6,6 +6,7 @@ import io
 from datetime import UTC
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -88,7 +89,7 @@ def test_anyone_reads_published_plans_with_their_draws_and_verification_data(wor
     assert [item["reference"] for item in body["results"]] == [plan.reference, waiting.reference]
     found = body["results"][0]
     assert found["status"] == "drawn"
-    assert found["algorithm"] == "hmac-sha256-rank/1"
+    assert found["algorithm"] == "hmac-sha256-rank/2"
     assert found["population_size"] == 12
     assert found["seed_commitment"] == plan.publication["commitment"]
     assert found["population_digest"] == plan.publication["population_digest"]
@@ -120,6 +121,29 @@ def test_the_payload_names_no_person(world, drawn):
         text = response.content.decode()
         assert {name for name in persons(world) if name in text} == set()
         assert keys(response.json()) & PERSONAL_FIELDS == set()
+
+
+def test_the_published_files_name_inspectors_only_by_codes_and_no_person(world, drawn):
+    plan, _ = drawn
+    for user in get_user_model().objects.all():
+        user.first_name, user.last_name = "王", f"检查{user.pk}号"
+        user.save()
+    client = APIClient()
+    files = [client.get(reverse("supervision:publication_file", args=[plan.reference]))]
+    files += [
+        client.get(reverse("supervision:draw_file", args=[plan.reference, number]))
+        for number in (1, 2)
+    ]
+
+    names = set()
+    for user in get_user_model().objects.all():
+        names |= {user.get_username(), user.get_full_name(), user.last_name}
+    for response in files:
+        text = response.content.decode()
+        assert {name for name in names if name in text} == set()
+        assert set(response.json()["inspectors"]) == set(plan.inspector_codes)
+    result = files[-1].json()["result"]
+    assert {code for row in result for code in row["inspectors"]} <= set(plan.inspector_codes)
 
 
 def test_the_list_is_paged_and_an_unknown_or_draft_plan_is_not_found(world, drawn):

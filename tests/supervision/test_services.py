@@ -37,7 +37,10 @@ def test_publishing_freezes_the_population_in_order_and_commits_to_a_secret_seed
     )
     assert publication["commitment"] == hashlib.sha256(bytes.fromhex(plan.seed)).hexdigest()
     assert "seed" not in publication
-    assert publication["inspectors"] == [f"inspector_{n}" for n in range(1, 6)]
+    # Codes, not persons; which inspector each stands for is kept with the plan, unpublished.
+    assert publication["inspectors"] == [f"I-0{n}" for n in range(1, 6)]
+    assert sorted(plan.inspector_codes) == publication["inspectors"]
+    assert sorted(plan.inspector_codes.values()) == sorted(user.pk for user in world.inspectors)
     kinds = [entry.kind for entry in chain_entries(plan_chain(plan))]
     assert kinds == ["supervision.plan_created", "supervision.plan_published"]
 
@@ -78,12 +81,11 @@ def test_exclusions_keep_reviewers_members_and_declared_conflicts_off_their_case
     )
     plan = world.ready(sample_size=12)
 
+    code = {pk: code for code, pk in plan.inspector_codes.items()}
+    first, second, third = (code[user.pk] for user in world.inspectors[:3])
     exclusions = plan.publication["exclusions"]
-    assert exclusions[reviewed.reference] == {
-        "inspector_1": "reviewed",
-        "inspector_3": "declared_conflict",
-    }
-    assert exclusions["YS-2026-0010"] == {"inspector_2": "same_organisation"}
+    assert exclusions[reviewed.reference] == {first: "reviewed", third: "declared_conflict"}
+    assert exclusions["YS-2026-0010"] == {second: "same_organisation"}
     draw = plan_draw(plan=plan, actor=world.supervisor, seen_draws=0)
     for row in draw.result:
         assert not set(row["inspectors"]) & set(exclusions.get(row["target"], {}))

@@ -73,6 +73,21 @@ def test_a_changed_result_is_reported_and_fails(draw_file):
     assert "与公布结果不一致 The published result DIFFERS" in script.stdout
 
 
+def test_an_exclusion_dropped_from_the_file_fails(draw_file):
+    """Swapping which coded inspector may inspect a target changes the publication digest."""
+    path, draw = draw_file
+    document = json.loads(path.read_text())
+    document["exclusions"] = {draw.result[0]["target"]: {draw.result[0]["inspectors"][0]: "x"}}
+    path.write_text(json.dumps(document, ensure_ascii=False))
+
+    script = run_script(path)
+    with pytest.raises(CommandError):
+        call_command("verify_draw", str(path), stdout=StringIO())
+
+    assert script.returncode == 1
+    assert "与公布结果不一致 The published result DIFFERS" in script.stdout
+
+
 def test_a_seed_not_matching_its_commitment_fails_with_a_bilingual_answer(draw_file):
     path, _ = draw_file
     document = json.loads(path.read_text())
