@@ -27,7 +27,8 @@ from acceptance.services.catalog import catalog_seed
 from acceptance.services.intake import material_intake_check
 from acceptance.services.materials import material_upload
 from acceptance.services.projects import project_register
-from workflows.models import JournalEntry
+from workflows.jobs import outbox
+from workflows.models import JournalEntry, OutboxJob
 from workflows.services import ServiceCall
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -38,7 +39,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 JOB_WAITS_FOR_PROCESS_SECONDS = 3
 
 
-def _case_with_two_received_files(tmp_path, settings):
+def _case_with_two_received_files(tmp_path, settings, monkeypatch):
+    """Two files stored and not yet checked: their intake jobs written but held back.
+
+    The suite's live worker (started by an earlier test) would otherwise take those jobs and
+    check the files itself, a third party the interleaving below does not expect; the test
+    plays the second file's intake job itself.
+    """
     settings.MEDIA_ROOT = tmp_path / "media"
     call_command("deploy_processes", verbosity=0)
     catalog_seed()
@@ -54,7 +61,8 @@ def _case_with_two_received_files(tmp_path, settings):
     )
     case = case_open(project=project, user=owner)
     node = project.nodes.order_by("position").first()
-    stored = []
+    stored, held = [], []
+    monkeypatch.setattr(outbox, "job_send", lambda job_id, *args, **options: held.append(job_id))
     for number, name in enumerate(("survey-1.pdf", "survey-2.pdf"), start=1):
         path = make_pdf_document(tmp_path / name, title=f"测量报告 {number}", lines=["复测成果"])
         stored.append(
@@ -67,13 +75,21 @@ def _case_with_two_received_files(tmp_path, settings):
                 name=name,
             )
         )
-    return case, node, sorted(stored, key=lambda material: material.pk)
+    monkeypatch.undo()
+    return case, node, sorted(stored, key=lambda material: material.pk), held
+
+
+def _held_jobs_done(held: list[int]) -> None:
+    """The held intake jobs were played by the test: nothing is left for the worker."""
+    OutboxJob.objects.filter(pk__in=held).update(status=OutboxJob.Status.DONE)
 
 
 def test_the_intake_job_and_the_node_check_interleaved_neither_deadlocks_nor_checks_twice(
     real_stack, tmp_path, settings, monkeypatch
 ):
-    case, node, (first, second) = _case_with_two_received_files(tmp_path, settings)
+    case, node, (first, second), held = _case_with_two_received_files(
+        tmp_path, settings, monkeypatch
+    )
     job_holds_its_row, process_holds_the_journal = threading.Event(), threading.Event()
     checked, errors, results = Counter(), {}, {}
     real_journal_append, real_check_file = (
@@ -124,6 +140,7 @@ def test_the_intake_job_and_the_node_check_interleaved_neither_deadlocks_nor_che
     for thread in threads:
         thread.join(timeout=120)
 
+    _held_jobs_done(held)
     assert not any(thread.is_alive() for thread in threads), "a side hung"
     assert errors == {}, errors
     assert checked == {"survey-1.pdf": 1, "survey-2.pdf": 1}
