@@ -47,3 +47,13 @@ def flag_param(request, name: str) -> bool:
         return FLAG_VALUES[value.lower()]
     except KeyError:
         raise ValidationError({name: "must be true or false"}, code="invalid") from None
+
+
+def choice_param(request, name: str, choices, default: str) -> str:
+    """An enumerated query parameter: absent is ``default``; a value not in ``choices``, 400."""
+    value = param(request, name)
+    if value is None:
+        return default
+    if value not in choices:
+        raise ValidationError({name: f"must be one of: {', '.join(choices)}"}, code="invalid")
+    return value

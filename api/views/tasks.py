@@ -13,7 +13,7 @@ from workflows.pages import task_pages
 from ..exceptions import fields_at_fault
 from ..selectors import tasks_of_visible_cases, tasks_visible_to
 from ..serializers.tasks import TaskCompleteSerializer, TaskSerializer
-from .base import ApiViewSet, param
+from .base import ApiViewSet, choice_param, param
 from .decisions import DECISION_TASK, refuse_unless_decider
 
 DECISION_FIELDS = ("decision", "tolerated_items", "comment")
@@ -45,6 +45,10 @@ def _decision_arguments(data: dict) -> dict:
     return {"outcome": outcome, "tolerated_codes": tolerated, "comment": comment}
 
 
+# The ``status`` filter of the task list: a task state, or every task.
+TASK_LIST_STATUSES = [*HumanTask.Status.values, "all"]
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="待办任务 Tasks of your roles (auditors: all tasks)",
@@ -52,7 +56,7 @@ def _decision_arguments(data: dict) -> dict:
             OpenApiParameter(
                 "status",
                 str,
-                enum=[*HumanTask.Status.values, "all"],
+                enum=TASK_LIST_STATUSES,
                 description="默认 open；all 列出全部 default open",
             ),
             OpenApiParameter("case", str, description="案件编号 case reference"),
@@ -73,7 +77,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
         if self.action != "list":
             return tasks_of_visible_cases(user)
         tasks = tasks_visible_to(user)
-        state = param(self.request, "status") or HumanTask.Status.OPEN
+        state = choice_param(self.request, "status", TASK_LIST_STATUSES, HumanTask.Status.OPEN)
         if state != "all":
             tasks = tasks.filter(status=state)
         case = param(self.request, "case")

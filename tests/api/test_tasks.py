@@ -30,6 +30,13 @@ def test_each_user_lists_the_tasks_of_their_roles(flow, as_owner, as_reviewer, a
 
 
 @pytest.mark.django_db
+def test_a_status_the_inbox_does_not_know_is_refused_not_read_as_none(flow, as_owner):
+    """``status=done`` is not a state: the platform is told so instead of getting no tasks."""
+    body = assert_error(as_owner.get("/api/tasks/", {"status": "done"}), 400, "invalid", "status")
+    assert "open" in body["message_en"] and "all" in body["message_en"]
+
+
+@pytest.mark.django_db
 def test_an_auditor_lists_every_task_and_works_none(flow, as_auditor):
     flow.complete("node_submit")
     assert sorted(task_names(as_auditor, status="all")) == ["node_guidance", "node_submit"]
