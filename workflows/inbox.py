@@ -271,7 +271,8 @@ def _locked_open_task(task_id) -> HumanTask:
     return task
 
 
-def _journal_inbox_change(task: HumanTask, kind: str, user) -> None:
+def _journal_task(task: HumanTask, kind: str, user, payload: dict) -> None:
+    """Journal a change of who holds ``task`` (claim, release, reassignment, delegation)."""
     journal_append(
         chain=task.instance.business_key,
         kind=kind,
@@ -279,7 +280,13 @@ def _journal_inbox_change(task: HumanTask, kind: str, user) -> None:
         instance_id=task.instance_id,
         task_id=task.task_id,
         task_name=task.task_name,
-        payload={"assignee": task.assignee.get_username() if task.assignee else None},
+        payload=payload,
+    )
+
+
+def _journal_inbox_change(task: HumanTask, kind: str, user) -> None:
+    _journal_task(
+        task, kind, user, {"assignee": task.assignee.get_username() if task.assignee else None}
     )
 
 
@@ -359,14 +366,11 @@ def task_assign(*, task_id, user, assignee, reason: str) -> HumanTask:
         task.claimed_at = timezone.now()  # the new assignee may give it back to the queue
         _end_delegation(task)
         task.save(update_fields=HANDOVER_FIELDS)
-        journal_append(
-            chain=task.instance.business_key,
-            kind="task.reassigned",
-            actor=user,
-            instance_id=task.instance_id,
-            task_id=task.task_id,
-            task_name=task.task_name,
-            payload={
+        _journal_task(
+            task,
+            "task.reassigned",
+            user,
+            {
                 "assignee": assignee.get_username(),
                 "previous": previous,
                 "reason": reason,
@@ -548,14 +552,11 @@ def _back_to_owner(task_id, user, allowed, refusal, kind: str, **facts) -> Human
 
 def _journal_delegation(task: HumanTask, kind: str, user, *, delegate=None, **facts) -> None:
     owner = task.owner or task.assignee  # a recall has ended the ownership already
-    journal_append(
-        chain=task.instance.business_key,
-        kind=kind,
-        actor=user,
-        instance_id=task.instance_id,
-        task_id=task.task_id,
-        task_name=task.task_name,
-        payload={
+    _journal_task(
+        task,
+        kind,
+        user,
+        {
             "owner": owner.get_username(),
             "delegate": (delegate or task.assignee).get_username(),
             **facts,
