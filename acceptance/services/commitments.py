@@ -30,7 +30,7 @@ from ..exceptions import AcceptanceError, CaseStateConflict, NotPermitted
 from ..models import Case, Commitment, Material, Notification
 from ..selectors.cases import case_instance
 from .material_checks import materials_check
-from .notifications import notify, supervisors
+from .notifications import notify, owner_side, supervisors
 
 logger = logging.getLogger(__name__)
 
@@ -218,7 +218,7 @@ def _withdrawal_effects(commitment: Commitment, actor, reason: str) -> None:
     ]
     numbers = "、".join(certificate.number for certificate in revoked) or "—"
     notify(
-        recipients=[case.owner_user, *case.project.owner.members.all()],
+        recipients=owner_side(case),
         case=case,
         kind=Notification.Kind.WITHDRAWN,
         key=f"commitment-{commitment.pk}-withdrawn",
@@ -537,7 +537,7 @@ def _remind(row, left: int, key: str) -> list[Notification]:
         .values_list("catalogitem__code", flat=True)
     )
     return notify(
-        recipients=[case.owner_user, *case.project.owner.members.all()],
+        recipients=owner_side(case),
         case=case,
         kind=Notification.Kind.REMINDER,
         key=key,
@@ -622,7 +622,7 @@ def _recompute(pk: int, case_id: int, actor, reason: tuple[str, str]) -> bool:
         },
     )
     notify(
-        recipients=[case.owner_user, *case.project.owner.members.all()],
+        recipients=owner_side(case),
         case=case,
         kind=Notification.Kind.DEADLINE_CHANGED,
         key=f"commitment-{commitment.pk}-deadline-{new:%Y%m%d%H%M}",

@@ -21,6 +21,11 @@ def supervisors():
     return get_user_model().objects.filter(groups__name=SUPERVISORS, is_active=True)
 
 
+def owner_side(case: Case) -> list:
+    """Who hears of a case for its owner: the user who opened it and the owner's members."""
+    return [case.owner_user, *case.project.owner.members.all()]
+
+
 def _email(notification: Notification) -> None:
     address = notification.recipient.email
     if not address:
