@@ -211,6 +211,19 @@ class CaseFlow:
     ) -> Material:
         item = CatalogItem.objects.get(code=code)
         path = self.samples.path(item, variant, stamped=stamped)
+        return self.upload_file(code, path, supersedes=supersedes, node=node, user=user)
+
+    def upload_file(
+        self,
+        code: str,
+        path: Path,
+        *,
+        supersedes: Material | None = None,
+        node: Node | None = None,
+        user=None,
+    ) -> Material:
+        """Upload the file at ``path`` as item ``code``, to the node expecting it."""
+        item = CatalogItem.objects.get(code=code)
         with path.open("rb") as handle:
             return material_upload(
                 case=self.case,

@@ -184,7 +184,6 @@ def test_the_task_panel_summarises_the_set_and_links_to_the_page(rf, at_review):
 
 def test_a_drawing_number_used_twice_is_shown_on_both_drawings(client, open_case, tmp_path):
     flow = open_case()
-    item = CatalogItem.objects.get(code="D-2")
     copy = make_as_built_dxf(
         tmp_path / "D-2-copy.dxf",
         project_name=PROJECT_NAME,
@@ -192,15 +191,7 @@ def test_a_drawing_number_used_twice_is_shown_on_both_drawings(client, open_case
         sheet_title="复印图",
         stamp={tag: "某某" for tag in AS_BUILT_STAMP_FIELDS},
     )
-    with copy.open("rb") as handle:
-        material_upload(
-            case=flow.case,
-            user=flow.owner,
-            catalog_item=item,
-            node=flow.node_for(item),
-            file=File(handle),
-            name=copy.name,
-        )
+    flow.upload_file("D-2", copy)
     flow.prefile()
     flow.apply()
 

@@ -10,12 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django.core.files import File
 
-from acceptance.models import CatalogItem
 from acceptance.samples import AS_BUILT_STAMP_FIELDS, make_as_built_dxf
 from acceptance.selectors.drawings import case_drawings, drawing_findings
-from acceptance.services.materials import material_upload
 
 from ..browser import chromium_page, contrast_problems, sign_in
 from .conftest import CORE_DRAWING, PROJECT_NAME
@@ -53,16 +50,7 @@ def test_a_reviewer_clicks_a_finding_the_viewer_zooms_to_it_and_returns_the_draw
         sheet_title="总平面图",
         stamp={"CONTRACTOR": "上海建工集团"},
     )
-    item = CatalogItem.objects.get(code=CORE_DRAWING)
-    with sheet.open("rb") as handle:
-        material_upload(
-            case=flow.case,
-            user=flow.owner,
-            catalog_item=item,
-            node=flow.node_for(item),
-            file=File(handle),
-            name=sheet.name,
-        )
+    flow.upload_file(CORE_DRAWING, sheet)
     flow.prefile()
     flow.apply()
     drawing = flow.current(CORE_DRAWING)
@@ -164,16 +152,7 @@ def test_a_reviewer_switches_between_model_space_and_each_layout_and_sees_every_
 ):
     flow = open_case(leave_out=[CORE_DRAWING])
     sheet = sheet_with_two_layouts(tmp_path / "D-1 总平面图及立面图.dxf")
-    item = CatalogItem.objects.get(code=CORE_DRAWING)
-    with sheet.open("rb") as handle:
-        material_upload(
-            case=flow.case,
-            user=flow.owner,
-            catalog_item=item,
-            node=flow.node_for(item),
-            file=File(handle),
-            name=sheet.name,
-        )
+    flow.upload_file(CORE_DRAWING, sheet)
     flow.prefile()
     flow.apply()
     drawing = flow.current(CORE_DRAWING)
