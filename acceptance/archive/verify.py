@@ -16,6 +16,7 @@ from workflows.models import JournalEntry, ProcessDefinition
 from workflows.replay import ReplayError, replay_entries
 
 from .bundle import HEAD_FILE, SIGNATURE_FILE
+from .eep import EEP_FILE, eep_verify
 
 # Returns None when the signature over the data is valid and trusted, else what is wrong.
 SignatureCheck = Callable[[bytes, bytes], str | None]
@@ -166,13 +167,15 @@ def _check_replay(verdict: BundleVerdict, data: Path, journal: list[JournalEntry
 
 
 def verify_bundle(path: Path, *, check_signature: SignatureCheck | None = None) -> BundleVerdict:
-    """Check a bundle's bag, signature, material digests, journal chain and replay."""
+    """Check a bundle's bag, signature, EEP, material digests, journal chain and replay."""
     path = Path(path)
     verdict = BundleVerdict()
     if not _check_bag(verdict, path):
         return verdict
     data = path / "data"
     _check_signature(verdict, path, check_signature)
+    for check in eep_verify(data / EEP_FILE, check_signature=check_signature):
+        verdict.record(check.name, check.passed, check.detail)
     journal = _journal(data)
     chain = verify_entries(journal[0].chain if journal else "", journal, _head_hash(data))
     verdict.record("journal chain", chain.intact, chain.describe())

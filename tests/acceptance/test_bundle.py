@@ -68,11 +68,12 @@ def test_a_bundle_is_verified_offline_down_to_a_replay(bundle, django_assert_num
 
     outcome = checks(verdict)
     assert outcome.pop("signature") is False  # exported without a signer: said, not skipped
+    assert outcome.pop("EEP signature") is False
     assert [name for name in outcome if name.startswith("replay of")] == [
         f"replay of instance {bundle_instance(bundle)}"
     ]
     assert all(outcome.values()), verdict.describe()
-    assert {"bagit", "journal chain", "materials"} <= outcome.keys()
+    assert {"bagit", "EEP schema", "EEP files", "journal chain", "materials"} <= outcome.keys()
 
 
 def bundle_instance(bundle) -> int:
