@@ -23,6 +23,7 @@ register(
         "material.replaced": ("材料替换", "record replaced"),
         "material.fixity_failed": ("固定性校验失败", "fixity check failed"),
         "material.fixity_restored": ("固定性恢复", "fixity restored"),
+        "archive.properties_checked": ("四性检测", "four-property checks run"),
         "drawing.approved": ("图纸批准", "drawing approved"),
         "drawing.returned": ("图纸退回", "drawing returned"),
         "drawing.index_supplied": ("提交图纸目录", "drawing index supplied"),

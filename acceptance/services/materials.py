@@ -201,6 +201,11 @@ def material_check_report(material: Material, **options) -> FileReport:
     """
     material.check_started_at = timezone.now()
     Material.objects.filter(pk=material.pk).update(check_started_at=material.check_started_at)
+    return material_file_report(material, **options)
+
+
+def material_file_report(material: Material, **options) -> FileReport:
+    """The four-property checks of one stored material version, recording nothing."""
     return check_file(
         Path(material.file.path),
         declared_kind=FileKind(material.format_kind),
