@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "acceptance",
     "certificates",
     "supervision",
+    "access",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
