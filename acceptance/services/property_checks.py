@@ -214,18 +214,32 @@ def _package_rule_items(data: Path, eep, expected_records: int | None) -> list[d
     return items
 
 
+def _unreadable(exc: Exception) -> dict:
+    return _item(
+        PACKAGE, "usability", CheckResult.FAIL,
+        f"封装包的清单或记录文件无法读取，无法校验：{type(exc).__name__} {exc}",
+        f"A list or record file of the package cannot be read: {exc}",
+    )  # fmt: skip
+
+
 def package_items(
     path: Path, *, check_signature: SignatureCheck | None, expected_records: int | None = None
 ) -> list[dict]:
     """The checks of a package at transfer or receipt (see the module's docstring)."""
-    verdict = verify_bundle(path, check_signature=check_signature)
+    try:
+        verdict = verify_bundle(path, check_signature=check_signature)
+    except (OSError, ValueError, KeyError, TypeError) as exc:  # e.g. a damaged materials.json
+        return [_unreadable(exc)]
     items = _verification_items(verdict)
     data = Path(path) / "data"
     try:
         eep = etree.parse(str(data / EEP_FILE))
     except (OSError, etree.XMLSyntaxError):
         return items  # the verification said what is wrong with it
-    items += _package_rule_items(data, eep, expected_records)
+    try:
+        items += _package_rule_items(data, eep, expected_records)
+    except (ValueError, KeyError, TypeError) as exc:
+        items.append(_unreadable(exc))
     root = data.resolve()
     for where, name in _eep_records(eep):
         target = (data / where).resolve()

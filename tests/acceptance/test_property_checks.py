@@ -80,6 +80,16 @@ def test_a_package_received_from_elsewhere_is_checked_and_a_forged_one_is_named(
     assert any("非档案文件：setup.exe" in line for line in failures(latest))
     assert "FAIL" in capsys.readouterr().out
 
+    damaged = tmp_path / "damaged"
+    shutil.copytree(received, damaged)
+    (damaged / "data" / "materials.json").write_text("{not json")
+    bagit.Bag(str(damaged)).save(manifests=True)
+    with pytest.raises(CommandError):
+        call_command("receive_package", str(damaged))
+    kept = reports(archived.case, Stage.RECEIPT)[-1]
+    assert kept.properties["usability"] == "fail"
+    assert any("无法读取" in line for line in failures(kept))
+
 
 @pytest.mark.django_db(transaction=True)
 def test_the_storage_audit_checks_each_archived_case_and_names_a_changed_file(archived):
