@@ -142,11 +142,24 @@ def archiving_items(case: Case) -> list[dict]:
 # -- 移交接收 --------------------------------------------------------------------------------------
 
 
+def _bilingual(text: str) -> tuple[str, str]:
+    """(Chinese, English) of a verification's detail, worded "a / b" in either order or once."""
+    first, separator, second = text.partition(" / ")
+    if not separator:
+        return text, text
+    if any("\u4e00" <= char <= "\u9fff" for char in first):
+        return first, second
+    return second, first
+
+
 def _verification_items(verdict) -> list[dict]:
     items = []
     for name, passed, detail in verdict.checks:
         prop, zh, en = REPLAY if name.startswith("replay of") else PACKAGE_CHECKS[name]
-        items.append(_item(PACKAGE, prop, _passed(passed), f"{zh}：{detail}", en))
+        detail_zh, detail_en = _bilingual(detail)
+        items.append(
+            _item(PACKAGE, prop, _passed(passed), f"{zh}：{detail_zh}", f"{en}: {detail_en}")
+        )
     return items
 
 
