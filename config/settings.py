@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "signing",
     "certificates",
     "supervision",
+    "access",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
