@@ -80,7 +80,7 @@ def test_a_missing_key_file_is_a_clear_bilingual_error(settings, tmp_path):
     settings.CERTIFICATES_PKCS12_PATH = str(tmp_path / "nowhere.p12")
     with pytest.raises(SigningNotConfigured) as refused:
         get_signer().sign(render_certificate_pdf(make_content()), reason=REASON)
-    assert "未配置验收意见书的签名密钥" in refused.value.message_zh
+    assert "未配置本馆的签名密钥" in refused.value.message_zh
     assert "CERTIFICATES_PKCS12_PATH" in refused.value.message_en
     assert "create_dev_signing_ca" in refused.value.message_en
     assert refused.value.code == "signing_not_configured"
