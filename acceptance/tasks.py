@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from certificates.verify import detached_signature_problem
+from signing.validation import detached_signature_problem
 from workflows.jobs.worker import job_task
 
 from .models import Case, Material

@@ -23,7 +23,7 @@ from pathlib import Path
 import bagit
 from lxml import etree
 
-from certificates.verify import detached_signature_problem
+from signing.validation import detached_signature_problem
 from workflows.journal import SYSTEM_ACTOR, journal_append, verify_chain
 
 from ..archive.bundle import HEAD_FILE

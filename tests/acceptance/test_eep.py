@@ -13,7 +13,7 @@ from acceptance.archive.bundle import bundle_export
 from acceptance.archive.eep import EEP_FILE, SCHEMA_PATH
 from acceptance.archive.package import archival_package_path
 from acceptance.archive.verify import verify_bundle
-from certificates.verify import detached_signature_problem
+from signing.validation import detached_signature_problem
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from pyhanko.keys import load_cert_from_pemder
 
 from acceptance.selectors.property_checks import verdict
 from acceptance.services.property_checks import package_receive
-from certificates.verify import detached_signature_problem, trust_roots
+from signing.validation import detached_signature_problem, trust_roots
 
 
 class Command(BaseCommand):
