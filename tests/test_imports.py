@@ -13,7 +13,7 @@ from pathlib import Path
 from acceptance.samples import AS_BUILT_STAMP_FIELDS, make_as_built_dxf
 
 REPO = Path(__file__).resolve().parents[1]
-APPS = ("workflows", "acceptance", "webhooks", "certificates", "api", "supervision")
+APPS = ("workflows", "acceptance", "webhooks", "certificates", "api", "supervision", "access")
 
 
 def _module_name(path: Path) -> str:
