@@ -282,6 +282,7 @@ WORKFLOWS_ANCHOR_VERIFIER = "certificates.verify.detached_signature_problem"
 # for the case, its materials and field choices; any other task gets the plugin's plain pages.
 WORKFLOWS_TASK_PAGES = {
     "acceptance.case": "acceptance.views.tasks.AcceptanceTaskPages",
+    "access.accessrequest": "access.pages.AccessTaskPages",
     "*": "workflows.pages.TaskPages",
 }
 # A task due within this many hours is marked as near its deadline in the inbox.
