@@ -18,6 +18,10 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.files import File
 from django.core.management import call_command
+from pyhanko.keys import load_cert_from_pemder
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko_certvalidator import ValidationContext
 
 from acceptance.demo import DEMO_PROJECT_FACTS
 from acceptance.models import Case, CatalogItem, Material, Organisation, Project
@@ -32,6 +36,13 @@ from access.seeds import rules_seed
 PROJECT_NAME = "浦东新区锦绣苑住宅小区 3 号楼"
 # The records the seeded rules cover (house use; the building's drawings) and one they do not.
 RECORD_CODES = ("A5-1", "E1-12", "D-1", "D-2", "B1-1")
+
+
+def pyhanko_verdict(pdf: bytes, ca_path):
+    """pyHanko's own validator on the PDF's signature, the test CA the only trust root."""
+    signature = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0]
+    context = ValidationContext(trust_roots=[load_cert_from_pemder(str(ca_path))])
+    return validate_pdf_signature(signature, context)
 
 
 def make_user(username: str, group: str = ""):

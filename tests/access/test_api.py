@@ -5,25 +5,13 @@ from __future__ import annotations
 import io
 
 from django.test import Client
-from pyhanko.keys import load_cert_from_pemder
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko_certvalidator import ValidationContext
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from access.models import AccessRequest
 
-from .conftest import make_user
+from ..api.conftest import token_client
+from .conftest import make_user, pyhanko_verdict
 
 REQUESTS = "/api/access/requests/"
-
-
-def token_client(user) -> APIClient:
-    client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
 
 
 def proof_file(world, code: str):
@@ -42,12 +30,6 @@ def submit(client, world, **fields):
         **fields,
     }
     return client.post(REQUESTS, body, format="multipart")
-
-
-def pyhanko_verdict(pdf: bytes, ca_path):
-    signature = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0]
-    context = ValidationContext(trust_roots=[load_cert_from_pemder(str(ca_path))])
-    return validate_pdf_signature(signature, context)
 
 
 def downloaded(response) -> bytes:
@@ -70,33 +52,26 @@ def test_the_lift_case_from_request_to_a_verified_extract(access_world, signing_
     ).json()
     assert {r["catalog_code"] for r in records} == {"D-1", "D-2"}
 
-    answer = submit(
-        platform,
-        world,
-        purpose="lift_installation",
-        role="owners_committee",
-        requester_name="锦绣苑业主委员会",
-        requester_kind="firm",
-        records=[r["id"] for r in records],
-        proof_kinds=["committee_record"],
-        platform_reference="YWTB-2026-0001",
-    )
+    def committee_request():
+        return submit(
+            platform,
+            world,
+            purpose="lift_installation",
+            role="owners_committee",
+            requester_name="锦绣苑业主委员会",
+            requester_kind="firm",
+            records=[r["id"] for r in records],
+            proof_kinds=["committee_record"],
+            platform_reference="YWTB-2026-0001",
+        )
+
+    answer = committee_request()
     assert answer.status_code == 201, answer.json()
     created = answer.json()
     assert created["status"] == "proofs_missing"
     assert [m["name_zh"] for m in created["missing_proofs"]] == ["街道情况说明"]
 
-    again = submit(
-        platform,
-        world,
-        purpose="lift_installation",
-        role="owners_committee",
-        requester_name="锦绣苑业主委员会",
-        requester_kind="firm",
-        records=[r["id"] for r in records],
-        proof_kinds=["committee_record"],
-        platform_reference="YWTB-2026-0001",
-    )
+    again = committee_request()
     assert again.status_code == 200
     assert again.json()["reference"] == created["reference"]
     assert AccessRequest.objects.count() == 1

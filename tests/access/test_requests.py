@@ -5,11 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from pyhanko.keys import load_cert_from_pemder
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
-from pyhanko_certvalidator import ValidationContext
 from pypdf import PdfReader
 
 from access.exceptions import ProofRefused, RequestRefused, ReviewInvalid
@@ -17,11 +13,7 @@ from access.models import AccessRequest, RequesterKind, RequesterRole
 from access.services import proofs_supply, request_submit, review_decide
 from workflows.journal import chain_entries, verify_chain
 
-
-def pyhanko_status(pdf: bytes, ca_path):
-    signature = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0]
-    context = ValidationContext(trust_roots=[load_cert_from_pemder(str(ca_path))])
-    return validate_pdf_signature(signature, context)
+from .conftest import pyhanko_verdict
 
 
 def tenant_request(world, proofs):
@@ -59,7 +51,7 @@ def test_a_missing_lease_gets_one_notice_then_the_tenant_gets_a_signed_extract(
     assert request.status == AccessRequest.Status.DELIVERED
     extract = request.extract
     data = extract.pdf.read()
-    status = pyhanko_status(data, signing_files.ca_certificate)
+    status = pyhanko_verdict(data, signing_files.ca_certificate)
     assert status.intact and status.valid and status.trusted
     assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE
     pages = PdfReader(io.BytesIO(data)).pages
