@@ -23,7 +23,7 @@ from acceptance.models import FormatKind, Material
 from certificates.codes import verification_code_new, verification_code_printed
 from certificates.conf import setting as certificate_setting
 from certificates.issue import verification_url
-from certificates.signing import get_signer
+from signing.signers import get_signer
 from workflows.journal import journal_append
 from workflows.labels import SHANGHAI
 
@@ -250,7 +250,9 @@ def extract_issue(*, request: AccessRequest) -> Extract:
         counted = [(m, _page_count(docs), how) for m, docs, how in included]
         cover = _cover(request, number, code, valid_until, counted)
         pdf, pages = _assemble([cover, *[d for _m, docs, _h in included for d in docs]], text)
-        signed = signer.sign(pdf, number=number)
+        signed = signer.sign(
+            pdf, reason=f"出具城建档案利用证明 {number} / certified extract issued"
+        )
         extract = Extract(
             number=number,
             request=request,
