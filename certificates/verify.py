@@ -90,12 +90,18 @@ class PublicCertificate:
         )
 
     def as_dict(self) -> dict:
-        return {
+        values = {
             **asdict(self),
             "issued_on": self.issued_on.isoformat(),
-            "valid_until": self.valid_until.isoformat() if self.valid_until else None,
             "in_force": self.in_force,
         }
+        # A certificate prints no holder or validity: its answer names none.
+        for name in ("holder", "valid_until"):
+            if not values[name]:
+                del values[name]
+        if self.valid_until:
+            values["valid_until"] = self.valid_until.isoformat()
+        return values
 
 
 @dataclass(frozen=True)
