@@ -298,9 +298,7 @@ def test_a_sweep_during_a_broker_outage_stops_at_the_first_failure_and_the_next_
     with time_machine.travel(NOW + timedelta(minutes=6, seconds=5), tick=False):
         assert jobs_sweep() == 3
     assert sorted(calls) == [(0,), (1,), (2,)]
-    assert {row.status for row in OutboxJob.objects.filter(pk__in=[r.pk for r in rows])} == {
-        "done"
-    }
+    assert {row.status for row in OutboxJob.objects.filter(pk__in=[r.pk for r in rows])} == {"done"}
 
 
 def test_the_sweep_command_reports_what_it_sent(sent, settings):
