@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from acceptance.models import Project
 from workflows.exceptions import WorkflowError
@@ -145,9 +146,8 @@ def review_queue(request):
     _archivist(request)
     everything = access_requests_visible_to(request.user).order_by("-created_at")
     waiting = everything.filter(status=AccessRequest.Status.UNDER_REVIEW).order_by("review_due_at")
-    return render(
-        request, "access/review_queue.html", {"waiting": waiting, "everything": everything}
-    )
+    context = {"waiting": waiting, "everything": everything, "now": timezone.now()}
+    return render(request, "access/review_queue.html", context)
 
 
 @login_required
