@@ -277,6 +277,9 @@ WORKFLOWS_BPMN_DIRS = [BASE_DIR / "bpmn"]
 # Journal anchors are signed with the archive's key (see certificates/).
 WORKFLOWS_ANCHOR_SIGNER = "certificates.signing.sign_detached"
 WORKFLOWS_ANCHOR_VERIFIER = "certificates.verify.detached_signature_problem"
+# Digests written from now on (journal, anchors, files at intake, bundle manifests): "sha256" or
+# "sm3" (GB/T 32905). Each record names its algorithm, so switching leaves every chain verifying.
+WORKFLOWS_DIGEST_ALGORITHM = os.environ.get("WORKFLOWS_DIGEST_ALGORITHM", "sha256")
 # The task pages ask the acceptance domain for the case, its materials and field choices.
 WORKFLOWS_TASK_PAGES = "acceptance.views.tasks.AcceptanceTaskPages"
 # A task due within this many hours is marked as near its deadline in the inbox.
