@@ -18,6 +18,7 @@ from .formats import (
     IMAGE_FORMATS,
     KIND_NAMES_EN,
     KIND_NAMES_ZH,
+    accepted_pronom_ids,
     container_of,
     conversion_advice,
     format_label,
@@ -30,6 +31,7 @@ from .outcomes import CheckOutcome, CheckResult, FileKind, FileReport, error_det
 from .packages import check_package
 from .pdf import check_pdf
 from .policy import CheckPolicy
+from .pronom import FormatIdentity, identify, is_ofd
 from .sniffing import HEAD_BYTES, dwg_version, sniff_bytes
 from .structure import TAIL_BYTES, check_structure
 from .video import DEFAULT_AV_RULES, AvRules, check_av
@@ -76,6 +78,8 @@ def check_file(
         return FileReport(FileKind.UNKNOWN, "unreadable", "", 0, (_unreadable(path, exc),))
 
     fmt = sniff_bytes(head)
+    if fmt == "zip" and is_ofd(path):
+        fmt = "ofd"
     limit = _limit(max_bytes, declared_kind or natural_kind(fmt))
     outcomes: list[CheckOutcome] = []
     outcomes += _security(fmt, size, declared_kind, limit)
@@ -96,6 +100,8 @@ def check_file(
         if (structure := check_structure(fmt, head, tail, size)) is not None:
             outcomes.append(structure)
         outcomes += _content(path, fmt, image_check=image_check, av_rules=av_rules, policy=policy)
+    identity = identify(path, fmt)
+    outcomes.append(_identified(identity))
 
     return FileReport(
         detected_kind=_detected_kind(fmt, declared_kind),
@@ -103,6 +109,7 @@ def check_file(
         sha256=sha256,
         size=size,
         outcomes=tuple(outcomes),
+        format_id=identity.as_dict(),
     )
 
 
@@ -296,13 +303,49 @@ def _fixity(digest: str, expected: str | None) -> CheckOutcome:
     )
 
 
+def _identified(identity: FormatIdentity) -> CheckOutcome:
+    """``usability.format_identified``: the PRONOM id, or why there is none (a warning)."""
+    detail = identity.as_dict()
+    if identity.puid:
+        return make_outcome(
+            "usability.format_identified",
+            CheckResult.PASS,
+            f"文件格式识别为 {identity.title}（PRONOM {identity.puid}）。",
+            f"The file's format is {identity.title} (PRONOM {identity.puid}).",
+            **detail,
+        )
+    if identity.name:  # known by its structure (OFD)
+        return make_outcome(
+            "usability.format_identified",
+            CheckResult.PASS,
+            f"文件格式按结构识别为 {identity.name}；该格式尚无 PRONOM 编号。",
+            f"The file's format is {identity.name}, recognised by its structure; it has no "
+            "PRONOM id yet.",
+            **detail,
+        )
+    return make_outcome(
+        "usability.format_identified",
+        CheckResult.WARN,
+        "未能识别文件格式的 PRONOM 编号：PRONOM 特征库中没有与内容相符的格式（文件可能已损坏、"
+        "是非标准变体，或特征库尚未收录），请核实文件能否正常打开。",
+        "The file's format has no PRONOM id: no PRONOM signature matches its content (it may "
+        "be damaged, a non-standard variant, or not in the registry yet); check that it opens.",
+        **detail,
+    )
+
+
 def _format_accepted(fmt: str, kind: FileKind, head: bytes, policy: CheckPolicy) -> CheckOutcome:
     """``usability.format_accepted``: the archive's policy takes ``fmt`` (or its container)."""
     label_zh, label_en = format_label(fmt, "zh"), format_label(fmt, "en")
     accepted = sorted(policy.accepted_formats.get(kind, ()))
     names_zh = "、".join(format_label(a, "zh") for a in accepted) or "无"
     names_en = ", ".join(format_label(a, "en") for a in accepted) or "none"
-    detail = {"format": fmt, "kind": kind.value, "accepted": accepted}
+    detail = {
+        "format": fmt,
+        "kind": kind.value,
+        "accepted": accepted,
+        "accepted_pronom": accepted_pronom_ids(frozenset(accepted)),
+    }
     container = container_of(fmt)
     if fmt in accepted or container in accepted:
         via_zh = via_en = ""
