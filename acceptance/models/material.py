@@ -27,6 +27,12 @@ class MaterialQuerySet(models.QuerySet):
 class Material(models.Model):
     """归档文件: one submitted file, one version; a new version supersedes, never overwrites."""
 
+    class Origin(models.TextChoices):
+        """电子原件 or not: made digital, or a scan of paper (see ``selectors.originals``)."""
+
+        BORN_DIGITAL = "born_digital", _("电子原件 electronic original")
+        DIGITIZED = "digitized", _("纸质扫描件 scanned from paper")
+
     class Status(models.TextChoices):
         RECEIVED = "received", _("已接收 received")
         CHECKED = "checked", _("检测通过 checks passed")
@@ -64,6 +70,8 @@ class Material(models.Model):
     digest = models.CharField(max_length=72, blank=True)
     format_kind = models.CharField(max_length=16, choices=FormatKind.choices)
     detected_format = models.CharField(max_length=16, blank=True)
+    # As the owner declared it at upload; empty: judged from the file (``selectors.originals``).
+    origin = models.CharField(_("origin 来源"), max_length=16, choices=Origin.choices, blank=True)
     version = models.PositiveIntegerField(default=1)
     supersedes = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
