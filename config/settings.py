@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "acceptance",
     "certificates",
     "supervision",
+    "access",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -280,8 +281,12 @@ WORKFLOWS_ANCHOR_VERIFIER = "certificates.verify.detached_signature_problem"
 # Digests written from now on (journal, anchors, files at intake, bundle manifests): "sha256" or
 # "sm3" (GB/T 32905). Each record names its algorithm, so switching leaves every chain verifying.
 WORKFLOWS_DIGEST_ALGORITHM = os.environ.get("WORKFLOWS_DIGEST_ALGORITHM", "sha256")
-# The task pages ask the acceptance domain for the case, its materials and field choices.
-WORKFLOWS_TASK_PAGES = "acceptance.views.tasks.AcceptanceTaskPages"
+# Task pages per kind of business object: an acceptance case's tasks ask the acceptance domain
+# for the case, its materials and field choices; any other task gets the plugin's plain pages.
+WORKFLOWS_TASK_PAGES = {
+    "acceptance.case": "acceptance.views.tasks.AcceptanceTaskPages",
+    "*": "workflows.pages.TaskPages",
+}
 # A task due within this many hours is marked as near its deadline in the inbox.
 WORKFLOWS_NEAR_DUE_HOURS = int(os.environ.get("WORKFLOWS_NEAR_DUE_HOURS", "24"))
 # Limits of every BPMN script and expression (see "What the script sandbox refuses" in the
