@@ -89,8 +89,10 @@ def check_file(
     if metadata is not None:
         outcomes += check_metadata(metadata, size=size, today=today or date.today())
 
-    # Empty, executable or oversized content is not handed to any parser; packages are
-    # inspected by their directory only.
+    # Empty, executable or oversized content is not handed to any parser, the format
+    # identifier either (its refusal says what it is); packages are inspected by their directory
+    # only.
+    identity = None
     too_large = limit is not None and size > limit
     if not (fmt == "empty" or fmt in EXECUTABLE_FORMATS or too_large):
         outcomes += check_package(path, fmt, size)
@@ -100,8 +102,8 @@ def check_file(
         if (structure := check_structure(fmt, head, tail, size)) is not None:
             outcomes.append(structure)
         outcomes += _content(path, fmt, image_check=image_check, av_rules=av_rules, policy=policy)
-    identity = identify(path, fmt)
-    outcomes.append(_identified(identity))
+        identity = identify(path, fmt)
+        outcomes.append(_identified(identity))
 
     return FileReport(
         detected_kind=_detected_kind(fmt, declared_kind),
@@ -109,7 +111,7 @@ def check_file(
         sha256=sha256,
         size=size,
         outcomes=tuple(outcomes),
-        format_id=identity.as_dict(),
+        format_id=identity.as_dict() if identity else {},
     )
 
 

@@ -78,8 +78,6 @@ def identify(path: Path, fmt: str = "") -> FormatIdentity:
     structure). Never raises: a file siegfried cannot read gets an empty id and the reason."""
     if fmt == "ofd":
         return OFD_IDENTITY
-    if fmt == "empty":
-        return FormatIdentity("", "", reason="空文件 / the file is empty")
     try:
         result = _scanner().identify(str(path), detailed=True)
     except Exception as exc:  # siegfried's own errors (an empty file, an unreadable one)

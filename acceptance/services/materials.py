@@ -83,12 +83,15 @@ def material_upload(
     document_number: str = "",
     responsible_party: str = "",
     formed_on: date | None = None,
+    origin: str = "",
 ) -> Material:
     """Store one uploaded file as a material version, with its digests taken at intake.
 
     The file is hashed in chunks and refused past its kind's size limit before anything is
     stored; the same content twice in a case is refused and stored once. ``title`` and the
-    other metadata default to the file name, the owner organisation and today.
+    other metadata default to the file name, the owner organisation and today; ``origin``
+    (``Material.Origin``, declared by the owner) to none: it is then told from the file
+    (``selectors.originals``).
     """
     if not case.project.owner.members.filter(pk=user.pk).exists():
         raise NotPermitted(
@@ -136,6 +139,7 @@ def material_upload(
                 document_number=document_number.strip(),
                 responsible_party=responsible_party.strip() or case.project.owner.name,
                 formed_on=formed_on or timezone.localdate(),
+                origin=origin,
                 size=size,
                 sha256=sha256,
                 digest=digest,
@@ -162,6 +166,7 @@ def material_upload(
                     "node": node.code if node else None,
                     "version": version,
                     "supersedes": supersedes.pk if supersedes else None,
+                    **({"origin": origin} if origin else {}),
                 },
             )
             # The intake checks (``services.intake``), as a job written with the material: the

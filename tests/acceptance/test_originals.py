@@ -137,3 +137,35 @@ def test_the_statistics_page_and_api_give_each_accepted_case_and_the_whole(
         owner_api.get("/api/statistics/originals/?start=2026-01-01&end=2026-01-31").status_code
         == 403
     )
+
+
+def test_the_owner_declares_a_scan_at_upload_through_the_api(open_case, tmp_path):
+    flow = open_case(upload=False)
+    typed = flow.samples.path(flow.case.catalog_version.items.get(code="A1-1"), 1)
+    api = token_client(flow.owner)
+
+    with typed.open("rb") as handle:
+        answer = api.post(
+            "/api/materials/",
+            {
+                "case": flow.case.reference,
+                "catalog_item": "A1-1",
+                "file": handle,
+                "origin": "digitized",
+            },
+            format="multipart",
+        )
+    with typed.open("rb") as handle:
+        refused = api.post(
+            "/api/materials/",
+            {"case": flow.case.reference, "catalog_item": "A1-2", "file": handle, "origin": "copy"},
+            format="multipart",
+        )
+
+    assert answer.status_code == 201, answer.json()
+    assert answer.json()["origin"] == "digitized"
+    material = Material.objects.get(pk=answer.json()["id"])
+    assert (case_originals(flow.case).original_files, case_originals(flow.case).declared) == (0, 1)
+    assert flow.journal("material.uploaded")[-1].payload["origin"] == "digitized"
+    assert material.origin == Material.Origin.DIGITIZED
+    assert refused.status_code == 400 and refused.json()["field"] == "origin"
