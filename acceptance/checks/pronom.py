@@ -40,8 +40,12 @@ class FormatIdentity:
 
     @property
     def title(self) -> str:
-        """The format in words: its name and version."""
-        return f"{self.name} {self.version}".strip()
+        return format_title(self.name, self.version)
+
+
+def format_title(name: str, version: str) -> str:
+    """A format in words: its name and version (once, when the name already says it)."""
+    return name if not version or version in name else f"{name} {version}"
 
 
 def is_ofd(path: Path) -> bool:

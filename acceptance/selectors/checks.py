@@ -22,6 +22,7 @@ from enum import StrEnum
 from workflows.labels import Label, label
 
 from ..checks.formats import format_label
+from ..checks.pronom import format_title
 from ..models import Material
 
 REFUSING_PROPERTY = "security"
@@ -85,7 +86,7 @@ def _format_shown(report: dict) -> FormatShown | None:
         return None
     return FormatShown(
         words=format_label(report.get("detected_format", "unknown"), "zh"),
-        title=f"{identity['name']} {identity['version']}".strip(),
+        title=format_title(identity["name"], identity["version"]),
         puid=identity["puid"],
         reason=identity["reason"],
         basis=identity["basis"],
