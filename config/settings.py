@@ -215,6 +215,14 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # Deployments sharing one broker keep apart by queue; a worker sends the tasks it starts there too.
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_ACKS_LATE = True
+# A worker outlives a broker outage (workflows/jobs/consumer.py says how it would not) and keeps
+# trying to reconnect for as long as it lasts, not 100 tries.
+CELERY_WORKER_CONSUMER = "workflows.jobs.consumer:Consumer"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# No broker call waits without end on a connection that died without closing (a failover, a
+# dropped route): the web request's and the sweep's publishes give up within seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 5, "socket_connect_timeout": 3}
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A pool process that grew past this (KiB) after a job is replaced by a fresh one.
@@ -286,6 +294,7 @@ WORKFLOWS_DIGEST_ALGORITHM = os.environ.get("WORKFLOWS_DIGEST_ALGORITHM", "sha25
 # for the case, its materials and field choices; any other task gets the plugin's plain pages.
 WORKFLOWS_TASK_PAGES = {
     "acceptance.case": "acceptance.views.tasks.AcceptanceTaskPages",
+    "access.accessrequest": "access.pages.AccessTaskPages",
     "*": "workflows.pages.TaskPages",
 }
 # A task due within this many hours is marked as near its deadline in the inbox.
@@ -302,12 +311,15 @@ WORKFLOWS_DEFAULT_TASK_ROLE = os.environ.get("WORKFLOWS_DEFAULT_TASK_ROLE", "")
 WORKFLOWS_LANE_ROLES = {
     "owner": "owners",
     "reviewer": "reviewers",
+    "archivist": "archivists",
 }
 # Who sees every open task and assigns any of them (a reviewer on leave, a task nobody can take).
 WORKFLOWS_SUPERVISOR_ROLES = ["supervisors"]
 
 # acceptance/ (the domain): durations are ISO 8601, handed to the process as variables.
 ACCEPTANCE_REVIEW_SLA = os.environ.get("ACCEPTANCE_REVIEW_SLA", "P5D")
+# access/ (查档利用): the archivist decides within this many working days (holiday calendar).
+ACCESS_REVIEW_WORKING_DAYS = int(os.environ.get("ACCESS_REVIEW_WORKING_DAYS", "5"))
 ACCEPTANCE_COMMITMENT_PERIOD = os.environ.get("ACCEPTANCE_COMMITMENT_PERIOD", "P3M")
 
 # certificates/: what a certificate is issued for (its subject), as AUTH_USER_MODEL names users.
