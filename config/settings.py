@@ -108,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "acceptance.roles.roles",
+                "supervision.roles.inspector",
             ],
         },
     },
@@ -293,6 +294,7 @@ WORKFLOWS_DEFAULT_TASK_ROLE = os.environ.get("WORKFLOWS_DEFAULT_TASK_ROLE", "")
 WORKFLOWS_LANE_ROLES = {
     "owner": "owners",
     "reviewer": "reviewers",
+    "inspector": "inspectors",
 }
 # Who sees every open task and assigns any of them (a reviewer on leave, a task nobody can take).
 WORKFLOWS_SUPERVISOR_ROLES = ["supervisors"]
@@ -300,6 +302,12 @@ WORKFLOWS_SUPERVISOR_ROLES = ["supervisors"]
 # acceptance/ (the domain): durations are ISO 8601, handed to the process as variables.
 ACCEPTANCE_REVIEW_SLA = os.environ.get("ACCEPTANCE_REVIEW_SLA", "P5D")
 ACCEPTANCE_COMMITMENT_PERIOD = os.environ.get("ACCEPTANCE_COMMITMENT_PERIOD", "P3M")
+
+# supervision/ (双随机一公开): the inspector's time for an inspection or a re-inspection before
+# the supervisors are told (ISO 8601), and the rectification period an inspector proposes, in
+# working days (整改期限, counted on the holiday calendar).
+SUPERVISION_INSPECTION_SLA = os.environ.get("SUPERVISION_INSPECTION_SLA", "P10D")
+SUPERVISION_RECTIFICATION_DAYS = int(os.environ.get("SUPERVISION_RECTIFICATION_DAYS", "15"))
 
 # certificates/
 CERTIFICATES_NUMBER_PATTERN = os.environ.get(

@@ -35,6 +35,13 @@ class TaskPages:
     def subject_label(self, task: HumanTask) -> str:
         return task.instance.business_key
 
+    def own_page(self, task: HumanTask) -> str:
+        """The address of a page of the business object's own where this task is worked, or ""
+        for the plugin's task page. A business object offers one with ``task_page_url(task)``
+        (a process whose steps need more than a form: files, item-by-item findings)."""
+        offer = getattr(task.instance.business_object, "task_page_url", None)
+        return offer(task) if offer is not None else ""
+
     def may_read(self, user, task: HumanTask) -> bool:
         """Who may open a task page: its role, its assignee, its owner (who delegated it),
         whoever completed it, supervisors."""

@@ -58,10 +58,11 @@ class AcceptanceTaskPages(TaskPages):
         )
 
     def subject_label(self, task) -> str:
+        # Another domain's process (an inspection) has its own business object.
         case = task.instance.business_object
         return (
             f"{task.instance.business_key} {case.project.name}"
-            if case
+            if isinstance(case, Case)
             else task.instance.business_key
         )
 

@@ -4,19 +4,22 @@ flow that accepts them is tested in ``tests/acceptance``; here they are only the
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 
 from acceptance.models import Case, Organisation, Project
 from acceptance.roles import SUPERVISORS
 from acceptance.selectors.catalog import catalog_current_version
 from acceptance.services.catalog import catalog_seed
+from supervision.inspections import draw_confirm
 from supervision.labels import INSPECTORS
-from supervision.services import plan_create, plan_publish, public_value_enter
+from supervision.services import plan_create, plan_draw, plan_publish, public_value_enter
 
 from ..acceptance.conftest import make_user
 
@@ -97,3 +100,19 @@ def world(db) -> World:
     # Outside the period: never in the population.
     world.accepted_case("YS-2026-0099", organisations[0], "building", date(2026, 11, 1))
     return world
+
+
+@pytest.fixture
+def confirmed(world):
+    """A drawn and confirmed plan; each case's owner organisation has a member who opened it."""
+    call_command("deploy_processes", verbosity=0, stdout=io.StringIO())
+    for n, organisation in enumerate(world.organisations):
+        owner = make_user(f"owner_{n}", "owners")
+        organisation.members.add(owner)
+        for case in world.cases:
+            if case.project.owner_id == organisation.pk:
+                case.owner_user = owner
+                case.save(update_fields=["owner_user"])
+    plan = world.ready(sample_size=2)
+    plan_draw(plan=plan, actor=world.supervisor, seen_draws=0)
+    return draw_confirm(plan=plan, actor=world.supervisor)
