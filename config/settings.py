@@ -308,6 +308,8 @@ ACCEPTANCE_COMMITMENT_PERIOD = os.environ.get("ACCEPTANCE_COMMITMENT_PERIOD", "P
 # working days (整改期限, counted on the holiday calendar).
 SUPERVISION_INSPECTION_SLA = os.environ.get("SUPERVISION_INSPECTION_SLA", "P10D")
 SUPERVISION_RECTIFICATION_DAYS = int(os.environ.get("SUPERVISION_RECTIFICATION_DAYS", "15"))
+# `manage.py demo` runs acceptance's cases, then each of these (dotted paths, ``f(say=print)``).
+DEMO_EXTENSIONS = ["supervision.demo.run"]
 
 # certificates/
 CERTIFICATES_NUMBER_PATTERN = os.environ.get(

@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.module_loading import import_string
 
 from acceptance.demo import run_demo
 
@@ -14,6 +16,10 @@ class Command(BaseCommand):
     def handle(self, *args, wait, **options):
         try:
             result = run_demo(say=self.stdout.write, wait_seconds=wait)
+            # The site's other domains add their part (supervision's plan), named in settings:
+            # acceptance knows none of them.
+            for path in getattr(settings, "DEMO_EXTENSIONS", []):
+                import_string(path)(say=self.stdout.write)
         except (RuntimeError, TimeoutError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
