@@ -97,6 +97,7 @@ def run(say: Callable[[str], None] = print) -> InspectionPlan | None:
     closed.refresh_from_db()
     if inspection_outcome(closed) != "rectified":
         raise RuntimeError(f"the demo inspection {closed.reference} did not close rectified")
+    plan.refresh_from_db()
     return plan
 
 
