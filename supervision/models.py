@@ -179,12 +179,6 @@ class Inspection(models.Model):
     def __str__(self) -> str:
         return self.reference
 
-    def task_page_url(self, task) -> str:
-        """Its process's steps are worked on the inspection's page (``workflows`` task pages)."""
-        from django.urls import reverse
-
-        return reverse("supervision:inspection", args=[self.reference])
-
 
 class Finding(models.Model):
     """What an inspector found on one catalog item of the case, with the evidence file."""
