@@ -83,7 +83,11 @@ def _open_task(inspection: Inspection) -> HumanTask | None:
 
 @login_required
 def inspection_detail(request, reference: str):
-    inspection = _readable(request, reference)
+    return _detail(request, _readable(request, reference))
+
+
+def _detail(request, inspection: Inspection, *, finding: dict | None = None, status: int = 200):
+    """The inspection page; ``finding``: the values of a refused finding, shown again."""
     user = request.user
     case = inspection.case
     task = _open_task(inspection)
@@ -106,6 +110,7 @@ def inspection_detail(request, reference: str):
         "may_see_records": may_see_records,
         "default_days": default_rectification_days(),
         "verdicts": Finding.Verdict.choices,
+        "finding": finding or {},
     }
     if may_see_records:
         context |= {
@@ -117,7 +122,7 @@ def inspection_detail(request, reference: str):
             "certificates": case.certificates.order_by("-pk"),
             "commitments": Commitment.every_kind.filter(case=case).order_by("-pk"),
         }
-    return render(request, "supervision/inspection_detail.html", context)
+    return render(request, "supervision/inspection_detail.html", context, status=status)
 
 
 def _act(request, reference: str, act, done: str):
@@ -134,19 +139,23 @@ def _act(request, reference: str, act, done: str):
 @require_POST
 @login_required
 def finding_add(request, reference: str):
-    return _act(
-        request,
-        reference,
-        lambda inspection: finding_record(
+    inspection = _readable(request, reference)
+    values = {name: request.POST.get(name, "") for name in ("item", "verdict", "note")}
+    try:
+        finding_record(
             inspection=inspection,
             user=request.user,
-            item_code=request.POST.get("item", ""),
-            verdict=request.POST.get("verdict", ""),
-            note=request.POST.get("note", ""),
+            item_code=values["item"],
+            verdict=values["verdict"],
+            note=values["note"],
             evidence=request.FILES.get("evidence"),
-        ),
-        "检查情况已记录 — finding recorded",
-    )
+        )
+    except SupervisionError as error:
+        # The page again with what was typed: only the file must be chosen once more.
+        _refused(request, error)
+        return _detail(request, inspection, finding=values, status=400)
+    messages.success(request, "检查情况已记录 — finding recorded")
+    return redirect("supervision:inspection", reference)
 
 
 @require_POST

@@ -89,12 +89,12 @@ def test_a_plan_is_walked_by_clicks_from_draft_to_a_published_rectified_outcome(
     lead.fill("#finding-form textarea[name=note]", "工程竣工验收报告缺监理单位签章")
     lead.click("#finding-form button")
     assert "不符合项须上传证据文件" in lead.inner_text(".messages")
+    # Nothing typed is lost: only the file is chosen again.
+    assert lead.input_value("#finding-form textarea[name=note]") == "工程竣工验收报告缺监理单位签章"
+    assert lead.input_value("#finding-form select[name=item]") == "E1-5"
     shoot(lead, "inspector", "finding-refused")
     photo = tmp_path / "签章缺失.jpg"
     photo.write_bytes(b"\xff\xd8\xff\xe0" + b"photo" * 200)
-    lead.select_option("#finding-form select[name=item]", "E1-5")
-    lead.check("#finding-form input[value=deficient]")
-    lead.fill("#finding-form textarea[name=note]", "工程竣工验收报告缺监理单位签章")
     lead.set_input_files("#finding-form input[type=file]", str(photo))
     lead.click("#finding-form button")
     assert lead.locator("#findings tbody tr").count() == 2
@@ -108,7 +108,7 @@ def test_a_plan_is_walked_by_clicks_from_draft_to_a_published_rectified_outcome(
     owner = page_as(browser, live_server, inspection.case.owner_user)
     for round_, report in enumerate(("已补盖监理单位签章", "重新加盖清晰的监理单位签章")):
         owner.goto(live_server.url + "/tasks/")
-        owner.click("text=整改并报告")  # the task inbox sends the owner to the inspection
+        owner.click("td a:has-text('整改并报告')")  # the inbox row sends the owner to the inspection
         assert "请按检查发现的问题整改" in owner.inner_text("#asked")
         assert owner.locator("#case-records").count() == 0
         shoot(owner, "owner", f"rectify-{round_ + 1}")

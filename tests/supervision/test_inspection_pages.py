@@ -61,9 +61,10 @@ def test_an_inspection_walks_from_findings_to_a_published_rectified_outcome(worl
     refused = lead.post(
         reverse("supervision:finding_add", args=[inspection.reference]),
         {"item": "E1-5", "verdict": "deficient", "note": "缺少监理签章"},
-        follow=True,
     )
+    assert refused.status_code == 400
     assert "不符合项须上传证据文件" in refused.content.decode()
+    assert "缺少监理签章</textarea>" in refused.content.decode()
     photo = SimpleUploadedFile("签章缺失.jpg", b"\xff\xd8\xff" + b"x" * 500, "image/jpeg")
     lead.post(
         reverse("supervision:finding_add", args=[inspection.reference]),
