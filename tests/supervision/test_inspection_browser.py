@@ -108,7 +108,8 @@ def test_a_plan_is_walked_by_clicks_from_draft_to_a_published_rectified_outcome(
     owner = page_as(browser, live_server, inspection.case.owner_user)
     for round_, report in enumerate(("已补盖监理单位签章", "重新加盖清晰的监理单位签章")):
         owner.goto(live_server.url + "/tasks/")
-        owner.click("td a:has-text('整改并报告')")  # the inbox row sends the owner to the inspection
+        # The inbox row (not its kind tile) sends the owner to the inspection's page.
+        owner.click("td a:has-text('整改并报告')")
         assert "请按检查发现的问题整改" in owner.inner_text("#asked")
         assert owner.locator("#case-records").count() == 0
         shoot(owner, "owner", f"rectify-{round_ + 1}")
