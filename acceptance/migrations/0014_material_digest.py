@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('acceptance', '0012_notification_deadline_changed'),
+        ('acceptance', '0013_commitment_kind_rectification'),
     ]
 
     operations = [

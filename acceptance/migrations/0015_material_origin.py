@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('acceptance', '0013_material_digest'),
+        ('acceptance', '0014_material_digest'),
     ]
 
     operations = [
