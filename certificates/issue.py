@@ -13,10 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from acceptance.models import Case, Commitment
+from workflows.jobs.outbox import job_enqueue
 from workflows.journal import journal_append
 
 from .codes import verification_code_new, verification_code_printed
-from .conf import setting
+from .conf import certificate_formats, setting
 from .exceptions import CertificateRefused
 from .lifecycle import certificate_supersede
 from .models import Certificate, CertificateSequence
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from .pdf import CertificateContent
 
 logger = logging.getLogger(__name__)
+
+RENDER_OFD_TASK = "certificates.render_ofd"
 
 
 def _sequence_locked(year: int) -> CertificateSequence:
@@ -144,7 +147,6 @@ def certificate_issue(*, case: Case, kind: str, issue_key: str, actor=None) -> C
     gap-free and concurrent issuances queue; a rollback (or a worker that dies) frees the number.
     """
     # Here, where used: the PDF's reportlab takes longer to load than Django itself.
-    from .ofd import render_certificate_ofd
     from .pdf import CERTIFICATE_TIME_ZONE, render_certificate_pdf
 
     with transaction.atomic():
@@ -184,8 +186,11 @@ def certificate_issue(*, case: Case, kind: str, issue_key: str, actor=None) -> C
             supersedes=previous[-1] if previous else None,
         )
         _store_file(certificate, "pdf", signed, "pdf")
-        _store_file(certificate, "ofd", render_certificate_ofd(content), "ofd")
         certificate.save()
+        if "ofd" in certificate_formats():
+            # Rendered and sealed after the commit (~1 s) so the year's number lock is not held
+            # for it; the job row commits with the certificate, so no certificate lacks its OFD.
+            job_enqueue(RENDER_OFD_TASK, certificate.pk, content.as_json())
         journal_append(
             chain=case.reference,
             kind="certificate.issued",
@@ -201,3 +206,18 @@ def certificate_issue(*, case: Case, kind: str, issue_key: str, actor=None) -> C
         for earlier in previous:
             certificate_supersede(certificate=earlier, by=certificate, actor=actor)
     return certificate
+
+
+def certificate_ofd_store(*, certificate: Certificate, content: CertificateContent) -> None:
+    """Render, seal and store the certificate's OFD unless it is there (a repeated job)."""
+    from .ofd import sealed_certificate_ofd
+
+    if certificate.ofd:
+        return
+    ofd = sealed_certificate_ofd(content)
+    with transaction.atomic():
+        locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        if locked.ofd:
+            return
+        _store_file(locked, "ofd", ofd, "ofd")
+        locked.save(update_fields=("ofd",))

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from acceptance.models import Case
+from workflows.models import OutboxJob
 
 
 class CertificateSequence(models.Model):
@@ -80,6 +81,18 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
     )
     def revoke(self, reason: str) -> None:
         self.status_reason = reason
+
+    @property
+    def ofd_state(self) -> str:
+        """``ready``; ``preparing`` while its render job has not finished; ``none``: no OFD."""
+        from .issue import RENDER_OFD_TASK  # issue imports this module
+
+        if self.ofd:
+            return "ready"
+        pending = OutboxJob.objects.filter(
+            task=RENDER_OFD_TASK, args__0=self.pk, status=OutboxJob.Status.PENDING
+        )
+        return "preparing" if pending.exists() else "none"
 
 
 class OpinionTemplate(models.Model):
