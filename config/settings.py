@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "workflows",
     "acceptance",
+    "signing",
     "certificates",
     "supervision",
     "access",
@@ -275,9 +276,9 @@ CELERY_BEAT_SCHEDULE = {
 
 # workflows/ (the BPMN plugin)
 WORKFLOWS_BPMN_DIRS = [BASE_DIR / "bpmn"]
-# Journal anchors are signed with the archive's key (see certificates/).
-WORKFLOWS_ANCHOR_SIGNER = "certificates.signing.sign_detached"
-WORKFLOWS_ANCHOR_VERIFIER = "certificates.verify.detached_signature_problem"
+# Journal anchors are signed with the archive's key (see signing/).
+WORKFLOWS_ANCHOR_SIGNER = "signing.signers.sign_detached"
+WORKFLOWS_ANCHOR_VERIFIER = "signing.validation.detached_signature_problem"
 # Task pages per kind of business object: an acceptance case's tasks ask the acceptance domain
 # for the case, its materials and field choices; any other task gets the plugin's plain pages.
 WORKFLOWS_TASK_PAGES = {
@@ -306,7 +307,8 @@ WORKFLOWS_SUPERVISOR_ROLES = ["supervisors"]
 ACCEPTANCE_REVIEW_SLA = os.environ.get("ACCEPTANCE_REVIEW_SLA", "P5D")
 ACCEPTANCE_COMMITMENT_PERIOD = os.environ.get("ACCEPTANCE_COMMITMENT_PERIOD", "P3M")
 
-# certificates/
+# certificates/: what a certificate is issued for (its subject), as AUTH_USER_MODEL names users.
+CERTIFICATES_SUBJECT_MODEL = "acceptance.Case"
 CERTIFICATES_NUMBER_PATTERN = os.environ.get(
     "CERTIFICATES_NUMBER_PATTERN", "{prefix}{year}-{sequence:05d}"
 )
@@ -316,7 +318,7 @@ CERTIFICATES_ISSUER_NAME = os.environ.get(
 )
 # Signing: by default the development key that `manage.py create_dev_signing_ca` makes (the demo
 # runs it). NOT FOR PRODUCTION: set the archive's own PKCS#12 file, its password and its CA.
-CERTIFICATES_SIGNER = os.environ.get("CERTIFICATES_SIGNER", "certificates.signing.Pkcs12FileSigner")
+CERTIFICATES_SIGNER = os.environ.get("CERTIFICATES_SIGNER", "signing.signers.Pkcs12FileSigner")
 CERTIFICATES_PKCS12_PATH = os.environ.get(
     "CERTIFICATES_PKCS12_PATH", str(DATA_DIR / "signing" / "dev-signer.p12")
 )

@@ -1,4 +1,9 @@
-"""Settings of the signing service's SM2 electronic seal, with the development defaults."""
+"""Settings the signing service reads, with the defaults used when the host site sets none.
+
+The names keep their ``CERTIFICATES_`` prefix: they are the deployment's environment variables
+from before the service signed anything but certificates (an X.509 certificate and its key, too).
+The SM2 electronic seal's settings are new and named ``SIGNING_``.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,11 @@ from pathlib import Path
 
 from django.conf import settings
 
-# The development SM2 key's password: printed here on purpose, it protects nothing real.
-DEV_SM2_PASSWORD = "development-only-not-for-production"
+# The development signing keys' password: printed here on purpose, it protects nothing real.
+DEV_PKCS12_PASSWORD = "development-only-not-for-production"
+DEV_CA_FILE = "dev-ca.pem"
+DEV_SIGNER_FILE = "dev-signer.p12"
+DEV_SM2_PASSWORD = DEV_PKCS12_PASSWORD
 DEV_SM2_CA_FILE = "dev-sm2-ca.pem"
 DEV_SM2_SIGNER_FILE = "dev-sm2-signer.pem"
 DEV_SM2_KEY_FILE = "dev-sm2-signer.key"
@@ -30,6 +38,14 @@ DEFAULTS = {
     "SIGNING_SM2_CERTIFICATE_PATH": lambda: dev_signing_dir() / DEV_SM2_SIGNER_FILE,
     "SIGNING_SEAL_PATH": lambda: dev_signing_dir() / DEV_SEAL_FILE,
     "SIGNING_SM2_TRUST_ROOTS": lambda: [dev_signing_dir() / DEV_SM2_CA_FILE],
+    # The signer's name, put in each PAdES signature as its location.
+    "CERTIFICATES_ISSUER_NAME": "城市建设档案馆",
+    # A dotted path to a signing.signers.Signer subclass.
+    "CERTIFICATES_SIGNER": "signing.signers.Pkcs12FileSigner",
+    "CERTIFICATES_PKCS12_PATH": lambda: dev_signing_dir() / DEV_SIGNER_FILE,
+    "CERTIFICATES_PKCS12_PASSWORD": DEV_PKCS12_PASSWORD,
+    # PEM or DER files of the CA certificates a signature must chain to.
+    "CERTIFICATES_TRUST_ROOTS": lambda: [dev_signing_dir() / DEV_CA_FILE],
 }
 
 
