@@ -25,15 +25,13 @@ from .codes import verification_code_new, verification_code_printed
 from .conf import certificate_formats, setting
 from .exceptions import CertificateRefused
 from .lifecycle import certificate_supersede
-from .models import Certificate, CertificateSequence
+from .models import RENDER_OFD_TASK, Certificate, CertificateSequence
 from .opinions import opinion_text
 
 if TYPE_CHECKING:
     from .pdf import CertificateContent
 
 logger = logging.getLogger(__name__)
-
-RENDER_OFD_TASK = "certificates.render_ofd"
 
 
 @dataclass(frozen=True)

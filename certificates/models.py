@@ -9,6 +9,9 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from workflows.models import OutboxJob
 
+# The outbox job that renders and seals a certificate's OFD after its number's transaction commits.
+RENDER_OFD_TASK = "certificates.render_ofd"
+
 
 class CertificateSequence(models.Model):
     """The last number issued in a year; locked while numbering so numbers never gap or repeat."""
@@ -96,8 +99,6 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
     @property
     def ofd_state(self) -> str:
         """``ready``; ``preparing`` while its render job has not finished; ``none``: no OFD."""
-        from .issue import RENDER_OFD_TASK  # issue imports this module
-
         if self.ofd:
             return "ready"
         pending = OutboxJob.objects.filter(

@@ -2,8 +2,8 @@
 
 from workflows.jobs.worker import job_task
 
-from .issue import RENDER_OFD_TASK, certificate_ofd_store
-from .models import Certificate
+from .issue import certificate_ofd_store
+from .models import RENDER_OFD_TASK, Certificate
 from .pdf import CertificateContent
 
 

@@ -14,16 +14,19 @@ import zipfile
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
-from signing.ofd_seal import SealCheck
 from signing.validation import SignatureReport, signature_check
 
 from .codes import CODE_LENGTH, verification_code_normalized
 from .conf import setting
 from .exceptions import UploadRefused
 from .models import Certificate
+
+if TYPE_CHECKING:
+    from signing.ofd_seal import SealCheck
 
 MAX_NUMBER_LENGTH = Certificate._meta.get_field("number").max_length
 # Compared against when the number is unknown, so that case costs what a wrong code costs.

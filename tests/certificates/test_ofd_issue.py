@@ -54,6 +54,10 @@ def test_the_ofd_is_rendered_after_the_number_commits_and_is_pending_until_then(
         certificate = world.issue(world.case())
         assert not certificate.ofd  # nothing rendered while the year's number is locked
         assert certificate.ofd_state == "preparing"
+    client = Client()
+    client.force_login(world.owner)
+    page = client.get(f"/cases/{certificate.case.reference}/").content.decode()
+    assert "OFD 版式文件正在生成，请稍后刷新" in page
     job = OutboxJob.objects.get(task="certificates.render_ofd", args__0=certificate.pk)
     assert job.status == OutboxJob.Status.PENDING
     for callback in callbacks:
@@ -63,6 +67,8 @@ def test_the_ofd_is_rendered_after_the_number_commits_and_is_pending_until_then(
     assert certificate.ofd_state == "ready"
     job.refresh_from_db()
     assert job.status == OutboxJob.Status.DONE
+    page = client.get(f"/cases/{certificate.case.reference}/").content.decode()
+    assert "正在生成" not in page and "OFD 版式文件（含电子印章）" in page
 
 
 def test_pdf_only_archives_issue_no_ofd(world, settings, django_capture_on_commit_callbacks):
