@@ -98,13 +98,15 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
 
     @property
     def ofd_state(self) -> str:
-        """``ready``; ``preparing`` while its render job has not finished; ``none``: no OFD."""
+        """``ready``; ``preparing`` while its render job runs; ``failed`` when the job gave up;
+        ``none``: not issued as OFD."""
         if self.ofd:
             return "ready"
-        pending = OutboxJob.objects.filter(
-            task=RENDER_OFD_TASK, args__0=self.pk, status=OutboxJob.Status.PENDING
-        )
-        return "preparing" if pending.exists() else "none"
+        jobs = OutboxJob.objects.filter(task=RENDER_OFD_TASK, args__0=self.pk)
+        status = jobs.order_by("-pk").values_list("status", flat=True).first()
+        if status == OutboxJob.Status.PENDING:
+            return "preparing"
+        return "failed" if status == OutboxJob.Status.FAILED else "none"
 
 
 class OpinionTemplate(models.Model):

@@ -71,6 +71,11 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
                 "OFD 版式文件正在生成，请稍后再试",
                 "the OFD document is being prepared; ask again in a few seconds",
             )
+        if state == "failed":
+            raise FormatNotIssued(
+                "OFD 版式文件生成失败，请联系档案馆",
+                "the OFD could not be made; contact the archive",
+            )
         if state == "none":
             raise FormatNotIssued(
                 "该意见书未以 OFD 版式签发",
