@@ -284,7 +284,7 @@ def test_untrusted_roots_fail_the_check(certificate, settings, tmp_path):
 
 
 def test_pdf_verify_refuses_what_is_not_a_pdf(db):
-    with pytest.raises(UploadRefused, match="not a PDF"):
+    with pytest.raises(UploadRefused, match="neither a PDF nor an OFD"):
         pdf_verify(b"<html>")
 
 
