@@ -14,6 +14,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
 from .exceptions import MESSAGES, error_body
+from .views.access import AccessPurposeViewSet, AccessRequestViewSet
 from .views.auth import TokenView
 from .views.cases import CaseViewSet
 from .views.certificates import CertificateViewSet
@@ -42,6 +43,8 @@ router.register("commitments", CommitmentViewSet, basename="commitment")
 router.register("certificates", CertificateViewSet, basename="certificate")
 router.register("journal", JournalViewSet, basename="journal")
 router.register("webhooks/subscriptions", WebhookSubscriptionViewSet, basename="webhook")
+router.register("access/purposes", AccessPurposeViewSet, basename="access-purpose")
+router.register("access/requests", AccessRequestViewSet, basename="access-request")
 router.register("public/supervision/plans", PublicPlanViewSet, basename="public-plan")
 
 

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import io
 import zipfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
@@ -68,6 +69,9 @@ class PublicCertificate:
     project_name: str
     issued_on: date  # in Asia/Shanghai, as printed
     pdf_sha256: str
+    # Documents valid for a period (a certified extract) print it; certificates have none.
+    valid_until: date | None = None
+    holder: str = ""
 
     @property
     def in_force(self) -> bool:
@@ -92,7 +96,56 @@ class PublicCertificate:
         )
 
     def as_dict(self) -> dict:
-        return {**asdict(self), "issued_on": self.issued_on.isoformat(), "in_force": self.in_force}
+        values = {
+            **asdict(self),
+            "issued_on": self.issued_on.isoformat(),
+            "in_force": self.in_force,
+        }
+        # A certificate prints no holder or validity: its answer names none.
+        for name in ("holder", "valid_until"):
+            if not values[name]:
+                del values[name]
+        if self.valid_until:
+            values["valid_until"] = self.valid_until.isoformat()
+        return values
+
+
+@dataclass(frozen=True)
+class VerifiableKind:
+    """Another app's signed documents, verified on the same public page as certificates.
+
+    ``lookup(number)`` gives ``(public facts, verification code)`` or None; ``by_sha256(hex)``
+    the public facts of the document whose signed file has that hash, or None. The facts are a
+    :class:`PublicCertificate` (its ``status`` is ``issued`` while the document is in force).
+    An app registers its kind from ``AppConfig.ready()``; this app imports none of them.
+    """
+
+    name: str
+    lookup: Callable[[str], tuple[PublicCertificate, str] | None]
+    by_sha256: Callable[[str], PublicCertificate | None]
+
+
+_verifiable_kinds: dict[str, VerifiableKind] = {}
+
+
+def register_verifiable(kind: VerifiableKind) -> None:
+    _verifiable_kinds[kind.name] = kind
+
+
+def _other_document(number: str) -> tuple[PublicCertificate, str] | None:
+    for kind in _verifiable_kinds.values():
+        found = kind.lookup(number)
+        if found is not None:
+            return found
+    return None
+
+
+def _other_document_by_sha256(sha256: str) -> PublicCertificate | None:
+    for kind in _verifiable_kinds.values():
+        found = kind.by_sha256(sha256)
+        if found is not None:
+            return found
+    return None
 
 
 def certificate_lookup(*, number: str, code: str) -> PublicCertificate | None:
@@ -102,11 +155,15 @@ def certificate_lookup(*, number: str, code: str) -> PublicCertificate | None:
     certificate = None
     if number and len(number) <= MAX_NUMBER_LENGTH:
         certificate = Certificate.objects.filter(number__iexact=number).first()
-    expected = certificate.verification_code if certificate is not None else _NO_CODE
+    if certificate is not None:
+        public, expected = PublicCertificate.of(certificate), certificate.verification_code
+    else:
+        other = _other_document(number) if number and len(number) <= MAX_NUMBER_LENGTH else None
+        public, expected = other if other is not None else (None, _NO_CODE)
     matches = hmac.compare_digest(expected.encode(), typed.encode())
-    if certificate is None or not matches:
+    if public is None or not matches:
         return None
-    return PublicCertificate.of(certificate)
+    return public
 
 
 # -- the PDF file ---------------------------------------------------------------------------------
@@ -138,7 +195,7 @@ class PdfReport:
             return ("真实有效：该文件为本馆签发的原件，未被改动，现行有效。",
                     "Genuine and in force: issued by the archive, unchanged, currently valid.")  # fmt: skip
         if self.genuine:
-            return (f"文件为本馆签发的原件，但意见书当前状态为“{self.certificate.status_label}”，不作为现行有效文件。",
+            return (f"文件为本馆签发的原件，但{self.certificate.kind_label}当前状态为“{self.certificate.status_label}”，不作为现行有效文件。",
                     f"Genuine file, but the certificate is {self.certificate.status}: not in force.")  # fmt: skip
         return ("核验未通过：该文件不是本馆签发的原件，或签发后已被改动。",
                 "Not verified: this file is not an original issued by the archive, or it was changed after issuance.")  # fmt: skip
@@ -204,7 +261,9 @@ def pdf_verify(data: bytes, *, limit_size: bool = True) -> PdfReport:
         sha256=sha256,
         size=len(data),
         signature=signature_check(data),
-        certificate=PublicCertificate.of(certificate) if certificate is not None else None,
+        certificate=PublicCertificate.of(certificate)
+        if certificate is not None
+        else _other_document_by_sha256(sha256),
     )
 
 

@@ -291,6 +291,7 @@ WORKFLOWS_ANCHOR_VERIFIER = "signing.validation.detached_signature_problem"
 # for the case, its materials and field choices; any other task gets the plugin's plain pages.
 WORKFLOWS_TASK_PAGES = {
     "acceptance.case": "acceptance.views.tasks.AcceptanceTaskPages",
+    "access.accessrequest": "access.pages.AccessTaskPages",
     "*": "workflows.pages.TaskPages",
 }
 # A task due within this many hours is marked as near its deadline in the inbox.
@@ -307,12 +308,15 @@ WORKFLOWS_DEFAULT_TASK_ROLE = os.environ.get("WORKFLOWS_DEFAULT_TASK_ROLE", "")
 WORKFLOWS_LANE_ROLES = {
     "owner": "owners",
     "reviewer": "reviewers",
+    "archivist": "archivists",
 }
 # Who sees every open task and assigns any of them (a reviewer on leave, a task nobody can take).
 WORKFLOWS_SUPERVISOR_ROLES = ["supervisors"]
 
 # acceptance/ (the domain): durations are ISO 8601, handed to the process as variables.
 ACCEPTANCE_REVIEW_SLA = os.environ.get("ACCEPTANCE_REVIEW_SLA", "P5D")
+# access/ (查档利用): the archivist decides within this many working days (holiday calendar).
+ACCESS_REVIEW_WORKING_DAYS = int(os.environ.get("ACCESS_REVIEW_WORKING_DAYS", "5"))
 ACCEPTANCE_COMMITMENT_PERIOD = os.environ.get("ACCEPTANCE_COMMITMENT_PERIOD", "P3M")
 
 # certificates/: what a certificate is issued for (its subject), as AUTH_USER_MODEL names users.

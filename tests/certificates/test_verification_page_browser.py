@@ -45,7 +45,7 @@ def test_the_qr_address_verifies_a_certificate_and_its_pdf_without_login(issued,
     # The QR code's address: the form, with the number filled in.
     page.goto(verification_url(certificate.number))
     assert page.input_value("#id_number") == certificate.number
-    assert "验收意见书真伪核验" in page.inner_text("h1")
+    assert "验收意见书与档案证明真伪核验" in page.inner_text("h1")
 
     # A wrong code first: the same answer an unknown number gets.
     page.fill("#id_code", "AAAA-AAAA")

@@ -151,7 +151,7 @@ def test_the_qr_code_address_opens_the_form_with_the_number_filled_in(client, ce
     assert response.status_code == 200
     html = response.content.decode()
     assert f'value="{certificate.number}"' in html
-    assert "验收意见书真伪核验" in html and "Certificate verification" in html
+    assert "验收意见书与档案证明真伪核验" in html and "Certificate verification" in html
     assert PROJECT_NAME not in html  # nothing is shown before the code is given
     assert "noindex" in response["X-Robots-Tag"]
 

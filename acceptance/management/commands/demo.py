@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from acceptance.demo import run_demo
+from access.demo import run_access_demo
 
 
 class Command(BaseCommand):
@@ -14,11 +15,16 @@ class Command(BaseCommand):
     def handle(self, *args, wait, **options):
         try:
             result = run_demo(say=self.stdout.write, wait_seconds=wait)
+            # Records access (查档利用) serves the records the first case archived.
+            extracts, _waiting = run_access_demo(
+                result.case.project, say=self.stdout.write, wait_seconds=wait
+            )
         except (RuntimeError, TimeoutError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
             self.style.SUCCESS(
                 f"完成 done: case {result.case.reference}, journal intact, replay verified, "
-                f"archival package verified, certificate {result.certificates[-1].pdf.path}"
+                f"archival package verified, certificate {result.certificates[-1].pdf.path}, "
+                f"{len(extracts)} certified extracts verified"
             )
         )
