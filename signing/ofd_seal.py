@@ -17,7 +17,6 @@ caller hands in the document, the seal, the key and where the stamp goes.
 from __future__ import annotations
 
 import base64
-import hashlib
 import io
 import logging
 import posixpath
@@ -28,6 +27,8 @@ from pathlib import Path
 
 from asn1crypto import core, x509
 from lxml import etree
+
+from workflows.digests import hasher
 
 from .conf import setting
 from .sm2 import (
@@ -198,7 +199,9 @@ def seal_make(
 
 
 def _sm3(data: bytes) -> bytes:
-    return hashlib.new("sm3", data).digest()
+    digest = hasher("sm3")
+    digest.update(data)
+    return digest.digest()
 
 
 def _element(parent, tag: str, text: str | None = None, **attributes):
