@@ -359,6 +359,19 @@ CERTIFICATES_VERIFY_BASE_URL = os.environ.get(
     "CERTIFICATES_VERIFY_BASE_URL", "http://localhost:8000/verify/"
 )
 CERTIFICATES_VERIFY_RATE_LIMIT = int(os.environ.get("CERTIFICATES_VERIFY_RATE_LIMIT", "20"))
+# Which formats a certificate is issued in: "pdf" or "pdf,ofd" (the sealed OFD too, the default).
+CERTIFICATES_FORMATS = os.environ.get("CERTIFICATES_FORMATS", "pdf,ofd")
+# The OFD's SM2 electronic seal: unset, the development files create_dev_signing_ca makes.
+for _name in (
+    "SIGNING_SM2_KEY_PATH",
+    "SIGNING_SM2_KEY_PASSWORD",
+    "SIGNING_SM2_CERTIFICATE_PATH",
+    "SIGNING_SEAL_PATH",
+):
+    if os.environ.get(_name):
+        globals()[_name] = os.environ[_name]
+if os.environ.get("SIGNING_SM2_TRUST_ROOTS"):
+    SIGNING_SM2_TRUST_ROOTS = os.environ["SIGNING_SM2_TRUST_ROOTS"].split(":")
 
 # api/ (REST, OpenAPI 3 at /api/schema/): tokens for machines, sessions for browsers.
 REST_FRAMEWORK = {
