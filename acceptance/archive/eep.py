@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import copy
 import functools
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +28,7 @@ from django.utils import timezone
 from lxml import etree
 
 from certificates.conf import setting as certificate_setting
+from workflows.digests import SHA256, SM3, algorithm_of, digest_file, hex_of
 from workflows.labels import label
 from workflows.models import JournalEntry
 
@@ -50,7 +50,8 @@ LOCK_RULE = (
     "规范化形式 / detached CMS over the exclusive C14N of the package without 锁定签名"
 )
 RETENTION_ZH = {Retention.PERMANENT: "永久", Retention.LONG: "长期", Retention.SHORT: "短期"}
-DIGEST_NAMES = {"SHA-256": "sha256", "SM3": "sm3"}
+# The 数字摘要's 算法 as the EEP names it, for each digest algorithm of ``workflows.digests``.
+ALGORITHM_NAMES = {SHA256: "SHA-256", SM3: "SM3"}
 
 # Turns bytes into a detached CMS signature (DER).
 Sign = Callable[[bytes], bytes]
@@ -134,12 +135,6 @@ def _file_entity(parent, material: Material, *, position=None, code=None):
     return entity, meta
 
 
-def _digest_fields(value: str) -> tuple[str, str]:
-    """(算法, hex) of a recorded digest: bare hex is SHA-256, ``sm3:<hex>`` SM3."""
-    prefix, _, digest = value.rpartition(":")
-    return ("SM3" if prefix == "sm3" else "SHA-256"), digest
-
-
 def _content(entity, material: Material, stored: str) -> None:
     documents = _element(entity, "文档数据")
     document = _element(documents, "文档")
@@ -151,8 +146,8 @@ def _content(entity, material: Material, stored: str) -> None:
     _element(properties, "格式信息", material.detected_format or "unknown")
     _element(properties, "计算机文件名", material.original_name)
     _element(properties, "计算机文件大小", material.size)
-    algorithm, digest = _digest_fields(material.sha256)
-    _element(encoding, "数字摘要", digest, 算法=algorithm)
+    digest = material.intake_digest
+    _element(encoding, "数字摘要", hex_of(digest), 算法=ALGORITHM_NAMES[algorithm_of(digest)])
     _element(encoding, "编码描述", "原始电子文件，未经转换 / the file as received")
     _element(encoding, "编码数据", 位置=stored)
 
@@ -360,12 +355,9 @@ def _schema_check(document) -> EepCheck:
     )
 
 
-def _digest(path: Path, algorithm: str) -> str:
-    digest = hashlib.new(DIGEST_NAMES[algorithm])
-    with path.open("rb") as handle:
-        while chunk := handle.read(1024 * 1024):
-            digest.update(chunk)
-    return digest.hexdigest()
+def _digest(path: Path, name: str) -> str:
+    algorithm = next(key for key, value in ALGORITHM_NAMES.items() if value == name)
+    return hex_of(digest_file(path, algorithm))
 
 
 def _files_check(document, base: Path) -> EepCheck:

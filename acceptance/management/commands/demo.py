@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.module_loading import import_string
 
 from acceptance.demo import run_demo
 from access.demo import run_access_demo
@@ -19,6 +21,10 @@ class Command(BaseCommand):
             extracts, _waiting = run_access_demo(
                 result.case.project, say=self.stdout.write, wait_seconds=wait
             )
+            # The site's other domains add their part (supervision's plan), named in settings:
+            # acceptance knows none of them.
+            for path in getattr(settings, "DEMO_EXTENSIONS", []):
+                import_string(path)(say=self.stdout.write)
         except (RuntimeError, TimeoutError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('acceptance', '0012_notification_deadline_changed'),
+        ('acceptance', '0015_material_origin'),
     ]
 
     operations = [
