@@ -6,3 +6,8 @@ class AccessConfig(AppConfig):
     name = "access"
     verbose_name = _("查档利用 Records access")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from .catalog import receivers
+
+        receivers.connect()

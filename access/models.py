@@ -1,1 +1,3 @@
 """Records access (查档利用): the open catalog's access levels and people's access requests."""
+
+from .catalog.models import AccessLevel, CatalogEntry, CatalogItemAccess, MaterialAccess  # noqa: F401

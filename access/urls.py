@@ -1,3 +1,7 @@
+from django.urls import include, path
+
 app_name = "access"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("catalog/", include("access.catalog.urls")),
+]

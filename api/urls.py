@@ -16,6 +16,7 @@ from rest_framework.routers import DefaultRouter
 from .exceptions import MESSAGES, error_body
 from .views.auth import TokenView
 from .views.cases import CaseViewSet
+from .views.catalog import PublicCatalogViewSet
 from .views.certificates import CertificateViewSet
 from .views.commitments import CommitmentViewSet
 from .views.decisions import DecisionViewSet
@@ -43,6 +44,7 @@ router.register("certificates", CertificateViewSet, basename="certificate")
 router.register("journal", JournalViewSet, basename="journal")
 router.register("webhooks/subscriptions", WebhookSubscriptionViewSet, basename="webhook")
 router.register("public/supervision/plans", PublicPlanViewSet, basename="public-plan")
+router.register("public/catalog", PublicCatalogViewSet, basename="public-catalog")
 
 
 @csrf_exempt  # it changes nothing; a POST to a wrong address is a 404, not a CSRF page
