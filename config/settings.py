@@ -279,8 +279,12 @@ WORKFLOWS_BPMN_DIRS = [BASE_DIR / "bpmn"]
 # Journal anchors are signed with the archive's key (see signing/).
 WORKFLOWS_ANCHOR_SIGNER = "signing.signers.sign_detached"
 WORKFLOWS_ANCHOR_VERIFIER = "signing.validation.detached_signature_problem"
-# The task pages ask the acceptance domain for the case, its materials and field choices.
-WORKFLOWS_TASK_PAGES = "acceptance.views.tasks.AcceptanceTaskPages"
+# Task pages per kind of business object: an acceptance case's tasks ask the acceptance domain
+# for the case, its materials and field choices; any other task gets the plugin's plain pages.
+WORKFLOWS_TASK_PAGES = {
+    "acceptance.case": "acceptance.views.tasks.AcceptanceTaskPages",
+    "*": "workflows.pages.TaskPages",
+}
 # A task due within this many hours is marked as near its deadline in the inbox.
 WORKFLOWS_NEAR_DUE_HOURS = int(os.environ.get("WORKFLOWS_NEAR_DUE_HOURS", "24"))
 # Limits of every BPMN script and expression (see "What the script sandbox refuses" in the

@@ -8,7 +8,7 @@ from acceptance.services.cases import decision_submit
 from workflows.exceptions import TaskDataInvalid
 from workflows.inbox import task_claim, task_release
 from workflows.models import HumanTask
-from workflows.pages import task_pages
+from workflows.pages import task_pages_for
 
 from ..exceptions import fields_at_fault
 from ..selectors import tasks_of_visible_cases, tasks_visible_to
@@ -125,7 +125,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
                     decision_submit(case=case, user=request.user, **_decision_arguments(data))
             else:
                 # Through the site's task pages: their choices bound the open choice fields.
-                pages = task_pages()
+                pages = task_pages_for(task)
                 pages.complete(task, pages.subject(task), request.user, data)
         except TaskDataInvalid as exc:
             field = exc.data.get("field")
