@@ -7,15 +7,16 @@ or archived and whenever staff change a level; ``manage.py catalog_reindex`` reb
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Q
 
-from acceptance.models import Case, Material, Project, VolumeEntry
+from acceptance.models import Case, Commitment, Material, Project, VolumeEntry
 
 from .levels import LevelResolver, most_open
 from .masking import mask_personal_data
 from .models import CatalogEntry
 from .tokens import tokens
 
-# Cases whose records are in the archive: accepted, also under a time-limited commitment.
+# The statuses of a case whose records may be in the archive (see ``accepted_cases``).
 ACCEPTED_STATUSES = (
     Case.Status.CONDITIONALLY_ACCEPTED,
     Case.Status.ACCEPTED,
@@ -23,11 +24,21 @@ ACCEPTED_STATUSES = (
 )
 
 
+def accepted_cases():
+    """Cases whose records are in the archive: accepted, or accepted under a time-limited
+    commitment once the owner has signed it (until then the acceptance is not in force)."""
+    unsigned = Commitment.objects.filter(status=Commitment.Status.DRAFT).values("case_id")
+    return Case.objects.filter(
+        Q(status__in=(Case.Status.ACCEPTED, Case.Status.ARCHIVED))
+        | (Q(status=Case.Status.CONDITIONALLY_ACCEPTED) & ~Q(pk__in=unsigned))
+    )
+
+
 def accepted_materials(project: Project):
     """The current records of the project's accepted cases."""
     return (
         Material.objects.current()
-        .filter(case__project=project, case__status__in=ACCEPTED_STATUSES)
+        .filter(case__project=project, case__in=accepted_cases())
         .select_related("catalog_item", "case")
         .order_by("case_id", "catalog_item__code", "pk")
     )
@@ -122,7 +133,7 @@ def catalog_project_index(project: Project) -> int:
 
 def catalog_reindex() -> int:
     """Rebuild every project's entries (and drop those of projects no longer accepted)."""
-    projects = Project.objects.filter(cases__status__in=ACCEPTED_STATUSES).distinct()
+    projects = Project.objects.filter(cases__in=accepted_cases()).distinct()
     with transaction.atomic():
         CatalogEntry.objects.exclude(project__in=projects).delete()
         return sum(catalog_project_index(project) for project in projects.order_by("pk"))

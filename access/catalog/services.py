@@ -13,7 +13,7 @@ from acceptance.models import Material
 from workflows.journal import journal_append
 
 from .exceptions import LevelRefused
-from .index import ACCEPTED_STATUSES, catalog_project_index, catalog_reindex
+from .index import catalog_project_index, catalog_reindex
 from .models import AccessLevel, CatalogItemAccess, MaterialAccess
 
 LEVELS_CHAIN = "access-levels"
@@ -52,9 +52,8 @@ def material_access_set(*, material: Material, level: str, reason: str, actor) -
             actor=actor,
             payload={"material": material.pk, "level": level, "reason": reason},
         )
-        if material.case.status in ACCEPTED_STATUSES:
-            project = material.case.project
-            transaction.on_commit(lambda: catalog_project_index(project))
+        project = material.case.project
+        transaction.on_commit(lambda: catalog_project_index(project))
     return override
 
 
