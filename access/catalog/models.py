@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .masking import mask_personal_data
+
 
 class AccessLevel(models.TextChoices):
     """How far the public may see a record, most open first."""
@@ -94,3 +96,8 @@ class CatalogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.code} {self.title}"
+
+    @property
+    def project_title(self) -> str:
+        """The project's name as the public sees it."""
+        return mask_personal_data(self.project.name)

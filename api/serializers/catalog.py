@@ -22,7 +22,7 @@ class CatalogEntrySerializer(serializers.ModelSerializer):
     code = serializers.CharField(help_text="项目编号、档号或归档范围代码 number or code")
     year = serializers.IntegerField(allow_null=True, help_text="年度 year")
     project = serializers.CharField(source="project.reference", help_text="项目编号 project number")
-    project_name = serializers.CharField(source="project.name", help_text="项目名称 project name")
+    project_name = serializers.CharField(source="project_title", help_text="项目名称 project name")
     project_url = serializers.SerializerMethodField(help_text="该项目公开目录（接口）")
 
     class Meta:

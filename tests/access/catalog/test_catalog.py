@@ -34,7 +34,7 @@ def accepted(open_case, samples, world):
     """An accepted case whose records include one titled with a person's name and number."""
     flow = open_case()
     item = CatalogItem.objects.current().get(code="A1-1")
-    with samples.path(item).open("rb") as handle:
+    with samples.path(item, 2).open("rb") as handle:
         flow.personal = material_upload(
             case=flow.case,
             user=world.owner,
@@ -104,6 +104,8 @@ def test_a_single_character_is_answered_with_advice_on_the_page_and_in_the_api(a
     page = client.get(reverse("access:catalog"), {"q": "图"})
     assert page.status_code == 200
     assert "请至少输入两个字" in page.content.decode()
+    page = client.get(reverse("access:catalog"), {"q": "加装电梯"})
+    assert "没有找到包含“加装电梯”的公开目录条目" in page.content.decode()
 
     answer = client.get(reverse("api:public-catalog-list"), {"q": "图"})
     assert answer.status_code == 400
