@@ -215,6 +215,14 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # Deployments sharing one broker keep apart by queue; a worker sends the tasks it starts there too.
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_ACKS_LATE = True
+# A worker outlives a broker outage (workflows/jobs/consumer.py says how it would not) and keeps
+# trying to reconnect for as long as it lasts, not 100 tries.
+CELERY_WORKER_CONSUMER = "workflows.jobs.consumer:Consumer"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# No broker call waits without end on a connection that died without closing (a failover, a
+# dropped route): the web request's and the sweep's publishes give up within seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 5, "socket_connect_timeout": 3}
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A pool process that grew past this (KiB) after a job is replaced by a fresh one.

@@ -1,3 +1,4 @@
+from django.db.models import prefetch_related_objects
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins
 from rest_framework.decorators import action
@@ -84,6 +85,11 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
         if case:
             tasks = tasks.filter(instance__business_key=case)
         return tasks.order_by("due_at", "created_at", "pk")
+
+    def get_serializer_context(self):
+        # Each task's can_claim / can_complete asks for the user's groups: read them once.
+        prefetch_related_objects([self.request.user], "groups")
+        return super().get_serializer_context()
 
     def _answer(self, task: HumanTask) -> Response:
         task.refresh_from_db()
