@@ -7,17 +7,14 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from access.catalog.search import MAX_QUERY_LENGTH, catalog_search, query_checked
 from access.catalog.selectors import project_catalog, public_projects
 
-from ..pagination import Pages
 from ..serializers.catalog import CatalogEntrySerializer, ProjectCatalogSerializer
 from ..serializers.errors import ErrorSerializer
-from ..throttling import PublicRateThrottle
-from .base import ApiViewSet
+from .base import PublicViewSet
 
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="检索词过短或过长 query_refused"),
@@ -47,17 +44,11 @@ QUERY = OpenApiParameter(
         responses={200: ProjectCatalogSerializer, 404: ErrorSerializer, 429: ERRORS[429]},
     ),
 )
-class PublicCatalogViewSet(mixins.ListModelMixin, ApiViewSet):
+class PublicCatalogViewSet(mixins.ListModelMixin, PublicViewSet):
     """公开 The accepted archives' catalog at the level each record allows, without credentials:
     open and controlled records are listed (titles masked), closed ones never."""
 
     serializer_class = CatalogEntrySerializer
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
-    throttle_classes = [PublicRateThrottle]
-    pagination_class = Pages
-    lookup_field = "reference"
-    lookup_value_regex = "[^/]+"
 
     def get_queryset(self):
         query = self.request.query_params.get("q", "").strip()
