@@ -8,6 +8,11 @@ class AccessConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from .catalog import receivers
+        from certificates.verify import register_verifiable
 
+        from .catalog import receivers
+        from .verification import EXTRACTS
+
+        # Extracts are verified on the certificates' public page, which imports no domain.
+        register_verifiable(EXTRACTS)
         receivers.connect()

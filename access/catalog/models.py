@@ -64,7 +64,7 @@ class CatalogEntry(models.Model):
 
     Rebuilt per project from the acceptance records (``access.catalog.index``); the search
     index over ``tokens`` is SQLite FTS5 on the embedded default and a PostgreSQL GIN index in
-    the distributed mode (migration 0002 makes whichever the database is).
+    the distributed mode (migration 0004 makes whichever the database is).
     """
 
     class Kind(models.TextChoices):

@@ -22,7 +22,7 @@ from workflows.models import JournalEntry
 # The process commits each step, and the catalog is indexed once an acceptance commits.
 pytestmark = pytest.mark.django_db(transaction=True)
 
-OPEN_CATALOG_MIGRATION = importlib.import_module("access.migrations.0002_open_catalog")
+OPEN_CATALOG_MIGRATION = importlib.import_module("access.migrations.0004_open_catalog")
 
 PERSONAL_TITLE = "产权人张伟房屋所有权证（联系电话13812345678）"
 MASKED_TITLE = "产权人张＊房屋所有权证（联系电话138＊＊＊＊5678）"
@@ -36,7 +36,7 @@ def accept(flow) -> None:
 
 @pytest.fixture(autouse=True)
 def seed_levels(transactional_db):
-    """The levels migration 0002 seeds (a transactional test empties every table before it)."""
+    """The levels migration 0004 seeds (a transactional test empties every table before it)."""
     OPEN_CATALOG_MIGRATION.seed_levels(apps, None)
 
 

@@ -67,7 +67,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('acceptance', '0012_notification_deadline_changed'),
-        ('access', '0001_initial'),
+        ('access', '0003_seed_rules'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
