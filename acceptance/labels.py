@@ -232,6 +232,7 @@ register(
         "usability.dxf_recovered": ("图纸经修复读取", "drawing recovered"),
         "usability.dxf_units": ("图纸单位", "drawing units"),
         "usability.format_accepted": ("文件格式", "file format"),
+        "usability.format_identified": ("格式识别（PRONOM）", "format identification (PRONOM)"),
         "usability.image_opens": ("图像可打开", "image opens"),
         "usability.pdf_opens": ("PDF 可打开", "PDF opens"),
         "usability.photo_orientation": ("照片方向", "photo orientation"),

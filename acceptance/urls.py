@@ -65,6 +65,7 @@ urlpatterns = [
         name="commitment_withdraw",
     ),
     path("statistics/commitments/", statistics.statistics_page, name="statistics"),
+    path("statistics/originals/", statistics.originals_page, name="originals_statistics"),
     path(
         "notifications/<int:pk>/read/",
         commitments.notification_read_view,

@@ -15,7 +15,7 @@ from django.contrib.auth.models import Group
 from acceptance.demo import DEMO_PASSWORD
 from acceptance.models import Project
 from acceptance.samples import make_sample_record
-from certificates.verify import pdf_verify_file
+from certificates.verify import certificate_file_verify_path
 
 from .models import AccessRequest, ProofKind, Purpose, RequesterKind, RequesterRole
 from .selectors import ARCHIVISTS
@@ -97,7 +97,7 @@ class AccessDemo:
         request = self.wait_for(request, AccessRequest.Status.DELIVERED)
         extract = extract_download(user=self.users[username], reference=request.reference)
         path = Path(extract.pdf.path)
-        report = pdf_verify_file(path)
+        report = certificate_file_verify_path(path)
         if not report.in_force:
             raise RuntimeError(f"extract {extract.number} did not verify: {report.verdict[1]}")
         self.say(

@@ -23,7 +23,7 @@ from .views.decisions import DecisionViewSet
 from .views.journal import JournalViewSet
 from .views.materials import MaterialViewSet
 from .views.projects import NodeViewSet, ProjectViewSet
-from .views.statistics import CommitmentStatisticsView
+from .views.statistics import CommitmentStatisticsView, OriginalsStatisticsView
 from .views.supervision import PublicPlanViewSet
 from .views.tasks import TaskViewSet
 from .views.webhooks import WebhookSubscriptionViewSet
@@ -60,6 +60,11 @@ urlpatterns = [
         "statistics/commitments/",
         CommitmentStatisticsView.as_view(),
         name="commitment_statistics",
+    ),
+    path(
+        "statistics/originals/",
+        OriginalsStatisticsView.as_view(),
+        name="originals_statistics",
     ),
     # JSON first: the schema by default, and a refusal is a JSON error like everywhere else.
     # The contract is public: it describes and grants nothing, and a platform reads it before it

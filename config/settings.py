@@ -288,6 +288,9 @@ WORKFLOWS_BPMN_DIRS = [BASE_DIR / "bpmn"]
 # Journal anchors are signed with the archive's key (see signing/).
 WORKFLOWS_ANCHOR_SIGNER = "signing.signers.sign_detached"
 WORKFLOWS_ANCHOR_VERIFIER = "signing.validation.detached_signature_problem"
+# Digests written from now on (journal, anchors, files at intake, bundle manifests): "sha256" or
+# "sm3" (GB/T 32905). Each record names its algorithm, so switching leaves every chain verifying.
+WORKFLOWS_DIGEST_ALGORITHM = os.environ.get("WORKFLOWS_DIGEST_ALGORITHM", "sha256")
 # Task pages per kind of business object: an acceptance case's tasks ask the acceptance domain
 # for the case, its materials and field choices; an inspection's tasks are worked on its own page
 # (supervision); any other task gets the plugin's plain pages.
@@ -356,6 +359,19 @@ CERTIFICATES_VERIFY_BASE_URL = os.environ.get(
     "CERTIFICATES_VERIFY_BASE_URL", "http://localhost:8000/verify/"
 )
 CERTIFICATES_VERIFY_RATE_LIMIT = int(os.environ.get("CERTIFICATES_VERIFY_RATE_LIMIT", "20"))
+# Which formats a certificate is issued in: "pdf" or "pdf,ofd" (the sealed OFD too, the default).
+CERTIFICATES_FORMATS = os.environ.get("CERTIFICATES_FORMATS", "pdf,ofd")
+# The OFD's SM2 electronic seal: unset, the development files create_dev_signing_ca makes.
+for _name in (
+    "SIGNING_SM2_KEY_PATH",
+    "SIGNING_SM2_KEY_PASSWORD",
+    "SIGNING_SM2_CERTIFICATE_PATH",
+    "SIGNING_SEAL_PATH",
+):
+    if os.environ.get(_name):
+        globals()[_name] = os.environ[_name]
+if os.environ.get("SIGNING_SM2_TRUST_ROOTS"):
+    SIGNING_SM2_TRUST_ROOTS = os.environ["SIGNING_SM2_TRUST_ROOTS"].split(":")
 
 # api/ (REST, OpenAPI 3 at /api/schema/): tokens for machines, sessions for browsers.
 REST_FRAMEWORK = {

@@ -18,11 +18,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from workflows.canonical import canonical_json
+from workflows.digests import configured_algorithm
 from workflows.journal import chain_entries, entry_content
 from workflows.migration import definitions_run
 from workflows.models import JournalEntry, JournalHead, ProcessDefinition, ProcessInstance
 
 from ..models import Case
+from .manifests import manifest_write
 
 SIGNATURE_FILE = "manifest-sha256.txt.p7s"
 HEAD_FILE = "journal-head.json"
@@ -114,6 +116,7 @@ def _export_materials(case: Case, data: Path) -> list[dict]:
                 "status": material.status,
                 "size": material.size,
                 "sha256": material.sha256,
+                "digest": material.intake_digest,
                 "format": material.detected_format,
                 "uploaded_at": material.uploaded_at,
                 "uploaded_by": material.uploaded_by.get_username(),
@@ -215,6 +218,7 @@ def bundle_export(*, case: Case, target: Path, sign=None) -> Path:
         },
         checksums=["sha256"],
     )
+    manifest_write(bag, configured_algorithm())
     if sign is not None:
         manifest = (target / "manifest-sha256.txt").read_bytes()
         (target / SIGNATURE_FILE).write_bytes(sign(manifest))
