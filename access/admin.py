@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from .catalog import admin as catalog_admin  # noqa: F401  (the open catalog's levels)
 from .models import AccessRequest, EligibilityRule, Extract, ProofKind, Purpose
 
 

@@ -10,7 +10,9 @@ class AccessConfig(AppConfig):
     def ready(self) -> None:
         from certificates.verify import register_verifiable
 
+        from .catalog import receivers
         from .verification import EXTRACTS
 
         # Extracts are verified on the certificates' public page, which imports no domain.
         register_verifiable(EXTRACTS)
+        receivers.connect()

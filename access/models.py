@@ -253,3 +253,7 @@ class Extract(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+# The open catalog's models live beside its code (access/catalog/).
+from .catalog.models import AccessLevel, CatalogEntry, CatalogItemAccess, MaterialAccess  # noqa: E402, F401

@@ -1,10 +1,11 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
 app_name = "access"
 
 urlpatterns = [
+    path("catalog/", include("access.catalog.urls")),
     path("", views.home, name="home"),
     path("new/", views.request_new, name="request_new"),
     path("requests/<str:reference>/", views.request_detail, name="request"),

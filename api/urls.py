@@ -17,6 +17,7 @@ from .exceptions import MESSAGES, error_body
 from .views.access import AccessPurposeViewSet, AccessRequestViewSet
 from .views.auth import TokenView
 from .views.cases import CaseViewSet
+from .views.catalog import PublicCatalogViewSet
 from .views.certificates import CertificateViewSet
 from .views.commitments import CommitmentViewSet
 from .views.decisions import DecisionViewSet
@@ -46,6 +47,7 @@ router.register("webhooks/subscriptions", WebhookSubscriptionViewSet, basename="
 router.register("access/purposes", AccessPurposeViewSet, basename="access-purpose")
 router.register("access/requests", AccessRequestViewSet, basename="access-request")
 router.register("public/supervision/plans", PublicPlanViewSet, basename="public-plan")
+router.register("public/catalog", PublicCatalogViewSet, basename="public-catalog")
 
 
 @csrf_exempt  # it changes nothing; a POST to a wrong address is a 404, not a CSRF page

@@ -20,7 +20,7 @@ class InspectionPlan(models.Model):
         # 承诺未结或曾逾期: targets with a bad record are sampled more (双随机 rules).
         COMMITMENTS = (
             "commitments",
-            _("其中建设单位有未履行承诺或逾期履约记录的 of owners with open or late commitments"),
+            _("其中建设单位有未履行承诺或逾期履约记录的 of an owner with open or late commitments"),
         )
 
     class Status(models.TextChoices):
