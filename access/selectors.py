@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from acceptance.models import Material
 
+from .catalog.levels import material_access_level
+from .catalog.models import AccessLevel
 from .models import AccessRequest
 
 
 def record_closed(material: Material) -> bool:
-    """True when the open catalog closes the record (不开放) to requesters."""
-    return False
+    """True when the open catalog closes the record (不开放) to requesters: staff's level for
+    the file, else its catalog item's or category's."""
+    return material_access_level(material) == AccessLevel.CLOSED
 
 
 ARCHIVISTS = "archivists"

@@ -8,7 +8,8 @@ import pytest
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pypdf import PdfReader
 
-from access.exceptions import ProofRefused, RequestRefused, ReviewInvalid
+from access.catalog.services import material_access_set
+from access.exceptions import ProofRefused, RecordClosed, RequestRefused, ReviewInvalid
 from access.models import AccessRequest, RequesterKind, RequesterRole
 from access.services import proofs_supply, request_submit, review_decide
 from workflows.journal import chain_entries, verify_chain
@@ -76,6 +77,18 @@ def test_a_record_outside_the_rule_is_refused_with_its_name(access_world):
             proofs=[],
         )
     assert "B1-1" in refused.value.message_zh
+    assert not AccessRequest.objects.exists()
+
+
+def test_a_record_staff_closed_is_refused_by_name_and_nothing_is_stored(access_world):
+    world = access_world
+    lease_record = world.records["E1-12"]
+    material_access_set(
+        material=lease_record, level="closed", reason="涉及个人隐私", actor=world.archivist
+    )
+    with pytest.raises(RecordClosed) as refused:
+        tenant_request(world, [world.proof("id_card"), world.proof("lease_contract")])
+    assert "E1-12" in refused.value.message_zh and "不对外开放" in refused.value.message_zh
     assert not AccessRequest.objects.exists()
 
 
