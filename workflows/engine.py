@@ -35,7 +35,7 @@ from SpiffWorkflow.exceptions import TaskNotFoundException, WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 
 from .canonical import normalize_payload
-from .definitions import latest_definition, load_specs
+from .definitions import instance_workflow, latest_definition, load_specs
 from .exceptions import (
     InstanceEnded,
     JobTimeLimitExceeded,
@@ -61,12 +61,12 @@ from .sandbox import EvaluateOutsideLock, ScriptMemo
 from .services import ServiceCall, registry
 from .spiff import (
     PENDING,
-    SERIALIZER,
     SERIALIZER_VERSION,
     SPIFF_VERSION,
     BpmnWorkflow,
     InstanceScriptEngine,
     TaskState,
+    dump_state,
     earliest_timer,
     state_digest,
     timer_deadline,
@@ -128,7 +128,7 @@ class InstanceRun:
                 "the process ended and its live state was compacted: nothing more can run",
                 instance=instance.pk,
             )
-        self.workflow = workflow or SERIALIZER.deserialize_json(instance.state)
+        self.workflow = workflow or instance_workflow(instance)
         self.workflow.script_engine = InstanceScriptEngine(dispatcher=self, memo=memo)
         self.timers_fired = 0
         self._service_log: list[dict] = []
@@ -316,7 +316,7 @@ class InstanceRun:
     def save(self) -> None:
         self._check_depth()
         instance = self.instance
-        instance.state = SERIALIZER.serialize_json(self.workflow)
+        instance.state = dump_state(self.workflow)
         instance.state_digest = self._journaled_digest or state_digest(self.workflow)
         instance.spiff_version = SPIFF_VERSION
         instance.serializer_version = SERIALIZER_VERSION
@@ -341,7 +341,14 @@ def locked_run(instance_id: int, memo: ScriptMemo | None = None) -> Iterator[Ins
     with ``EvaluateOutsideLock``, to be evaluated with no lock held before the next try.
     """
     with transaction.atomic():
-        instance = ProcessInstance.objects.select_for_update().get(pk=instance_id)
+        # The definition comes along (its BPMN text only if its specs are not parsed yet); only
+        # the instance's row is locked.
+        instance = (
+            ProcessInstance.objects.select_for_update(of=("self",))
+            .select_related("definition")
+            .defer("definition__bpmn_xml")
+            .get(pk=instance_id)
+        )
         with about_case(instance.business_key):
             run = InstanceRun(instance, memo=memo)
             run.fire_due_timers()
