@@ -17,13 +17,15 @@ can feed them back instead of calling the handlers again.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import traceback
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from datetime import datetime
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.contrib.contenttypes.models import ContentType
@@ -112,6 +114,43 @@ def _root_cause(exc: BaseException) -> BaseException:
     return exc
 
 
+class KeptWorkflows:
+    """The workflows this process saved last, each with the state token of its save.
+
+    Loading a saved state rebuilds every task object; the next input to the same instance in the
+    same process takes the workflow it left instead, when the locked row still carries the token
+    it was saved with. Another process's save, or a save rolled back (the row keeps its old
+    token), makes it load the saved state. A workflow is taken out while a run uses it, so a
+    run that fails leaves nothing behind.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._kept: OrderedDict[int, tuple[UUID, BpmnWorkflow]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, instance_id: int, token: UUID | None) -> BpmnWorkflow | None:
+        with self._lock:
+            kept = self._kept.pop(instance_id, None)
+        if kept is None or token is None or kept[0] != token:
+            return None
+        return kept[1]
+
+    def keep(self, instance_id: int, token: UUID, workflow: BpmnWorkflow) -> None:
+        with self._lock:
+            self._kept[instance_id] = (token, workflow)
+            self._kept.move_to_end(instance_id)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
+
+
+KEPT_WORKFLOWS = KeptWorkflows(size=32)
+
+
 class InstanceRun:
     """One loaded instance under lock, with its workflow and the service dispatcher."""
 
@@ -128,7 +167,11 @@ class InstanceRun:
                 "the process ended and its live state was compacted: nothing more can run",
                 instance=instance.pk,
             )
-        self.workflow = workflow or instance_workflow(instance)
+        self.workflow = (
+            workflow
+            or KEPT_WORKFLOWS.take(instance.pk, instance.state_token)
+            or instance_workflow(instance)
+        )
         self.workflow.script_engine = InstanceScriptEngine(dispatcher=self, memo=memo)
         self.timers_fired = 0
         self._service_log: list[dict] = []
@@ -327,7 +370,9 @@ class InstanceRun:
         ended = (ProcessInstance.Status.COMPLETED, ProcessInstance.Status.CANCELLED)
         if instance.status in ended and instance.completed_at is None:
             instance.completed_at = timezone.now()
+        instance.state_token = uuid4()
         instance.save()
+        KEPT_WORKFLOWS.keep(instance.pk, instance.state_token, self.workflow)
         for job in self._queued_jobs:
             job_enqueue(SERVICE_JOB_TASK, job.pk)
         self._queued_jobs = []
@@ -341,12 +386,13 @@ def locked_run(instance_id: int, memo: ScriptMemo | None = None) -> Iterator[Ins
     with ``EvaluateOutsideLock``, to be evaluated with no lock held before the next try.
     """
     with transaction.atomic():
-        # The definition comes along (its BPMN text only if its specs are not parsed yet); only
-        # the instance's row is locked.
+        # The definition comes along (its BPMN text only if its specs are not parsed yet), the
+        # saved state only if the workflow kept in memory is not the saved one; only the
+        # instance's row is locked.
         instance = (
             ProcessInstance.objects.select_for_update(of=("self",))
             .select_related("definition")
-            .defer("definition__bpmn_xml")
+            .defer("state", "definition__bpmn_xml")
             .get(pk=instance_id)
         )
         with about_case(instance.business_key):
