@@ -30,6 +30,7 @@ from uuid import UUID, uuid4
 from celery.exceptions import SoftTimeLimitExceeded
 from django.contrib.contenttypes.models import ContentType
 from django.db import OperationalError, connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
@@ -333,9 +334,21 @@ class InstanceRun:
             if not self.workflow.success:
                 return ProcessInstance.Status.CANCELLED
             return ProcessInstance.Status.COMPLETED
-        if self.instance.incidents.filter(resolved_at__isnull=True).exists():
+        incident, queued = (
+            ProcessInstance.objects.filter(pk=self.instance.pk)
+            .values_list(
+                Exists(Incident.objects.filter(instance=OuterRef("pk"), resolved_at__isnull=True)),
+                Exists(
+                    ServiceJob.objects.filter(
+                        instance=OuterRef("pk"), status=ServiceJob.Status.QUEUED
+                    )
+                ),
+            )
+            .get()
+        )
+        if incident:
             return ProcessInstance.Status.INCIDENT
-        if self.instance.jobs.filter(status=ServiceJob.Status.QUEUED).exists():
+        if queued:
             return ProcessInstance.Status.RUNNING
         return ProcessInstance.Status.WAITING
 
