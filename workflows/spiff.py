@@ -269,7 +269,7 @@ def executable_process_ids(parser: WorkflowParser) -> list[str]:
 
 def build_specs(parser: WorkflowParser, process_id: str):
     try:
-        return parser.get_spec(process_id), parser.get_subprocess_specs(process_id)
+        specs = parser.get_spec(process_id), parser.get_subprocess_specs(process_id)
     except ValidationException as exc:
         if _caused_by_recursion(exc):  # SpiffWorkflow wraps the parser's RecursionError
             raise _unreadable(f"process {process_id}", RecursionError()) from exc
@@ -280,6 +280,22 @@ def build_specs(parser: WorkflowParser, process_id: str):
         ) from exc
     except Exception as exc:
         raise _unreadable(f"process {process_id}", exc) from exc
+    _connect_loop_children(specs)
+    return specs
+
+
+def _connect_loop_children(specs) -> None:
+    """A loop task learns that an instance of its body finished through the body spec's
+    completed event. SpiffWorkflow connects it when it creates an instance, and when it loads
+    specs from a saved state; a workflow loaded onto newly parsed specs while instances run
+    (another process, a restart) would otherwise never see them finish."""
+    spec, subprocess_specs = specs
+    for process_spec in (spec, *subprocess_specs.values()):
+        for task_spec in list(process_spec.task_specs.values()):
+            if isinstance(task_spec, LoopTask):
+                body = process_spec.task_specs[task_spec.task_spec]
+                if not body.completed_event.is_connected(task_spec.merge_child):
+                    body.completed_event.connect(task_spec.merge_child)
 
 
 def service_operations(spec, subprocess_specs) -> set[str]:
