@@ -28,7 +28,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from certificates.models import Certificate
-from certificates.verify import detached_signature_problem
+from signing.validation import detached_signature_problem
 from workflows.journal import ChainVerdict, verify_chain
 from workflows.models import HumanTask, JournalEntry
 from workflows.replay import ReplayVerdict, replay_instance

@@ -11,7 +11,9 @@ from datetime import UTC, datetime
 from django.contrib.auth import get_user_model
 from django_fsm import TransitionNotAllowed
 
+from certificates.lifecycle import certificates_suspend
 from workflows.jobs.outbox import job_enqueue
+from workflows.models import ProcessInstance
 from workflows.services import ServiceCall, service
 
 from .archive.package import archival_package_path
@@ -22,6 +24,7 @@ from .models import Case, Commitment, CommitmentPolicy, Decision, FormatKind, Ma
 from .selectors.checks import material_delivered
 from .selectors.completeness import completeness_report
 from .selectors.drawings import case_drawing_index, case_drawings, drawing_title
+from .services.certificates import case_certificate_issue
 from .services.commitments import (
     OVERDUE_REASON,
     commitment_return_delivery,
@@ -275,6 +278,34 @@ def apply_decision(
         raise TransitionNotAllowed(f"unknown decision {decision!r}")
     case.save()
     return result
+
+
+# The certificate's service tasks keep the ids the process files have always named them by.
+@service("certificates.issue", asynchronous=True)
+def issue_certificate(call: ServiceCall, *, kind: str) -> dict:
+    """Issue the signed certificate of the case's latest decision; a redelivery changes nothing."""
+    # Issuing journals on the case's chain and supersedes certificates, rows that user actions
+    # lock after the instance. Taking the instance first keeps that order (no deadlock), at the
+    # price of holding user actions on this one case while the PDF is signed.
+    ProcessInstance.objects.select_for_update().values_list("pk", flat=True).get(
+        pk=call.instance.pk
+    )
+    case = call.business_object
+    decision = case.decisions.latest("decided_at")
+    certificate = case_certificate_issue(
+        case=case, kind=kind, issue_key=f"{case.reference}:{kind}:decision-{decision.pk}"
+    )
+    return {
+        "number": certificate.number,
+        "kind": certificate.kind,
+        "pdf_sha256": certificate.pdf_sha256,
+    }
+
+
+@service("certificates.suspend")
+def suspend_certificates(call: ServiceCall, *, reason: str) -> dict:
+    suspended = certificates_suspend(case=call.business_object, reason=reason)
+    return {"suspended": [certificate.number for certificate in suspended]}
 
 
 @service("acceptance.commitment_activate")

@@ -261,6 +261,8 @@ register(
         "acceptance.commitment_withdrawn": ("撤销承诺", "withdrawing the commitment"),
         "acceptance.review_escalate": ("审核超时督办", "escalating a late review"),
         "acceptance.case_archive": ("事毕归档", "archiving the case"),
+        "certificates.issue": ("签发验收意见书", "issuing the certificate"),
+        "certificates.suspend": ("中止意见书效力", "suspending the certificate"),
     },
 )
 register(

@@ -50,6 +50,11 @@ urlpatterns = [
         name="commitment_pdf",
     ),
     path(
+        "cases/<str:reference>/commitment/commitment.ofd",
+        commitments.commitment_ofd,
+        name="commitment_ofd",
+    ),
+    path(
         "cases/<str:reference>/commitment/sign/",
         commitments.commitment_sign_view,
         name="commitment_sign",

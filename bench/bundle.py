@@ -39,7 +39,7 @@ def _stored_files(case) -> list[Path]:
 def measure(workdir: Path, runs: int = 5) -> BundleFigures:
     from acceptance.archive.bundle import bundle_export
     from acceptance.demo import Demo
-    from certificates.signing import get_signer
+    from signing.signers import get_signer
 
     workdir.mkdir(parents=True, exist_ok=True)
     demo = Demo(lambda _line: None, workdir, wait_seconds=120)

@@ -31,6 +31,7 @@ BENCHMARKS = (
     "sandbox",
     "sweep",
     "history",
+    "pages",
 )
 # Run only when asked for by name: it adds a million rows to its (dedicated) database.
 ON_REQUEST = ("sweep",)
@@ -116,6 +117,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="the viewer benchmark times the server-side preview up to this size (default 10)",
     )
     parser.add_argument(
+        "--page-cases",
+        type=int,
+        default=50,
+        help="cases (without files) the page latency benchmark lists (default 50)",
+    )
+    parser.add_argument(
+        "--page-clients",
+        type=int,
+        default=10,
+        help="concurrent clients of the page latency benchmark (default 10)",
+    )
+    parser.add_argument(
+        "--page-requests",
+        type=int,
+        default=200,
+        help="requests per page in the page latency benchmark (default 200)",
+    )
+    parser.add_argument(
         "--sandbox-rounds",
         type=int,
         default=2000,
@@ -165,6 +184,7 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
         engine_steps,
         history,
         intake,
+        pages,
         photos,
         replay,
         report,
@@ -270,6 +290,19 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
             say()
             say(history.report(history_result))
             status = 1 if history_result.failures else status
+        if "pages" in selected:
+            progress(f"page latency: {args.page_cases} cases, {args.page_clients} clients")
+            say()
+            say(
+                pages.report(
+                    pages.measure(
+                        tmp,
+                        cases=args.page_cases,
+                        clients=args.page_clients,
+                        requests=args.page_requests,
+                    )
+                )
+            )
         if "engine" in selected:
             progress(f"running the engine path {args.warmup} + {args.runs} times per side")
             engine_result = engine_steps.measure(args.runs, args.warmup)

@@ -30,7 +30,7 @@ class CertificateAdmin(admin.ModelAdmin):
 
     list_display = ("number", "kind", "status", "case", "issued_at")
     list_filter = ("kind", "status")
-    search_fields = ("number", "case__reference", "case__project__name")
+    search_fields = ("number", "journal_chain", "project_name")
     date_hierarchy = "issued_at"
     actions = ("suspend_selected", "reinstate_selected", "revoke_selected")
 

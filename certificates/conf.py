@@ -2,34 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.conf import settings
 
-# The development signing key's password: printed here on purpose, it protects nothing real.
-DEV_PKCS12_PASSWORD = "development-only-not-for-production"
-DEV_CA_FILE = "dev-ca.pem"
-DEV_SIGNER_FILE = "dev-signer.p12"
-
-
-def dev_signing_dir() -> Path:
-    """Where ``create_dev_signing_ca`` writes: ``<DATA_DIR>/signing`` (``var/signing``)."""
-    configured = getattr(settings, "CERTIFICATES_DEV_SIGNING_DIR", None)
-    if configured:
-        return Path(configured)
-    return Path(getattr(settings, "DATA_DIR", "var")) / "signing"
-
+from signing.conf import DEFAULTS as SIGNING_DEFAULTS
 
 DEFAULTS = {
     "CERTIFICATES_NUMBER_PATTERN": "{prefix}{year}-{sequence:05d}",
     "CERTIFICATES_NUMBER_PREFIX": "JGYS",
-    "CERTIFICATES_ISSUER_NAME": "城市建设档案馆",
-    # Signing: a dotted path to a certificates.signing.Signer subclass.
-    "CERTIFICATES_SIGNER": "certificates.signing.Pkcs12FileSigner",
-    "CERTIFICATES_PKCS12_PATH": lambda: dev_signing_dir() / DEV_SIGNER_FILE,
-    "CERTIFICATES_PKCS12_PASSWORD": DEV_PKCS12_PASSWORD,
-    # PEM or DER files of the CA certificates a certificate's signature must chain to.
-    "CERTIFICATES_TRUST_ROOTS": lambda: [dev_signing_dir() / DEV_CA_FILE],
+    # The archive's name: printed on certificates and put in their signatures.
+    "CERTIFICATES_ISSUER_NAME": SIGNING_DEFAULTS["CERTIFICATES_ISSUER_NAME"],
     # The public verification page; a certificate prints (and its QR code holds) <this>/<number>/.
     "CERTIFICATES_VERIFY_BASE_URL": "http://localhost:8000/verify/",
     # Lookups and PDF checks per client address and window (seconds) before answering 429.

@@ -1,10 +1,15 @@
-"""Issuing certificates: gap-free numbering, idempotent issuance, the signed PDF."""
+"""Issuing certificates: gap-free numbering, idempotent issuance, the signed PDF.
+
+The domain decides when a certificate may be issued and hands over what it prints
+(:class:`CertificateFacts`); this module numbers, renders, signs, stores and journals it.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -12,7 +17,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from acceptance.models import Case, Commitment
+from signing.signers import get_signer
 from workflows.journal import journal_append
 
 from .codes import verification_code_new, verification_code_printed
@@ -21,12 +26,32 @@ from .exceptions import CertificateRefused
 from .lifecycle import certificate_supersede
 from .models import Certificate, CertificateSequence
 from .opinions import opinion_text
-from .signing import get_signer
 
 if TYPE_CHECKING:
     from .pdf import CertificateContent
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CertificateFacts:
+    """What the domain hands over to be printed: the project, its parties, and for a conditional
+    certificate the tolerated items and the commitment's deadline."""
+
+    project_name: str
+    project_location: str
+    owner: str  # 建设单位
+    contractor: str  # 施工单位
+    supervisor: str  # 监理单位
+    designer: str  # 设计单位
+    planning_permit_no: str
+    construction_permit_no: str
+    floor_area_m2: str  # already formatted, may be ""
+    structure_type: str
+    start_date: date | None
+    completion_date: date | None
+    tolerated_items: tuple[tuple[str, str], ...] = ()  # (catalog code, Chinese name)
+    commitment_deadline: datetime | None = None
 
 
 def _sequence_locked(year: int) -> CertificateSequence:
@@ -55,28 +80,22 @@ def verification_url(number: str) -> str:
 
 
 def _content(
-    case: Case,
-    kind: str,
-    number: str,
-    code: str,
-    commitment: Commitment | None,
-    issued_at: datetime,
+    facts: CertificateFacts, kind: str, number: str, code: str, issued_at: datetime
 ) -> CertificateContent:
     from .pdf import CERTIFICATE_TIME_ZONE, CertificateContent, format_chinese_date
 
-    project = case.project
     conditional = kind == Certificate.Kind.CONDITIONAL
     deadline = (
-        timezone.localtime(commitment.deadline, CERTIFICATE_TIME_ZONE).date()
-        if conditional and commitment and commitment.deadline
+        timezone.localtime(facts.commitment_deadline, CERTIFICATE_TIME_ZONE).date()
+        if conditional and facts.commitment_deadline
         else None
     )
     issuer_name = setting("CERTIFICATES_ISSUER_NAME")
     opinion = opinion_text(
         kind,
         {
-            "project_name": project.name,
-            "owner": project.owner.name,
+            "project_name": facts.project_name,
+            "owner": facts.owner,
             "issuer_name": issuer_name,
             "commitment_deadline": format_chinese_date(deadline),
         },
@@ -84,22 +103,20 @@ def _content(
     return CertificateContent(
         number=number,
         conditional=conditional,
-        project_name=project.name,
-        project_location=project.location,
-        owner=project.owner.name,
-        contractor=project.contractor,
-        supervisor=project.supervisor,
-        designer=project.designer,
-        planning_permit_no=project.planning_permit_no,
-        construction_permit_no=project.construction_permit_no,
-        floor_area_m2=f"{project.floor_area_m2:,.2f} m²" if project.floor_area_m2 else "",
-        structure_type=project.structure_type,
-        start_date=project.start_date,
-        completion_date=project.completion_date,
+        project_name=facts.project_name,
+        project_location=facts.project_location,
+        owner=facts.owner,
+        contractor=facts.contractor,
+        supervisor=facts.supervisor,
+        designer=facts.designer,
+        planning_permit_no=facts.planning_permit_no,
+        construction_permit_no=facts.construction_permit_no,
+        floor_area_m2=facts.floor_area_m2,
+        structure_type=facts.structure_type,
+        start_date=facts.start_date,
+        completion_date=facts.completion_date,
         opinion_text=opinion,
-        tolerated_items=tuple((item.code, item.name_zh) for item in commitment.items.all())
-        if conditional and commitment
-        else (),
+        tolerated_items=facts.tolerated_items if conditional else (),
         commitment_deadline=deadline,
         issued_at=issued_at,
         issuer_name=issuer_name,
@@ -108,18 +125,12 @@ def _content(
     )
 
 
-def _refuse_if_illegal(case: Case, kind: str, commitment: Commitment | None) -> None:
-    if kind == Certificate.Kind.FULL and case.commitments.open().exists():
-        raise CertificateRefused(
-            "该案件仍有未履行的承诺，不能签发正式验收意见书",
-            "a full certificate cannot be issued while the case has an open commitment",
-            case=case.reference,
-        )
-    if kind == Certificate.Kind.CONDITIONAL and (commitment is None or commitment.deadline is None):
+def _refuse_if_illegal(kind: str, facts: CertificateFacts, journal_chain: str) -> None:
+    if kind == Certificate.Kind.CONDITIONAL and facts.commitment_deadline is None:
         raise CertificateRefused(
             "容缺受理意见书须有已签署的承诺书",
             "a conditional certificate needs a signed commitment",
-            case=case.reference,
+            case=journal_chain,
         )
 
 
@@ -135,47 +146,66 @@ def _store_file(certificate: Certificate, field_name: str, data: bytes, extensio
     field.save(file_name, ContentFile(data), save=False)
 
 
-def certificate_issue(*, case: Case, kind: str, issue_key: str, actor=None) -> Certificate:
+def certificate_issued(issue_key: str) -> Certificate | None:
+    """The certificate already issued for ``issue_key``, if any."""
+    return Certificate.objects.filter(issue_key=issue_key).first()
+
+
+def certificate_issue(
+    *,
+    case,
+    journal_chain: str,
+    kind: str,
+    issue_key: str,
+    facts: CertificateFacts,
+    actor=None,
+) -> Certificate:
     """Issue and sign the certificate for ``issue_key`` once; a repeat returns the one issued.
 
-    A full certificate is refused while the case has an open commitment. Issuing supersedes the
-    case's earlier valid or suspended certificates (a conditional one upgraded to full). The
-    year's number counter stays locked while the PDF is rendered and signed, so numbers are
-    gap-free and concurrent issuances queue; a rollback (or a worker that dies) frees the number.
+    ``case`` is the subject (an instance of ``CERTIFICATES_SUBJECT_MODEL``), ``facts`` what the
+    certificate prints, ``journal_chain`` the journal its life is written to. A conditional
+    certificate is refused without a commitment deadline. Issuing supersedes the subject's earlier
+    valid or suspended certificates (a conditional one upgraded to full). The year's number
+    counter stays locked while the PDF is rendered and signed, so numbers are gap-free and
+    concurrent issuances queue; a rollback (or a worker that dies) frees the number.
     """
     # Here, where used: the PDF's reportlab takes longer to load than Django itself.
     from .ofd import render_certificate_ofd
     from .pdf import CERTIFICATE_TIME_ZONE, render_certificate_pdf
 
     with transaction.atomic():
-        existing = Certificate.objects.filter(issue_key=issue_key).first()
+        existing = certificate_issued(issue_key)
         if existing is not None:
             return existing
-        commitment = case.commitments.order_by("-pk").first()
-        _refuse_if_illegal(case, kind, commitment)
+        _refuse_if_illegal(kind, facts, journal_chain)
         signer = get_signer()
         issued_at = timezone.now()
         year = timezone.localtime(issued_at, CERTIFICATE_TIME_ZONE).year
         sequence = _sequence_locked(year)
         # Asked again under the lock: a duplicate delivery of the same job may have committed.
-        existing = Certificate.objects.filter(issue_key=issue_key).first()
+        existing = certificate_issued(issue_key)
         if existing is not None:
             return existing
         sequence.last_number += 1
         sequence.save(update_fields=("last_number",))
         number = _number(year, sequence.last_number)
         code = verification_code_new()
-        content = _content(case, kind, number, code, commitment, issued_at)
+        content = _content(facts, kind, number, code, issued_at)
         pdf = render_certificate_pdf(content)
-        signed = signer.sign(pdf, number=number)
+        signed = signer.sign(
+            pdf, reason=f"签发建设工程竣工档案验收意见书 {number} / certificate issued"
+        )
         previous = list(
-            case.certificates.select_for_update()
+            Certificate.objects.select_for_update()
+            .filter(case=case)
             .filter(status__in=(Certificate.Status.ISSUED, Certificate.Status.SUSPENDED))
             .order_by("issued_at", "pk")
         )
         certificate = Certificate(
             number=number,
             case=case,
+            project_name=facts.project_name,
+            journal_chain=journal_chain,
             kind=kind,
             issue_key=issue_key,
             pdf_sha256=hashlib.sha256(signed).hexdigest(),
@@ -187,7 +217,7 @@ def certificate_issue(*, case: Case, kind: str, issue_key: str, actor=None) -> C
         _store_file(certificate, "ofd", render_certificate_ofd(content), "ofd")
         certificate.save()
         journal_append(
-            chain=case.reference,
+            chain=journal_chain,
             kind="certificate.issued",
             actor=actor,
             payload={

@@ -1,7 +1,7 @@
 """A certificate's life after issuance: superseded, suspended, reinstated, revoked.
 
 Each verb locks the certificate, applies its django-fsm transition (an illegal one is refused with
-a clear error) and journals the change on the case's chain in the same transaction. The PDF is
+a clear error) and journals the change on the certificate's chain in the same transaction. The PDF is
 never touched: a suspended or revoked certificate stays downloadable; verification tells its
 status.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 from django.db import transaction
 from django_fsm import TransitionNotAllowed
 
-from acceptance.models import Case
 from workflows.journal import journal_append
 
 from .exceptions import CertificateRefused
@@ -26,7 +25,7 @@ VERBS = {  # transition: (Chinese, English, English past participle)
 
 
 def _locked(certificate: Certificate) -> Certificate:
-    return Certificate.objects.select_related("case").select_for_update().get(pk=certificate.pk)
+    return Certificate.objects.select_for_update().get(pk=certificate.pk)
 
 
 def _required_reason(reason: str, verb: str, number: str) -> str:
@@ -57,7 +56,7 @@ def _apply(certificate: Certificate, verb: str, *args) -> None:
 
 def _journal(certificate: Certificate, kind: str, actor, **payload) -> None:
     journal_append(
-        chain=certificate.case.reference,
+        chain=certificate.journal_chain,
         kind=kind,
         actor=actor,
         payload={"number": certificate.number, "status": certificate.status, **payload},
@@ -101,10 +100,12 @@ def certificate_revoke(*, certificate: Certificate, reason: str, actor=None) -> 
     return _transition_with_reason(certificate, "revoke", "certificate.revoked", reason, actor)
 
 
-def certificates_suspend(*, case: Case, reason: str, actor=None) -> list[Certificate]:
-    """Suspend every valid certificate of ``case`` (the BPMN's overdue-commitment path)."""
+def certificates_suspend(*, case, reason: str, actor=None) -> list[Certificate]:
+    """Suspend every valid certificate of ``case`` (the subject), e.g. its commitment overdue."""
     with transaction.atomic():
-        valid = case.certificates.filter(status=Certificate.Status.ISSUED).order_by("pk")
+        valid = Certificate.objects.filter(case=case, status=Certificate.Status.ISSUED).order_by(
+            "pk"
+        )
         return [
             certificate_suspend(certificate=certificate, reason=reason, actor=actor)
             for certificate in valid

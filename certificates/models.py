@@ -7,8 +7,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from acceptance.models import Case
-
 
 class CertificateSequence(models.Model):
     """The last number issued in a year; locked while numbering so numbers never gap or repeat."""
@@ -21,7 +19,13 @@ class CertificateSequence(models.Model):
 
 
 class Certificate(ConcurrentTransitionMixin, models.Model):
-    """验收意见书: the archive's acceptance opinion, issued as a PDF."""
+    """验收意见书: the archive's acceptance opinion, issued as a PDF.
+
+    What it is issued for (its subject) is the model the host site names in
+    ``CERTIFICATES_SUBJECT_MODEL``; the app reads nothing from it. The domain hands over what the
+    certificate prints, and the certificate keeps what it needs later (the project's name for
+    the public verification, the journal chain its lifecycle is written to).
+    """
 
     class Kind(models.TextChoices):
         FULL = "full", _("验收合格 full acceptance")
@@ -34,7 +38,13 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
         REVOKED = "revoked", _("已撤销 revoked")
 
     number = models.CharField(_("number"), max_length=40, unique=True)
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="certificates")
+    case = models.ForeignKey(
+        settings.CERTIFICATES_SUBJECT_MODEL, on_delete=models.PROTECT, related_name="certificates"
+    )
+    project_name = models.CharField(_("project name, as printed"), max_length=300)
+    journal_chain = models.CharField(
+        max_length=200, help_text=_("The journal chain the certificate's life is written to.")
+    )
     kind = models.CharField(max_length=16, choices=Kind.choices)
     status = FSMField(default=Status.ISSUED, choices=Status.choices, protected=True)
     issue_key = models.CharField(

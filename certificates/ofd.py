@@ -11,7 +11,6 @@ so a licence system reads them without parsing the page.
 from __future__ import annotations
 
 import io
-import re
 
 import segno
 
@@ -24,6 +23,7 @@ from workflows.ofd import (
     OfdText,
     ofd_render,
     ofd_text_width,
+    ofd_wrap,
 )
 
 from .pdf import (
@@ -58,10 +58,6 @@ LABEL_BACKGROUND = (244, 241, 234)
 
 STATUS_VALID = "有效"
 
-# A Latin word (with its trailing space) is kept whole; any other character stands alone.
-_TOKEN = re.compile(r"[!-~]+ ?| |.", re.DOTALL)
-_CANNOT_START = "，；：！？）》」』】〉、。．"
-
 
 def certificate_ofd_custom_data(
     content: CertificateContent, status: str = STATUS_VALID
@@ -83,32 +79,6 @@ def certificate_ofd_custom_data(
         ("验证码", content.verification_code),
         ("验证网址", content.verification_url),
     )
-
-
-def _wrap(text: str, size: float, width: float, indent: float = 0.0) -> list[str]:
-    """Lines of ``text`` no wider than ``width``: words kept whole, as the PDF breaks them.
-
-    No line starts with Chinese closing punctuation; a word longer than a line is cut.
-    """
-    lines: list[str] = []
-    line, limit = "", width - indent
-    for token in _TOKEN.findall(text):
-        too_wide = line and ofd_text_width((line + token).rstrip(), size) > limit
-        if too_wide and token[0] not in _CANNOT_START:
-            lines.append(line.rstrip())
-            line, limit = "", width
-            if token == " ":
-                continue
-        while not line and ofd_text_width(token.rstrip(), size) > limit and len(token) > 1:
-            cut = len(token) - 1
-            while cut > 1 and ofd_text_width(token[:cut], size) > limit:
-                cut -= 1
-            lines.append(token[:cut])
-            token, limit = token[cut:], width
-        line += token
-    if line or not lines:
-        lines.append(line.rstrip())
-    return lines
 
 
 class _Layout:
@@ -177,7 +147,7 @@ def _facts(layout: _Layout, content: CertificateContent) -> None:
     size, leading = 10.5 * PT, 14.5 * PT
     value_width = CONTENT_WIDTH - LABEL_WIDTH - 4.2
     for chinese, english, value in rows:
-        lines = _wrap(value, size, value_width)
+        lines = ofd_wrap(value, size, value_width)
         height = len(lines) * leading + 2.2
         layout.room(height)
         top, x = layout.y, MARGIN_X
@@ -212,7 +182,7 @@ def _paragraphs(layout: _Layout, text: str) -> None:
     size, leading = 11 * PT, 19 * PT
     paragraphs = [line.strip() for line in (text or "").splitlines() if line.strip()] or [EMPTY]
     for paragraph in paragraphs:
-        for index, line in enumerate(_wrap(paragraph, size, CONTENT_WIDTH, indent=2 * size)):
+        for index, line in enumerate(ofd_wrap(paragraph, size, CONTENT_WIDTH, indent=2 * size)):
             layout.room(leading)
             x = MARGIN_X + (2 * size if index == 0 else 0)
             layout.text(x, layout.y + size, line, size)
@@ -230,7 +200,7 @@ def _tolerated(layout: _Layout, content: CertificateContent) -> None:
     ] or [(EMPTY, EMPTY, "")]
     size, leading = 10 * PT, 13.5 * PT
     for row_index, row in enumerate(rows):
-        cells = [_wrap(cell, size, width - 4.2) for cell, width in zip(row, widths, strict=True)]
+        cells = [ofd_wrap(cell, size, width - 4.2) for cell, width in zip(row, widths, strict=True)]
         height = max(len(lines) for lines in cells) * leading + 2.5
         layout.room(height)
         x = MARGIN_X
@@ -243,7 +213,7 @@ def _tolerated(layout: _Layout, content: CertificateContent) -> None:
         layout.y += height
     deadline_text = format_chinese_date(content.commitment_deadline)
     sentence = deadline_sentence(content.commitment_deadline)
-    lines = _wrap(sentence, 10.5 * PT, CONTENT_WIDTH - 5.6)
+    lines = ofd_wrap(sentence, 10.5 * PT, CONTENT_WIDTH - 5.6)
     height = 9 + len(lines) * 14.5 * PT + 2.5
     layout.y += 3
     # The deadline and the footer (seal, date, QR code) stay on one page, as in the PDF: when both
@@ -270,11 +240,11 @@ def _qr_png(data: str) -> bytes:
 
 
 def _footer_height() -> float:
-    return QR_SIZE + 3 + len(_wrap(NOTE, 8 * PT, CONTENT_WIDTH)) * 10.5 * PT + 2
+    return QR_SIZE + 3 + len(ofd_wrap(NOTE, 8 * PT, CONTENT_WIDTH)) * 10.5 * PT + 2
 
 
 def _footer(layout: _Layout, content: CertificateContent) -> None:
-    note_lines = _wrap(NOTE, 8 * PT, CONTENT_WIDTH)
+    note_lines = ofd_wrap(NOTE, 8 * PT, CONTENT_WIDTH)
     height = _footer_height()
     layout.room(height + 4)
     top = PAGE_HEIGHT - MARGIN_BOTTOM - height  # at the bottom of the page, as in the PDF

@@ -65,8 +65,10 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "workflows",
     "acceptance",
+    "signing",
     "certificates",
     "supervision",
+    "access",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -213,6 +215,14 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # Deployments sharing one broker keep apart by queue; a worker sends the tasks it starts there too.
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_ACKS_LATE = True
+# A worker outlives a broker outage (workflows/jobs/consumer.py says how it would not) and keeps
+# trying to reconnect for as long as it lasts, not 100 tries.
+CELERY_WORKER_CONSUMER = "workflows.jobs.consumer:Consumer"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# No broker call waits without end on a connection that died without closing (a failover, a
+# dropped route): the web request's and the sweep's publishes give up within seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 5, "socket_connect_timeout": 3}
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A pool process that grew past this (KiB) after a job is replaced by a fresh one.
@@ -274,11 +284,15 @@ CELERY_BEAT_SCHEDULE = {
 
 # workflows/ (the BPMN plugin)
 WORKFLOWS_BPMN_DIRS = [BASE_DIR / "bpmn"]
-# Journal anchors are signed with the archive's key (see certificates/).
-WORKFLOWS_ANCHOR_SIGNER = "certificates.signing.sign_detached"
-WORKFLOWS_ANCHOR_VERIFIER = "certificates.verify.detached_signature_problem"
-# The task pages ask the acceptance domain for the case, its materials and field choices.
-WORKFLOWS_TASK_PAGES = "acceptance.views.tasks.AcceptanceTaskPages"
+# Journal anchors are signed with the archive's key (see signing/).
+WORKFLOWS_ANCHOR_SIGNER = "signing.signers.sign_detached"
+WORKFLOWS_ANCHOR_VERIFIER = "signing.validation.detached_signature_problem"
+# Task pages per kind of business object: an acceptance case's tasks ask the acceptance domain
+# for the case, its materials and field choices; any other task gets the plugin's plain pages.
+WORKFLOWS_TASK_PAGES = {
+    "acceptance.case": "acceptance.views.tasks.AcceptanceTaskPages",
+    "*": "workflows.pages.TaskPages",
+}
 # A task due within this many hours is marked as near its deadline in the inbox.
 WORKFLOWS_NEAR_DUE_HOURS = int(os.environ.get("WORKFLOWS_NEAR_DUE_HOURS", "24"))
 # Limits of every BPMN script and expression (see "What the script sandbox refuses" in the
@@ -301,7 +315,8 @@ WORKFLOWS_SUPERVISOR_ROLES = ["supervisors"]
 ACCEPTANCE_REVIEW_SLA = os.environ.get("ACCEPTANCE_REVIEW_SLA", "P5D")
 ACCEPTANCE_COMMITMENT_PERIOD = os.environ.get("ACCEPTANCE_COMMITMENT_PERIOD", "P3M")
 
-# certificates/
+# certificates/: what a certificate is issued for (its subject), as AUTH_USER_MODEL names users.
+CERTIFICATES_SUBJECT_MODEL = "acceptance.Case"
 CERTIFICATES_NUMBER_PATTERN = os.environ.get(
     "CERTIFICATES_NUMBER_PATTERN", "{prefix}{year}-{sequence:05d}"
 )
@@ -311,7 +326,7 @@ CERTIFICATES_ISSUER_NAME = os.environ.get(
 )
 # Signing: by default the development key that `manage.py create_dev_signing_ca` makes (the demo
 # runs it). NOT FOR PRODUCTION: set the archive's own PKCS#12 file, its password and its CA.
-CERTIFICATES_SIGNER = os.environ.get("CERTIFICATES_SIGNER", "certificates.signing.Pkcs12FileSigner")
+CERTIFICATES_SIGNER = os.environ.get("CERTIFICATES_SIGNER", "signing.signers.Pkcs12FileSigner")
 CERTIFICATES_PKCS12_PATH = os.environ.get(
     "CERTIFICATES_PKCS12_PATH", str(DATA_DIR / "signing" / "dev-signer.p12")
 )

@@ -15,6 +15,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("tasks/", include("workflows.urls")),
     path("supervision/", include("supervision.urls")),
+    path("access/", include("access.urls")),
     path("", include("acceptance.urls")),
     path("verify/", include("certificates.urls")),
 ]

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from certificates.devca import DevSigningFiles, dev_signing_ca_create
+from signing.devca import DevSigningFiles, dev_signing_ca_create
 
 APPEND_ONLY = importlib.import_module("workflows.migrations.0002_journal_append_only")
 

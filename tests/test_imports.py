@@ -13,7 +13,16 @@ from pathlib import Path
 from acceptance.samples import AS_BUILT_STAMP_FIELDS, make_as_built_dxf
 
 REPO = Path(__file__).resolve().parents[1]
-APPS = ("workflows", "acceptance", "webhooks", "certificates", "api", "supervision")
+APPS = (
+    "workflows",
+    "acceptance",
+    "access",
+    "webhooks",
+    "certificates",
+    "signing",
+    "api",
+    "supervision",
+)
 
 
 def _module_name(path: Path) -> str:
@@ -92,6 +101,42 @@ def test_the_detector_finds_a_circle_through_a_lazy_import():
 
 def test_no_module_of_the_apps_imports_itself_round_a_circle():
     assert circles(import_graph()) == []
+
+
+# The layers, lowest first: an app imports only apps of its own layer or below. The domains sit
+# on the shared services; the API and the host site (config/) sit on the domains.
+ENGINE = ("workflows",)
+SERVICES = ("signing", "certificates", "webhooks")
+DOMAINS = ("acceptance", "access", "supervision")
+
+
+def _app(module: str) -> str:
+    return module.partition(".")[0]
+
+
+def upward_imports(graph: dict[str, set[str]], lower: tuple[str, ...], upper: tuple[str, ...]):
+    """{module of a lower app: the modules of upper apps it imports}, lazy imports included."""
+    found = {
+        module: sorted(target for target in targets if _app(target) in upper)
+        for module, targets in graph.items()
+        if _app(module) in lower
+    }
+    return {module: targets for module, targets in found.items() if targets}
+
+
+def test_the_detector_finds_a_lower_app_reaching_up_into_a_domain():
+    graph = {"certificates.issue": {"acceptance.models", "signing.signers"}, "acceptance.x": set()}
+    assert upward_imports(graph, SERVICES, DOMAINS) == {"certificates.issue": ["acceptance.models"]}
+
+
+def test_no_app_below_a_domain_imports_a_domain():
+    graph = import_graph()
+    assert upward_imports(graph, ENGINE + SERVICES, DOMAINS) == {}
+    assert upward_imports(graph, ENGINE, SERVICES) == {}
+
+
+def test_the_signing_service_knows_no_certificate():
+    assert upward_imports(import_graph(), ("signing",), ("certificates",)) == {}
 
 
 def _celery_tasks(module: str) -> bool:

@@ -159,7 +159,9 @@ def _apply_standing_delegation(row: HumanTask) -> None:
 
 
 def has_role(user, task: HumanTask) -> bool:
-    return task.role_id is not None and user.groups.filter(pk=task.role_id).exists()
+    # ``groups.all()`` reads the user's groups once per call, or not at all where a list page
+    # prefetched them (``prefetch_related_objects([user], "groups")``).
+    return task.role_id is not None and any(group.pk == task.role_id for group in user.groups.all())
 
 
 def can_claim(user, task: HumanTask) -> bool:

@@ -15,6 +15,7 @@ the font's own metrics, so readers place CJK and Latin glyphs where this module 
 from __future__ import annotations
 
 import io
+import re
 import uuid
 import zipfile
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ __all__ = [
     "OfdText",
     "ofd_render",
     "ofd_text_width",
+    "ofd_wrap",
 ]
 
 OFD_NAMESPACE = "http://www.ofdspec.org/2016"
@@ -134,6 +136,37 @@ def _font_subset(text: str) -> bytes:
 def ofd_text_width(text: str, size: float) -> float:
     """How wide ``text`` is set at ``size`` mm in the embedded font, in mm."""
     return sum(_advances(text, size))
+
+
+# A Latin word (with its trailing space) is kept whole; any other character stands alone.
+_TOKEN = re.compile(r"[!-~]+ ?| |.", re.DOTALL)
+_CANNOT_START = "，；：！？）》」』】〉、。．"
+
+
+def ofd_wrap(text: str, size: float, width: float, indent: float = 0.0) -> list[str]:
+    """Lines of ``text`` no wider than ``width``: words kept whole, as reportlab breaks them.
+
+    No line starts with Chinese closing punctuation; a word longer than a line is cut.
+    """
+    lines: list[str] = []
+    line, limit = "", width - indent
+    for token in _TOKEN.findall(text):
+        too_wide = line and ofd_text_width((line + token).rstrip(), size) > limit
+        if too_wide and token[0] not in _CANNOT_START:
+            lines.append(line.rstrip())
+            line, limit = "", width
+            if token == " ":
+                continue
+        while not line and ofd_text_width(token.rstrip(), size) > limit and len(token) > 1:
+            cut = len(token) - 1
+            while cut > 1 and ofd_text_width(token[:cut], size) > limit:
+                cut -= 1
+            lines.append(token[:cut])
+            token, limit = token[cut:], width
+        line += token
+    if line or not lines:
+        lines.append(line.rstrip())
+    return lines
 
 
 def _number(value: float) -> str:

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
@@ -55,7 +55,7 @@ from .inbox import (
 )
 from .journal import chain_entries
 from .models import HumanTask, StandingDelegation
-from .pages import TaskPages, task_pages
+from .pages import TaskPages, site_pages, task_pages_for
 from .paging import paged, query_without
 
 HISTORY_LENGTH = 10  # the latest steps; the whole history is the host's page (history_url)
@@ -127,11 +127,11 @@ def _filtered_inbox(request, pages):
     }
 
 
-def _row(task: HumanTask, pages, user, now=None) -> dict:
+def _row(task: HumanTask, subject: str, user, now=None) -> dict:
     days_left = working_days_left(task.due_at, now) if task.due_at else None
     return {
         "task": task,
-        "subject": pages.subject_label(task),
+        "subject": subject,
         "due_state": due_state(task, now),
         "days_left": days_left,
         "days_overdue": -days_left if days_left is not None and days_left < 0 else 0,
@@ -143,11 +143,17 @@ def _row(task: HumanTask, pages, user, now=None) -> dict:
 @login_required
 @require_GET
 def inbox(request):
-    pages = task_pages()
+    pages = site_pages()
+    # Each row asks whether the user holds its task's role: the groups are read once.
+    prefetch_related_objects([request.user], "groups")
     tasks, filters = _filtered_inbox(request, pages)
     now = timezone.now()
     paging = paged(request, tasks)
-    rows = [_row(task, pages, request.user, now) for task in paging["page"]]
+    page = list(paging["page"])
+    rows = [
+        _row(task, subject, request.user, now)
+        for task, subject in zip(page, pages.subject_labels(page), strict=True)
+    ]
     supervisor = can_assign(request.user)
     open_tasks = tasks.filter(due_at__isnull=False)
     return render(
@@ -243,11 +249,11 @@ def bulk(request):
 
 
 def _readable_task(request, task_id) -> tuple[HumanTask, TaskPages]:
-    pages = task_pages()
     try:
         task = find_task(task_id)
     except TaskNotAvailable:
         raise Http404("no such task") from None
+    pages = task_pages_for(task)
     if not pages.may_read(request.user, task):
         raise PermissionDenied(
             "您无权查看该任务：它不属于您的角色，也未分配给您 / "

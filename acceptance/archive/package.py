@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from certificates.signing import get_signer
+from signing.signers import get_signer
 
 from ..conf import setting
 from ..models import Case

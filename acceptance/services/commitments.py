@@ -254,6 +254,21 @@ def commitment_document(commitment: Commitment, owner, now: datetime) -> tuple[b
     return commitment_pdf(commitment, owner=owner, signed_on=now, deadline=deadline), deadline
 
 
+def commitment_ofd_document(commitment: Commitment, owner, now: datetime) -> bytes:
+    """The 承诺书 as OFD: once signed, as signed (signer, day, deadline); before, today's draft."""
+    from ..exports.commitment import commitment_ofd
+
+    if commitment.signed_at:
+        return commitment_ofd(
+            commitment,
+            owner=commitment.signed_by,
+            signed_on=commitment.signed_at,
+            deadline=commitment.initial_deadline,
+        )
+    deadline = commitment_deadline(now, commitment.period, commitment.terms.get("day_count", ""))
+    return commitment_ofd(commitment, owner=owner, signed_on=now, deadline=deadline)
+
+
 def _require_owner(case: Case, user) -> None:
     if not case.project.owner.members.filter(pk=user.pk).exists():
         raise NotPermitted(

@@ -27,6 +27,7 @@ from ..selectors.commitments import case_commitment
 from ..services.commitments import (
     WITHDRAWABLE,
     commitment_document,
+    commitment_ofd_document,
     commitment_sign,
     commitment_withdraw,
     may_withdraw,
@@ -95,6 +96,21 @@ def commitment_pdf(request, reference: str):
         pdf, _deadline = _preview(commitment, request.user)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="commitment-{case.reference}.pdf"'
+    return response
+
+
+@login_required
+@require_GET
+def commitment_ofd(request, reference: str):
+    """The 承诺书 as an OFD document: the signed one's text as signed; before, today's draft."""
+    case = _case(request, reference)
+    commitment = _commitment(case)
+    signer = (
+        request.user if case.project.owner.members.filter(pk=request.user.pk).exists() else None
+    )
+    ofd = commitment_ofd_document(commitment, signer or case.owner_user, timezone.now())
+    response = HttpResponse(ofd, content_type="application/ofd")
+    response["Content-Disposition"] = f'attachment; filename="commitment-{case.reference}.ofd"'
     return response
 
 

@@ -58,12 +58,20 @@ class AcceptanceTaskPages(TaskPages):
         )
 
     def subject_label(self, task) -> str:
-        case = task.instance.business_object
-        return (
-            f"{task.instance.business_key} {case.project.name}"
-            if case
-            else task.instance.business_key
+        return self.subject_labels([task])[0]
+
+    def subject_labels(self, tasks) -> list[str]:
+        """The case reference and project name of each task, all cases read in one query."""
+        keys = {task.instance.business_key for task in tasks}
+        names = dict(
+            Case.objects.filter(reference__in=keys).values_list("reference", "project__name")
         )
+        return [
+            " ".join(
+                filter(None, (task.instance.business_key, names.get(task.instance.business_key)))
+            )
+            for task in tasks
+        ]
 
     def may_read(self, user, task) -> bool:
         visible = cases_visible_to(user).filter(reference=task.instance.business_key).exists()

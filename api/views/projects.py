@@ -34,6 +34,7 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
     def get_queryset(self):
         return (
             projects_visible_to(self.request.user)
+            .select_related("owner", "created_by")
             .prefetch_related("nodes")
             .order_by("-created_at", "-pk")
         )

@@ -1,3 +1,4 @@
+from django.db.models import prefetch_related_objects
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins
 from rest_framework.decorators import action
@@ -8,7 +9,7 @@ from acceptance.services.cases import decision_submit
 from workflows.exceptions import TaskDataInvalid
 from workflows.inbox import task_claim, task_release
 from workflows.models import HumanTask
-from workflows.pages import task_pages
+from workflows.pages import task_pages_for
 
 from ..exceptions import fields_at_fault
 from ..selectors import tasks_of_visible_cases, tasks_visible_to
@@ -85,6 +86,11 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
             tasks = tasks.filter(instance__business_key=case)
         return tasks.order_by("due_at", "created_at", "pk")
 
+    def get_serializer_context(self):
+        # Each task's can_claim / can_complete asks for the user's groups: read them once.
+        prefetch_related_objects([self.request.user], "groups")
+        return super().get_serializer_context()
+
     def _answer(self, task: HumanTask) -> Response:
         task.refresh_from_db()
         return Response(TaskSerializer(task, context=self.get_serializer_context()).data)
@@ -125,7 +131,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
                     decision_submit(case=case, user=request.user, **_decision_arguments(data))
             else:
                 # Through the site's task pages: their choices bound the open choice fields.
-                pages = task_pages()
+                pages = task_pages_for(task)
                 pages.complete(task, pages.subject(task), request.user, data)
         except TaskDataInvalid as exc:
             field = exc.data.get("field")

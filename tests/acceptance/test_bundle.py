@@ -12,8 +12,8 @@ from django.core.management import CommandError, call_command
 from acceptance.archive.bundle import SIGNATURE_FILE, bundle_export
 from acceptance.archive.package import archival_package_export, archival_package_path
 from acceptance.archive.verify import _journal, verify_bundle
-from certificates.signing import get_signer
-from certificates.verify import detached_signature_problem
+from signing.signers import get_signer
+from signing.validation import detached_signature_problem
 from workflows.definitions import deploy_bpmn
 from workflows.journal import entry_hash
 from workflows.migration import migration_apply

@@ -82,6 +82,41 @@ def test_the_owner_reads_signs_and_then_sees_the_effective_deadline(deciding, cl
     assert "只有建设单位的成员" in message and "only members" in message
 
 
+def _ofd_text(data: bytes) -> str:
+    """All the text an independent reader (easyofd) finds in an OFD document."""
+    from easyofd.ofd import OFD
+
+    reader = OFD()
+    reader.read(data, fmt="binary")
+    pages = reader.data[0]["page_content_info"]
+    return "".join(run["text"] for n in sorted(pages) for run in pages[n]["text_list"])
+
+
+def test_the_commitment_is_also_an_ofd_with_the_text_as_signed(deciding, client):
+    deciding.decide("conditional", [TOLERATED])
+    client.force_login(deciding.owner)
+    page_url = reverse("acceptance:commitment", args=[deciding.case.reference])
+    ofd_url = reverse("acceptance:commitment_ofd", args=[deciding.case.reference])
+    assert f'href="{ofd_url}"' in client.get(page_url).content.decode()
+    draft = _ofd_text(client.get(ofd_url).content)
+    assert "建设工程竣工档案容缺受理限时承诺书" in draft and "2026年04月15日 23:59" in draft
+
+    shown = hashlib.sha256(
+        client.get(reverse("acceptance:commitment_pdf", args=[deciding.case.reference])).content
+    ).hexdigest()
+    client.post(
+        reverse("acceptance:commitment_sign", args=[deciding.case.reference]),
+        {"pdf_sha256": shown, "confirm": "on"},
+    )
+    response = client.get(ofd_url)
+    assert response["Content-Type"] == "application/ofd"
+    assert response["Content-Disposition"].endswith(f'commitment-{deciding.case.reference}.ofd"')
+    text = _ofd_text(response.content)
+    assert deciding.case.reference in text and TOLERATED in text
+    assert "2026年04月15日 23:59" in text  # the deadline as signed
+    assert deciding.owner.get_username() in text or deciding.owner.get_full_name() in text
+
+
 def test_statistics_page_workbook_and_api_agree_on_the_reform_figures(
     deciding, open_case, clock, client, world
 ):

@@ -18,8 +18,8 @@ from acceptance.demo import DEMO_PROJECT_FACTS, PROJECT_NAME
 from acceptance.models import Case, CatalogItem, Commitment, Decision, Organisation
 from acceptance.services.cases import case_open
 from acceptance.services.catalog import catalog_seed
+from acceptance.services.certificates import case_certificate_issue
 from acceptance.services.projects import project_register
-from certificates.issue import certificate_issue
 from certificates.models import Certificate
 
 
@@ -63,7 +63,7 @@ class World:
 
     def issue(self, case: Case, kind: str = Certificate.Kind.FULL, key: str = "") -> Certificate:
         key = key or f"{case.reference}:{kind}:test-{next(self.serial)}"
-        return certificate_issue(case=case, kind=kind, issue_key=key)
+        return case_certificate_issue(case=case, kind=kind, issue_key=key)
 
 
 @pytest.fixture

@@ -12,12 +12,14 @@ from django.db import transaction
 from pypdf import PdfReader
 
 from acceptance.demo import PROJECT_NAME
-from certificates.exceptions import CertificateRefused, SigningNotConfigured
-from certificates.handlers import issue_certificate
-from certificates.issue import certificate_issue, verification_url
+from acceptance.handlers import issue_certificate
+from acceptance.services.certificates import case_certificate_issue
+from certificates.exceptions import CertificateRefused
+from certificates.issue import verification_url
 from certificates.models import Certificate, CertificateSequence, OpinionTemplate
 from certificates.pdf import CERTIFICATE_TIME_ZONE
 from certificates.verify import pdf_verify
+from signing.exceptions import SigningNotConfigured
 from workflows.models import JournalEntry, ProcessInstance
 from workflows.services import ServiceCall
 
@@ -109,8 +111,8 @@ def test_the_number_pattern_is_configurable(world, settings):
 
 def test_the_same_issue_key_gives_the_same_certificate(world):
     case = world.case()
-    first = certificate_issue(case=case, kind=FULL, issue_key="K-1")
-    again = certificate_issue(case=case, kind=FULL, issue_key="K-1")
+    first = case_certificate_issue(case=case, kind=FULL, issue_key="K-1")
+    again = case_certificate_issue(case=case, kind=FULL, issue_key="K-1")
     assert again.pk == first.pk
     assert Certificate.objects.count() == 1
     assert len(journal(case, "certificate.issued")) == 1
@@ -142,12 +144,12 @@ def test_a_worker_dying_after_writing_the_pdf_leaves_no_gap_and_no_second_certif
 
     monkeypatch.setattr(Certificate, "save", die_once)
     with pytest.raises(SystemError), transaction.atomic():
-        certificate_issue(case=case, kind=FULL, issue_key="K-crash")
+        case_certificate_issue(case=case, kind=FULL, issue_key="K-crash")
     assert not Certificate.objects.exists()
     orphans = list(Path(media_root).rglob("*.pdf"))
     assert len(orphans) == 1  # the PDF was written before the transaction died
 
-    retried = certificate_issue(case=case, kind=FULL, issue_key="K-crash")
+    retried = case_certificate_issue(case=case, kind=FULL, issue_key="K-crash")
     assert retried.number.endswith("-00001")  # the rolled-back number is reused: no gap
     assert Certificate.objects.count() == 1
     assert sorted(Path(media_root).rglob("*.pdf")) == [Path(retried.pdf.path)]

@@ -13,9 +13,9 @@ from acceptance.demo import PROJECT_NAME
 from certificates.exceptions import UploadRefused
 from certificates.lifecycle import certificate_revoke
 from certificates.pdf import render_certificate_pdf
-from certificates.signing import Pkcs12FileSigner
 from certificates.throttling import PROCESS_COUNTS
 from certificates.verify import certificate_lookup, pdf_verify
+from signing.signers import Pkcs12FileSigner
 
 from .helpers import pdf_bytes, tampered
 from .test_pdf import make_content
@@ -256,7 +256,7 @@ def test_opening_the_form_does_not_count(client, db, settings):
 
 
 def test_a_validly_signed_pdf_that_was_never_issued_is_not_genuine(db):
-    signed = Pkcs12FileSigner().sign(render_certificate_pdf(make_content()), number="X")
+    signed = Pkcs12FileSigner().sign(render_certificate_pdf(make_content()), reason="X")
     report = pdf_verify(signed)
     assert report.signature.ok
     assert not report.registered and not report.genuine

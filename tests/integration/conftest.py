@@ -12,13 +12,21 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from .stack import Worker, stack_env
+from .stack import CALL_FAILED, Worker, stack_env
 
 
 def pytest_collection_modifyitems(items):
     for item in items:
         if Path(item.fspath).is_relative_to(Path(__file__).parent):
             item.add_marker(pytest.mark.integration)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Remember a failed call, for fixtures that print their processes' logs in teardown."""
+    outcome = yield
+    if call.when == "call":
+        item.stash[CALL_FAILED] = outcome.get_result().failed
 
 
 @pytest.fixture(scope="session")

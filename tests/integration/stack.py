@@ -16,6 +16,8 @@ import pytest
 from django.conf import settings
 
 REPO = Path(__file__).resolve().parents[2]
+# Set on a test's node when its call failed (conftest's report hook): teardown then explains.
+CALL_FAILED = pytest.StashKey[bool]()
 
 
 def spare_port() -> int:

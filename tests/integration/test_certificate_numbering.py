@@ -14,8 +14,8 @@ from django.utils import timezone
 from acceptance.models import Organisation
 from acceptance.services.cases import case_open
 from acceptance.services.catalog import catalog_seed
+from acceptance.services.certificates import case_certificate_issue
 from acceptance.services.projects import project_register
-from certificates.issue import certificate_issue
 from certificates.models import Certificate, CertificateSequence
 from certificates.pdf import CERTIFICATE_TIME_ZONE
 from certificates.verify import pdf_verify
@@ -80,7 +80,9 @@ def test_fifty_concurrent_issuances_get_fifty_distinct_consecutive_numbers(open_
     cases = open_cases(50)
 
     def issue(case):
-        certificate = certificate_issue(case=case, kind=FULL, issue_key=f"{case.reference}:full")
+        certificate = case_certificate_issue(
+            case=case, kind=FULL, issue_key=f"{case.reference}:full"
+        )
         return certificate.number
 
     numbers, errors = run_concurrently(issue, cases)
@@ -105,7 +107,7 @@ def test_a_job_delivered_ten_times_at_once_issues_one_certificate_and_skips_no_n
     (case,) = open_cases(1)
 
     def issue(_):
-        return certificate_issue(case=case, kind=FULL, issue_key="duplicate-delivery").number
+        return case_certificate_issue(case=case, kind=FULL, issue_key="duplicate-delivery").number
 
     numbers, errors = run_concurrently(issue, list(range(10)))
     assert errors == []
@@ -114,6 +116,6 @@ def test_a_job_delivered_ten_times_at_once_issues_one_certificate_and_skips_no_n
     # The next issuance takes the next number: the duplicates consumed none.
     (other,) = open_cases(1)
     assert (
-        certificate_issue(case=other, kind=FULL, issue_key="next").number
+        case_certificate_issue(case=other, kind=FULL, issue_key="next").number
         == (expected_numbers(2)[1])
     )

@@ -25,7 +25,7 @@ from acceptance.models import Case, Material
 from workflows.models import OutboxJob, ProcessInstance, ServiceJob
 
 from .faults import assert_every_job_done_once, check_instances, tally, wait_until_settled
-from .stack import REPO, RedisServer, Worker, stack_env
+from .stack import CALL_FAILED, REPO, RedisServer, Worker, stack_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -106,6 +106,21 @@ class FaultStack:
         case = Case.objects.get(pk=int(out.split()[-1]))
         return case, list(case.materials.order_by("pk")), err
 
+    def explain(self) -> None:
+        """Print where the live processes are and the tail of every log (pytest shows a failing
+        test's output), so a failure says which process stopped and why."""
+        processes = [w.process for w in self.workers] + [self.sweeper]
+        for process in processes:
+            if process is not None and process.poll() is None:
+                os.kill(process.pid, signal.SIGUSR1)  # each writes its threads' stacks to its log
+        time.sleep(1)
+        for log in sorted(self.directory.glob("*.log")):
+            print(f"--- {log.name} (last lines)")
+            print("\n".join(log.read_text(errors="replace").splitlines()[-150:]))
+        for process in processes:
+            if process is not None:
+                print(f"--- {process.args[-2:]}: exit code {process.poll()}")
+
     def stop(self) -> None:
         if self.sweeper is not None:
             os.killpg(self.sweeper.pid, signal.SIGKILL)
@@ -116,7 +131,7 @@ class FaultStack:
 
 
 @pytest.fixture
-def fault_stack(real_stack, signing_files, tmp_path):
+def fault_stack(real_stack, signing_files, tmp_path, request):
     stacks: list[FaultStack] = []
 
     def make(**env: str) -> FaultStack:
@@ -124,7 +139,10 @@ def fault_stack(real_stack, signing_files, tmp_path):
         return stacks[-1]
 
     yield make
+    failed = request.node.stash.get(CALL_FAILED, False)
     for stack in stacks:
+        if failed:
+            stack.explain()
         stack.stop()
 
 
@@ -159,6 +177,30 @@ def test_a_broker_killed_at_the_moment_of_commit_delays_the_jobs_and_loses_none(
 
     result = tally(case, materials, seconds)
     print(result.line("broker killed at commit (12 check jobs)"))
+    assert_every_job_done_once(case, materials, result)
+    assert result.seconds < RECOVERY_SECONDS
+
+
+def test_a_broker_killed_while_a_worker_runs_a_job_and_waits_for_more_is_reconnected_to(
+    fault_stack,
+):
+    """The worker holds one unacknowledged message (the running job) and a pending fetch for the
+    next when the broker dies: it must reconnect once the broker is back, not give up."""
+    stack = fault_stack()
+    worker = stack.worker()
+    stack.sweep_every_second()
+    web = stack.web("busy", "Graz_10km_3m.dxf", 1)
+
+    wait_for_a_running_job(stack)
+    stack.redis.kill()
+    time.sleep(1)
+    stack.redis.start()
+    case, materials, _ = stack.case_made_by(web)
+    seconds = wait_until_settled(case, timeout=RECOVERY_SECONDS)
+
+    assert worker.poll() is None, "the worker ended when the broker died"
+    result = tally(case, materials, seconds)
+    print(result.line("broker killed under a busy worker (1 check job)"))
     assert_every_job_done_once(case, materials, result)
     assert result.seconds < RECOVERY_SECONDS
 

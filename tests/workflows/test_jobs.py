@@ -276,6 +276,31 @@ def test_the_sweep_sends_again_what_nobody_took_in_time_or_a_dead_worker_held(se
     assert OutboxJob.objects.get(pk=fresh.pk).sends == 0
 
 
+def test_a_sweep_during_a_broker_outage_stops_at_the_first_failure_and_the_next_sends_all(
+    monkeypatch, settings, calls
+):
+    """One failed send tells the broker is away: the sweep does not spend seconds on every row,
+    and no row waits a full pickup time after the broker is back for a send that never left."""
+    settings.WORKFLOWS_JOB_PICKUP_SECONDS = 300
+    tried = []
+
+    def broker_down(args, countdown=None):
+        tried.append(args[0])
+        raise BrokerError("Error 111 connecting to 127.0.0.1:6399. Connection refused.")
+
+    with time_machine.travel(NOW, tick=False):
+        rows = [OutboxJob.objects.create(task="wftest.job", args=[n]) for n in range(3)]
+    with time_machine.travel(NOW + timedelta(minutes=6), tick=False):
+        monkeypatch.setattr(wftest_job, "apply_async", broker_down)
+        assert jobs_sweep() == 0
+        assert len(tried) == 1
+        monkeypatch.undo()
+    with time_machine.travel(NOW + timedelta(minutes=6, seconds=5), tick=False):
+        assert jobs_sweep() == 3
+    assert sorted(calls) == [(0,), (1,), (2,)]
+    assert {row.status for row in OutboxJob.objects.filter(pk__in=[r.pk for r in rows])} == {"done"}
+
+
 def test_the_sweep_command_reports_what_it_sent(sent, settings):
     settings.WORKFLOWS_JOB_PICKUP_SECONDS = 60
     OutboxJob.objects.create(task="wftest.job", available_at=datetime(2020, 1, 1, tzinfo=UTC))

@@ -13,6 +13,8 @@
 5. ``sweep.jobs_sweep`` (Celery beat, ``manage.py sweep_jobs``) re-sends every row not taken in
    time and every row whose lease expired, so a lost message or a dead worker delays work and
    never loses it.
+6. ``consumer.Consumer`` is the worker's Celery consumer: a broker that dies while a job runs
+   does not end the worker, which reconnects once the broker is back.
 
 Services import ``outbox``; only Celery task modules import ``worker``.
 """

@@ -33,14 +33,16 @@ def stale_jobs(now: datetime | None = None):
 def jobs_sweep(now: datetime | None = None) -> int:
     """Send every stale job again; returns how many were sent.
 
-    A duplicate message is harmless (the lease lets one worker run the job); a row that cannot
-    be sent is logged and left for the next sweep, never stopping the others.
+    A duplicate message is harmless (the lease lets one worker run the job). A row that cannot
+    be sent means the broker is away: the sweep stops there rather than wait on it once per row,
+    and that row and the rest, their send times untouched, are due again at the next sweep.
     """
     sent = 0
     for job_id, task in stale_jobs(now).values_list("pk", "task"):
+        if not job_send(job_id, task):
+            break
         OutboxJob.objects.filter(pk=job_id).update(sent_at=timezone.now(), sends=F("sends") + 1)
-        if job_send(job_id, task):
-            sent += 1
+        sent += 1
     if sent:
         logger.info("job sweep: %s job(s) sent again", sent)
     return sent

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from acceptance.archive.bundle import bundle_export
 from acceptance.models import Case
-from certificates.signing import get_signer
+from signing.signers import get_signer
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from pyhanko.keys import load_cert_from_pemder
 
 from acceptance.archive.verify import verify_bundle
-from certificates.verify import detached_signature_problem, trust_roots
+from signing.validation import detached_signature_problem, trust_roots
 
 
 class Command(BaseCommand):

@@ -1,4 +1,6 @@
+import faulthandler
 import logging
+import signal
 import time
 
 from django.core.management.base import BaseCommand
@@ -24,6 +26,9 @@ class Command(BaseCommand):
         if not options["every"]:
             self.stdout.write(f"{jobs_sweep()} job(s) sent again")
             return
+        # `kill -USR1` prints where every thread of a sweeper that seems stuck is, as a Celery
+        # worker does.
+        faulthandler.register(signal.SIGUSR1)
         while True:
             # A sweep that fails (the database restarting) is logged; the next one tries again.
             try:

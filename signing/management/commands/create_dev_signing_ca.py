@@ -2,13 +2,13 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from certificates.devca import DEVELOPMENT_ONLY, dev_signing_ca_create
+from signing.devca import DEVELOPMENT_ONLY, dev_signing_ca_create
 
 
 class Command(BaseCommand):
     help = (
         "Create a DEVELOPMENT-ONLY CA and signing certificate (仅供开发测试) under "
-        "<ARCHIVE_DATA_DIR>/signing/, unless they exist, so certificates are signed on the "
+        "<ARCHIVE_DATA_DIR>/signing/, unless they exist, so documents are signed on the "
         "embedded default. Never use them in production."
     )
 

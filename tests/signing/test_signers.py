@@ -14,15 +14,16 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
-from certificates import signing
-from certificates.conf import DEV_CA_FILE, DEV_SIGNER_FILE
-from certificates.devca import DEVELOPMENT_ONLY, dev_signing_ca_create
-from certificates.exceptions import SigningNotConfigured
 from certificates.pdf import render_certificate_pdf
-from certificates.signing import Pkcs12FileSigner, Signer, get_signer
+from signing import signers
+from signing.conf import DEV_CA_FILE, DEV_SIGNER_FILE
+from signing.devca import DEVELOPMENT_ONLY, dev_signing_ca_create
+from signing.exceptions import SigningNotConfigured
+from signing.signers import Pkcs12FileSigner, Signer, get_signer, sign_pdf
+from tests.certificates.helpers import tampered
+from tests.certificates.test_pdf import make_content
 
-from .helpers import tampered
-from .test_pdf import make_content
+REASON = "签发建设工程竣工档案验收意见书 JGYS2026-00001 / certificate issued"
 
 
 def pyhanko_status(pdf: bytes, ca_path):
@@ -34,7 +35,7 @@ def pyhanko_status(pdf: bytes, ca_path):
 
 @pytest.fixture
 def signed(signing_files) -> bytes:
-    return Pkcs12FileSigner().sign(render_certificate_pdf(make_content()), number="JGYS2026-00001")
+    return Pkcs12FileSigner().sign(render_certificate_pdf(make_content()), reason=REASON)
 
 
 def test_a_signed_certificate_is_intact_valid_trusted_and_covers_the_whole_file(
@@ -49,8 +50,17 @@ def test_a_signed_certificate_is_intact_valid_trusted_and_covers_the_whole_file(
 
 def test_the_signature_is_a_pades_signature_in_the_archive_signature_field(signed):
     (signature,) = PdfFileReader(io.BytesIO(signed)).embedded_signatures
-    assert signature.field_name == signing.SIGNATURE_FIELD
+    assert signature.field_name == signers.SIGNATURE_FIELD
     assert signature.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"
+
+
+def test_the_service_signs_any_pdf_with_the_reason_the_caller_gives(signing_files):
+    reason = "出具档案证明 EX2026-00001 / certified extract issued"
+    signed = sign_pdf(render_certificate_pdf(make_content()), reason=reason)
+
+    (signature,) = PdfFileReader(io.BytesIO(signed)).embedded_signatures
+    assert signature.sig_object["/Reason"] == reason
+    assert pyhanko_status(signed, signing_files.ca_certificate).bottom_line
 
 
 def test_changing_one_byte_breaks_the_signature(signed, signing_files):
@@ -69,8 +79,8 @@ def test_a_signature_is_not_trusted_against_another_ca(signed, tmp_path):
 def test_a_missing_key_file_is_a_clear_bilingual_error(settings, tmp_path):
     settings.CERTIFICATES_PKCS12_PATH = str(tmp_path / "nowhere.p12")
     with pytest.raises(SigningNotConfigured) as refused:
-        get_signer().sign(render_certificate_pdf(make_content()), number="JGYS2026-00001")
-    assert "未配置验收意见书的签名密钥" in refused.value.message_zh
+        get_signer().sign(render_certificate_pdf(make_content()), reason=REASON)
+    assert "未配置本馆的签名密钥" in refused.value.message_zh
     assert "CERTIFICATES_PKCS12_PATH" in refused.value.message_en
     assert "create_dev_signing_ca" in refused.value.message_en
     assert refused.value.code == "signing_not_configured"
@@ -79,25 +89,25 @@ def test_a_missing_key_file_is_a_clear_bilingual_error(settings, tmp_path):
 def test_a_wrong_password_is_a_clear_error(settings):
     settings.CERTIFICATES_PKCS12_PASSWORD = "not-the-password"
     with pytest.raises(SigningNotConfigured, match="CERTIFICATES_PKCS12_PASSWORD"):
-        get_signer().sign(render_certificate_pdf(make_content()), number="JGYS2026-00001")
+        get_signer().sign(render_certificate_pdf(make_content()), reason=REASON)
 
 
 class ElsewhereSigner(Signer):
     """A stand-in for another implementation (an HSM tomorrow)."""
 
-    def sign(self, pdf: bytes, *, number: str) -> bytes:
-        return pdf + f"% signed elsewhere {number}\n".encode()
+    def sign(self, pdf: bytes, *, reason: str) -> bytes:
+        return pdf + f"% signed elsewhere {reason}\n".encode()
 
 
 def test_the_signer_is_chosen_by_a_dotted_path_setting(settings):
     settings.CERTIFICATES_SIGNER = f"{__name__}.ElsewhereSigner"
     assert isinstance(get_signer(), ElsewhereSigner)
-    assert get_signer().sign(b"%PDF-", number="N-1").endswith(b"signed elsewhere N-1\n")
+    assert get_signer().sign(b"%PDF-", reason="N-1").endswith(b"signed elsewhere N-1\n")
 
 
 @pytest.mark.parametrize(
     ("dotted_path", "message"),
-    [("certificates.signing.NoSuchSigner", "cannot be imported"), ("io.BytesIO", "subclass")],
+    [("signing.signers.NoSuchSigner", "cannot be imported"), ("io.BytesIO", "subclass")],
 )
 def test_a_signer_setting_that_names_no_signer_is_refused(settings, dotted_path, message):
     settings.CERTIFICATES_SIGNER = dotted_path
@@ -106,10 +116,10 @@ def test_a_signer_setting_that_names_no_signer_is_refused(settings, dotted_path,
 
 
 def test_the_base_signer_names_what_a_subclass_must_provide():
-    with pytest.raises(NotImplementedError, match=r"sign\(pdf, \*, number\)"):
-        Signer().sign(b"%PDF-", number="N-1")
+    with pytest.raises(NotImplementedError, match=r"sign\(pdf, \*, reason\)"):
+        Signer().sign(b"%PDF-", reason="N-1")
     with pytest.raises(NotImplementedError, match="cms_signer"):
-        signing.PadesSigner().sign(render_certificate_pdf(make_content()), number="N-1")
+        signers.PadesSigner().sign(render_certificate_pdf(make_content()), reason="N-1")
 
 
 def test_the_development_ca_command_is_idempotent_and_labelled(tmp_path):

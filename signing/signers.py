@@ -1,4 +1,4 @@
-"""Signing certificate PDFs with a PAdES signature, behind a swappable interface.
+"""PAdES signatures on PDFs and detached CMS signatures, behind a swappable interface.
 
 The signer is chosen by the setting ``CERTIFICATES_SIGNER``, a dotted path to a :class:`Signer`
 subclass instantiated without arguments. Today's default, :class:`Pkcs12FileSigner`, reads the
@@ -23,12 +23,13 @@ SIGNATURE_FIELD = "ArchiveSignature"
 
 
 class Signer:
-    """Turns a rendered certificate PDF into a signed one."""
+    """Turns a rendered PDF into a signed one, and signs other data detached."""
 
-    def sign(self, pdf: bytes, *, number: str) -> bytes:
-        """Return ``pdf`` signed; raise :class:`SigningNotConfigured` when it cannot sign."""
+    def sign(self, pdf: bytes, *, reason: str) -> bytes:
+        """Return ``pdf`` signed with ``reason`` (shown by PDF readers); raise
+        :class:`SigningNotConfigured` when it cannot sign."""
         raise NotImplementedError(
-            f"{type(self).__name__} must provide sign(pdf, *, number) returning the signed PDF"
+            f"{type(self).__name__} must provide sign(pdf, *, reason) returning the signed PDF"
         )
 
     def sign_detached(self, data: bytes) -> bytes:
@@ -51,7 +52,7 @@ class PadesSigner(Signer):
             f"{type(self).__name__} must provide cms_signer() returning a pyhanko.sign.signers.Signer"
         )
 
-    def sign(self, pdf: bytes, *, number: str) -> bytes:
+    def sign(self, pdf: bytes, *, reason: str) -> bytes:
         # pyHanko is imported where it is used: it takes longer to load than Django itself.
         from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
         from pyhanko.sign import fields, signers
@@ -60,7 +61,7 @@ class PadesSigner(Signer):
             field_name=SIGNATURE_FIELD,
             subfilter=fields.SigSeedSubFilter.PADES,
             md_algorithm="sha256",
-            reason=f"签发建设工程竣工档案验收意见书 {number} / certificate issued",
+            reason=reason,
             location=setting("CERTIFICATES_ISSUER_NAME"),
         )
         output = io.BytesIO()
@@ -96,10 +97,10 @@ class Pkcs12FileSigner(PadesSigner):
             stat = self.path.stat()
         except OSError:
             raise SigningNotConfigured(
-                f"未配置验收意见书的签名密钥：找不到 PKCS#12 文件 {self.path}。请设置 "
+                f"未配置本馆的签名密钥：找不到 PKCS#12 文件 {self.path}。请设置 "
                 "CERTIFICATES_PKCS12_PATH 与 CERTIFICATES_PKCS12_PASSWORD；开发环境可运行 "
                 "manage.py create_dev_signing_ca（仅供开发测试），然后重试该异常",
-                f"certificate signing is not configured: no PKCS#12 file at {self.path}. Set "
+                f"signing is not configured: no PKCS#12 file at {self.path}. Set "
                 "CERTIFICATES_PKCS12_PATH and CERTIFICATES_PKCS12_PASSWORD (for development, run "
                 "manage.py create_dev_signing_ca), then retry the incident",
                 path=str(self.path),
@@ -139,11 +140,16 @@ def get_signer() -> Signer:
         ) from exc
     if not (isinstance(signer_class, type) and issubclass(signer_class, Signer)):
         raise SigningNotConfigured(
-            f"CERTIFICATES_SIGNER 指向的 {dotted_path} 不是 certificates.signing.Signer 的子类",
-            f"CERTIFICATES_SIGNER names {dotted_path!r}, not a certificates.signing.Signer subclass",
+            f"CERTIFICATES_SIGNER 指向的 {dotted_path} 不是 signing.signers.Signer 的子类",
+            f"CERTIFICATES_SIGNER names {dotted_path!r}, not a signing.signers.Signer subclass",
             signer=dotted_path,
         )
     return signer_class()
+
+
+def sign_pdf(pdf: bytes, *, reason: str) -> bytes:
+    """``pdf`` with the archive's PAdES signature, ``reason`` saying what the signature is for."""
+    return get_signer().sign(pdf, reason=reason)
 
 
 def sign_detached(data: bytes) -> bytes:

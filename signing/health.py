@@ -1,10 +1,10 @@
-"""Readiness (``workflows.health``): the signing key can be loaded, so certificates can be signed."""
+"""Readiness (``workflows.health``): the signing key can be loaded, so documents can be signed."""
 
 from __future__ import annotations
 
 from workflows.health import Check, register_check
 
-from .signing import PadesSigner, get_signer
+from .signers import PadesSigner, get_signer
 
 
 def signing_key() -> Check:
