@@ -138,6 +138,9 @@ DEFAULTS = {
     "ACCEPTANCE_ARCHIVE_ROOT": None,
     # A volume (案卷) holds at most this many pages; a larger group is split into parts.
     "ACCEPTANCE_VOLUME_MAX_PAGES": 300,
+    # 电子原件率: the share, by file and by page, some provinces require each to exceed
+    # (unverified: 50% is what is reported of them).
+    "ACCEPTANCE_ORIGINALS_MIN_RATE": 0.5,
     # The as-built stamp (竣工图章): block names and, per field, the attribute tags that carry it.
     "ACCEPTANCE_STAMP_BLOCK_NAMES": ["竣工图章", "AS_BUILT_STAMP", "ASBUILT", "JGTZ"],
     # Common English and Chinese tags (and pinyin initials) are matched, case-insensitively.

@@ -2,27 +2,35 @@
 
 from celery import shared_task
 
+from signing.validation import detached_signature_problem
 from workflows.jobs.worker import job_task
 
-from .archive.package import archival_package_export
 from .models import Case, Material
 from .services.commitments import commitments_sweep
 from .services.drawings import drawing_preview_render
 from .services.fixity import fixity_audit
 from .services.intake import material_intake_check
+from .services.property_checks import archival_package_make, storage_checks
 
 
 @shared_task(name="acceptance.fixity_audit")
 def run_fixity_audit() -> dict:
-    """The periodic fixity audit over all stored files (scheduled by Celery beat)."""
+    """The periodic fixity audit over all stored files, then the 长期保存 four-property checks
+    of each archived case (scheduled by Celery beat)."""
     report = fixity_audit()
-    return {"checked": report.checked, "problems": len(report.problems)}
+    storage = storage_checks(check_signature=detached_signature_problem)
+    return {
+        "checked": report.checked,
+        "problems": len(report.problems),
+        "storage_reports": len(storage),
+        "storage_failed": sum(not r.passed for r in storage),
+    }
 
 
 @job_task("acceptance.export_archival_package", soft_time_limit=1800)
 def export_archival_package(case_id: int) -> None:
-    """The archival information package of a completed case; a second run finds it made."""
-    archival_package_export(case=Case.objects.get(pk=case_id))
+    """The archival package of a completed case and its 归档/移交 checks; a second run finds them."""
+    archival_package_make(case=Case.objects.get(pk=case_id))
 
 
 @shared_task(name="acceptance.commitments_sweep")

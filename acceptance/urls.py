@@ -10,6 +10,7 @@ from .views import (
     home,
     media,
     projects,
+    property_checks,
     statistics,
 )
 
@@ -43,6 +44,12 @@ urlpatterns = [
     path("materials/<int:pk>/replace/", filing.material_replace_view, name="material_replace"),
     path("cases/<str:reference>/completeness/", cases.case_completeness, name="completeness"),
     path("cases/<str:reference>/volumes/", cases.volumes_page, name="volumes"),
+    path(
+        "cases/<str:reference>/four-properties/",
+        property_checks.case_property_checks,
+        name="property_checks",
+    ),
+    path("four-properties/<int:pk>/", property_checks.property_report, name="property_report"),
     path("cases/<str:reference>/commitment/", commitments.commitment_page, name="commitment"),
     path(
         "cases/<str:reference>/commitment/commitment.pdf",
@@ -65,6 +72,7 @@ urlpatterns = [
         name="commitment_withdraw",
     ),
     path("statistics/commitments/", statistics.statistics_page, name="statistics"),
+    path("statistics/originals/", statistics.originals_page, name="originals_statistics"),
     path(
         "notifications/<int:pk>/read/",
         commitments.notification_read_view,

@@ -1,3 +1,16 @@
+from django.urls import include, path
+
+from . import views
+
 app_name = "access"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("catalog/", include("access.catalog.urls")),
+    path("", views.home, name="home"),
+    path("new/", views.request_new, name="request_new"),
+    path("requests/<str:reference>/", views.request_detail, name="request"),
+    path("requests/<str:reference>/extract.pdf", views.extract_file, name="extract"),
+    path("review/", views.review_queue, name="review_queue"),
+    path("review/<str:reference>/", views.review, name="review"),
+    path("review/<str:reference>/proofs/<int:proof_id>/", views.proof_file, name="proof"),
+]

@@ -41,6 +41,8 @@ STATUS_BY_CODE = {
     "external_creation_in_progress": status.HTTP_409_CONFLICT,
     "external_reference_conflict": status.HTTP_409_CONFLICT,
     "certificate_refused": status.HTTP_409_CONFLICT,
+    "document_being_prepared": status.HTTP_409_CONFLICT,
+    "format_not_issued": status.HTTP_404_NOT_FOUND,
     "no_incident_to_retry": status.HTTP_409_CONFLICT,
     # The server is not set up for this (no process deployed, no signing key): not the client's
     # fault, and nothing it can fix by changing the request.
@@ -112,6 +114,16 @@ class ApiError(WorkflowError):
     """An error of the API layer itself, in the domain's shape."""
 
     code = "api_error"
+
+
+class DocumentBeingPrepared(ApiError):
+    """The document is rendered after its record committed and is not there yet: ask again."""
+
+    code = "document_being_prepared"
+
+
+class FormatNotIssued(ApiError):
+    code = "format_not_issued"
 
 
 class ExternalCreationInProgress(ApiError):

@@ -14,15 +14,17 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
 from .exceptions import MESSAGES, error_body
+from .views.access import AccessPurposeViewSet, AccessRequestViewSet
 from .views.auth import TokenView
 from .views.cases import CaseViewSet
+from .views.catalog import PublicCatalogViewSet
 from .views.certificates import CertificateViewSet
 from .views.commitments import CommitmentViewSet
 from .views.decisions import DecisionViewSet
 from .views.journal import JournalViewSet
 from .views.materials import MaterialViewSet
 from .views.projects import NodeViewSet, ProjectViewSet
-from .views.statistics import CommitmentStatisticsView
+from .views.statistics import CommitmentStatisticsView, OriginalsStatisticsView
 from .views.supervision import PublicPlanViewSet
 from .views.tasks import TaskViewSet
 from .views.webhooks import WebhookSubscriptionViewSet
@@ -42,7 +44,10 @@ router.register("commitments", CommitmentViewSet, basename="commitment")
 router.register("certificates", CertificateViewSet, basename="certificate")
 router.register("journal", JournalViewSet, basename="journal")
 router.register("webhooks/subscriptions", WebhookSubscriptionViewSet, basename="webhook")
+router.register("access/purposes", AccessPurposeViewSet, basename="access-purpose")
+router.register("access/requests", AccessRequestViewSet, basename="access-request")
 router.register("public/supervision/plans", PublicPlanViewSet, basename="public-plan")
+router.register("public/catalog", PublicCatalogViewSet, basename="public-catalog")
 
 
 @csrf_exempt  # it changes nothing; a POST to a wrong address is a 404, not a CSRF page
@@ -57,6 +62,11 @@ urlpatterns = [
         "statistics/commitments/",
         CommitmentStatisticsView.as_view(),
         name="commitment_statistics",
+    ),
+    path(
+        "statistics/originals/",
+        OriginalsStatisticsView.as_view(),
+        name="originals_statistics",
     ),
     # JSON first: the schema by default, and a refusal is a JSON error like everywhere else.
     # The contract is public: it describes and grants nothing, and a platform reads it before it

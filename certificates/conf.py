@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from signing.conf import DEFAULTS as SIGNING_DEFAULTS
 
@@ -17,9 +18,30 @@ DEFAULTS = {
     "CERTIFICATES_VERIFY_RATE_LIMIT": 20,
     "CERTIFICATES_VERIFY_RATE_WINDOW": 60,
     "CERTIFICATES_VERIFY_MAX_UPLOAD_BYTES": 20 * 1024 * 1024,
+    # The formats a certificate is issued in: the signed PDF, and the sealed OFD (GB/T 33190).
+    "CERTIFICATES_FORMATS": ("pdf", "ofd"),
 }
 
 
 def setting(name: str):
     value = getattr(settings, name, DEFAULTS[name])
     return value() if callable(value) else value
+
+
+FORMATS = ("pdf", "ofd")
+
+
+def certificate_formats() -> tuple[str, ...]:
+    """The configured formats, checked: at least one, each of ``FORMATS``."""
+    configured = setting("CERTIFICATES_FORMATS")
+    if isinstance(configured, str):
+        configured = [part.strip() for part in configured.split(",") if part.strip()]
+    formats = tuple(name.lower() for name in configured)
+    unknown = sorted(set(formats) - set(FORMATS))
+    # The signed PDF is the registered record (its SHA-256 is journaled and looked up), so it is
+    # always issued; the setting chooses whether the sealed OFD comes with it.
+    if unknown or "pdf" not in formats:
+        raise ImproperlyConfigured(
+            f"CERTIFICATES_FORMATS is 'pdf' or 'pdf,ofd' (the default); got {configured!r}"
+        )
+    return formats

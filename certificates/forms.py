@@ -7,7 +7,7 @@ REQUIRED = "请填写此项。This field is required."
 
 class LookupForm(forms.Form):
     number = forms.CharField(
-        label="意见书编号 Certificate number",
+        label="意见书或证明编号 Certificate or extract number",
         max_length=Certificate._meta.get_field("number").max_length,
         widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "JGYS2026-00001"}),
         error_messages={
@@ -27,11 +27,13 @@ class UploadForm(forms.Form):
     # Tells the page which of its two forms was sent (a test client sends both as multipart).
     check = forms.CharField(widget=forms.HiddenInput, initial="pdf", required=False)
     pdf = forms.FileField(
-        label="验收意见书 PDF 文件 Certificate PDF file",
-        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+        label="意见书或证明的 PDF 文件，或意见书的 OFD 文件 Certificate or extract PDF, or certificate OFD",
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "application/pdf,.pdf,application/ofd,.ofd"}
+        ),
         error_messages={
-            "required": "请选择要核验的 PDF 文件。Choose the PDF file to check.",
-            "empty": "文件为空，请选择验收意见书 PDF 文件。The file is empty; choose the certificate PDF.",
+            "required": "请选择要核验的 PDF 或 OFD 文件。Choose the PDF or OFD file to check.",
+            "empty": "文件为空，请选择验收意见书 PDF 或 OFD 文件。The file is empty; choose the certificate PDF or OFD.",
             "invalid": "未收到文件，请重新选择。No file was received; choose it again.",
         },
     )

@@ -18,13 +18,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from signing.signers import get_signer
+from workflows.jobs.outbox import job_enqueue
 from workflows.journal import journal_append
 
 from .codes import verification_code_new, verification_code_printed
-from .conf import setting
+from .conf import certificate_formats, setting
 from .exceptions import CertificateRefused
 from .lifecycle import certificate_supersede
-from .models import Certificate, CertificateSequence
+from .models import RENDER_OFD_TASK, Certificate, CertificateSequence
 from .opinions import opinion_text
 
 if TYPE_CHECKING:
@@ -170,7 +171,6 @@ def certificate_issue(
     concurrent issuances queue; a rollback (or a worker that dies) frees the number.
     """
     # Here, where used: the PDF's reportlab takes longer to load than Django itself.
-    from .ofd import render_certificate_ofd
     from .pdf import CERTIFICATE_TIME_ZONE, render_certificate_pdf
 
     with transaction.atomic():
@@ -214,8 +214,11 @@ def certificate_issue(
             supersedes=previous[-1] if previous else None,
         )
         _store_file(certificate, "pdf", signed, "pdf")
-        _store_file(certificate, "ofd", render_certificate_ofd(content), "ofd")
         certificate.save()
+        if "ofd" in certificate_formats():
+            # Rendered and sealed after the commit (~1 s) so the year's number lock is not held
+            # for it; the job row commits with the certificate, so no certificate lacks its OFD.
+            job_enqueue(RENDER_OFD_TASK, certificate.pk, content.as_json())
         journal_append(
             chain=journal_chain,
             kind="certificate.issued",
@@ -231,3 +234,18 @@ def certificate_issue(
         for earlier in previous:
             certificate_supersede(certificate=earlier, by=certificate, actor=actor)
     return certificate
+
+
+def certificate_ofd_store(*, certificate: Certificate, content: CertificateContent) -> None:
+    """Render, seal and store the certificate's OFD unless it is there (a repeated job)."""
+    from .ofd import sealed_certificate_ofd
+
+    if certificate.ofd:
+        return
+    ofd = sealed_certificate_ofd(content)
+    with transaction.atomic():
+        locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        if locked.ofd:
+            return
+        _store_file(locked, "ofd", ofd, "ofd")
+        locked.save(update_fields=("ofd",))

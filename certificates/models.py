@@ -7,6 +7,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from workflows.models import OutboxJob
+
+# The outbox job that renders and seals a certificate's OFD after its number's transaction commits.
+RENDER_OFD_TASK = "certificates.render_ofd"
+
 
 class CertificateSequence(models.Model):
     """The last number issued in a year; locked while numbering so numbers never gap or repeat."""
@@ -90,6 +95,18 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
     )
     def revoke(self, reason: str) -> None:
         self.status_reason = reason
+
+    @property
+    def ofd_state(self) -> str:
+        """``ready``; ``preparing`` while its render job runs; ``failed`` when the job gave up;
+        ``none``: not issued as OFD."""
+        if self.ofd:
+            return "ready"
+        jobs = OutboxJob.objects.filter(task=RENDER_OFD_TASK, args__0=self.pk)
+        status = jobs.order_by("-pk").values_list("status", flat=True).first()
+        if status == OutboxJob.Status.PENDING:
+            return "preparing"
+        return "failed" if status == OutboxJob.Status.FAILED else "none"
 
 
 class OpinionTemplate(models.Model):

@@ -11,6 +11,7 @@ so a licence system reads them without parsing the page.
 from __future__ import annotations
 
 import io
+import zipfile
 
 import segno
 
@@ -39,7 +40,12 @@ from .pdf import (
     format_chinese_date,
 )
 
-__all__ = ["certificate_ofd_custom_data", "render_certificate_ofd"]
+__all__ = [
+    "certificate_ofd_custom_data",
+    "render_certificate_ofd",
+    "seal_boundary",
+    "sealed_certificate_ofd",
+]
 
 PT = 25.4 / 72  # the PDF's sizes are in points; OFD counts millimetres
 PAGE_WIDTH, PAGE_HEIGHT = 210.0, 297.0
@@ -311,3 +317,22 @@ def render_certificate_ofd(content: CertificateContent, status: str = STATUS_VAL
             keywords=(content.number, content.project_name),
         )
     )
+
+
+SEAL_MM = 40.0
+
+
+def seal_boundary() -> tuple[float, float, float, float]:
+    """Where the seal is stamped on the last page: over the issuer's name, as a clerk stamps it."""
+    bottom = PAGE_HEIGHT - MARGIN_BOTTOM - _footer_height() + QR_SIZE
+    return (PAGE_WIDTH - MARGIN_X - SEAL_MM - 2, bottom - 12 - SEAL_MM / 2, SEAL_MM, SEAL_MM)
+
+
+def sealed_certificate_ofd(content: CertificateContent) -> bytes:
+    """The certificate's OFD with the archive's SM2 electronic seal (GB/T 38540) on its last page."""
+    from signing.ofd_seal import ofd_seal_apply
+
+    package = render_certificate_ofd(content)
+    with zipfile.ZipFile(io.BytesIO(package)) as archive:
+        pages = sum(name.endswith("/Content.xml") for name in archive.namelist())
+    return ofd_seal_apply(package, boundary=seal_boundary(), page=pages - 1)

@@ -8,7 +8,7 @@ Nothing here touches models or the database.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
@@ -106,6 +106,25 @@ class CertificateContent:
     issuer_name: str  # e.g. "城市建设档案馆"
     verification_code: str  # short code printed for public verification
     verification_url: str  # printed as text and encoded in the QR code
+
+    _DATES = ("start_date", "completion_date", "commitment_deadline")
+
+    def as_json(self) -> dict:
+        """The content as JSON values, for a job that renders it later (the OFD after commit)."""
+        values = asdict(self)
+        for name in self._DATES:
+            values[name] = values[name].isoformat() if values[name] else None
+        values["issued_at"] = self.issued_at.isoformat()
+        return values
+
+    @classmethod
+    def from_json(cls, values: dict) -> CertificateContent:
+        known = {field.name: values[field.name] for field in fields(cls)}
+        for name in cls._DATES:
+            known[name] = date.fromisoformat(known[name]) if known[name] else None
+        known["issued_at"] = datetime.fromisoformat(known["issued_at"])
+        known["tolerated_items"] = tuple(tuple(item) for item in known["tolerated_items"])
+        return cls(**known)
 
 
 def format_chinese_date(value: date | None) -> str:

@@ -1,4 +1,4 @@
-"""Verifying certificates: by number and code, or by the PDF file itself.
+"""Verifying certificates: by number and code, or by the PDF or OFD file itself.
 
 What a verification answers is limited to what the certificate itself prints (number, kind,
 project name, issue date) plus its current status and the SHA-256 of the issued PDF. A wrong code
@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
+import zipfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
@@ -21,6 +25,9 @@ from .codes import CODE_LENGTH, verification_code_normalized
 from .conf import setting
 from .exceptions import UploadRefused
 from .models import Certificate
+
+if TYPE_CHECKING:
+    from signing.ofd_seal import SealCheck
 
 MAX_NUMBER_LENGTH = Certificate._meta.get_field("number").max_length
 # Compared against when the number is unknown, so that case costs what a wrong code costs.
@@ -62,6 +69,9 @@ class PublicCertificate:
     project_name: str
     issued_on: date  # in Asia/Shanghai, as printed
     pdf_sha256: str
+    # Documents valid for a period (a certified extract) print it; certificates have none.
+    valid_until: date | None = None
+    holder: str = ""
 
     @property
     def in_force(self) -> bool:
@@ -86,7 +96,56 @@ class PublicCertificate:
         )
 
     def as_dict(self) -> dict:
-        return {**asdict(self), "issued_on": self.issued_on.isoformat(), "in_force": self.in_force}
+        values = {
+            **asdict(self),
+            "issued_on": self.issued_on.isoformat(),
+            "in_force": self.in_force,
+        }
+        # A certificate prints no holder or validity: its answer names none.
+        for name in ("holder", "valid_until"):
+            if not values[name]:
+                del values[name]
+        if self.valid_until:
+            values["valid_until"] = self.valid_until.isoformat()
+        return values
+
+
+@dataclass(frozen=True)
+class VerifiableKind:
+    """Another app's signed documents, verified on the same public page as certificates.
+
+    ``lookup(number)`` gives ``(public facts, verification code)`` or None; ``by_sha256(hex)``
+    the public facts of the document whose signed file has that hash, or None. The facts are a
+    :class:`PublicCertificate` (its ``status`` is ``issued`` while the document is in force).
+    An app registers its kind from ``AppConfig.ready()``; this app imports none of them.
+    """
+
+    name: str
+    lookup: Callable[[str], tuple[PublicCertificate, str] | None]
+    by_sha256: Callable[[str], PublicCertificate | None]
+
+
+_verifiable_kinds: dict[str, VerifiableKind] = {}
+
+
+def register_verifiable(kind: VerifiableKind) -> None:
+    _verifiable_kinds[kind.name] = kind
+
+
+def _other_document(number: str) -> tuple[PublicCertificate, str] | None:
+    for kind in _verifiable_kinds.values():
+        found = kind.lookup(number)
+        if found is not None:
+            return found
+    return None
+
+
+def _other_document_by_sha256(sha256: str) -> PublicCertificate | None:
+    for kind in _verifiable_kinds.values():
+        found = kind.by_sha256(sha256)
+        if found is not None:
+            return found
+    return None
 
 
 def certificate_lookup(*, number: str, code: str) -> PublicCertificate | None:
@@ -96,11 +155,15 @@ def certificate_lookup(*, number: str, code: str) -> PublicCertificate | None:
     certificate = None
     if number and len(number) <= MAX_NUMBER_LENGTH:
         certificate = Certificate.objects.filter(number__iexact=number).first()
-    expected = certificate.verification_code if certificate is not None else _NO_CODE
+    if certificate is not None:
+        public, expected = PublicCertificate.of(certificate), certificate.verification_code
+    else:
+        other = _other_document(number) if number and len(number) <= MAX_NUMBER_LENGTH else None
+        public, expected = other if other is not None else (None, _NO_CODE)
     matches = hmac.compare_digest(expected.encode(), typed.encode())
-    if certificate is None or not matches:
+    if public is None or not matches:
         return None
-    return PublicCertificate.of(certificate)
+    return public
 
 
 # -- the PDF file ---------------------------------------------------------------------------------
@@ -132,7 +195,7 @@ class PdfReport:
             return ("真实有效：该文件为本馆签发的原件，未被改动，现行有效。",
                     "Genuine and in force: issued by the archive, unchanged, currently valid.")  # fmt: skip
         if self.genuine:
-            return (f"文件为本馆签发的原件，但意见书当前状态为“{self.certificate.status_label}”，不作为现行有效文件。",
+            return (f"文件为本馆签发的原件，但{self.certificate.kind_label}当前状态为“{self.certificate.status_label}”，不作为现行有效文件。",
                     f"Genuine file, but the certificate is {self.certificate.status}: not in force.")  # fmt: skip
         return ("核验未通过：该文件不是本馆签发的原件，或签发后已被改动。",
                 "Not verified: this file is not an original issued by the archive, or it was changed after issuance.")  # fmt: skip
@@ -179,8 +242,8 @@ def refuse_unless_pdf(data: bytes, *, max_bytes: int | None) -> None:
         raise UploadRefused("文件为空，请选择验收意见书 PDF 文件。", "The file is empty; choose the certificate's PDF file.")  # fmt: skip
     if b"%PDF-" not in data[:PDF_HEADER_WINDOW]:
         raise UploadRefused(
-            "该文件不是 PDF 文件，请上传本馆签发的验收意见书 PDF。",
-            "This is not a PDF file; upload the certificate PDF issued by the archive.",
+            "该文件不是 PDF 或 OFD 文件，请上传本馆签发的验收意见书 PDF 或 OFD。",
+            "This is neither a PDF nor an OFD file; upload the certificate PDF or OFD issued by the archive.",
         )
 
 
@@ -198,10 +261,140 @@ def pdf_verify(data: bytes, *, limit_size: bool = True) -> PdfReport:
         sha256=sha256,
         size=len(data),
         signature=signature_check(data),
-        certificate=PublicCertificate.of(certificate) if certificate is not None else None,
+        certificate=PublicCertificate.of(certificate)
+        if certificate is not None
+        else _other_document_by_sha256(sha256),
     )
 
 
-def pdf_verify_file(path: str | Path) -> PdfReport:
-    """:func:`pdf_verify` of a local file, of any size (the offline check)."""
-    return pdf_verify(Path(path).read_bytes(), limit_size=False)
+def certificate_file_verify(data: bytes, *, limit_size: bool = True) -> PdfReport | OfdReport:
+    """A certificate file checked as what it is: an OFD package (its seal) or a PDF (its signature)."""
+    if is_ofd(data):
+        return ofd_verify(data, limit_size=limit_size)
+    return pdf_verify(data, limit_size=limit_size)
+
+
+def certificate_file_verify_path(path: str | Path) -> PdfReport | OfdReport:
+    """:func:`certificate_file_verify` of a local file, of any size (the offline check)."""
+    return certificate_file_verify(Path(path).read_bytes(), limit_size=False)
+
+
+# -- the OFD file ---------------------------------------------------------------------------------
+
+LICENCE_NUMBER = "证照编号"  # the GB/T 36905 element the certificate's OFD names its number by
+
+
+@dataclass(frozen=True)
+class OfdReport:
+    """An OFD certificate checked offline: its SM2 seal and whether the archive issued this file."""
+
+    sha256: str
+    size: int
+    seal: SealCheck
+    named_number: str = ""  # the number the document's metadata gives
+    certificate: PublicCertificate | None = None  # set when the archive stored this very file
+
+    @property
+    def registered(self) -> bool:
+        return self.certificate is not None
+
+    @property
+    def genuine(self) -> bool:
+        return self.registered and self.seal.genuine
+
+    @property
+    def in_force(self) -> bool:
+        return self.genuine and self.certificate.in_force
+
+    @property
+    def verdict(self) -> tuple[str, str]:
+        if self.in_force:
+            return ("真实有效：该 OFD 文件为本馆签发并加盖电子印章的原件，未被改动，现行有效。",
+                    "Genuine and in force: sealed and issued by the archive, unchanged, currently valid.")  # fmt: skip
+        if self.genuine:
+            return (f"文件为本馆签发的原件，但意见书当前状态为“{self.certificate.status_label}”，不作为现行有效文件。",
+                    f"Genuine file, but the certificate is {self.certificate.status}: not in force.")  # fmt: skip
+        return ("核验未通过：电子印章无效，或该文件不是本馆签发的原件、签发后已被改动。",
+                "Not verified: the seal is invalid, or this file is not an original issued by the archive, or it was changed.")  # fmt: skip
+
+    def as_dict(self) -> dict:
+        zh, en = self.verdict
+        seal = self.seal
+        return {
+            "format": "ofd",
+            "sha256": self.sha256,
+            "size": self.size,
+            "registered": self.registered,
+            "genuine": self.genuine,
+            "in_force": self.in_force,
+            "verdict_zh": zh,
+            "verdict_en": en,
+            "seal": {
+                "present": seal.present,
+                "files_intact": seal.files_intact,
+                "signature_valid": seal.signature_valid,
+                "seal_valid": seal.seal_valid,
+                "certificate_trusted": seal.certificate_trusted,
+                "seal_name": seal.seal_name,
+                "sealer": seal.sealer,
+                "signed_at": seal.signed_at.isoformat() if seal.signed_at else None,
+                "problems": [{"zh": zh, "en": en} for zh, en in seal.problems],
+                "ok": seal.genuine,
+            },
+            "certificate": self.certificate.as_dict() if self.certificate else None,
+        }
+
+
+def is_ofd(data: bytes) -> bool:
+    """A ZIP package whose entry point is ``OFD.xml`` (GB/T 33190 §7)."""
+    if not data.startswith(b"PK"):
+        return False
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            return "OFD.xml" in package.namelist()
+    except zipfile.BadZipFile:
+        return False
+
+
+def _named_number(data: bytes) -> str:
+    from lxml import etree
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            root = etree.fromstring(
+                package.read("OFD.xml"),
+                etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False),
+            )
+    except (zipfile.BadZipFile, KeyError, OSError, etree.XMLSyntaxError):
+        return ""
+    for node in root.iter("{*}CustomData"):
+        if node.get("Name") == LICENCE_NUMBER:
+            return (node.text or "").strip()[:MAX_NUMBER_LENGTH]
+    return ""
+
+
+def _stored_sha256(certificate: Certificate) -> str:
+    if not certificate.ofd:
+        return ""
+    with certificate.ofd.open("rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()
+
+
+def ofd_verify(data: bytes, *, limit_size: bool = True) -> OfdReport:
+    """Check a certificate OFD: its seal offline, and that the archive stored this very file."""
+    from signing.ofd_seal import ofd_seal_verify, seal_trust_roots
+
+    max_bytes = setting("CERTIFICATES_VERIFY_MAX_UPLOAD_BYTES") if limit_size else None
+    if max_bytes is not None:
+        refuse_too_large(len(data), max_bytes)
+    sha256 = hashlib.sha256(data).hexdigest()
+    number = _named_number(data)
+    certificate = Certificate.objects.filter(number=number).first() if number else None
+    registered = certificate is not None and _stored_sha256(certificate) == sha256
+    return OfdReport(
+        sha256=sha256,
+        size=len(data),
+        seal=ofd_seal_verify(data, seal_trust_roots()),
+        named_number=number,
+        certificate=PublicCertificate.of(certificate) if registered else None,
+    )

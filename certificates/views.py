@@ -11,7 +11,13 @@ from .conf import setting
 from .exceptions import UploadRefused
 from .forms import LookupForm, UploadForm
 from .throttling import verification_allowed
-from .verify import NOT_FOUND, certificate_lookup, pdf_verify, refuse_too_large, too_large
+from .verify import (
+    NOT_FOUND,
+    certificate_file_verify,
+    certificate_lookup,
+    refuse_too_large,
+    too_large,
+)
 
 THROTTLED = (
     "查询过于频繁，请稍后再试。",
@@ -59,7 +65,7 @@ def _page(request, context: dict, status: int = 200) -> HttpResponse:
 def verify_page(request: HttpRequest, number: str = "") -> HttpResponse:
     """GET: the form (``/verify/<number>/``, the QR code's address, fills in the number).
 
-    POST: a number and code, or a PDF file, checked and answered on the same page.
+    POST: a number and code, or a PDF or OFD file, checked and answered on the same page.
     """
     if request.method == "GET":
         return _page(request, {"lookup_form": LookupForm(initial={"number": number})})
@@ -78,7 +84,7 @@ def _verify_posted(request: HttpRequest) -> HttpResponse:
         if not form.is_valid():
             return _page(request, {"upload_form": form}, status=400)
         try:
-            report = pdf_verify(_read_upload(form.cleaned_data["pdf"]))
+            report = certificate_file_verify(_read_upload(form.cleaned_data["pdf"]))
         except UploadRefused as refused:
             return _page(request, {"error": (refused.message_zh, refused.message_en)}, status=400)
         return _page(request, {"report": report})
@@ -108,7 +114,7 @@ def _json_error(code: str, message: tuple[str, str], status: int) -> JsonRespons
 def verify_api(request: HttpRequest) -> JsonResponse:
     """GET ``?number=&code=``: the certificate's public facts, 404 alike for unknown and wrong.
 
-    POST a multipart ``pdf`` file: the file's hash and signature check.
+    POST a multipart ``pdf`` file (a PDF or an OFD): its signature or seal and registry check.
     """
     if not verification_allowed(request):
         response = _json_error("rate_limited", THROTTLED, 429)
@@ -126,7 +132,7 @@ def verify_api(request: HttpRequest) -> JsonResponse:
             )
             return _json_error("missing_file", message, 400)
         try:
-            report = pdf_verify(_read_upload(upload))
+            report = certificate_file_verify(_read_upload(upload))
         except UploadRefused as refused:
             return _json_error(refused.code, (refused.message_zh, refused.message_en), 400)
         return _json(report.as_dict())

@@ -110,6 +110,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "acceptance.roles.roles",
+                "supervision.roles.inspector",
             ],
         },
     },
@@ -287,10 +288,16 @@ WORKFLOWS_BPMN_DIRS = [BASE_DIR / "bpmn"]
 # Journal anchors are signed with the archive's key (see signing/).
 WORKFLOWS_ANCHOR_SIGNER = "signing.signers.sign_detached"
 WORKFLOWS_ANCHOR_VERIFIER = "signing.validation.detached_signature_problem"
+# Digests written from now on (journal, anchors, files at intake, bundle manifests): "sha256" or
+# "sm3" (GB/T 32905). Each record names its algorithm, so switching leaves every chain verifying.
+WORKFLOWS_DIGEST_ALGORITHM = os.environ.get("WORKFLOWS_DIGEST_ALGORITHM", "sha256")
 # Task pages per kind of business object: an acceptance case's tasks ask the acceptance domain
-# for the case, its materials and field choices; any other task gets the plugin's plain pages.
+# for the case, its materials and field choices; an inspection's tasks are worked on its own page
+# (supervision); any other task gets the plugin's plain pages.
 WORKFLOWS_TASK_PAGES = {
     "acceptance.case": "acceptance.views.tasks.AcceptanceTaskPages",
+    "supervision.inspection": "supervision.pages.InspectionTaskPages",
+    "access.accessrequest": "access.pages.AccessTaskPages",
     "*": "workflows.pages.TaskPages",
 }
 # A task due within this many hours is marked as near its deadline in the inbox.
@@ -307,13 +314,25 @@ WORKFLOWS_DEFAULT_TASK_ROLE = os.environ.get("WORKFLOWS_DEFAULT_TASK_ROLE", "")
 WORKFLOWS_LANE_ROLES = {
     "owner": "owners",
     "reviewer": "reviewers",
+    "inspector": "inspectors",
+    "archivist": "archivists",
 }
 # Who sees every open task and assigns any of them (a reviewer on leave, a task nobody can take).
 WORKFLOWS_SUPERVISOR_ROLES = ["supervisors"]
 
 # acceptance/ (the domain): durations are ISO 8601, handed to the process as variables.
 ACCEPTANCE_REVIEW_SLA = os.environ.get("ACCEPTANCE_REVIEW_SLA", "P5D")
+# access/ (查档利用): the archivist decides within this many working days (holiday calendar).
+ACCESS_REVIEW_WORKING_DAYS = int(os.environ.get("ACCESS_REVIEW_WORKING_DAYS", "5"))
 ACCEPTANCE_COMMITMENT_PERIOD = os.environ.get("ACCEPTANCE_COMMITMENT_PERIOD", "P3M")
+
+# supervision/ (双随机一公开): the inspector's time for an inspection or a re-inspection before
+# the supervisors are told (ISO 8601), and the rectification period an inspector proposes, in
+# working days (整改期限, counted on the holiday calendar).
+SUPERVISION_INSPECTION_SLA = os.environ.get("SUPERVISION_INSPECTION_SLA", "P10D")
+SUPERVISION_RECTIFICATION_DAYS = int(os.environ.get("SUPERVISION_RECTIFICATION_DAYS", "15"))
+# `manage.py demo` runs acceptance's cases, then each of these (dotted paths, ``f(say=print)``).
+DEMO_EXTENSIONS = ["supervision.demo.run"]
 
 # certificates/: what a certificate is issued for (its subject), as AUTH_USER_MODEL names users.
 CERTIFICATES_SUBJECT_MODEL = "acceptance.Case"
@@ -340,6 +359,19 @@ CERTIFICATES_VERIFY_BASE_URL = os.environ.get(
     "CERTIFICATES_VERIFY_BASE_URL", "http://localhost:8000/verify/"
 )
 CERTIFICATES_VERIFY_RATE_LIMIT = int(os.environ.get("CERTIFICATES_VERIFY_RATE_LIMIT", "20"))
+# Which formats a certificate is issued in: "pdf" or "pdf,ofd" (the sealed OFD too, the default).
+CERTIFICATES_FORMATS = os.environ.get("CERTIFICATES_FORMATS", "pdf,ofd")
+# The OFD's SM2 electronic seal: unset, the development files create_dev_signing_ca makes.
+for _name in (
+    "SIGNING_SM2_KEY_PATH",
+    "SIGNING_SM2_KEY_PASSWORD",
+    "SIGNING_SM2_CERTIFICATE_PATH",
+    "SIGNING_SEAL_PATH",
+):
+    if os.environ.get(_name):
+        globals()[_name] = os.environ[_name]
+if os.environ.get("SIGNING_SM2_TRUST_ROOTS"):
+    SIGNING_SM2_TRUST_ROOTS = os.environ["SIGNING_SM2_TRUST_ROOTS"].split(":")
 
 # api/ (REST, OpenAPI 3 at /api/schema/): tokens for machines, sessions for browsers.
 REST_FRAMEWORK = {

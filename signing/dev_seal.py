@@ -22,15 +22,17 @@ from asn1crypto import pem
 
 from workflows.fonts import CJK_FONT_PATH
 
+from .conf import (
+    DEV_SEAL_FILE,
+    DEV_SM2_CA_FILE,
+    DEV_SM2_KEY_FILE,
+    DEV_SM2_PASSWORD,
+    DEV_SM2_SIGNER_FILE,
+)
 from .ofd_seal import seal_make
 from .sm2 import Sm2Name, sm2_certificate_build, sm2_key_generate, sm2_private_key_pem
 
 NOT_FOR_PRODUCTION = "不得用于生产 NOT FOR PRODUCTION"
-DEV_SM2_PASSWORD = "development-only-not-for-production"
-DEV_SM2_CA_FILE = "dev-sm2-ca.pem"
-DEV_SM2_SIGNER_FILE = "dev-sm2-signer.pem"
-DEV_SM2_KEY_FILE = "dev-sm2-signer.key"
-DEV_SEAL_FILE = "dev-seal.esl"
 ORGANISATION = "城市建设档案馆"
 SEAL_MM = 40  # the usual diameter of an organisation's round seal
 SEAL_RED = (206, 17, 38, 255)

@@ -20,6 +20,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
+from signing.dev_seal import DevSealFiles, dev_seal_create
+
 from .conf import DEV_CA_FILE, DEV_PKCS12_PASSWORD, DEV_SIGNER_FILE, dev_signing_dir
 
 DEVELOPMENT_ONLY = "DEVELOPMENT ONLY — NOT FOR PRODUCTION / 仅供开发测试"
@@ -40,6 +42,7 @@ class DevSigningFiles:
     signer_pkcs12: Path  # the signing key, its certificate and the CA certificate
     password: str
     created: bool
+    seal: DevSealFiles  # the SM2 CA, signer and electronic seal for OFD documents
 
 
 def _name(common_name: str) -> x509.Name:
@@ -129,11 +132,11 @@ def dev_signing_ca_create(*, directory: Path | None = None) -> DevSigningFiles:
     """Make the development CA and signer under ``directory`` unless both are already there."""
     directory = Path(directory) if directory is not None else dev_signing_dir()
     ca_path, signer_path = directory / DEV_CA_FILE, directory / DEV_SIGNER_FILE
-    files = DevSigningFiles(directory, ca_path, signer_path, DEV_PKCS12_PASSWORD, created=False)
+    seal = dev_seal_create(directory)
+    files = DevSigningFiles(directory, ca_path, signer_path, DEV_PKCS12_PASSWORD, False, seal)
     if ca_path.is_file() and signer_path.is_file():
         return files
-    directory.mkdir(parents=True, exist_ok=True)
     ca, bundle = _make(datetime.now(UTC))
     _write(signer_path, bundle, 0o600)
     _write(ca_path, ca.public_bytes(serialization.Encoding.PEM), 0o644)
-    return DevSigningFiles(directory, ca_path, signer_path, DEV_PKCS12_PASSWORD, created=True)
+    return DevSigningFiles(directory, ca_path, signer_path, DEV_PKCS12_PASSWORD, True, seal)

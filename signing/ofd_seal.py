@@ -17,32 +17,42 @@ caller hands in the document, the seal, the key and where the stamp goes.
 from __future__ import annotations
 
 import base64
-import hashlib
 import io
+import logging
 import posixpath
 import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from asn1crypto import core, x509
 from lxml import etree
 
+from workflows.digests import hasher
+
+from .conf import setting
 from .sm2 import (
     SM2_WITH_SM3,
     SM3,
+    sm2_certificate_load,
     sm2_certificate_signed_by,
+    sm2_private_key_load,
     sm2_public_key,
     sm2_sign,
     sm2_verify,
 )
 
+logger = logging.getLogger(__name__)
+
 __all__ = [
     "SealCheck",
     "SesSeal",
     "SesSignature",
+    "ofd_seal_apply",
     "ofd_seal_sign",
     "ofd_seal_verify",
     "seal_make",
+    "seal_trust_roots",
 ]
 
 OFD_NAMESPACE = "http://www.ofdspec.org/2016"
@@ -189,7 +199,9 @@ def seal_make(
 
 
 def _sm3(data: bytes) -> bytes:
-    return hashlib.new("sm3", data).digest()
+    digest = hasher("sm3")
+    digest.update(data)
+    return digest.digest()
 
 
 def _element(parent, tag: str, text: str | None = None, **attributes):
@@ -210,12 +222,12 @@ def _xml(root) -> bytes:
 
 
 def _page_ids(files: dict[str, bytes]) -> list[str]:
-    document = etree.fromstring(files["Doc_0/Document.xml"])
+    document = _parse(files["Doc_0/Document.xml"])
     return [page.get("ID") for page in document.iterfind("ofd:Pages/ofd:Page", _NS)]
 
 
 def _with_signatures_entry(ofd_xml: bytes) -> bytes:
-    root = etree.fromstring(ofd_xml)
+    root = _parse(ofd_xml)
     body = root.find("ofd:DocBody", _NS)
     for old in body.findall("ofd:Signatures", _NS):
         body.remove(old)
@@ -223,11 +235,22 @@ def _with_signatures_entry(ofd_xml: bytes) -> bytes:
     return _xml(root)
 
 
+# An OFD that unpacks to more than this is refused unread (a ZIP bomb sent to the public page).
+MAX_UNPACKED_BYTES = 256 * 1024 * 1024
+# Untrusted XML: no entities expanded, nothing fetched.
+_SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+
+
 def _read(package: bytes) -> dict[str, bytes]:
     with zipfile.ZipFile(io.BytesIO(package)) as archive:
-        return {
-            info.filename: archive.read(info) for info in archive.infolist() if not info.is_dir()
-        }
+        entries = [info for info in archive.infolist() if not info.is_dir()]
+        if sum(info.file_size for info in entries) > MAX_UNPACKED_BYTES:
+            raise zipfile.BadZipFile("unpacks to more than the limit")
+        return {info.filename: archive.read(info) for info in entries}
+
+
+def _parse(data: bytes):
+    return etree.fromstring(data, _SAFE_XML)
 
 
 def _write(files: dict[str, bytes]) -> bytes:
@@ -362,7 +385,7 @@ def _trusted(certificate: x509.Certificate, roots: list[x509.Certificate], when:
 
 
 def _check_files(files: dict[str, bytes], signature_xml: bytes, check: SealCheck) -> None:
-    root = etree.fromstring(signature_xml)
+    root = _parse(signature_xml)
     references = root.find("ofd:SignedInfo/ofd:References", _NS)
     if references is None or references.get("CheckMethod") != SM3:
         check.refuse("签章未用 SM3 摘要引用文件", "the seal does not reference files by SM3")
@@ -393,9 +416,10 @@ def ofd_seal_verify(package: bytes, trust_roots: list[x509.Certificate]) -> Seal
     check = SealCheck()
     try:
         files = _read(package)
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError):
         return check.refuse(
-            "不是 OFD 文件（无法作为 ZIP 包读取）", "not an OFD file (not a ZIP package)"
+            "不是可读取的 OFD 文件（无法作为 ZIP 包读取）",
+            "not a readable OFD file (not a ZIP package)",
         )
     if SIGNED_VALUE_FILE not in files or SIGNATURE_FILE not in files:
         return check.refuse("文件未盖电子印章", "the document carries no electronic seal")
@@ -416,7 +440,12 @@ def ofd_seal_verify(package: bytes, trust_roots: list[x509.Certificate]) -> Seal
             "印章签名数据无法解析", f"the seal's signature data cannot be read: {exc}"
         )
 
-    _check_files(files, files[SIGNATURE_FILE], check)
+    try:
+        _check_files(files, files[SIGNATURE_FILE], check)
+    except (etree.XMLSyntaxError, ValueError) as exc:
+        return check.refuse(
+            "签章描述文件 Signature.xml 无法解析", f"Signature.xml cannot be read: {exc}"
+        )
     if to_sign["data_hash"].native != _sm3(files[SIGNATURE_FILE]):
         check.files_intact = False
         check.refuse(
@@ -458,3 +487,36 @@ def ofd_seal_verify(package: bytes, trust_roots: list[x509.Certificate]) -> Seal
             "the sealer's or maker's certificate is not trusted or was out of date when sealing",
         )
     return check
+
+
+# --- the archive's configured seal -------------------------------------------------------------
+
+
+def _configured_files() -> tuple[SesSeal, object, x509.Certificate]:
+    seal = SesSeal.load(Path(setting("SIGNING_SEAL_PATH")).read_bytes())
+    key = sm2_private_key_load(
+        Path(setting("SIGNING_SM2_KEY_PATH")).read_bytes(), setting("SIGNING_SM2_KEY_PASSWORD")
+    )
+    certificate = sm2_certificate_load(Path(setting("SIGNING_SM2_CERTIFICATE_PATH")).read_bytes())
+    return seal, key, certificate
+
+
+def ofd_seal_apply(
+    package: bytes, *, boundary: tuple[float, float, float, float], page: int = 0
+) -> bytes:
+    """``package`` sealed with the archive's configured seal, key and SM2 certificate."""
+    seal, key, certificate = _configured_files()
+    return ofd_seal_sign(
+        package, seal=seal, key=key, certificate=certificate, boundary=boundary, page=page
+    )
+
+
+def seal_trust_roots() -> list[x509.Certificate]:
+    """The configured SM2 trust roots that can be read; missing files are logged and skipped."""
+    roots = []
+    for path in setting("SIGNING_SM2_TRUST_ROOTS") or ():
+        try:
+            roots.append(sm2_certificate_load(Path(path).read_bytes()))
+        except (OSError, ValueError) as exc:
+            logger.warning("SM2 trust root %s cannot be read: %s", path, exc)
+    return roots

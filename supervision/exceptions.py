@@ -29,6 +29,12 @@ class DrawConflict(SupervisionError):
     code = "draw_conflict"
 
 
+class InspectionInvalid(SupervisionError):
+    """A finding, decision or report that cannot be accepted as given."""
+
+    code = "inspection_invalid"
+
+
 class ReasonRequired(SupervisionError):
     code = "reason_required"
 

@@ -25,6 +25,8 @@ TARGET_COLUMNS = (
     ("工程类型", "Stratum"),
     ("验收日期", "Accepted on"),
     ("检查结果", "Outcome"),
+    ("检查结论日期", "Decided on"),
+    ("办结日期", "Closed on"),
 )
 VERIFICATION_COLUMNS = (
     ("计划编号", "Plan"),
@@ -76,6 +78,8 @@ def draws_xlsx(draws: list[Draw], since: date, until: date) -> bytes:
                     label("stratum", target["stratum"]).zh,
                     target["accepted_on"],
                     f"{outcome.zh} {outcome.en}",
+                    target["decided_on"],
+                    target["closed_on"],
                 ]
             )
         document = draw.document

@@ -9,6 +9,7 @@ from acceptance.models.catalog import WorksType
 from workflows.labels import label
 
 from .labels import INSPECTORS
+from .models import InspectionPlan
 
 
 class GroupChoice(forms.ModelChoiceField):
@@ -26,6 +27,11 @@ class PlanForm(forms.Form):
         label="工程类型 Works type",
         choices=[("", "全部 all"), *WorksType.choices],
         required=False,
+    )
+    population = forms.ChoiceField(
+        label="检查对象范围 Population",
+        choices=InspectionPlan.Population.choices,
+        initial=InspectionPlan.Population.ACCEPTED,
     )
     stratify = forms.BooleanField(
         label="按工程类型分层抽取 Stratify by works type", required=False, initial=True

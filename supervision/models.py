@@ -8,17 +8,27 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from acceptance.models import Organisation
+from acceptance.models import Case, CatalogItem, Commitment, Organisation
 from acceptance.models.catalog import WorksType
 
 
 class InspectionPlan(models.Model):
     """One 双随机 inspection plan: who may be drawn, how many, and by whom they are inspected."""
 
+    class Population(models.TextChoices):
+        ACCEPTED = "accepted", _("期间内验收通过的案件 cases accepted in the period")
+        # 承诺未结或曾逾期: targets with a bad record are sampled more (双随机 rules).
+        COMMITMENTS = (
+            "commitments",
+            _("其中建设单位有未履行承诺或逾期履约记录的 of an owner with open or late commitments"),
+        )
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("草拟 draft")
         PUBLISHED = "published", _("已公布待抽取 published")
         DRAWN = "drawn", _("已抽取 drawn")
+        # The latest draw is confirmed: its inspections are under way and no redraw is possible.
+        INSPECTING = "inspecting", _("检查实施 inspections under way")
 
     reference = models.CharField(_("plan number"), max_length=40, unique=True)
     title = models.CharField(_("title"), max_length=200)
@@ -26,6 +36,9 @@ class InspectionPlan(models.Model):
     period_start = models.DateField()
     period_end = models.DateField()
     works_type = models.CharField(max_length=16, choices=WorksType.choices, blank=True)
+    population = models.CharField(
+        max_length=16, choices=Population.choices, default=Population.ACCEPTED
+    )
     stratify = models.BooleanField(default=True)
     sample_size = models.PositiveIntegerField(null=True, blank=True)
     sample_rate_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
@@ -118,3 +131,82 @@ class Recusal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.inspector} ↛ {self.organisation}"
+
+
+class Inspection(models.Model):
+    """One drawn target's inspection, run by the ``inspection`` process (notify → inspect →
+    decision → rectification → re-inspection → close)."""
+
+    class Status(models.TextChoices):
+        INSPECTING = "inspecting", _("检查中 inspecting")
+        RECTIFYING = "rectifying", _("整改中 rectifying")
+        REINSPECTING = "reinspecting", _("复查中 re-inspecting")
+        CLOSED = "closed", _("已办结 closed")
+
+    class Decision(models.TextChoices):
+        NO_ISSUE = "no_issue", _("未发现问题 no issue")
+        RECTIFY = "rectify", _("责令整改 rectification required")
+        REFER = "refer", _("移送处理 referred")
+
+    plan = models.ForeignKey(InspectionPlan, on_delete=models.PROTECT, related_name="inspections")
+    draw = models.ForeignKey(Draw, on_delete=models.PROTECT, related_name="inspections")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="inspections")
+    reference = models.CharField(max_length=80, unique=True)
+    # Drawn inspectors in the draw's order; the first leads (records findings, decides).
+    lead_inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    inspectors = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="inspections")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.INSPECTING)
+    decision = models.CharField(max_length=16, choices=Decision.choices, blank=True)
+    decision_comment = models.TextField(blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    rectification = models.OneToOneField(
+        Commitment, on_delete=models.PROTECT, null=True, blank=True, related_name="inspection"
+    )
+    rectification_report = models.TextField(blank=True)
+    reinspection_comment = models.TextField(blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("inspection")
+        ordering = ("plan", "reference")
+        constraints = [
+            models.UniqueConstraint(fields=("draw", "case"), name="inspection_once_per_target"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class Finding(models.Model):
+    """What an inspector found on one catalog item of the case, with the evidence file."""
+
+    class Verdict(models.TextChoices):
+        CONFORMS = "conforms", _("符合 conforms")
+        DEFICIENT = "deficient", _("不符合 deficient")
+
+    class Round(models.TextChoices):
+        INSPECTION = "inspection", _("检查 inspection")
+        REINSPECTION = "reinspection", _("复查 re-inspection")
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="findings")
+    round = models.CharField(max_length=16, choices=Round.choices, default=Round.INSPECTION)
+    item = models.ForeignKey(CatalogItem, on_delete=models.PROTECT, related_name="+")
+    verdict = models.CharField(max_length=16, choices=Verdict.choices)
+    note = models.TextField()
+    evidence = models.FileField(upload_to="inspections/%Y/", max_length=300, blank=True)
+    evidence_name = models.CharField(max_length=255, blank=True)
+    evidence_sha256 = models.CharField(max_length=64, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("finding")
+        ordering = ("inspection", "recorded_at", "pk")
+
+    def __str__(self) -> str:
+        return f"{self.inspection} {self.item.code} {self.verdict}"

@@ -8,11 +8,11 @@ from datetime import date, datetime, time, timedelta
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
-from acceptance.models import Case
+from acceptance.models import Case, Commitment
 from workflows.labels import SHANGHAI, local_time
 from workflows.models import HumanTask, JournalEntry
 
-from .models import Draw, InspectionPlan, Recusal
+from .models import Draw, Inspection, InspectionPlan, Recusal
 
 # Every case the archive has accepted, conditionally or not, is open to supervision.
 ACCEPTED = (Case.Status.ACCEPTED, Case.Status.CONDITIONALLY_ACCEPTED, Case.Status.ARCHIVED)
@@ -30,7 +30,21 @@ def plan_cases(plan: InspectionPlan) -> QuerySet[Case]:
     ).select_related("project__owner")
     if plan.works_type:
         cases = cases.filter(project__works_type=plan.works_type)
+    if plan.population == InspectionPlan.Population.COMMITMENTS:
+        cases = cases.filter(project__owner__in=owners_with_open_or_late_commitments())
     return cases.order_by("reference")
+
+
+def owners_with_open_or_late_commitments() -> QuerySet:
+    """Owner organisations with a signed commitment still open, or one ever fulfilled late."""
+    Status = Commitment.Status
+    return (
+        Commitment.objects.filter(
+            status__in=(Status.PENDING, Status.OVERDUE, Status.ESCALATED, Status.FULFILLED_LATE)
+        )
+        .values("case__project__owner")
+        .distinct()
+    )
 
 
 def plan_population(plan: InspectionPlan) -> list[dict]:
@@ -120,14 +134,78 @@ def draw_rows(draw: Draw) -> list[dict]:
     return [{**items[row["target"]], "inspectors": row["inspectors"]} for row in draw.result]
 
 
-# What is known of a drawn target's inspection. Inspections are not recorded yet: a target of the
-# current draw is still to be inspected; one of a superseded draw is not inspected at all.
+# What is known of a drawn target's inspection, as published. Before the draw is confirmed a
+# target of the latest draw is still to be inspected; one of a superseded draw is never inspected.
 OUTCOME_PENDING = "pending"
 OUTCOME_SUPERSEDED = "superseded"
+OUTCOME_INSPECTING = "inspecting"
+OUTCOME_RECTIFYING = "rectifying"
+OUTCOME_RECTIFICATION_OVERDUE = "rectification_overdue"
+OUTCOME_REINSPECTING = "reinspecting"
+OUTCOME_NO_ISSUE = "no_issue"
+OUTCOME_RECTIFIED = "rectified"
+OUTCOME_RECTIFIED_LATE = "rectified_late"
+OUTCOME_REFERRED = "referred"
 
 
-def draw_outcome(draw: Draw, latest_number: int) -> str:
-    return OUTCOME_PENDING if draw.number == latest_number else OUTCOME_SUPERSEDED
+def inspection_outcome(inspection: Inspection) -> str:
+    """Where an inspection stands, in the words the public notice uses."""
+    Status, Decision = Inspection.Status, Inspection.Decision
+    commitment = inspection.rectification
+    if inspection.status == Status.CLOSED:
+        if inspection.decision == Decision.RECTIFY:
+            late = commitment.status == Commitment.Status.FULFILLED_LATE
+            return OUTCOME_RECTIFIED_LATE if late else OUTCOME_RECTIFIED
+        return OUTCOME_REFERRED if inspection.decision == Decision.REFER else OUTCOME_NO_ISSUE
+    if inspection.status == Status.INSPECTING:
+        return OUTCOME_INSPECTING
+    if inspection.status == Status.REINSPECTING:
+        return OUTCOME_REINSPECTING
+    if commitment is not None and commitment.status in (
+        Commitment.Status.OVERDUE,
+        Commitment.Status.ESCALATED,
+    ):
+        return OUTCOME_RECTIFICATION_OVERDUE
+    return OUTCOME_RECTIFYING
+
+
+# The colour of an outcome's tag: settled well, under way, or needing attention.
+OUTCOME_TONES = {
+    OUTCOME_NO_ISSUE: "ok",
+    OUTCOME_RECTIFIED: "ok",
+    OUTCOME_RECTIFIED_LATE: "warn",
+    OUTCOME_RECTIFICATION_OVERDUE: "bad",
+    OUTCOME_REFERRED: "bad",
+}
+
+
+def outcome_tone(outcome: str) -> str:
+    return OUTCOME_TONES.get(outcome, "neutral")
+
+
+def _local_date(moment) -> str:
+    return local_time(moment, "%Y-%m-%d") if moment else ""
+
+
+def draw_outcomes(draw: Draw, latest_number: int) -> dict[str, dict]:
+    """Per drawn case: its outcome and the dates of the decision and the closing (public)."""
+    inspections = {
+        inspection.case.reference: inspection
+        for inspection in draw.inspections.select_related("case", "rectification")
+    }
+    outcomes = {}
+    for row in draw.result:
+        inspection = inspections.get(row["target"])
+        if inspection is None:
+            outcome = OUTCOME_PENDING if draw.number == latest_number else OUTCOME_SUPERSEDED
+            outcomes[row["target"]] = {"outcome": outcome, "decided_on": "", "closed_on": ""}
+        else:
+            outcomes[row["target"]] = {
+                "outcome": inspection_outcome(inspection),
+                "decided_on": _local_date(inspection.decided_at),
+                "closed_on": _local_date(inspection.closed_at),
+            }
+    return outcomes
 
 
 def published_draws(since: date | None = None, until: date | None = None) -> QuerySet[Draw]:
@@ -146,7 +224,7 @@ def public_targets(draw: Draw, latest_number: int) -> list[dict]:
 
     No inspector: who inspects which target is known to the archive, not announced to the target.
     """
-    outcome = draw_outcome(draw, latest_number)
+    outcomes = draw_outcomes(draw, latest_number)
     return [
         {
             "case": row["id"],
@@ -154,7 +232,61 @@ def public_targets(draw: Draw, latest_number: int) -> list[dict]:
             "organisation": row["organisation"],
             "stratum": row["stratum"],
             "accepted_on": row["accepted_on"],
-            "outcome": outcome,
+            **outcomes[row["id"]],
         }
         for row in draw_rows(draw)
     ]
+
+
+def _waiting(inspection: Inspection, tasks: dict) -> tuple[HumanTask | None, object]:
+    """The open step of an inspection and when it is due (the task's SLA, or the rectification
+    deadline while the owner rectifies)."""
+    task = tasks.get(inspection.reference)
+    if task is not None and task.task_name == "rectify" and inspection.rectification:
+        return task, inspection.rectification.deadline
+    return task, task.due_at if task else None
+
+
+def inspection_rows(inspections) -> list[dict]:
+    """Each inspection with its public outcome, its open step and when that step is due."""
+    inspections = list(inspections)
+    tasks = {
+        task.instance.business_key: task
+        for task in HumanTask.objects.open()
+        .filter(instance__business_key__in=[i.reference for i in inspections])
+        .select_related("instance")
+    }
+    rows = []
+    for inspection in inspections:
+        task, due = _waiting(inspection, tasks)
+        rows.append(
+            {
+                "inspection": inspection,
+                "outcome": inspection_outcome(inspection),
+                "tone": outcome_tone(inspection_outcome(inspection)),
+                "task": task,
+                "due": due,
+            }
+        )
+    return rows
+
+
+def inspections_for(user, *, every: bool = False) -> list[dict]:
+    """An inspector's inspections, open first; ``every``: all of them (supervisors)."""
+    inspections = Inspection.objects.select_related(
+        "case__project__owner", "plan", "lead_inspector", "rectification"
+    )
+    if not every:
+        inspections = inspections.filter(inspectors=user)
+    return inspection_rows(inspections.order_by("status", "-started_at", "reference"))
+
+
+def plan_progress(plan: InspectionPlan) -> dict:
+    """How far a plan's inspections are: one row each, and the count per outcome."""
+    rows = inspection_rows(
+        plan.inspections.select_related(
+            "case__project__owner", "lead_inspector", "rectification"
+        ).order_by("reference")
+    )
+    closed = sum(row["inspection"].status == Inspection.Status.CLOSED for row in rows)
+    return {"rows": rows, "closed": closed, "total": len(rows)}

@@ -49,6 +49,7 @@ def plan_create(
     public_value_source: str,
     public_value_date: date,
     works_type: str = "",
+    population: str = InspectionPlan.Population.ACCEPTED,
     stratify: bool = True,
     sample_size: int | None = None,
     sample_rate_percent: Decimal | None = None,
@@ -65,6 +66,8 @@ def plan_create(
         raise PlanInvalid("抽取数量至少为 1。", "The sample size is at least 1.")
     if sample_rate_percent is not None and not 0 < sample_rate_percent <= 100:
         raise PlanInvalid("抽取比例应在 0 至 100% 之间。", "The rate is between 0 and 100%.")
+    if population not in InspectionPlan.Population.values:
+        raise PlanInvalid("请选择检查对象范围。", "Choose the population.")
     if inspectors_per_target < 1:
         raise PlanInvalid("每个对象至少 1 名检查人员。", "At least one inspector per target.")
     if not public_value_source.strip():
@@ -76,6 +79,7 @@ def plan_create(
             period_start=period_start,
             period_end=period_end,
             works_type=works_type,
+            population=population,
             stratify=stratify,
             sample_size=sample_size,
             sample_rate_percent=sample_rate_percent,
@@ -101,6 +105,7 @@ def _plan_facts(plan: InspectionPlan, published_at: datetime) -> dict:
         "period_start": plan.period_start.isoformat(),
         "period_end": plan.period_end.isoformat(),
         "works_type": plan.works_type,
+        "population": plan.population,
         "stratify": plan.stratify,
         "sample_size": plan.sample_size,
         "sample_rate_percent": (
@@ -233,6 +238,11 @@ def plan_draw(*, plan: InspectionPlan, actor, seen_draws: int, reason: str = "",
         plan = InspectionPlan.objects.select_for_update().get(pk=plan.pk)
         if plan.status == Status.DRAFT:
             raise PlanStateConflict("计划尚未公布，不能抽取。", "Publish the plan before drawing.")
+        if plan.status == Status.INSPECTING:
+            raise PlanStateConflict(
+                "抽取结果已确认、检查已开始，不能再重新抽取。",
+                "The draw is confirmed and inspections are under way: no redraw is possible.",
+            )
         if not plan.public_value:
             raise PlanStateConflict(
                 "公开随机值尚未录入，不能抽取。", "The public value is not entered yet."

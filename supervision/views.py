@@ -21,9 +21,10 @@ from .exports import draws_xlsx
 from .forms import PlanForm
 from .models import InspectionPlan
 from .selectors import (
-    draw_outcome,
+    draw_outcomes,
     draw_rows,
     inspector_people,
+    plan_progress,
     published_draws,
     published_plans,
 )
@@ -90,6 +91,7 @@ def plan_detail(request, reference: str):
     people = inspector_people(plan)
     names = {code: f"{code} {_person(user)}" for code, user in people}
     context["people"] = [(code, _person(user)) for code, user in people]
+    context["progress"] = plan_progress(plan)
     context["draws"] = [
         (draw, [{**row, "inspectors": [names[code] for code in row["inspectors"]]} for row in rows])
         for draw, rows in context["draws"]
@@ -184,8 +186,9 @@ def public_detail(request, reference: str):
     context = _plan_context(_published(reference))
     latest = context["latest"].number if context["latest"] else 0
     context["draws"] = [
-        (draw, [row | {"outcome": draw_outcome(draw, latest)} for row in rows])
+        (draw, [row | outcomes[row["id"]] for row in rows])
         for draw, rows in context["draws"]
+        for outcomes in [draw_outcomes(draw, latest)]
     ]
     return render(request, "supervision/public_detail.html", context)
 

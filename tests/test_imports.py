@@ -179,7 +179,7 @@ def site_env(tmp_path: Path) -> dict[str, str]:
     }
 
 
-def heavy_libraries_loaded(tmp_path: Path, code: str) -> set[str]:
+def heavy_libraries_loaded(tmp_path: Path, code: str, heavy: set[str] = HEAVY) -> set[str]:
     """The heavy libraries a fresh process of the site holds after Django's start and ``code``."""
     script = (
         f"import django, json, sys; django.setup(); {code}; "
@@ -194,11 +194,16 @@ def heavy_libraries_loaded(tmp_path: Path, code: str) -> set[str]:
         timeout=120,
         check=True,
     )
-    return HEAVY & set(json.loads(done.stdout.splitlines()[-1]))
+    return heavy & set(json.loads(done.stdout.splitlines()[-1]))
 
 
 def test_django_starts_without_the_heavy_libraries(tmp_path):
     assert heavy_libraries_loaded(tmp_path, "pass") == set()
+
+
+def test_the_format_identifier_is_loaded_by_the_first_check_not_at_start(tmp_path):
+    """siegfried reads its signatures (0.3 s) only when a file is identified."""
+    assert heavy_libraries_loaded(tmp_path, "import acceptance.checks", {"pygfried"}) == set()
 
 
 def test_check_files_on_a_sound_drawing_loads_none_of_them(tmp_path):

@@ -13,7 +13,16 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[1]
-APPS = ("workflows", "acceptance", "certificates", "signing", "webhooks", "api", "supervision")
+APPS = (
+    "workflows",
+    "acceptance",
+    "access",
+    "certificates",
+    "signing",
+    "webhooks",
+    "api",
+    "supervision",
+)
 
 
 def declared() -> tuple[dict[str, Requirement], dict[str, Requirement]]:

@@ -13,7 +13,6 @@ is wrong), so the plugin needs no key of its own.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -22,6 +21,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from .canonical import canonical_json
+from .digests import digest_bytes, digest_matches
 from .models import JournalAnchor, JournalEntry, JournalHead
 
 
@@ -53,7 +53,7 @@ def journal_anchor() -> JournalAnchor:
             created_at=created_at,
             heads=heads,
             previous_digest=previous_digest,
-            digest=hashlib.sha256(content).hexdigest(),
+            digest=digest_bytes(content),
             signature=sign(content) if sign else b"",
             signer=getattr(settings, "WORKFLOWS_ANCHOR_SIGNER", "") or "",
         )
@@ -85,7 +85,7 @@ def verify_anchors() -> AnchorVerdict:
         content = anchor_content(anchor.heads, anchor.previous_digest, anchor.created_at)
         if anchor.previous_digest != previous_digest:
             problems.append(f"{label} does not follow the anchor before it")
-        if hashlib.sha256(content).hexdigest() != anchor.digest:
+        if not digest_matches(anchor.digest, content):
             problems.append(f"{label} was altered")
         if verify is not None:
             problem = (

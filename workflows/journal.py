@@ -7,7 +7,6 @@ any entry breaks every hash after it; ``verify_chain`` names the first broken li
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from .canonical import canonical_json, normalize_payload
+from .digests import digest_bytes, digest_matches
 from .models import JournalEntry, JournalHead
 
 SYSTEM_ACTOR = "system"
@@ -48,9 +48,15 @@ def entry_content(entry: JournalEntry) -> dict:
     }
 
 
-def entry_hash(entry: JournalEntry) -> str:
-    """The hash of an entry's content and of its link to the previous entry."""
-    return hashlib.sha256(canonical_json(entry_content(entry)).encode()).hexdigest()
+def entry_hash(entry: JournalEntry, algorithm: str | None = None) -> str:
+    """The hash of an entry's content and of its link to the previous entry, labelled with its
+    algorithm (``workflows.digests``; by default the configured one): a chain may change
+    algorithm between two entries, each entry verifies under its own."""
+    return digest_bytes(_hashed_bytes(entry), algorithm)
+
+
+def _hashed_bytes(entry: JournalEntry) -> bytes:
+    return canonical_json(entry_content(entry)).encode()
 
 
 def journal_append(
@@ -141,8 +147,7 @@ def verify_entries(
                 chain, count, False, entry.sequence,
                 "link to the previous entry does not match / 与上一条记录的链接不符",
             )  # fmt: skip
-        recomputed = entry_hash(entry)
-        if recomputed != entry.entry_hash:
+        if not digest_matches(entry.entry_hash, _hashed_bytes(entry)):
             return ChainVerdict(
                 chain, count, False, entry.sequence,
                 f"content of {entry.kind} was altered / 记录内容被篡改",

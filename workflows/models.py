@@ -17,6 +17,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .digests import MAX_LENGTH as DIGEST_LENGTH
+
 
 class ProcessDefinition(models.Model):
     """One deployed version of one BPMN process."""
@@ -308,7 +310,7 @@ class JournalHead(models.Model):
 
     chain = models.CharField(max_length=200, primary_key=True)
     sequence = models.PositiveIntegerField(default=0)
-    entry_hash = models.CharField(max_length=64, blank=True)
+    entry_hash = models.CharField(max_length=DIGEST_LENGTH, blank=True)
 
     def __str__(self) -> str:
         return f"{self.chain}#{self.sequence}"
@@ -331,8 +333,9 @@ class JournalEntry(models.Model):
     task_name = models.CharField(max_length=200, blank=True)
     payload = models.JSONField(default=dict)
     state_digest = models.CharField(max_length=64, blank=True)
-    previous_hash = models.CharField(max_length=64, blank=True)
-    entry_hash = models.CharField(max_length=64, unique=True)
+    # Labelled digests (``workflows.digests``): bare hex is SHA-256, "sm3:..." SM3.
+    previous_hash = models.CharField(max_length=DIGEST_LENGTH, blank=True)
+    entry_hash = models.CharField(max_length=DIGEST_LENGTH, unique=True)
 
     class Meta:
         verbose_name = _("journal entry")
@@ -357,8 +360,8 @@ class JournalAnchor(models.Model):
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     heads = models.JSONField(help_text=_("chain -> [sequence, entry hash]"))
-    previous_digest = models.CharField(max_length=64, blank=True)
-    digest = models.CharField(max_length=64, unique=True)
+    previous_digest = models.CharField(max_length=DIGEST_LENGTH, blank=True)
+    digest = models.CharField(max_length=DIGEST_LENGTH, unique=True)
     signature = models.BinaryField(blank=True)
     signer = models.CharField(max_length=300, blank=True)
 

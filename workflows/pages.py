@@ -37,6 +37,11 @@ class TaskPages:
     def subject_label(self, task: HumanTask) -> str:
         return task.instance.business_key
 
+    def own_page(self, task: HumanTask) -> str:
+        """The address of the host's own page where this task is worked (steps that need more
+        than a form: files, item-by-item findings), or "" for the plugin's task page."""
+        return ""
+
     def subject_labels(self, tasks: list[HumanTask]) -> list[str]:
         """``subject_label`` of each of ``tasks`` (a list page's rows); a host whose label reads
         its business object loads them all at once here, not one query per row."""

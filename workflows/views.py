@@ -277,7 +277,18 @@ def _form_class(task: HumanTask, pages, subject):
 
 @login_required
 def task_page(request, task_id):
-    """What the task needs to decide, its history and its form; POST completes it."""
+    """What the task needs to decide, its history and its form; POST completes it.
+
+    A task its business object works on a page of its own (``TaskPages.own_page``) goes there:
+    that page decides who may see it.
+    """
+    try:
+        task = find_task(task_id)
+    except TaskNotAvailable:
+        raise Http404("no such task") from None
+    own_page = task_pages_for(task).own_page(task)
+    if own_page:
+        return redirect(own_page)
     task, pages = _readable_task(request, task_id)
     subject = pages.subject(task)
     form_class = _form_class(task, pages, subject)

@@ -2,7 +2,8 @@
 
 ``data/`` holds the journal as JSON lines with its chain's head, each process definition the case ran on, every
 material version with its check results, the certificates, and ``case.json`` with the metadata
-an archive catalogues (project, unit work, volume and file fields). The payload manifest is
+an archive catalogues (project, unit work, volume and file fields), and ``eep.xml``, the same
+records as a signed DA/T 48 package (:mod:`.eep`). The payload manifest is
 signed with the archive's key (``manifest-sha256.txt.p7s``, a detached CMS signature), and the
 tag manifest covers that signature. ``verify.verify_bundle`` checks all of it offline.
 """
@@ -18,11 +19,14 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from workflows.canonical import canonical_json
+from workflows.digests import configured_algorithm
 from workflows.journal import chain_entries, entry_content
 from workflows.migration import definitions_run
 from workflows.models import JournalEntry, JournalHead, ProcessDefinition, ProcessInstance
 
 from ..models import Case
+from .eep import eep_write
+from .manifests import manifest_write
 
 SIGNATURE_FILE = "manifest-sha256.txt.p7s"
 HEAD_FILE = "journal-head.json"
@@ -114,6 +118,7 @@ def _export_materials(case: Case, data: Path) -> list[dict]:
                 "status": material.status,
                 "size": material.size,
                 "sha256": material.sha256,
+                "digest": material.intake_digest,
                 "format": material.detected_format,
                 "uploaded_at": material.uploaded_at,
                 "uploaded_by": material.uploaded_by.get_username(),
@@ -191,7 +196,14 @@ def bundle_export(*, case: Case, target: Path, sign=None) -> Path:
     data.mkdir(parents=True)
     _write_json(data / "case.json", {**_case_metadata(case), "volumes": _volumes(case)})
     _write_json(data / "instances.json", _export_instances(case, data))
-    _write_json(data / "materials.json", _export_materials(case, data))
+    materials = _export_materials(case, data)
+    _write_json(data / "materials.json", materials)
+    eep_write(
+        case=case,
+        data=data,
+        stored={record["id"]: record["file"] for record in materials},
+        sign=sign,
+    )
     _write_json(data / "certificates.json", _export_certificates(case, data))
     with (data / "journal.jsonl").open("w", encoding="utf-8") as journal:
         for entry in chain_entries(case.reference).iterator():
@@ -215,6 +227,7 @@ def bundle_export(*, case: Case, target: Path, sign=None) -> Path:
         },
         checksums=["sha256"],
     )
+    manifest_write(bag, configured_algorithm())
     if sign is not None:
         manifest = (target / "manifest-sha256.txt").read_bytes()
         (target / SIGNATURE_FILE).write_bytes(sign(manifest))

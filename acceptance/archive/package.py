@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 
 from django.conf import settings
@@ -23,5 +25,12 @@ def archival_package_export(*, case: Case) -> Path:
     target = archival_package_path(case)
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-        bundle_export(case=case, target=target, sign=get_signer().sign_detached)
+        # Written aside and renamed when whole: a run that fails half-way must not leave a
+        # folder that the next run takes for the finished package.
+        partial = Path(tempfile.mkdtemp(prefix=f".{case.reference}-", dir=target.parent))
+        try:
+            bundle_export(case=case, target=partial / "bag", sign=get_signer().sign_detached)
+            (partial / "bag").rename(target)
+        finally:
+            shutil.rmtree(partial, ignore_errors=True)
     return target

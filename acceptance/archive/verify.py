@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,11 +10,14 @@ from pathlib import Path
 
 import bagit
 
+from workflows.digests import ALGORITHMS, SHA256, SM3, algorithm_of, digest_file
 from workflows.journal import verify_entries
 from workflows.models import JournalEntry, ProcessDefinition
 from workflows.replay import ReplayError, replay_entries
 
 from .bundle import HEAD_FILE, SIGNATURE_FILE
+from .eep import EEP_FILE, eep_verify
+from .manifests import manifest_problems
 
 # Returns None when the signature over the data is valid and trusted, else what is wrong.
 SignatureCheck = Callable[[bytes, bytes], str | None]
@@ -46,14 +48,6 @@ class BundleVerdict:
         return "\n".join(lines)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _journal(data: Path) -> list[JournalEntry]:
     entries = []
     with (data / "journal.jsonl").open(encoding="utf-8") as lines:
@@ -79,7 +73,7 @@ def _differing_files(bag: bagit.Bag, root: Path) -> list[str]:
         path = root / name
         if not path.is_file():
             problems.append(f"{name} is missing")
-        elif "sha256" in digests and _sha256(path) != digests["sha256"]:
+        elif "sha256" in digests and digest_file(path, SHA256) != digests["sha256"]:
             problems.append(f"{name} was changed")
     listed = set(bag.entries)
     problems.extend(
@@ -99,7 +93,19 @@ def _check_bag(verdict: BundleVerdict, path: Path) -> bool:
         return verdict.record("bagit", False, "; ".join(problems) or "the bag is not valid")
     except bagit.BagError as exc:
         return verdict.record("bagit", False, f"not a readable BagIt bag: {exc}")
-    return verdict.record("bagit", True, "every file matches the manifests / 文件与清单一致")
+    verdict.record("bagit", True, "every file matches the manifests / 文件与清单一致")
+    _check_sm3_manifest(verdict, bag)
+    return True
+
+
+def _check_sm3_manifest(verdict: BundleVerdict, bag: bagit.Bag) -> None:
+    problems = manifest_problems(bag, SM3)
+    if problems is not None:
+        verdict.record(
+            "SM3 manifest",
+            not problems,
+            "; ".join(problems) or "every file matches the SM3 manifest / 文件与 SM3 清单一致",
+        )
 
 
 def _check_signature(verdict: BundleVerdict, path: Path, check: SignatureCheck | None) -> None:
@@ -119,15 +125,20 @@ def _check_signature(verdict: BundleVerdict, path: Path, check: SignatureCheck |
 
 
 def _check_materials(verdict: BundleVerdict, data: Path, journal: list[JournalEntry]) -> None:
+    # The fixity digest journaled at intake: SM3 ("digest") when taken under SM3, else SHA-256.
     intake = {
-        entry.payload["material"]: entry.payload["sha256"]
+        entry.payload["material"]: entry.payload.get("digest") or entry.payload["sha256"]
         for entry in journal
         if entry.kind == "material.uploaded"
     }
     problems = []
     for material in json.loads((data / "materials.json").read_text(encoding="utf-8")):
-        actual = _sha256(data / material["file"])
-        if actual != intake.get(material["id"]):
+        expected = intake.get(material["id"], "")
+        algorithm = algorithm_of(expected)
+        if (
+            algorithm not in ALGORITHMS
+            or digest_file(data / material["file"], algorithm) != expected
+        ):
             problems.append(f"{material['file']} differs from the digest journaled at intake")
     verdict.record(
         "materials",
@@ -166,13 +177,15 @@ def _check_replay(verdict: BundleVerdict, data: Path, journal: list[JournalEntry
 
 
 def verify_bundle(path: Path, *, check_signature: SignatureCheck | None = None) -> BundleVerdict:
-    """Check a bundle's bag, signature, material digests, journal chain and replay."""
+    """Check a bundle's bag, signature, EEP, material digests, journal chain and replay."""
     path = Path(path)
     verdict = BundleVerdict()
     if not _check_bag(verdict, path):
         return verdict
     data = path / "data"
     _check_signature(verdict, path, check_signature)
+    for check in eep_verify(data / EEP_FILE, check_signature=check_signature):
+        verdict.record(check.name, check.passed, check.detail)
     journal = _journal(data)
     chain = verify_entries(journal[0].chain if journal else "", journal, _head_hash(data))
     verdict.record("journal chain", chain.intact, chain.describe())

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import stat
 from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+from workflows.digests import ALGORITHMS, LABELS, SHA256, algorithm_of, hasher, labelled
 
 from .dxf import check_dxf
 from .formats import (
@@ -17,6 +18,7 @@ from .formats import (
     IMAGE_FORMATS,
     KIND_NAMES_EN,
     KIND_NAMES_ZH,
+    accepted_pronom_ids,
     container_of,
     conversion_advice,
     format_label,
@@ -29,6 +31,7 @@ from .outcomes import CheckOutcome, CheckResult, FileKind, FileReport, error_det
 from .packages import check_package
 from .pdf import check_pdf
 from .policy import CheckPolicy
+from .pronom import FormatIdentity, identify, is_ofd
 from .sniffing import HEAD_BYTES, dwg_version, sniff_bytes
 from .structure import TAIL_BYTES, check_structure
 from .video import DEFAULT_AV_RULES, AvRules, check_av
@@ -40,7 +43,7 @@ def check_file(
     path: Path,
     *,
     declared_kind: FileKind | None = None,
-    expected_sha256: str | None = None,
+    expected_digest: str | None = None,
     max_bytes: int | Mapping[FileKind, int] | None = None,
     name: str | None = None,
     metadata: Mapping[str, Any] | None = None,
@@ -51,8 +54,9 @@ def check_file(
 ) -> FileReport:
     """Check one stored file and return a :class:`FileReport`; never raises for bad input.
 
-    ``declared_kind`` is what the uploader says the file is; ``expected_sha256`` the digest
-    recorded at capture (fixity); ``max_bytes`` the largest size accepted, one number or one per
+    ``declared_kind`` is what the uploader says the file is; ``expected_digest`` the digest
+    recorded at capture (fixity), labelled with its algorithm (``workflows.digests``: bare hex
+    SHA-256, ``sm3:`` SM3); ``max_bytes`` the largest size accepted, one number or one per
     kind (the declared kind, else the kind the content has); ``name`` the file's name as given
     (its extension must fit the content); ``metadata`` the record's description (see
     :mod:`.metadata`), checked when given; ``image_check`` decodes images (path, sniffed format;
@@ -65,23 +69,30 @@ def check_file(
     policy = policy or CheckPolicy.current()
     if declared_kind is FileKind.UNKNOWN:
         declared_kind = None
+    algorithm = algorithm_of(expected_digest.strip().lower()) if expected_digest else SHA256
+    if algorithm not in ALGORITHMS:  # a digest no algorithm here made: it will not match
+        algorithm = SHA256
     try:
-        digest, size, head, tail = _read(path)
+        sha256, digest, size, head, tail = _read(path, algorithm)
     except OSError as exc:
         return FileReport(FileKind.UNKNOWN, "unreadable", "", 0, (_unreadable(path, exc),))
 
     fmt = sniff_bytes(head)
+    if fmt == "zip" and is_ofd(path):
+        fmt = "ofd"
     limit = _limit(max_bytes, declared_kind or natural_kind(fmt))
     outcomes: list[CheckOutcome] = []
     outcomes += _security(fmt, size, declared_kind, limit)
-    outcomes.append(_fixity(digest, expected_sha256))
+    outcomes.append(_fixity(digest, expected_digest))
     if name is not None and (named := check_name(name, fmt)) is not None:
         outcomes.append(named)
     if metadata is not None:
         outcomes += check_metadata(metadata, size=size, today=today or date.today())
 
-    # Empty, executable or oversized content is not handed to any parser; packages are
-    # inspected by their directory only.
+    # Empty, executable or oversized content is not handed to any parser, the format
+    # identifier either (its refusal says what it is); packages are inspected by their directory
+    # only.
+    identity = None
     too_large = limit is not None and size > limit
     if not (fmt == "empty" or fmt in EXECUTABLE_FORMATS or too_large):
         outcomes += check_package(path, fmt, size)
@@ -91,13 +102,16 @@ def check_file(
         if (structure := check_structure(fmt, head, tail, size)) is not None:
             outcomes.append(structure)
         outcomes += _content(path, fmt, image_check=image_check, av_rules=av_rules, policy=policy)
+        identity = identify(path, fmt)
+        outcomes.append(_identified(identity))
 
     return FileReport(
         detected_kind=_detected_kind(fmt, declared_kind),
         detected_format=fmt,
-        sha256=digest,
+        sha256=sha256,
         size=size,
         outcomes=tuple(outcomes),
+        format_id=identity.as_dict() if identity else {},
     )
 
 
@@ -107,13 +121,15 @@ def _limit(max_bytes: int | Mapping[FileKind, int] | None, kind: FileKind) -> in
     return max_bytes.get(kind, max_bytes.get(FileKind.UNKNOWN))
 
 
-def _read(path: Path) -> tuple[str, int, bytes, bytes]:
-    """Stream the file once: its SHA-256, its size, its first and its last bytes."""
+def _read(path: Path, algorithm: str) -> tuple[str, str, int, bytes, bytes]:
+    """Stream the file once: its SHA-256 (its address in storage), its labelled digest under
+    ``algorithm`` (the fixity digest), its size, its first and its last bytes."""
     mode = path.stat().st_mode
     if not stat.S_ISREG(mode):
         # Reading a FIFO or device could block forever or never end.
         raise OSError(f"not a regular file: {path}")
-    sha = hashlib.sha256()
+    sha = hasher(SHA256)
+    fixity = sha if algorithm == SHA256 else hasher(algorithm)
     size = 0
     head = b""
     tail = b""
@@ -122,9 +138,11 @@ def _read(path: Path) -> tuple[str, int, bytes, bytes]:
             if len(head) < HEAD_BYTES:
                 head += chunk[: HEAD_BYTES - len(head)]
             sha.update(chunk)
+            if fixity is not sha:
+                fixity.update(chunk)
             size += len(chunk)
             tail = (tail + chunk)[-TAIL_BYTES:] if len(chunk) < TAIL_BYTES else chunk[-TAIL_BYTES:]
-    return sha.hexdigest(), size, head, tail
+    return sha.hexdigest(), labelled(algorithm, fixity.hexdigest()), size, head, tail
 
 
 def _detected_kind(fmt: str, declared: FileKind | None) -> FileKind:
@@ -255,33 +273,66 @@ def _kind_match(fmt: str, declared: FileKind | None) -> CheckOutcome:
 
 
 def _fixity(digest: str, expected: str | None) -> CheckOutcome:
+    """``digest`` is labelled (``workflows.digests``); details keep the algorithm's name as key."""
+    algorithm = algorithm_of(digest)
+    name = LABELS[algorithm]
     if expected is None:
         return make_outcome(
             "authenticity.fixity",
             CheckResult.PASS,
-            "已记录文件的 SHA-256 摘要，供今后校验。",
-            "The file's SHA-256 digest is recorded for later verification.",
-            sha256=digest,
+            f"已记录文件的 {name} 摘要，供今后校验。",
+            f"The file's {name} digest is recorded for later verification.",
+            **{algorithm: digest},
         )
     expected = expected.strip().lower()
+    detail = {algorithm: digest, f"expected_{algorithm}": expected}
     if expected == digest:
         return make_outcome(
             "authenticity.fixity",
             CheckResult.PASS,
-            "文件的 SHA-256 摘要与采集时记录的一致，文件未被改动。",
-            "The file's SHA-256 digest matches the one recorded at capture: it is unchanged.",
-            sha256=digest,
-            expected_sha256=expected,
+            f"文件的 {name} 摘要与采集时记录的一致，文件未被改动。",
+            f"The file's {name} digest matches the one recorded at capture: it is unchanged.",
+            **detail,
         )
     return make_outcome(
         "authenticity.fixity",
         CheckResult.FAIL,
-        "文件的 SHA-256 摘要与采集时记录的不一致，文件在采集后被改动或已损坏。"
+        f"文件的 {name} 摘要与采集时记录的不一致，文件在采集后被改动或已损坏。"
         "请核实并上传原始文件。",
-        "The file's SHA-256 digest differs from the one recorded at capture: the file was "
+        f"The file's {name} digest differs from the one recorded at capture: the file was "
         "changed or damaged since. Check it and upload the original.",
-        sha256=digest,
-        expected_sha256=expected,
+        **detail,
+    )
+
+
+def _identified(identity: FormatIdentity) -> CheckOutcome:
+    """``usability.format_identified``: the PRONOM id, or why there is none (a warning)."""
+    detail = identity.as_dict()
+    if identity.puid:
+        return make_outcome(
+            "usability.format_identified",
+            CheckResult.PASS,
+            f"文件格式识别为 {identity.title}（PRONOM {identity.puid}）。",
+            f"The file's format is {identity.title} (PRONOM {identity.puid}).",
+            **detail,
+        )
+    if identity.name:  # known by its structure (OFD)
+        return make_outcome(
+            "usability.format_identified",
+            CheckResult.PASS,
+            f"文件格式按结构识别为 {identity.name}；该格式尚无 PRONOM 编号。",
+            f"The file's format is {identity.name}, recognised by its structure; it has no "
+            "PRONOM id yet.",
+            **detail,
+        )
+    return make_outcome(
+        "usability.format_identified",
+        CheckResult.WARN,
+        "未能识别文件格式的 PRONOM 编号：PRONOM 特征库中没有与内容相符的格式（文件可能已损坏、"
+        "是非标准变体，或特征库尚未收录），请核实文件能否正常打开。",
+        "The file's format has no PRONOM id: no PRONOM signature matches its content (it may "
+        "be damaged, a non-standard variant, or not in the registry yet); check that it opens.",
+        **detail,
     )
 
 
@@ -291,7 +342,12 @@ def _format_accepted(fmt: str, kind: FileKind, head: bytes, policy: CheckPolicy)
     accepted = sorted(policy.accepted_formats.get(kind, ()))
     names_zh = "、".join(format_label(a, "zh") for a in accepted) or "无"
     names_en = ", ".join(format_label(a, "en") for a in accepted) or "none"
-    detail = {"format": fmt, "kind": kind.value, "accepted": accepted}
+    detail = {
+        "format": fmt,
+        "kind": kind.value,
+        "accepted": accepted,
+        "accepted_pronom": accepted_pronom_ids(frozenset(accepted)),
+    }
     container = container_of(fmt)
     if fmt in accepted or container in accepted:
         via_zh = via_en = ""

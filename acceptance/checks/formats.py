@@ -13,7 +13,8 @@ from .outcomes import FileKind
 # asked for as DXF (or PDF); SVG is listed as a graphics format by some archives but may carry
 # scripts, so it is left out until a sanitiser exists.
 ACCEPTED_FORMATS: dict[FileKind, frozenset[str]] = {
-    FileKind.DOCUMENT: frozenset({"pdf"}),
+    # OFD (GB/T 33190): the national fixed-layout format of single-track electronic records.
+    FileKind.DOCUMENT: frozenset({"pdf", "ofd"}),
     FileKind.DRAWING: frozenset({"dxf", "pdf"}),
     # HEIC/HEIF: what phones save; DA/T 50 prefers JPEG, but the original must be kept as taken.
     FileKind.PHOTO: frozenset({"jpeg", "tiff", "png", "webp", "heic"}),
@@ -26,6 +27,7 @@ ACCEPTED_FORMATS: dict[FileKind, frozenset[str]] = {
 # Sound recordings are filed with video (声像档案), so audio formats are of the VIDEO kind.
 FORMAT_KINDS: dict[str, FileKind] = {
     "pdf": FileKind.DOCUMENT,
+    "ofd": FileKind.DOCUMENT,
     "dxf": FileKind.DRAWING,
     "dwg": FileKind.DRAWING,
     "svg": FileKind.DRAWING,
@@ -100,9 +102,47 @@ KIND_NAMES_EN: dict[FileKind, str] = {
     FileKind.UNKNOWN: "unknown kind",
 }
 
+
+def _puids(prefix: str, *numbers: int) -> frozenset[str]:
+    return frozenset(f"{prefix}/{n}" for n in numbers)
+
+
+# The PRONOM ids (PUIDs, The National Archives' registry) of the formats above that the archive
+# may accept, from PRONOM's own list of each format's versions and variants; siegfried names one
+# of them for a file of that format (tests/acceptance/test_pronom.py holds the fixtures to it).
+# OFD has none yet: it is recognised by its structure (``pronom.is_ofd``).
+PRONOM_IDS: dict[str, frozenset[str]] = {
+    # PDF 1.0-1.7 and 2.0, PDF/A-1a to 3u, PDF/X, PDF/E-1.
+    "pdf": _puids("fmt", *range(14, 21), 276, 1129, 95, 354, *range(476, 482), *range(144, 149))
+    | _puids("fmt", 157, 158, *range(488, 494)),
+    # DXF ASCII 1.0 to 2018 and binary R10 to 2018.
+    "dxf": _puids("fmt", 54, 63, *range(64, 86), 433, 435, 532, *range(1389, 1395)),
+    # JPEG: JFIF 1.00-1.02, raw JPEG stream, Exif compressed 2.0-2.3.
+    "jpeg": _puids("fmt", 41, 42, 43, 44, 645, 1507) | _puids("x-fmt", 390, 391, 398),
+    # TIFF 3-6 and generic, BigTIFF, GeoTIFF, TIFF/EP, Exif uncompressed.
+    "tiff": _puids("fmt", 7, 8, 9, 10, 153, 154, 155, 353, 1917) | _puids("x-fmt", 387, 388, 399),
+    "png": _puids("fmt", 11, 12, 13, 935),
+    "webp": _puids("fmt", 566, 567, 568),
+    "heic": _puids("fmt", 1101),
+    "mp4": _puids("fmt", 199),
+    "mov": _puids("x-fmt", 384),
+    "avi": _puids("fmt", 5),
+    "mxf": _puids("fmt", 200, *range(783, 792)),
+    # WAV and Broadcast WAVE.
+    "wav": _puids("fmt", 1, 2, 6, 141, 142, 143, 527, *range(703, 712), 713),
+    "mp3": _puids("fmt", 134),
+}
+
+
+def accepted_pronom_ids(accepted: frozenset[str]) -> list[str]:
+    """The PRONOM ids of the ``accepted`` formats, in order (OFD, which has none, left out)."""
+    return sorted(puid for fmt in accepted for puid in PRONOM_IDS.get(fmt, ()))
+
+
 # Human names for messages, (Chinese, English); formats not listed are shown upper-cased.
 FORMAT_LABELS: dict[str, tuple[str, str]] = {
     "pdf": ("PDF 文档", "PDF document"),
+    "ofd": ("OFD 版式文档", "OFD fixed-layout document"),
     "dxf": ("DXF 图纸", "DXF drawing"),
     "dwg": ("AutoCAD DWG 图纸", "AutoCAD DWG drawing"),
     "svg": ("SVG 矢量图", "SVG vector graphic"),

@@ -70,6 +70,8 @@ class FileReport:
     sha256: str
     size: int
     outcomes: tuple[CheckOutcome, ...]
+    # The PRONOM identity (``pronom.FormatIdentity.as_dict``); empty when the file was unreadable.
+    format_id: dict = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -88,6 +90,7 @@ class FileReport:
             "detected_format": self.detected_format,
             "sha256": self.sha256,
             "size": self.size,
+            "format_id": dict(self.format_id),
             "passed": self.passed,
             "properties": self.properties,
             "outcomes": [o.as_dict() for o in self.outcomes],

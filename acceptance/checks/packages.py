@@ -27,8 +27,9 @@ _OLE_SCAN_BYTES = 16 * 1024 * 1024
 
 def check_package(path: Path, fmt: str, size: int) -> list[CheckOutcome]:
     """Security outcomes of a package or OLE2 file; [] for any other format."""
-    if fmt == "zip":
-        return _zip(path, size)
+    if fmt in ("zip", "ofd"):
+        # An OFD document is a ZIP package by its structure: checked as one, not refused as one.
+        return _zip(path, size, refuse=fmt == "zip")
     if fmt in PACKAGE_FORMATS:
         return [_refused(fmt, {})]
     if fmt == "ole2":
@@ -51,7 +52,7 @@ def _refused(fmt: str, detail: dict) -> CheckOutcome:
     )
 
 
-def _zip(path: Path, size: int) -> list[CheckOutcome]:
+def _zip(path: Path, size: int, *, refuse: bool = True) -> list[CheckOutcome]:
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
@@ -115,7 +116,8 @@ def _zip(path: Path, size: int) -> list[CheckOutcome]:
                 encrypted=encrypted[:10],
             )
         )
-    outcomes.append(_refused("zip", detail))
+    if refuse:
+        outcomes.append(_refused("zip", detail))
     return outcomes
 
 

@@ -3,6 +3,7 @@ attachment the archive's policy refuses."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,6 +42,7 @@ def check_pdf(path: Path, policy: CheckPolicy | None = None) -> list[CheckOutcom
             pages = None if encrypted else len(reader.pages)
             active = [] if encrypted else _active_content(reader)
             attachments = [] if encrypted else _attachments(reader)
+            image_only = 0 if encrypted else _image_only_pages(reader)
     except Exception as exc:  # besides PyPdfError, pypdf raises almost anything on hostile input
         return [_unreadable(exc)]
 
@@ -84,6 +86,7 @@ def check_pdf(path: Path, policy: CheckPolicy | None = None) -> list[CheckOutcom
                 f"PDF 共 {pages} 页。",
                 f"The PDF has {pages} pages.",
                 pages=pages,
+                image_only_pages=image_only,
             )
         )
     else:
@@ -177,6 +180,46 @@ def _active_content(reader: PdfReader) -> list[str]:
             if isinstance(annotation, DictionaryObject) and "/A" in annotation:
                 actions(f"page {number} link", _action_types(annotation["/A"]))
     return list(dict.fromkeys(found))
+
+
+def _image_only_pages(reader) -> int:
+    """Pages drawn from images with no text of their own: what a scanner makes of paper.
+
+    A page whose content (and the forms it draws) sets no text but shows an image is counted;
+    a scan with an OCR text layer sets text and counts as typed, as does any exported page.
+    """
+    return sum(1 for page in reader.pages if _draws_only_images(page))
+
+
+# A text-showing operator after its string or array: ``(...) Tj``, ``[...] TJ``, ``' `` and ``"``
+# (an empty text object, as some writers open every page with, shows nothing).
+TEXT_SHOWN = re.compile(rb"[)>\]]\s*(?:Tj|TJ|'|\")")
+
+
+def _draws_only_images(page) -> bool:
+    contents = page.get_contents()
+    if contents is None or TEXT_SHOWN.search(contents.get_data()):
+        return False
+    text, image = _text_and_images(page.get("/Resources"), depth=0)
+    return image and not text
+
+
+def _text_and_images(resources, depth: int) -> tuple[bool, bool]:
+    """Whether the forms among ``resources``' XObjects set text, and whether an image is among
+    them (forms followed two levels deep)."""
+    resources = resources.get_object() if resources is not None else {}
+    xobjects = resources.get("/XObject")
+    text = image = False
+    for ref in (xobjects.get_object() if xobjects is not None else {}).values():
+        xobject = ref.get_object()
+        subtype = xobject.get("/Subtype")
+        if subtype == "/Image":
+            image = True
+        elif subtype == "/Form" and depth < 2:
+            inner_text, inner_image = _text_and_images(xobject.get("/Resources"), depth + 1)
+            text = text or inner_text or bool(TEXT_SHOWN.search(xobject.get_data()))
+            image = image or inner_image
+    return text, image
 
 
 def _active_outcome(active: list[str]) -> CheckOutcome:

@@ -10,7 +10,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table
 
 from ..selectors.completeness import CompletenessReport, ItemStatus
-from .layout import CONTENT_WIDTH, Styles, a4_document, grid_style, page_number_footer
+from .layout import Styles, a4_document, fit_widths, grid_style, page_number_footer
 from .volumes import retention_zh
 
 STATUS_ZH = {
@@ -80,7 +80,7 @@ def completeness_pdf(report: CompletenessReport) -> bytes:
                     p(f"{entry.message_zh}\n{entry.message_en}"),
                 ]
             )
-        table = Table(rows, colWidths=_fit([8 * mm, 28 * mm, 144 * mm]), repeatRows=1)
+        table = Table(rows, colWidths=fit_widths([8 * mm, 28 * mm, 144 * mm]), repeatRows=1)
         table.setStyle(grid_style(styles.font))
         story.append(table)
 
@@ -99,14 +99,9 @@ def completeness_pdf(report: CompletenessReport) -> bytes:
             ]
         )
     widths = [16 * mm, 62 * mm, 16 * mm, 14 * mm, 20 * mm, 52 * mm]
-    table = Table(rows, colWidths=_fit(widths), repeatRows=1)
+    table = Table(rows, colWidths=fit_widths(widths), repeatRows=1)
     table.setStyle(grid_style(styles.font))
     story.append(table)
     footer = page_number_footer(f"{report.case_reference} 归档范围核对报告")
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue()
-
-
-def _fit(widths: list[float]) -> list[float]:
-    scale = CONTENT_WIDTH / sum(widths)
-    return [w * scale for w in widths]

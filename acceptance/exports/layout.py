@@ -65,6 +65,12 @@ def a4_document(
     )
 
 
+def fit_widths(widths: list[float]) -> list[float]:
+    """Column widths scaled to fill the page between the margins."""
+    scale = CONTENT_WIDTH / sum(widths)
+    return [w * scale for w in widths]
+
+
 def grid_style(font: str, *, header_rows: int = 1) -> TableStyle:
     return TableStyle(
         [

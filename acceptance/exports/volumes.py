@@ -14,7 +14,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, Paragraph, Spacer, Table
 
 from ..models import Case, Retention, Volume, VolumeEntry
-from .layout import CONTENT_WIDTH, Styles, a4_document, grid_style, page_number_footer
+from .layout import Styles, a4_document, fit_widths, grid_style, page_number_footer
 
 CATALOG_HEADERS = ("序号", "文件编号", "责任者", "文件题名", "日期", "页次", "备注")
 CATALOG_HEADERS_EN = ("No.", "Doc. no.", "Responsible", "Title", "Date", "Pages", "Remarks")
@@ -87,7 +87,7 @@ def volume_catalog_pdf(case: Case, volumes: list[Volume]) -> bytes:
         *(cells(volume_row(v)) for v in volumes),
     ]
     widths = [34 * mm, 70 * mm, 34 * mm, 12 * mm, 12 * mm, 18 * mm]
-    table = Table(rows, colWidths=_fit(widths), repeatRows=1)
+    table = Table(rows, colWidths=fit_widths(widths), repeatRows=1)
     table.setStyle(grid_style(styles.font))
     story.append(table)
     if not volumes:
@@ -106,7 +106,7 @@ def volume_catalog_pdf(case: Case, volumes: list[Volume]) -> bytes:
             *(cells(entry_row(entry)) for entry in volume.entries.all()),
         ]
         widths = [10 * mm, 24 * mm, 34 * mm, 62 * mm, 18 * mm, 14 * mm, 18 * mm]
-        table = Table(rows, colWidths=_fit(widths), repeatRows=1)
+        table = Table(rows, colWidths=fit_widths(widths), repeatRows=1)
         table.setStyle(grid_style(styles.font))
         story.append(table)
         story.append(Spacer(0, 3 * mm))
@@ -139,16 +139,11 @@ def _volume_header(volume: Volume, styles: Styles) -> Table:
             f"{volume.item_count} / {volume.page_count}",
         ],
     ]
-    table = Table(rows, colWidths=_fit([30 * mm, 70 * mm, 30 * mm, 50 * mm]))
+    table = Table(rows, colWidths=fit_widths([30 * mm, 70 * mm, 30 * mm, 50 * mm]))
     style = grid_style(styles.font, header_rows=0)
     style.add("SPAN", (1, 1), (3, 1))
     table.setStyle(style)
     return table
-
-
-def _fit(widths: list[float]) -> list[float]:
-    scale = CONTENT_WIDTH / sum(widths)
-    return [w * scale for w in widths]
 
 
 # -- XLSX -----------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from .media import MediaItem
 from .notification import Notification
 from .policy import CommitmentPolicy, DayCount
 from .project import Node, Organisation, Project
+from .property_checks import PropertyCheckReport
 from .volume import Volume, VolumeEntry
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "Organisation",
     "Party",
     "Project",
+    "PropertyCheckReport",
     "Retention",
     "Volume",
     "VolumeEntry",

@@ -26,8 +26,26 @@ class CommitmentQuerySet(models.QuerySet):
         )
 
 
+class DeliveryManager(models.Manager.from_queryset(CommitmentQuerySet)):
+    """The acceptance domain's commitments (容缺承诺), also a case's ``commitments``.
+
+    A rectification ordered by an inspection (整改) runs on the same state machine and the same
+    sweep, but it is no delivery the acceptance process waits for: it must not block a full
+    certificate, be delivered against, nor count in the conditional-acceptance figures.
+    ``Commitment.every_kind`` sees both.
+    """
+
+    def get_queryset(self):
+        return super().get_queryset().filter(kind=Commitment.Kind.DELIVERY)
+
+
 class Commitment(ConcurrentTransitionMixin, models.Model):
-    """承诺书: the owner's signed promise to deliver tolerated items by a deadline."""
+    """承诺书: the owner's signed promise to deliver tolerated items by a deadline, or (kind
+    rectification) to put right by a deadline what an inspection found (整改)."""
+
+    class Kind(models.TextChoices):
+        DELIVERY = "delivery", _("容缺承诺 delivery of tolerated items")
+        RECTIFICATION = "rectification", _("整改承诺 rectification after an inspection")
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("待签署 awaiting the owner's signature")
@@ -41,7 +59,11 @@ class Commitment(ConcurrentTransitionMixin, models.Model):
     OPEN_STATES = (Status.DRAFT, Status.PENDING, Status.OVERDUE, Status.ESCALATED)
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="commitments")
-    decision = models.OneToOneField(Decision, on_delete=models.PROTECT, related_name="commitment")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.DELIVERY)
+    # The acceptance decision that tolerated the items; a rectification has none.
+    decision = models.OneToOneField(
+        Decision, on_delete=models.PROTECT, related_name="commitment", null=True, blank=True
+    )
     items = models.ManyToManyField(CatalogItem, related_name="+")
     period = models.CharField(_("period (ISO 8601)"), max_length=20)
     status = FSMField(default=Status.DRAFT, choices=Status.choices, protected=True)
@@ -61,11 +83,18 @@ class Commitment(ConcurrentTransitionMixin, models.Model):
     settled_at = models.DateTimeField(null=True, blank=True)
     reason = models.TextField(blank=True)
 
-    objects = CommitmentQuerySet.as_manager()
+    objects = DeliveryManager()
+    every_kind = CommitmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("commitment")
         indexes = [models.Index(fields=("status", "deadline"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="rectification") | models.Q(decision__isnull=False),
+                name="commitment_delivery_has_decision",
+            ),
+        ]
 
     def __str__(self) -> str:
         return (

@@ -27,6 +27,12 @@ class MaterialQuerySet(models.QuerySet):
 class Material(models.Model):
     """归档文件: one submitted file, one version; a new version supersedes, never overwrites."""
 
+    class Origin(models.TextChoices):
+        """电子原件 or not: made digital, or a scan of paper (see ``selectors.originals``)."""
+
+        BORN_DIGITAL = "born_digital", _("电子原件 electronic original")
+        DIGITIZED = "digitized", _("纸质扫描件 scanned from paper")
+
     class Status(models.TextChoices):
         RECEIVED = "received", _("已接收 received")
         CHECKED = "checked", _("检测通过 checks passed")
@@ -56,9 +62,16 @@ class Material(models.Model):
     responsible_party = models.CharField(_("responsible party 责任者"), max_length=200, blank=True)
     formed_on = models.DateField(_("date formed 形成日期"), null=True, blank=True)
     size = models.PositiveBigIntegerField()
+    # The content's address in storage and the key duplicates are found by: always SHA-256.
     sha256 = models.CharField(max_length=64)
+    # The fixity digest taken at intake under the configured algorithm, labelled
+    # (``workflows.digests``: bare hex SHA-256, "sm3:..." SM3); empty on versions stored before
+    # the choice, whose fixity digest is their SHA-256 (``intake_digest``).
+    digest = models.CharField(max_length=72, blank=True)
     format_kind = models.CharField(max_length=16, choices=FormatKind.choices)
     detected_format = models.CharField(max_length=16, blank=True)
+    # As the owner declared it at upload; empty: judged from the file (``selectors.originals``).
+    origin = models.CharField(_("origin 来源"), max_length=16, choices=Origin.choices, blank=True)
     version = models.PositiveIntegerField(default=1)
     supersedes = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
@@ -90,6 +103,11 @@ class Material(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name} v{self.version}"
+
+    @property
+    def intake_digest(self) -> str:
+        """The digest fixity is checked against, labelled with its algorithm."""
+        return self.digest or self.sha256
 
     @transition(field=status, source=RECHECKABLE, target=Status.CHECKED)
     def pass_checks(self, report: dict) -> None:

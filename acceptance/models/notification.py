@@ -25,6 +25,7 @@ class Notification(models.Model):
         SETTLED = "settled", _("承诺办结 commitment settled")
         WITHDRAWN = "withdrawn", _("承诺撤销 commitment withdrawn")
         DEADLINE_CHANGED = "deadline_changed", _("承诺期限变更 commitment deadline changed")
+        INSPECTION = "inspection", _("双随机检查 random-sample inspection")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

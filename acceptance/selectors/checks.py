@@ -21,6 +21,8 @@ from enum import StrEnum
 
 from workflows.labels import Label, label
 
+from ..checks.formats import format_label
+from ..checks.pronom import format_title
 from ..models import Material
 
 REFUSING_PROPERTY = "security"
@@ -67,6 +69,32 @@ def material_check_state(material: Material) -> CheckState:
 
 
 @dataclass(frozen=True)
+class FormatShown:
+    """A file's format as pages show it: in words on the face, its PRONOM id folded away."""
+
+    words: str  # the archive's name of the format, e.g. "JPEG 图像"
+    title: str  # PRONOM's name and version, e.g. "JPEG File Interchange Format 1.01"
+    puid: str
+    reason: str  # why there is no PRONOM id
+    basis: str
+    identifier: str
+
+
+def _format_shown(report: dict) -> FormatShown | None:
+    identity = report.get("format_id")
+    if not identity:  # checked before formats were identified
+        return None
+    return FormatShown(
+        words=format_label(report.get("detected_format", "unknown"), "zh"),
+        title=format_title(identity["name"], identity["version"]),
+        puid=identity["puid"],
+        reason=identity["reason"],
+        basis=identity["basis"],
+        identifier=identity["identifier"],
+    )
+
+
+@dataclass(frozen=True)
 class MaterialCheck:
     """A material's check state with what a page shows of it."""
 
@@ -74,6 +102,7 @@ class MaterialCheck:
     properties: dict[str, str]
     findings: tuple[dict, ...]  # failed and warned outcomes, each with its rule's ``label``
     checked_at: datetime | None
+    format: FormatShown | None = None
 
     @property
     def label(self) -> Label:
@@ -118,6 +147,7 @@ def material_check(material: Material) -> MaterialCheck:
         properties=report.get("properties", {}) if state in DONE else {},
         findings=findings,
         checked_at=_checked_at(report) if state in DONE else None,
+        format=_format_shown(report) if state in DONE else None,
     )
 
 

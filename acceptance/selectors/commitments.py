@@ -58,11 +58,11 @@ def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
     )
 
 
-def commitment_statistics(*, start: date, end: date) -> CommitmentStatistics:
-    """The figures for decisions taken from ``start`` to ``end`` (Shanghai dates, inclusive);
-    each commitment counted in its state now."""
+def cases_accepted_between(start: date, end: date):
+    """The ids (``case``) of cases accepted, fully or conditionally, from ``start`` to ``end``
+    (Shanghai dates, inclusive): the cases a period's statistics count."""
     since, until = _bounds(start, end)
-    accepted = (
+    return (
         Decision.objects.filter(
             decided_at__gte=since,
             decided_at__lt=until,
@@ -70,8 +70,14 @@ def commitment_statistics(*, start: date, end: date) -> CommitmentStatistics:
         )
         .values("case")
         .distinct()
-        .count()
     )
+
+
+def commitment_statistics(*, start: date, end: date) -> CommitmentStatistics:
+    """The figures for decisions taken from ``start`` to ``end`` (Shanghai dates, inclusive);
+    each commitment counted in its state now."""
+    since, until = _bounds(start, end)
+    accepted = cases_accepted_between(start, end).count()
     counts = Commitment.objects.filter(
         decision__decided_at__gte=since, decision__decided_at__lt=until
     ).aggregate(

@@ -100,13 +100,13 @@ def commitment_transition(
     now = now or timezone.now()
     with transaction.atomic():
         commitment = (
-            Commitment.objects.select_for_update().select_related("case").get(pk=commitment.pk)
+            Commitment.every_kind.select_for_update().select_related("case").get(pk=commitment.pk)
         )
         if commitment.status in ALREADY_DONE[action]:
             return False
         if (
             action == "mark_overdue"
-            and not Commitment.objects.due(now).filter(pk=commitment.pk).exists()
+            and not Commitment.every_kind.due(now).filter(pk=commitment.pk).exists()
         ):
             raise CaseStateConflict(
                 f"承诺尚未到期（期限 {_local(commitment.deadline)}），不能标记逾期",
@@ -142,9 +142,12 @@ def commitment_transition(
                     if action == "sign"
                     else {}
                 ),
+                **(
+                    {"kind": commitment.kind} if commitment.kind != Commitment.Kind.DELIVERY else {}
+                ),
             },
         )
-        EFFECTS.get(action, lambda *_: None)(commitment, actor, reason)
+        EFFECTS[commitment.kind].get(action, lambda *_: None)(commitment, actor, reason)
     return True
 
 
@@ -235,11 +238,36 @@ def _withdrawal_effects(commitment: Commitment, actor, reason: str) -> None:
     )
 
 
+def _rectification_overdue_effects(commitment: Commitment, actor, reason: str) -> None:
+    """A rectification past its deadline: the owner and the supervisors are told. The certificate
+    stands: what follows a failed rectification is the inspection's referral, not this clock."""
+    case = commitment.case
+    notify(
+        recipients=[*owner_side(case), *supervisors()],
+        case=case,
+        kind=Notification.Kind.OVERDUE,
+        key=f"commitment-{commitment.pk}-overdue",
+        title=(f"{case.reference} 整改已逾期", f"{case.reference}: rectification overdue"),
+        body=(
+            f"整改期限 {_local(commitment.deadline)} 已过，检查发现的问题尚未整改完毕，"
+            "请尽快整改并提交整改报告。",
+            f"The rectification deadline {_local(commitment.deadline)} has passed; put right "
+            "what the inspection found and report it as soon as possible.",
+        ),
+    )
+
+
 EFFECTS = {
-    "mark_overdue": _overdue_effects,
-    "fulfil_late": _late_fulfilment_effects,
-    "escalate": _escalation_effects,
-    "withdraw": _withdrawal_effects,
+    Commitment.Kind.DELIVERY: {
+        "mark_overdue": _overdue_effects,
+        "fulfil_late": _late_fulfilment_effects,
+        "escalate": _escalation_effects,
+        "withdraw": _withdrawal_effects,
+    },
+    Commitment.Kind.RECTIFICATION: {
+        "mark_overdue": _rectification_overdue_effects,
+        "escalate": _escalation_effects,
+    },
 }
 
 
@@ -361,13 +389,16 @@ def commitment_deliver(*, case: Case, user) -> list[Material]:
                 payload={"items": codes, "materials": [m.pk for m in delivered]},
                 actor=user,
             )
-            _clock_on_delivery(commitment, user)
+            commitment_clock_on_delivery(commitment=commitment, user=user)
     return delivered
 
 
-def _clock_on_delivery(commitment: Commitment, user) -> None:
+def commitment_clock_on_delivery(*, commitment: Commitment, user) -> None:
+    """What the owner owed is handed in (delivered items, a rectification report): a paused clock
+    runs on from here, moved by the pause, and the commitment does not fall due while checked.
+    The caller holds the transaction."""
     now = timezone.now()
-    commitment = Commitment.objects.select_for_update().get(pk=commitment.pk)
+    commitment = Commitment.every_kind.select_for_update().get(pk=commitment.pk)
     payload = {"commitment": commitment.pk}
     if commitment.paused_at is not None:
         commitment.deadline += now - commitment.paused_at
@@ -386,7 +417,7 @@ def commitment_return_delivery(*, commitment: Commitment, actor=None) -> Commitm
     """The archive returned the delivered items for correction: the clock pauses if the terms say
     so, until the owner delivers again; otherwise it runs on."""
     with transaction.atomic():
-        commitment = Commitment.objects.select_for_update().get(pk=commitment.pk)
+        commitment = Commitment.every_kind.select_for_update().get(pk=commitment.pk)
         commitment.delivered_at = None
         pause = commitment.status == Status.PENDING and commitment.terms.get("pause_on_return")
         if pause and commitment.paused_at is None:
@@ -467,7 +498,7 @@ def _each(ids, work) -> int:
     done = 0
     for pk in ids:
         try:
-            done += bool(work(Commitment.objects.get(pk=pk)))
+            done += bool(work(Commitment.every_kind.get(pk=pk)))
         except Exception:
             logger.exception("commitment sweep: commitment %s failed", pk)
     return done
@@ -478,10 +509,13 @@ def commitments_sweep(now: datetime | None = None, *, cases=None) -> SweepResult
 
     ``cases`` limits the sweep to those cases' commitments: a sweep run at another moment than
     now (the demo reaching a deadline) must never move anyone else's commitments in time.
+    Rectifications ordered by inspections (整改) are swept with the deliveries.
     """
     now = now or timezone.now()
     commitments = (
-        Commitment.objects.all() if cases is None else Commitment.objects.filter(case__in=cases)
+        Commitment.every_kind.all()
+        if cases is None
+        else Commitment.every_kind.filter(case__in=cases)
     )
     overdue = _each(
         commitments.due(now).order_by("deadline").values_list("pk", flat=True),
@@ -522,11 +556,11 @@ def commitment_reminders(now: datetime, commitments=None) -> int:
     # Working days stretch an offset over more calendar days (a Spring Festival adds nine).
     horizon = now + timedelta(days=60)
     upcoming = (
-        (commitments if commitments is not None else Commitment.objects)
+        (commitments if commitments is not None else Commitment.every_kind)
         .filter(
             status=Status.PENDING, paused_at__isnull=True, deadline__gt=now, deadline__lte=horizon
         )
-        .values_list("pk", "case_id", "deadline", "terms", named=True)
+        .values_list("pk", "case_id", "kind", "deadline", "terms", named=True)
     )
     reached = []
     for row in upcoming:
@@ -551,18 +585,28 @@ def _remind(row, left: int, key: str) -> list[Notification]:
         .order_by("catalogitem__code")
         .values_list("catalogitem__code", flat=True)
     )
+    rectification = row.kind == Commitment.Kind.RECTIFICATION
+    noun_zh, noun_en = ("整改", "rectification") if rectification else ("承诺", "commitment")
     return notify(
         recipients=owner_side(case),
         case=case,
         kind=Notification.Kind.REMINDER,
         key=key,
         title=(
-            f"{case.reference} 承诺还剩 {left} {unit_zh}到期",
-            f"{case.reference}: commitment due in {left} day(s)",
+            f"{case.reference} {noun_zh}还剩 {left} {unit_zh}到期",
+            f"{case.reference}: {noun_en} due in {left} day(s)",
         ),
         body=(
-            f"请于 {_local(row.deadline)} 前补交容缺材料：{items}。",
-            f"Deliver the tolerated items ({items}) by {_local(row.deadline)}.",
+            (
+                f"请于 {_local(row.deadline)} 前完成整改（{items}）并提交整改报告。",
+                f"Put right what the inspection found ({items}) and report it by "
+                f"{_local(row.deadline)}.",
+            )
+            if rectification
+            else (
+                f"请于 {_local(row.deadline)} 前补交容缺材料：{items}。",
+                f"Deliver the tolerated items ({items}) by {_local(row.deadline)}.",
+            )
         ),
     )
 

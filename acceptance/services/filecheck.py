@@ -35,7 +35,7 @@ def check_path(path: Path, *, kind: FileKind | None = None, sha256: str | None =
         report = check_file(
             path,
             declared_kind=kind,
-            expected_sha256=sha256,
+            expected_digest=sha256,
             max_bytes=max_bytes_by_kind(),
             name=path.name,
             image_check=_photo_check(),

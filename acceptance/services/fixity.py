@@ -1,4 +1,8 @@
-"""Fixity (真实性 · 固定性): recompute stored files' SHA-256 and compare with intake.
+"""Fixity (真实性 · 固定性): recompute stored files' digests and compare with intake.
+
+Each version is checked under the algorithm its intake digest was taken with
+(``Material.intake_digest``, ``workflows.digests``): SHA-256 for versions stored before a switch
+to SM3, SM3 after it.
 
 ``fixity_audit`` goes over every stored material version (the Celery beat job and ``manage.py
 audit_fixity`` call it); ``material_verify`` checks one on demand. A mismatch or a missing file is
@@ -8,7 +12,6 @@ as a ``FixityAudit`` row with the list of problems.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,12 +19,12 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from workflows.digests import SHA256, algorithm_of, digest_file
 from workflows.journal import journal_append
 
 from ..models import FixityAudit, Material
 
 logger = logging.getLogger(__name__)
-CHUNK_BYTES = 1024 * 1024
 
 
 @dataclass
@@ -32,8 +35,8 @@ class FixityResult:
     case: str
     name: str
     verdict: str
-    expected_sha256: str
-    actual_sha256: str = ""
+    expected_digest: str
+    actual_digest: str = ""
     error: str = ""
 
     def as_dict(self) -> dict:
@@ -42,8 +45,8 @@ class FixityResult:
             "case": self.case,
             "name": self.name,
             "verdict": self.verdict,
-            "expected_sha256": self.expected_sha256,
-            "actual_sha256": self.actual_sha256,
+            "expected_digest": self.expected_digest,
+            "actual_digest": self.actual_digest,
             "error": self.error,
         }
 
@@ -69,12 +72,8 @@ class FixityReport:
 
 
 def file_sha256(path: Path) -> str:
-    """The SHA-256 of a stored file, streamed."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK_BYTES):
-            digest.update(chunk)
-    return digest.hexdigest()
+    """The SHA-256 of a stored file (its address in storage), streamed."""
+    return digest_file(path, SHA256)
 
 
 def _verify(material: Material) -> FixityResult:
@@ -83,14 +82,15 @@ def _verify(material: Material) -> FixityResult:
         case=material.case.reference,
         name=material.original_name,
         verdict="ok",
-        expected_sha256=material.sha256,
+        expected_digest=material.intake_digest,
     )
+    algorithm = algorithm_of(material.intake_digest)
     try:
-        result.actual_sha256 = file_sha256(Path(material.file.path))
+        result.actual_digest = digest_file(Path(material.file.path), algorithm)
     except (OSError, ValueError) as exc:
         result.verdict, result.error = "missing", f"{type(exc).__name__}: {exc}"
         return result
-    if result.actual_sha256 != material.sha256:
+    if result.actual_digest != material.intake_digest:
         result.verdict = "mismatch"
     return result
 
@@ -148,7 +148,7 @@ def fixity_audit(*, materials=None, actor=None) -> FixityReport:
                 material.case.reference,
                 material.original_name,
                 "missing",
-                material.sha256,
+                material.intake_digest,
                 error=f"{type(exc).__name__}: {exc}",
             )
         report.checked += 1

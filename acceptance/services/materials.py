@@ -1,4 +1,3 @@
-import hashlib
 import re
 import unicodedata
 from datetime import date
@@ -8,6 +7,7 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from workflows.digests import SHA256, configured_algorithm, hasher, labelled
 from workflows.jobs.outbox import job_enqueue
 from workflows.journal import journal_append
 
@@ -32,13 +32,16 @@ def clean_file_name(name: str) -> str:
     return name[:200] or "unnamed"
 
 
-def _digest(file: File, *, limit: int, name: str, kind: str) -> tuple[str, int]:
-    """SHA-256 and size of ``file``, read in chunks; refused as soon as it passes ``limit``.
+def _digest(file: File, *, limit: int, name: str, kind: str) -> tuple[str, str, int]:
+    """SHA-256 (the storage address), the fixity digest under the configured algorithm
+    (labelled) and the size of ``file``, read in chunks; refused as soon as it passes ``limit``.
 
     Nothing is stored yet and only one chunk is held at a time, so a 2 GB upload costs no more
     memory than a small one, and a too-large one is refused without reading the rest of it.
     """
-    sha256, size = hashlib.sha256(), 0
+    algorithm = configured_algorithm()
+    sha256, size = hasher(SHA256), 0
+    fixity = sha256 if algorithm == SHA256 else hasher(algorithm)
     file.seek(0)
     for chunk in file.chunks(CHUNK_BYTES):
         size += len(chunk)
@@ -52,8 +55,10 @@ def _digest(file: File, *, limit: int, name: str, kind: str) -> tuple[str, int]:
                 kind=kind,
             )
         sha256.update(chunk)
+        if fixity is not sha256:
+            fixity.update(chunk)
     file.seek(0)
-    return sha256.hexdigest(), size
+    return sha256.hexdigest(), labelled(algorithm, fixity.hexdigest()), size
 
 
 def _mb(size: int) -> str:
@@ -78,12 +83,15 @@ def material_upload(
     document_number: str = "",
     responsible_party: str = "",
     formed_on: date | None = None,
+    origin: str = "",
 ) -> Material:
-    """Store one uploaded file as a material version, with its SHA-256 taken at intake.
+    """Store one uploaded file as a material version, with its digests taken at intake.
 
     The file is hashed in chunks and refused past its kind's size limit before anything is
     stored; the same content twice in a case is refused and stored once. ``title`` and the
-    other metadata default to the file name, the owner organisation and today.
+    other metadata default to the file name, the owner organisation and today; ``origin``
+    (``Material.Origin``, declared by the owner) to none: it is then told from the file
+    (``selectors.originals``).
     """
     if not case.project.owner.members.filter(pk=user.pk).exists():
         raise NotPermitted(
@@ -102,7 +110,9 @@ def material_upload(
         )
     clean_name = clean_file_name(name)
     limit = max_bytes_by_kind().get(FileKind(catalog_item.format_kind))
-    sha256, size = _digest(file, limit=limit, name=clean_name, kind=catalog_item.format_kind)
+    sha256, digest, size = _digest(
+        file, limit=limit, name=clean_name, kind=catalog_item.format_kind
+    )
     if size == 0:
         raise UploadRefused(
             f"文件“{clean_name}”是空文件，请重新选择",
@@ -129,8 +139,10 @@ def material_upload(
                 document_number=document_number.strip(),
                 responsible_party=responsible_party.strip() or case.project.owner.name,
                 formed_on=formed_on or timezone.localdate(),
+                origin=origin,
                 size=size,
                 sha256=sha256,
+                digest=digest,
                 format_kind=catalog_item.format_kind,
                 version=version,
                 supersedes=supersedes,
@@ -147,11 +159,14 @@ def material_upload(
                     "material": material.pk,
                     "name": material.original_name,
                     "sha256": sha256,
+                    # Under another algorithm than SHA-256, its fixity digest too (labelled).
+                    **({"digest": digest} if digest != sha256 else {}),
                     "size": size,
                     "catalog_item": catalog_item.code,
                     "node": node.code if node else None,
                     "version": version,
                     "supersedes": supersedes.pk if supersedes else None,
+                    **({"origin": origin} if origin else {}),
                 },
             )
             # The intake checks (``services.intake``), as a job written with the material: the
@@ -201,10 +216,15 @@ def material_check_report(material: Material, **options) -> FileReport:
     """
     material.check_started_at = timezone.now()
     Material.objects.filter(pk=material.pk).update(check_started_at=material.check_started_at)
+    return material_file_report(material, **options)
+
+
+def material_file_report(material: Material, **options) -> FileReport:
+    """The four-property checks of one stored material version, recording nothing."""
     return check_file(
         Path(material.file.path),
         declared_kind=FileKind(material.format_kind),
-        expected_sha256=material.sha256,
+        expected_digest=material.intake_digest,
         max_bytes=max_bytes_by_kind(),
         name=material.original_name,
         metadata=material_metadata(material),

@@ -29,6 +29,7 @@ from ..models import Material
 from ..selectors.cases import case_instance, cases_visible_to, material_changeable
 from ..selectors.catalog import case_catalog_items
 from ..selectors.completeness import material_line
+from ..selectors.originals import originals_rate, record_origin
 from ..services.materials import material_upload, material_withdraw
 from .cases import _case
 
@@ -51,7 +52,7 @@ def _open_tasks(case):
 def case_detail(request, reference: str):
     """The case's state, its open steps and deadlines, its nodes, materials and certificates."""
     case = _case(request, reference)
-    materials = (
+    materials = list(
         case.materials.current().select_related("catalog_item", "node").order_by("node", "pk")
     )
     return render(
@@ -61,7 +62,11 @@ def case_detail(request, reference: str):
             "case": case,
             "tasks": _open_tasks(case),
             "nodes": case.project.nodes.all(),
-            "material_rows": [(material, material_line(material)) for material in materials],
+            "material_rows": [
+                (material, material_line(material), record_origin(material))
+                for material in materials
+            ],
+            "originals": originals_rate(materials),
             "commitments": case.commitments.order_by("-pk"),
             "certificates": case.certificates.order_by("-issued_at"),
             "decisions": case.decisions.select_related("decided_by"),

@@ -1,4 +1,4 @@
-"""容缺受理统计: the reform's figures for any period, as a page and as a workbook."""
+"""容缺受理统计 and 电子原件率: the reform's figures for any period, as pages and a workbook."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from ..selectors.cases import STAFF_GROUPS
 from ..selectors.commitments import CommitmentStatistics, commitment_statistics
+from ..selectors.originals import originals_statistics
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -75,12 +76,15 @@ def statistics_xlsx(stats: CommitmentStatistics) -> bytes:
     return buffer.getvalue()
 
 
+def _staff_only(user) -> None:
+    if not (user.is_superuser or user.groups.filter(name__in=STAFF_GROUPS).exists()):
+        raise PermissionDenied("仅档案馆工作人员可查看统计 — archive staff only")
+
+
 @login_required
 @require_GET
 def statistics_page(request):
-    user = request.user
-    if not (user.is_superuser or user.groups.filter(name__in=STAFF_GROUPS).exists()):
-        raise PermissionDenied("仅档案馆工作人员可查看统计 — archive staff only")
+    _staff_only(request.user)
     try:
         start, end = parse_period(request.GET.get("start"), request.GET.get("end"))
     except ValueError as error:
@@ -102,4 +106,22 @@ def statistics_page(request):
             "fulfilment_rate": percent(stats.fulfilment_rate),
             "on_time_rate": percent(stats.on_time_rate),
         },
+    )
+
+
+@login_required
+@require_GET
+def originals_page(request):
+    """电子原件率 of the cases accepted in a period: the whole and each case."""
+    _staff_only(request.user)
+    try:
+        start, end = parse_period(request.GET.get("start"), request.GET.get("end"))
+    except ValueError as error:
+        return render(
+            request, "acceptance/originals_statistics.html", {"error": str(error)}, status=400
+        )
+    return render(
+        request,
+        "acceptance/originals_statistics.html",
+        {"stats": originals_statistics(start=start, end=end)},
     )

@@ -64,6 +64,7 @@ class MaterialSerializer(serializers.ModelSerializer):
             "document_number",
             "responsible_party",
             "formed_on",
+            "origin",
             "size",
             "sha256",
             "format_kind",
@@ -108,6 +109,14 @@ class MaterialUploadSerializer(serializers.Serializer):
         max_length=200, required=False, allow_blank=True, default=""
     )
     formed_on = serializers.DateField(required=False, allow_null=True, default=None)
+    origin = serializers.ChoiceField(
+        Material.Origin.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="来源：电子原件 born_digital 或纸质扫描件 digitized；不填则按文件内容判断 "
+        "(the origin; left out: told from the file)",
+    )
 
     def validate(self, attrs):
         case = attrs["case"]

@@ -9,13 +9,12 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from supervision import verify_draw as algorithm
+from supervision.labels import OUTCOMES as OUTCOME_KEYS
 from supervision.models import Draw, InspectionPlan
-from supervision.selectors import OUTCOME_PENDING, OUTCOME_SUPERSEDED, public_targets
+from supervision.selectors import public_targets
+from workflows.labels import label
 
-OUTCOMES = [
-    (OUTCOME_PENDING, "待检查 not inspected yet"),
-    (OUTCOME_SUPERSEDED, "已重新抽取，不予检查 superseded by a later draw"),
-]
+OUTCOMES = [(key, label("outcome", key).bilingual) for key in OUTCOME_KEYS]
 
 
 class PublicTargetSerializer(serializers.Serializer):
@@ -25,6 +24,12 @@ class PublicTargetSerializer(serializers.Serializer):
     stratum = serializers.CharField(help_text="抽取分层（工程类型或 all）stratum")
     accepted_on = serializers.DateField(help_text="验收日期 date the case was accepted")
     outcome = serializers.ChoiceField(choices=OUTCOMES, help_text="检查结果 inspection outcome")
+    decided_on = serializers.CharField(
+        help_text="作出检查结论日期 date of the inspection's decision (YYYY-MM-DD; empty before)"
+    )
+    closed_on = serializers.CharField(
+        help_text="检查办结日期 date the inspection closed (YYYY-MM-DD; empty while open)"
+    )
 
 
 class PublicDrawSerializer(serializers.Serializer):
@@ -46,6 +51,7 @@ class PublicPlanSerializer(serializers.ModelSerializer):
         choices=[
             (InspectionPlan.Status.PUBLISHED, "已公布待抽取 published"),
             (InspectionPlan.Status.DRAWN, "已抽取 drawn"),
+            (InspectionPlan.Status.INSPECTING, "检查实施中 inspections under way"),
         ]
     )
     population_size = serializers.SerializerMethodField(help_text="检查对象数 population size")

@@ -1,6 +1,10 @@
 from django.utils import translation
 from rest_framework import viewsets
 from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import AllowAny
+
+from ..pagination import Pages
+from ..throttling import PublicRateThrottle
 
 NUL = "\x00"
 
@@ -57,3 +61,15 @@ def choice_param(request, name: str, choices, default: str) -> str:
     if value not in choices:
         raise ValidationError({name: f"must be one of: {', '.join(choices)}"}, code="invalid")
     return value
+
+
+class PublicViewSet(ApiViewSet):
+    """Read by anyone without credentials, paged, rate limited per client address; one object
+    by its ``reference``."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [PublicRateThrottle]
+    pagination_class = Pages
+    lookup_field = "reference"
+    lookup_value_regex = "[^/]+"

@@ -1,10 +1,11 @@
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 
+from ..exceptions import DocumentBeingPrepared, FormatNotIssued
 from ..renderers import OfdRenderer, PdfRenderer
 from ..selectors import certificates_visible_to
 from ..serializers.certificates import CertificateSerializer
@@ -64,9 +65,22 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
     )
     def ofd(self, request, number=None):
         certificate = self.get_object()
-        if not certificate.ofd:
-            # Issued before OFD output existed: there is only the PDF.
-            raise Http404
+        state = certificate.ofd_state
+        if state == "preparing":
+            raise DocumentBeingPrepared(
+                "OFD 版式文件正在生成，请稍后再试",
+                "the OFD document is being prepared; ask again in a few seconds",
+            )
+        if state == "failed":
+            raise FormatNotIssued(
+                "OFD 版式文件生成失败，请联系档案馆",
+                "the OFD could not be made; contact the archive",
+            )
+        if state == "none":
+            raise FormatNotIssued(
+                "该意见书未以 OFD 版式签发",
+                "this certificate was not issued as an OFD document",
+            )
         return FileResponse(
             certificate.ofd.open("rb"),
             as_attachment=True,

@@ -84,6 +84,7 @@ class MaterialViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
                 document_number=data["document_number"],
                 responsible_party=data["responsible_party"],
                 formed_on=data["formed_on"],
+                origin=data["origin"],
             )
         # The intake check ran already when Celery runs eagerly; else the answer says pending.
         material = Material.objects.get(pk=material.pk)

@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from acceptance.selectors.commitments import commitment_statistics
+from acceptance.selectors.originals import originals_statistics
 
 from ..permissions import sees_everything
 from .base import ApiViewMixin
@@ -58,3 +59,55 @@ class CommitmentStatisticsView(ApiViewMixin, APIView):
         period.is_valid(raise_exception=True)
         stats = commitment_statistics(**period.validated_data)
         return Response(CommitmentStatisticsSerializer(stats.as_dict()).data)
+
+
+class OriginalsRateSerializer(serializers.Serializer):
+    files = serializers.IntegerField(help_text="计入的材料 records counted")
+    original_files = serializers.IntegerField(
+        help_text="其中电子原件 of which electronic originals"
+    )
+    pages = serializers.IntegerField()
+    original_pages = serializers.IntegerField()
+    undetermined = serializers.IntegerField(help_text="尚在检测、未计入 still being checked")
+    declared = serializers.IntegerField(help_text="来源由上传者声明 origin declared at upload")
+    file_rate = serializers.FloatField(allow_null=True, help_text="按件 original_files / files")
+    page_rate = serializers.FloatField(allow_null=True, help_text="按页 original_pages / pages")
+    minimum = serializers.FloatField(help_text="each share must be above it")
+    meets_minimum = serializers.BooleanField(allow_null=True)
+
+
+class CaseOriginalsSerializer(OriginalsRateSerializer):
+    case = serializers.CharField(help_text="案件编号 case reference")
+
+
+class OriginalsStatisticsSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    total = OriginalsRateSerializer()
+    cases = CaseOriginalsSerializer(many=True)
+
+
+class OriginalsStatisticsView(ApiViewMixin, APIView):
+    """电子原件率 The share of electronic originals of the cases accepted in a period."""
+
+    @extend_schema(
+        summary="电子原件率 Share of electronic originals, by file and by page, for a period",
+        parameters=[
+            OpenApiParameter("start", OpenApiTypes.DATE, required=True, description="YYYY-MM-DD"),
+            OpenApiParameter("end", OpenApiTypes.DATE, required=True, description="YYYY-MM-DD"),
+        ],
+        responses={200: OriginalsStatisticsSerializer},
+    )
+    def get(self, request):
+        if not sees_everything(request.user):
+            raise PermissionDenied()
+        period = PeriodSerializer(data=request.query_params)
+        period.is_valid(raise_exception=True)
+        stats = originals_statistics(**period.validated_data)
+        body = {
+            "start": stats.start,
+            "end": stats.end,
+            "total": stats.total.as_dict(),
+            "cases": [{"case": case.reference, **rate.as_dict()} for case, rate in stats.cases],
+        }
+        return Response(OriginalsStatisticsSerializer(body).data)

@@ -1,14 +1,11 @@
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins
-from rest_framework.permissions import AllowAny
 
 from supervision.selectors import published_plans
 
-from ..pagination import Pages
 from ..serializers.errors import ErrorSerializer
 from ..serializers.supervision import PublicPlanSerializer
-from ..throttling import PublicRateThrottle
-from .base import ApiViewSet
+from .base import PublicViewSet
 
 THROTTLED = {429: OpenApiResponse(ErrorSerializer, description="请求过于频繁 too many requests")}
 
@@ -25,16 +22,10 @@ THROTTLED = {429: OpenApiResponse(ErrorSerializer, description="请求过于频�
         responses={200: PublicPlanSerializer, **THROTTLED},
     ),
 )
-class PublicPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+class PublicPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PublicViewSet):
     """公开 Anyone reads the published plans, draws and verification data, without credentials."""
 
     serializer_class = PublicPlanSerializer
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
-    throttle_classes = [PublicRateThrottle]
-    pagination_class = Pages
-    lookup_field = "reference"
-    lookup_value_regex = "[^/]+"
 
     def get_queryset(self):
         return published_plans().prefetch_related("draws")

@@ -2,6 +2,7 @@
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import bagit
@@ -68,11 +69,12 @@ def test_a_bundle_is_verified_offline_down_to_a_replay(bundle, django_assert_num
 
     outcome = checks(verdict)
     assert outcome.pop("signature") is False  # exported without a signer: said, not skipped
+    assert outcome.pop("EEP signature") is False
     assert [name for name in outcome if name.startswith("replay of")] == [
         f"replay of instance {bundle_instance(bundle)}"
     ]
     assert all(outcome.values()), verdict.describe()
-    assert {"bagit", "journal chain", "materials"} <= outcome.keys()
+    assert {"bagit", "EEP schema", "EEP files", "journal chain", "materials"} <= outcome.keys()
 
 
 def bundle_instance(bundle) -> int:
@@ -351,3 +353,89 @@ def test_a_case_migrated_to_a_new_process_version_replays_across_it_in_its_bundl
         1,
         2,
     ]
+
+
+# -- SM3 (WORKFLOWS_DIGEST_ALGORITHM switched mid-case) ------------------------------------------
+
+
+def openssl_sm3(path: Path) -> str:
+    """The file's SM3 as the openssl command line computes it (a tool the product is not)."""
+    out = subprocess.run(
+        ["openssl", "dgst", "-sm3", "-r", str(path)], check=True, capture_output=True, text=True
+    ).stdout
+    return out.split()[0]
+
+
+@pytest.fixture
+def switched_to_sm3(flow, settings):
+    """A case whose files and journal began under SHA-256, switched to SM3 before its decision."""
+    settings.WORKFLOWS_DIGEST_ALGORITHM = "sm3"
+    flow.upload("A1-1", variant=2, supersedes=flow.current("A1-1"))
+    flow.reach_decision()
+    flow.decide("accept")
+    return flow
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_package_of_a_case_switched_to_sm3_midway_verifies_with_both_manifests(
+    switched_to_sm3,
+):
+    package = archival_package_path(switched_to_sm3.case)
+
+    verdict = verify_bundle(package, check_signature=detached_signature_problem)
+
+    assert verdict.ok, verdict.describe()
+    assert checks(verdict)["SM3 manifest"]
+    data = package / "data"
+    hashes = [json.loads(line)["entry_hash"] for line in (data / "journal.jsonl").open()]
+    assert not hashes[0].startswith("sm3:") and hashes[-1].startswith("sm3:")
+    digests = [m["digest"] for m in json.loads((data / "materials.json").read_text())]
+    assert any(d.startswith("sm3:") for d in digests) and not all(
+        d.startswith("sm3:") for d in digests
+    )
+    sm3_manifest = (package / "manifest-sm3.txt").read_text().splitlines()
+    sha_manifest = (package / "manifest-sha256.txt").read_text().splitlines()
+    assert sorted(line.split("  ")[1] for line in sm3_manifest) == sorted(
+        line.split("  ")[1] for line in sha_manifest
+    )
+    for line in sm3_manifest[:3]:
+        digest, name = line.split("  ", 1)
+        assert digest == openssl_sm3(package / name)
+    # General BagIt tools skip the SM3 manifest but check the SHA-256 one and the tag manifest,
+    # which covers the SM3 manifest.
+    bag = bagit.Bag(str(package))
+    bag.validate()
+    assert "manifest-sm3.txt" in (package / "tagmanifest-sha256.txt").read_text()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_file_forged_with_its_sha256_manifest_recomputed_is_caught_by_the_sm3_manifest(
+    switched_to_sm3, tmp_path
+):
+    bundle = bundle_export(case=switched_to_sm3.case, target=tmp_path / "sm3")
+    certificate = next((bundle / "data" / "certificates").iterdir())
+    forge(bundle, f"certificates/{certificate.name}", lambda pdf: pdf + b"% appended")
+
+    verdict = verify_bundle(bundle)
+
+    assert checks(verdict)["bagit"]  # the forger's SHA-256 manifests agree...
+    assert not checks(verdict)["SM3 manifest"]  # ...the SM3 one, which bagit skips, does not
+    assert f"data/certificates/{certificate.name} differs from its SM3 digest" in detail(
+        verdict, "SM3 manifest"
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_material_swapped_under_sm3_is_named_against_its_sm3_intake_digest(
+    switched_to_sm3, tmp_path
+):
+    bundle = bundle_export(case=switched_to_sm3.case, target=tmp_path / "sm3")
+    materials = json.loads((bundle / "data" / "materials.json").read_text())
+    (material,) = [m for m in materials if m["digest"].startswith("sm3:")][:1]
+    forge(bundle, material["file"], lambda _: b"%PDF-1.4 another file\n")
+
+    verdict = verify_bundle(bundle)
+
+    assert f"{material['file']} differs from the digest journaled at intake" in detail(
+        verdict, "materials"
+    )

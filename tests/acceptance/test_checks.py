@@ -296,8 +296,8 @@ def test_an_image_over_the_limit_where_pillow_only_warns_is_refused_too(
 def test_a_fixity_mismatch_fails_authenticity(good_pdf: Path) -> None:
     digest = hashlib.sha256(good_pdf.read_bytes()).hexdigest()
 
-    changed = check_file(good_pdf, expected_sha256="0" * 64)
-    same = check_file(good_pdf, expected_sha256=digest.upper())
+    changed = check_file(good_pdf, expected_digest="0" * 64)
+    same = check_file(good_pdf, expected_digest=digest.upper())
 
     fixity = outcome(changed, "authenticity.fixity")
     assert fixity.result is CheckResult.FAIL

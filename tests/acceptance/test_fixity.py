@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -54,8 +55,8 @@ def test_a_changed_and_a_missing_file_are_reported_and_journaled_on_their_case(s
     assert (report.checked, report.intact) == (4, False)
     result = report.as_dict()
     assert [(p["name"], p["verdict"]) for p in result["mismatches"]] == [("A1-1-1.pdf", "mismatch")]
-    assert result["mismatches"][0]["expected_sha256"] == changed.sha256
-    assert result["mismatches"][0]["actual_sha256"] != changed.sha256
+    assert result["mismatches"][0]["expected_digest"] == changed.sha256
+    assert result["mismatches"][0]["actual_digest"] != changed.sha256
     assert [(p["name"], p["verdict"]) for p in result["missing"]] == [("D-1-1.dxf", "missing")]
     entries = stored.journal("material.fixity_failed")
     assert [e.payload["material"] for e in entries] == [changed.pk, gone.pk]
@@ -99,5 +100,63 @@ def test_the_beat_job_runs_the_audit(stored):
     schedule = settings.CELERY_BEAT_SCHEDULE["acceptance-fixity-audit"]
     assert schedule["task"] == "acceptance.fixity_audit"
 
-    assert run_fixity_audit.delay().get() == {"checked": 4, "problems": 0}
+    # no case is archived yet: the long-term storage checks find none to report on
+    assert run_fixity_audit.delay().get() == {
+        "checked": 4,
+        "problems": 0,
+        "storage_reports": 0,
+        "storage_failed": 0,
+    }
     assert FixityAudit.objects.count() == 1
+
+
+def openssl_sm3(path: Path) -> str:
+    """The file's SM3 as the openssl command line computes it (a tool the product is not)."""
+    out = subprocess.run(
+        ["openssl", "dgst", "-sm3", "-r", str(path)], check=True, capture_output=True, text=True
+    ).stdout
+    return out.split()[0]
+
+
+def test_files_stored_before_and_after_a_switch_to_sm3_each_verify_under_their_own(
+    open_case, settings
+):
+    flow = open_case(upload=False)
+    settings.WORKFLOWS_DIGEST_ALGORITHM = "sha256"
+    before = flow.upload("A1-1")
+    settings.WORKFLOWS_DIGEST_ALGORITHM = "sm3"
+    after = flow.upload("A1-2")
+
+    assert before.intake_digest == before.sha256
+    assert after.intake_digest == "sm3:" + openssl_sm3(Path(after.file.path))
+    (uploaded,) = [
+        e for e in flow.journal("material.uploaded") if e.payload["material"] == after.pk
+    ]
+    assert uploaded.payload["digest"] == after.intake_digest
+    assert uploaded.entry_hash.startswith("sm3:")
+    assert fixity_audit().intact
+    assert verify_chain(flow.case.reference).intact
+
+    tamper(before)
+    tamper(after)
+    report = fixity_audit().as_dict()
+
+    assert [p["name"] for p in report["mismatches"]] == ["A1-1-1.pdf", "A1-2-1.pdf"]
+    assert report["mismatches"][1]["expected_digest"].startswith("sm3:")
+    assert report["mismatches"][1]["actual_digest"] == "sm3:" + openssl_sm3(Path(after.file.path))
+
+
+def test_the_authenticity_check_of_an_sm3_file_names_sm3(open_case, settings):
+    settings.WORKFLOWS_DIGEST_ALGORITHM = "sm3"
+    flow = open_case(upload=False)
+    material = flow.upload("A1-2")
+    materials_check([material])
+
+    fixity = next(
+        o
+        for o in Material.objects.get(pk=material.pk).check_report["outcomes"]
+        if o["code"] == "authenticity.fixity"
+    )
+    assert fixity["result"] == "pass"
+    assert fixity["message_zh"] == "文件的 SM3 摘要与采集时记录的一致，文件未被改动。"
+    assert fixity["detail"]["sm3"] == material.intake_digest

@@ -254,11 +254,14 @@ def test_accepting_issues_the_full_certificate_and_archives_the_case(flow):
     assert_closed_with_full_certificate(flow)
     decision = flow.case.decisions.get()
     assert (decision.outcome, decision.decided_by) == ("accept", flow.reviewer)
-    # The issuing job journals the certificate, then the engine journals the job's result.
-    assert flow.journal_kinds()[-3:] == [
+    # The issuing job journals the certificate, then the engine journals the job's result; the
+    # archival package's job then journals its archiving and transfer checks.
+    assert flow.journal_kinds()[-5:] == [
         "task.completed",
         "certificate.issued",
         "service.completed",
+        "archive.properties_checked",
+        "archive.properties_checked",
     ]
 
 

@@ -71,7 +71,7 @@ def test_a_tampered_certificate_exits_one(certificate, tmp_path):
     code, output = verify_command(path)
     assert code == 1
     assert "✖ intact" in output
-    assert "no certificate with this SHA-256" in output
+    assert "no registered certificate is this file" in output
     assert "Not verified" in output
 
 

@@ -33,6 +33,7 @@ def issued(transactional_db, live_server, world, settings):
     settings.CERTIFICATES_VERIFY_BASE_URL = f"{live_server.url}/verify/"
     case = world.case()
     certificate = world.issue(case)
+    certificate.refresh_from_db()  # its OFD, rendered and sealed after the issuing commit
     return certificate, Path(certificate.pdf.path)
 
 
@@ -44,7 +45,7 @@ def test_the_qr_address_verifies_a_certificate_and_its_pdf_without_login(issued,
     # The QR code's address: the form, with the number filled in.
     page.goto(verification_url(certificate.number))
     assert page.input_value("#id_number") == certificate.number
-    assert "验收意见书真伪核验" in page.inner_text("h1")
+    assert "验收意见书与档案证明真伪核验" in page.inner_text("h1")
 
     # A wrong code first: the same answer an unknown number gets.
     page.fill("#id_code", "AAAA-AAAA")
@@ -69,3 +70,12 @@ def test_the_qr_address_verifies_a_certificate_and_its_pdf_without_login(issued,
     assert "ENTIRE_FILE" not in report  # presented in words, not pyHanko's names
     assert "签名覆盖全文" in report and "✖" not in report
     page.screenshot(path=str(ARTIFACTS / "verification-upload.png"), full_page=True)
+
+    # The sealed OFD, uploaded: every file's SM3 digest, the SM2 signature, the seal.
+    page.set_input_files("#id_pdf", certificate.ofd.path)
+    page.click("#upload-form button[type=submit]")
+    report = page.inner_text("#verify-report")
+    assert "真实有效：该 OFD 文件为本馆签发并加盖电子印章的原件" in report
+    assert "SM2 签名正确" in report and "✖" not in report
+    assert "验收专用章（不得用于生产）" in report
+    page.screenshot(path=str(ARTIFACTS / "verification-upload-ofd.png"), full_page=True)

@@ -151,7 +151,7 @@ def test_the_qr_code_address_opens_the_form_with_the_number_filled_in(client, ce
     assert response.status_code == 200
     html = response.content.decode()
     assert f'value="{certificate.number}"' in html
-    assert "验收意见书真伪核验" in html and "Certificate verification" in html
+    assert "验收意见书与档案证明真伪核验" in html and "Certificate verification" in html
     assert PROJECT_NAME not in html  # nothing is shown before the code is given
     assert "noindex" in response["X-Robots-Tag"]
 
@@ -200,7 +200,7 @@ def test_the_page_keeps_csrf_protection(certificate):
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(b"GIF89a not a pdf", "不是 PDF 文件"), (b"", "The file is empty")],
+    [(b"GIF89a not a pdf", "不是 PDF 或 OFD 文件"), (b"", "The file is empty")],
 )
 def test_a_non_pdf_upload_is_refused_clearly(client, db, content, message):
     upload = SimpleUploadedFile("x.pdf", content, "application/pdf")
@@ -284,7 +284,7 @@ def test_untrusted_roots_fail_the_check(certificate, settings, tmp_path):
 
 
 def test_pdf_verify_refuses_what_is_not_a_pdf(db):
-    with pytest.raises(UploadRefused, match="not a PDF"):
+    with pytest.raises(UploadRefused, match="neither a PDF nor an OFD"):
         pdf_verify(b"<html>")
 
 

@@ -16,10 +16,10 @@ from acceptance.services.cases import case_open
 from acceptance.services.catalog import catalog_seed
 from acceptance.services.certificates import case_certificate_issue
 from acceptance.services.projects import project_register
-from certificates.models import Certificate, CertificateSequence
+from certificates.models import RENDER_OFD_TASK, Certificate, CertificateSequence
 from certificates.pdf import CERTIFICATE_TIME_ZONE
 from certificates.verify import pdf_verify
-from workflows.models import JournalEntry
+from workflows.models import JournalEntry, OutboxJob
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -99,6 +99,11 @@ def test_fifty_concurrent_issuances_get_fifty_distinct_consecutive_numbers(open_
             chain=certificate.case.reference, kind="certificate.issued"
         )
         assert [entry.payload["number"] for entry in issued] == [certificate.number]
+    # Each certificate's OFD is rendered after its number committed, by a job written with it.
+    ofd_jobs = OutboxJob.objects.filter(task=RENDER_OFD_TASK)
+    assert sorted(job.args[0] for job in ofd_jobs) == sorted(
+        Certificate.objects.values_list("pk", flat=True)
+    )
 
 
 def test_a_job_delivered_ten_times_at_once_issues_one_certificate_and_skips_no_number(

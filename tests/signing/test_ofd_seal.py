@@ -19,7 +19,8 @@ from asn1crypto import core
 from easyofd.ofd import OFD
 from lxml import etree
 
-from signing.dev_seal import DEV_SM2_PASSWORD, dev_seal_create
+from signing.conf import DEV_SM2_PASSWORD
+from signing.dev_seal import dev_seal_create
 from signing.ofd_seal import SesSeal, ofd_seal_sign, ofd_seal_verify
 from signing.sm2 import sm2_certificate_load, sm2_private_key_load
 from workflows.ofd import OFD_NAMESPACE, OfdDocument, OfdPage, OfdRect, OfdText, ofd_render

@@ -4,21 +4,27 @@ flow that accepts them is tested in ``tests/acceptance``; here they are only the
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.test import Client
 
 from acceptance.models import Case, Organisation, Project
 from acceptance.roles import SUPERVISORS
 from acceptance.selectors.catalog import catalog_current_version
 from acceptance.services.catalog import catalog_seed
+from supervision.inspections import draw_confirm
 from supervision.labels import INSPECTORS
-from supervision.services import plan_create, plan_publish, public_value_enter
+from supervision.services import plan_create, plan_draw, plan_publish, public_value_enter
 
 from ..acceptance.conftest import make_user
+from ..browser import chromium_browser
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PUBLISHED_AT = datetime(2026, 11, 2, 10, 0, tzinfo=SHANGHAI)
@@ -52,6 +58,18 @@ class World:
         )
         self.cases.append(case)
         return case
+
+    def give_owners(self) -> list:
+        """A member of each owner organisation, who opened its cases (and rectifies them)."""
+        owners = []
+        for n, organisation in enumerate(self.organisations):
+            owner = make_user(f"owner_{n}", "owners")
+            organisation.members.add(owner)
+            Case.objects.filter(project__owner=organisation).update(owner_user=owner)
+            owners.append(owner)
+        for case in self.cases:
+            case.refresh_from_db()
+        return owners
 
     def plan(self, **overrides):
         facts = {
@@ -97,3 +115,34 @@ def world(db) -> World:
     # Outside the period: never in the population.
     world.accepted_case("YS-2026-0099", organisations[0], "building", date(2026, 11, 1))
     return world
+
+
+@pytest.fixture
+def confirmed(world):
+    """A drawn and confirmed plan; each case's owner organisation has a member who opened it."""
+    call_command("deploy_processes", verbosity=0, stdout=io.StringIO())
+    world.give_owners()
+    plan = world.ready(sample_size=2)
+    plan_draw(plan=plan, actor=world.supervisor, seen_draws=0)
+    return draw_confirm(plan=plan, actor=world.supervisor)
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    # Playwright's sync API keeps an event loop in this thread; the live server answers in its own.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    yield from chromium_browser()
+
+
+def page_as(browser, live_server, user=None):
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="zh-CN")
+    if user is not None:
+        client = Client()
+        client.force_login(user)
+        # A session cookie (no expiry): the test's clock is not the browser's.
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+        name = settings.SESSION_COOKIE_NAME
+        context.add_cookies([{"name": name, "value": cookie, "url": live_server.url}])
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    return page

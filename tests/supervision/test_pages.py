@@ -24,6 +24,7 @@ PLAN_FORM = {
     "period_start": "2026-10-01",
     "period_end": "2026-10-31",
     "works_type": "",
+    "population": "accepted",
     "stratify": "on",
     "sample_size": "4",
     "inspectors_per_target": "2",

@@ -10,38 +10,15 @@ from datetime import UTC
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
 import supervision
 
-from ..browser import chromium_browser, contrast_problems
-from .conftest import PUBLISHED_AT, VALUE_KNOWN_AT
+from ..browser import contrast_problems
+from .conftest import PUBLISHED_AT, VALUE_KNOWN_AT, page_as
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ARTIFACTS = Path(supervision.__file__).resolve().parents[1] / "test-artifacts" / "supervision"
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    # Playwright's sync API keeps an event loop in this thread; the live server answers in its own.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    yield from chromium_browser()
-
-
-def page_as(browser, live_server, user=None):
-    context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="zh-CN")
-    if user is not None:
-        client = Client()
-        client.force_login(user)
-        # A session cookie (no expiry): the test's clock is not the browser's.
-        cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-        name = settings.SESSION_COOKIE_NAME
-        context.add_cookies([{"name": name, "value": cookie, "url": live_server.url}])
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    return page
 
 
 def shoot(page, name: str) -> None:
@@ -148,7 +125,7 @@ def test_the_public_downloads_a_periods_results_and_sees_each_targets_outcome(
     saved = tmp_path / download.value.suggested_filename
     download.value.save_as(saved)
     rows = list(load_workbook(saved)["抽查结果 Results"].values)[2:]
-    assert len(rows) == 4 and {row[-1] for row in rows} == {"待检查 not inspected yet"}
+    assert len(rows) == 4 and {row[11] for row in rows} == {"待检查 not inspected yet"}
 
     public.click("#public-plans a")
     outcomes = public.locator("#draw-1-result td.outcome").all_inner_texts()

@@ -18,7 +18,16 @@ from .conftest import PUBLISHED_AT, VALUE_KNOWN_AT
 
 API = "/api/public/supervision/plans/"
 # What the notice may publish of a target; anything else (a person, an inspector) is a leak.
-TARGET_FIELDS = {"case", "project", "organisation", "stratum", "accepted_on", "outcome"}
+TARGET_FIELDS = {
+    "case",
+    "project",
+    "organisation",
+    "stratum",
+    "accepted_on",
+    "outcome",
+    "decided_on",
+    "closed_on",
+}
 DRAW_FIELDS = {
     "number",
     "current",
@@ -183,14 +192,17 @@ def test_the_period_export_lists_each_drawn_target_with_its_outcome(world, drawn
     assert response["Content-Disposition"].endswith('"supervision-results-20261101-20261130.xlsx"')
     book = load_workbook(io.BytesIO(response.content))
     results = list(book["抽查结果 Results"].values)
-    assert results[0] == ("公示期间 Period", "2026-11-01 — 2026-11-30") + (None,) * 10
+    assert results[0] == ("公示期间 Period", "2026-11-01 — 2026-11-30") + (None,) * 12
     header, rows = results[1], results[2:]
-    assert header[0] == "计划编号 Plan" and header[-1] == "检查结果 Outcome"
+    assert header[0] == "计划编号 Plan" and header[11] == "检查结果 Outcome"
+    assert header[12:] == ("检查结论日期 Decided on", "办结日期 Closed on")
     assert "建设单位 Owner organisation" in header
     assert len(rows) == 8  # two draws of four targets
     by_draw = {number: [row for row in rows if row[3] == number] for number in (1, 2)}
-    assert {row[-1] for row in by_draw[2]} == {"待检查 not inspected yet"}
-    assert {row[-1] for row in by_draw[1]} == {"已重新抽取，不予检查 superseded by a later draw"}
+    assert {row[11] for row in by_draw[2]} == {"待检查 not inspected yet"}
+    assert {row[11] for row in by_draw[1]} == {"已重新抽取，不予检查 superseded by a later draw"}
+    # Not inspected: no decision nor closing date yet.
+    assert {(row[12], row[13]) for row in rows} == {(None, None)}
     assert by_draw[2][0][4] == "2026-11-03 16:00"  # Asia/Shanghai
     assert by_draw[2][0][5] == "抽取时系统时间有误"
     assert {row[8] for row in rows} <= {o.name for o in world.organisations}

@@ -221,3 +221,32 @@ def test_a_draw_asked_from_an_out_of_date_page_draws_nothing(world):
 
     assert "页面已过期" in refused.value.message_zh
     assert not Draw.objects.exists()
+
+
+def test_a_plan_on_commitments_draws_only_from_owners_with_open_or_late_commitments(world):
+    from acceptance.models import Commitment, Decision
+
+    # The municipal owner delivered late once; the building owner never had a commitment.
+    late_case = world.cases[8]
+    decision = Decision.objects.create(
+        case=late_case, outcome="conditional", decided_by=world.supervisor
+    )
+    commitment = Commitment.objects.create(case=late_case, decision=decision, period="P3M")
+    Commitment.objects.filter(pk=commitment.pk).update(status=Commitment.Status.FULFILLED_LATE)
+
+    plan = world.published(population=InspectionPlan.Population.COMMITMENTS, sample_size=2)
+
+    organisations = {item["organisation"] for item in plan.publication["population"]}
+    assert organisations == {world.organisations[1].name}
+    assert len(plan.publication["population"]) == 4
+    assert plan.publication["plan"]["population"] == "commitments"
+    # The same period on every accepted case takes both owners.
+    assert len(world.published(sample_size=2).publication["population"]) == 12
+
+
+def test_a_plan_on_commitments_with_no_such_owner_is_refused_before_publication(world):
+    plan = world.plan(population=InspectionPlan.Population.COMMITMENTS)
+    with pytest.raises(PlanInvalid, match="没有符合条件"):
+        plan_publish(plan=plan, actor=world.supervisor, now=PUBLISHED_AT)
+    plan.refresh_from_db()
+    assert plan.status == InspectionPlan.Status.DRAFT

@@ -10,7 +10,8 @@ from signing.validation import detached_signature_problem, trust_roots
 class Command(BaseCommand):
     help = (
         "Verify an evidence bundle offline, without the database: BagIt validity, the manifest "
-        "signature, the journal chain, every file against its intake digest, and a replay."
+        "signature, the DA/T 48 EEP (schema, file digests, signatures), the journal chain, every "
+        "file against its intake digest, and a replay."
     )
 
     def add_arguments(self, parser):

@@ -1,0 +1,191 @@
+"""Pages: the requester's guide, request and progress; the archivist's queue and review."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from acceptance.models import Project
+from workflows.exceptions import WorkflowError
+
+from .forms import RequestForm, ReviewForm, StartForm, SupplyForm
+from .models import AccessRequest, EligibilityRule, Purpose
+from .selectors import (
+    access_requests_visible_to,
+    is_archivist,
+    request_for_requester,
+    requests_of,
+)
+from .services import (
+    extract_download,
+    proofs_supply,
+    records_in_scope,
+    request_submit,
+    review_decide,
+)
+
+
+def _refused(error: WorkflowError) -> str:
+    return f"{error.message_zh} — {error.message_en}"
+
+
+def _uploaded_proofs(request, kinds) -> list[tuple]:
+    proofs = []
+    for kind in kinds:
+        upload = request.FILES.get(f"proof_{kind.code}")
+        if upload is not None:
+            proofs.append((kind, upload.read(), upload.name))
+    return proofs
+
+
+@login_required
+def home(request):
+    """查档服务: the guide (what each purpose needs) and the requester's own requests."""
+    purposes = Purpose.objects.filter(active=True).prefetch_related("rules__proofs")
+    guide = [(p, [r for r in p.rules.all() if r.active]) for p in purposes]
+    return render(
+        request,
+        "access/home.html",
+        {
+            "guide": guide,
+            "requests": requests_of(request.user),
+            "archivist": is_archivist(request.user),
+        },
+    )
+
+
+@login_required
+def request_new(request):
+    """Step 1 chooses the rule and the building (GET); step 2 names the records and the proofs."""
+    start = StartForm(request.GET or None)
+    if not start.is_valid():
+        return render(request, "access/request_start.html", {"form": start})
+    rule = EligibilityRule.objects.in_force().get(pk=start.cleaned_data["rule"])
+    project = Project.objects.get(reference=start.cleaned_data["project"])
+    records = records_in_scope(rule, project)
+    form = RequestForm(request.POST or None, rule=rule, records=records)
+    if request.method == "POST" and form.is_valid():
+        chosen = [m for m in records if str(m.pk) in form.cleaned_data["records"]]
+        try:
+            access_request, _created = request_submit(
+                user=request.user,
+                requester_name=form.cleaned_data["requester_name"],
+                requester_kind=form.cleaned_data["requester_kind"],
+                role=rule.role,
+                purpose=rule.purpose,
+                project=project,
+                records=chosen,
+                proofs=_uploaded_proofs(request, form.proof_kinds),
+            )
+        except WorkflowError as error:
+            form.add_error(None, _refused(error))
+        else:
+            messages.success(
+                request, f"查档申请 {access_request.reference} 已提交 — request submitted"
+            )
+            return redirect("access:request", access_request.reference)
+    context = {"form": form, "rule": rule, "project": project, "records": records}
+    return render(request, "access/request_new.html", context)
+
+
+@login_required
+def request_detail(request, reference: str):
+    """The requester's view of their request: its true state, what is missing, the extract."""
+    access_request = request_for_requester(request.user, reference)
+    if access_request is None:
+        raise Http404
+    form = None
+    if access_request.status == AccessRequest.Status.PROOFS_MISSING:
+        form = SupplyForm(
+            request.POST or None, request.FILES or None, missing=access_request.missing_proofs
+        )
+        if request.method == "POST":
+            kinds = access_request.rule.proofs.filter(
+                code__in=[m["code"] for m in access_request.missing_proofs]
+            )
+            try:
+                proofs_supply(
+                    request=access_request,
+                    user=request.user,
+                    proofs=_uploaded_proofs(request, kinds),
+                )
+            except WorkflowError as error:
+                form.add_error(None, _refused(error))
+            else:
+                messages.success(request, "证明材料已补正，申请进入审核 — proofs sent")
+                return redirect("access:request", reference)
+    return render(
+        request,
+        "access/request_detail.html",
+        {"req": access_request, "form": form, "extract": getattr(access_request, "extract", None)},
+    )
+
+
+@login_required
+def extract_file(request, reference: str):
+    extract = extract_download(user=request.user, reference=reference)
+    if extract is None:
+        raise Http404("该档案证明不存在或不属于您 / no such extract of yours")
+    return FileResponse(
+        extract.pdf.open("rb"), as_attachment=True, filename=f"{extract.number}.pdf",
+        content_type="application/pdf",
+    )  # fmt: skip
+
+
+def _archivist(request) -> None:
+    if not is_archivist(request.user):
+        raise PermissionDenied
+
+
+@login_required
+def review_queue(request):
+    _archivist(request)
+    everything = access_requests_visible_to(request.user).order_by("-created_at")
+    waiting = everything.filter(status=AccessRequest.Status.UNDER_REVIEW).order_by("review_due_at")
+    context = {"waiting": waiting, "everything": everything, "now": timezone.now()}
+    return render(request, "access/review_queue.html", context)
+
+
+@login_required
+def review(request, reference: str):
+    _archivist(request)
+    access_request = access_requests_visible_to(request.user).filter(reference=reference).first()
+    if access_request is None:
+        raise Http404
+    form = ReviewForm(request.POST or None, request=access_request)
+    if request.method == "POST" and form.is_valid():
+        try:
+            review_decide(
+                request=access_request,
+                user=request.user,
+                decision=form.cleaned_data["decision"],
+                approved=[int(pk) for pk in form.cleaned_data["approved_records"]],
+                reasons=form.cleaned_data["reasons"],
+            )
+        except WorkflowError as error:
+            form.add_error(None, _refused(error))
+        else:
+            messages.success(request, f"{reference} 审核完成 — decision recorded")
+            return redirect("access:review_queue")
+    context = {
+        "req": access_request,
+        "form": form,
+        "proofs": access_request.proofs.select_related("kind"),
+        "records": access_request.records.select_related("catalog_item"),
+        "open": access_request.status == AccessRequest.Status.UNDER_REVIEW,
+    }
+    return render(request, "access/review.html", context)
+
+
+@login_required
+def proof_file(request, reference: str, proof_id: int):
+    _archivist(request)
+    access_request = access_requests_visible_to(request.user).filter(reference=reference).first()
+    proof = access_request.proofs.filter(pk=proof_id).first() if access_request else None
+    if proof is None:
+        raise Http404
+    return FileResponse(proof.file.open("rb"), filename=proof.original_name)

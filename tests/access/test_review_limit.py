@@ -1,0 +1,55 @@
+"""The archivist's time limit: working days on the holiday calendar, escalated when passed."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django.test import Client
+
+from access.models import AccessRequest, RequesterKind, RequesterRole
+from access.services import request_instance, request_submit
+from workflows.labels import SHANGHAI
+from workflows.models import HumanTask, JournalEntry
+from workflows.timers import fire_due_timers
+from workflows.workdays import calendar_seed_from_package
+
+# A Friday before the National Day week: five working days end after the holiday.
+SUBMITTED = datetime(2026, 9, 25, 10, 0, tzinfo=SHANGHAI)
+
+
+def test_the_review_is_due_in_five_working_days_and_escalates_without_closing_the_task(
+    access_world, time_machine
+):
+    world = access_world
+    calendar_seed_from_package()
+    time_machine.move_to(SUBMITTED, tick=True)
+    request, _ = request_submit(
+        user=world.tenant,
+        requester_name="张晓明",
+        requester_kind=RequesterKind.PERSON,
+        role=RequesterRole.LESSEE,
+        purpose=world.purpose("business_registration"),
+        project=world.project,
+        records=[world.records["A5-1"]],
+        proofs=[world.proof("id_card"), world.proof("lease_contract")],
+    )
+    request.refresh_from_db()
+    due = request.review_due_at.astimezone(SHANGHAI)
+    # 28-30 Sep are worked, 1-7 Oct are the National Day holiday, 8 and 9 Oct are worked.
+    assert (due.date(), due.hour, due.minute) == (date(2026, 10, 9), 17, 30)
+    assert request_instance(request).next_timer_at == request.review_due_at
+
+    time_machine.move_to(request.review_due_at - timedelta(minutes=1))
+    assert fire_due_timers() == 0
+    time_machine.move_to(request.review_due_at + timedelta(minutes=1))
+    assert fire_due_timers() == 1
+    request.refresh_from_db()
+    assert request.status == AccessRequest.Status.UNDER_REVIEW
+    assert HumanTask.objects.filter(
+        task_name="archivist_review", status=HumanTask.Status.OPEN
+    ).exists()
+    queue = Client()
+    queue.force_login(world.archivist)
+    assert "已超时" in queue.get("/access/review/").content.decode()
+    # The escalation is on the request's journal: the timer's firing, replayed like any input.
+    assert JournalEntry.objects.filter(chain=request.reference, kind="timer.fired").exists()
