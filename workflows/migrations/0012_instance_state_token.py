@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workflows', '0010_instance_compacted_at'),
+        ('workflows', '0011_labelled_digests'),
     ]
 
     operations = [
