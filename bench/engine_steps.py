@@ -9,6 +9,8 @@ every service operation answered at once by the same canned results, asynchronou
   with an ``InstanceScriptEngine`` (the same sandbox the plugin uses) whose dispatcher answers
   services; user tasks are completed with ``set_data``/``run``/``do_engine_steps`` and the message
   is sent with ``send_event``. Nothing is saved.
+* floor: raw SpiffWorkflow's time per input plus one INSERT + COMMIT of a journal-sized row on the
+  plugin's own database connection (the least an input that is kept can cost).
 * plugin: ``workflows.engine.instance_start``/``task_complete``/``message_send`` on the deployed
   definition, against a model row (the bench owner's user row), with the process's operations
   re-registered in ``workflows.services.registry`` as synchronous canned handlers for the run and
@@ -83,7 +85,7 @@ def _guidance(verdict: str, comment: str = "") -> UserStep:
 
 
 def _node_submit() -> UserStep:
-    return UserStep("node_submit", OWNER, {"declared_files": 2, "declared_bytes": 4096})
+    return UserStep("node_submit", OWNER, {"declared_files": 2})
 
 
 def demo_path() -> list[UserStep | MessageStep]:
@@ -267,11 +269,10 @@ class _Stopwatch:
 def _stopwatches() -> Iterator[dict[str, _Stopwatch]]:
     """Time the plugin's parts where ``workflows.engine`` calls them (not nested in each other)."""
     import workflows.engine as engine
-    from workflows.spiff import SERIALIZER
 
     targets = {
-        "serialize_json": (SERIALIZER, "serialize_json"),
-        "deserialize_json": (SERIALIZER, "deserialize_json"),
+        "serialize_json": (engine, "dump_state"),
+        "deserialize_json": (engine, "instance_workflow"),
         "state_digest": (engine, "state_digest"),
         "journal_append": (engine, "journal_append"),
         "project_user_tasks": (engine, "project_user_tasks"),
@@ -414,14 +415,75 @@ def run_plugin(setup: PluginSetup, path, counter: CannedDispatcher) -> PluginRun
 # -- measuring and reporting ----------------------------------------------------------------------
 
 
-def count_queries(setup: PluginSetup, path, counter: CannedDispatcher) -> int:
+@dataclass
+class QueryCounts:
+    """SQL statements of one plugin run, in all and for each user task completion."""
+
+    total: int
+    per_completion: list[int]
+
+
+def count_queries(setup: PluginSetup, path, counter: CannedDispatcher) -> QueryCounts:
     """SQL statements of one plugin run, counted in an extra run that is not timed."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    with CaptureQueriesContext(connection) as queries:
-        run_plugin(setup, path, counter)
-    return len(queries.captured_queries)
+    import workflows.engine as engine
+
+    per_completion = []
+    complete = engine.task_complete
+
+    def counted_complete(**kwargs):
+        before = len(queries.captured_queries)
+        try:
+            return complete(**kwargs)
+        finally:
+            per_completion.append(len(queries.captured_queries) - before)
+
+    engine.task_complete = counted_complete
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            run_plugin(setup, path, counter)
+    finally:
+        engine.task_complete = complete
+    return QueryCounts(len(queries.captured_queries), per_completion)
+
+
+FLOOR_TABLE = "bench_floor_commit"
+FLOOR_ROW = "x" * 1024  # about the size of a journal entry
+
+
+def measure_commit_floor(rounds: int = 200) -> float:
+    """Median seconds of one INSERT + COMMIT of a journal-sized row, on the plugin's database.
+
+    Straight through the driver (no ORM, no savepoint): the least a database write costs that
+    survives a crash. The table is made for the measurement and dropped after it.
+    """
+    from django.db import connection
+
+    serial = "BIGSERIAL" if connection.vendor == "postgresql" else "INTEGER"
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {FLOOR_TABLE}")
+        cursor.execute(f"CREATE TABLE {FLOOR_TABLE} (id {serial} PRIMARY KEY, body TEXT NOT NULL)")
+    placeholder = "%s" if connection.vendor == "postgresql" else "?"
+    insert = f"INSERT INTO {FLOOR_TABLE} (body) VALUES ({placeholder})"
+    driver = connection.connection
+    seconds = []
+    connection.set_autocommit(False)
+    try:
+        cursor = driver.cursor()
+        for _ in range(rounds):
+            start = time.perf_counter()
+            cursor.execute(insert, (FLOOR_ROW,))
+            driver.commit()
+            seconds.append(time.perf_counter() - start)
+        cursor.close()
+    finally:
+        connection.set_autocommit(True)
+        with connection.cursor() as cleanup:
+            cleanup.execute(f"DROP TABLE {FLOOR_TABLE}")
+    return statistics.median(seconds)
 
 
 @dataclass
@@ -430,7 +492,8 @@ class EngineResult:
     raw_seconds: list[float]
     plugin_runs: list[PluginRun]
     warmup: int
-    queries: int
+    queries: QueryCounts
+    commit_seconds: float
 
     @property
     def median_plugin_run(self) -> PluginRun:
@@ -456,10 +519,11 @@ def measure(runs: int, warmup: int) -> EngineResult:
             if index >= warmup:
                 plugin_runs.append(run)
         queries = count_queries(setup, path, counter)
+    commit_seconds = measure_commit_floor()
     mismatched = [run.counts for run in plugin_runs if run.counts != raw_counts]
     if mismatched:
         raise RuntimeError(f"the two sides took different paths: {raw_counts} vs {mismatched[0]}")
-    return EngineResult(raw_counts, raw_seconds, plugin_runs, warmup, queries)
+    return EngineResult(raw_counts, raw_seconds, plugin_runs, warmup, queries, commit_seconds)
 
 
 def report(result: EngineResult) -> str:
@@ -486,15 +550,26 @@ def report(result: EngineResult) -> str:
             ("ms / step", f"{raw * 1000 / steps:.3f}", f"{plugin * 1000 / steps:.3f}"),
             ("ratio plugin / raw", "1.0x", f"{plugin / raw:.1f}x"),
             ("ms / input (transaction)", "-", f"{plugin * 1000 / median_run.inputs:.2f}"),
-            ("SQL queries / input", "-", f"{result.queries / median_run.inputs:.1f}"),
+            ("SQL queries / input", "-", f"{result.queries.total / median_run.inputs:.1f}"),
         ],
     )
+    inputs = median_run.inputs
+    floor = raw / inputs + result.commit_seconds
+    completions = result.queries.per_completion
+    floor_lines = [
+        f"floor per input: raw SpiffWorkflow {ms(raw / inputs)} ms + one INSERT + COMMIT "
+        f"{ms(result.commit_seconds)} ms on the same database = {ms(floor)} ms",
+        f"engine plugin/floor: {plugin / inputs / floor:.2f}×",
+        f"engine statements/input: {result.queries.total / inputs:.1f}",
+        f"engine statements/user task completion: median "
+        f"{statistics.median_low(completions)}, max {max(completions)}",
+    ]
     parts = median_run.parts
     serialization = parts["serialize_json"] + parts["deserialize_json"]
     accounted = sum(parts.values())
     breakdown_rows = [
-        ("SERIALIZER.serialize_json (save)", parts["serialize_json"]),
-        ("SERIALIZER.deserialize_json (load)", parts["deserialize_json"]),
+        ("dump_state (save)", parts["serialize_json"]),
+        ("instance_workflow (load)", parts["deserialize_json"]),
         ("  serialization, both", serialization),
         ("state_digest (journal + save)", parts["state_digest"]),
         ("journal_append", parts["journal_append"]),
@@ -516,9 +591,9 @@ def report(result: EngineResult) -> str:
         f"completions + {counts.messages} message)",
         f"median (lower median for an even count) of {runs} runs per side after "
         f"{result.warmup} warm-up run(s); the breakdown is the plugin's median run; SQL counted "
-        f"in one extra untimed run ({result.queries} queries); saved state at the end: "
+        f"in one extra untimed run ({result.queries.total} queries); saved state at the end: "
         f"{median_run.state_bytes / 1024:.1f} KB of JSON",
         "'everything else' = SpiffWorkflow itself, row locking, timer refresh, form cleaning, "
         "status queries, the task lookup, savepoints, commits",
     ]
-    return "\n".join([summary, "", breakdown, *notes])
+    return "\n".join([summary, "", *floor_lines, "", breakdown, *notes])

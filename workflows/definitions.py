@@ -8,9 +8,10 @@ carries its own copy of the spec).
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
@@ -19,14 +20,16 @@ from django.db import transaction
 from .exceptions import DefinitionNotFound, DefinitionRejected
 from .forms import parse_form
 from .inbox import EXPRESSION_PROPERTIES
-from .models import ProcessDefinition
+from .models import ProcessDefinition, ProcessInstance
 from .sandbox import compile_expression, compile_script
 from .services import registry
 from .spiff import (
+    BpmnWorkflow,
     DispatchedServiceTask,
     build_specs,
     called_process,
     executable_process_ids,
+    load_state,
     loop_body,
     parse_bpmn,
     service_operations,
@@ -307,12 +310,32 @@ def latest_definition(process_id: str) -> ProcessDefinition:
     return definition
 
 
-@lru_cache(maxsize=64)
-def _specs_for(process_id: str, content_sha256: str, xml: str):
-    parser = parse_bpmn(xml.encode("utf-8"), f"{process_id}.bpmn")
-    return build_specs(parser, process_id)
+# Parsed specs of the definitions in use, by (process id, content hash): a definition's content
+# never changes, so an entry stays true; the oldest goes when more are in use.
+SPECS_CACHE_SIZE = 64
+_parsed_specs: OrderedDict[tuple[str, str], tuple] = OrderedDict()
 
 
 def load_specs(definition: ProcessDefinition):
-    """The parsed spec and subprocess specs of a definition (parsed once per process)."""
-    return _specs_for(definition.process_id, definition.content_sha256, definition.bpmn_xml)
+    """The parsed spec and subprocess specs of a definition (parsed once per process).
+
+    The BPMN text is read only to parse it: a definition loaded without it (deferred) costs no
+    query once its specs are parsed.
+    """
+    key = (definition.process_id, definition.content_sha256)
+    specs = _parsed_specs.get(key)
+    if specs is not None:
+        with suppress(KeyError):  # another thread may have just let it go
+            _parsed_specs.move_to_end(key)
+        return specs
+    parser = parse_bpmn(definition.bpmn_xml.encode("utf-8"), f"{definition.process_id}.bpmn")
+    specs = build_specs(parser, definition.process_id)
+    _parsed_specs[key] = specs
+    while len(_parsed_specs) > SPECS_CACHE_SIZE:
+        _parsed_specs.popitem(last=False)
+    return specs
+
+
+def instance_workflow(instance: ProcessInstance) -> BpmnWorkflow:
+    """The workflow saved on ``instance``, on the specs of the definition it runs on."""
+    return load_state(instance.state, lambda: load_specs(instance.definition))

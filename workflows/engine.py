@@ -17,17 +17,20 @@ can feed them back instead of calling the handlers again.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import traceback
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from datetime import datetime
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.contrib.contenttypes.models import ContentType
 from django.db import OperationalError, connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
@@ -35,7 +38,7 @@ from SpiffWorkflow.exceptions import TaskNotFoundException, WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 
 from .canonical import normalize_payload
-from .definitions import latest_definition, load_specs
+from .definitions import instance_workflow, latest_definition, load_specs
 from .exceptions import (
     InstanceEnded,
     JobTimeLimitExceeded,
@@ -61,12 +64,12 @@ from .sandbox import EvaluateOutsideLock, ScriptMemo
 from .services import ServiceCall, registry
 from .spiff import (
     PENDING,
-    SERIALIZER,
     SERIALIZER_VERSION,
     SPIFF_VERSION,
     BpmnWorkflow,
     InstanceScriptEngine,
     TaskState,
+    dump_state,
     earliest_timer,
     state_digest,
     timer_deadline,
@@ -112,6 +115,43 @@ def _root_cause(exc: BaseException) -> BaseException:
     return exc
 
 
+class KeptWorkflows:
+    """The workflows this process saved last, each with the state token of its save.
+
+    Loading a saved state rebuilds every task object; the next input to the same instance in the
+    same process takes the workflow it left instead, when the locked row still carries the token
+    it was saved with. Another process's save, or a save rolled back (the row keeps its old
+    token), makes it load the saved state. A workflow is taken out while a run uses it, so a
+    run that fails leaves nothing behind.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._kept: OrderedDict[int, tuple[UUID, BpmnWorkflow]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, instance_id: int, token: UUID | None) -> BpmnWorkflow | None:
+        with self._lock:
+            kept = self._kept.pop(instance_id, None)
+        if kept is None or token is None or kept[0] != token:
+            return None
+        return kept[1]
+
+    def keep(self, instance_id: int, token: UUID, workflow: BpmnWorkflow) -> None:
+        with self._lock:
+            self._kept[instance_id] = (token, workflow)
+            self._kept.move_to_end(instance_id)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
+
+
+KEPT_WORKFLOWS = KeptWorkflows(size=32)
+
+
 class InstanceRun:
     """One loaded instance under lock, with its workflow and the service dispatcher."""
 
@@ -128,7 +168,11 @@ class InstanceRun:
                 "the process ended and its live state was compacted: nothing more can run",
                 instance=instance.pk,
             )
-        self.workflow = workflow or SERIALIZER.deserialize_json(instance.state)
+        self.workflow = (
+            workflow
+            or KEPT_WORKFLOWS.take(instance.pk, instance.state_token)
+            or instance_workflow(instance)
+        )
         self.workflow.script_engine = InstanceScriptEngine(dispatcher=self, memo=memo)
         self.timers_fired = 0
         self._service_log: list[dict] = []
@@ -290,9 +334,21 @@ class InstanceRun:
             if not self.workflow.success:
                 return ProcessInstance.Status.CANCELLED
             return ProcessInstance.Status.COMPLETED
-        if self.instance.incidents.filter(resolved_at__isnull=True).exists():
+        incident, queued = (
+            ProcessInstance.objects.filter(pk=self.instance.pk)
+            .values_list(
+                Exists(Incident.objects.filter(instance=OuterRef("pk"), resolved_at__isnull=True)),
+                Exists(
+                    ServiceJob.objects.filter(
+                        instance=OuterRef("pk"), status=ServiceJob.Status.QUEUED
+                    )
+                ),
+            )
+            .get()
+        )
+        if incident:
             return ProcessInstance.Status.INCIDENT
-        if self.instance.jobs.filter(status=ServiceJob.Status.QUEUED).exists():
+        if queued:
             return ProcessInstance.Status.RUNNING
         return ProcessInstance.Status.WAITING
 
@@ -316,7 +372,7 @@ class InstanceRun:
     def save(self) -> None:
         self._check_depth()
         instance = self.instance
-        instance.state = SERIALIZER.serialize_json(self.workflow)
+        instance.state = dump_state(self.workflow)
         instance.state_digest = self._journaled_digest or state_digest(self.workflow)
         instance.spiff_version = SPIFF_VERSION
         instance.serializer_version = SERIALIZER_VERSION
@@ -327,7 +383,9 @@ class InstanceRun:
         ended = (ProcessInstance.Status.COMPLETED, ProcessInstance.Status.CANCELLED)
         if instance.status in ended and instance.completed_at is None:
             instance.completed_at = timezone.now()
+        instance.state_token = uuid4()
         instance.save()
+        KEPT_WORKFLOWS.keep(instance.pk, instance.state_token, self.workflow)
         for job in self._queued_jobs:
             job_enqueue(SERVICE_JOB_TASK, job.pk)
         self._queued_jobs = []
@@ -341,7 +399,15 @@ def locked_run(instance_id: int, memo: ScriptMemo | None = None) -> Iterator[Ins
     with ``EvaluateOutsideLock``, to be evaluated with no lock held before the next try.
     """
     with transaction.atomic():
-        instance = ProcessInstance.objects.select_for_update().get(pk=instance_id)
+        # The definition comes along (its BPMN text only if its specs are not parsed yet), the
+        # saved state only if the workflow kept in memory is not the saved one; only the
+        # instance's row is locked.
+        instance = (
+            ProcessInstance.objects.select_for_update(of=("self",))
+            .select_related("definition")
+            .defer("state", "definition__bpmn_xml")
+            .get(pk=instance_id)
+        )
         with about_case(instance.business_key):
             run = InstanceRun(instance, memo=memo)
             run.fire_due_timers()

@@ -8,11 +8,12 @@ any entry breaks every hash after it; ``verify_chain`` names the first broken li
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .canonical import canonical_json, normalize_payload
@@ -71,12 +72,13 @@ def journal_append(
     recorded_at: datetime | None = None,
 ) -> JournalEntry:
     """Append one entry to ``chain``; call inside the transaction of the change it records."""
-    with transaction.atomic():
-        JournalHead.objects.bulk_create([JournalHead(chain=chain)], ignore_conflicts=True)
-        head = JournalHead.objects.select_for_update().get(chain=chain)
+    # Inside the change's transaction no savepoint of its own: a failure here fails the change.
+    in_transaction = transaction.get_connection().in_atomic_block
+    with nullcontext() if in_transaction else transaction.atomic():
+        sequence, previous_hash = _lock_head(chain)
         entry = JournalEntry(
             chain=chain,
-            sequence=head.sequence + 1,
+            sequence=sequence + 1,
             kind=kind,
             recorded_at=recorded_at or timezone.now(),
             actor=actor_label(actor),
@@ -85,14 +87,32 @@ def journal_append(
             task_name=task_name,
             payload=normalize_payload(payload),
             state_digest=state_digest,
-            previous_hash=head.entry_hash,
+            previous_hash=previous_hash,
         )
         entry.entry_hash = entry_hash(entry)
         entry.save(force_insert=True)
-        head.sequence = entry.sequence
-        head.entry_hash = entry.entry_hash
-        head.save(update_fields=("sequence", "entry_hash"))
+        JournalHead.objects.filter(chain=chain).update(
+            sequence=entry.sequence, entry_hash=entry.entry_hash
+        )
     return entry
+
+
+def _lock_head(chain: str) -> tuple[int, str]:
+    """The chain's last sequence and hash, its head row created if new and locked until commit.
+
+    One statement: the upsert takes the row lock (a concurrent append waits for the commit and
+    then reads the head as that commit left it).
+    """
+    table = connection.ops.quote_name(JournalHead._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (chain, sequence, entry_hash) VALUES (%s, 0, '') "
+            f"ON CONFLICT (chain) DO UPDATE SET sequence = {table}.sequence "
+            "RETURNING sequence, entry_hash",
+            [chain],
+        )
+        sequence, previous_hash = cursor.fetchone()
+    return sequence, previous_hash
 
 
 @dataclass(frozen=True)

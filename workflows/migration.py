@@ -40,6 +40,7 @@ from .spiff import (
     InstanceScriptEngine,
     TaskState,
     is_step,
+    load_state,
     migrate_to_spec,
     task_spec_expressions,
     timer_deadline,
@@ -260,7 +261,7 @@ def _plan(instance: ProcessInstance, state: str, target, mapping) -> MigrationPl
     """The plan for the instance in ``state`` (its saved one, or the one loaded under lock)."""
     mapping = dict(mapping or {})
     plan = MigrationPlan(instance, instance.definition, target, mapping)
-    moved = SERIALIZER.deserialize_json(state)
+    moved = load_state(state, lambda: load_specs(instance.definition))
     active = [t for t in moved.get_tasks(state=ACTIVE_STATES) if is_step(t)]
     plan.problems = _elsewhere(instance, target)
     if plan.problems:

@@ -63,6 +63,11 @@ class ProcessInstance(models.Model):
         _("status"), max_length=16, choices=Status.choices, default=Status.RUNNING, db_index=True
     )
     state = models.TextField(_("serialized workflow state"))
+    # New with every save of ``state`` by the engine: a process that saved the state keeps the
+    # workflow in memory and uses it again only while the row still carries this token (another
+    # process saved since, or a rolled-back save, changes or restores it). Anything else that
+    # writes ``state`` must change it too.
+    state_token = models.UUIDField(null=True, blank=True, editable=False)
     spiff_version = models.CharField(max_length=20)
     serializer_version = models.CharField(max_length=20)
     state_digest = models.CharField(max_length=64)

@@ -24,7 +24,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 
 from .canonical import normalize_payload
-from .definitions import build_specs, load_specs
+from .definitions import build_specs, instance_workflow, load_specs
 from .models import JournalEntry, ProcessDefinition, ProcessInstance
 from .spiff import (
     ACTIVE_STATES,
@@ -333,7 +333,7 @@ def replay_instance(instance: ProcessInstance) -> ReplayVerdict:
         # kept on the row, which compaction took from the instance's verified replay.
         saved = instance.state_digest
     else:
-        saved = state_digest(SERIALIZER.deserialize_json(instance.state))
+        saved = state_digest(instance_workflow(instance))
     if state_digest(workflow) != saved:
         last = entries.last()
         return _diverged(last, "the instance's saved state differs from its replay", workflow, 0)

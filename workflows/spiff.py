@@ -6,8 +6,9 @@ Everything version-specific about SpiffWorkflow 3.2 lives here, so an upgrade to
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -18,6 +19,10 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import (
+    BpmnWorkflowConverter,
+    WorkflowConverter,
+)
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SERIALIZER_VERSION
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
@@ -122,7 +127,57 @@ class WorkflowParser(SpiffBpmnParser):
 
 _SERIALIZER_CONFIG = dict(SPIFF_CONFIG)
 _SERIALIZER_CONFIG[DispatchedServiceTask] = ServiceTaskConverter
+# A workflow with its process specs in it: self-contained (migration snapshots, replay reverts).
 SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_SERIALIZER_CONFIG))
+
+# Marks a saved state whose process specs are those of the instance's deployed definition.
+SPECS_FROM_DEFINITION = "specs_from_definition"
+
+
+class DefinitionSpecsWorkflowConverter(BpmnWorkflowConverter):
+    """Saves a workflow without its process specs, and restores it onto the parsed specs given.
+
+    The specs are most of the bytes of a saved state and most of the time of loading one (they
+    are rebuilt object by object), while the definition the instance runs on has them parsed
+    already. A loaded workflow then shares those spec objects, as a newly started one does.
+    """
+
+    def to_dict(self, workflow):
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        dct[SPECS_FROM_DEFINITION] = True
+        return dct
+
+    def from_dict(self, dct, specs):
+        del dct[SPECS_FROM_DEFINITION]
+        # Objects pass through the registry's restore unchanged, so the parsed specs go in as is.
+        dct["spec"], dct["subprocess_specs"] = specs
+        return super().from_dict(dct)
+
+
+STATE_SERIALIZER = BpmnWorkflowSerializer(
+    BpmnWorkflowSerializer.configure(
+        {**_SERIALIZER_CONFIG, BpmnWorkflow: DefinitionSpecsWorkflowConverter}
+    )
+)
+
+
+def dump_state(workflow: BpmnWorkflow) -> str:
+    """An instance's saved state: the workflow without its specs (the definition has them)."""
+    return STATE_SERIALIZER.serialize_json(workflow)
+
+
+def load_state(state: str, specs: Callable[[], tuple]) -> BpmnWorkflow:
+    """A saved state, whichever way it was saved; ``specs()`` gives the definition's parsed
+    ``(spec, subprocess_specs)``. States saved before carry their own specs and load as they
+    did (their next save leaves them out)."""
+    dct = json.loads(state)
+    if SPECS_FROM_DEFINITION not in dct:
+        SERIALIZER.migrate(dct)
+        return SERIALIZER.from_dict(dct)
+    STATE_SERIALIZER.migrate(dct)
+    return STATE_SERIALIZER.registry.restore(dct, specs=specs())
 
 
 def parse_bpmn(data: bytes, source_name: str) -> WorkflowParser:
@@ -214,7 +269,7 @@ def executable_process_ids(parser: WorkflowParser) -> list[str]:
 
 def build_specs(parser: WorkflowParser, process_id: str):
     try:
-        return parser.get_spec(process_id), parser.get_subprocess_specs(process_id)
+        specs = parser.get_spec(process_id), parser.get_subprocess_specs(process_id)
     except ValidationException as exc:
         if _caused_by_recursion(exc):  # SpiffWorkflow wraps the parser's RecursionError
             raise _unreadable(f"process {process_id}", RecursionError()) from exc
@@ -225,6 +280,22 @@ def build_specs(parser: WorkflowParser, process_id: str):
         ) from exc
     except Exception as exc:
         raise _unreadable(f"process {process_id}", exc) from exc
+    _connect_loop_children(specs)
+    return specs
+
+
+def _connect_loop_children(specs) -> None:
+    """A loop task learns that an instance of its body finished through the body spec's
+    completed event. SpiffWorkflow connects it when it creates an instance, and when it loads
+    specs from a saved state; a workflow loaded onto newly parsed specs while instances run
+    (another process, a restart) would otherwise never see them finish."""
+    spec, subprocess_specs = specs
+    for process_spec in (spec, *subprocess_specs.values()):
+        for task_spec in list(process_spec.task_specs.values()):
+            if isinstance(task_spec, LoopTask):
+                body = process_spec.task_specs[task_spec.task_spec]
+                if not body.completed_event.is_connected(task_spec.merge_child):
+                    body.completed_event.connect(task_spec.merge_child)
 
 
 def service_operations(spec, subprocess_specs) -> set[str]:

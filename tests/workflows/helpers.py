@@ -9,11 +9,10 @@ from pathlib import Path
 from django.db import connection
 
 from workflows import engine, sandbox
-from workflows.definitions import deploy_bpmn
+from workflows.definitions import deploy_bpmn, instance_workflow
 from workflows.engine import task_complete
 from workflows.journal import journal_append
 from workflows.models import HumanTask, JournalEntry, ProcessInstance
-from workflows.spiff import SERIALIZER
 
 BPMN_DIR = Path(__file__).resolve().parent / "bpmn"
 REJECTED_DIR = BPMN_DIR / "rejected"
@@ -56,7 +55,7 @@ def last_entry(chain: str, kind: str) -> JournalEntry:
 
 def workflow_of(instance: ProcessInstance):
     instance.refresh_from_db()
-    return SERIALIZER.deserialize_json(instance.state)
+    return instance_workflow(instance)
 
 
 def reload(instance: ProcessInstance) -> ProcessInstance:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from workflows import definitions, engine
 from workflows.engine import service_job_run
 from workflows.models import ServiceJob
 from workflows.replay import replay_instance
@@ -56,3 +57,17 @@ def test_a_replay_gives_each_result_to_the_instance_with_its_parameters(parallel
     verdict = replay_instance(instance)
 
     assert verdict.verified, verdict.describe()
+
+
+def test_jobs_finished_by_another_process_still_move_the_flow_on(parallel, start, monkeypatch):
+    """A worker loads the state onto specs it parsed itself and keeps no workflow of ours."""
+    instance = start("wf_parallel", key="PAR-4", subjects=["A", "B", "C"])
+    jobs = list(ServiceJob.objects.filter(instance=instance).order_by("pk"))
+
+    for job in (jobs[2], jobs[0], jobs[1]):
+        monkeypatch.setattr(engine, "KEPT_WORKFLOWS", engine.KeptWorkflows(size=0))
+        definitions._parsed_specs.clear()
+        service_job_run(job.pk)
+
+    results = open_task(instance, "inspect").context["results"]
+    assert [r["echo"]["subject"] for r in results] == ["C", "A", "B"]
