@@ -169,12 +169,19 @@ def certificate_lookup(*, number: str, code: str) -> PublicCertificate | None:
 # -- the PDF file ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PdfReport:
+class RegisteredFile:
+    """What a PDF and an OFD report share: the registry's entry for the file's exact hash
+    (``certificate``) and the file's own proof (its signature, or its seal), put in one verdict."""
+
     sha256: str
     size: int
-    signature: SignatureReport
-    certificate: PublicCertificate | None = None  # the registry's entry with this exact hash
+    certificate: PublicCertificate | None
+    IN_FORCE: tuple[str, str]
+    NOT_VERIFIED: tuple[str, str]
+
+    @property
+    def proof_holds(self) -> bool:
+        raise NotImplementedError
 
     @property
     def registered(self) -> bool:
@@ -182,8 +189,8 @@ class PdfReport:
 
     @property
     def genuine(self) -> bool:
-        """Issued by the archive and unchanged since: the hash is registered and the signature holds."""
-        return self.registered and self.signature.ok
+        """Issued by the archive and unchanged since: the hash is registered and the proof holds."""
+        return self.registered and self.proof_holds
 
     @property
     def in_force(self) -> bool:
@@ -192,15 +199,13 @@ class PdfReport:
     @property
     def verdict(self) -> tuple[str, str]:
         if self.in_force:
-            return ("真实有效：该文件为本馆签发的原件，未被改动，现行有效。",
-                    "Genuine and in force: issued by the archive, unchanged, currently valid.")  # fmt: skip
+            return self.IN_FORCE
         if self.genuine:
             return (f"文件为本馆签发的原件，但{self.certificate.kind_label}当前状态为“{self.certificate.status_label}”，不作为现行有效文件。",
                     f"Genuine file, but the certificate is {self.certificate.status}: not in force.")  # fmt: skip
-        return ("核验未通过：该文件不是本馆签发的原件，或签发后已被改动。",
-                "Not verified: this file is not an original issued by the archive, or it was changed after issuance.")  # fmt: skip
+        return self.NOT_VERIFIED
 
-    def as_dict(self) -> dict:
+    def verdict_dict(self) -> dict:
         zh, en = self.verdict
         return {
             "sha256": self.sha256,
@@ -210,6 +215,28 @@ class PdfReport:
             "in_force": self.in_force,
             "verdict_zh": zh,
             "verdict_en": en,
+        }
+
+
+@dataclass(frozen=True)
+class PdfReport(RegisteredFile):
+    sha256: str
+    size: int
+    signature: SignatureReport
+    certificate: PublicCertificate | None = None  # the registry's entry with this exact hash
+
+    IN_FORCE = ("真实有效：该文件为本馆签发的原件，未被改动，现行有效。",
+                "Genuine and in force: issued by the archive, unchanged, currently valid.")  # fmt: skip
+    NOT_VERIFIED = ("核验未通过：该文件不是本馆签发的原件，或签发后已被改动。",
+                    "Not verified: this file is not an original issued by the archive, or it was changed after issuance.")  # fmt: skip
+
+    @property
+    def proof_holds(self) -> bool:
+        return self.signature.ok
+
+    def as_dict(self) -> dict:
+        return {
+            **self.verdict_dict(),
             "signature": self.signature.as_dict(),
             "certificate": self.certificate.as_dict() if self.certificate else None,
         }
@@ -285,7 +312,7 @@ LICENCE_NUMBER = "证照编号"  # the GB/T 36905 element the certificate's OFD 
 
 
 @dataclass(frozen=True)
-class OfdReport:
+class OfdReport(RegisteredFile):
     """An OFD certificate checked offline: its SM2 seal and whether the archive issued this file."""
 
     sha256: str
@@ -294,41 +321,20 @@ class OfdReport:
     named_number: str = ""  # the number the document's metadata gives
     certificate: PublicCertificate | None = None  # set when the archive stored this very file
 
-    @property
-    def registered(self) -> bool:
-        return self.certificate is not None
+    IN_FORCE = ("真实有效：该 OFD 文件为本馆签发并加盖电子印章的原件，未被改动，现行有效。",
+                "Genuine and in force: sealed and issued by the archive, unchanged, currently valid.")  # fmt: skip
+    NOT_VERIFIED = ("核验未通过：电子印章无效，或该文件不是本馆签发的原件、签发后已被改动。",
+                    "Not verified: the seal is invalid, or this file is not an original issued by the archive, or it was changed.")  # fmt: skip
 
     @property
-    def genuine(self) -> bool:
-        return self.registered and self.seal.genuine
-
-    @property
-    def in_force(self) -> bool:
-        return self.genuine and self.certificate.in_force
-
-    @property
-    def verdict(self) -> tuple[str, str]:
-        if self.in_force:
-            return ("真实有效：该 OFD 文件为本馆签发并加盖电子印章的原件，未被改动，现行有效。",
-                    "Genuine and in force: sealed and issued by the archive, unchanged, currently valid.")  # fmt: skip
-        if self.genuine:
-            return (f"文件为本馆签发的原件，但意见书当前状态为“{self.certificate.status_label}”，不作为现行有效文件。",
-                    f"Genuine file, but the certificate is {self.certificate.status}: not in force.")  # fmt: skip
-        return ("核验未通过：电子印章无效，或该文件不是本馆签发的原件、签发后已被改动。",
-                "Not verified: the seal is invalid, or this file is not an original issued by the archive, or it was changed.")  # fmt: skip
+    def proof_holds(self) -> bool:
+        return self.seal.genuine
 
     def as_dict(self) -> dict:
-        zh, en = self.verdict
         seal = self.seal
         return {
             "format": "ofd",
-            "sha256": self.sha256,
-            "size": self.size,
-            "registered": self.registered,
-            "genuine": self.genuine,
-            "in_force": self.in_force,
-            "verdict_zh": zh,
-            "verdict_en": en,
+            **self.verdict_dict(),
             "seal": {
                 "present": seal.present,
                 "files_intact": seal.files_intact,
