@@ -7,7 +7,32 @@ from django.urls import reverse
 
 from workflows.pages import TaskPages
 
+from .models import Inspection
+
 
 class InspectionTaskPages(TaskPages):
+    def subject_labels(self, tasks) -> list[str]:
+        """The plan's and the case's numbers and the project inspected, in one query."""
+        keys = {task.instance.business_key for task in tasks}
+        inspections = {
+            inspection.reference: inspection
+            for inspection in Inspection.objects.filter(reference__in=keys).select_related(
+                "plan", "case__project"
+            )
+        }
+        labels = []
+        for task in tasks:
+            inspection = inspections.get(task.instance.business_key)
+            labels.append(
+                f"双随机抽查 {inspection.plan.reference} · {inspection.case.reference} "
+                f"{inspection.case.project.name}"
+                if inspection
+                else task.instance.business_key
+            )
+        return labels
+
+    def subject_label(self, task) -> str:
+        return self.subject_labels([task])[0]
+
     def own_page(self, task) -> str:
         return reverse("supervision:inspection", args=[task.instance.business_key])

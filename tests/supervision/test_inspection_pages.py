@@ -114,3 +114,12 @@ def test_an_inspection_is_closed_to_anyone_not_on_it(world, confirmed):
         follow=True,
     )
     assert "只有本次检查的主查人员" in refused.content.decode()
+
+
+def test_the_plugin_inbox_names_an_inspection_by_its_plan_case_and_project(world, confirmed):
+    inspection = confirmed[0]
+    inbox = page(signed_in(inspection.lead_inspector), "workflows:inbox")
+    assert (
+        f"双随机抽查 {inspection.plan.reference} · {inspection.case.reference} "
+        f"{inspection.case.project.name}"
+    ) in inbox
