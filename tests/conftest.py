@@ -44,6 +44,13 @@ def certificate_signing(settings, signing_files) -> DevSigningFiles:
     return signing_files
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings) -> None:
+    """Users are made with passwords in most tests: hashed cheaply here, as Django's testing
+    guide advises (PBKDF2's million rounds took a quarter of the suite's time)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """Every test runs: a skip fails, naming what the machine lacks (``./run test`` installs it)."""
