@@ -29,9 +29,6 @@ class AccessTaskPages(TaskPages):
             )
         return labels
 
-    def subject_label(self, task: HumanTask) -> str:
-        return self.subject_labels([task])[0]
-
     def facts(self, task: HumanTask, subject) -> list[tuple[str, str]]:
         return [
             ("查档申请", subject.reference),

@@ -26,6 +26,15 @@ class Pages(PageNumberPagination):
             )
         return int(raw)
 
+    def get_page_number(self, request, paginator):
+        # Django's paginator reads " 1" or "1_0" as a number; the schema says digits only.
+        raw = request.query_params.get(self.page_query_param, "1")
+        if not raw.isdigit():
+            raise ValidationError(
+                {self.page_query_param: "must be a whole number from 1"}, code="invalid"
+            )
+        return raw
+
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         bounds = {

@@ -31,8 +31,5 @@ class InspectionTaskPages(TaskPages):
             )
         return labels
 
-    def subject_label(self, task) -> str:
-        return self.subject_labels([task])[0]
-
     def own_page(self, task) -> str:
         return reverse("supervision:inspection", args=[task.instance.business_key])

@@ -35,17 +35,17 @@ class TaskPages:
         return task.instance.business_object
 
     def subject_label(self, task: HumanTask) -> str:
-        return task.instance.business_key
+        return self.subject_labels([task])[0]
+
+    def subject_labels(self, tasks: list[HumanTask]) -> list[str]:
+        """What each of ``tasks`` is about, as a list page shows it; a host whose label reads
+        its business object loads them all at once here, not one query per row."""
+        return [task.instance.business_key for task in tasks]
 
     def own_page(self, task: HumanTask) -> str:
         """The address of the host's own page where this task is worked (steps that need more
         than a form: files, item-by-item findings), or "" for the plugin's task page."""
         return ""
-
-    def subject_labels(self, tasks: list[HumanTask]) -> list[str]:
-        """``subject_label`` of each of ``tasks`` (a list page's rows); a host whose label reads
-        its business object loads them all at once here, not one query per row."""
-        return [self.subject_label(task) for task in tasks]
 
     def may_read(self, user, task: HumanTask) -> bool:
         """Who may open a task page: its role, its assignee, its owner (who delegated it),

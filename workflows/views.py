@@ -359,7 +359,7 @@ def _inbox_change(request, task_id, change, done_message: str):
         notice = f"{exc.message_zh} / {exc.message_en}"
         task.refresh_from_db()
         if request.headers.get("HX-Request"):
-            row = _row(task, pages, request.user)
+            row = _row(task, pages.subject_label(task), request.user)
             return render(request, "workflows/_inbox_row.html", {"row": row, "notice": notice})
         messages.error(request, notice)
         return redirect("workflows:inbox")
@@ -369,7 +369,9 @@ def _inbox_change(request, task_id, change, done_message: str):
     task.refresh_from_db()
     if request.headers.get("HX-Request"):
         return render(
-            request, "workflows/_inbox_row.html", {"row": _row(task, pages, request.user)}
+            request,
+            "workflows/_inbox_row.html",
+            {"row": _row(task, pages.subject_label(task), request.user)},
         )
     messages.success(request, done_message)
     return _back(request)

@@ -57,9 +57,6 @@ class AcceptanceTaskPages(TaskPages):
             .first()
         )
 
-    def subject_label(self, task) -> str:
-        return self.subject_labels([task])[0]
-
     def subject_labels(self, tasks) -> list[str]:
         """The case reference and project name of each task, all cases read in one query."""
         keys = {task.instance.business_key for task in tasks}

@@ -52,6 +52,13 @@ class MaterialSerializer(serializers.ModelSerializer):
             "api:material-detail", args=[material.pk], request=self.context.get("request")
         )
 
+    origin = serializers.ChoiceField(
+        choices=Material.Origin.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="电子原件或扫描件；空：未声明，由文件判断 born digital or digitised; empty: not declared",
+    )
+
     class Meta:
         model = Material
         fields = (

@@ -69,3 +69,11 @@ def test_the_subject_filter_asks_each_domain_about_its_own_tasks_only(client, tw
     html = client.get(reverse("workflows:inbox") + "?subject=测绘组").content.decode()
     assert "团队 测绘组" in html
     assert "PERSON-1" not in html
+
+
+def test_a_task_claimed_in_place_keeps_its_subject_in_the_row_htmx_swaps_in(client, two_domains):
+    client.force_login(two_domains)
+    task = HumanTask.objects.open().get(instance__business_key="TEAM-1")
+    row = client.post(reverse("workflows:claim", args=[task.task_id]), HTTP_HX_REQUEST="true")
+    html = row.content.decode()
+    assert "团队 测绘组" in html and "退回" in html
