@@ -229,10 +229,22 @@ def extract_issue(*, request: AccessRequest) -> Extract:
     approved = list(
         request.approved_records.select_related("catalog_item").order_by("catalog_item__code", "pk")
     )
+    from .partners import partner_files_by_record
+
+    from_partners = partner_files_by_record(request)
     with tempfile.TemporaryDirectory(prefix="access-extract-") as folder:
         included = []
         for material in approved:
-            documents, how = record_pages(material, Path(folder))
+            if material.pk in from_partners:
+                # A partner's files stand for the record it holds; each passed the checks.
+                documents = [
+                    _stored_bytes(f.file)
+                    for f in from_partners[material.pk]
+                    if f.check_report.get("detected_format") == "pdf"
+                ]
+                how = "pages" if documents else "listed"
+            else:
+                documents, how = record_pages(material, Path(folder))
             included.append((material, documents, how))
     with transaction.atomic():
         existing = Extract.objects.filter(request=request).first()
@@ -277,6 +289,11 @@ def extract_issue(*, request: AccessRequest) -> Extract:
             },
         )
     return extract
+
+
+def _stored_bytes(field_file) -> bytes:
+    with field_file.open("rb") as handle:
+        return handle.read()
 
 
 def _page_count(documents: list[bytes]) -> int:
