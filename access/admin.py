@@ -59,15 +59,26 @@ class PartnerForm(forms.ModelForm):
         max_length=500,
         help_text=_("本馆向此地址推送签名的转交通知（HTTP POST）"),
     )
+    private_network = forms.BooleanField(
+        label=_("政务内网地址 on the intranet"),
+        required=False,
+        help_text=_("地址为内网（私有）地址时勾选；其他 webhook 接收方仍只能是公网地址"),
+    )
 
     class Meta:
         model = Partner
-        fields = ("code", "name", "kind", "endpoint", "answer_working_days", "contact", "active")
+        fields = (
+            "code", "name", "kind", "endpoint", "private_network", "answer_working_days",
+            "contact", "active",
+        )  # fmt: skip
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["endpoint"].initial = self.instance.endpoint
+            self.fields[
+                "private_network"
+            ].initial = self.instance.subscription.private_network_allowed
             self.fields["code"].disabled = True  # the partner signs with it
 
 
@@ -94,13 +105,19 @@ class PartnerAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         if change:
             obj.save()
-            partner_update(partner=obj, endpoint=data["endpoint"], active=obj.active)
+            partner_update(
+                partner=obj,
+                endpoint=data["endpoint"],
+                private_network=data["private_network"],
+                active=obj.active,
+            )
             return
         registered = partner_register(
             code=data["code"],
             name=data["name"],
             kind=data["kind"],
             endpoint=data["endpoint"],
+            private_network=data["private_network"],
             answer_working_days=data["answer_working_days"],
             contact=data["contact"],
         )

@@ -53,15 +53,27 @@ PROVIDED, REFUSED = "provided", "refused"
 
 
 def partner_register(
-    *, code: str, name: str, kind: str, endpoint: str, answer_working_days: int = 5, contact=""
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    endpoint: str,
+    private_network: bool = False,
+    answer_working_days: int = 5,
+    contact: str = "",
 ) -> Partner:
-    """A new linked partner with a fresh shared key (its subscription's secret)."""
+    """A new linked partner with a fresh shared key (its subscription's secret).
+
+    ``private_network``: the endpoint is on the government intranet (a private address), which
+    staff registering it vouch for; other webhook receivers stay on public addresses.
+    """
     with transaction.atomic():
         subscription = WebhookSubscription.objects.create(
             name=f"馆室联动 {name}",
             url=endpoint,
             events=[FORWARDED_EVENT],
             audience=PARTNER_AUDIENCE.format(code=code),
+            private_network_allowed=private_network,
         )
         return Partner.objects.create(
             code=code,
@@ -73,12 +85,15 @@ def partner_register(
         )
 
 
-def partner_update(*, partner: Partner, endpoint: str, active: bool) -> Partner:
+def partner_update(
+    *, partner: Partner, endpoint: str, private_network: bool, active: bool
+) -> Partner:
     """A changed endpoint or link; the key stays (the partner has it)."""
     with transaction.atomic():
         partner.subscription.url = endpoint
+        partner.subscription.private_network_allowed = private_network
         partner.subscription.active = active
-        partner.subscription.save(update_fields=("url", "active"))
+        partner.subscription.save(update_fields=("url", "private_network_allowed", "active"))
         partner.active = active
         partner.save()
     return partner
@@ -454,8 +469,12 @@ def partner_answers_apply(request: AccessRequest) -> bool:
 def partner_files_by_record(request: AccessRequest) -> dict[int, list[PartnerFile]]:
     """The files partners provided for the request's records, by record."""
     files: dict[int, list[PartnerFile]] = {}
-    for partner_file in PartnerFile.objects.filter(
-        forwarding__request=request, forwarding__status=Forwarding.Status.PROVIDED
-    ).order_by("pk"):
+    for partner_file in (
+        PartnerFile.objects.filter(
+            forwarding__request=request, forwarding__status=Forwarding.Status.PROVIDED
+        )
+        .select_related("forwarding__partner")
+        .order_by("pk")
+    ):
         files.setdefault(partner_file.record_id, []).append(partner_file)
     return files

@@ -170,7 +170,9 @@ def _read_excerpt(response) -> str:
 
 
 def _post(delivery: WebhookDelivery) -> Answer:
-    address = delivery_address(delivery.subscription.url)
+    address = delivery_address(
+        delivery.subscription.url, allow_private=delivery.subscription.private_network_allowed
+    )
     if address.refusal is not None:
         return Answer(None, error=f"not sent: {address.refusal}", final=True)
     body = delivery.body.encode("utf-8")

@@ -152,7 +152,7 @@ class AccessRequestSerializer(serializers.ModelSerializer):
         """馆室联动: the partners holding some of the records, and where their answers stand."""
         return [
             {"partner": f.partner.name, "status": f.status, "due_at": f.due_at}
-            for f in request.forwardings.select_related("partner")
+            for f in request.forwardings.all()
         ]
 
     def get_proofs(self, request) -> list[str]:

@@ -1,7 +1,12 @@
 from django.core.exceptions import RequestDataTooBig
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
@@ -36,6 +41,7 @@ from ..serializers.access import (
     RecordSerializer,
     ReviewSerializer,
 )
+from ..serializers.errors import ErrorSerializer
 from .base import ApiViewSet, param
 
 
@@ -97,7 +103,7 @@ class AccessRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Api
 
     def get_queryset(self):
         return access_requests_visible_to(self.request.user).prefetch_related(
-            "records", "approved_records"
+            "records", "approved_records", "forwardings__partner"
         )
 
     @extend_schema(
@@ -237,7 +243,13 @@ class AccessForwardingViewSet(ApiViewSet):
             ),
         ],
         request=PartnerAnswerSerializer,
-        responses={201: ForwardingSerializer, 200: ForwardingSerializer},
+        responses={
+            201: ForwardingSerializer,
+            200: ForwardingSerializer,
+            401: OpenApiResponse(
+                ErrorSerializer, description="签名校验失败 the signature does not verify"
+            ),
+        },
     )
     @action(detail=True, methods=["post"])
     def answer(self, request, token=None):
