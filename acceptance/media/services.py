@@ -95,7 +95,7 @@ def media_set_complete(materials: list[Material]) -> None:
         later.discard(material.pk)
         # Locked as a caption edit locks it (``media_describe``): neither loses the other's.
         item = (
-            MediaItem.objects.select_for_update()
+            MediaItem.objects.select_for_update(of=("self",))
             .select_related("material__case__project", "material__node")
             .get(material=material)
         )

@@ -14,6 +14,9 @@ after its commit finds itself finished and counts nothing.
 
 from __future__ import annotations
 
+import os
+import socket
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -85,6 +88,7 @@ def _check(chunk_id: int) -> None:
     chunk = MediaCheckChunk.objects.select_for_update().get(pk=chunk_id)
     if chunk.finished_at is not None:
         return
+    chunk.worker, chunk.started_at = f"{socket.gethostname()}:{os.getpid()}", timezone.now()
     examined: list[int] = []
 
     def examine(material: Material) -> bool:
@@ -97,7 +101,7 @@ def _check(chunk_id: int) -> None:
     chunk.examined = examined
     chunk.failed = [material.pk for material in failed]
     chunk.finished_at = timezone.now()
-    chunk.save(update_fields=("examined", "failed", "finished_at"))
+    chunk.save(update_fields=("examined", "failed", "worker", "started_at", "finished_at"))
     run = MediaCheckRun.objects.select_for_update().get(pk=chunk.run_id)
     if run.finished_at is None and not run.chunks.filter(finished_at=None).exists():
         _complete(run)

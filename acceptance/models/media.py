@@ -96,6 +96,9 @@ class MediaCheckChunk(models.Model):
     # Of ``materials``: those examined by this chunk (not a result reused), and those failed.
     examined = models.JSONField(default=list)
     failed = models.JSONField(default=list)
+    # Which worker process checked it (host:pid), from when: where the set's time went.
+    worker = models.CharField(max_length=200, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
