@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('acceptance', '0016_property_check_report'),
+        ('acceptance', '0018_media_check_chunk_worker'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
