@@ -27,7 +27,6 @@ from acceptance.models import Material
 from webhooks.models import WebhookDelivery, WebhookSubscription
 from webhooks.services import webhook_send
 from webhooks.signing import signature_valid
-from workflows.engine import lock_tries, message_send
 from workflows.journal import journal_append
 from workflows.labels import SHANGHAI
 from workflows.workdays import add_working_days
@@ -376,6 +375,9 @@ def _close(
     forwarding: Forwarding, status: str, reason: str, *, files=(), digest="", user=None
 ) -> Forwarding:
     """Record the end of a forwarding and, when it was the request's last, tell the process."""
+    # The engine loads SpiffWorkflow: not at start-up (the admin imports this module).
+    from workflows.engine import lock_tries, message_send
+
     for attempt in lock_tries():
         with attempt, transaction.atomic():
             forwarding = (
