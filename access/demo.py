@@ -10,12 +10,14 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.test import Client
+from django.utils import timezone
 
 from acceptance.demo import DEMO_PASSWORD
 from acceptance.models import Project
@@ -33,6 +35,7 @@ from .models import (
     RequesterRole,
 )
 from .partners import PARTNER_HEADER, partner_register, partner_update
+from .register import access_statistics
 from .selectors import ARCHIVISTS
 from .services import (
     extract_download,
@@ -310,4 +313,11 @@ def run_access_demo(
         demo = AccessDemo(say, project, Path(folder), wait_seconds)
         extracts = [demo.lift(), demo.tenant(), demo.linked()]
         waiting = demo.waiting()
+    today = timezone.localdate()
+    stats = access_statistics(start=date(today.year, 1, 1), end=today)
+    say(
+        f"     利用统计 statistics: {stats.total.received} received / {stats.total.served_online} "
+        f"served online (visits saved) / {stats.total.files_used} files used "
+        "(page: /access/statistics/, register: /access/register/)"
+    )
     return extracts, waiting
