@@ -7,10 +7,12 @@ from __future__ import annotations
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from acceptance.demo import DEMO_PASSWORD
 from acceptance.models import Project
@@ -18,6 +20,7 @@ from acceptance.samples import make_sample_record
 from certificates.verify import certificate_file_verify_path
 
 from .models import AccessRequest, ProofKind, Purpose, RequesterKind, RequesterRole
+from .register import access_statistics
 from .selectors import ARCHIVISTS
 from .services import (
     extract_download,
@@ -172,4 +175,11 @@ def run_access_demo(
         demo = AccessDemo(say, project, Path(folder), wait_seconds)
         extracts = [demo.lift(), demo.tenant()]
         waiting = demo.waiting()
+    today = timezone.localdate()
+    stats = access_statistics(start=date(today.year, 1, 1), end=today)
+    say(
+        f"     利用统计 statistics: {stats.total.received} received / {stats.total.served_online} "
+        f"served online (visits saved) / {stats.total.files_used} files used "
+        "(page: /access/statistics/, register: /access/register/)"
+    )
     return extracts, waiting
