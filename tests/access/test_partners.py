@@ -204,7 +204,7 @@ def test_a_partner_that_times_out_is_retried_then_shown_and_the_archivist_acts(
     queue = client.get("/access/review/").content.decode()
     assert ROOM_NAME in queue and request.reference in queue
     page = client.get(f"/access/review/{request.reference}/").content.decode()
-    assert "等待合作单位答复" in page and "已放弃" in page
+    assert "等待合作单位答复" in page and "未送达，已停止重试" in page
 
     partner_server.delay = 0
     client.post(f"/access/review/{request.reference}/partners/{forwarding.token}/resend/")
