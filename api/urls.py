@@ -24,7 +24,11 @@ from .views.decisions import DecisionViewSet
 from .views.journal import JournalViewSet
 from .views.materials import MaterialViewSet
 from .views.projects import NodeViewSet, ProjectViewSet
-from .views.statistics import CommitmentStatisticsView, OriginalsStatisticsView
+from .views.statistics import (
+    AccessStatisticsView,
+    CommitmentStatisticsView,
+    OriginalsStatisticsView,
+)
 from .views.supervision import PublicPlanViewSet
 from .views.tasks import TaskViewSet
 from .views.webhooks import WebhookSubscriptionViewSet
@@ -68,6 +72,7 @@ urlpatterns = [
         OriginalsStatisticsView.as_view(),
         name="originals_statistics",
     ),
+    path("statistics/access/", AccessStatisticsView.as_view(), name="access_statistics"),
     # JSON first: the schema by default, and a refusal is a JSON error like everywhere else.
     # The contract is public: it describes and grants nothing, and a platform reads it before it
     # has credentials.

@@ -20,7 +20,7 @@ from PIL import Image
 from workflows.inbox import can_work
 from workflows.journal import journal_append
 
-from ..checks import CheckOutcome, CheckResult, FileKind
+from ..checks import CheckOutcome, CheckResult, FileKind, summarize_properties
 from ..checks.outcomes import error_detail, make_outcome
 from ..conf import av_rules, photo_rules, setting
 from ..exceptions import CaseStateConflict, NotPermitted
@@ -32,7 +32,7 @@ from ..services.materials import (
     material_checks_record,
 )
 from .av import poster_frame
-from .photos import PhotoExamination, examine_photo, period_outcome
+from .photos import PhotoExamination, examine_photo, exif_datetime, period_outcome
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 REVIEW_TASK = "media_review"
@@ -52,11 +52,13 @@ DESCRIBED_FIELDS = (
 MEDIA_CHECKS = ["acceptance.media.services.media_intake"]
 
 
-def media_intake(material: Material) -> bool:
+def media_intake(material: Material, *, with_set: bool = True) -> bool:
     """Check one photo or recording (decoded once), store derivatives and facts; True if passed.
 
     Bad content never raises (every file gets its outcomes); a storage error does, and becomes
-    an incident on the process instance.
+    an incident on the process instance. ``with_set=False`` leaves out what depends on the
+    rest of the case (duplicates, caption prefill): a chunk of a set's check
+    (``media.sets``) leaves those to ``media_set_complete`` once every chunk is checked.
     """
     examinations: list[PhotoExamination] = []
     rules = photo_rules()
@@ -74,12 +76,60 @@ def media_intake(material: Material) -> bool:
         outcomes += [outcome.as_dict() for outcome in _photo(item, examinations[0])]
     elif report.detected_kind is FileKind.VIDEO:
         outcomes += [outcome.as_dict() for outcome in _recording(item, report.outcomes)]
+    if with_set:
+        outcomes += [outcome.as_dict() for outcome in _in_set(item, report.detected_kind)]
     item.save()
     return material_checks_record(material, report, outcomes, checks=MEDIA_CHECKS)
 
 
+def media_set_complete(materials: list[Material]) -> None:
+    """What each of ``materials`` (checked ``with_set=False``) needs of the rest of the case.
+
+    In ``pk`` order, as one serial check of the set would: a photo is compared with the case's
+    photos checked before it (not with the set's later ones, whose own comparison finds it),
+    and caption numbers follow on in that order. The duplicate outcome is added to the
+    material's recorded checks (a warning at most: whether it passed does not change).
+    """
+    later = {material.pk for material in materials}
+    for material in sorted(materials, key=lambda m: m.pk):
+        later.discard(material.pk)
+        # Locked as a caption edit locks it (``media_describe``): neither loses the other's.
+        item = (
+            MediaItem.objects.select_for_update(of=("self",))
+            .select_related("material__case__project", "material__node")
+            .get(material=material)
+        )
+        kind = FileKind(material.check_report["detected_kind"])
+        added = [outcome.as_dict() for outcome in _in_set(item, kind, not_yet=later)]
+        item.save()
+        if added:
+            report = material.check_report
+            outcomes = [*report["outcomes"], *added]
+            material.check_report = {
+                **report,
+                "outcomes": outcomes,
+                "properties": summarize_properties(outcomes),
+            }
+            material.save(update_fields=("check_report",))
+
+
+def _in_set(
+    item: MediaItem, detected_kind: FileKind, not_yet: set[int] = frozenset()
+) -> list[CheckOutcome]:
+    """The checks and prefill that read the case's other items: a decoded photo (it has a
+    perceptual hash) is compared and captioned, a recording captioned. ``not_yet``: materials
+    of the same set whose turn is still to come."""
+    if item.phash:
+        outcome = _duplicates(item, not_yet)
+        _prefill_caption(item, exif_datetime(item.exif))
+        return [outcome]
+    if detected_kind is FileKind.VIDEO:
+        _prefill_caption(item, None)
+    return []
+
+
 def _photo(item: MediaItem, examination: PhotoExamination) -> list[CheckOutcome]:
-    """The case-level photo checks (period, duplicates); stores derivatives and facts."""
+    """The photo's period check; stores derivatives and facts (duplicates: ``_in_set``)."""
     outcomes = []
     item.facts, item.exif, item.phash = examination.facts, examination.exif, examination.phash
     if not examination.decoded:
@@ -95,8 +145,6 @@ def _photo(item: MediaItem, examination: PhotoExamination) -> list[CheckOutcome]
             margin_days=int(setting("ACCEPTANCE_PHOTO_PERIOD_MARGIN_DAYS")),
         )
     )
-    outcomes.append(_duplicates(item))
-    _prefill_caption(item, examination.taken_at)
     return outcomes
 
 
@@ -108,7 +156,7 @@ def _save_image(field, name: str, image: Image.Image) -> None:
     field.save(name, ContentFile(buffer.getvalue()), save=False)
 
 
-def _duplicates(item: MediaItem) -> CheckOutcome:
+def _duplicates(item: MediaItem, not_yet: set[int]) -> CheckOutcome:
     """``authenticity.photo_duplicate``: the same or nearly the same picture already in the case.
 
     The photos of a case are checked by intake jobs running in parallel and in any order, so
@@ -125,6 +173,7 @@ def _duplicates(item: MediaItem) -> CheckOutcome:
     earlier = (
         MediaItem.objects.filter(case=item.case)
         .exclude(material_id=item.material_id)
+        .exclude(material_id__in=not_yet)
         .exclude(phash="")
         .exclude(material__status__in=Material.NOT_CURRENT)
         .select_related("material")
@@ -208,7 +257,6 @@ def _prefill_caption(item: MediaItem, taken_at: datetime | None) -> None:
 def _recording(item: MediaItem, outcomes) -> list[CheckOutcome]:
     opened = next((o for o in outcomes if o.code == "usability.av_opens"), None)
     item.facts = dict(opened.detail) if opened else {}
-    _prefill_caption(item, None)
     if opened is None or opened.result is CheckResult.FAIL:
         return []
     try:
