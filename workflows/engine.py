@@ -53,6 +53,7 @@ from .inbox import (
     completion_refused,
     no_such_task,
     project_user_tasks,
+    ready_user_task_ids,
     task_uuid,
 )
 from .jobs.conf import soft_time_limit as job_soft_time_limit
@@ -190,6 +191,9 @@ class InstanceRun:
             or instance_workflow(instance)
         )
         self.workflow.script_engine = InstanceScriptEngine(dispatcher=self, memo=memo)
+        # The inbox rows open now: every save projects the READY user tasks into rows, so they
+        # are those of the state just taken (none for a new instance); the save needs no read.
+        self.open_task_ids = set() if started else ready_user_task_ids(self.workflow)
         self.timers_fired = 0
         self._service_log: list[dict] = []
         self._queued_jobs: list[ServiceJob] = []
@@ -400,7 +404,7 @@ class InstanceRun:
         instance.spiff_version = SPIFF_VERSION
         instance.serializer_version = SERIALIZER_VERSION
         instance.next_timer_at = earliest_timer(self.workflow)
-        for task, error in project_user_tasks(instance, self.workflow):
+        for task, error in project_user_tasks(instance, self.workflow, self.open_task_ids):
             self._open_incident(error, task=task)
         instance.status = self._status()
         ended = (ProcessInstance.Status.COMPLETED, ProcessInstance.Status.CANCELLED)
@@ -570,6 +574,7 @@ def task_complete(
             row.completed_at = timezone.now()
             row.completed_by = user
             row.save(update_fields=("status", "completed_at", "completed_by"))
+            run.open_task_ids.discard(row.task_id)
             run.apply_input("task.completed", actor=user, task=task, payload={"data": cleaned})
     return row
 

@@ -118,11 +118,10 @@ def test_a_role_member_completes_an_unassigned_task(instance, people):
     assert entry.payload["data"]["priority"] == "high"
 
 
-def test_a_completion_locks_the_instance_first_and_asks_nothing_about_incidents_or_jobs(
-    instance, people
-):
+def test_a_completion_locks_the_instance_first_and_asks_nothing_it_knows_already(instance, people):
     """The instance row is locked by the task's id before anything is read (no read of the task
-    outside the lock), and a waiting instance's status comes from the run, not from a query."""
+    outside the lock); a waiting instance's status and its open inbox rows come from the run,
+    not from queries."""
     task_id = open_task(instance, "triage").task_id
 
     with CaptureQueriesContext(connection) as queries:
@@ -132,6 +131,9 @@ def test_a_completion_locks_the_instance_first_and_asks_nothing_about_incidents_
     first_read = next(sql for sql in statements if sql.startswith("SELECT"))
     assert first_read.startswith('SELECT "workflows_processinstance"')
     assert str(task_id).replace("-", "") in first_read.replace("-", "")
+    # The inbox rows open before are known from the state; only the completed one is read.
+    task_reads = [sql for sql in statements if sql.startswith('SELECT "workflows_humantask"')]
+    assert len(task_reads) == 1
     assert not [sql for sql in statements if "workflows_incident" in sql]
     assert not [sql for sql in statements if "workflows_servicejob" in sql]
     assert triage_row.status == "completed"
