@@ -1,97 +1,22 @@
-"""The access register (利用登记) and the reform's figures (利用统计), against requests made here.
-
-March 2026: the tenant's request (house use) is served online on the day; the owners' committee's
-(lift) is served online two weeks later, past the review's five working days; a second tenant
-request is refused; a court's request is served at the window (its rule requires a visit). An
-April request, still under review, is outside March's figures.
-"""
+"""The access register (利用登记) and the reform's figures (利用统计), against the requests of
+the ``march`` fixture (conftest): two served online (one reviewed late), one refused, one served
+at the window, and an April one outside March."""
 
 from __future__ import annotations
 
 import io
-from datetime import datetime
 
-import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from acceptance.models import Volume, VolumeEntry
-from acceptance.services.volumes import volumes_arrange
 from access.models import AccessRequest, Proof, ProofKind, RequesterKind, RequesterRole
-from access.services import request_submit, review_decide
 from workflows.journal import journal_append
-from workflows.labels import SHANGHAI
-from workflows.workdays import calendar_seed_from_package
 
 from ..api.conftest import token_client
-from .conftest import make_user
-
-MONDAY = datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI)
-# Two weeks on: ten working days after the Monday, past the review's limit (9 March, 17:30).
-TWO_WEEKS_ON = datetime(2026, 3, 16, 10, 0, tzinfo=SHANGHAI)
-APRIL = datetime(2026, 4, 1, 10, 0, tzinfo=SHANGHAI)
-MARCH = {"start": "2026-03-01", "end": "2026-03-31"}
-
-
-def submit(world, user, name, kind, role, purpose, codes, proofs) -> AccessRequest:
-    request, _created = request_submit(
-        user=user,
-        requester_name=name,
-        requester_kind=kind,
-        role=role,
-        purpose=world.purpose(purpose),
-        project=world.project,
-        records=[world.records[code] for code in codes],
-        proofs=[world.proof(code) for code in proofs],
-    )
-    request.refresh_from_db()  # the process has moved it on to the review
-    return request
-
-
-def decide(world, request, decision="all", reasons="") -> AccessRequest:
-    return review_decide(
-        request=request, user=world.archivist, decision=decision, approved=[], reasons=reasons
-    )
-
-
-@pytest.fixture
-def march(access_world, time_machine) -> dict[str, AccessRequest]:
-    world = access_world
-    calendar_seed_from_package()
-    # The records bound in volumes, as the archive holds them: house use in the A and E
-    # volumes, the drawings in the D volume.
-    volumes_arrange(case=world.records["D-1"].case)
-    time_machine.move_to(MONDAY, tick=True)
-    tenant = submit(
-        world, world.tenant, "张晓明", RequesterKind.PERSON, RequesterRole.LESSEE,
-        "business_registration", ["A5-1", "E1-12"], ["id_card", "lease_contract"],
-    )  # fmt: skip
-    lift = submit(
-        world, world.committee, "锦绣苑业主委员会", RequesterKind.FIRM,
-        RequesterRole.OWNERS_COMMITTEE, "lift_installation", ["D-1", "D-2"],
-        ["committee_record", "subdistrict_statement"],
-    )  # fmt: skip
-    refused = submit(
-        world, world.tenant, "张晓明", RequesterKind.PERSON, RequesterRole.LESSEE,
-        "business_registration", ["A5-1"], ["id_card", "lease_contract"],
-    )  # fmt: skip
-    court = submit(
-        world, make_user("court_officer"), "浦东新区人民法院", RequesterKind.FIRM,
-        RequesterRole.COURT, "litigation", ["D-1"], ["court_letter", "officer_id"],
-    )  # fmt: skip
-    tenant = decide(world, tenant)
-    refused = decide(world, refused, "refuse", "租赁合同已过期，请提供有效期内的合同")
-    court = decide(world, court)
-    time_machine.move_to(TWO_WEEKS_ON, tick=True)
-    lift = decide(world, lift)
-    time_machine.move_to(APRIL, tick=True)
-    april = submit(
-        world, world.tenant, "张晓明", RequesterKind.PERSON, RequesterRole.LESSEE,
-        "business_registration", ["E1-12"], ["id_card", "lease_contract"],
-    )  # fmt: skip
-    return {"tenant": tenant, "lift": lift, "refused": refused, "court": court, "april": april}
+from .conftest import MARCH, MONDAY, TWO_WEEKS_ON, make_user
 
 
 def signed_in(user) -> Client:
