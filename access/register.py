@@ -25,7 +25,7 @@ from django.utils import timezone
 from acceptance.models import VolumeEntry
 from acceptance.selectors.commitments import period_bounds
 from acceptance.views.statistics import percent
-from workflows.deadlines import working_days_between
+from workflows.deadlines import working_days_spans
 from workflows.labels import SHANGHAI
 
 from .catalog.masking import name_masked
@@ -34,7 +34,13 @@ from .selectors import ARCHIVISTS, AUDITORS
 
 Status = AccessRequest.Status
 SERVED = (Status.DELIVERED, Status.APPOINTMENT)
-IN_PROGRESS = (Status.SUBMITTED, Status.PROOFS_MISSING, Status.UNDER_REVIEW, Status.PREPARING)
+IN_PROGRESS = (
+    Status.SUBMITTED,
+    Status.PROOFS_MISSING,
+    Status.UNDER_REVIEW,
+    Status.PREPARING,
+    Status.FORWARDED,  # waiting on a linked partner (馆室联动)
+)
 
 
 # Who reads the register and the figures: those who serve requesters, audit or supervise.
@@ -272,15 +278,16 @@ def access_statistics(*, start: date, end: date) -> AccessStatistics:
         decided_on_time=Count("pk", filter=Q(decided_at__lte=F("review_due_at"))),
     )
     overdue = requests.filter(status=Status.UNDER_REVIEW, review_due_at__lt=timezone.now()).count()
-    delivered = requests.filter(status=Status.DELIVERED).values_list("created_at", "closed_at")
-    working, calendar = [], []
-    for submitted, closed in delivered:
-        working.append(
-            working_days_between(
-                timezone.localdate(submitted, SHANGHAI), timezone.localdate(closed, SHANGHAI)
-            )
-        )
-        calendar.append((closed - submitted).total_seconds() / 86400)
+    delivered = list(
+        requests.filter(status=Status.DELIVERED).values_list("created_at", "closed_at")
+    )
+    working = working_days_spans(
+        [
+            (timezone.localdate(submitted, SHANGHAI), timezone.localdate(closed, SHANGHAI))
+            for submitted, closed in delivered
+        ]
+    )
+    calendar = [(closed - submitted).total_seconds() / 86400 for submitted, closed in delivered]
     return AccessStatistics(
         start=start,
         end=end,

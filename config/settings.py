@@ -428,6 +428,7 @@ SPECTACULAR_SETTINGS = {
         "DeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
         "DecisionOutcomeEnum": "acceptance.models.Decision.Outcome",
         "InspectionOutcomeEnum": "api.serializers.supervision.OUTCOMES",
+        "ForwardingStatusEnum": "access.models.Forwarding.Status",
     },
 }
 

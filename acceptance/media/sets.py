@@ -4,7 +4,8 @@
 in ``pk`` order are split into chunks of ``ACCEPTANCE_MEDIA_CHECK_CHUNK`` and each chunk is an
 outbox job (``acceptance.check_media_chunk``), so a dead worker's chunk is leased out again.
 A chunk checks its files without what needs the rest of the set (``media_intake(...,
-with_set=False)``). The chunk that commits last completes the set once (``_complete``):
+with_set=False)``), each file in a transaction of its own that also notes it on the chunk as
+examined. The chunk that commits last completes the set once (``_complete``):
 duplicates across the whole set and caption prefill in ``pk`` order (``media_set_complete``),
 then the result handed to the waiting service task. "Last" is decided under the run's row lock
 after the chunk's own row is marked finished in the same transaction, so of two chunks
@@ -75,8 +76,7 @@ def media_check_chunk(chunk_id: int) -> None:
     """
     chunk = MediaCheckChunk.objects.select_related("run").get(pk=chunk_id)
     try:
-        with transaction.atomic():
-            _check(chunk_id)
+        _check(chunk)
     except Exception as exc:
         tries = OutboxJob.objects.values_list("tries", flat=True).get(pk=chunk.job_id)
         if is_transient(exc) and tries < service_attempt_limit(OPERATION):
@@ -84,27 +84,52 @@ def media_check_chunk(chunk_id: int) -> None:
         service_job_fail(chunk.run.service_job_id, exc, tries=tries)
 
 
-def _check(chunk_id: int) -> None:
-    chunk = MediaCheckChunk.objects.select_for_update().get(pk=chunk_id)
+def _check(chunk: MediaCheckChunk) -> None:
+    """Each file in a transaction of its own, then the chunk's finish in one more.
+
+    A file's check journals its status on the case's chain, which holds the chain's head until
+    the commit: one transaction for the whole chunk would hold it, and so hold every other
+    chunk of the set, for the chunk's whole time.
+    """
     if chunk.finished_at is not None:
         return
-    chunk.worker, chunk.started_at = f"{socket.gethostname()}:{os.getpid()}", timezone.now()
-    examined: list[int] = []
+    MediaCheckChunk.objects.filter(pk=chunk.pk).update(
+        worker=f"{socket.gethostname()}:{os.getpid()}", started_at=timezone.now()
+    )
+    for material_id in chunk.materials:
+        with transaction.atomic():
+            _check_file(chunk.pk, material_id)
+    with transaction.atomic():
+        chunk = MediaCheckChunk.objects.select_for_update().get(pk=chunk.pk)
+        if chunk.finished_at is not None:
+            return
+        # A reused result that failed counts as failed, as in ``materials_check``.
+        chunk.failed = list(
+            Material.objects.filter(pk__in=chunk.materials)
+            .exclude(status=Material.Status.CHECKED)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        chunk.finished_at = timezone.now()
+        chunk.save(update_fields=("failed", "finished_at"))
+        run = MediaCheckRun.objects.select_for_update().get(pk=chunk.run_id)
+        if run.finished_at is None and not run.chunks.filter(finished_at=None).exists():
+            _complete(run)
+
+
+def _check_file(chunk_id: int, material_id: int) -> None:
+    """Check one file unless its result can be reused; note it on the chunk if examined, in
+    the same transaction (a try cut short keeps the files it committed, and its note)."""
+    chunk = MediaCheckChunk.objects.select_for_update().get(pk=chunk_id)
 
     def examine(material: Material) -> bool:
-        examined.append(material.pk)
+        chunk.examined = [*chunk.examined, material.pk]
         return media_intake(material, with_set=False)
 
-    failed = materials_check_each(
-        Material.objects.filter(pk__in=chunk.materials), lambda material: (MEDIA_CHECKS, examine)
+    materials_check_each(
+        Material.objects.filter(pk=material_id), lambda material: (MEDIA_CHECKS, examine)
     )
-    chunk.examined = examined
-    chunk.failed = [material.pk for material in failed]
-    chunk.finished_at = timezone.now()
-    chunk.save(update_fields=("examined", "failed", "worker", "started_at", "finished_at"))
-    run = MediaCheckRun.objects.select_for_update().get(pk=chunk.run_id)
-    if run.finished_at is None and not run.chunks.filter(finished_at=None).exists():
-        _complete(run)
+    chunk.save(update_fields=("examined",))
 
 
 def _complete(run: MediaCheckRun) -> None:

@@ -131,9 +131,10 @@ def test_the_set_completes_once_and_a_chunk_run_again_counts_nothing(five_files)
 
 
 def test_a_chunk_whose_try_fails_midway_counts_once_when_tried_again(five_files, monkeypatch):
-    """The first try of the second chunk loses its database connection after checking a file:
-    its transaction rolls back (nothing recorded, nothing counted) and the outbox tries it
-    again; the set completes once, as if nothing had happened."""
+    """The first try of the second chunk loses its database connection on its second file:
+    that file's transaction rolls back, the first file stays checked, the chunk is not counted,
+    and the outbox tries it again, which checks only the second file; the set completes once,
+    as if nothing had happened."""
     examine, failures = sets.media_intake, []
 
     def flaky(material, **kwargs):

@@ -184,7 +184,7 @@ def registered(world, n: int) -> None:
             review_due_at=TWO_WEEKS_ON,
             decided_at=MONDAY,
             created_at=MONDAY,
-            closed_at=MONDAY,
+            closed_at=TWO_WEEKS_ON,
         )
         request.records.set(records)
         request.approved_records.set(records[:1])
@@ -201,20 +201,27 @@ def registered(world, n: int) -> None:
         )
 
 
-def register_queries(client: Client) -> int:
-    assert client.get("/access/register/", MARCH).status_code == 200
+def queries(client: Client, url: str) -> int:
+    assert client.get(url, MARCH).status_code == 200
     with CaptureQueriesContext(connection) as captured:
-        response = client.get("/access/register/", MARCH)
+        response = client.get(url, MARCH)
     assert response.status_code == 200
     return len(captured)
 
 
-def test_the_register_makes_as_many_queries_for_fifty_requests_as_for_one(access_world):
+def test_the_register_and_figures_make_as_many_queries_for_fifty_requests_as_for_one(
+    access_world,
+):
     auditor = signed_in(make_user("auditor_wu", "auditors"))
     registered(access_world, 1)
-    one = register_queries(auditor)
+    one = [queries(auditor, url) for url in ("/access/register/", "/access/statistics/")]
     registered(access_world, 50)
-    fifty = register_queries(auditor)
+    fifty = [queries(auditor, url) for url in ("/access/register/", "/access/statistics/")]
     assert fifty == one
     page = auditor.get("/access/register/", MARCH).content.decode()
     assert page.count('class="journal-row"') == 25 and "共 50 条" in page
+    figures = auditor.get("/access/statistics/", MARCH).content.decode()
+    # Each delivered ten working days (and fourteen calendar days) after it was submitted.
+    assert cell(figures, "row-received") == "50"
+    assert cell(figures, "row-average_working_days") == "10.0"
+    assert cell(figures, "row-average_calendar_days") == "14.0"

@@ -21,7 +21,9 @@ from .stack import Worker, stack_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-HERE = Path(__file__).resolve().parent
+MEDIA_CHECKS_ONLY = (
+    Path(__file__).resolve().parents[2] / "bench" / "bpmn" / "media_checks_only.bpmn"
+)
 PHOTOS = 7  # six site photos and a copy of the first: four chunks of two, the copy in the last
 
 
@@ -89,7 +91,7 @@ def test_a_sets_chunks_run_on_two_workers_at_once_and_the_set_completes_once(two
     MediaItem.objects.filter(material__in=photos).delete()
     photos.update(status=Material.Status.RECEIVED, check_report={})
 
-    call_command("deploy_processes", str(HERE / "bpmn"), verbosity=0)
+    call_command("deploy_processes", str(MEDIA_CHECKS_ONLY), verbosity=0)
     instance = instance_start(
         process_id="media_checks_only", business_object=case, business_key=f"{case.reference}-m"
     )
