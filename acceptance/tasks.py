@@ -5,6 +5,7 @@ from celery import shared_task
 from signing.validation import detached_signature_problem
 from workflows.jobs.worker import job_task
 
+from .media.sets import CHUNK_TASK, media_check_chunk
 from .models import Case, Material
 from .services.commitments import commitments_sweep
 from .services.drawings import drawing_preview_render
@@ -54,3 +55,10 @@ def check_material(material_id: int) -> None:
             pk=material_id
         )
     )
+
+
+# The chunk counts its own tries against the AV check's (``media.sets``): past them, an incident.
+@job_task(CHUNK_TASK, soft_time_limit=900, attempts=None)
+def check_media_chunk(chunk_id: int) -> None:
+    """Some photos and recordings of the process's AV check; the last chunk completes the set."""
+    media_check_chunk(chunk_id)

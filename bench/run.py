@@ -28,6 +28,7 @@ BENCHMARKS = (
     "drawings",
     "viewer",
     "photos",
+    "media",
     "sandbox",
     "sweep",
     "history",
@@ -76,6 +77,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=int,
         default=40,
         help="24-megapixel photos per throughput run of the photo benchmark (default 40)",
+    )
+    parser.add_argument(
+        "--media-chunk",
+        type=int,
+        default=0,
+        help="photos per chunk job of the media scaling run (default: ACCEPTANCE_MEDIA_CHECK_CHUNK, "
+        "smaller when --photos would give two workers fewer than 8 chunks)",
     )
     parser.add_argument(
         "--photo-pool",
@@ -184,6 +192,7 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
         engine_steps,
         history,
         intake,
+        media,
         pages,
         photos,
         replay,
@@ -275,6 +284,16 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
                         photos=args.photos,
                         pool_size=args.photo_pool,
                         memory_points=points,
+                    )
+                )
+            )
+        if "media" in selected:
+            progress(f"media scaling: {args.photos} photos checked on 1 and 2 workers")
+            say()
+            say(
+                media.report(
+                    media.measure(
+                        tmp / "media", photos=args.photos, chunk=args.media_chunk, progress=progress
                     )
                 )
             )

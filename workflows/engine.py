@@ -61,7 +61,7 @@ from .journal import journal_append
 from .logcontext import about_case
 from .models import HumanTask, Incident, ProcessInstance, ServiceJob
 from .sandbox import EvaluateOutsideLock, ScriptMemo
-from .services import ServiceCall, registry
+from .services import DEFERRED, ServiceCall, registry
 from .spiff import (
     PENDING,
     SERIALIZER_VERSION,
@@ -613,7 +613,7 @@ def service_job_run(job_id: int) -> None:
     job = ServiceJob.objects.select_related("instance").get(pk=job_id)
     if job.status != ServiceJob.Status.QUEUED:
         return
-    call = ServiceCall(job.instance, job.task_id, job.task_name, job.operation)
+    call = ServiceCall(job.instance, job.task_id, job.task_name, job.operation, job_id=job.pk)
     for attempt in range(1, JOB_LOCK_RACE_ATTEMPTS + 1):
         try:
             # An operation with no handler (any more) fails the job like a failing handler does.
@@ -623,8 +623,9 @@ def service_job_run(job_id: int) -> None:
             # script after it runs with no lock held, and then the handler runs again.
             for slow_try in lock_tries():
                 with slow_try as memo, transaction.atomic():
-                    result = normalize_payload(registered.handler(call, **job.params))
-                    _apply_job_result(job.pk, result, memo)
+                    result = registered.handler(call, **job.params)
+                    if result is not DEFERRED:
+                        _apply_job_result(job.pk, normalize_payload(result), memo)
             return
         except Exception as exc:
             if _lost_a_lock_race(exc) and attempt < JOB_LOCK_RACE_ATTEMPTS:
@@ -638,7 +639,7 @@ def service_job_run(job_id: int) -> None:
             if is_transient(exc) and tries < service_attempt_limit(job.operation):
                 _retry_job_later(job.pk, exc, tries)
             else:
-                _fail_job(job.pk, exc, tries=tries)
+                service_job_fail(job.pk, exc, tries=tries)
             return
 
 
@@ -718,7 +719,21 @@ def _started_task(run: InstanceRun, task_id):
     return task if task.has_state(TaskState.STARTED) else None
 
 
-def _fail_job(job_id: int, exc: BaseException, *, tries: int = 1) -> None:
+def service_job_deliver(job_id: int, result: dict | None) -> None:
+    """Feed the result of a ``DEFERRED`` service job back: its task completes and the process
+    goes on, once (a job no longer queued is left as it is).
+
+    Called by the job that finishes the deferred work, inside its transaction: the work's last
+    writes and the process's advance commit together or not at all.
+    """
+    for slow_try in lock_tries():
+        with slow_try as memo:
+            _apply_job_result(job_id, normalize_payload(result), memo)
+
+
+def service_job_fail(job_id: int, exc: BaseException, *, tries: int = 1) -> None:
+    """Fail a queued service job for good: an incident on its instance says why and after how
+    many ``tries``; retrying the incident queues the job again."""
     instance_id = ServiceJob.objects.values_list("instance_id", flat=True).get(pk=job_id)
     cause = _root_cause(exc)
     with locked_run(instance_id) as run:

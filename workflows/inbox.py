@@ -2,7 +2,9 @@
 
 A task's lane names its role (a Django group, through ``WORKFLOWS_LANE_ROLES``). Its BPMN
 properties may name an ``assignee`` (an expression giving a username), a ``due_in`` (an expression
-giving an ISO 8601 duration), the ``form`` it expects, ``context`` (comma-separated process
+giving an ISO 8601 duration from when the task opens) or a ``due_at`` (an expression giving the
+due date-time itself, as a timer's ``timeDate`` does: a deadline counted in working days is
+computed by the host, not expressible as a duration), the ``form`` it expects, ``context`` (comma-separated process
 variables shown to the worker, those the process has set) and ``actor_variable`` (the variable that receives the username of
 whoever completes it). Members of the role claim unassigned tasks; only the assignee, or
 a role member while the task is unassigned, may complete it.
@@ -45,7 +47,7 @@ from .spiff import BpmnWorkflow, TaskState
 logger = logging.getLogger(__name__)
 
 # Task properties holding an expression the sandbox evaluates when the task opens.
-EXPRESSION_PROPERTIES = ("assignee", "due_in")
+EXPRESSION_PROPERTIES = ("assignee", "due_in", "due_at")
 
 
 def lane_role(lane: str | None) -> Group | None:
@@ -65,13 +67,23 @@ def _evaluate(task, expression: str | None):
     return task.workflow.script_engine.evaluate(task, expression)
 
 
-def _due_at(task, expression: str | None) -> datetime | None:
+def _due_in(task, expression: str | None) -> datetime | None:
     duration = _evaluate(task, expression)
     if not duration:
         return None
     parsed = TimerEventDefinition.parse_iso_duration(str(duration))
     start = datetime.now(UTC)
     return start + TimerEventDefinition.get_timedelta_from_start(parsed, start)
+
+
+def _due_at(task, expression: str | None) -> datetime | None:
+    """The date-time an expression gives (ISO 8601 text or a datetime); a naive one is read in
+    the site's time zone."""
+    value = _evaluate(task, expression)
+    if not value:
+        return None
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
 
 
 def _assignee(task, expression: str | None):
@@ -84,7 +96,7 @@ def _assignee(task, expression: str | None):
 def _describe(instance: ProcessInstance, task) -> tuple[HumanTask, list[Exception]]:
     """The inbox row of a READY task, and the errors of property expressions that failed.
 
-    A failing ``assignee`` or ``due_in`` expression leaves that field empty (the task goes to
+    A failing ``assignee``, ``due_in`` or ``due_at`` expression leaves that field empty (the task goes to
     its role's queue, with no due date) instead of blocking the action that opened the task.
     """
     spec = task.task_spec
@@ -107,7 +119,11 @@ def _describe(instance: ProcessInstance, task) -> tuple[HumanTask, list[Exceptio
         lane=spec.lane or "",
         role=lane_role(spec.lane),
         assignee=evaluated(_assignee, properties.get("assignee")),
-        due_at=evaluated(_due_at, properties.get("due_in")),
+        due_at=(
+            evaluated(_due_at, properties["due_at"])
+            if properties.get("due_at")
+            else evaluated(_due_in, properties.get("due_in"))
+        ),
         form=parse_form(properties.get("form"), spec.name),
         context=normalize_payload(
             {name: task.data[name] for name in context_names if name in task.data}

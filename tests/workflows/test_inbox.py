@@ -273,3 +273,24 @@ def test_a_task_inside_a_subprocess_lands_in_the_role_of_its_own_lane(deploy, st
         task_complete(task_id=check.task_id, user=people["chris"])
     task_complete(task_id=check.task_id, user=people["rob"])
     assert reload(instance).status == "completed"
+
+
+@pytest.mark.parametrize(
+    ("given", "due"),
+    [
+        # Text as a host writes it, with its offset: the same instant in UTC.
+        ("2030-01-09T17:30:00+08:00", datetime(2030, 1, 9, 9, 30, tzinfo=UTC)),
+        # No offset: read in the site's time zone (Asia/Shanghai).
+        ("2030-01-09T17:30:00", datetime(2030, 1, 9, 9, 30, tzinfo=UTC)),
+    ],
+)
+def test_a_task_is_due_at_the_date_time_its_due_at_expression_gives(deploy, start, given, due):
+    deploy("due_at.bpmn")
+    instance = start("wf_due_at", limits={"due": given})
+    assert open_task(instance, "decide").due_at == due
+
+
+def test_a_task_whose_due_at_expression_fails_opens_with_no_due_date(deploy, start):
+    deploy("due_at.bpmn")
+    instance = start("wf_due_at", limits={"due": "next Friday"})
+    assert open_task(instance, "decide").due_at is None
