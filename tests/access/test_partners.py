@@ -14,6 +14,7 @@ from access.models import (
     AccessRequest,
     Forwarding,
     Partner,
+    PartnerHolding,
     RequesterKind,
     RequesterRole,
 )
@@ -204,7 +205,7 @@ def test_a_partner_that_times_out_is_retried_then_shown_and_the_archivist_acts(
     queue = client.get("/access/review/").content.decode()
     assert ROOM_NAME in queue and request.reference in queue
     page = client.get(f"/access/review/{request.reference}/").content.decode()
-    assert "等待合作单位答复" in page and "已放弃" in page
+    assert "等待合作单位答复" in page and "未送达，已停止重试" in page
 
     partner_server.delay = 0
     client.post(f"/access/review/{request.reference}/partners/{forwarding.token}/resend/")
@@ -229,3 +230,24 @@ def test_a_partner_that_times_out_is_retried_then_shown_and_the_archivist_acts(
     assert list(request.approved_records.all()) == [world.records["E1-12"]]
     late = answer(client, room, str(forwarding.token), {"outcome": "refused", "reason": "迟到"})
     assert late.status_code == 409
+
+
+def test_a_partner_on_a_private_address_is_reached_only_when_staff_said_so(
+    access_world, partner_server
+):
+    """Private addresses stay closed to webhook receivers: a partner registered without
+    ``private_network`` is not sent to on loopback, and the request waits, nothing lost."""
+    world = access_world
+    partner = partner_register(
+        code="room-outside", name="未标注内网的档案室", kind=Partner.Kind.ROOM,
+        endpoint=partner_server.url,
+    )  # fmt: skip
+    PartnerHolding.objects.create(partner=partner, catalog_code="A5-1")
+    request = approved_tenant_request(world, codes=("A5-1",))
+
+    delivery = Forwarding.objects.get(request=request).delivery
+    assert delivery.status == WebhookDelivery.Status.FAILED
+    assert "not a public address" in delivery.log[0]["error"]
+    assert partner_server.received == []
+    request.refresh_from_db()
+    assert request.status == AccessRequest.Status.FORWARDED

@@ -4,13 +4,18 @@ Every page is saved as a full-page screenshot in ``test-artifacts/access/``."""
 
 from __future__ import annotations
 
+import json
+import urllib.request
+
 import pytest
-from django.test import Client
+
+from access.partners import PARTNER_HEADER
+from webhooks.signing import SIGNATURE_HEADER, signature
 
 from ..browser import chromium_browser
 from .conftest import ROOM_NAME
 from .test_pages_browser import ARTIFACTS, page_as, shoot
-from .test_partners import answer, approved_tenant_request, permit_file
+from .test_partners import approved_tenant_request, permit_file
 
 
 @pytest.fixture
@@ -47,15 +52,27 @@ def test_the_partner_state_as_the_requester_and_the_archivist_see_it(
     shoot(archivist, "linked-2-queue-waiting-on-partner")
     archivist.click(f"#forwarded a:text('{request.reference}')")
     card = archivist.inner_text(f"#forwarding-{room.code}")
-    assert "等待合作单位答复" in card and "已放弃" in card
+    assert "等待合作单位答复" in card and "未送达，已停止重试" in card
     shoot(archivist, "linked-3-review-notice-given-up")
     archivist.click(f"#resend-{room.code}")
     assert "已送达" in archivist.inner_text(f"#forwarding-{room.code}")
     shoot(archivist, "linked-4-review-sent-again")
 
+    # The room answers over real HTTP, as its own server would.
     forwarded = partner_server.received[-1]["body"]["data"]
-    response = answer(Client(), room, forwarded["forwarding"], permit_file(world, forwarded))
-    assert response.status_code == 201
+    body = json.dumps(permit_file(world, forwarded)).encode()
+    posted = urllib.request.Request(
+        live_server.url + forwarded["answer_path"],
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            PARTNER_HEADER: room.code,
+            SIGNATURE_HEADER: signature(room.subscription.secret, body),
+        },
+    )
+    with urllib.request.urlopen(posted, timeout=120) as response:
+        assert response.status == 201
     requester.reload()
     assert "已提供" in requester.inner_text("#forwardings")
     assert requester.is_visible("#download-extract")
