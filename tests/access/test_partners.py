@@ -106,6 +106,17 @@ def test_a_partner_held_record_is_forwarded_signed_and_its_file_ends_in_the_extr
     assert kinds.index("access.forwarded") < kinds.index("access.partner_answered")
     assert verify_chain(request.reference).intact
 
+    client.force_login(world.archivist)
+    [provided] = forwarding.files.all()
+    sent = client.get(f"/access/review/{request.reference}/partner-files/{provided.pk}/")
+    assert b"".join(sent.streaming_content).startswith(b"%PDF")
+    client.force_login(world.tenant)
+    assert (
+        client.get(f"/access/review/{request.reference}/partner-files/{provided.pk}/").status_code
+        == 403
+    ), "the partner's file is for the archivist; the requester gets it in the extract"
+    client.logout()
+
     again = answer(client, room, forwarded["forwarding"], permit_file(world, forwarded))
     assert again.status_code == 200, "the same answer sent twice is taken once"
     other = answer(client, room, forwarded["forwarding"], {"outcome": "refused", "reason": "x"})
