@@ -96,7 +96,14 @@ def record_pages(material: Material, folder: Path) -> tuple[list[bytes], str]:
     return [], "listed"
 
 
-def _cover(request: AccessRequest, number: str, code: str, valid_until, records: list) -> bytes:
+def _cover(
+    request: AccessRequest,
+    number: str,
+    code: str,
+    valid_until,
+    records: list,
+    provided_by: dict[int, str] | None = None,
+) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -135,7 +142,15 @@ def _cover(request: AccessRequest, number: str, code: str, valid_until, records:
         listed.append(
             [
                 Paragraph(material.catalog_item.code, body),
-                Paragraph(material.title or material.original_name, body),
+                Paragraph(
+                    (material.title or material.original_name)
+                    + (
+                        f"（由{provided_by[material.pk]}提供，馆室联动）"
+                        if material.pk in (provided_by or {})
+                        else ""
+                    ),
+                    body,
+                ),
                 Paragraph(note, body),
             ]
         )
@@ -151,7 +166,12 @@ def _cover(request: AccessRequest, number: str, code: str, valid_until, records:
         Spacer(1, 8 * mm),
         table,
         Spacer(1, 6 * mm),
-        Paragraph("所附档案页面与本馆馆藏档案一致，仅供上述申请人用于上述利用目的。", body),
+        Paragraph(
+            "所附档案页面与本馆馆藏档案一致"
+            + ("（注明由合作馆室提供的，与该馆室答复的文件一致）" if provided_by else "")
+            + "，仅供上述申请人用于上述利用目的。",
+            body,
+        ),
         Spacer(1, 4 * mm),
         record_table,
         Spacer(1, 6 * mm),
@@ -229,10 +249,22 @@ def extract_issue(*, request: AccessRequest) -> Extract:
     approved = list(
         request.approved_records.select_related("catalog_item").order_by("catalog_item__code", "pk")
     )
+    from .partners import partner_files_by_record
+
+    from_partners = partner_files_by_record(request)
     with tempfile.TemporaryDirectory(prefix="access-extract-") as folder:
         included = []
         for material in approved:
-            documents, how = record_pages(material, Path(folder))
+            if material.pk in from_partners:
+                # A partner's files stand for the record it holds; each passed the checks.
+                documents = [
+                    _stored_bytes(f.file)
+                    for f in from_partners[material.pk]
+                    if f.check_report.get("detected_format") == "pdf"
+                ]
+                how = "pages" if documents else "listed"
+            else:
+                documents, how = record_pages(material, Path(folder))
             included.append((material, documents, how))
     with transaction.atomic():
         existing = Extract.objects.filter(request=request).first()
@@ -248,7 +280,8 @@ def extract_issue(*, request: AccessRequest) -> Extract:
         )
         text = watermark_text(request, number)
         counted = [(m, _page_count(docs), how) for m, docs, how in included]
-        cover = _cover(request, number, code, valid_until, counted)
+        provided_by = {pk: files[0].forwarding.partner.name for pk, files in from_partners.items()}
+        cover = _cover(request, number, code, valid_until, counted, provided_by)
         pdf, pages = _assemble([cover, *[d for _m, docs, _h in included for d in docs]], text)
         signed = signer.sign(
             pdf, reason=f"出具城建档案利用证明 {number} / certified extract issued"
@@ -277,6 +310,11 @@ def extract_issue(*, request: AccessRequest) -> Extract:
             },
         )
     return extract
+
+
+def _stored_bytes(field_file) -> bytes:
+    with field_file.open("rb") as handle:
+        return handle.read()
 
 
 def _page_count(documents: list[bytes]) -> int:

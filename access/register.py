@@ -26,6 +26,7 @@ from acceptance.models import VolumeEntry
 from acceptance.selectors.commitments import period_bounds
 from acceptance.views.statistics import percent
 from workflows.deadlines import working_days_spans
+from workflows.groups import in_groups
 from workflows.labels import SHANGHAI
 
 from .catalog.masking import name_masked
@@ -34,7 +35,13 @@ from .selectors import ARCHIVISTS, AUDITORS
 
 Status = AccessRequest.Status
 SERVED = (Status.DELIVERED, Status.APPOINTMENT)
-IN_PROGRESS = (Status.SUBMITTED, Status.PROOFS_MISSING, Status.UNDER_REVIEW, Status.PREPARING)
+IN_PROGRESS = (
+    Status.SUBMITTED,
+    Status.PROOFS_MISSING,
+    Status.UNDER_REVIEW,
+    Status.PREPARING,
+    Status.FORWARDED,  # waiting on a linked partner (馆室联动)
+)
 
 
 # Who reads the register and the figures: those who serve requesters, audit or supervise.
@@ -49,9 +56,7 @@ OUTCOMES = (
 
 
 def reads_register(user) -> bool:
-    return user.is_authenticated and (
-        user.is_superuser or user.groups.filter(name__in=REGISTER_READERS).exists()
-    )
+    return user.is_authenticated and (user.is_superuser or in_groups(user, REGISTER_READERS))
 
 
 def sees_requester_names(user) -> bool:

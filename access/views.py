@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from acceptance.models import Project
 from acceptance.views.statistics import XLSX, parse_period
@@ -21,7 +21,9 @@ from workflows.paging import paged
 
 from .exports import statistics_xlsx
 from .forms import RequestForm, ReviewForm, StartForm, SupplyForm
-from .models import AccessRequest, EligibilityRule, Purpose
+from .models import AccessRequest, EligibilityRule, Forwarding, Partner, PartnerFile, Purpose
+from .partners import forwarding_resend as partner_forwarding_resend
+from .partners import forwarding_withdraw as partner_forwarding_withdraw
 from .register import (
     OUTCOMES,
     USE_FIGURES,
@@ -140,7 +142,12 @@ def request_detail(request, reference: str):
     return render(
         request,
         "access/request_detail.html",
-        {"req": access_request, "form": form, "extract": getattr(access_request, "extract", None)},
+        {
+            "req": access_request,
+            "form": form,
+            "extract": getattr(access_request, "extract", None),
+            "forwardings": access_request.forwardings.select_related("partner"),
+        },
     )
 
 
@@ -165,7 +172,15 @@ def review_queue(request):
     _archivist(request)
     everything = access_requests_visible_to(request.user).order_by("-created_at")
     waiting = everything.filter(status=AccessRequest.Status.UNDER_REVIEW).order_by("review_due_at")
-    context = {"waiting": waiting, "everything": everything, "now": timezone.now()}
+    context = {
+        "waiting": waiting,
+        "everything": everything,
+        "now": timezone.now(),
+        "forwarded": Forwarding.objects.filter(status=Forwarding.Status.WAITING)
+        .select_related("request", "partner", "delivery")
+        .order_by("due_at"),
+        "partners": Partner.objects.filter(active=True).select_related("subscription"),
+    }
     return render(request, "access/review_queue.html", context)
 
 
@@ -196,8 +211,69 @@ def review(request, reference: str):
         "proofs": access_request.proofs.select_related("kind"),
         "records": access_request.records.select_related("catalog_item"),
         "open": access_request.status == AccessRequest.Status.UNDER_REVIEW,
+        "forwardings": access_request.forwardings.select_related(
+            "partner", "delivery"
+        ).prefetch_related("records__catalog_item", "files"),
+        "now": timezone.now(),
     }
     return render(request, "access/review.html", context)
+
+
+def _waiting_forwarding(request, reference: str, token) -> Forwarding:
+    _archivist(request)
+    forwarding = (
+        Forwarding.objects.filter(request__reference=reference, token=token)
+        .select_related("request", "partner")
+        .first()
+    )
+    if forwarding is None:
+        raise Http404
+    return forwarding
+
+
+@login_required
+@require_POST
+def forwarding_resend(request, reference: str, token):
+    """The archivist sends a forwarding the partner has not answered once more."""
+    forwarding = _waiting_forwarding(request, reference, token)
+    try:
+        partner_forwarding_resend(forwarding=forwarding, user=request.user)
+    except WorkflowError as error:
+        messages.error(request, _refused(error))
+    else:
+        messages.success(
+            request, f"已重新向{forwarding.partner.name}发送转交通知 — forwarding sent again"
+        )
+    return redirect("access:review", reference)
+
+
+@login_required
+@require_POST
+def forwarding_withdraw(request, reference: str, token):
+    """The archivist stops waiting for a partner, with the reasons the requester will read."""
+    forwarding = _waiting_forwarding(request, reference, token)
+    try:
+        partner_forwarding_withdraw(
+            forwarding=forwarding, user=request.user, reason=request.POST.get("reason", "")
+        )
+    except WorkflowError as error:
+        messages.error(request, _refused(error))
+    else:
+        messages.success(request, f"已终止向{forwarding.partner.name}的转交 — forwarding closed")
+    return redirect("access:review", reference)
+
+
+@login_required
+def partner_file(request, reference: str, file_id: int):
+    """A file a partner sent for the request, for the archivist to look at."""
+    _archivist(request)
+    found = PartnerFile.objects.filter(
+        pk=file_id, forwarding__request__in=access_requests_visible_to(request.user),
+        forwarding__request__reference=reference,
+    ).first()  # fmt: skip
+    if found is None:
+        raise Http404
+    return FileResponse(found.file.open("rb"), filename=found.original_name)
 
 
 @login_required

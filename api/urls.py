@@ -14,7 +14,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
 from .exceptions import MESSAGES, error_body
-from .views.access import AccessPurposeViewSet, AccessRequestViewSet
+from .views.access import AccessForwardingViewSet, AccessPurposeViewSet, AccessRequestViewSet
 from .views.auth import TokenView
 from .views.cases import CaseViewSet
 from .views.catalog import PublicCatalogViewSet
@@ -50,6 +50,7 @@ router.register("journal", JournalViewSet, basename="journal")
 router.register("webhooks/subscriptions", WebhookSubscriptionViewSet, basename="webhook")
 router.register("access/purposes", AccessPurposeViewSet, basename="access-purpose")
 router.register("access/requests", AccessRequestViewSet, basename="access-request")
+router.register("access/forwardings", AccessForwardingViewSet, basename="access-forwarding")
 router.register("public/supervision/plans", PublicPlanViewSet, basename="public-plan")
 router.register("public/catalog", PublicCatalogViewSet, basename="public-catalog")
 

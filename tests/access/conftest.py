@@ -9,8 +9,12 @@ through the whole flow, which costs a minute this package does not need to spend
 from __future__ import annotations
 
 import io
+import json
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -32,9 +36,19 @@ from acceptance.services.catalog import catalog_seed
 from acceptance.services.materials import material_upload
 from acceptance.services.projects import project_register
 from acceptance.services.volumes import volumes_arrange
-from access.models import AccessRequest, ProofKind, Purpose, RequesterKind, RequesterRole
+from access.models import (
+    AccessRequest,
+    Partner,
+    PartnerHolding,
+    ProofKind,
+    Purpose,
+    RequesterKind,
+    RequesterRole,
+)
+from access.partners import partner_register
 from access.seeds import rules_seed
 from access.services import request_submit, review_decide
+from webhooks.signing import SIGNATURE_HEADER, signature_valid
 from workflows.labels import SHANGHAI
 from workflows.workdays import calendar_seed_from_package
 
@@ -220,3 +234,62 @@ def march(access_world, time_machine) -> dict[str, AccessRequest]:
         "business_registration", ["E1-12"], ["id_card", "lease_contract"],
     )  # fmt: skip
     return {"tenant": tenant, "lift": lift, "refused": refused, "court": court, "april": april}
+
+
+# -- a partner archive room (馆室联动), played by a real HTTP server --------------------------
+
+ROOM_NAME = "浦东新区规划资源局档案室"
+
+
+class PartnerServer:
+    """The partner's own server: it takes our forwarded requests and checks their signatures."""
+
+    def __init__(self):
+        self.received: list[dict] = []
+        self.key = ""
+        self.delay = 0.0
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if server.delay:
+                    time.sleep(server.delay)
+                valid = signature_valid(server.key, body, self.headers.get(SIGNATURE_HEADER))
+                server.received.append({"valid": valid, "body": json.loads(body)})
+                self.send_response(202 if valid else 401)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/linked/"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def partner_server(settings):
+    settings.WEBHOOKS_BACKOFF_SECONDS = 0
+    with PartnerServer() as server:
+        yield server
+
+
+@pytest.fixture
+def room(partner_server) -> Partner:
+    """The planning bureau's archive room holds the planning permits (A5-1)."""
+    partner = partner_register(
+        code="pudong-planning-room", name=ROOM_NAME, kind=Partner.Kind.ROOM,
+        endpoint=partner_server.url, private_network=True, answer_working_days=3,
+    )  # fmt: skip
+    PartnerHolding.objects.create(partner=partner, catalog_code="A5-1")
+    partner_server.key = partner.subscription.secret
+    return partner
