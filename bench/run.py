@@ -53,6 +53,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="use DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis) with a worker of our own",
     )
     parser.add_argument(
+        "--cases-in-process",
+        action="store_true",
+        help="with --distributed, run the demo cases' jobs in the bench's own process (Celery "
+        "eager) on PostgreSQL: one core's cases/s, file work split out (issue #19's figure)",
+    )
+    parser.add_argument(
         "--debug",
         action="store_true",
         help="run with Django DEBUG on, as the embedded default does (default: off)",
@@ -174,6 +180,8 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
         created = stack.ensure_database(os.environ["DATABASE_URL"])
         extra.append(("broker", stack.without_credentials(os.environ["CELERY_BROKER_URL"])))
         extra.append(("database created now", "yes" if created else "no (reused)"))
+        if args.cases_in_process:
+            extra.append(("demo cases' jobs", "run in the bench's process (--cases-in-process)"))
 
     import django
 
@@ -226,7 +234,10 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
         if "cases" in selected:
             progress(f"running {args.cases} demo case(s)")
             cases_result = cases.run_cases(
-                args.cases, workdir=tmp / "samples", wait_seconds=args.wait
+                args.cases,
+                workdir=tmp / "samples",
+                wait_seconds=args.wait,
+                in_process=args.cases_in_process,
             )
             say()
             say(cases.report(cases_result))

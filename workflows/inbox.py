@@ -39,6 +39,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from .canonical import normalize_payload
 from .exceptions import TaskAlreadyClaimed, TaskNotAvailable, TaskPermissionDenied
 from .forms import parse_form
+from .groups import in_groups, user_groups
 from .journal import journal_append
 from .models import HumanTask, JournalEntry, ProcessInstance, StandingDelegation
 from .spiff import BpmnWorkflow, TaskState
@@ -131,19 +132,41 @@ def _describe(instance: ProcessInstance, task) -> tuple[HumanTask, list[Exceptio
     return row, errors
 
 
-def project_user_tasks(instance: ProcessInstance, workflow: BpmnWorkflow) -> list[tuple]:
+def ready_user_task_ids(workflow: BpmnWorkflow) -> set:
+    """The ids of ``workflow.get_tasks(state=READY, manual=True)``, from the task tables of the
+    workflow and its subprocesses (a scan of dicts, without the tree walk's per-node cost)."""
+    return {
+        task.id
+        for each in (workflow, *workflow.subprocesses.values())
+        for task in each.tasks.values()
+        if task.state == TaskState.READY and task.task_spec.manual
+    }
+
+
+def project_user_tasks(
+    instance: ProcessInstance, workflow: BpmnWorkflow, open_task_ids: set | None = None
+) -> list[tuple]:
     """Make the open ``HumanTask`` rows match the workflow's READY user tasks.
 
-    Returns ``(task, error)`` for each task property expression that failed.
+    ``open_task_ids``: the task ids of the open rows, when the caller knows them (the engine
+    does: every save projects, so the rows open when an instance is locked are the READY user
+    tasks of its saved state); otherwise they are read. Returns ``(task, error)`` for each task
+    property expression that failed.
     """
     ready = {task.id: task for task in workflow.get_tasks(state=TaskState.READY, manual=True)}
-    open_rows = {row.task_id: row for row in instance.tasks.filter(status=HumanTask.Status.OPEN)}
-    vanished = [row.pk for task_id, row in open_rows.items() if task_id not in ready]
+    if open_task_ids is None:
+        open_task_ids = set(
+            instance.tasks.filter(status=HumanTask.Status.OPEN).values_list("task_id", flat=True)
+        )
+    vanished = [task_id for task_id in open_task_ids if task_id not in ready]
     if vanished:
-        HumanTask.objects.filter(pk__in=vanished).update(status=HumanTask.Status.CANCELLED)
+        # Only rows still open: the completed task's row was closed by its completion.
+        HumanTask.objects.filter(
+            instance=instance, task_id__in=vanished, status=HumanTask.Status.OPEN
+        ).update(status=HumanTask.Status.CANCELLED)
     problems = []
     for task_id, task in ready.items():
-        if task_id not in open_rows:
+        if task_id not in open_task_ids:
             row, errors = _describe(instance, task)
             row.save()
             _apply_standing_delegation(row)
@@ -175,9 +198,7 @@ def _apply_standing_delegation(row: HumanTask) -> None:
 
 
 def has_role(user, task: HumanTask) -> bool:
-    # ``groups.all()`` reads the user's groups once per call, or not at all where a list page
-    # prefetched them (``prefetch_related_objects([user], "groups")``).
-    return task.role_id is not None and any(group.pk == task.role_id for group in user.groups.all())
+    return task.role_id is not None and any(group.pk == task.role_id for group in user_groups(user))
 
 
 def can_claim(user, task: HumanTask) -> bool:
@@ -269,16 +290,26 @@ def task_not_available(task_id) -> TaskNotAvailable:
     )
 
 
+def task_uuid(task_id) -> UUID | None:
+    """``task_id`` as a UUID; None when malformed, which no task has."""
+    try:
+        return UUID(str(task_id))
+    except ValueError:
+        return None
+
+
+def no_such_task(task_id) -> TaskNotAvailable:
+    return TaskNotAvailable("任务不存在", "there is no such task", task_id=str(task_id))
+
+
 def find_task(task_id, *, for_update: bool = False) -> HumanTask:
     """The inbox row of ``task_id``; a malformed or unknown id is refused the same way."""
-    try:
-        task_id = UUID(str(task_id))
-    except ValueError:
-        task_id = None
-    rows = HumanTask.objects.select_related("instance")
+    task_id = task_uuid(task_id)
+    # The instance's saved state is the largest column the site has and no caller of this reads it.
+    rows = HumanTask.objects.select_related("instance").defer("instance__state")
     task = (rows.select_for_update() if for_update else rows).filter(task_id=task_id).first()
     if task is None:
-        raise TaskNotAvailable("任务不存在", "there is no such task", task_id=str(task_id))
+        raise no_such_task(task_id)
     return task
 
 
@@ -313,7 +344,7 @@ def can_assign(user) -> bool:
     if user.is_superuser:
         return True
     roles = getattr(settings, "WORKFLOWS_SUPERVISOR_ROLES", ())
-    return bool(roles) and user.groups.filter(name__in=roles).exists()
+    return bool(roles) and in_groups(user, roles)
 
 
 def assign_candidates(task: HumanTask) -> QuerySet:
