@@ -53,6 +53,12 @@ class PartnerAnswerInvalid(AccessError):
     code = "partner_answer_invalid"
 
 
+class PartnerFileTooLarge(PartnerAnswerInvalid):
+    """A file of a partner's answer past the upload limit: stopped while streaming, not stored."""
+
+    code = "partner_file_too_large"
+
+
 class ForwardingClosed(AccessError):
     """The forwarding was answered already (or closed by the archive): a second answer is refused."""
 

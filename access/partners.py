@@ -18,11 +18,12 @@ import uuid
 from datetime import datetime, time
 from pathlib import Path
 
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from acceptance.conf import setting
 from acceptance.models import Material
 from webhooks.models import WebhookDelivery, WebhookSubscription
 from webhooks.services import webhook_send
@@ -35,6 +36,7 @@ from .exceptions import (
     ForwardingClosed,
     ForwardingUnknown,
     PartnerAnswerInvalid,
+    PartnerFileTooLarge,
     PartnerNotAuthenticated,
     ProofRefused,
 )
@@ -232,12 +234,23 @@ def forwarding_withdraw(*, forwarding: Forwarding, user, reason: str) -> Forward
 # -- the partner's answer ---------------------------------------------------------------------
 
 
-def partner_authenticate(code: str | None, body: bytes, signature: str | None) -> Partner:
-    """The linked partner whose key signed ``body``; refused alike for an unknown partner."""
-    partner = (
+def partner_claimed(code: str | None) -> Partner | None:
+    """The active partner an answer says it comes from (``X-Partner``), before its signature."""
+    return (
         Partner.objects.filter(code=code or "", active=True).select_related("subscription").first()
     )
-    if partner is None or not signature_valid(partner.subscription.secret, body, signature):
+
+
+def partner_authenticate(code: str | None, body: bytes, signature: str | None) -> Partner:
+    """The linked partner whose key signed ``body``; refused alike for an unknown partner."""
+    partner = partner_claimed(code)
+    secret = partner.subscription.secret if partner is not None else ""
+    return partner_signed(partner, signature_valid(secret, body, signature))
+
+
+def partner_signed(partner: Partner | None, valid: bool) -> Partner:
+    """The partner when its signature verified; else refused, alike for an unknown partner."""
+    if partner is None or not valid:
         raise PartnerNotAuthenticated(
             f"签名校验失败：请用本馆分配给贵单位的共享密钥对请求正文签名（{PARTNER_HEADER} 填贵单位代码）。",
             f"The signature does not verify: sign the exact body with the key this archive gave "
@@ -246,16 +259,64 @@ def partner_authenticate(code: str | None, body: bytes, signature: str | None) -
     return partner
 
 
+def partner_expects(partner: Partner | None, token: str) -> bool:
+    """Whether ``token`` names a forwarding to ``partner`` (from the headers, before the body)."""
+    return (
+        partner is not None
+        and _is_uuid(token)
+        and Forwarding.objects.filter(token=token, partner=partner).exists()
+    )
+
+
 def partner_answer_receive(
     *, token: str, partner_code: str | None, body: bytes, signature: str | None
 ) -> tuple[Forwarding, bool]:
-    """Take a partner's signed answer to a forwarding; ``(forwarding, repeated)``.
+    """Take a partner's signed JSON answer to a forwarding; ``(forwarding, repeated)``.
 
     The same answer sent again (the partner did not see our reply) is taken once and answered
     alike; a different answer to a forwarding already answered is refused, the first kept.
     A refused answer is journaled with the reason and changes nothing else.
     """
     partner = partner_authenticate(partner_code, body, signature)
+    digest = hashlib.sha256(body).hexdigest()
+    return _answer_take(token, partner, digest, lambda forwarding: _parse_answer(forwarding, body))
+
+
+def partner_files_answer_receive(
+    *,
+    token: str,
+    partner: Partner,
+    answer: str | None,
+    uploads: dict[str, list[File]],
+    too_large: str | None = None,
+) -> tuple[Forwarding, bool]:
+    """Take a partner's multipart answer, its signature verified by the caller over the body as
+    it streamed (``partner_signed``): the JSON answer as the ``answer`` field and the files as
+    file parts named by the forwarded record's id, streamed to disk. ``too_large``: the file
+    the upload limit stopped. Taken, repeated and refused like ``partner_answer_receive``.
+    """
+    # A multipart body differs on every send (its boundary): the same answer is the same
+    # answer text and the same files for the same records.
+    digest = hashlib.sha256((answer or "").encode())
+    for field in sorted(uploads):
+        for upload in uploads[field]:
+            digest.update(f"\n{field}:{upload.name}:{file_sha256(upload)}".encode())
+    return _answer_take(
+        token,
+        partner,
+        digest.hexdigest(),
+        lambda forwarding: _parse_files_answer(forwarding, answer, uploads, too_large),
+    )
+
+
+def file_sha256(document: File) -> str:
+    digest = hashlib.sha256()
+    for chunk in document.chunks():
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _answer_take(token: str, partner: Partner, digest: str, parse) -> tuple[Forwarding, bool]:
     forwarding = (
         Forwarding.objects.filter(token=token, partner=partner).select_related("request").first()
         if _is_uuid(token)
@@ -274,12 +335,11 @@ def partner_answer_receive(
             f"本馆没有转交给{partner.name}的该项查档申请（转交编号 {token}），请核对编号。",
             f"No request was forwarded to {partner.code} under {token}; check the number.",
         )
-    digest = hashlib.sha256(body).hexdigest()
     if forwarding.status != Forwarding.Status.WAITING and forwarding.answer_sha256 == digest:
         return forwarding, True
     try:
         _still_waiting(forwarding)
-        outcome, reason, files = _parse_answer(forwarding, body)
+        outcome, reason, files = parse(forwarding)
     except (ForwardingClosed, PartnerAnswerInvalid) as error:
         _journal_rejected(forwarding, error)
         raise
@@ -312,38 +372,22 @@ def _invalid(zh: str, en: str) -> PartnerAnswerInvalid:
 
 
 def _parse_answer(forwarding: Forwarding, body: bytes) -> tuple[str, str, list]:
-    """The answer's outcome, reasons and checked files; refused with what is wrong."""
+    """The JSON answer's outcome, reasons and checked files; refused with what is wrong."""
     try:
         answer = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise _invalid("正文不是 UTF-8 编码的 JSON。", "the body is not UTF-8 JSON.") from None
-    if not isinstance(answer, dict) or answer.get("outcome") not in (PROVIDED, REFUSED):
-        raise _invalid(
-            "outcome 须为 provided（提供文件）或 refused（不予提供）。",
-            "outcome must be provided or refused.",
-        )
-    if answer["outcome"] == REFUSED:
-        reason = answer.get("reason")
-        if not isinstance(reason, str) or not reason.strip():
-            raise _invalid(
-                "不予提供时必须写明理由（reason），申请人将看到这些理由。",
-                "a refusal needs its reason; the requester reads it.",
-            )
-        return REFUSED, reason.strip(), []
+    refusal = _refusal(answer)
+    if refusal is not None:
+        return refusal
     files = answer.get("files")
     if not isinstance(files, list) or not files:
         raise _invalid("提供文件时 files 不能为空。", "files must list the files provided.")
-    records = {m.pk: m for m in forwarding.records.all()}
-    checked = []
+    sent = []
     for number, item in enumerate(files, start=1):
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
             raise _invalid(f"第 {number} 个文件缺少 name。", f"file {number} has no name.")
         name = Path(item["name"]).name or f"file-{number}.pdf"
-        if item.get("record") not in records:
-            raise _invalid(
-                f"文件“{name}”的 record 不是本次转交的档案（应为 {sorted(records)} 之一）。",
-                f"the record of {name!r} is not one forwarded ({sorted(records)}).",
-            )
         try:
             data = base64.b64decode(item.get("content_base64") or "", validate=True)
         except (binascii.Error, ValueError, TypeError):
@@ -351,24 +395,111 @@ def _parse_answer(forwarding: Forwarding, body: bytes) -> tuple[str, str, list]:
                 f"文件“{name}”的 content_base64 不是有效的 Base64。",
                 f"content_base64 of {name!r} is not valid Base64.",
             ) from None
+        sent.append((item.get("record"), name, ContentFile(data)))
+    return PROVIDED, "", _files_check(forwarding, sent)
+
+
+def _parse_files_answer(
+    forwarding: Forwarding, answer: str | None, uploads: dict[str, list[File]], too_large
+) -> tuple[str, str, list]:
+    """The multipart answer's outcome, reasons and checked files; refused with what is wrong."""
+    if too_large is not None:
+        limit = setting("ACCEPTANCE_MAX_UPLOAD_BYTES")
+        raise PartnerFileTooLarge(
+            f"答复无法受理：文件“{too_large}”超过本系统允许的最大文件大小（{limit // 1024**2} MB），"
+            "未保存任何文件；请拆分为几个文件（同一档案可发多个文件部分）后重发。",
+            f"The answer cannot be taken: the file {too_large!r} is larger than this system "
+            f"accepts ({limit // 1024**2} MB) and nothing was stored; split it into several "
+            "files (one record may have several file parts) and send again.",
+        )
+    if answer is None:
+        raise _invalid(
+            "multipart 答复须有 answer 字段（JSON：outcome 与 reason）。",
+            "a multipart answer needs the answer field (JSON: outcome and reason).",
+        )
+    try:
+        parsed = json.loads(answer)
+    except json.JSONDecodeError:
+        raise _invalid("answer 字段不是 JSON。", "the answer field is not JSON.") from None
+    refusal = _refusal(parsed)
+    if refusal is not None:
+        if uploads:
+            raise _invalid(
+                "不予提供的答复不能附带文件，请去掉文件部分后重发。",
+                "a refusal carries no files; send it without the file parts.",
+            )
+        return refusal
+    if "files" in parsed:
+        raise _invalid(
+            "multipart 答复的文件请作为文件部分发送（部分名为档案编号），answer 中不要再列 files。",
+            "in a multipart answer send the files as file parts named by record id, not in files.",
+        )
+    if not uploads:
+        raise _invalid(
+            "提供文件时须附文件部分，每个部分以转交的档案编号（record id）命名。",
+            "provided files come as file parts, each named by the forwarded record's id.",
+        )
+    sent = [
+        (
+            int(field) if field.isdigit() else field,
+            Path(upload.name or "").name or f"{field}.pdf",
+            upload,
+        )
+        for field in uploads
+        for upload in uploads[field]
+    ]
+    return PROVIDED, "", _files_check(forwarding, sent)
+
+
+def _refusal(answer) -> tuple[str, str, list] | None:
+    """The refusal an answer is, with its reason; None when it provides files."""
+    if not isinstance(answer, dict) or answer.get("outcome") not in (PROVIDED, REFUSED):
+        raise _invalid(
+            "outcome 须为 provided（提供文件）或 refused（不予提供）。",
+            "outcome must be provided or refused.",
+        )
+    if answer["outcome"] != REFUSED:
+        return None
+    reason = answer.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise _invalid(
+            "不予提供时必须写明理由（reason），申请人将看到这些理由。",
+            "a refusal needs its reason; the requester reads it.",
+        )
+    return REFUSED, reason.strip(), []
+
+
+def _files_check(forwarding: Forwarding, sent: list) -> list:
+    """Each file sent, ``(record id, name, file)``, for a forwarded record and passing the
+    four-property checks, and a file for every forwarded record; refused with what is wrong."""
+    from .services import document_check
+
+    records = {m.pk: m for m in forwarding.records.all()}
+    checked = []
+    for record, name, document in sent:
+        if record not in records:
+            raise _invalid(
+                f"文件“{name}”的 record 不是本次转交的档案（应为 {sorted(records)} 之一）。",
+                f"the record of {name!r} is not one forwarded ({sorted(records)}).",
+            )
         try:
-            report = _file_check(data, name)
+            report = document_check(
+                document,
+                name,
+                what_zh="合作单位提供的文件",
+                what_en="partner's file",
+                max_bytes=setting("ACCEPTANCE_MAX_UPLOAD_BYTES"),
+            )
         except ProofRefused as error:
             raise PartnerAnswerInvalid(error.message_zh, error.message_en) from None
-        checked.append((records[item["record"]], name, data, report))
+        checked.append((records[record], name, document, report))
     unanswered = sorted(set(records) - {record.pk for record, *_rest in checked})
     if unanswered:
         raise _invalid(
             f"以下转交的档案没有文件：{unanswered}；不能提供的请整体答复 refused 并写明理由。",
             f"no file for the forwarded records {unanswered}; refuse with a reason instead.",
         )
-    return PROVIDED, "", checked
-
-
-def _file_check(data: bytes, name: str) -> dict:
-    from .services import proof_check
-
-    return proof_check(data, name, what_zh="合作单位提供的文件", what_en="partner's file")
+    return checked
 
 
 def _close(
@@ -421,16 +552,16 @@ def _close(
     return forwarding
 
 
-def _file_store(forwarding: Forwarding, record, name: str, data: bytes, report: dict):
+def _file_store(forwarding: Forwarding, record, name: str, document: File, report: dict):
     partner_file = PartnerFile(
         forwarding=forwarding,
         record=record,
         original_name=name,
-        sha256=hashlib.sha256(data).hexdigest(),
-        size=len(data),
+        sha256=file_sha256(document),
+        size=document.size,
         check_report=report,
     )
-    partner_file.file.save(name, ContentFile(data), save=False)
+    partner_file.file.save(name, document, save=False)
     partner_file.save()
     return partner_file
 

@@ -13,7 +13,7 @@ from datetime import datetime, time
 from pathlib import Path
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.utils import timezone
 
@@ -110,19 +110,32 @@ def proof_check(
 ) -> dict:
     """The intake's four-property checks on a proof (or another document sent in, such as a
     partner's file: ``what_zh``/``what_en`` name it), refused clearly if it is not a document."""
-    if not data:
+    return document_check(
+        ContentFile(data), name, what_zh=what_zh, what_en=what_en, max_bytes=MAX_PROOF_BYTES
+    )
+
+
+def document_check(
+    document: File, name: str, *, what_zh: str, what_en: str, max_bytes: int
+) -> dict:
+    """``proof_check`` on a file that may be streamed to disk (a partner's scanned volume): it
+    is copied chunk by chunk under its own name for the checks, never read whole into memory."""
+    if not document.size:
         raise ProofRefused(
             f"{what_zh}“{name}”是空文件，请重新选择。",
             f"The {what_en} {name!r} is empty; choose it again.",
         )
-    if len(data) > MAX_PROOF_BYTES:
+    if document.size > max_bytes:
+        megabytes = max_bytes // 1024**2
         raise ProofRefused(
-            f"{what_zh}“{name}”超过 20 MB，请压缩或分页扫描后上传。",
-            f"The {what_en} {name!r} is larger than 20 MB; scan it smaller.",
+            f"{what_zh}“{name}”超过 {megabytes} MB，请压缩或分页扫描后上传。",
+            f"The {what_en} {name!r} is larger than {megabytes} MB; scan it smaller.",
         )
     with tempfile.TemporaryDirectory(prefix="access-proof-") as folder:
         path = Path(folder) / (Path(name).name or "proof")
-        path.write_bytes(data)
+        with path.open("wb") as copy:
+            for chunk in document.chunks():
+                copy.write(chunk)
         report = check_path(path, kind=FileKind.DOCUMENT)
     if not report["passed"]:
         failed = [c for c in report.get("checks", []) if c["result"] == "fail"]

@@ -38,6 +38,7 @@ STATUS_BY_CODE = {
     "partner_not_authenticated": status.HTTP_401_UNAUTHORIZED,
     "forwarding_unknown": status.HTTP_404_NOT_FOUND,
     "forwarding_closed": status.HTTP_409_CONFLICT,
+    "partner_file_too_large": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     "message_not_expected": status.HTTP_409_CONFLICT,
     "case_state_conflict": status.HTTP_409_CONFLICT,
     "duplicate_material": status.HTTP_409_CONFLICT,

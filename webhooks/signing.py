@@ -16,4 +16,31 @@ def signature(secret: str, body: bytes) -> str:
 
 
 def signature_valid(secret: str, body: bytes, header: str | None) -> bool:
-    return header is not None and hmac.compare_digest(signature(secret, body), header)
+    return signature_matches(signature(secret, body), header)
+
+
+def signature_matches(computed: str, header: str | None) -> bool:
+    return header is not None and hmac.compare_digest(computed, header)
+
+
+class SigningReader:
+    """A body stream read through once, its signature computed on the bytes as they pass: a
+    body streamed to disk (files of tens of MB) is verified without ever being held whole."""
+
+    def __init__(self, stream, secret: str) -> None:
+        self._stream = stream
+        self._mac = hmac.new(secret.encode(), digestmod=hashlib.sha256)
+
+    def read(self, *args) -> bytes:
+        return self._seen(self._stream.read(*args))
+
+    def readline(self, *args) -> bytes:
+        return self._seen(self._stream.readline(*args))
+
+    def _seen(self, data: bytes) -> bytes:
+        self._mac.update(data)
+        return data
+
+    def signature(self) -> str:
+        """The signature of what was read so far (the whole body once it is read to its end)."""
+        return PREFIX + self._mac.hexdigest()

@@ -1,4 +1,5 @@
 from django.core.exceptions import RequestDataTooBig
+from django.core.files.uploadhandler import MemoryFileUploadHandler
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -16,9 +17,17 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from acceptance.models import Material, Project
+from acceptance.uploads import LimitedTemporaryFileUploadHandler
 from access.exceptions import PartnerAnswerInvalid
 from access.models import Forwarding, ProofKind, Purpose
-from access.partners import PARTNER_HEADER, partner_answer_receive
+from access.partners import (
+    PARTNER_HEADER,
+    partner_answer_receive,
+    partner_claimed,
+    partner_expects,
+    partner_files_answer_receive,
+    partner_signed,
+)
 from access.selectors import access_requests_visible_to
 from access.services import (
     extract_download,
@@ -28,7 +37,7 @@ from access.services import (
     review_decide,
     rule_for,
 )
-from webhooks.signing import SIGNATURE_HEADER
+from webhooks.signing import SIGNATURE_HEADER, SigningReader, signature_matches
 
 from ..renderers import PdfRenderer
 from ..serializers.access import (
@@ -203,13 +212,34 @@ class AccessRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Api
         )
 
 
+# Its file parts are named by the forwarded records' ids, so they are not fixed properties.
+PARTNER_FILES_ANSWER_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "answer": {
+            "type": "string",
+            "description": (
+                '答复 JSON：{"outcome": "provided"} 或 {"outcome": "refused", "reason": "…"} '
+                "The answer as JSON: outcome, and reason for a refusal"
+            ),
+        }
+    },
+    "required": ["answer"],
+    "additionalProperties": {
+        "type": "string",
+        "format": "binary",
+        "description": "部分名为档案编号的文件（PDF）a file part named by the record's id",
+    },
+}
+
+
 class AccessForwardingViewSet(ApiViewSet):
     """馆室联动 Linked archives: a partner answers a request this archive forwarded to it."""
 
     # The partner is authenticated by the signature over the body, not by a user's token.
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    parser_classes = [JSONParser]
+    parser_classes = [JSONParser, MultiPartParser]
     serializer_class = ForwardingSerializer
     queryset = Forwarding.objects.none()
     lookup_field = "token"
@@ -221,10 +251,16 @@ class AccessForwardingViewSet(ApiViewSet):
             "X-Signature: sha256=<hex>，X-Partner 填贵单位代码。提供文件：outcome=provided，files "
             "逐份对应转交的档案（record），每份须通过四性检测；不予提供：outcome=refused 并写明 "
             "reason。同一答复重发返回 200；已答复后再发不同答复返回 409，首次答复保留。"
+            "文件较大（扫描卷册）时用 multipart/form-data：answer 字段为 JSON（outcome、reason），"
+            "每个文件一个文件部分，部分名为转交的档案编号（record id），签名仍对整个正文原样字节计算；"
+            "单个文件不超过本系统的上传上限，超过返回 413。"
             " / Sign the exact body with the shared key (HMAC-SHA256) in X-Signature and name "
             "your partner code in X-Partner. Files for every forwarded record, each passing the "
-            "four-property checks, or a refusal with its reason. The same answer again: 200; a "
-            "different one after the first: 409, the first kept."
+            "four-property checks, or a refusal with its reason. Large files (scanned volumes): "
+            "multipart/form-data with the JSON answer (outcome, reason) in the field answer and "
+            "each file as a file part named by the forwarded record's id, the signature over the "
+            "exact bytes of the whole body; a file over the upload limit answers 413. The same "
+            "answer again: 200; a different one after the first: 409, the first kept."
         ),
         parameters=[
             OpenApiParameter(
@@ -242,17 +278,34 @@ class AccessForwardingViewSet(ApiViewSet):
                 description="sha256=<HMAC-SHA256(共享密钥, 正文) hex>",
             ),
         ],
-        request=PartnerAnswerSerializer,
+        request={
+            "application/json": PartnerAnswerSerializer,
+            "multipart/form-data": PARTNER_FILES_ANSWER_SCHEMA,
+        },
         responses={
             201: ForwardingSerializer,
             200: ForwardingSerializer,
             401: OpenApiResponse(
                 ErrorSerializer, description="签名校验失败 the signature does not verify"
             ),
+            413: OpenApiResponse(
+                ErrorSerializer, description="文件超过上传上限 a file is over the upload limit"
+            ),
         },
     )
     @action(detail=True, methods=["post"])
     def answer(self, request, token=None):
+        if request._request.content_type == "multipart/form-data":
+            forwarding, repeated = self._files_answer(request, token)
+        else:
+            forwarding, repeated = self._json_answer(request, token)
+        return Response(
+            ForwardingSerializer(forwarding).data,
+            status=status.HTTP_200_OK if repeated else status.HTTP_201_CREATED,
+        )
+
+    @staticmethod
+    def _json_answer(request, token):
         try:
             body = request.body
         except RequestDataTooBig:
@@ -260,13 +313,43 @@ class AccessForwardingViewSet(ApiViewSet):
                 "答复正文过大，请分次转交或压缩文件后重发。",
                 "The answer's body is too large; send smaller files.",
             ) from None
-        forwarding, repeated = partner_answer_receive(
+        return partner_answer_receive(
             token=token,
             partner_code=request.headers.get(PARTNER_HEADER),
             body=body,
             signature=request.headers.get(SIGNATURE_HEADER),
         )
-        return Response(
-            ForwardingSerializer(forwarding).data,
-            status=status.HTTP_200_OK if repeated else status.HTTP_201_CREATED,
+
+    @staticmethod
+    def _files_answer(request, token):
+        """The files stream to disk as Django parses the body, and the signature is computed
+        over the same bytes as they pass (``SigningReader``), not over ``request.body``: that
+        would hold a scanned volume of 50 MB in memory, and the parser would then read it
+        again from there. A file past the upload limit stops being stored; for a partner
+        naming its own forwarding the rest of the body is still read (and discarded), so the
+        signature can be checked, the refusal journaled and the partner can read the answer.
+        """
+        django_request = request._request
+        partner = partner_claimed(request.headers.get(PARTNER_HEADER))
+        reader = SigningReader(
+            django_request._stream, partner.subscription.secret if partner is not None else ""
+        )
+        django_request._stream = reader
+        django_request.upload_handlers = [
+            MemoryFileUploadHandler(django_request),
+            LimitedTemporaryFileUploadHandler(
+                django_request, read_rest=partner_expects(partner, token)
+            ),
+        ]
+        answer, files = request.POST.get("answer"), request.FILES
+        too_large = getattr(django_request, "upload_too_large", None)
+        partner = partner_signed(
+            partner, signature_matches(reader.signature(), request.headers.get(SIGNATURE_HEADER))
+        )
+        return partner_files_answer_receive(
+            token=token,
+            partner=partner,
+            answer=answer,
+            uploads={field: files.getlist(field) for field in files},
+            too_large=too_large,
         )

@@ -7,13 +7,21 @@ from __future__ import annotations
 import base64
 import io
 import json
+import random
 
-from pypdf import PdfReader
+from django.conf import settings as django_settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test.client import encode_multipart
+from PIL import Image as PILImage
+from pypdf import PdfReader, PdfWriter
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen import canvas
 
 from access.models import (
     AccessRequest,
     Forwarding,
     Partner,
+    PartnerFile,
     PartnerHolding,
     RequesterKind,
     RequesterRole,
@@ -55,6 +63,48 @@ def answer(client, partner, token, body: dict | bytes, key: str | None = None):
             SIGNATURE_HEADER: signature(key or partner.subscription.secret, raw),
         },
     )
+
+
+def files_answer(client, partner, token, answer_fields: dict, files: dict, key=None, boundary="b"):
+    """A multipart answer: ``answer`` as JSON and each file as a file part named by its record id,
+    signed over the exact bytes of the whole body like a JSON answer."""
+    data = {"answer": json.dumps(answer_fields)}
+    for record, documents in files.items():
+        data[str(record)] = [
+            SimpleUploadedFile(name, content, "application/pdf") for name, content in documents
+        ]
+    boundary = f"partner-{boundary}"
+    raw = encode_multipart(boundary, data)
+    return client.post(
+        f"/api/access/forwardings/{token}/answer/",
+        data=raw,
+        content_type=f"multipart/form-data; boundary={boundary}",
+        headers={
+            PARTNER_HEADER: partner.code,
+            SIGNATURE_HEADER: signature(key or partner.subscription.secret, raw),
+        },
+    )
+
+
+def scanned_volume(world, title="规划许可证卷（档案室提供）", over=3_000_000) -> bytes:
+    """A real PDF larger than a JSON answer may carry: the titled page, then pages of scan grain
+    (noise does not compress, as a scanned volume's pages barely do)."""
+    first = sample_pdf(world.folder, "room-volume", title).read_bytes()
+    grain = random.Random(7)
+    pages = io.BytesIO()
+    sheet = canvas.Canvas(pages)
+    for _page in range(3):
+        image = PILImage.frombytes("L", (1200, 1000), grain.randbytes(1200 * 1000))
+        sheet.drawImage(ImageReader(image), 30, 100, width=535, height=446)
+        sheet.showPage()
+    sheet.save()
+    writer = PdfWriter()
+    writer.append(io.BytesIO(first))
+    writer.append(io.BytesIO(pages.getvalue()))
+    volume = io.BytesIO()
+    writer.write(volume)
+    assert volume.tell() > over
+    return volume.getvalue()
 
 
 def permit_file(world, forwarded: dict, title="规划许可证（档案室提供）") -> dict:
@@ -262,3 +312,110 @@ def test_a_partner_on_a_private_address_is_reached_only_when_staff_said_so(
     assert partner_server.received == []
     request.refresh_from_db()
     assert request.status == AccessRequest.Status.FORWARDED
+
+
+def test_a_partner_answers_a_scanned_volume_as_multipart_and_it_ends_in_the_extract(
+    access_world, room, partner_server, client, signing_files
+):
+    world = access_world
+    request = approved_tenant_request(world)
+    forwarded = partner_server.received[0]["body"]["data"]
+    token, record = forwarded["forwarding"], forwarded["records"][0]["id"]
+    volume = scanned_volume(world)
+    assert len(volume) > django_settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+    as_json = {
+        "outcome": "provided",
+        "files": [
+            {
+                "record": record,
+                "name": "卷.pdf",
+                "content_base64": base64.b64encode(volume).decode(),
+            }
+        ],
+    }
+    too_large = answer(client, room, token, as_json)
+    assert too_large.status_code == 413, "as JSON the volume is over the body limit"
+
+    files = {record: [("规划许可证卷.pdf", volume)]}
+    response = files_answer(client, room, token, {"outcome": "provided"}, files)
+    assert response.status_code == 201, response.content
+    [stored] = PartnerFile.objects.filter(forwarding__token=token)
+    assert stored.size == len(volume) and stored.original_name == "规划许可证卷.pdf"
+    assert stored.file.read() == volume
+    request.refresh_from_db()
+    assert request.status == AccessRequest.Status.DELIVERED
+    data = request.extract.pdf.read()
+    verdict = pyhanko_verdict(data, signing_files.ca_certificate)
+    assert verdict.intact and verdict.valid and verdict.trusted
+    pages = PdfReader(io.BytesIO(data)).pages
+    text = "".join(page.extract_text() for page in pages).replace("\n", "").replace(" ", "")
+    assert "规划许可证卷（档案室提供）" in text, "the partner's title page is in the extract"
+    assert len(pages) >= 1 + 4, "the cover, then every page of the volume"
+    assert verify_chain(request.reference).intact
+
+    # Sent again (another boundary, so other bytes): the same answer, taken once.
+    again = files_answer(client, room, token, {"outcome": "provided"}, files, boundary="again")
+    assert again.status_code == 200
+    assert PartnerFile.objects.filter(forwarding__token=token).count() == 1
+
+
+def test_bad_multipart_answers_are_refused_clearly_and_change_nothing(
+    access_world, room, partner_server, client, settings
+):
+    world = access_world
+    PartnerHolding.objects.create(partner=room, catalog_code="E1-12")
+    request = approved_tenant_request(world)
+    forwarded = partner_server.received[0]["body"]["data"]
+    token = forwarded["forwarding"]
+    permit, form = world.records["A5-1"].pk, world.records["E1-12"].pk
+    assert sorted(r["id"] for r in forwarded["records"]) == sorted([permit, form])
+    pdf = sample_pdf(world.folder, "room-permit", "规划许可证（档案室提供）").read_bytes()
+    complete = {permit: [("规划许可证.pdf", pdf)], form: [("备案表.pdf", pdf)]}
+    provided = {"outcome": "provided"}
+
+    forged = files_answer(client, room, token, provided, complete, key="not-the-key")
+    assert forged.status_code == 401
+    assert forged.json()["message_zh"].startswith("签名校验失败")
+
+    not_forwarded = world.records["D-1"].pk
+    stray = files_answer(
+        client, room, token, provided, {**complete, not_forwarded: [("x.pdf", pdf)]}
+    )
+    assert stray.status_code == 400
+    assert "文件“x.pdf”的 record 不是本次转交的档案" in stray.json()["message_zh"]
+    assert "is not one forwarded" in stray.json()["message_en"]
+
+    missing = files_answer(client, room, token, provided, {permit: [("规划许可证.pdf", pdf)]})
+    assert missing.status_code == 400
+    assert f"以下转交的档案没有文件：[{form}]" in missing.json()["message_zh"]
+
+    settings.ACCEPTANCE_MAX_UPLOAD_BYTES = 2 * 1024**2
+    volume = scanned_volume(world)
+    over = files_answer(client, room, token, provided, {**complete, permit: [("卷.pdf", volume)]})
+    assert over.status_code == 413
+    body = over.json()
+    assert body["code"] == "partner_file_too_large"
+    assert "文件“卷.pdf”超过本系统允许的最大文件大小（2 MB），未保存任何文件" in body["message_zh"]
+    assert "larger than this system accepts (2 MB)" in body["message_en"]
+
+    no_outcome = files_answer(client, room, token, {"reason": "x"}, complete)
+    assert no_outcome.status_code == 400
+    assert "outcome 须为 provided" in no_outcome.json()["message_zh"]
+
+    forwarding = Forwarding.objects.get(request=request)
+    assert forwarding.status == Forwarding.Status.WAITING and not forwarding.files.exists()
+    request.refresh_from_db()
+    assert request.status == AccessRequest.Status.FORWARDED
+    rejected = [e for e in chain_entries(request.reference) if e.kind.endswith("rejected")]
+    codes = [e.payload["code"] for e in rejected]
+    # not forwarded, missing, too large, no outcome; the forged one is not the partner's
+    assert codes == ["partner_answer_invalid"] * 2 + ["partner_file_too_large"] + [
+        "partner_answer_invalid"
+    ]
+    assert "卷.pdf" in rejected[2].payload["reason"]
+
+    # After all that, the right answer is still taken, with both files.
+    assert files_answer(client, room, token, provided, complete).status_code == 201
+    forwarding.refresh_from_db()
+    assert sorted(f.record_id for f in forwarding.files.all()) == sorted([permit, form])
