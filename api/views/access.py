@@ -1,4 +1,4 @@
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.files.uploadhandler import MemoryFileUploadHandler
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
@@ -341,7 +341,14 @@ class AccessForwardingViewSet(ApiViewSet):
                 django_request, read_rest=partner_expects(partner, token)
             ),
         ]
-        answer, files = request.POST.get("answer"), request.FILES
+        try:
+            answer, files = request.POST.get("answer"), request.FILES
+        except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):
+            raise PartnerAnswerInvalid(
+                "答复无法受理：answer 字段过大或部分过多，文件请作为文件部分发送，过多时请分次转交。",
+                "The answer cannot be taken: the answer field is too large or there are too many "
+                "parts; send files as file parts, and too many in several answers.",
+            ) from None
         too_large = getattr(django_request, "upload_too_large", None)
         partner = partner_signed(
             partner, signature_matches(reader.signature(), request.headers.get(SIGNATURE_HEADER))

@@ -403,13 +403,19 @@ def test_bad_multipart_answers_are_refused_clearly_and_change_nothing(
     assert no_outcome.status_code == 400
     assert "outcome 须为 provided" in no_outcome.json()["message_zh"]
 
+    padded = {"outcome": "provided", "note": "x" * django_settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
+    oversized_field = files_answer(client, room, token, padded, complete)
+    assert oversized_field.status_code == 400
+    assert "answer 字段过大" in oversized_field.json()["message_zh"]
+
     forwarding = Forwarding.objects.get(request=request)
     assert forwarding.status == Forwarding.Status.WAITING and not forwarding.files.exists()
     request.refresh_from_db()
     assert request.status == AccessRequest.Status.FORWARDED
     rejected = [e for e in chain_entries(request.reference) if e.kind.endswith("rejected")]
     codes = [e.payload["code"] for e in rejected]
-    # not forwarded, missing, too large, no outcome; the forged one is not the partner's
+    # not forwarded, missing, too large, no outcome; the forged one and the oversized field
+    # are not known to be the partner's (its signature was not checked)
     assert codes == ["partner_answer_invalid"] * 2 + ["partner_file_too_large"] + [
         "partner_answer_invalid"
     ]
