@@ -10,6 +10,7 @@ urlpatterns = [
     path("new/", views.request_new, name="request_new"),
     path("requests/<str:reference>/", views.request_detail, name="request"),
     path("requests/<str:reference>/extract.pdf", views.extract_file, name="extract"),
+    path("requests/<str:reference>/extract.ofd", views.extract_ofd_file, name="extract_ofd"),
     path("review/", views.review_queue, name="review_queue"),
     path("review/<str:reference>/", views.review, name="review"),
     path("review/<str:reference>/proofs/<int:proof_id>/", views.proof_file, name="proof"),

@@ -1,4 +1,5 @@
-"""What a reader of a written PDF would get: its fonts (poppler's pdffonts) and its pages as PNG."""
+"""What a reader of a written PDF would get (its fonts via poppler's pdffonts, its pages as PNG), and
+of a written OFD (its text and pages via easyofd, its SM2 seal via the `openssl` command line)."""
 
 from __future__ import annotations
 
@@ -61,3 +62,106 @@ def _as_file(pdf: bytes | Path, folder: Path) -> Path:
     path = folder / "document.pdf"
     path.write_bytes(pdf)
     return path
+
+
+# -- OFD: what the independent reader (easyofd) and the `openssl` command line make of one --------
+
+SIGNED_VALUE = "Doc_0/Signs/Sign_0/SignedValue.dat"
+
+
+def ofd_page_texts(ofd: bytes) -> list[str]:
+    """Each page's text as easyofd reads it, runs joined in the order it lists them."""
+    from easyofd.ofd import OFD
+
+    reader = OFD()
+    reader.read(ofd, fmt="binary")
+    pages = reader.data[0]["page_content_info"]
+    return ["".join(run["text"] for run in pages[n]["text_list"]) for n in sorted(pages)]
+
+
+def ofd_page_images(ofd: bytes) -> list:
+    """Every page as easyofd draws it (PIL images, A4 at 3308 x 4678 pixels)."""
+    from easyofd.ofd import OFD
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    from workflows.fonts import CJK_FONT_PATH
+
+    # easyofd draws every glyph in a font it calls 宋体 and finds none on this machine: without
+    # one by that name it falls back to Helvetica (no CJK glyphs), after a slow search per run.
+    if "宋体" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("宋体", str(CJK_FONT_PATH)))
+
+    reader = OFD()
+    reader.read(ofd, fmt="binary")
+    return reader.to_jpg()
+
+
+def ink_agreement(first, second, *, rows: int = 99) -> float:
+    """How alike two page images are: the share of cells (``rows`` down the page, 3 mm on A4)
+    holding ink in either image that hold ink in both. Ink is read in the red channel (below
+    200), so the red seal and the pale watermark do not count; a cell is inked above 3 %."""
+    from PIL import Image
+
+    size = first.size
+    assert abs(size[0] / size[1] - second.size[0] / second.size[1]) < 0.01, "not the same shape"
+    cells = (round(rows * size[0] / size[1]), rows)  # each image, at its resolution, to one grid
+    grids = []
+    for image in (first, second):
+        ink = image.convert("RGB").getchannel("R").point(lambda value: 255 if value < 200 else 0)
+        small = ink.resize(cells, Image.Resampling.BOX)
+        grids.append([value > 8 for value in small.tobytes()])
+    either = sum(a or b for a, b in zip(*grids, strict=True))
+    both = sum(a and b for a, b in zip(*grids, strict=True))
+    return both / either
+
+
+def pdf_page_image(pdf: bytes, page: int = 1, *, dpi: int = 100):
+    """One page of a PDF drawn by poppler, as a PIL image."""
+    from PIL import Image
+
+    with tempfile.TemporaryDirectory() as folder:
+        png = rasterize(pdf, Path(folder) / "page.png", dpi=dpi, page=page)
+        with Image.open(png) as image:
+            return image.convert("RGB")
+
+
+def openssl_verifies_seal(ofd: bytes, folder: Path) -> subprocess.CompletedProcess:
+    """`openssl pkeyutl -verify` of the seal's SM2 signature (SM3, the default SM2 id) over the
+    to-be-signed part of the SES_Signature, with the public key of the certificate it carries."""
+    import io
+    import zipfile
+
+    from asn1crypto import core
+
+    signature = core.Sequence.load(zipfile.ZipFile(io.BytesIO(ofd)).read(SIGNED_VALUE))
+    bits = core.BitString.load(signature[3].dump()).native
+    (folder / "signed").write_bytes(signature[0].dump())
+    (folder / "signature").write_bytes(int("".join(map(str, bits)), 2).to_bytes(len(bits) // 8))
+    (folder / "cert.der").write_bytes(core.OctetString.load(signature[1].dump()).native)
+    subprocess.run(
+        ["openssl", "x509", "-inform", "DER", "-in", str(folder / "cert.der"), "-pubkey",
+         "-noout", "-out", str(folder / "public.pem")],
+        capture_output=True, check=True, timeout=60,
+    )  # fmt: skip
+    return subprocess.run(
+        ["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", str(folder / "public.pem"),
+         "-rawin", "-digest", "sm3", "-pkeyopt", "distid:1234567812345678",
+         "-in", str(folder / "signed"), "-sigfile", str(folder / "signature")],
+        capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+
+
+def repacked(data: bytes, name: str, change) -> bytes:
+    """The package ``data`` with its file ``name`` changed by ``change`` (a tampered copy)."""
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        files = {entry: package.read(entry) for entry in package.namelist()}
+    files[name] = change(files[name])
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as package:
+        for entry, content in files.items():
+            package.writestr(entry, content)
+    return buffer.getvalue()

@@ -30,8 +30,9 @@ from acceptance.services.cases import case_open
 from acceptance.services.catalog import catalog_seed
 from acceptance.services.materials import material_upload
 from acceptance.services.projects import project_register
-from access.models import ProofKind, Purpose
+from access.models import AccessRequest, ProofKind, Purpose, RequesterKind, RequesterRole
 from access.seeds import rules_seed
+from access.services import request_submit, review_decide
 
 PROJECT_NAME = "浦东新区锦绣苑住宅小区 3 号楼"
 # The records the seeded rules cover (house use; the building's drawings) and one they do not.
@@ -143,3 +144,29 @@ def access_world(transactional_db, settings, sample_folder) -> AccessWorld:
         archivist=make_user("archivist_li", "archivists"),
         folder=sample_folder,
     )
+
+
+def extract_delivered(world: AccessWorld):
+    """A tenant's request for a house's use, approved in full: its extract, as issued."""
+    request, _ = request_submit(
+        user=world.tenant,
+        requester_name="张晓明",
+        requester_kind=RequesterKind.PERSON,
+        role=RequesterRole.LESSEE,
+        purpose=world.purpose("business_registration"),
+        project=world.project,
+        records=[world.records["A5-1"]],
+        proofs=[world.proof("id_card"), world.proof("lease_contract")],
+    )
+    request = review_decide(
+        request=request, user=world.archivist, decision="all", approved=[], reasons=""
+    )
+    assert request.status == AccessRequest.Status.DELIVERED
+    extract = request.extract
+    extract.refresh_from_db()  # with its OFD, made by the job that ran after the commit
+    return extract
+
+
+@pytest.fixture
+def extract(access_world):
+    return extract_delivered(access_world)

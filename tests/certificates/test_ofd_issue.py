@@ -4,22 +4,18 @@ by the public page, by the `openssl` command line and by an independent reader (
 from __future__ import annotations
 
 import io
-import subprocess
-import zipfile
 from pathlib import Path
 
 import pytest
-from asn1crypto import core
 from django.test import Client
 from django.urls import reverse
 
 from certificates.lifecycle import certificate_suspend
 from certificates.models import Certificate
+from tests.documents import openssl_verifies_seal, repacked
 from workflows.models import OutboxJob
 
 from .test_commands import verify_command
-
-SIGNED_VALUE = "Doc_0/Signs/Sign_0/SignedValue.dat"
 
 
 @pytest.fixture
@@ -34,17 +30,6 @@ def sealed(world, django_capture_on_commit_callbacks) -> Certificate:
 def ofd_bytes(certificate: Certificate) -> bytes:
     with certificate.ofd.open("rb") as handle:
         return handle.read()
-
-
-def repacked(data: bytes, name: str, change) -> bytes:
-    with zipfile.ZipFile(io.BytesIO(data)) as package:
-        files = {entry: package.read(entry) for entry in package.namelist()}
-    files[name] = change(files[name])
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as package:
-        for entry, content in files.items():
-            package.writestr(entry, content)
-    return buffer.getvalue()
 
 
 def test_the_ofd_is_rendered_after_the_number_commits_and_is_pending_until_then(
@@ -81,25 +66,7 @@ def test_pdf_only_archives_issue_no_ofd(world, settings, django_capture_on_commi
 
 
 def test_openssl_verifies_the_issued_certificates_sm2_seal(sealed, signing_files, tmp_path):
-    signature = core.Sequence.load(
-        zipfile.ZipFile(io.BytesIO(ofd_bytes(sealed))).read(SIGNED_VALUE)
-    )
-    bits = core.BitString.load(signature[3].dump()).native
-    (tmp_path / "signed").write_bytes(signature[0].dump())
-    (tmp_path / "signature").write_bytes(int("".join(map(str, bits)), 2).to_bytes(len(bits) // 8))
-    (tmp_path / "cert.der").write_bytes(core.OctetString.load(signature[1].dump()).native)
-    public = subprocess.run(
-        ["openssl", "x509", "-inform", "DER", "-in", str(tmp_path / "cert.der"), "-pubkey",
-         "-noout", "-out", str(tmp_path / "public.pem")],
-        capture_output=True, check=False,
-    )  # fmt: skip
-    assert public.returncode == 0, public.stderr
-    result = subprocess.run(
-        ["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", str(tmp_path / "public.pem"),
-         "-rawin", "-digest", "sm3", "-pkeyopt", "distid:1234567812345678",
-         "-in", str(tmp_path / "signed"), "-sigfile", str(tmp_path / "signature")],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    result = openssl_verifies_seal(ofd_bytes(sealed), tmp_path)
     assert "Signature Verified Successfully" in result.stdout, result.stderr
 
 
