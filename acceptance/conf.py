@@ -134,6 +134,9 @@ DEFAULTS = {
     # Audio and video (DA/T 62/63/78): fields of acceptance.checks.video.AvRules to override,
     # e.g. {"min_bit_rate": 16_000_000, "min_width": 1920, "min_height": 1080} for HD masters.
     "ACCEPTANCE_AV_RULES": {},
+    # Photos and recordings per job of the process's AV check (``media.sets``): about 0.3 s a
+    # photo, so a chunk is a few seconds' work, and 1,000 photos are 40 jobs for every worker.
+    "ACCEPTANCE_MEDIA_CHECK_CHUNK": 25,
     # Where archival packages of completed cases are written (default: MEDIA_ROOT/archive).
     "ACCEPTANCE_ARCHIVE_ROOT": None,
     # A volume (案卷) holds at most this many pages; a larger group is split into parts.

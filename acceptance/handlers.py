@@ -20,6 +20,7 @@ from .archive.package import archival_package_path
 from .checks import ArchiveProperty, CheckOutcome, CheckResult
 from .drawings.review import review_index_unmatched, review_set
 from .exceptions import CaseStateConflict
+from .media.sets import media_check_start
 from .models import Case, Commitment, CommitmentPolicy, Decision, FormatKind, Material
 from .selectors.checks import material_delivered
 from .selectors.completeness import completeness_report
@@ -220,12 +221,10 @@ def drawing_checks_summary(call: ServiceCall, *, results: list[dict]) -> dict:
 
 
 @service("acceptance.check_media", asynchronous=True)
-def check_media(call: ServiceCall) -> dict:
-    case = call.business_object
-    media = _checkable(case, Material.RECHECKABLE, format_kind__in=MEDIA_KINDS)
-    checked = media.count()
-    failed = materials_check(media)
-    return {"checked": checked, "failed": [material.original_name for material in failed]}
+def check_media(call: ServiceCall) -> dict | object:
+    """The set's photos and recordings, checked in chunks on every worker (``media.sets``)."""
+    media = _checkable(call.business_object, Material.RECHECKABLE, format_kind__in=MEDIA_KINDS)
+    return media_check_start(call, media)
 
 
 @service("acceptance.review_materials")

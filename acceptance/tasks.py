@@ -5,6 +5,7 @@ from celery import shared_task
 from signing.validation import detached_signature_problem
 from workflows.jobs.worker import job_task
 
+from .media.sets import CHUNK_TASK, media_check_chunk
 from .models import Case, Commitment, Material
 from .models.commitment import RENDER_COMMITMENT_OFD_TASK
 from .services.commitments import commitment_ofd_store, commitments_sweep
@@ -61,3 +62,10 @@ def check_material(material_id: int) -> None:
 def render_commitment_ofd(commitment_id: int) -> None:
     """The signed commitment's sealed OFD, after the signature committed; a repeat finds it."""
     commitment_ofd_store(commitment=Commitment.objects.get(pk=commitment_id))
+
+
+# The chunk counts its own tries against the AV check's (``media.sets``): past them, an incident.
+@job_task(CHUNK_TASK, soft_time_limit=900, attempts=None)
+def check_media_chunk(chunk_id: int) -> None:
+    """Some photos and recordings of the process's AV check; the last chunk completes the set."""
+    media_check_chunk(chunk_id)

@@ -4,20 +4,38 @@ and registered fingerprint), and one request left waiting for the archivist."""
 
 from __future__ import annotations
 
+import base64
+import json
 import tempfile
+import threading
 import time
 from collections.abc import Callable
+from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.test import Client
+from django.utils import timezone
 
 from acceptance.demo import DEMO_PASSWORD
 from acceptance.models import Project
 from acceptance.samples import make_sample_record
 from certificates.verify import certificate_file_verify_path
+from webhooks.signing import SIGNATURE_HEADER, signature, signature_valid
 
-from .models import AccessRequest, ProofKind, Purpose, RequesterKind, RequesterRole
+from .models import (
+    AccessRequest,
+    Partner,
+    PartnerHolding,
+    ProofKind,
+    Purpose,
+    RequesterKind,
+    RequesterRole,
+)
+from .partners import PARTNER_HEADER, partner_register, partner_update
+from .register import access_statistics
 from .selectors import ARCHIVISTS
 from .services import (
     extract_download,
@@ -35,6 +53,77 @@ DEMO_USERS = {
     "tenant_demo": "",  # 张晓明, a tenant registering a business
     "landlord_demo": "",  # 王建华, a property owner: left waiting for the archivist
 }
+
+
+DEMO_PARTNER_CODE = "pudong-construction-room"
+DEMO_PARTNER_NAME = "浦东新区建设和交通委员会档案室"
+
+
+class DemoPartner:
+    """The archive room's side for the demo: a loopback HTTP server that takes the forwarded
+    request, checks its signature with the shared key, and answers through our API."""
+
+    def __init__(self):
+        self.key = ""
+        self.forwarded: list[dict] = []
+        self.arrived = threading.Event()
+        partner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if not signature_valid(partner.key, body, self.headers.get(SIGNATURE_HEADER)):
+                    self.send_response(401)
+                    self.end_headers()
+                    return
+                partner.forwarded.append(json.loads(body)["data"])
+                partner.arrived.set()
+                self.send_response(202)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/forwarded/"
+
+    def __enter__(self):
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def wait_for_forwarding(self, seconds: float) -> dict:
+        if not self.arrived.wait(seconds):
+            raise TimeoutError("the demo partner got no forwarded request")
+        return self.forwarded[-1]
+
+    def answer(self, forwarded: dict, pdf: bytes):
+        """The partner's signed answer, posted to our API as a partner's server would."""
+        body = json.dumps(
+            {
+                "outcome": "provided",
+                "files": [
+                    {
+                        "record": record["id"],
+                        "name": f"{record['code']}.pdf",
+                        "content_base64": base64.b64encode(pdf).decode(),
+                    }
+                    for record in forwarded["records"]
+                ],
+            }
+        ).encode()
+        return Client().post(
+            forwarded["answer_path"],
+            data=body,
+            content_type="application/json",
+            headers={
+                PARTNER_HEADER: forwarded["partner"],
+                SIGNATURE_HEADER: signature(self.key, body),
+            },
+        )
 
 
 class AccessDemo:
@@ -147,6 +236,57 @@ class AccessDemo:
         )
         return self.deliver_and_verify(request, "tenant_demo")
 
+    def linked(self) -> Path:
+        """馆室联动: the filing form is held by the district construction commission's archive
+        room; the request is forwarded to it (a loopback server for the demo's duration), which
+        checks our signature with its key and answers through the API with the file."""
+        self.say(
+            "[查档3] 馆室联动：竣工验收备案表由区建设和交通委档案室保管 — a linked archive room"
+        )
+        with DemoPartner() as server:
+            partner = Partner.objects.filter(code=DEMO_PARTNER_CODE).first()
+            if partner is None:
+                partner = partner_register(
+                    code=DEMO_PARTNER_CODE, name=DEMO_PARTNER_NAME, kind=Partner.Kind.ROOM,
+                    endpoint=server.url, private_network=True, answer_working_days=3,
+                )  # fmt: skip
+                PartnerHolding.objects.create(partner=partner, catalog_code="E1-12")
+            else:
+                partner_update(
+                    partner=partner, endpoint=server.url, private_network=True, active=True
+                )
+            server.key = partner.subscription.secret
+            request = self.submit(
+                "landlord_demo", "王建华", RequesterKind.PERSON, RequesterRole.PROPERTY_OWNER,
+                "property_matters", ["id_card", "property_certificate"], codes=("E1-12",),
+            )  # fmt: skip
+            review_decide(
+                request=request,
+                user=self.users["archivist_demo"],
+                decision="all",
+                approved=[],
+                reasons="",
+            )
+            request = self.wait_for(request, AccessRequest.Status.FORWARDED)
+            forwarded = server.wait_for_forwarding(self.wait_seconds)
+            self.say(
+                f"     {request.reference} 已转交 {partner.name}，其用共享密钥核验签名通过 — "
+                "forwarded; the partner verified our signature"
+            )
+            answer = server.answer(forwarded, self.proof_pdf("E1-12", "竣工验收备案表（档案室）"))
+            if answer.status_code != 201:
+                raise RuntimeError(f"the partner's answer was refused: {answer.content!r}")
+            self.say(f"     {partner.name} 经 API 答复并提供文件 — answered through the API")
+        # The loopback server is gone: the partner stays registered but unlinked.
+        partner_update(partner=partner, endpoint=server.url, private_network=True, active=False)
+        return self.deliver_and_verify(request, "landlord_demo")
+
+    def proof_pdf(self, code: str, title: str) -> bytes:
+        return make_sample_record(
+            self.folder / f"partner-{code}", kind="document", code=code, title=title,
+            subtitle="held by a linked archive room", project_name=self.project.name,
+        ).read_bytes()  # fmt: skip
+
     def waiting(self) -> AccessRequest:
         request = self.submit(
             "landlord_demo", "王建华", RequesterKind.PERSON, RequesterRole.PROPERTY_OWNER,
@@ -167,9 +307,17 @@ class AccessDemo:
 def run_access_demo(
     project: Project, say: Callable[[str], None] = print, wait_seconds: float = 120
 ) -> tuple[list[Path], AccessRequest]:
-    """Both reform cases to verified extracts, and one request waiting for the archivist."""
+    """Both reform cases and a request a linked archive room answers, to verified extracts,
+    and one request waiting for the archivist."""
     with tempfile.TemporaryDirectory(prefix="access-demo-") as folder:
         demo = AccessDemo(say, project, Path(folder), wait_seconds)
-        extracts = [demo.lift(), demo.tenant()]
+        extracts = [demo.lift(), demo.tenant(), demo.linked()]
         waiting = demo.waiting()
+    today = timezone.localdate()
+    stats = access_statistics(start=date(today.year, 1, 1), end=today)
+    say(
+        f"     利用统计 statistics: {stats.total.received} received / {stats.total.served_online} "
+        f"served online (visits saved) / {stats.total.files_used} files used "
+        "(page: /access/statistics/, register: /access/register/)"
+    )
     return extracts, waiting

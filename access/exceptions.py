@@ -33,3 +33,27 @@ class ReviewInvalid(AccessError):
     """An archivist's decision that cannot stand: a partial approval or refusal without reasons."""
 
     code = "review_invalid"
+
+
+class PartnerNotAuthenticated(AccessError):
+    """An answer that is not signed with a linked partner's key."""
+
+    code = "partner_not_authenticated"
+
+
+class ForwardingUnknown(AccessError):
+    """No such forwarding to this partner (another's, or none at all: answered alike)."""
+
+    code = "forwarding_unknown"
+
+
+class PartnerAnswerInvalid(AccessError):
+    """A partner's answer that cannot be taken: not JSON, fields missing, a file not a document."""
+
+    code = "partner_answer_invalid"
+
+
+class ForwardingClosed(AccessError):
+    """The forwarding was answered already (or closed by the archive): a second answer is refused."""
+
+    code = "forwarding_closed"

@@ -97,7 +97,7 @@ def _cover_pages(content: ExtractCover) -> tuple[list[OfdPage], tuple[float, flo
     body = {"size": BODY, "leading": BODY_LEADING}
     cover.table(content.facts, (30 * MM, 120 * MM), valign="top", **body)
     cover.space(6 * MM)
-    cover.paragraph(content.STATEMENT, **body)
+    cover.paragraph(content.statement, **body)
     cover.space(4 * MM)
     records = [content.RECORDS_HEADER, *content.records]
     cover.table(records, (28 * MM, 106 * MM, 16 * MM), valign="bottom", **body)
@@ -231,7 +231,7 @@ def extract_ofd_store(*, extract: Extract) -> None:
     included = extract_records(request)
     ofd = sealed_extract_ofd(
         extract_cover_of(extract, included),
-        [d for _m, docs, _h in included for d in docs],
+        [d for _m, docs, _h, _p in included for d in docs],
         watermark=watermark_text(request, extract.number),
         holder=request.requester_name,
         issued_on=timezone.localtime(extract.issued_at, SHANGHAI).date(),

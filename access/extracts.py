@@ -106,12 +106,12 @@ class ExtractCover:
     number: str
     facts: list[tuple[str, str]]
     records: list[tuple[str, str, str]]  # code, title, pages (or how to see the record)
+    statement: str
     verification_url: str
     issuer: str
 
     TITLE = "城建档案利用证明"
     SUBTITLE = "Certified extract of construction archives"
-    STATEMENT = "所附档案页面与本馆馆藏档案一致，仅供上述申请人用于上述利用目的。"
     RECORDS_HEADER = ("档号/条目", "档案题名", "页数")
 
     @property
@@ -129,13 +129,18 @@ class ExtractCover:
 def extract_cover(
     request: AccessRequest, number: str, code: str, issued_at, valid_until, records: list
 ) -> ExtractCover:
-    """The cover's text; ``records`` are (material, page count, how it was included)."""
+    """The cover's text; ``records`` are (material, page count, how it was included, the partner
+    that provided it or "")."""
     issued = timezone.localtime(issued_at, SHANGHAI).date()
     project = request.project
     listed = []
-    for material, pages, how in records:
+    for material, pages, how, partner in records:
         note = str(pages) if pages else ("见窗口" if how == "listed" else "0")
-        listed.append((material.catalog_item.code, material.title or material.original_name, note))
+        title = material.title or material.original_name
+        if partner:
+            title += f"（由{partner}提供，馆室联动）"
+        listed.append((material.catalog_item.code, title, note))
+    from_partners = any(partner for *_rest, partner in records)
     return ExtractCover(
         number=number,
         facts=[
@@ -149,6 +154,11 @@ def extract_cover(
             ("验证码", verification_code_printed(code)),
         ],
         records=listed,
+        statement=(
+            "所附档案页面与本馆馆藏档案一致"
+            + ("（注明由合作馆室提供的，与该馆室答复的文件一致）" if from_partners else "")
+            + "，仅供上述申请人用于上述利用目的。"
+        ),
         verification_url=verification_url(number),
         issuer=certificate_setting("CERTIFICATES_ISSUER_NAME"),
     )
@@ -186,7 +196,7 @@ def _cover(cover: ExtractCover) -> bytes:
         Spacer(1, 8 * mm),
         table,
         Spacer(1, 6 * mm),
-        Paragraph(cover.STATEMENT, body),
+        Paragraph(cover.statement, body),
         Spacer(1, 4 * mm),
         record_table,
         Spacer(1, 6 * mm),
@@ -246,17 +256,35 @@ def _assemble(documents: list[bytes], text: str) -> tuple[bytes, int]:
     return out.getvalue(), len(writer.pages)
 
 
-def extract_records(request: AccessRequest) -> list[tuple[Material, list[bytes], str]]:
-    """The approved records, each as its PDF documents and how it was included."""
+def extract_records(request: AccessRequest) -> list[tuple[Material, list[bytes], str, str]]:
+    """The approved records, each as its PDF documents, how it was included and the partner
+    archive (馆室联动) whose files stand for it ("" for the archive's own)."""
+    from .partners import partner_files_by_record
+
     approved = request.approved_records.select_related("catalog_item").order_by(
         "catalog_item__code", "pk"
     )
+    from_partners = partner_files_by_record(request)
+    included = []
     with tempfile.TemporaryDirectory(prefix="access-extract-") as folder:
-        return [(material, *record_pages(material, Path(folder))) for material in approved]
+        for material in approved:
+            if material.pk in from_partners:
+                # A partner's files stand for the record it holds; each passed the checks.
+                files = from_partners[material.pk]
+                documents = [
+                    _stored_bytes(f.file)
+                    for f in files
+                    if f.check_report.get("detected_format") == "pdf"
+                ]
+                how = "pages" if documents else "listed"
+                included.append((material, documents, how, files[0].forwarding.partner.name))
+            else:
+                included.append((material, *record_pages(material, Path(folder)), ""))
+    return included
 
 
 def extract_cover_of(extract: Extract, included) -> ExtractCover:
-    counted = [(m, _page_count(docs), how) for m, docs, how in included]
+    counted = [(m, _page_count(docs), how, partner) for m, docs, how, partner in included]
     return extract_cover(
         extract.request,
         extract.number,
@@ -298,7 +326,7 @@ def extract_issue(*, request: AccessRequest) -> Extract:
         pdf, extract.pages = _assemble(
             [
                 _cover(extract_cover_of(extract, included)),
-                *[d for _m, docs, _h in included for d in docs],
+                *[d for _m, docs, _h, _p in included for d in docs],
             ],
             text,
         )
@@ -317,12 +345,17 @@ def extract_issue(*, request: AccessRequest) -> Extract:
                 "number": number,
                 "pdf_sha256": extract.pdf_sha256,
                 "pages": extract.pages,
-                "records": [m.pk for m, _docs, _how in included],
+                "records": [m.pk for m, _docs, _how, _partner in included],
                 "valid_until": extract.valid_until.isoformat(),
                 "watermark": text,
             },
         )
     return extract
+
+
+def _stored_bytes(field_file) -> bytes:
+    with field_file.open("rb") as handle:
+        return handle.read()
 
 
 def _page_count(documents: list[bytes]) -> int:

@@ -9,6 +9,7 @@ from workflows.services import ServiceCall, service
 
 from .extracts import extract_issue
 from .models import AccessRequest
+from .partners import partner_answers_apply, requests_forward
 from .services import (
     access_register_entry,
     missing_proofs,
@@ -92,3 +93,24 @@ def extract_deliver(call: ServiceCall) -> dict:
     request.save()
     access_register_entry(request, "extract_delivered", None)
     return {"number": request.extract.number}
+
+
+@service("access.partners_forward")
+def partners_forward(call: ServiceCall) -> dict:
+    """Approved records a partner holds go to it as signed webhooks (sent after commit)."""
+    request = _request(call)
+    forwardings = requests_forward(request)
+    if forwardings:
+        request.forward()
+        request.save()
+    return {"forwarded": bool(forwardings), "partners": [f.partner.code for f in forwardings]}
+
+
+@service("access.partner_answers_apply")
+def partner_answers_apply_task(call: ServiceCall) -> dict:
+    """Every partner answered: what they refused leaves the approval, with their reasons."""
+    request = _request(call)
+    refused = partner_answers_apply(request)
+    if refused:
+        access_register_entry(request, "refused", None)
+    return {"refused": refused}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from workflows.labels import register
 
-from .models import AccessRequest
+from .models import AccessRequest, Forwarding
 
 register(
     "event",
@@ -18,6 +18,11 @@ register(
             "certified extract's OFD sealed",
         ),
         "access.registered": ("利用登记", "access registered"),
+        "access.forwarded": ("转交合作馆室", "forwarded to a partner"),
+        "access.forwarding_resent": ("重发转交通知", "forwarding sent again"),
+        "access.forwarding_withdrawn": ("本馆终止转交", "forwarding closed by the archive"),
+        "access.partner_answered": ("合作馆室答复", "partner answered"),
+        "access.partner_answer_rejected": ("合作馆室答复未受理", "partner's answer not taken"),
     },
 )
 register("group", {"archivists": ("查档审核员", "archivists")})
@@ -26,5 +31,12 @@ register(
     {
         value: (str(label).split(" ", 1)[0], str(label).split(" ", 1)[1])
         for value, label in AccessRequest.Status.choices
+    },
+)
+register(
+    "forwarding_status",
+    {
+        value: (str(label).split(" ", 1)[0], str(label).split(" ", 1)[1])
+        for value, label in Forwarding.Status.choices
     },
 )

@@ -1,5 +1,7 @@
 """Records access (查档利用): the open catalog's access levels and people's access requests."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -115,6 +117,7 @@ class AccessRequest(ConcurrentTransitionMixin, models.Model):
         PROOFS_MISSING = "proofs_missing", _("待补正 proofs missing")
         UNDER_REVIEW = "under_review", _("审核中 under review")
         PREPARING = "preparing", _("出证中 preparing the extract")
+        FORWARDED = "forwarded", _("已转交合作单位办理 forwarded to a partner")
         DELIVERED = "delivered", _("已出证 extract issued")
         APPOINTMENT = "appointment", _("预约到馆 visit booked")
         REFUSED = "refused", _("不予利用 refused")
@@ -187,6 +190,26 @@ class AccessRequest(ConcurrentTransitionMixin, models.Model):
     @transition(status, source=Status.UNDER_REVIEW, target=Status.REFUSED)
     def refuse(self, *, reason: str, by) -> None:
         self._decided(self.Decision.REFUSE, reason, by)
+        self.closed_at = timezone.now()
+
+    @transition(status, source=Status.PREPARING, target=Status.FORWARDED)
+    def forward(self) -> None:
+        """Records a partner holds were sent to it; the request waits for its answer."""
+
+    @transition(status, source=Status.FORWARDED, target=Status.PREPARING)
+    def partners_answered(self, *, refused_records: list, reasons: str) -> None:
+        """Every partner answered and something is left to give: the extract is made. Records a
+        partner refused are taken out of the approval, with the partner's reasons."""
+        if refused_records:
+            self.approved_records.remove(*refused_records)
+            self.decision = self.Decision.PART
+            self.decision_reason = "；".join(r for r in (self.decision_reason, reasons) if r)
+
+    @transition(status, source=Status.FORWARDED, target=Status.REFUSED)
+    def partners_refused(self, *, reasons: str) -> None:
+        """Nothing is left to give: the request is refused with the partners' reasons."""
+        self.decision = self.Decision.REFUSE
+        self.decision_reason = reasons
         self.closed_at = timezone.now()
 
     @transition(status, source=Status.PREPARING, target=Status.DELIVERED)
@@ -267,6 +290,135 @@ class Extract(models.Model):
     def ofd_state(self) -> str:
         """``ready``, or where its render job stands (``preparing``, ``failed``, ``none``)."""
         return "ready" if self.ofd else job_progress(RENDER_EXTRACT_OFD_TASK, self.pk)
+
+
+# -- linked archives (馆室联动) -----------------------------------------------------------------
+
+
+class Partner(models.Model):
+    """合作馆室: another archive or a body's archive room (档案室) holding records this window
+    serves. Requests for its records are forwarded to its endpoint as signed webhooks; it
+    answers through the API, signing with the same shared key."""
+
+    class Kind(models.TextChoices):
+        ARCHIVE = "archive", _("档案馆 archive")
+        ROOM = "room", _("档案室 archive room")
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    # Its endpoint and shared key are the subscription's URL and secret: one place signs.
+    subscription = models.OneToOneField(
+        "webhooks.WebhookSubscription", on_delete=models.PROTECT, related_name="partner"
+    )
+    answer_working_days = models.PositiveSmallIntegerField(
+        _("answers within (working days)"), default=5
+    )
+    contact = models.CharField(_("contact"), max_length=200, blank=True)
+    active = models.BooleanField(_("linked"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("合作馆室 partner archive")
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def endpoint(self) -> str:
+        return self.subscription.url
+
+
+class PartnerHolding(models.Model):
+    """Records a partner holds: one record, or every record of a catalog item or category."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="holdings")
+    catalog_code = models.CharField(
+        _("catalog item or category"),
+        max_length=20,
+        blank=True,
+        help_text=_("归档范围条目代码或类别，如 D-1 或 D；留空则须选择一份档案"),
+    )
+    material = models.ForeignKey(
+        "acceptance.Material",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("one record"),
+    )
+
+    class Meta:
+        verbose_name = _("合作馆室保管的档案 records a partner holds")
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(catalog_code="") & models.Q(material__isnull=False))
+                | (~models.Q(catalog_code="") & models.Q(material__isnull=True)),
+                name="access_holding_is_a_code_or_a_record",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner}: {self.catalog_code or self.material}"
+
+
+class Forwarding(models.Model):
+    """转交: the records of one request a partner holds, sent to it, and its answer."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("等待答复 waiting for the partner")
+        PROVIDED = "provided", _("已提供 files provided")
+        REFUSED = "refused", _("不予提供 refused by the partner")
+        WITHDRAWN = "withdrawn", _("本馆终止转交 closed by the archive")
+
+    token = models.UUIDField(_("forwarding number"), default=uuid.uuid4, unique=True)
+    request = models.ForeignKey(AccessRequest, on_delete=models.PROTECT, related_name="forwardings")
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="forwardings")
+    records = models.ManyToManyField("acceptance.Material", related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    due_at = models.DateTimeField(_("answer due"))
+    sent_at = models.DateTimeField(default=timezone.now)
+    # The last webhook sent (a resend makes a new one): what the archivist sees of its delivery.
+    delivery = models.ForeignKey(
+        "webhooks.WebhookDelivery", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answer_sha256 = models.CharField(max_length=64, blank=True)
+    reason = models.TextField(_("reasons"), blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("转交合作馆室 forwarding")
+        ordering = ("sent_at", "pk")
+
+    def __str__(self) -> str:
+        return f"{self.request} → {self.partner}"
+
+
+def partner_file_path(partner_file: "PartnerFile", filename: str) -> str:
+    return f"access/partners/{partner_file.forwarding.token}/{filename}"
+
+
+class PartnerFile(models.Model):
+    """A file a partner sent for one forwarded record, checked like a proof."""
+
+    forwarding = models.ForeignKey(Forwarding, on_delete=models.PROTECT, related_name="files")
+    record = models.ForeignKey("acceptance.Material", on_delete=models.PROTECT, related_name="+")
+    file = models.FileField(upload_to=partner_file_path, max_length=300)
+    original_name = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    check_report = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("合作馆室提供的文件 partner's file")
+        ordering = ("pk",)
+
+    def __str__(self) -> str:
+        return self.original_name
 
 
 # The open catalog's models live beside its code (access/catalog/).

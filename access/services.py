@@ -105,17 +105,20 @@ def _refuse_closed(records: list[Material]) -> None:
 # -- proofs -----------------------------------------------------------------------------------
 
 
-def proof_check(data: bytes, name: str) -> dict:
-    """The intake's four-property checks on a proof, as a document; refused clearly if it is not."""
+def proof_check(
+    data: bytes, name: str, *, what_zh: str = "证明材料", what_en: str = "proof"
+) -> dict:
+    """The intake's four-property checks on a proof (or another document sent in, such as a
+    partner's file: ``what_zh``/``what_en`` name it), refused clearly if it is not a document."""
     if not data:
         raise ProofRefused(
-            f"证明材料“{name}”是空文件，请重新选择。",
-            f"The proof {name!r} is empty; choose it again.",
+            f"{what_zh}“{name}”是空文件，请重新选择。",
+            f"The {what_en} {name!r} is empty; choose it again.",
         )
     if len(data) > MAX_PROOF_BYTES:
         raise ProofRefused(
-            f"证明材料“{name}”超过 20 MB，请压缩或分页扫描后上传。",
-            f"The proof {name!r} is larger than 20 MB; scan it smaller.",
+            f"{what_zh}“{name}”超过 20 MB，请压缩或分页扫描后上传。",
+            f"The {what_en} {name!r} is larger than 20 MB; scan it smaller.",
         )
     with tempfile.TemporaryDirectory(prefix="access-proof-") as folder:
         path = Path(folder) / (Path(name).name or "proof")
@@ -128,8 +131,8 @@ def proof_check(data: bytes, name: str) -> dict:
         )
         reasons_en = "; ".join(c["message_en"] for c in failed) or "it cannot be read"
         raise ProofRefused(
-            f"证明材料“{name}”不是可用的文件（应为 PDF 等文档）：{reasons_zh}。请上传证明材料的 PDF 扫描件。",
-            f"The proof {name!r} is not a usable document: {reasons_en}. Upload a PDF scan of it.",
+            f"{what_zh}“{name}”不是可用的文件（应为 PDF 等文档）：{reasons_zh}。请上传{what_zh}的 PDF 扫描件。",
+            f"The {what_en} {name!r} is not a usable document: {reasons_en}. Upload a PDF scan of it.",
             checks=failed,
         )
     return report

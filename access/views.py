@@ -2,18 +2,39 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
 
 from acceptance.models import Project
+from acceptance.views.statistics import XLSX, parse_period
 from workflows.exceptions import WorkflowError
+from workflows.journal import SYSTEM_ACTOR
+from workflows.labels import label
+from workflows.models import JournalEntry
+from workflows.paging import paged
 
+from .exports import statistics_xlsx
 from .forms import RequestForm, ReviewForm, StartForm, SupplyForm
-from .models import AccessRequest, EligibilityRule, Purpose
+from .models import AccessRequest, EligibilityRule, Forwarding, Partner, Purpose
+from .partners import forwarding_resend as partner_forwarding_resend
+from .partners import forwarding_withdraw as partner_forwarding_withdraw
+from .register import (
+    OUTCOMES,
+    USE_FIGURES,
+    access_register,
+    access_statistics,
+    figure_rows,
+    reads_register,
+    requester_shown,
+    review_timeliness,
+    sees_requester_names,
+)
 from .selectors import (
     access_requests_visible_to,
     is_archivist,
@@ -121,7 +142,12 @@ def request_detail(request, reference: str):
     return render(
         request,
         "access/request_detail.html",
-        {"req": access_request, "form": form, "extract": getattr(access_request, "extract", None)},
+        {
+            "req": access_request,
+            "form": form,
+            "extract": getattr(access_request, "extract", None),
+            "forwardings": access_request.forwardings.select_related("partner"),
+        },
     )
 
 
@@ -168,7 +194,15 @@ def review_queue(request):
     _archivist(request)
     everything = access_requests_visible_to(request.user).order_by("-created_at")
     waiting = everything.filter(status=AccessRequest.Status.UNDER_REVIEW).order_by("review_due_at")
-    context = {"waiting": waiting, "everything": everything, "now": timezone.now()}
+    context = {
+        "waiting": waiting,
+        "everything": everything,
+        "now": timezone.now(),
+        "forwarded": Forwarding.objects.filter(status=Forwarding.Status.WAITING)
+        .select_related("request", "partner", "delivery")
+        .order_by("due_at"),
+        "partners": Partner.objects.filter(active=True).select_related("subscription"),
+    }
     return render(request, "access/review_queue.html", context)
 
 
@@ -199,8 +233,56 @@ def review(request, reference: str):
         "proofs": access_request.proofs.select_related("kind"),
         "records": access_request.records.select_related("catalog_item"),
         "open": access_request.status == AccessRequest.Status.UNDER_REVIEW,
+        "forwardings": access_request.forwardings.select_related(
+            "partner", "delivery"
+        ).prefetch_related("records__catalog_item", "files"),
+        "now": timezone.now(),
     }
     return render(request, "access/review.html", context)
+
+
+def _waiting_forwarding(request, reference: str, token) -> Forwarding:
+    _archivist(request)
+    forwarding = (
+        Forwarding.objects.filter(request__reference=reference, token=token)
+        .select_related("request", "partner")
+        .first()
+    )
+    if forwarding is None:
+        raise Http404
+    return forwarding
+
+
+@login_required
+@require_POST
+def forwarding_resend(request, reference: str, token):
+    """The archivist sends a forwarding the partner has not answered once more."""
+    forwarding = _waiting_forwarding(request, reference, token)
+    try:
+        partner_forwarding_resend(forwarding=forwarding, user=request.user)
+    except WorkflowError as error:
+        messages.error(request, _refused(error))
+    else:
+        messages.success(
+            request, f"已重新向{forwarding.partner.name}发送转交通知 — forwarding sent again"
+        )
+    return redirect("access:review", reference)
+
+
+@login_required
+@require_POST
+def forwarding_withdraw(request, reference: str, token):
+    """The archivist stops waiting for a partner, with the reasons the requester will read."""
+    forwarding = _waiting_forwarding(request, reference, token)
+    try:
+        partner_forwarding_withdraw(
+            forwarding=forwarding, user=request.user, reason=request.POST.get("reason", "")
+        )
+    except WorkflowError as error:
+        messages.error(request, _refused(error))
+    else:
+        messages.success(request, f"已终止向{forwarding.partner.name}的转交 — forwarding closed")
+    return redirect("access:review", reference)
 
 
 @login_required
@@ -211,3 +293,97 @@ def proof_file(request, reference: str, proof_id: int):
     if proof is None:
         raise Http404
     return FileResponse(proof.file.open("rb"), filename=proof.original_name)
+
+
+def _register_reader(request) -> None:
+    if not reads_register(request.user):
+        raise PermissionDenied(
+            "仅查档审核员、审计员和主管可查看 — archivists, auditors, supervisors"
+        )
+
+
+def _journal_lines(access_request: AccessRequest, entries: list[JournalEntry]) -> list[dict]:
+    """A request's journal in words: when, what, and who (the requester named by role)."""
+    requester = access_request.requester.get_username()
+    return [
+        {
+            "at": entry.recorded_at,
+            "what": label("event", entry.kind),
+            "who": "申请人" if entry.actor == requester
+            else "系统" if entry.actor == SYSTEM_ACTOR else entry.actor,
+        }
+        for entry in entries
+    ]  # fmt: skip
+
+
+@login_required
+@require_GET
+def register(request):
+    """利用登记: every request of a period, who, what, why, on which proofs, the outcome and
+    whether the review kept its limit; the journal folded under each."""
+    _register_reader(request)
+    try:
+        start, end = parse_period(request.GET.get("start"), request.GET.get("end"))
+    except ValueError as error:
+        context = {"error": str(error), "purposes": Purpose.objects.all(), "outcomes": OUTCOMES}
+        return render(request, "access/register.html", context, status=400)
+    purpose = request.GET.get("purpose", "")
+    outcome = request.GET.get("outcome", "")
+    paging = paged(request, access_register(start=start, end=end, purpose=purpose, outcome=outcome))
+    shown = list(paging["page"])
+    journals: dict[str, list[JournalEntry]] = {}
+    for entry in JournalEntry.objects.filter(chain__in=[r.reference for r in shown]).order_by(
+        "sequence"
+    ):
+        journals.setdefault(entry.chain, []).append(entry)
+    full_names, now = sees_requester_names(request.user), timezone.now()
+    rows = [
+        {
+            "req": r,
+            "requester": requester_shown(r, full_names),
+            "timeliness": review_timeliness(r, now),
+            "journal": _journal_lines(r, journals.get(r.reference, [])),
+        }
+        for r in shown
+    ]
+    context = {
+        "rows": rows,
+        "start": start,
+        "end": end,
+        "purpose": purpose,
+        "outcome": outcome,
+        "purposes": Purpose.objects.all(),
+        "outcomes": OUTCOMES,
+        "full_names": full_names,
+        **paging,
+    }
+    return render(request, "access/register.html", context)
+
+
+@login_required
+@require_GET
+def statistics(request):
+    """利用统计 for a period (Asia/Shanghai dates; by default this year), or its workbook."""
+    _register_reader(request)
+    try:
+        start, end = parse_period(request.GET.get("start"), request.GET.get("end"))
+    except ValueError as error:
+        return render(request, "access/statistics.html", {"error": str(error)}, status=400)
+    stats = access_statistics(start=start, end=end)
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(statistics_xlsx(stats), content_type=XLSX)
+        response["Content-Disposition"] = (
+            f'attachment; filename="access-statistics-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"'
+        )
+        return response
+    context = {
+        "stats": stats,
+        "rows": figure_rows(stats),
+        "purpose_figures": USE_FIGURES,
+        "purpose_rows": [
+            (purpose, [use.as_dict()[field] for field, _zh, _en in USE_FIGURES])
+            for purpose, use in stats.purposes
+        ],
+        "review_days": settings.ACCESS_REVIEW_WORKING_DAYS,
+    }
+    return render(request, "access/statistics.html", context)

@@ -14,7 +14,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
 from .exceptions import MESSAGES, error_body
-from .views.access import AccessPurposeViewSet, AccessRequestViewSet
+from .views.access import AccessForwardingViewSet, AccessPurposeViewSet, AccessRequestViewSet
 from .views.auth import TokenView
 from .views.cases import CaseViewSet
 from .views.catalog import PublicCatalogViewSet
@@ -24,7 +24,11 @@ from .views.decisions import DecisionViewSet
 from .views.journal import JournalViewSet
 from .views.materials import MaterialViewSet
 from .views.projects import NodeViewSet, ProjectViewSet
-from .views.statistics import CommitmentStatisticsView, OriginalsStatisticsView
+from .views.statistics import (
+    AccessStatisticsView,
+    CommitmentStatisticsView,
+    OriginalsStatisticsView,
+)
 from .views.supervision import PublicPlanViewSet
 from .views.tasks import TaskViewSet
 from .views.webhooks import WebhookSubscriptionViewSet
@@ -46,6 +50,7 @@ router.register("journal", JournalViewSet, basename="journal")
 router.register("webhooks/subscriptions", WebhookSubscriptionViewSet, basename="webhook")
 router.register("access/purposes", AccessPurposeViewSet, basename="access-purpose")
 router.register("access/requests", AccessRequestViewSet, basename="access-request")
+router.register("access/forwardings", AccessForwardingViewSet, basename="access-forwarding")
 router.register("public/supervision/plans", PublicPlanViewSet, basename="public-plan")
 router.register("public/catalog", PublicCatalogViewSet, basename="public-catalog")
 
@@ -68,6 +73,7 @@ urlpatterns = [
         OriginalsStatisticsView.as_view(),
         name="originals_statistics",
     ),
+    path("statistics/access/", AccessStatisticsView.as_view(), name="access_statistics"),
     # JSON first: the schema by default, and a refusal is a JSON error like everywhere else.
     # The contract is public: it describes and grants nothing, and a platform reads it before it
     # has credentials.

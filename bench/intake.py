@@ -64,7 +64,8 @@ def _samples(folder: Path, pdfs: int, photos: int) -> list[tuple[str, str, Path]
     return files
 
 
-def _case():
+def bench_case():
+    """A new case of a new project, owned by the bench's owner; the processes deployed."""
     import io
 
     from django.contrib.auth import get_user_model
@@ -103,7 +104,7 @@ def measure(pdfs: int, photos: int, *, workdir: Path) -> dict[str, KindResult]:
     from acceptance.services.materials import material_upload
 
     files = _samples(workdir, pdfs, photos)
-    case, user = _case()
+    case, user = bench_case()
     items = {item.code: item for item in case.catalog_version.items.all()}
     node = case.project.nodes.order_by("position").last()
     results = {kind: KindResult(kind) for kind in ("pdf", "photo")}

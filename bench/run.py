@@ -28,6 +28,7 @@ BENCHMARKS = (
     "drawings",
     "viewer",
     "photos",
+    "media",
     "sandbox",
     "sweep",
     "history",
@@ -50,6 +51,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--distributed",
         action="store_true",
         help="use DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis) with a worker of our own",
+    )
+    parser.add_argument(
+        "--cases-in-process",
+        action="store_true",
+        help="with --distributed, run the demo cases' jobs in the bench's own process (Celery "
+        "eager) on PostgreSQL: one core's cases/s, file work split out (issue #19's figure)",
     )
     parser.add_argument(
         "--debug",
@@ -76,6 +83,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=int,
         default=40,
         help="24-megapixel photos per throughput run of the photo benchmark (default 40)",
+    )
+    parser.add_argument(
+        "--media-chunk",
+        type=int,
+        default=0,
+        help="photos per chunk job of the media scaling run (default: ACCEPTANCE_MEDIA_CHECK_CHUNK, "
+        "smaller when --photos would give two workers fewer than 8 chunks)",
     )
     parser.add_argument(
         "--photo-pool",
@@ -166,6 +180,8 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
         created = stack.ensure_database(os.environ["DATABASE_URL"])
         extra.append(("broker", stack.without_credentials(os.environ["CELERY_BROKER_URL"])))
         extra.append(("database created now", "yes" if created else "no (reused)"))
+        if args.cases_in_process:
+            extra.append(("demo cases' jobs", "run in the bench's process (--cases-in-process)"))
 
     import django
 
@@ -184,6 +200,7 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
         engine_steps,
         history,
         intake,
+        media,
         pages,
         photos,
         replay,
@@ -217,7 +234,10 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
         if "cases" in selected:
             progress(f"running {args.cases} demo case(s)")
             cases_result = cases.run_cases(
-                args.cases, workdir=tmp / "samples", wait_seconds=args.wait
+                args.cases,
+                workdir=tmp / "samples",
+                wait_seconds=args.wait,
+                in_process=args.cases_in_process,
             )
             say()
             say(cases.report(cases_result))
@@ -275,6 +295,16 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
                         photos=args.photos,
                         pool_size=args.photo_pool,
                         memory_points=points,
+                    )
+                )
+            )
+        if "media" in selected:
+            progress(f"media scaling: {args.photos} photos checked on 1 and 2 workers")
+            say()
+            say(
+                media.report(
+                    media.measure(
+                        tmp / "media", photos=args.photos, chunk=args.media_chunk, progress=progress
                     )
                 )
             )

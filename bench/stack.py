@@ -95,11 +95,16 @@ def _celery_command() -> list[str]:
 
 
 class Worker:
-    """``celery -A config worker --pool=solo --concurrency=1`` as a child, with the bench's env."""
+    """``celery -A config worker --pool=solo --concurrency=1`` as a child, with the bench's env.
 
-    def __init__(self, log_path: Path) -> None:
+    ``queue``: the one queue it consumes (default: Celery's default queue); ``label`` tells
+    several workers of one bench apart.
+    """
+
+    def __init__(self, log_path: Path, *, queue: str | None = None, label: str = "") -> None:
         self.log_path = log_path
-        self.name = f"bench{os.getpid()}@{socket.gethostname()}"
+        self.queue = queue
+        self.name = f"bench{os.getpid()}{label}@{socket.gethostname()}"
         self.process: subprocess.Popen | None = None
         self.others: list[str] = []
 
@@ -108,6 +113,7 @@ class Worker:
             *_celery_command(),
             *("-A", "config", "worker", "--pool=solo", "--concurrency=1", "-l", "warning"),
             *("-n", self.name),
+            *(("-Q", self.queue) if self.queue else ()),
         ]
         with self.log_path.open("w") as log:
             self.process = subprocess.Popen(

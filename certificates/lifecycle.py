@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db import transaction
 from django_fsm import TransitionNotAllowed
 
-from workflows.journal import journal_append
+from workflows.journal import journal_extend
 
 from .exceptions import CertificateRefused
 from .models import Certificate
@@ -54,13 +54,17 @@ def _apply(certificate: Certificate, verb: str, *args) -> None:
     certificate.save()
 
 
+def _journal_record(certificate: Certificate, kind: str, actor, **payload) -> dict:
+    return {
+        "chain": certificate.journal_chain,
+        "kind": kind,
+        "actor": actor,
+        "payload": {"number": certificate.number, "status": certificate.status, **payload},
+    }
+
+
 def _journal(certificate: Certificate, kind: str, actor, **payload) -> None:
-    journal_append(
-        chain=certificate.journal_chain,
-        kind=kind,
-        actor=actor,
-        payload={"number": certificate.number, "status": certificate.status, **payload},
-    )
+    journal_extend([_journal_record(certificate, kind, actor, **payload)])
 
 
 def _transition_with_reason(
@@ -102,11 +106,29 @@ def certificate_revoke(*, certificate: Certificate, reason: str, actor=None) -> 
 
 def certificates_suspend(*, case, reason: str, actor=None) -> list[Certificate]:
     """Suspend every valid certificate of ``case`` (the subject), e.g. its commitment overdue."""
+    return certificates_suspend_for(cases=[case], reason=reason, actor=actor)
+
+
+def certificates_suspend_for(*, cases, reason: str, actor=None) -> list[Certificate]:
+    """Suspend every valid certificate of ``cases`` (a sweep's overdue commitments), each by its
+    transition and journaled: one statement locks them, one suspends them, three journal them,
+    however many there are."""
     with transaction.atomic():
-        valid = Certificate.objects.filter(case=case, status=Certificate.Status.ISSUED).order_by(
-            "pk"
+        valid = list(
+            Certificate.objects.select_for_update()
+            .filter(case__in=cases, status=Certificate.Status.ISSUED)
+            .order_by("pk")
         )
-        return [
-            certificate_suspend(certificate=certificate, reason=reason, actor=actor)
-            for certificate in valid
-        ]
+        if not valid:
+            return []
+        reason = _required_reason(reason, "suspend", valid[0].number)
+        for certificate in valid:
+            certificate.suspend(reason)
+        # The rows are locked: the transitions above were checked against their stored state.
+        Certificate.objects.filter(pk__in=[c.pk for c in valid]).update(
+            status=Certificate.Status.SUSPENDED, status_reason=reason
+        )
+        journal_extend(
+            [_journal_record(c, "certificate.suspended", actor, reason=reason) for c in valid]
+        )
+    return valid

@@ -325,6 +325,9 @@ ACCEPTANCE_REVIEW_SLA = os.environ.get("ACCEPTANCE_REVIEW_SLA", "P5D")
 # access/ (查档利用): the archivist decides within this many working days (holiday calendar).
 ACCESS_REVIEW_WORKING_DAYS = int(os.environ.get("ACCESS_REVIEW_WORKING_DAYS", "5"))
 ACCEPTANCE_COMMITMENT_PERIOD = os.environ.get("ACCEPTANCE_COMMITMENT_PERIOD", "P3M")
+# Photos and recordings per job of the process's AV check (default in acceptance.conf).
+if os.environ.get("ACCEPTANCE_MEDIA_CHECK_CHUNK"):
+    ACCEPTANCE_MEDIA_CHECK_CHUNK = int(os.environ["ACCEPTANCE_MEDIA_CHECK_CHUNK"])
 
 # supervision/ (双随机一公开): the inspector's time for an inspection or a re-inspection before
 # the supervisors are told (ISO 8601), and the rectification period an inspector proposes, in
@@ -425,6 +428,7 @@ SPECTACULAR_SETTINGS = {
         "DeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
         "DecisionOutcomeEnum": "acceptance.models.Decision.Outcome",
         "InspectionOutcomeEnum": "api.serializers.supervision.OUTCOMES",
+        "ForwardingStatusEnum": "access.models.Forwarding.Status",
     },
 }
 

@@ -7,6 +7,10 @@ at subscription; host names are resolved once per attempt (``delivery_address``)
 they resolve to is checked, and the attempt connects to the checked address: a name that
 resolves to a public address for the check and to a private one a moment later (DNS rebinding)
 is never followed there.
+
+A receiver staff registered themselves (a partner archive on the government intranet) may be
+allowed private addresses on its own subscription (``private_network_allowed``), without
+opening them to every subscriber.
 """
 
 from __future__ import annotations
@@ -38,10 +42,11 @@ def _default_port(parts) -> int:
     return parts.port or (443 if parts.scheme == "https" else 80)
 
 
-def delivery_address(url: str) -> DeliveryAddress:
+def delivery_address(url: str, *, allow_private: bool = False) -> DeliveryAddress:
     """Resolve ``url``'s host once and check what it resolves to; the IP to connect to."""
     parts = urlsplit(url)
-    refusal = address_refusal(url, resolve=False)
+    allow_private = allow_private or setting("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES")
+    refusal = address_refusal(url, resolve=False, allow_private=allow_private)
     if refusal is not None:
         return DeliveryAddress(None, refusal)
     host = parts.hostname
@@ -50,7 +55,7 @@ def delivery_address(url: str) -> DeliveryAddress:
     except (socket.gaierror, UnicodeError) as exc:
         return DeliveryAddress(None, f"{host} cannot be resolved: {exc}")
     addresses = list(dict.fromkeys(info[4][0] for info in infos))
-    if not setting("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES"):
+    if not allow_private:
         refused = sorted(address for address in addresses if _refused_ip(address))
         if refused:
             return DeliveryAddress(
@@ -59,7 +64,7 @@ def delivery_address(url: str) -> DeliveryAddress:
     return DeliveryAddress(addresses[0])
 
 
-def address_refusal(url: str, *, resolve: bool = True) -> str | None:
+def address_refusal(url: str, *, resolve: bool = True, allow_private: bool = False) -> str | None:
     """Why ``url`` may not receive deliveries, or ``None`` if it may.
 
     With ``resolve=False`` only a literal address (or ``localhost``) is judged.
@@ -67,7 +72,7 @@ def address_refusal(url: str, *, resolve: bool = True) -> str | None:
     parts = urlsplit(url)
     if parts.scheme not in SCHEMES or not parts.hostname:
         return "the URL must be http(s) with a host"
-    if setting("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES"):
+    if allow_private or setting("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES"):
         return None
     host = parts.hostname
     if host == "localhost" or host.endswith(".localhost"):

@@ -33,6 +33,13 @@ class WebhookSubscription(models.Model):
         ),
     )
     active = models.BooleanField(_("active"), default=True)
+    # Set only by staff for a receiver they registered (never through the API): an intranet
+    # receiver is then reached without allowing private addresses to every subscriber.
+    private_network_allowed = models.BooleanField(
+        _("private network allowed"),
+        default=False,
+        help_text=_("Staff-registered receiver on a private network (e.g. an intranet archive)."),
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,

@@ -50,27 +50,37 @@ def webhooks_dispatch(
         for subscription in WebhookSubscription.objects.filter(active=True)
         if subscription.hears(event, audiences)
     ]
-    deliveries = []
     with transaction.atomic():
-        for subscription in subscriptions:
-            delivery = WebhookDelivery(subscription=subscription, event=event)
-            delivery.body = json.dumps(
-                {
-                    "id": str(delivery.delivery_id),
-                    "event": event,
-                    "created_at": delivery.created_at.isoformat(),
-                    "data": payload,
-                },
-                cls=DjangoJSONEncoder,
-                ensure_ascii=False,
-                separators=(",", ":"),
-                sort_keys=True,
-            )
-            delivery.next_attempt_at = delivery.created_at
-            delivery.save()
-            deliveries.append(delivery)
-            job_enqueue(DELIVER_TASK, delivery.pk)
-    return deliveries
+        return [webhook_send(subscription=s, event=event, payload=payload) for s in subscriptions]
+
+
+def webhook_send(
+    *, subscription: WebhookSubscription, event: str, payload: dict
+) -> WebhookDelivery:
+    """Record one delivery of ``event`` to ``subscription`` and queue its first attempt.
+
+    For a receiver the caller chose itself (a partner archive), not by subscription: the same
+    signed body, outbox job and backoff as every delivery. The body is fixed here: every attempt
+    sends the same bytes.
+    """
+    with transaction.atomic():
+        delivery = WebhookDelivery(subscription=subscription, event=event)
+        delivery.body = json.dumps(
+            {
+                "id": str(delivery.delivery_id),
+                "event": event,
+                "created_at": delivery.created_at.isoformat(),
+                "data": payload,
+            },
+            cls=DjangoJSONEncoder,
+            ensure_ascii=False,
+            separators=(",", ":"),
+            sort_keys=True,
+        )
+        delivery.next_attempt_at = delivery.created_at
+        delivery.save()
+        job_enqueue(DELIVER_TASK, delivery.pk)
+    return delivery
 
 
 @dataclass(frozen=True)
@@ -160,7 +170,9 @@ def _read_excerpt(response) -> str:
 
 
 def _post(delivery: WebhookDelivery) -> Answer:
-    address = delivery_address(delivery.subscription.url)
+    address = delivery_address(
+        delivery.subscription.url, allow_private=delivery.subscription.private_network_allowed
+    )
     if address.refusal is not None:
         return Answer(None, error=f"not sent: {address.refusal}", final=True)
     body = delivery.body.encode("utf-8")

@@ -29,6 +29,15 @@ def working_days_between(start: date, end: date) -> int:
     return (_counter(path) if path else workdays.working_days_between)(start, end)
 
 
+def working_days_spans(spans: list[tuple[date, date]]) -> list[int]:
+    """``working_days_between`` of each ``(start, end)``; on the holiday calendar, each year is
+    read once for all of them (a period's statistics count thousands)."""
+    path = getattr(settings, "WORKFLOWS_WORKING_DAYS_BETWEEN", "")
+    if path:
+        return [_counter(path)(start, end) for start, end in spans]
+    return workdays.working_days_spans(spans)
+
+
 def working_days_left(due_at: datetime, now: datetime | None = None) -> int:
     """Working days from today to the due date's day: 0 on the day itself, negative once past.
 

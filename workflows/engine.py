@@ -30,7 +30,7 @@ from uuid import UUID, uuid4
 from celery.exceptions import SoftTimeLimitExceeded
 from django.contrib.contenttypes.models import ContentType
 from django.db import OperationalError, connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
@@ -48,7 +48,14 @@ from .exceptions import (
     TaskNotAvailable,
 )
 from .forms import ChoicesFor, clean_task_data
-from .inbox import can_complete, completion_refused, find_task, project_user_tasks
+from .inbox import (
+    can_complete,
+    completion_refused,
+    no_such_task,
+    project_user_tasks,
+    ready_user_task_ids,
+    task_uuid,
+)
 from .jobs.conf import soft_time_limit as job_soft_time_limit
 from .jobs.outbox import job_enqueue
 from .jobs.retry import (
@@ -61,7 +68,7 @@ from .journal import journal_append
 from .logcontext import about_case
 from .models import HumanTask, Incident, ProcessInstance, ServiceJob
 from .sandbox import EvaluateOutsideLock, ScriptMemo
-from .services import ServiceCall, registry
+from .services import DEFERRED, ServiceCall, registry
 from .spiff import (
     PENDING,
     SERIALIZER_VERSION,
@@ -160,8 +167,18 @@ class InstanceRun:
         instance: ProcessInstance,
         workflow: BpmnWorkflow | None = None,
         memo: ScriptMemo | None = None,
+        *,
+        started: bool = False,
     ) -> None:
         self.instance = instance
+        # Incidents and queued jobs are made only by runs, which save the status they leave: an
+        # instance saved neither RUNNING nor INCIDENT (or started by this run) has none open but
+        # those this run makes, so its status needs no query (``_status``).
+        self._open_work_before = not started and instance.status in (
+            ProcessInstance.Status.RUNNING,
+            ProcessInstance.Status.INCIDENT,
+        )
+        self._incidents_opened = 0
         if instance.compacted_at is not None:
             raise InstanceEnded(
                 "流程已结束并已压缩，不能再办理",
@@ -174,6 +191,9 @@ class InstanceRun:
             or instance_workflow(instance)
         )
         self.workflow.script_engine = InstanceScriptEngine(dispatcher=self, memo=memo)
+        # The inbox rows open now: every save projects the READY user tasks into rows, so they
+        # are those of the state just taken (none for a new instance); the save needs no read.
+        self.open_task_ids = set() if started else ready_user_task_ids(self.workflow)
         self.timers_fired = 0
         self._service_log: list[dict] = []
         self._queued_jobs: list[ServiceJob] = []
@@ -296,6 +316,7 @@ class InstanceRun:
             attempts=attempts,
         )
         logger.warning("incident %s on %s: %r", incident.pk, self.instance.business_key, cause)
+        self._incidents_opened += 1
         self.journal(
             "incident.raised",
             task_id=task_id,
@@ -334,6 +355,12 @@ class InstanceRun:
             if not self.workflow.success:
                 return ProcessInstance.Status.CANCELLED
             return ProcessInstance.Status.COMPLETED
+        if self._incidents_opened:
+            return ProcessInstance.Status.INCIDENT
+        if not self._open_work_before:
+            if self._queued_jobs:
+                return ProcessInstance.Status.RUNNING
+            return ProcessInstance.Status.WAITING
         incident, queued = (
             ProcessInstance.objects.filter(pk=self.instance.pk)
             .values_list(
@@ -377,7 +404,7 @@ class InstanceRun:
         instance.spiff_version = SPIFF_VERSION
         instance.serializer_version = SERIALIZER_VERSION
         instance.next_timer_at = earliest_timer(self.workflow)
-        for task, error in project_user_tasks(instance, self.workflow):
+        for task, error in project_user_tasks(instance, self.workflow, self.open_task_ids):
             self._open_incident(error, task=task)
         instance.status = self._status()
         ended = (ProcessInstance.Status.COMPLETED, ProcessInstance.Status.CANCELLED)
@@ -392,22 +419,31 @@ class InstanceRun:
 
 
 @contextmanager
-def locked_run(instance_id: int, memo: ScriptMemo | None = None) -> Iterator[InstanceRun]:
+def locked_run(
+    instance_id, memo: ScriptMemo | None = None, *, missing: Exception | None = None
+) -> Iterator[InstanceRun]:
     """Lock, load and refresh timers; on a clean exit, save. Raising rolls everything back.
 
-    With ``memo`` (from ``lock_tries``), an evaluation running long under the lock stops the run
-    with ``EvaluateOutsideLock``, to be evaluated with no lock held before the next try.
+    ``instance_id`` is the instance's id or a subquery giving it; ``missing`` is raised when no
+    instance matches (by default ``ProcessInstance.DoesNotExist``). With ``memo`` (from
+    ``lock_tries``), an evaluation running long under the lock stops the run with
+    ``EvaluateOutsideLock``, to be evaluated with no lock held before the next try.
     """
     with transaction.atomic():
         # The definition comes along (its BPMN text only if its specs are not parsed yet), the
         # saved state only if the workflow kept in memory is not the saved one; only the
         # instance's row is locked.
-        instance = (
+        rows = (
             ProcessInstance.objects.select_for_update(of=("self",))
             .select_related("definition")
             .defer("state", "definition__bpmn_xml")
-            .get(pk=instance_id)
         )
+        try:
+            instance = rows.get(pk=instance_id)
+        except ProcessInstance.DoesNotExist:
+            if missing is None:
+                raise
+            raise missing from None
         with about_case(instance.business_key):
             run = InstanceRun(instance, memo=memo)
             run.fire_due_timers()
@@ -493,7 +529,7 @@ def instance_start(
                 serializer_version=SERIALIZER_VERSION,
                 state_digest="",
             )
-            run = InstanceRun(instance, new_workflow(), memo)
+            run = InstanceRun(instance, new_workflow(), memo, started=True)
             run.apply_input(
                 "instance.started",
                 actor=actor,
@@ -516,10 +552,15 @@ def task_complete(
     ``choices_for(field)`` gives the options of choice fields the BPMN leaves open (the site's
     ``TaskPages.choices``); a value outside a field's options is refused.
     """
-    row = find_task(task_id)
+    task_id = task_uuid(task_id)
+    # The instance is locked by its task's id, in one statement: no read of the task before it.
+    instance_of_task = HumanTask.objects.filter(task_id=task_id).values("instance_id")
     for attempt in lock_tries():
-        with attempt as memo, locked_run(row.instance_id, memo) as run:
-            row = HumanTask.objects.select_for_update().get(pk=row.pk)
+        with (
+            attempt as memo,
+            locked_run(Subquery(instance_of_task), memo, missing=no_such_task(task_id)) as run,
+        ):
+            row = HumanTask.objects.select_for_update().get(task_id=task_id)
             task = _ready_user_task(run, row)
             if not can_complete(user, row):
                 raise completion_refused(row)
@@ -533,6 +574,7 @@ def task_complete(
             row.completed_at = timezone.now()
             row.completed_by = user
             row.save(update_fields=("status", "completed_at", "completed_by"))
+            run.open_task_ids.discard(row.task_id)
             run.apply_input("task.completed", actor=user, task=task, payload={"data": cleaned})
     return row
 
@@ -613,7 +655,7 @@ def service_job_run(job_id: int) -> None:
     job = ServiceJob.objects.select_related("instance").get(pk=job_id)
     if job.status != ServiceJob.Status.QUEUED:
         return
-    call = ServiceCall(job.instance, job.task_id, job.task_name, job.operation)
+    call = ServiceCall(job.instance, job.task_id, job.task_name, job.operation, job_id=job.pk)
     for attempt in range(1, JOB_LOCK_RACE_ATTEMPTS + 1):
         try:
             # An operation with no handler (any more) fails the job like a failing handler does.
@@ -623,8 +665,9 @@ def service_job_run(job_id: int) -> None:
             # script after it runs with no lock held, and then the handler runs again.
             for slow_try in lock_tries():
                 with slow_try as memo, transaction.atomic():
-                    result = normalize_payload(registered.handler(call, **job.params))
-                    _apply_job_result(job.pk, result, memo)
+                    result = registered.handler(call, **job.params)
+                    if result is not DEFERRED:
+                        _apply_job_result(job.pk, normalize_payload(result), memo)
             return
         except Exception as exc:
             if _lost_a_lock_race(exc) and attempt < JOB_LOCK_RACE_ATTEMPTS:
@@ -638,7 +681,7 @@ def service_job_run(job_id: int) -> None:
             if is_transient(exc) and tries < service_attempt_limit(job.operation):
                 _retry_job_later(job.pk, exc, tries)
             else:
-                _fail_job(job.pk, exc, tries=tries)
+                service_job_fail(job.pk, exc, tries=tries)
             return
 
 
@@ -718,7 +761,21 @@ def _started_task(run: InstanceRun, task_id):
     return task if task.has_state(TaskState.STARTED) else None
 
 
-def _fail_job(job_id: int, exc: BaseException, *, tries: int = 1) -> None:
+def service_job_deliver(job_id: int, result: dict | None) -> None:
+    """Feed the result of a ``DEFERRED`` service job back: its task completes and the process
+    goes on, once (a job no longer queued is left as it is).
+
+    Called by the job that finishes the deferred work, inside its transaction: the work's last
+    writes and the process's advance commit together or not at all.
+    """
+    for slow_try in lock_tries():
+        with slow_try as memo:
+            _apply_job_result(job_id, normalize_payload(result), memo)
+
+
+def service_job_fail(job_id: int, exc: BaseException, *, tries: int = 1) -> None:
+    """Fail a queued service job for good: an incident on its instance says why and after how
+    many ``tries``; retrying the incident queues the job again."""
     instance_id = ServiceJob.objects.values_list("instance_id", flat=True).get(pk=job_id)
     cause = _root_cause(exc)
     with locked_run(instance_id) as run:

@@ -2,7 +2,9 @@
 
 A task's lane names its role (a Django group, through ``WORKFLOWS_LANE_ROLES``). Its BPMN
 properties may name an ``assignee`` (an expression giving a username), a ``due_in`` (an expression
-giving an ISO 8601 duration), the ``form`` it expects, ``context`` (comma-separated process
+giving an ISO 8601 duration from when the task opens) or a ``due_at`` (an expression giving the
+due date-time itself, as a timer's ``timeDate`` does: a deadline counted in working days is
+computed by the host, not expressible as a duration), the ``form`` it expects, ``context`` (comma-separated process
 variables shown to the worker, those the process has set) and ``actor_variable`` (the variable that receives the username of
 whoever completes it). Members of the role claim unassigned tasks; only the assignee, or
 a role member while the task is unassigned, may complete it.
@@ -44,7 +46,7 @@ from .spiff import BpmnWorkflow, TaskState
 logger = logging.getLogger(__name__)
 
 # Task properties holding an expression the sandbox evaluates when the task opens.
-EXPRESSION_PROPERTIES = ("assignee", "due_in")
+EXPRESSION_PROPERTIES = ("assignee", "due_in", "due_at")
 
 
 def lane_role(lane: str | None) -> Group | None:
@@ -64,13 +66,23 @@ def _evaluate(task, expression: str | None):
     return task.workflow.script_engine.evaluate(task, expression)
 
 
-def _due_at(task, expression: str | None) -> datetime | None:
+def _due_in(task, expression: str | None) -> datetime | None:
     duration = _evaluate(task, expression)
     if not duration:
         return None
     parsed = TimerEventDefinition.parse_iso_duration(str(duration))
     start = datetime.now(UTC)
     return start + TimerEventDefinition.get_timedelta_from_start(parsed, start)
+
+
+def _due_at(task, expression: str | None) -> datetime | None:
+    """The date-time an expression gives (ISO 8601 text or a datetime); a naive one is read in
+    the site's time zone."""
+    value = _evaluate(task, expression)
+    if not value:
+        return None
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
 
 
 def _assignee(task, expression: str | None):
@@ -83,7 +95,7 @@ def _assignee(task, expression: str | None):
 def _describe(instance: ProcessInstance, task) -> tuple[HumanTask, list[Exception]]:
     """The inbox row of a READY task, and the errors of property expressions that failed.
 
-    A failing ``assignee`` or ``due_in`` expression leaves that field empty (the task goes to
+    A failing ``assignee``, ``due_in`` or ``due_at`` expression leaves that field empty (the task goes to
     its role's queue, with no due date) instead of blocking the action that opened the task.
     """
     spec = task.task_spec
@@ -106,7 +118,11 @@ def _describe(instance: ProcessInstance, task) -> tuple[HumanTask, list[Exceptio
         lane=spec.lane or "",
         role=lane_role(spec.lane),
         assignee=evaluated(_assignee, properties.get("assignee")),
-        due_at=evaluated(_due_at, properties.get("due_in")),
+        due_at=(
+            evaluated(_due_at, properties["due_at"])
+            if properties.get("due_at")
+            else evaluated(_due_in, properties.get("due_in"))
+        ),
         form=parse_form(properties.get("form"), spec.name),
         context=normalize_payload(
             {name: task.data[name] for name in context_names if name in task.data}
@@ -115,19 +131,41 @@ def _describe(instance: ProcessInstance, task) -> tuple[HumanTask, list[Exceptio
     return row, errors
 
 
-def project_user_tasks(instance: ProcessInstance, workflow: BpmnWorkflow) -> list[tuple]:
+def ready_user_task_ids(workflow: BpmnWorkflow) -> set:
+    """The ids of ``workflow.get_tasks(state=READY, manual=True)``, from the task tables of the
+    workflow and its subprocesses (a scan of dicts, without the tree walk's per-node cost)."""
+    return {
+        task.id
+        for each in (workflow, *workflow.subprocesses.values())
+        for task in each.tasks.values()
+        if task.state == TaskState.READY and task.task_spec.manual
+    }
+
+
+def project_user_tasks(
+    instance: ProcessInstance, workflow: BpmnWorkflow, open_task_ids: set | None = None
+) -> list[tuple]:
     """Make the open ``HumanTask`` rows match the workflow's READY user tasks.
 
-    Returns ``(task, error)`` for each task property expression that failed.
+    ``open_task_ids``: the task ids of the open rows, when the caller knows them (the engine
+    does: every save projects, so the rows open when an instance is locked are the READY user
+    tasks of its saved state); otherwise they are read. Returns ``(task, error)`` for each task
+    property expression that failed.
     """
     ready = {task.id: task for task in workflow.get_tasks(state=TaskState.READY, manual=True)}
-    open_rows = {row.task_id: row for row in instance.tasks.filter(status=HumanTask.Status.OPEN)}
-    vanished = [row.pk for task_id, row in open_rows.items() if task_id not in ready]
+    if open_task_ids is None:
+        open_task_ids = set(
+            instance.tasks.filter(status=HumanTask.Status.OPEN).values_list("task_id", flat=True)
+        )
+    vanished = [task_id for task_id in open_task_ids if task_id not in ready]
     if vanished:
-        HumanTask.objects.filter(pk__in=vanished).update(status=HumanTask.Status.CANCELLED)
+        # Only rows still open: the completed task's row was closed by its completion.
+        HumanTask.objects.filter(
+            instance=instance, task_id__in=vanished, status=HumanTask.Status.OPEN
+        ).update(status=HumanTask.Status.CANCELLED)
     problems = []
     for task_id, task in ready.items():
-        if task_id not in open_rows:
+        if task_id not in open_task_ids:
             row, errors = _describe(instance, task)
             row.save()
             _apply_standing_delegation(row)
@@ -253,16 +291,26 @@ def task_not_available(task_id) -> TaskNotAvailable:
     )
 
 
+def task_uuid(task_id) -> UUID | None:
+    """``task_id`` as a UUID; None when malformed, which no task has."""
+    try:
+        return UUID(str(task_id))
+    except ValueError:
+        return None
+
+
+def no_such_task(task_id) -> TaskNotAvailable:
+    return TaskNotAvailable("任务不存在", "there is no such task", task_id=str(task_id))
+
+
 def find_task(task_id, *, for_update: bool = False) -> HumanTask:
     """The inbox row of ``task_id``; a malformed or unknown id is refused the same way."""
-    try:
-        task_id = UUID(str(task_id))
-    except ValueError:
-        task_id = None
-    rows = HumanTask.objects.select_related("instance")
+    task_id = task_uuid(task_id)
+    # The instance's saved state is the largest column the site has and no caller of this reads it.
+    rows = HumanTask.objects.select_related("instance").defer("instance__state")
     task = (rows.select_for_update() if for_update else rows).filter(task_id=task_id).first()
     if task is None:
-        raise TaskNotAvailable("任务不存在", "there is no such task", task_id=str(task_id))
+        raise no_such_task(task_id)
     return task
 
 

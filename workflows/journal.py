@@ -7,7 +7,7 @@ any entry breaks every hash after it; ``verify_chain`` names the first broken li
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -72,47 +72,87 @@ def journal_append(
     recorded_at: datetime | None = None,
 ) -> JournalEntry:
     """Append one entry to ``chain``; call inside the transaction of the change it records."""
-    # Inside the change's transaction no savepoint of its own: a failure here fails the change.
-    in_transaction = transaction.get_connection().in_atomic_block
-    with nullcontext() if in_transaction else transaction.atomic():
-        sequence, previous_hash = _lock_head(chain)
-        entry = JournalEntry(
-            chain=chain,
-            sequence=sequence + 1,
-            kind=kind,
-            recorded_at=recorded_at or timezone.now(),
-            actor=actor_label(actor),
-            instance_id=instance_id,
-            task_id=task_id,
-            task_name=task_name,
-            payload=normalize_payload(payload),
-            state_digest=state_digest,
-            previous_hash=previous_hash,
-        )
-        entry.entry_hash = entry_hash(entry)
-        entry.save(force_insert=True)
-        JournalHead.objects.filter(chain=chain).update(
-            sequence=entry.sequence, entry_hash=entry.entry_hash
-        )
+    (entry,) = journal_extend(
+        [
+            {
+                "chain": chain,
+                "kind": kind,
+                "actor": actor,
+                "payload": payload,
+                "instance_id": instance_id,
+                "task_id": task_id,
+                "task_name": task_name,
+                "state_digest": state_digest,
+                "recorded_at": recorded_at,
+            }
+        ]
+    )
     return entry
 
 
-def _lock_head(chain: str) -> tuple[int, str]:
-    """The chain's last sequence and hash, its head row created if new and locked until commit.
+def journal_extend(records: Sequence[dict]) -> list[JournalEntry]:
+    """Append ``records`` (each the keyword arguments of ``journal_append``) in their order, on
+    one chain or many: three statements whatever their number (the heads locked and read by one
+    upsert, the entries inserted by one, the heads moved by one). Call inside the transaction of
+    the changes they record."""
+    if not records:
+        return []
+    # Inside the change's transaction no savepoint of its own: a failure here fails the change.
+    in_transaction = transaction.get_connection().in_atomic_block
+    with nullcontext() if in_transaction else transaction.atomic():
+        heads = _lock_heads(sorted({record["chain"] for record in records}))
+        now = timezone.now()
+        entries = []
+        for record in records:
+            sequence, previous_hash = heads[record["chain"]]
+            entry = JournalEntry(
+                chain=record["chain"],
+                sequence=sequence + 1,
+                kind=record["kind"],
+                recorded_at=record.get("recorded_at") or now,
+                actor=actor_label(record.get("actor")),
+                instance_id=record.get("instance_id"),
+                task_id=record.get("task_id"),
+                task_name=record.get("task_name", ""),
+                payload=normalize_payload(record.get("payload")),
+                state_digest=record.get("state_digest", ""),
+                previous_hash=previous_hash,
+            )
+            entry.entry_hash = entry_hash(entry)
+            heads[entry.chain] = (entry.sequence, entry.entry_hash)
+            entries.append(entry)
+        JournalEntry.objects.bulk_create(entries)
+        if len(heads) == 1:  # the common case, as a plain UPDATE rather than CASE expressions
+            ((chain, (sequence, last_hash)),) = heads.items()
+            JournalHead.objects.filter(chain=chain).update(sequence=sequence, entry_hash=last_hash)
+        else:
+            JournalHead.objects.bulk_update(
+                [
+                    JournalHead(chain=chain, sequence=sequence, entry_hash=last_hash)
+                    for chain, (sequence, last_hash) in heads.items()
+                ],
+                ["sequence", "entry_hash"],
+            )
+    return entries
 
-    One statement: the upsert takes the row lock (a concurrent append waits for the commit and
-    then reads the head as that commit left it).
+
+def _lock_heads(chains: list[str]) -> dict[str, tuple[int, str]]:
+    """Each chain's last sequence and hash, its head row created if new and locked until commit.
+
+    One statement: the upsert takes the row locks, in the (sorted) order given, so two appends
+    on the same chains never wait for each other in a cycle; a concurrent append waits for the
+    commit and then reads the head as that commit left it.
     """
     table = connection.ops.quote_name(JournalHead._meta.db_table)
+    rows = ", ".join(["(%s, 0, '')"] * len(chains))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (chain, sequence, entry_hash) VALUES (%s, 0, '') "
+            f"INSERT INTO {table} (chain, sequence, entry_hash) VALUES {rows} "
             f"ON CONFLICT (chain) DO UPDATE SET sequence = {table}.sequence "
-            "RETURNING sequence, entry_hash",
-            [chain],
+            "RETURNING chain, sequence, entry_hash",
+            chains,
         )
-        sequence, previous_hash = cursor.fetchone()
-    return sequence, previous_hash
+        return {chain: (sequence, last_hash) for chain, sequence, last_hash in cursor.fetchall()}
 
 
 @dataclass(frozen=True)

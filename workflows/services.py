@@ -13,6 +13,10 @@ Handlers of asynchronous operations must be safe to run twice: a worker killed m
 followed by a redelivery, and a job whose transaction loses a deadlock runs again. They run before
 the instance is locked, while user actions lock the instance first: an asynchronous handler should
 not lock rows that synchronous handlers lock.
+
+An asynchronous handler whose work is too large for one job may split it into jobs of its own
+and return ``DEFERRED``: its task keeps waiting, and the job that finishes the work last delivers
+the result (``engine.service_job_deliver``) or the failure (``engine.service_job_fail``).
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ class ServiceCall:
     task_name: str
     operation: str
     data: dict = field(default_factory=dict)
+    # The asynchronous call's ``ServiceJob``, which a ``DEFERRED`` result is delivered to later.
+    job_id: int | None = None
 
     @cached_property
     def business_object(self):
@@ -43,6 +49,9 @@ class ServiceCall:
 
 
 Handler = Callable[..., dict | None]
+
+DEFERRED = object()
+"""What an asynchronous handler returns when jobs of its own will deliver the result."""
 
 
 @dataclass(frozen=True)

@@ -99,11 +99,19 @@ def add_working_days(day: date, count: int) -> date:
 
 def working_days_between(start: date, end: date) -> int:
     """Working days after ``start`` up to and including ``end`` (0 when ``end`` <= ``start``)."""
-    calendar, days, day = _Calendar(), 0, start
-    while day < end:
-        day += timedelta(days=1)
-        days += calendar.working(day)
-    return days
+    return working_days_spans([(start, end)])[0]
+
+
+def working_days_spans(spans: Iterable[tuple[date, date]]) -> list[int]:
+    """``working_days_between`` of each ``(start, end)``, each year's days read once for all."""
+    calendar, counts = _Calendar(), []
+    for start, end in spans:
+        days, day = 0, start
+        while day < end:
+            day += timedelta(days=1)
+            days += calendar.working(day)
+        counts.append(days)
+    return counts
 
 
 def calendar_covers(year: int) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -20,7 +21,7 @@ from PIL import Image
 from workflows.inbox import can_work
 from workflows.journal import journal_append
 
-from ..checks import CheckOutcome, CheckResult, FileKind
+from ..checks import CheckOutcome, CheckResult, FileKind, summarize_properties
 from ..checks.outcomes import error_detail, make_outcome
 from ..conf import av_rules, photo_rules, setting
 from ..exceptions import CaseStateConflict, NotPermitted
@@ -32,7 +33,7 @@ from ..services.materials import (
     material_checks_record,
 )
 from .av import poster_frame
-from .photos import PhotoExamination, examine_photo, period_outcome
+from .photos import PhotoExamination, examine_photo, exif_datetime, period_outcome
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 REVIEW_TASK = "media_review"
@@ -52,11 +53,13 @@ DESCRIBED_FIELDS = (
 MEDIA_CHECKS = ["acceptance.media.services.media_intake"]
 
 
-def media_intake(material: Material) -> bool:
+def media_intake(material: Material, *, with_set: bool = True) -> bool:
     """Check one photo or recording (decoded once), store derivatives and facts; True if passed.
 
     Bad content never raises (every file gets its outcomes); a storage error does, and becomes
-    an incident on the process instance.
+    an incident on the process instance. ``with_set=False`` leaves out what depends on the
+    rest of the case (duplicates, caption prefill): a chunk of a set's check
+    (``media.sets``) leaves those to ``media_set_complete`` once every chunk is checked.
     """
     examinations: list[PhotoExamination] = []
     rules = photo_rules()
@@ -74,12 +77,125 @@ def media_intake(material: Material) -> bool:
         outcomes += [outcome.as_dict() for outcome in _photo(item, examinations[0])]
     elif report.detected_kind is FileKind.VIDEO:
         outcomes += [outcome.as_dict() for outcome in _recording(item, report.outcomes)]
+    if with_set:
+        case_media = CaseMedia(material.case_id)
+        outcomes += [
+            outcome.as_dict() for outcome in _in_set(item, report.detected_kind, case_media)
+        ]
     item.save()
     return material_checks_record(material, report, outcomes, checks=MEDIA_CHECKS)
 
 
+def media_set_complete(materials: list[Material]) -> None:
+    """What each of ``materials`` (checked ``with_set=False``) needs of the rest of the case.
+
+    In ``pk`` order, as one serial check of the set would: a photo is compared with the case's
+    photos checked before it (not with the set's later ones, whose own comparison finds it),
+    and caption numbers follow on in that order. The duplicate outcome is added to the
+    material's recorded checks (a warning at most: whether it passed does not change). The
+    case's hashes and group numbers are read once for the set (``CaseMedia``), the rows written
+    in bulk: a set of a thousand photos completes in a few statements.
+    """
+    if not materials:
+        return
+    # Locked as a caption edit locks them (``media_describe``): neither loses the other's.
+    items = {
+        item.material_id: item
+        for item in MediaItem.objects.select_for_update(of=("self",))
+        .select_related("material__case__project", "material__node")
+        .filter(material__in=materials)
+        .order_by("material_id")
+    }
+    case_media = CaseMedia(materials[0].case_id)
+    later = {material.pk for material in materials}
+    reported = []
+    for material in sorted(materials, key=lambda m: m.pk):
+        later.discard(material.pk)
+        kind = FileKind(material.check_report["detected_kind"])
+        added = [
+            outcome.as_dict()
+            for outcome in _in_set(items[material.pk], kind, case_media, not_yet=later)
+        ]
+        if added:
+            report = material.check_report
+            outcomes = [*report["outcomes"], *added]
+            material.check_report = {
+                **report,
+                "outcomes": outcomes,
+                "properties": summarize_properties(outcomes),
+            }
+            reported.append(material)
+    MediaItem.objects.bulk_update(items.values(), IN_SET_FIELDS, batch_size=500)
+    Material.objects.bulk_update(reported, ("check_report",), batch_size=500)
+
+
+# What ``_in_set`` writes on an item.
+IN_SET_FIELDS = (
+    "duplicate_of",
+    "taken_at",
+    "photographer",
+    "place",
+    "group",
+    "background",
+    "number",
+)
+
+
+class CaseMedia:
+    """What the checks of a case's items read of its other items, read once for a whole set.
+
+    ``photos``: the perceptual hashes of the case's current photos in upload order, read
+    under the lock on the case's photo checks (``_photo_checks_lock``), so two checks never
+    both miss each other; read on first use, so a recording's check takes no such lock.
+    ``next_number``: each group's next 张号, its largest number read once, then counted on.
+    """
+
+    def __init__(self, case_id: int) -> None:
+        self.case_id = case_id
+        self._last_numbers: dict[str, int] = {}
+
+    @cached_property
+    def photos(self) -> list[tuple[int, int, int, str]]:
+        """(material id, item id, hash, file name) of each photo with a hash, by material."""
+        _photo_checks_lock(self.case_id)
+        rows = (
+            MediaItem.objects.filter(case_id=self.case_id)
+            .exclude(phash="")
+            .exclude(material__status__in=Material.NOT_CURRENT)
+            .order_by("material_id")
+            .values_list("material_id", "pk", "phash", "material__original_name")
+        )
+        return [(material, pk, int(phash, 16), name) for material, pk, phash, name in rows]
+
+    def next_number(self, item: MediaItem) -> int:
+        if item.group not in self._last_numbers:
+            self._last_numbers[item.group] = (
+                MediaItem.objects.filter(case_id=self.case_id, group=item.group)
+                .exclude(pk=item.pk)
+                .aggregate(Max("number"))["number__max"]
+                or 0
+            )
+        self._last_numbers[item.group] += 1
+        return self._last_numbers[item.group]
+
+
+def _in_set(
+    item: MediaItem, detected_kind: FileKind, case_media: CaseMedia, not_yet: set[int] = frozenset()
+) -> list[CheckOutcome]:
+    """The checks and prefill that read the case's other items: a decoded photo (it has a
+    perceptual hash) is compared and captioned, a recording captioned. ``not_yet``: materials
+    of the same set whose turn is still to come."""
+    if item.phash:
+        outcome = _duplicates(item, case_media, not_yet)
+        _prefill_caption(item, exif_datetime(item.exif), case_media)
+        return [outcome]
+    if detected_kind is FileKind.VIDEO:
+        _prefill_caption(item, None, case_media)
+    return []
+
+
 def _photo(item: MediaItem, examination: PhotoExamination) -> list[CheckOutcome]:
-    """The case-level photo checks (period, duplicates); stores derivatives and facts."""
+    """The photo's period check; stores derivatives and facts (duplicates: ``_in_set``)."""
     outcomes = []
     item.facts, item.exif, item.phash = examination.facts, examination.exif, examination.phash
     if not examination.decoded:
@@ -95,8 +211,6 @@ def _photo(item: MediaItem, examination: PhotoExamination) -> list[CheckOutcome]
             margin_days=int(setting("ACCEPTANCE_PHOTO_PERIOD_MARGIN_DAYS")),
         )
     )
-    outcomes.append(_duplicates(item))
-    _prefill_caption(item, examination.taken_at)
     return outcomes
 
 
@@ -108,36 +222,27 @@ def _save_image(field, name: str, image: Image.Image) -> None:
     field.save(name, ContentFile(buffer.getvalue()), save=False)
 
 
-def _duplicates(item: MediaItem) -> CheckOutcome:
+def _duplicates(item: MediaItem, case_media: CaseMedia, not_yet: set[int]) -> CheckOutcome:
     """``authenticity.photo_duplicate``: the same or nearly the same picture already in the case.
 
     The photos of a case are checked by intake jobs running in parallel and in any order, so
     the photo checked second is the one flagged, whichever was uploaded first: it is compared
-    with every photo of the case checked before it, under a lock on the case's photo checks
-    (``_photo_checks_lock``), so two checks never both miss each other.
-
-    Exact perceptual matches use the (case, phash) index; near ones are compared in Python on
-    the case's hashes only (a few thousand 64-bit integers at most).
+    with every photo of the case checked before it (``CaseMedia.photos``), the first identical
+    one in upload order, else the nearest. Compared in Python on the case's hashes only (a few
+    thousand 64-bit integers at most).
     """
-    _photo_checks_lock(item.case_id)
     distance = int(setting("ACCEPTANCE_PHOTO_NEAR_DUPLICATE_DISTANCE"))
     mine = int(item.phash, 16)
-    earlier = (
-        MediaItem.objects.filter(case=item.case)
-        .exclude(material_id=item.material_id)
-        .exclude(phash="")
-        .exclude(material__status__in=Material.NOT_CURRENT)
-        .select_related("material")
-        .order_by("material__pk")
-    )
-    exact = earlier.filter(phash=item.phash).first()
-    match, found = (exact, 0) if exact else (None, distance + 1)
-    if match is None:
-        for other in earlier.only("pk", "phash", "material__original_name"):
-            bits = (mine ^ int(other.phash, 16)).bit_count()
-            if bits < found:
-                match, found = other, bits
-    item.duplicate_of = match
+    match, found = None, distance + 1
+    for other in case_media.photos:
+        if other[0] == item.material_id or other[0] in not_yet:
+            continue
+        bits = (mine ^ other[2]).bit_count()
+        if bits < found:
+            match, found = other, bits
+            if bits == 0:
+                break
+    item.duplicate_of_id = match[1] if match else None
     if match is None:
         return make_outcome(
             "authenticity.photo_duplicate",
@@ -146,7 +251,7 @@ def _duplicates(item: MediaItem) -> CheckOutcome:
             "No identical or near-identical photo is in this case.",
             max_distance=distance,
         )
-    name = match.material.original_name
+    material_id, _item, _hash, name = match
     same = "相同" if found == 0 else "近似"
     return make_outcome(
         "authenticity.photo_duplicate",
@@ -156,7 +261,7 @@ def _duplicates(item: MediaItem) -> CheckOutcome:
         f"This photo looks {'identical' if found == 0 else 'nearly identical'} to {name!r} "
         f"already in this case (perceptual hashes {found} bits apart): probably a duplicate. "
         "Remove one, or say in the caption how they differ.",
-        duplicate_of=match.material_id,
+        duplicate_of=material_id,
         duplicate_name=name,
         distance=found,
         max_distance=distance,
@@ -182,7 +287,7 @@ def _photo_checks_lock(case_id: int) -> None:
             )
 
 
-def _prefill_caption(item: MediaItem, taken_at: datetime | None) -> None:
+def _prefill_caption(item: MediaItem, taken_at: datetime | None, case_media: CaseMedia) -> None:
     """Fill empty caption fields from EXIF and from the node the photo was uploaded to."""
     material = item.material
     if item.taken_at is None and taken_at is not None:
@@ -197,18 +302,12 @@ def _prefill_caption(item: MediaItem, taken_at: datetime | None) -> None:
     if not item.background and material.node is not None:
         item.background = f"{material.case.project.name}：{material.node.name_zh}阶段"
     if item.number is None:
-        last = (
-            MediaItem.objects.filter(case=item.case, group=item.group)
-            .exclude(pk=item.pk)
-            .aggregate(Max("number"))["number__max"]
-        )
-        item.number = (last or 0) + 1
+        item.number = case_media.next_number(item)
 
 
 def _recording(item: MediaItem, outcomes) -> list[CheckOutcome]:
     opened = next((o for o in outcomes if o.code == "usability.av_opens"), None)
     item.facts = dict(opened.detail) if opened else {}
-    _prefill_caption(item, None)
     if opened is None or opened.result is CheckResult.FAIL:
         return []
     try:

@@ -11,7 +11,7 @@ from .catalog import (
 from .commitment import Commitment
 from .fixity import FixityAudit
 from .material import Material
-from .media import MediaItem
+from .media import MediaCheckChunk, MediaCheckRun, MediaItem
 from .notification import Notification
 from .policy import CommitmentPolicy, DayCount
 from .project import Node, Organisation, Project
@@ -30,6 +30,8 @@ __all__ = [
     "FixityAudit",
     "FormatKind",
     "Material",
+    "MediaCheckChunk",
+    "MediaCheckRun",
     "MediaItem",
     "Node",
     "Notification",

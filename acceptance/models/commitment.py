@@ -98,7 +98,18 @@ class Commitment(ConcurrentTransitionMixin, models.Model):
 
     class Meta:
         verbose_name = _("commitment")
-        indexes = [models.Index(fields=("status", "deadline"))]
+        indexes = [
+            models.Index(fields=("status", "deadline")),
+            # The sweep's due query (``due``) reads only this small index: the pending commitments
+            # whose clock runs, by deadline, with their ids (most commitments are settled).
+            models.Index(
+                fields=("deadline", "id"),
+                condition=models.Q(
+                    status="pending", paused_at__isnull=True, delivered_at__isnull=True
+                ),
+                name="commitment_due",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(kind="rectification") | models.Q(decision__isnull=False),

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .material import Material
@@ -53,3 +54,58 @@ class MediaItem(models.Model):
         """Caption fields (of title, time, place, people, background, photographer) left empty."""
         missing = [] if self.material.title.strip() else ["title"]
         return missing + [name for name in self.CAPTION_FIELDS if not getattr(self, name)]
+
+
+class MediaCheckRun(models.Model):
+    """The process's AV check of one set (one ``check_media`` service job), split into chunks.
+
+    Each chunk (``MediaCheckChunk``) is an outbox job any worker takes. The chunk that finds
+    every other chunk finished, under this row's lock, completes the set once: duplicates
+    across the set, caption prefill, and the result delivered to the waiting service task.
+    """
+
+    service_job = models.OneToOneField(
+        "workflows.ServiceJob", on_delete=models.CASCADE, related_name="media_check"
+    )
+    case = models.ForeignKey("acceptance.Case", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    result = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("AV check of a set")
+
+    def __str__(self) -> str:
+        return f"AV check of case {self.case_id} (job {self.service_job_id})"
+
+
+class MediaCheckChunk(models.Model):
+    """Some of a set's photos and recordings, checked by one outbox job.
+
+    ``finished_at`` is set in the transaction of the chunk's checks: a worker killed before
+    its commit leaves the chunk unfinished (the lease hands its job out again) and nothing
+    counted; a job run again after the commit finds it finished and does nothing.
+    """
+
+    run = models.ForeignKey(MediaCheckRun, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    materials = models.JSONField(default=list)
+    job = models.ForeignKey(
+        "workflows.OutboxJob", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Of ``materials``: those examined by this chunk (not a result reused), and those failed.
+    examined = models.JSONField(default=list)
+    failed = models.JSONField(default=list)
+    # Which worker process checked it (host:pid), from when: where the set's time went.
+    worker = models.CharField(max_length=200, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("chunk of an AV check")
+        constraints = [
+            models.UniqueConstraint(fields=("run", "index"), name="acceptance_media_chunk_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"chunk {self.index} of {self.run}"

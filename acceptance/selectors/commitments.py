@@ -51,7 +51,9 @@ class CommitmentStatistics:
         }
 
 
-def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
+def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """The first instant of ``start`` and of the day after ``end``, in Shanghai: a period's
+    statistics count what falls from the one up to (not including) the other."""
     return (
         datetime.combine(start, time.min, tzinfo=SHANGHAI),
         datetime.combine(end + timedelta(days=1), time.min, tzinfo=SHANGHAI),
@@ -61,7 +63,7 @@ def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
 def cases_accepted_between(start: date, end: date):
     """The ids (``case``) of cases accepted, fully or conditionally, from ``start`` to ``end``
     (Shanghai dates, inclusive): the cases a period's statistics count."""
-    since, until = _bounds(start, end)
+    since, until = period_bounds(start, end)
     return (
         Decision.objects.filter(
             decided_at__gte=since,
@@ -76,7 +78,7 @@ def cases_accepted_between(start: date, end: date):
 def commitment_statistics(*, start: date, end: date) -> CommitmentStatistics:
     """The figures for decisions taken from ``start`` to ``end`` (Shanghai dates, inclusive);
     each commitment counted in its state now."""
-    since, until = _bounds(start, end)
+    since, until = period_bounds(start, end)
     accepted = cases_accepted_between(start, end).count()
     counts = Commitment.objects.filter(
         decision__decided_at__gte=since, decision__decided_at__lt=until

@@ -4,8 +4,10 @@
 the django-fsm transition, journals it on the case's chain with actor and reason, and carries out
 its effects (an overdue commitment suspends the certificate and notifies the owner and the
 supervisors, a late fulfilment reinstates it, an escalation leaves the supervisors a record).
-The BPMN handlers and the periodic sweep both call it, and a transition already made is a no-op,
-so the deadline timer and the sweep may both run, in any order and more than once.
+The BPMN handlers call it, and a transition already made is a no-op, so the deadline timer and
+the sweep may both run, in any order and more than once. The periodic sweep makes the same
+transitions, with the same journal entries and effects, a batch of commitments at a time
+(``_sweep_batch``), so that its statements do not grow with the number of commitments it moves.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from datetime import datetime, timedelta
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
@@ -24,7 +27,7 @@ from certificates.conf import certificate_formats
 from workflows.engine import lock_tries, message_send, timer_reschedule
 from workflows.exceptions import MessageNotExpected
 from workflows.jobs.outbox import job_enqueue
-from workflows.journal import journal_append
+from workflows.journal import journal_append, journal_extend
 from workflows.models import ProcessInstance
 
 from ..deadlines import SHANGHAI, commitment_deadline, days_left
@@ -33,7 +36,7 @@ from ..models import Case, Commitment, Material, Notification
 from ..models.commitment import RENDER_COMMITMENT_OFD_TASK
 from ..selectors.cases import case_instance
 from .material_checks import materials_check
-from .notifications import notify, owner_side, supervisors
+from .notifications import Notice, notices_send, notify, owner_side, supervisors
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +50,8 @@ SIGN_TASK = "sign_commitment"
 FULFILMENT_WAIT = "fulfilment_race"
 SWEEP_ACTOR = "system:commitment-sweep"
 OVERDUE_REASON = "承诺期限届满，承诺逾期未履行 commitment overdue: the deadline passed"
+# Commitments the sweep changes per transaction: its statements are per batch, not per commitment.
+SWEEP_BATCH = 100
 Status = Commitment.Status
 
 # Where an action leads, and the states in which it has nothing left to do: the deadline timer
@@ -130,38 +135,78 @@ def commitment_transition(
                 status=commitment.status,
             ) from None
         commitment.save()
-        journal_append(
-            chain=commitment.case.reference,
-            kind=f"commitment.{commitment.status}",
-            actor=actor,
-            payload={
-                "commitment": commitment.pk,
-                "from": previous,
-                "to": commitment.status,
-                "reason": reason,
-                "deadline": commitment.deadline.isoformat() if commitment.deadline else None,
-                **(
-                    {"pdf_sha256": commitment.document_sha256, "signed_at": now.isoformat()}
-                    if action == "sign"
-                    else {}
-                ),
-                **(
-                    {"kind": commitment.kind} if commitment.kind != Commitment.Kind.DELIVERY else {}
-                ),
-            },
-        )
-        EFFECTS[commitment.kind].get(action, lambda *_: None)(commitment, actor, reason)
+        journal_extend([_journal_record(commitment, action, previous, actor, reason, now)])
+        if action in SWEPT_EFFECTS:
+            SWEPT_EFFECTS[action]([commitment], actor, reason)
+        else:
+            EFFECTS[commitment.kind].get(action, lambda *_: None)(commitment, actor, reason)
     return True
 
 
-def _overdue_effects(commitment: Commitment, actor, reason: str) -> None:
-    from certificates.lifecycle import certificates_suspend
+def _journal_record(
+    commitment: Commitment, action: str, previous: str, actor, reason: str, now: datetime
+) -> dict:
+    """The journal entry of one transition, on its case's chain."""
+    return {
+        "chain": commitment.case.reference,
+        "kind": f"commitment.{commitment.status}",
+        "actor": actor,
+        "payload": {
+            "commitment": commitment.pk,
+            "from": previous,
+            "to": commitment.status,
+            "reason": reason,
+            "deadline": commitment.deadline.isoformat() if commitment.deadline else None,
+            **(
+                {"pdf_sha256": commitment.document_sha256, "signed_at": now.isoformat()}
+                if action == "sign"
+                else {}
+            ),
+            **({"kind": commitment.kind} if commitment.kind != Commitment.Kind.DELIVERY else {}),
+        },
+    }
 
+
+def _overdue_effects(commitments: list[Commitment], actor, reason: str) -> None:
+    """Overdue deliveries suspend their cases' certificates; the owners and the supervisors are
+    told of each overdue commitment. Statements per call, not per commitment."""
+    from certificates.lifecycle import certificates_suspend_for
+
+    deliveries = [c for c in commitments if c.kind == Commitment.Kind.DELIVERY]
+    if deliveries:
+        certificates_suspend_for(
+            cases=[c.case for c in deliveries], reason=reason or OVERDUE_REASON, actor=actor
+        )
+    rectifications = [c for c in commitments if c.kind == Commitment.Kind.RECTIFICATION]
+    prefetch_related_objects([c.case.project.owner for c in rectifications], "members")
+    items = _item_codes([c.pk for c in deliveries])
+    watchers = list(supervisors())
+    notices_send(
+        _overdue_notice(c, items.get(c.pk, ""), watchers)
+        if c.kind == Commitment.Kind.DELIVERY
+        else _rectification_overdue_notice(c, watchers)
+        for c in commitments
+    )
+
+
+def _item_codes(pks: list[int]) -> dict[int, str]:
+    """Each commitment's tolerated items as the notices print them, in the catalog's order."""
+    codes: dict[int, list[str]] = {}
+    if pks:
+        rows = (
+            Commitment.items.through.objects.filter(commitment_id__in=pks)
+            .order_by("catalogitem__version", "catalogitem__category", "catalogitem__code")
+            .values_list("commitment_id", "catalogitem__code")
+        )
+        for pk, code in rows:
+            codes.setdefault(pk, []).append(code)
+    return {pk: "、".join(found) for pk, found in codes.items()}
+
+
+def _overdue_notice(commitment: Commitment, items: str, watchers: list) -> Notice:
     case = commitment.case
-    certificates_suspend(case=case, reason=reason or OVERDUE_REASON, actor=actor)
-    items = "、".join(commitment.items.values_list("code", flat=True))
-    notify(
-        recipients=[case.owner_user, *supervisors()],
+    return Notice(
+        recipients=[case.owner_user, *watchers],
         case=case,
         kind=Notification.Kind.OVERDUE,
         key=f"commitment-{commitment.pk}-overdue",
@@ -186,10 +231,17 @@ def _late_fulfilment_effects(commitment: Commitment, actor, reason: str) -> None
         )
 
 
-def _escalation_effects(commitment: Commitment, actor, reason: str) -> None:
+def _escalation_effects(commitments: list[Commitment], actor, reason: str) -> None:
+    """The supervisors get a record of each escalated commitment, with its reason."""
+    watchers = list(supervisors())
+    notices_send(_escalation_notice(c, watchers) for c in commitments)
+
+
+def _escalation_notice(commitment: Commitment, watchers: list) -> Notice:
     case = commitment.case
-    notify(
-        recipients=supervisors(),
+    reason = commitment.reason
+    return Notice(
+        recipients=watchers,
         case=case,
         kind=Notification.Kind.ESCALATED,
         key=f"commitment-{commitment.pk}-escalated",
@@ -241,12 +293,12 @@ def _withdrawal_effects(commitment: Commitment, actor, reason: str) -> None:
     )
 
 
-def _rectification_overdue_effects(commitment: Commitment, actor, reason: str) -> None:
+def _rectification_overdue_notice(commitment: Commitment, watchers: list) -> Notice:
     """A rectification past its deadline: the owner and the supervisors are told. The certificate
     stands: what follows a failed rectification is the inspection's referral, not this clock."""
     case = commitment.case
-    notify(
-        recipients=[*owner_side(case), *supervisors()],
+    return Notice(
+        recipients=[*owner_side(case), *watchers],
         case=case,
         kind=Notification.Kind.OVERDUE,
         key=f"commitment-{commitment.pk}-overdue",
@@ -260,17 +312,15 @@ def _rectification_overdue_effects(commitment: Commitment, actor, reason: str) -
     )
 
 
+# The effects of the transitions the sweep makes, for many commitments of either kind at once
+# (the deadline timer's single one too); the others, per kind, for one.
+SWEPT_EFFECTS = {"mark_overdue": _overdue_effects, "escalate": _escalation_effects}
 EFFECTS = {
     Commitment.Kind.DELIVERY: {
-        "mark_overdue": _overdue_effects,
         "fulfil_late": _late_fulfilment_effects,
-        "escalate": _escalation_effects,
         "withdraw": _withdrawal_effects,
     },
-    Commitment.Kind.RECTIFICATION: {
-        "mark_overdue": _rectification_overdue_effects,
-        "escalate": _escalation_effects,
-    },
+    Commitment.Kind.RECTIFICATION: {},
 }
 
 
@@ -531,8 +581,87 @@ def _each(ids, work) -> int:
     return done
 
 
+def _in_batches(ids: list[int], action: str, now: datetime) -> int:
+    """Apply the sweep's ``action`` to ``ids``, ``SWEEP_BATCH`` commitments per transaction.
+
+    A batch that fails is rolled back whole and its commitments are taken again one by one
+    through ``commitment_transition``, so one broken commitment never stops the others.
+    """
+    done = 0
+    for start in range(0, len(ids), SWEEP_BATCH):
+        batch = ids[start : start + SWEEP_BATCH]
+        try:
+            done += _sweep_batch(batch, action, now)
+        except Exception:
+            logger.warning("commitment sweep: batch failed, one by one now", exc_info=True)
+            done += _each(batch, lambda c: _sweep_one(c, action, now))
+    return done
+
+
+def _sweep_one(commitment: Commitment, action: str, now: datetime) -> bool:
+    reason = OVERDUE_REASON if action == "mark_overdue" else _escalation_reason(commitment)
+    return commitment_transition(
+        commitment=commitment, action=action, actor=SWEEP_ACTOR, reason=reason, now=now
+    )
+
+
+def _escalation_reason(commitment: Commitment) -> str:
+    return (
+        f"逾期超过 {commitment.terms.get('escalate_after_days', 30)} 天仍未履行，转督办 "
+        "overdue past the escalation period"
+    )
+
+
+def _escalation_due(deadline: datetime, terms: dict, now: datetime) -> bool:
+    return deadline + timedelta(days=terms.get("escalate_after_days", 30)) <= now
+
+
+def _sweep_batch(ids: list[int], action: str, now: datetime) -> int:
+    """``action`` on those of ``ids`` that still need it, in one transaction: each commitment by
+    its own transition and journal entry, with statements per batch, not per commitment.
+
+    The rows are locked, and those another transaction holds are skipped: a second sweep, or the
+    deadline timer, is making the same change to them (``commitment_transition`` then finds it
+    made). What is locked is checked again, so a commitment changed since ``ids`` were read is
+    left as it is.
+    """
+    with transaction.atomic():
+        locked = (
+            Commitment.every_kind.select_for_update(skip_locked=True, of=("self",))
+            .select_related("case__owner_user", "case__project__owner")
+            .filter(pk__in=ids)
+            .order_by("pk")
+        )
+        if action == "mark_overdue":
+            commitments = list(locked.due(now))
+        else:
+            commitments = [
+                c
+                for c in locked.filter(status=Status.OVERDUE)
+                if _escalation_due(c.deadline, c.terms, now)
+            ]
+        if not commitments:
+            return 0
+        records = []
+        for commitment in commitments:
+            previous = commitment.status
+            if action == "escalate":
+                commitment.escalate(reason=_escalation_reason(commitment))
+            else:
+                commitment.mark_overdue()
+            reason = commitment.reason if action in REASONED else OVERDUE_REASON
+            records.append(_journal_record(commitment, action, previous, SWEEP_ACTOR, reason, now))
+        Commitment.every_kind.bulk_update(
+            commitments, ["status", "reason"] if action in REASONED else ["status"]
+        )
+        journal_extend(records)
+        SWEPT_EFFECTS[action](commitments, SWEEP_ACTOR, OVERDUE_REASON)
+    return len(commitments)
+
+
 def commitments_sweep(now: datetime | None = None, *, cases=None) -> SweepResult:
-    """Catch the deadlines the BPMN timer missed, escalate, send reminders; safe to run twice.
+    """Catch the deadlines the BPMN timer missed, escalate, send reminders; safe to run twice,
+    and by two workers at once.
 
     ``cases`` limits the sweep to those cases' commitments: a sweep run at another moment than
     now (the demo reaching a deadline) must never move anyone else's commitments in time.
@@ -544,32 +673,21 @@ def commitments_sweep(now: datetime | None = None, *, cases=None) -> SweepResult
         if cases is None
         else Commitment.every_kind.filter(case__in=cases)
     )
-    overdue = _each(
-        commitments.due(now).order_by("deadline").values_list("pk", flat=True),
-        lambda c: commitment_transition(
-            commitment=c,
-            action="mark_overdue",
-            actor=SWEEP_ACTOR,
-            reason=OVERDUE_REASON,
-            now=now,
-        ),
+    overdue = _in_batches(
+        list(commitments.due(now).order_by("deadline").values_list("pk", flat=True)),
+        "mark_overdue",
+        now,
     )
-    escalated = _each(
+    escalated = _in_batches(
         [
             pk
             for pk, deadline, terms in commitments.filter(
                 status=Status.OVERDUE, deadline__lte=now
             ).values_list("pk", "deadline", "terms")
-            if deadline + timedelta(days=terms.get("escalate_after_days", 30)) <= now
+            if _escalation_due(deadline, terms, now)
         ],
-        lambda c: commitment_transition(
-            commitment=c,
-            action="escalate",
-            actor=SWEEP_ACTOR,
-            reason=f"逾期超过 {c.terms.get('escalate_after_days', 30)} 天仍未履行，转督办 "
-            "overdue past the escalation period",
-            now=now,
-        ),
+        "escalate",
+        now,
     )
     return SweepResult(overdue, escalated, commitment_reminders(now, commitments))
 
@@ -578,7 +696,8 @@ def commitment_reminders(now: datetime, commitments=None) -> int:
     """Remind owners of the deadline at the policy's offsets; each reminder goes out once.
 
     Reminders already sent are skipped in one query; the unique constraint on notifications
-    still decides when two sweeps meet the same reminder at the same moment.
+    still decides when two sweeps meet the same reminder at the same moment. The cases, their
+    owners and the items are read once for all the reminders due.
     """
     # Working days stretch an offset over more calendar days (a Spring Festival adds nine).
     horizon = now + timedelta(days=60)
@@ -601,20 +720,26 @@ def commitment_reminders(now: datetime, commitments=None) -> int:
             "key", flat=True
         )
     )
-    return sum(bool(_remind(row, left, key)) for row, left, key in reached if key not in sent)
-
-
-def _remind(row, left: int, key: str) -> list[Notification]:
-    case = Case.objects.select_related("owner_user", "project__owner").get(pk=row.case_id)
-    unit_zh = "个工作日" if row.terms.get("day_count") == "working" else "天"
-    items = "、".join(
-        Commitment.items.through.objects.filter(commitment_id=row.pk)
-        .order_by("catalogitem__code")
-        .values_list("catalogitem__code", flat=True)
+    reached = [(row, left, key) for row, left, key in reached if key not in sent]
+    if not reached:
+        return 0
+    cases = Case.objects.select_related("owner_user", "project__owner").in_bulk(
+        {row.case_id for row, *_ in reached}
     )
+    prefetch_related_objects([case.project.owner for case in cases.values()], "members")
+    items = _item_codes([row.pk for row, *_ in reached])
+    made = notices_send(
+        _reminder(row, cases[row.case_id], left, key, items.get(row.pk, ""))
+        for row, left, key in reached
+    )
+    return len({notification.key for notification in made})
+
+
+def _reminder(row, case: Case, left: int, key: str, items: str) -> Notice:
+    unit_zh = "个工作日" if row.terms.get("day_count") == "working" else "天"
     rectification = row.kind == Commitment.Kind.RECTIFICATION
     noun_zh, noun_en = ("整改", "rectification") if rectification else ("承诺", "commitment")
-    return notify(
+    return Notice(
         recipients=owner_side(case),
         case=case,
         kind=Notification.Kind.REMINDER,

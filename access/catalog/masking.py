@@ -58,8 +58,9 @@ def is_resident_id(number: str) -> bool:
     return _ID_CHECK[total % 11] == number[17].upper()
 
 
-def _name_masked(name: str) -> str:
-    return name[0] + MASK * (len(name) - 1)
+def name_masked(name: str) -> str:
+    """A person's name with the surname kept and each other character masked (张＊＊)."""
+    return name[0] + MASK * (len(name) - 1) if name else name
 
 
 def _id_masked(match: re.Match) -> str:
@@ -69,7 +70,7 @@ def _id_masked(match: re.Match) -> str:
 
 
 def _labelled(match: re.Match) -> str:
-    return f"{match.group('label')}{match.group('gap')}{_name_masked(match.group('name'))}"
+    return f"{match.group('label')}{match.group('gap')}{name_masked(match.group('name'))}"
 
 
 def _names_masked(text: str) -> str:

@@ -4,7 +4,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from access.models import AccessRequest, EligibilityRule, Purpose, RequesterKind, RequesterRole
+from access.models import (
+    AccessRequest,
+    EligibilityRule,
+    Forwarding,
+    Purpose,
+    RequesterKind,
+    RequesterRole,
+)
 
 
 class ProofKindSerializer(serializers.Serializer):
@@ -113,6 +120,12 @@ class ExtractSerializer(serializers.Serializer):
         )
 
 
+class ForwardedToSerializer(serializers.Serializer):
+    partner = serializers.CharField(help_text="合作馆室名称 The partner's name")
+    status = serializers.ChoiceField(choices=Forwarding.Status.choices)
+    due_at = serializers.DateTimeField(help_text="答复期限 The partner's answer is due")
+
+
 class AccessRequestSerializer(serializers.ModelSerializer):
     status = serializers.ChoiceField(choices=AccessRequest.Status.choices)
     status_label = serializers.CharField(source="get_status_display")
@@ -123,6 +136,7 @@ class AccessRequestSerializer(serializers.ModelSerializer):
     missing_proofs = MissingProofSerializer(many=True, help_text="一次性告知：缺少的全部证明材料")
     proofs = serializers.SerializerMethodField()
     extract = serializers.SerializerMethodField()
+    forwarded_to = serializers.SerializerMethodField()
 
     class Meta:
         model = AccessRequest
@@ -130,8 +144,16 @@ class AccessRequestSerializer(serializers.ModelSerializer):
             "reference", "status", "status_label", "requester_name", "requester_kind", "role",
             "purpose", "project", "records", "approved_records", "missing_proofs", "proofs",
             "review_due_at", "decision", "decision_reason", "appointment_at", "platform",
-            "platform_reference", "created_at", "closed_at", "extract",
+            "platform_reference", "created_at", "closed_at", "extract", "forwarded_to",
         )  # fmt: skip
+
+    @extend_schema_field(ForwardedToSerializer(many=True))
+    def get_forwarded_to(self, request) -> list[dict]:
+        """馆室联动: the partners holding some of the records, and where their answers stand."""
+        return [
+            {"partner": f.partner.name, "status": f.status, "due_at": f.due_at}
+            for f in request.forwardings.all()
+        ]
 
     def get_proofs(self, request) -> list[str]:
         return [p.kind.code for p in request.proofs.select_related("kind")]
@@ -142,3 +164,33 @@ class AccessRequestSerializer(serializers.ModelSerializer):
         if extract is None:
             return None
         return ExtractSerializer(extract, context=self.context).data
+
+
+class PartnerFileInSerializer(serializers.Serializer):
+    record = serializers.IntegerField(help_text="转交的档案 id（转交通知 records[].id）")
+    name = serializers.CharField(help_text="文件名，如 竣工图.pdf")
+    content_base64 = serializers.CharField(help_text="文件内容（Base64）；须通过四性检测")
+
+
+class PartnerAnswerSerializer(serializers.Serializer):
+    """The body a partner signs: X-Signature = sha256=HMAC-SHA256(shared key, exact body)."""
+
+    outcome = serializers.ChoiceField(
+        choices=[("provided", "提供文件 files provided"), ("refused", "不予提供 refused")]
+    )
+    reason = serializers.CharField(required=False, help_text="不予提供的理由（必填于 refused）")
+    files = PartnerFileInSerializer(many=True, required=False)
+
+
+class ForwardingSerializer(serializers.ModelSerializer):
+    forwarding = serializers.UUIDField(source="token")
+    request = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    partner = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    files = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Forwarding
+        fields = ("forwarding", "request", "partner", "status", "due_at", "answered_at", "files")
+
+    def get_files(self, forwarding) -> list[str]:
+        return [f.sha256 for f in forwarding.files.all()]

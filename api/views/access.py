@@ -1,15 +1,24 @@
+from django.core.exceptions import RequestDataTooBig
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from acceptance.models import Material, Project
-from access.models import ProofKind, Purpose
+from access.exceptions import PartnerAnswerInvalid
+from access.models import Forwarding, ProofKind, Purpose
+from access.partners import PARTNER_HEADER, partner_answer_receive
 from access.selectors import access_requests_visible_to
 from access.services import (
     extract_download,
@@ -19,16 +28,20 @@ from access.services import (
     review_decide,
     rule_for,
 )
+from webhooks.signing import SIGNATURE_HEADER
 
 from ..renderers import PdfRenderer
 from ..serializers.access import (
     AccessRequestCreateSerializer,
     AccessRequestSerializer,
+    ForwardingSerializer,
+    PartnerAnswerSerializer,
     ProofsSupplySerializer,
     PurposeSerializer,
     RecordSerializer,
     ReviewSerializer,
 )
+from ..serializers.errors import ErrorSerializer
 from .base import ApiViewSet, param
 
 
@@ -90,7 +103,7 @@ class AccessRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Api
 
     def get_queryset(self):
         return access_requests_visible_to(self.request.user).prefetch_related(
-            "records", "approved_records"
+            "records", "approved_records", "forwardings__partner"
         )
 
     @extend_schema(
@@ -187,4 +200,73 @@ class AccessRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Api
             as_attachment=True,
             filename=f"{extract.number}.pdf",
             content_type="application/pdf",
+        )
+
+
+class AccessForwardingViewSet(ApiViewSet):
+    """馆室联动 Linked archives: a partner answers a request this archive forwarded to it."""
+
+    # The partner is authenticated by the signature over the body, not by a user's token.
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    parser_classes = [JSONParser]
+    serializer_class = ForwardingSerializer
+    queryset = Forwarding.objects.none()
+    lookup_field = "token"
+
+    @extend_schema(
+        summary="合作馆室答复转交 A partner answers a forwarded request (signed)",
+        description=(
+            "合作馆室用本馆分配的共享密钥对请求正文（原样字节）计算 HMAC-SHA256，放在 "
+            "X-Signature: sha256=<hex>，X-Partner 填贵单位代码。提供文件：outcome=provided，files "
+            "逐份对应转交的档案（record），每份须通过四性检测；不予提供：outcome=refused 并写明 "
+            "reason。同一答复重发返回 200；已答复后再发不同答复返回 409，首次答复保留。"
+            " / Sign the exact body with the shared key (HMAC-SHA256) in X-Signature and name "
+            "your partner code in X-Partner. Files for every forwarded record, each passing the "
+            "four-property checks, or a refusal with its reason. The same answer again: 200; a "
+            "different one after the first: 409, the first kept."
+        ),
+        parameters=[
+            OpenApiParameter(
+                PARTNER_HEADER,
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="合作馆室代码 Partner code",
+            ),
+            OpenApiParameter(
+                SIGNATURE_HEADER,
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="sha256=<HMAC-SHA256(共享密钥, 正文) hex>",
+            ),
+        ],
+        request=PartnerAnswerSerializer,
+        responses={
+            201: ForwardingSerializer,
+            200: ForwardingSerializer,
+            401: OpenApiResponse(
+                ErrorSerializer, description="签名校验失败 the signature does not verify"
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def answer(self, request, token=None):
+        try:
+            body = request.body
+        except RequestDataTooBig:
+            raise PartnerAnswerInvalid(
+                "答复正文过大，请分次转交或压缩文件后重发。",
+                "The answer's body is too large; send smaller files.",
+            ) from None
+        forwarding, repeated = partner_answer_receive(
+            token=token,
+            partner_code=request.headers.get(PARTNER_HEADER),
+            body=body,
+            signature=request.headers.get(SIGNATURE_HEADER),
+        )
+        return Response(
+            ForwardingSerializer(forwarding).data,
+            status=status.HTTP_200_OK if repeated else status.HTTP_201_CREATED,
         )

@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 
 from acceptance.selectors.commitments import commitment_statistics
 from acceptance.selectors.originals import originals_statistics
+from access.register import access_statistics, reads_register
 
 from ..permissions import sees_everything
 from .base import ApiViewMixin
@@ -111,3 +112,60 @@ class OriginalsStatisticsView(ApiViewMixin, APIView):
             "cases": [{"case": case.reference, **rate.as_dict()} for case, rate in stats.cases],
         }
         return Response(OriginalsStatisticsSerializer(body).data)
+
+
+class UseFiguresSerializer(serializers.Serializer):
+    received = serializers.IntegerField(help_text="收到查档申请 requests received")
+    served_online = serializers.IntegerField(help_text="在线出证 served online (visits saved)")
+    served_at_window = serializers.IntegerField(help_text="预约到馆 visits at the window")
+    refused = serializers.IntegerField(help_text="不予利用 refused")
+    in_progress = serializers.IntegerField(help_text="办理中 in progress")
+    files_used = serializers.IntegerField(help_text="利用件次 files used")
+    volumes_used = serializers.IntegerField(help_text="利用卷次 volumes used")
+
+
+class PurposeUseSerializer(UseFiguresSerializer):
+    purpose = serializers.CharField(help_text="利用目的代码 purpose code")
+    name_zh = serializers.CharField()
+    name_en = serializers.CharField()
+
+
+class AccessStatisticsSerializer(UseFiguresSerializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    online_rate = serializers.FloatField(
+        allow_null=True, help_text="served online / served (online or at the window)"
+    )
+    decided = serializers.IntegerField(help_text="已审核 reviews decided")
+    decided_on_time = serializers.IntegerField(help_text="按期审核 decided by the due time")
+    decided_late = serializers.IntegerField()
+    overdue = serializers.IntegerField(help_text="超期未审核 under review past the due time")
+    on_time_rate = serializers.FloatField(allow_null=True, help_text="decided_on_time / decided")
+    average_working_days = serializers.FloatField(
+        allow_null=True, help_text="平均工作日 submission to online delivery, working days"
+    )
+    average_calendar_days = serializers.FloatField(
+        allow_null=True, help_text="平均日历日 submission to online delivery, calendar days"
+    )
+    purposes = PurposeUseSerializer(many=True)
+
+
+class AccessStatisticsView(ApiViewMixin, APIView):
+    """利用统计 Records access figures of the requests received in a period (Asia/Shanghai dates),
+    each in its state now: archivists, auditors and supervisors."""
+
+    @extend_schema(
+        summary="利用统计 Records access statistics for a period",
+        parameters=[
+            OpenApiParameter("start", OpenApiTypes.DATE, required=True, description="YYYY-MM-DD"),
+            OpenApiParameter("end", OpenApiTypes.DATE, required=True, description="YYYY-MM-DD"),
+        ],
+        responses={200: AccessStatisticsSerializer},
+    )
+    def get(self, request):
+        if not reads_register(request.user):
+            raise PermissionDenied()
+        period = PeriodSerializer(data=request.query_params)
+        period.is_valid(raise_exception=True)
+        stats = access_statistics(**period.validated_data)
+        return Response(AccessStatisticsSerializer(stats.as_dict()).data)

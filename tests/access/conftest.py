@@ -9,7 +9,12 @@ through the whole flow, which costs a minute this package does not need to spend
 from __future__ import annotations
 
 import io
+import json
+import threading
+import time
 from dataclasses import dataclass
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -30,9 +35,22 @@ from acceptance.services.cases import case_open
 from acceptance.services.catalog import catalog_seed
 from acceptance.services.materials import material_upload
 from acceptance.services.projects import project_register
-from access.models import AccessRequest, ProofKind, Purpose, RequesterKind, RequesterRole
+from acceptance.services.volumes import volumes_arrange
+from access.models import (
+    AccessRequest,
+    Partner,
+    PartnerHolding,
+    ProofKind,
+    Purpose,
+    RequesterKind,
+    RequesterRole,
+)
+from access.partners import partner_register
 from access.seeds import rules_seed
 from access.services import request_submit, review_decide
+from webhooks.signing import SIGNATURE_HEADER, signature_valid
+from workflows.labels import SHANGHAI
+from workflows.workdays import calendar_seed_from_package
 
 PROJECT_NAME = "浦东新区锦绣苑住宅小区 3 号楼"
 # The records the seeded rules cover (house use; the building's drawings) and one they do not.
@@ -170,3 +188,134 @@ def extract_delivered(world: AccessWorld):
 @pytest.fixture
 def extract(access_world):
     return extract_delivered(access_world)
+
+
+# -- March 2026, for the register and the figures ----------------------------------------------
+# The tenant's request (house use) is served online on the day; the owners' committee's (lift)
+# two weeks later, past the review's five working days; a second tenant request is refused; a
+# court's is served at the window (its rule requires a visit). An April request, still under
+# review, is outside March.
+
+MONDAY = datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI)
+# Two weeks on: ten working days after the Monday, past the review's limit (9 March, 17:30).
+TWO_WEEKS_ON = datetime(2026, 3, 16, 10, 0, tzinfo=SHANGHAI)
+APRIL = datetime(2026, 4, 1, 10, 0, tzinfo=SHANGHAI)
+MARCH = {"start": "2026-03-01", "end": "2026-03-31"}
+
+
+def submit(world, user, name, kind, role, purpose, codes, proofs) -> AccessRequest:
+    request, _created = request_submit(
+        user=user,
+        requester_name=name,
+        requester_kind=kind,
+        role=role,
+        purpose=world.purpose(purpose),
+        project=world.project,
+        records=[world.records[code] for code in codes],
+        proofs=[world.proof(code) for code in proofs],
+    )
+    request.refresh_from_db()  # the process has moved it on to the review
+    return request
+
+
+def decide(world, request, decision="all", reasons="") -> AccessRequest:
+    return review_decide(
+        request=request, user=world.archivist, decision=decision, approved=[], reasons=reasons
+    )
+
+
+@pytest.fixture
+def march(access_world, time_machine) -> dict[str, AccessRequest]:
+    world = access_world
+    calendar_seed_from_package()
+    # The records bound in volumes, as the archive holds them: house use in the A and E
+    # volumes, the drawings in the D volume.
+    volumes_arrange(case=world.records["D-1"].case)
+    time_machine.move_to(MONDAY, tick=True)
+    tenant = submit(
+        world, world.tenant, "张晓明", RequesterKind.PERSON, RequesterRole.LESSEE,
+        "business_registration", ["A5-1", "E1-12"], ["id_card", "lease_contract"],
+    )  # fmt: skip
+    lift = submit(
+        world, world.committee, "锦绣苑业主委员会", RequesterKind.FIRM,
+        RequesterRole.OWNERS_COMMITTEE, "lift_installation", ["D-1", "D-2"],
+        ["committee_record", "subdistrict_statement"],
+    )  # fmt: skip
+    refused = submit(
+        world, world.tenant, "张晓明", RequesterKind.PERSON, RequesterRole.LESSEE,
+        "business_registration", ["A5-1"], ["id_card", "lease_contract"],
+    )  # fmt: skip
+    court = submit(
+        world, make_user("court_officer"), "浦东新区人民法院", RequesterKind.FIRM,
+        RequesterRole.COURT, "litigation", ["D-1"], ["court_letter", "officer_id"],
+    )  # fmt: skip
+    tenant = decide(world, tenant)
+    refused = decide(world, refused, "refuse", "租赁合同已过期，请提供有效期内的合同")
+    court = decide(world, court)
+    time_machine.move_to(TWO_WEEKS_ON, tick=True)
+    lift = decide(world, lift)
+    time_machine.move_to(APRIL, tick=True)
+    april = submit(
+        world, world.tenant, "张晓明", RequesterKind.PERSON, RequesterRole.LESSEE,
+        "business_registration", ["E1-12"], ["id_card", "lease_contract"],
+    )  # fmt: skip
+    return {"tenant": tenant, "lift": lift, "refused": refused, "court": court, "april": april}
+
+
+# -- a partner archive room (馆室联动), played by a real HTTP server --------------------------
+
+ROOM_NAME = "浦东新区规划资源局档案室"
+
+
+class PartnerServer:
+    """The partner's own server: it takes our forwarded requests and checks their signatures."""
+
+    def __init__(self):
+        self.received: list[dict] = []
+        self.key = ""
+        self.delay = 0.0
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if server.delay:
+                    time.sleep(server.delay)
+                valid = signature_valid(server.key, body, self.headers.get(SIGNATURE_HEADER))
+                server.received.append({"valid": valid, "body": json.loads(body)})
+                self.send_response(202 if valid else 401)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/linked/"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def partner_server(settings):
+    settings.WEBHOOKS_BACKOFF_SECONDS = 0
+    with PartnerServer() as server:
+        yield server
+
+
+@pytest.fixture
+def room(partner_server) -> Partner:
+    """The planning bureau's archive room holds the planning permits (A5-1)."""
+    partner = partner_register(
+        code="pudong-planning-room", name=ROOM_NAME, kind=Partner.Kind.ROOM,
+        endpoint=partner_server.url, private_network=True, answer_working_days=3,
+    )  # fmt: skip
+    PartnerHolding.objects.create(partner=partner, catalog_code="A5-1")
+    partner_server.key = partner.subscription.secret
+    return partner

@@ -53,3 +53,30 @@ def test_the_review_is_due_in_five_working_days_and_escalates_without_closing_th
     assert "已超时" in queue.get("/access/review/").content.decode()
     # The escalation is on the request's journal: the timer's firing, replayed like any input.
     assert JournalEntry.objects.filter(chain=request.reference, kind="timer.fired").exists()
+
+
+def test_the_shared_inbox_shows_the_review_due_the_access_queue_shows(access_world, time_machine):
+    world = access_world
+    calendar_seed_from_package()
+    time_machine.move_to(SUBMITTED, tick=True)
+    request, _ = request_submit(
+        user=world.tenant,
+        requester_name="张晓明",
+        requester_kind=RequesterKind.PERSON,
+        role=RequesterRole.LESSEE,
+        purpose=world.purpose("business_registration"),
+        project=world.project,
+        records=[world.records["A5-1"]],
+        proofs=[world.proof("id_card"), world.proof("lease_contract")],
+    )
+    request.refresh_from_db()
+    task = HumanTask.objects.get(task_name="archivist_review", status=HumanTask.Status.OPEN)
+    assert task.due_at == request.review_due_at
+    client = Client()
+    client.force_login(world.archivist)
+    inbox = client.get("/tasks/").content.decode()
+    queue = client.get("/access/review/").content.decode()
+    # The same Shanghai time on both pages, never the inbox's "no due date" dash.
+    assert "2026-10-09 17:30" in inbox and "2026-10-09 17:30" in queue
+    row = inbox.split(f'id="task-{task.task_id}"', 1)[1].split("</tr>", 1)[0]
+    assert 'class="due">—' not in row

@@ -67,6 +67,7 @@ def _is_error_body(response) -> bool:
 NOT_SCHEMA_DECIDABLE = {
     "/api/statistics/commitments/",
     "/api/statistics/originals/",
+    "/api/statistics/access/",
     "/api/public/catalog/",
 }
 

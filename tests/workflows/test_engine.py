@@ -14,11 +14,18 @@ from django.core.management import call_command
 from django.db import OperationalError
 
 from workflows import engine as engine_module
-from workflows.engine import incident_retry, message_send, service_job_run, task_complete
+from workflows.engine import (
+    incident_retry,
+    message_send,
+    service_job_deliver,
+    service_job_fail,
+    service_job_run,
+    task_complete,
+)
 from workflows.exceptions import MessageNotExpected, NoIncidentToRetry
 from workflows.incidents import incidents_retry, open_incidents
 from workflows.models import HumanTask, Incident, OutboxJob, ServiceJob
-from workflows.services import registry
+from workflows.services import DEFERRED, registry
 from workflows.spiff import SPIFF_VERSION, TaskState
 from workflows.timers import fire_due_timers
 
@@ -350,6 +357,49 @@ class LosesLockRaces(Handler):
         if len(self.calls) <= self.races:
             raise LockRace(self.sqlstate)
         return result
+
+
+def test_a_deferred_job_waits_until_its_result_is_delivered_once(queued, services):
+    """A handler that hands its work to jobs of its own: the task waits for their result."""
+    calls = []
+
+    def hand_over(call, **params):
+        calls.append(call.job_id)
+        return DEFERRED
+
+    registry.unregister("wftest.background")
+    services.register("wftest.background", hand_over, asynchronous=True)
+    job = ServiceJob.objects.get(instance=queued)
+
+    service_job_run(job.pk)
+
+    assert calls == [job.pk]
+    assert ServiceJob.objects.get(pk=job.pk).status == "queued"
+    assert task_state(queued, "check") == "STARTED"
+    assert journal_kinds("ASYNC-1") == ["instance.started"]
+
+    service_job_deliver(job.pk, {"checked": 3})
+    service_job_deliver(job.pk, {"checked": 4})  # a late second delivery changes nothing
+
+    job.refresh_from_db()
+    assert (job.status, job.result) == ("succeeded", {"checked": 3})
+    assert open_task(queued, "inspect").context == {"check_result": {"checked": 3}}
+    assert journal_kinds("ASYNC-1") == ["instance.started", "service.completed"]
+
+
+def test_a_deferred_jobs_failure_opens_an_incident_that_queues_it_again(queued, services):
+    registry.unregister("wftest.background")
+    services.register("wftest.background", lambda call, **params: DEFERRED, asynchronous=True)
+    job = ServiceJob.objects.get(instance=queued)
+    service_job_run(job.pk)
+
+    service_job_fail(job.pk, ValueError("chunk 2 of 4: the file store is read-only"), tries=3)
+
+    assert ServiceJob.objects.get(pk=job.pk).status == "failed"
+    incident = Incident.objects.get(instance=queued)
+    assert (incident.error_type, incident.attempts) == ("ValueError", 3)
+    incident_retry(incident_id=incident.pk)
+    assert ServiceJob.objects.get(pk=job.pk).status == "queued"
 
 
 @pytest.mark.parametrize("sqlstate", ["40P01", "40001"])

@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from workflows.engine import task_complete
 from workflows.exceptions import TaskAlreadyClaimed, TaskNotAvailable, TaskPermissionDenied
@@ -114,6 +116,29 @@ def test_a_role_member_completes_an_unassigned_task(instance, people):
     assert entry.actor == "carol"
     assert entry.task_name == "triage"
     assert entry.payload["data"]["priority"] == "high"
+
+
+def test_a_completion_locks_the_instance_first_and_asks_nothing_it_knows_already(instance, people):
+    """The instance row is locked by the task's id before anything is read (no read of the task
+    outside the lock); a waiting instance's status and its open inbox rows come from the run,
+    not from queries."""
+    task_id = open_task(instance, "triage").task_id
+
+    with CaptureQueriesContext(connection) as queries:
+        triage_row = task_complete(task_id=task_id, user=people["carol"], data={"priority": "low"})
+
+    statements = [query["sql"] for query in queries.captured_queries]
+    first_read = next(sql for sql in statements if sql.startswith("SELECT"))
+    assert first_read.startswith('SELECT "workflows_processinstance"')
+    assert str(task_id).replace("-", "") in first_read.replace("-", "")
+    # The inbox rows open before are known from the state; only the completed one is read.
+    task_reads = [sql for sql in statements if sql.startswith('SELECT "workflows_humantask"')]
+    assert len(task_reads) == 1
+    assert not [sql for sql in statements if "workflows_incident" in sql]
+    assert not [sql for sql in statements if "workflows_servicejob" in sql]
+    assert triage_row.status == "completed"
+    assert reload(instance).status == "waiting"
+    assert open_task_names(instance) == ["review"]
 
 
 def test_someone_outside_the_role_cannot_complete_the_task(instance, people):
@@ -273,3 +298,24 @@ def test_a_task_inside_a_subprocess_lands_in_the_role_of_its_own_lane(deploy, st
         task_complete(task_id=check.task_id, user=people["chris"])
     task_complete(task_id=check.task_id, user=people["rob"])
     assert reload(instance).status == "completed"
+
+
+@pytest.mark.parametrize(
+    ("given", "due"),
+    [
+        # Text as a host writes it, with its offset: the same instant in UTC.
+        ("2030-01-09T17:30:00+08:00", datetime(2030, 1, 9, 9, 30, tzinfo=UTC)),
+        # No offset: read in the site's time zone (Asia/Shanghai).
+        ("2030-01-09T17:30:00", datetime(2030, 1, 9, 9, 30, tzinfo=UTC)),
+    ],
+)
+def test_a_task_is_due_at_the_date_time_its_due_at_expression_gives(deploy, start, given, due):
+    deploy("due_at.bpmn")
+    instance = start("wf_due_at", limits={"due": given})
+    assert open_task(instance, "decide").due_at == due
+
+
+def test_a_task_whose_due_at_expression_fails_opens_with_no_due_date(deploy, start):
+    deploy("due_at.bpmn")
+    instance = start("wf_due_at", limits={"due": "next Friday"})
+    assert open_task(instance, "decide").due_at is None

@@ -8,11 +8,12 @@ from io import StringIO
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import run_sql
 from workflows.engine import task_complete
-from workflows.journal import journal_append, verify_all_chains, verify_chain
+from workflows.journal import journal_append, journal_extend, verify_all_chains, verify_chain
 from workflows.models import JournalEntry, JournalHead
 
 from .helpers import open_task, reload
@@ -48,6 +49,27 @@ def test_each_chain_is_numbered_on_its_own():
 
     assert first_of_b.sequence == 1
     assert first_of_b.previous_hash == ""
+
+
+def test_many_entries_on_several_chains_are_linked_in_order_by_three_statements():
+    append("J-1", 2)
+    records = [
+        {"chain": chain, "kind": "test.batch", "payload": {"n": n}}
+        for n, chain in enumerate(["J-2", "J-1", "J-2", "J-3", "J-1"])
+    ]
+
+    with CaptureQueriesContext(connection) as queries:
+        entries = journal_extend(records)
+
+    assert len(queries.captured_queries) == 3  # heads locked, entries inserted, heads moved
+    assert [(e.chain, e.sequence) for e in entries] == [
+        ("J-2", 1), ("J-1", 3), ("J-2", 2), ("J-3", 1), ("J-1", 4),
+    ]  # fmt: skip
+    assert entries[2].previous_hash == entries[0].entry_hash
+    assert entries[4].previous_hash == entries[1].entry_hash
+    assert [verify_chain(chain).entries for chain in ("J-1", "J-2", "J-3")] == [4, 2, 1]
+    assert all(verify_chain(chain).intact for chain in ("J-1", "J-2", "J-3"))
+    assert JournalHead.objects.get(chain="J-1").entry_hash == entries[4].entry_hash
 
 
 def test_the_actor_is_stored_as_a_name(make_user):
