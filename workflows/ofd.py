@@ -464,10 +464,11 @@ class OfdFlow:
         header_fill: Rgb | None = None,
         header_centred: bool = False,
         repeat_header: bool = False,
+        row_minimum: float = 0.0,
     ) -> None:
         """A gridded table centred in the frame, split between rows onto new pages (its first
         row repeated on each when ``repeat_header``); cells sit at the ``top``, ``middle`` or
-        ``bottom`` (reportlab's default) of their row."""
+        ``bottom`` (reportlab's default) of their row; no row is lower than ``row_minimum``."""
         pad_x, pad_y = padding
         left = self.left + (self.width - sum(widths)) / 2
         queue = list(enumerate(rows))
@@ -477,7 +478,7 @@ class OfdFlow:
                 self.lines(cell, size, width - 2 * pad_x)
                 for cell, width in zip(row, widths, strict=True)
             ]
-            height = max(len(lines) for lines in cells) * leading + 2 * pad_y
+            height = max(max(len(lines) for lines in cells) * leading + 2 * pad_y, row_minimum)
             pages = len(self.pages)
             self.room(height)
             if repeat_header and index > 0 and len(self.pages) > pages:

