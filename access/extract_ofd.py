@@ -194,13 +194,15 @@ def render_extract_ofd(
 ) -> ExtractOfd:
     """The extract as OFD: the cover, then ``documents``' pages, each page watermarked."""
     cover, seal = _cover_pages(content)
-    pages = [*cover, *_record_pages(documents)]
-    for page in pages:
-        width, height = page.size_mm or (_mm(PAGE_WIDTH), _mm(PAGE_HEIGHT))
-        # Under the text (and over a record page's image): the PDF's translucent watermark lets
-        # the text show through; an opaque pale one drawn over it would cover strokes.
-        under = sum(isinstance(item, OfdImage) and item.x == item.y == 0 for item in page.items[:1])
-        page.items[under:under] = _watermark(width * MM, height * MM, watermark)
+    for page in cover:
+        # Under the text: the PDF's translucent watermark lets the text show through; an
+        # opaque pale one drawn over the text would cover its strokes.
+        page.items[:0] = _watermark(PAGE_WIDTH, PAGE_HEIGHT, watermark)
+    records = _record_pages(documents)
+    for page in records:  # over the page's image, as on the PDF's page
+        width, height = page.size_mm
+        page.items.extend(_watermark(width * MM, height * MM, watermark))
+    pages = [*cover, *records]
     data = ofd_render(
         OfdDocument(
             title=f"{content.TITLE} {content.number}",
