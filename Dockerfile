@@ -1,6 +1,8 @@
 FROM python:3.11-slim-bookworm
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 ARCHIVE_DATA_DIR=/data
+# Each process keeps its PostgreSQL connection for a minute instead of opening one per request
+# (about 9 ms and a server process each on the 2-core development machine).
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 ARCHIVE_DATA_DIR=/data DATABASE_CONN_MAX_AGE=60
 WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt

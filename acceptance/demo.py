@@ -12,7 +12,8 @@ import json
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -29,6 +30,7 @@ from pypdf import PdfReader
 
 from certificates.models import Certificate
 from signing.validation import detached_signature_problem
+from workflows.digests import LABELS, configured_algorithm
 from workflows.journal import ChainVerdict, verify_chain
 from workflows.models import HumanTask, JournalEntry
 from workflows.replay import ReplayVerdict, replay_instance
@@ -371,6 +373,16 @@ class Demo:
             "the conditional certificate is issued",
         )
 
+    def switch_digests(self, switch: Callable[[], str]) -> None:
+        before = LABELS[configured_algorithm()]
+        after = LABELS[switch()]
+        self.announce(
+            f"本馆摘要算法由 {before} 切换为 {after}（WORKFLOWS_DIGEST_ALGORITHM）：此后写入的日志链、"
+            f"文件摘要与归档清单用 {after}，此前的记录仍按各自标明的 {before} 校验",
+            f"the archive switches its digests from {before} to {after}; records made before "
+            "keep verifying under the algorithm they name",
+        )
+
     def fulfil(self, case: Case) -> None:
         nodes = {node.code: node for node in case.project.nodes.all()}
         for code in TOLERATED:
@@ -633,6 +645,27 @@ class Demo:
             time.sleep(0.2)
 
 
+@contextmanager
+def digests_switch(algorithm: str) -> Iterator[Callable[[], str]]:
+    """A switch that, once called, makes every digest written from then on ``algorithm``'s.
+
+    It does what an archive adopting SM3 does: set ``WORKFLOWS_DIGEST_ALGORITHM`` and restart
+    its processes (the setting is read at each use, ``workflows.digests.configured_algorithm``).
+    Against a broker the workers keep their own environment's setting until they are restarted
+    with it. The setting is restored on leaving, for a demo run inside a longer process (tests).
+    """
+    previous = settings.WORKFLOWS_DIGEST_ALGORITHM
+
+    def switch() -> str:
+        settings.WORKFLOWS_DIGEST_ALGORITHM = algorithm
+        return configured_algorithm()
+
+    try:
+        yield switch
+    finally:
+        settings.WORKFLOWS_DIGEST_ALGORITHM = previous
+
+
 class _Discard:
     def write(self, *_args) -> None:
         pass
@@ -641,8 +674,17 @@ class _Discard:
         pass
 
 
-def run_demo(say: Callable[[str], None] = print, wait_seconds: float = 120) -> DemoResult:
-    """Run the whole demo case and return it with its certificates and journal verdict."""
+def run_demo(
+    say: Callable[[str], None] = print,
+    wait_seconds: float = 120,
+    switch_digests: Callable[[], str] | None = None,
+) -> DemoResult:
+    """Run the whole demo case and return it with its certificates and journal verdict.
+
+    ``switch_digests`` (``digests_switch``) is called once the first case is accepted, as an
+    archive adopts SM3 while cases are under way: their chains, files and packages hold digests of
+    both algorithms from then on.
+    """
     with tempfile.TemporaryDirectory(prefix="acceptance-demo-") as tmp:
         demo = Demo(say, Path(tmp), wait_seconds)
         demo.prepare()
@@ -651,6 +693,8 @@ def run_demo(say: Callable[[str], None] = print, wait_seconds: float = 120) -> D
         demo.export(case)
         demo.review(case)
         demo.decide(case)
+        if switch_digests is not None:
+            demo.switch_digests(switch_digests)
         demo.fulfil(case)
         result = demo.finish(case)
         late = demo.late_case()

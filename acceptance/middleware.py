@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.urls import Resolver404, resolve
 
+from workflows.groups import in_groups
+
 from .roles import AUDITORS
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
@@ -26,7 +28,7 @@ class AuditorsReadOnly:
             request.method not in SAFE_METHODS
             and user is not None
             and user.is_authenticated
-            and user.groups.filter(name=AUDITORS).exists()
+            and in_groups(user, (AUDITORS,))
             and _refused_to_auditors(request.path_info)
         ):
             raise PermissionDenied(

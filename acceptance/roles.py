@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from workflows.groups import user_groups
+
 AUDITORS = "auditors"
 REVIEWERS = "reviewers"
 SUPERVISORS = "supervisors"
@@ -23,7 +25,7 @@ class Roles:
 def user_roles(user) -> Roles:
     if not user.is_authenticated:
         return Roles()
-    groups = set(user.groups.values_list("name", flat=True))
+    groups = {group.name for group in user_groups(user)}
     return Roles(
         owner=user.organisations.exists(),
         reviewer=REVIEWERS in groups,

@@ -26,6 +26,7 @@ from acceptance.models import VolumeEntry
 from acceptance.selectors.commitments import period_bounds
 from acceptance.views.statistics import percent
 from workflows.deadlines import working_days_spans
+from workflows.groups import in_groups
 from workflows.labels import SHANGHAI
 
 from .catalog.masking import name_masked
@@ -55,9 +56,7 @@ OUTCOMES = (
 
 
 def reads_register(user) -> bool:
-    return user.is_authenticated and (
-        user.is_superuser or user.groups.filter(name__in=REGISTER_READERS).exists()
-    )
+    return user.is_authenticated and (user.is_superuser or in_groups(user, REGISTER_READERS))
 
 
 def sees_requester_names(user) -> bool:

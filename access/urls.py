@@ -17,6 +17,11 @@ urlpatterns = [
     path("review/<str:reference>/", views.review, name="review"),
     path("review/<str:reference>/proofs/<int:proof_id>/", views.proof_file, name="proof"),
     path(
+        "review/<str:reference>/partner-files/<int:file_id>/",
+        views.partner_file,
+        name="partner_file",
+    ),
+    path(
         "review/<str:reference>/partners/<uuid:token>/resend/",
         views.forwarding_resend,
         name="forwarding_resend",

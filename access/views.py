@@ -21,7 +21,7 @@ from workflows.paging import paged
 
 from .exports import statistics_xlsx
 from .forms import RequestForm, ReviewForm, StartForm, SupplyForm
-from .models import AccessRequest, EligibilityRule, Forwarding, Partner, Purpose
+from .models import AccessRequest, EligibilityRule, Forwarding, Partner, PartnerFile, Purpose
 from .partners import forwarding_resend as partner_forwarding_resend
 from .partners import forwarding_withdraw as partner_forwarding_withdraw
 from .register import (
@@ -283,6 +283,19 @@ def forwarding_withdraw(request, reference: str, token):
     else:
         messages.success(request, f"已终止向{forwarding.partner.name}的转交 — forwarding closed")
     return redirect("access:review", reference)
+
+
+@login_required
+def partner_file(request, reference: str, file_id: int):
+    """A file a partner sent for the request, for the archivist to look at."""
+    _archivist(request)
+    found = PartnerFile.objects.filter(
+        pk=file_id, forwarding__request__in=access_requests_visible_to(request.user),
+        forwarding__request__reference=reference,
+    ).first()  # fmt: skip
+    if found is None:
+        raise Http404
+    return FileResponse(found.file.open("rb"), filename=found.original_name)
 
 
 @login_required

@@ -12,12 +12,13 @@ not exist (as the pages do): an owner cannot learn another organisation's case n
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from acceptance.selectors.cases import reads_every_case
+from workflows.groups import in_groups
 
 AUDITORS = "auditors"
 
 
 def is_auditor(user) -> bool:
-    return user.is_authenticated and user.groups.filter(name=AUDITORS).exists()
+    return in_groups(user, (AUDITORS,))
 
 
 def sees_everything(user) -> bool:

@@ -25,6 +25,7 @@ from .report import table
 from .stack import REPO_ROOT, StackError
 
 FLOOR = "/health/live"
+DEPLOYED_CONN_MAX_AGE = "60"
 
 
 @dataclass
@@ -127,9 +128,11 @@ class Gunicorn:
             sys.executable, "-m", "gunicorn", "config.wsgi:application",
             "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
         ]  # fmt: skip
+        # Connections kept between requests, as the Docker image keeps them (its Dockerfile).
+        env = {"DATABASE_CONN_MAX_AGE": DEPLOYED_CONN_MAX_AGE, **os.environ}
         with self.log_path.open("w") as log:
             self.process = subprocess.Popen(
-                command, cwd=REPO_ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT
+                command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
             )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

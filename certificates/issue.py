@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from signing.signers import get_signer
+from workflows.digests import digest_bytes
 from workflows.jobs.outbox import job_enqueue
 from workflows.journal import journal_append
 
@@ -228,6 +229,10 @@ def certificate_issue(
                 "kind": kind,
                 "issue_key": issue_key,
                 "pdf_sha256": certificate.pdf_sha256,
+                # The fixity digest under the archive's algorithm (SM3 or SHA-256, labelled):
+                # the package's check of the certificate file. pdf_sha256 stays the registry's
+                # lookup key for an uploaded file.
+                "pdf_digest": digest_bytes(signed),
                 "supersedes": previous[-1].number if previous else None,
             },
         )

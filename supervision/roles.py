@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from workflows.groups import in_groups
+
 INSPECTORS = "inspectors"
 
 
 def is_inspector(user) -> bool:
-    return user.is_authenticated and user.groups.filter(name=INSPECTORS).exists()
+    return in_groups(user, (INSPECTORS,))
 
 
 def inspector(request) -> dict:

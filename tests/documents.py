@@ -1,5 +1,6 @@
 """What a reader of a written PDF would get (its fonts via poppler's pdffonts, its pages as PNG), and
-of a written OFD (its text and pages via easyofd, its SM2 seal via the `openssl` command line)."""
+of a written OFD (its pages drawn by easyofd, compared with the PDF's; a tampered copy). The OFD's
+text and the `openssl` check of its seal are in ``tests.certificates.helpers``."""
 
 from __future__ import annotations
 
@@ -66,18 +67,6 @@ def _as_file(pdf: bytes | Path, folder: Path) -> Path:
 
 # -- OFD: what the independent reader (easyofd) and the `openssl` command line make of one --------
 
-SIGNED_VALUE = "Doc_0/Signs/Sign_0/SignedValue.dat"
-
-
-def ofd_page_texts(ofd: bytes) -> list[str]:
-    """Each page's text as easyofd reads it, runs joined in the order it lists them."""
-    from easyofd.ofd import OFD
-
-    reader = OFD()
-    reader.read(ofd, fmt="binary")
-    pages = reader.data[0]["page_content_info"]
-    return ["".join(run["text"] for run in pages[n]["text_list"]) for n in sorted(pages)]
-
 
 def ofd_page_images(ofd: bytes) -> list:
     """Every page as easyofd draws it (PIL images, A4 at 3308 x 4678 pixels)."""
@@ -124,32 +113,6 @@ def pdf_page_image(pdf: bytes, page: int = 1, *, dpi: int = 100):
         png = rasterize(pdf, Path(folder) / "page.png", dpi=dpi, page=page)
         with Image.open(png) as image:
             return image.convert("RGB")
-
-
-def openssl_verifies_seal(ofd: bytes, folder: Path) -> subprocess.CompletedProcess:
-    """`openssl pkeyutl -verify` of the seal's SM2 signature (SM3, the default SM2 id) over the
-    to-be-signed part of the SES_Signature, with the public key of the certificate it carries."""
-    import io
-    import zipfile
-
-    from asn1crypto import core
-
-    signature = core.Sequence.load(zipfile.ZipFile(io.BytesIO(ofd)).read(SIGNED_VALUE))
-    bits = core.BitString.load(signature[3].dump()).native
-    (folder / "signed").write_bytes(signature[0].dump())
-    (folder / "signature").write_bytes(int("".join(map(str, bits)), 2).to_bytes(len(bits) // 8))
-    (folder / "cert.der").write_bytes(core.OctetString.load(signature[1].dump()).native)
-    subprocess.run(
-        ["openssl", "x509", "-inform", "DER", "-in", str(folder / "cert.der"), "-pubkey",
-         "-noout", "-out", str(folder / "public.pem")],
-        capture_output=True, check=True, timeout=60,
-    )  # fmt: skip
-    return subprocess.run(
-        ["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", str(folder / "public.pem"),
-         "-rawin", "-digest", "sm3", "-pkeyopt", "distid:1234567812345678",
-         "-in", str(folder / "signed"), "-sigfile", str(folder / "signature")],
-        capture_output=True, text=True, check=False, timeout=60,
-    )  # fmt: skip
 
 
 def repacked(data: bytes, name: str, change) -> bytes:

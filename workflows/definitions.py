@@ -311,7 +311,8 @@ def latest_definition(process_id: str) -> ProcessDefinition:
 
 
 # Parsed specs of the definitions in use, by (process id, content hash): a definition's content
-# never changes, so an entry stays true; the oldest goes when more are in use.
+# never changes, so an entry stays true; the oldest goes when more are in use. Only a text that
+# hashes to its recorded hash is kept, so replay, which checks that hash first, may use them.
 SPECS_CACHE_SIZE = 64
 _parsed_specs: OrderedDict[tuple[str, str], tuple] = OrderedDict()
 
@@ -328,8 +329,10 @@ def load_specs(definition: ProcessDefinition):
         with suppress(KeyError):  # another thread may have just let it go
             _parsed_specs.move_to_end(key)
         return specs
-    parser = parse_bpmn(definition.bpmn_xml.encode("utf-8"), f"{definition.process_id}.bpmn")
-    specs = build_specs(parser, definition.process_id)
+    text = definition.bpmn_xml.encode("utf-8")
+    specs = build_specs(parse_bpmn(text, f"{definition.process_id}.bpmn"), definition.process_id)
+    if hashlib.sha256(text).hexdigest() != definition.content_sha256:
+        return specs
     _parsed_specs[key] = specs
     while len(_parsed_specs) > SPECS_CACHE_SIZE:
         _parsed_specs.popitem(last=False)

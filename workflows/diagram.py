@@ -16,9 +16,11 @@ pasting strings, so a hostile name is shown, not run.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from xml.etree import ElementTree as ET
 
@@ -767,10 +769,41 @@ def _straight(source: Box | None, target: Box | None) -> list[tuple]:
     return [(source.cx, source.cy), (target.cx, target.cy)]
 
 
+# A drawing depends only on the BPMN text, the process, the highlight and the scale, so the graphs
+# and drawings of the processes in use are kept by the text's hash: a page drawing a process again
+# (the timeline at every visit, many cases standing at the same step) neither reads the file nor
+# lays it out again. The oldest entry goes when more are in use.
+GRAPHS_KEPT = 16
+DRAWINGS_KEPT = 128
+_graphs: OrderedDict[tuple, ProcessGraph] = OrderedDict()
+_drawings: OrderedDict[tuple, str] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def _kept(cache: OrderedDict, limit: int, key: tuple, make):
+    with _kept_lock:
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]
+    value = make()
+    with _kept_lock:
+        cache[key] = value
+        while len(cache) > limit:
+            cache.popitem(last=False)
+    return value
+
+
 def process_diagram(
     bpmn_xml: str | bytes, process_id: str, workflow=None, *, scale: float = 1
 ) -> str:
     """The SVG of ``process_id``, with ``workflow``'s path and active steps when one is given."""
-    graph = process_graph(bpmn_xml, process_id)
-    highlight = workflow_highlight(workflow, graph) if workflow is not None else None
-    return render_svg(graph, highlight, scale)
+    text = bpmn_xml.encode("utf-8") if isinstance(bpmn_xml, str) else bpmn_xml
+    process = (hashlib.sha256(text).hexdigest(), process_id)
+    graph = _kept(_graphs, GRAPHS_KEPT, process, lambda: process_graph(text, process_id))
+    highlight = workflow_highlight(workflow, graph) if workflow is not None else Highlight()
+    return _kept(
+        _drawings,
+        DRAWINGS_KEPT,
+        (*process, highlight, scale),
+        lambda: render_svg(graph, highlight, scale),
+    )

@@ -82,3 +82,10 @@ def digest_matches(digest: str, data: bytes) -> bool:
     """``data`` has ``digest`` under the algorithm ``digest`` names (an unknown one: no)."""
     algorithm = algorithm_of(digest)
     return algorithm in ALGORITHMS and digest_bytes(data, algorithm) == digest
+
+
+def file_matches(digest: str, path: Path) -> bool:
+    """The file at ``path`` has ``digest`` under the algorithm ``digest`` names (an unknown
+    one: no)."""
+    algorithm = algorithm_of(digest)
+    return algorithm in ALGORITHMS and digest_file(path, algorithm) == digest

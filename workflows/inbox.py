@@ -39,6 +39,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from .canonical import normalize_payload
 from .exceptions import TaskAlreadyClaimed, TaskNotAvailable, TaskPermissionDenied
 from .forms import parse_form
+from .groups import in_groups, user_groups
 from .journal import journal_append
 from .models import HumanTask, JournalEntry, ProcessInstance, StandingDelegation
 from .spiff import BpmnWorkflow, TaskState
@@ -197,9 +198,7 @@ def _apply_standing_delegation(row: HumanTask) -> None:
 
 
 def has_role(user, task: HumanTask) -> bool:
-    # ``groups.all()`` reads the user's groups once per call, or not at all where a list page
-    # prefetched them (``prefetch_related_objects([user], "groups")``).
-    return task.role_id is not None and any(group.pk == task.role_id for group in user.groups.all())
+    return task.role_id is not None and any(group.pk == task.role_id for group in user_groups(user))
 
 
 def can_claim(user, task: HumanTask) -> bool:
@@ -345,7 +344,7 @@ def can_assign(user) -> bool:
     if user.is_superuser:
         return True
     roles = getattr(settings, "WORKFLOWS_SUPERVISOR_ROLES", ())
-    return bool(roles) and user.groups.filter(name__in=roles).exists()
+    return bool(roles) and in_groups(user, roles)
 
 
 def assign_candidates(task: HumanTask) -> QuerySet:

@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from .canonical import canonical_json, normalize_payload
-from .digests import digest_bytes, digest_matches
+from .digests import LABELS, algorithm_of, digest_bytes, digest_matches
 from .models import JournalEntry, JournalHead
 
 SYSTEM_ACTOR = "system"
@@ -162,6 +162,13 @@ class ChainVerdict:
     intact: bool
     broken_sequence: int | None = None
     reason: str = ""
+    # The algorithms the entries were hashed with, in the order the chain took them up: a chain
+    # switched to SM3 partway reads ("sha256", "sm3").
+    algorithms: tuple[str, ...] = ()
+
+    @property
+    def algorithm_labels(self) -> str:
+        return " → ".join(LABELS.get(algorithm, algorithm) for algorithm in self.algorithms)
 
     def describe(self) -> str:
         if self.intact:
@@ -175,8 +182,11 @@ def verify_entries(
     """Check links, hashes and numbering of ``entries`` (ordered by sequence)."""
     previous_hash = ""
     count = 0
+    algorithms: list[str] = []
     for expected_sequence, entry in enumerate(entries, start=1):
         count = expected_sequence
+        if (algorithm := algorithm_of(entry.entry_hash)) not in algorithms:
+            algorithms.append(algorithm)
         if entry.sequence != expected_sequence:
             return ChainVerdict(
                 chain, count, False, expected_sequence,
@@ -198,7 +208,7 @@ def verify_entries(
             chain, count, False, count + 1,
             "entries after the last one found were removed / 末尾记录被删除",
         )  # fmt: skip
-    return ChainVerdict(chain, count, True)
+    return ChainVerdict(chain, count, True, algorithms=tuple(algorithms))
 
 
 def verify_chain(chain: str) -> ChainVerdict:

@@ -142,6 +142,17 @@ register(
     },
     fallback=("—", "—"),
 )
+# A step's state in SpiffWorkflow's own words (TaskState names), as a replay shows active steps.
+register(
+    "step_state",
+    {
+        "READY": ("待办理", "ready"),
+        "WAITING": ("等待中", "waiting"),
+        "STARTED": ("处理中", "started"),
+        "ERROR": ("出错", "failed"),
+    },
+    fallback=("—", "—"),
+)
 register(
     "instance_status",
     {

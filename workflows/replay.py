@@ -24,7 +24,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 
 from .canonical import normalize_payload
-from .definitions import build_specs, instance_workflow, load_specs
+from .definitions import instance_workflow, load_specs
 from .models import JournalEntry, ProcessDefinition, ProcessInstance
 from .spiff import (
     ACTIVE_STATES,
@@ -34,7 +34,6 @@ from .spiff import (
     InstanceScriptEngine,
     TaskState,
     migrate_to_spec,
-    parse_bpmn,
     state_digest,
     timer_move,
     walk_tasks,
@@ -265,8 +264,7 @@ def replay_entries(
     if first.payload.get("definition_sha256") != definition.content_sha256:
         reason = "the instance started on another process definition than the one given"
         return _diverged(first, reason, None, 0), None
-    parser = parse_bpmn(definition.bpmn_xml.encode("utf-8"), f"{definition.process_id}.bpmn")
-    spec, subprocess_specs = build_specs(parser, definition.process_id)
+    spec, subprocess_specs = load_specs(definition)
     services = RecordedServices()
     current = definition
     snapshots: dict[int, tuple[str, ProcessDefinition]] = {}

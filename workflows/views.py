@@ -248,11 +248,18 @@ def bulk(request):
     return _back(request)
 
 
-def _readable_task(request, task_id) -> tuple[HumanTask, TaskPages]:
+def _task_or_404(task_id) -> HumanTask:
     try:
-        task = find_task(task_id)
+        return find_task(task_id)
     except TaskNotAvailable:
         raise Http404("no such task") from None
+
+
+def _readable_task(request, task_id) -> tuple[HumanTask, TaskPages]:
+    return _readable(request, _task_or_404(task_id))
+
+
+def _readable(request, task: HumanTask) -> tuple[HumanTask, TaskPages]:
     pages = task_pages_for(task)
     if not pages.may_read(request.user, task):
         raise PermissionDenied(
@@ -282,14 +289,11 @@ def task_page(request, task_id):
     A task its business object works on a page of its own (``TaskPages.own_page``) goes there:
     that page decides who may see it.
     """
-    try:
-        task = find_task(task_id)
-    except TaskNotAvailable:
-        raise Http404("no such task") from None
+    task = _task_or_404(task_id)
     own_page = task_pages_for(task).own_page(task)
     if own_page:
         return redirect(own_page)
-    task, pages = _readable_task(request, task_id)
+    task, pages = _readable(request, task)
     subject = pages.subject(task)
     form_class = _form_class(task, pages, subject)
     form = form_class(

@@ -18,6 +18,8 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -76,13 +78,32 @@ class _Calendar:
         return days.get(day, day.weekday() < 5)
 
 
+# The calendar shared by the computations inside ``calendar_read_once`` (else one per call).
+_shared_calendar: ContextVar[_Calendar | None] = ContextVar("shared_calendar", default=None)
+
+
+@contextmanager
+def calendar_read_once():
+    """Inside, each year's days are read once for every computation (a sweep counting the days
+    left of many deadlines), not once per deadline."""
+    token = _shared_calendar.set(_Calendar())
+    try:
+        yield
+    finally:
+        _shared_calendar.reset(token)
+
+
+def _calendar() -> _Calendar:
+    return _shared_calendar.get() or _Calendar()
+
+
 def is_working_day(day: date) -> bool:
-    return _Calendar().working(day)
+    return _calendar().working(day)
 
 
 def next_working_day(day: date) -> date:
     """``day`` itself when it is a working day, else the first working day after it."""
-    calendar = _Calendar()
+    calendar = _calendar()
     while not calendar.working(day):
         day += timedelta(days=1)
     return day
@@ -90,7 +111,7 @@ def next_working_day(day: date) -> date:
 
 def add_working_days(day: date, count: int) -> date:
     """The ``count``-th working day after ``day`` (``day`` itself is not counted)."""
-    calendar = _Calendar()
+    calendar = _calendar()
     while count > 0:
         day += timedelta(days=1)
         count -= calendar.working(day)
@@ -104,7 +125,7 @@ def working_days_between(start: date, end: date) -> int:
 
 def working_days_spans(spans: Iterable[tuple[date, date]]) -> list[int]:
     """``working_days_between`` of each ``(start, end)``, each year's days read once for all."""
-    calendar, counts = _Calendar(), []
+    calendar, counts = _calendar(), []
     for start, end in spans:
         days, day = 0, start
         while day < end:

@@ -130,15 +130,21 @@ def _export_materials(case: Case, data: Path) -> list[dict]:
 
 def _export_certificates(case: Case, data: Path) -> list[dict]:
     records = []
+    (data / "certificates").mkdir(parents=True, exist_ok=True)
     for certificate in case.certificates.order_by("issued_at"):
         stored = f"certificates/{certificate.number}.pdf"
-        (data / "certificates").mkdir(parents=True, exist_ok=True)
         with certificate.pdf.open("rb") as source, (data / stored).open("wb") as copy:
             shutil.copyfileobj(source, copy)
+        # The OFD with its SM2 seal, when the archive issues OFD and it has been rendered.
+        sealed = f"certificates/{certificate.number}.ofd" if certificate.ofd else None
+        if sealed:
+            with certificate.ofd.open("rb") as source, (data / sealed).open("wb") as copy:
+                shutil.copyfileobj(source, copy)
         records.append(
             {
                 "number": certificate.number,
                 "file": stored,
+                "ofd": sealed,
                 "kind": certificate.kind,
                 "status": certificate.status,
                 "issued_at": certificate.issued_at,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import bagit
 
-from workflows.digests import ALGORITHMS, SHA256, SM3, algorithm_of, digest_file
+from workflows.digests import SHA256, SM3, digest_file, file_matches
 from workflows.journal import verify_entries
 from workflows.models import JournalEntry, ProcessDefinition
 from workflows.replay import ReplayError, replay_entries
@@ -133,17 +133,37 @@ def _check_materials(verdict: BundleVerdict, data: Path, journal: list[JournalEn
     }
     problems = []
     for material in json.loads((data / "materials.json").read_text(encoding="utf-8")):
-        expected = intake.get(material["id"], "")
-        algorithm = algorithm_of(expected)
-        if (
-            algorithm not in ALGORITHMS
-            or digest_file(data / material["file"], algorithm) != expected
-        ):
+        if not file_matches(intake.get(material["id"], ""), data / material["file"]):
             problems.append(f"{material['file']} differs from the digest journaled at intake")
     verdict.record(
         "materials",
         not problems,
         "; ".join(problems) or "every file is the one received at intake / 文件与接收时一致",
+    )
+
+
+def _check_certificates(verdict: BundleVerdict, data: Path, journal: list[JournalEntry]) -> None:
+    # The digest journaled at issue: "pdf_digest" under the archive's algorithm then; certificates
+    # issued before it was journaled have their SHA-256 only.
+    issued = {
+        entry.payload["number"]: entry.payload.get("pdf_digest") or entry.payload["pdf_sha256"]
+        for entry in journal
+        if entry.kind == "certificate.issued"
+    }
+    path = data / "certificates.json"
+    records = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
+    problems = []
+    for certificate in records:
+        expected = issued.get(certificate["number"])
+        if expected is None:
+            problems.append(f"{certificate['file']}: 日志中没有其签发记录 / not journaled at issue")
+            continue
+        if not file_matches(expected, data / certificate["file"]):
+            problems.append(f"{certificate['file']} differs from the digest journaled at issue")
+    verdict.record(
+        "certificates",
+        not problems,
+        "; ".join(problems) or "every certificate is the one issued / 证书与签发时一致",
     )
 
 
@@ -190,6 +210,7 @@ def verify_bundle(path: Path, *, check_signature: SignatureCheck | None = None) 
     chain = verify_entries(journal[0].chain if journal else "", journal, _head_hash(data))
     verdict.record("journal chain", chain.intact, chain.describe())
     _check_materials(verdict, data, journal)
+    _check_certificates(verdict, data, journal)
     if chain.intact:
         _check_replay(verdict, data, journal)
     return verdict

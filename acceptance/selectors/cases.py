@@ -1,5 +1,6 @@
 from django.contrib.contenttypes.models import ContentType
 
+from workflows.groups import in_groups
 from workflows.models import HumanTask, ProcessInstance
 
 from ..models import Case, Material
@@ -27,11 +28,11 @@ STAFF_GROUPS = ("reviewers", AUDITORS, "supervisors")
 
 
 def is_auditor(user) -> bool:
-    return user.is_authenticated and user.groups.filter(name=AUDITORS).exists()
+    return in_groups(user, (AUDITORS,))
 
 
 def reads_every_case(user) -> bool:
-    return user.is_superuser or user.groups.filter(name__in=STAFF_GROUPS).exists()
+    return user.is_superuser or in_groups(user, STAFF_GROUPS)
 
 
 def cases_visible_to(user):

@@ -29,6 +29,7 @@ from workflows.exceptions import MessageNotExpected
 from workflows.jobs.outbox import job_enqueue
 from workflows.journal import journal_append, journal_extend
 from workflows.models import ProcessInstance
+from workflows.workdays import calendar_read_once
 
 from ..deadlines import SHANGHAI, commitment_deadline, days_left
 from ..exceptions import AcceptanceError, CaseStateConflict, NotPermitted
@@ -696,8 +697,8 @@ def commitment_reminders(now: datetime, commitments=None) -> int:
     """Remind owners of the deadline at the policy's offsets; each reminder goes out once.
 
     Reminders already sent are skipped in one query; the unique constraint on notifications
-    still decides when two sweeps meet the same reminder at the same moment. The cases, their
-    owners and the items are read once for all the reminders due.
+    still decides when two sweeps meet the same reminder at the same moment. The holiday
+    calendar, the cases, their owners and the items are read once for all the reminders due.
     """
     # Working days stretch an offset over more calendar days (a Spring Festival adds nine).
     horizon = now + timedelta(days=60)
@@ -709,12 +710,13 @@ def commitment_reminders(now: datetime, commitments=None) -> int:
         .values_list("pk", "case_id", "kind", "deadline", "terms", named=True)
     )
     reached = []
-    for row in upcoming:
-        left = days_left(row.deadline, now, row.terms.get("day_count", ""))
-        offsets = [day for day in row.terms.get("reminder_offsets", []) if left <= day]
-        if offsets:
-            key = f"commitment-{row.pk}-reminder-{min(offsets)}-{row.deadline:%Y%m%d%H%M}"
-            reached.append((row, left, key))
+    with calendar_read_once():
+        for row in upcoming:
+            left = days_left(row.deadline, now, row.terms.get("day_count", ""))
+            offsets = [day for day in row.terms.get("reminder_offsets", []) if left <= day]
+            if offsets:
+                key = f"commitment-{row.pk}-reminder-{min(offsets)}-{row.deadline:%Y%m%d%H%M}"
+                reached.append((row, left, key))
     sent = set(
         Notification.objects.filter(key__in=[key for *_, key in reached]).values_list(
             "key", flat=True

@@ -48,6 +48,7 @@ PACKAGE_CHECKS = {
         "封装包内文件的数量与字节与清单一致",
         "files and bytes as the manifests declare",
     ),
+    "SM3 manifest": ("integrity", "文件与 SM3 摘要清单一致", "files match the SM3 manifest"),
     "signature": ("authenticity", "封装包清单的电子签名", "the manifest's signature"),
     "EEP": ("integrity", "封装包含 EEP（DA/T 48）", "the package carries an EEP"),
     "EEP schema": ("integrity", "EEP 元数据完整、符合结构定义", "EEP metadata complete and valid"),
@@ -55,6 +56,7 @@ PACKAGE_CHECKS = {
     "EEP signature": ("authenticity", "EEP 电子签名与锁定签名", "the EEP's signatures"),
     "journal chain": ("integrity", "过程记录（日志链）完整", "the process history is complete"),
     "materials": ("authenticity", "文件与接收时的摘要一致", "files as received at intake"),
+    "certificates": ("authenticity", "证书与签发时的摘要一致", "certificates as issued"),
 }
 REPLAY = ("authenticity", "流程回放与记录一致", "the process replays as recorded")
 # The files of a bundle that are its own parts, not records.
@@ -202,7 +204,8 @@ def _listed_parts(data: Path) -> set[str]:
     listed = set()
     for name in ("materials.json", "certificates.json"):
         if (data / name).is_file():
-            listed |= {r["file"] for r in json.loads((data / name).read_text(encoding="utf-8"))}
+            records = json.loads((data / name).read_text(encoding="utf-8"))
+            listed |= {r["file"] for r in records} | {r["ofd"] for r in records if r.get("ofd")}
     if (data / "instances.json").is_file():
         for instance in json.loads((data / "instances.json").read_text(encoding="utf-8")):
             for definition in [instance["definition"], *instance.get("migrated_to", [])]:

@@ -227,7 +227,11 @@ def point_in_time(case: Case, sequence: int) -> dict:
             "status_label": _label(Commitment.Status.choices, domain.commitment["status"]),
         },
         "certificates": [
-            {**c, "status_label": _label(Certificate.Status.choices, c["status"])}
+            {
+                **c,
+                "status_label": _label(Certificate.Status.choices, c["status"]),
+                "kind_label": _label(Certificate.Kind.choices, c["kind"]),
+            }
             for c in domain.certificates
         ],
         "diagram": "",

@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from workflows.groups import in_groups
 from workflows.labels import label, local_time, register
 from workflows.pages import TaskPages
 from workflows.paging import paged
@@ -179,7 +180,7 @@ def _grouped_by_category(case, items) -> list[tuple[str, list[tuple[str, str]]]]
 
 
 def _reads_every_task(user) -> bool:
-    return user.is_superuser or user.groups.filter(name__in=TASK_READERS).exists()
+    return user.is_superuser or in_groups(user, TASK_READERS)
 
 
 def _items(case: Case, codes) -> str:

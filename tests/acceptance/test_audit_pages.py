@@ -320,7 +320,8 @@ def test_the_latest_point_shows_the_finished_process_and_its_certificate(accepte
     assert "flow_decision_gw_to_issue_full" in diagram_marks(html, "taken")
     assert "flow_decision_gw_to_sign_commitment" not in diagram_marks(html, "taken")
     certificate = accepted.journal("certificate.issued")[0].payload["number"]
-    assert certificate in html.split('id="certificates"')[1]
+    row = html.split('id="certificates"')[1].split("</tr>")[0]
+    assert certificate in row and "验收合格 full acceptance" in row
 
 
 def test_a_point_out_of_range_is_explained_and_the_latest_is_shown(accepted, auditor, client):
@@ -408,7 +409,11 @@ def test_an_auditor_replays_and_verifies_in_a_browser(accepted, live_server):
                 active.nth(i).get_attribute("data-element-id") for i in range(active.count())
             ) == ["drawing_review", "media_review"]
             assert page.locator(f"#entry-{review.sequence - 1}.selected").is_visible()
-            assert "数字化审图 Drawing review" in page.inner_text("#active-steps")
+            active_steps = page.inner_text("#active-steps")
+            assert "数字化审图 Drawing review" in active_steps
+            # Lane and state in words, not the BPMN lane id or SpiffWorkflow's READY.
+            assert "审核员 reviewer" in active_steps and "待办理 ready" in active_steps
+            assert "READY" not in active_steps
             page.locator("#diagram").screenshot(path=str(ARTIFACTS / "diagram_at_review.png"))
             page.screenshot(path=str(ARTIFACTS / "timeline_at_review.png"), full_page=True)
 

@@ -439,3 +439,23 @@ def test_a_material_swapped_under_sm3_is_named_against_its_sm3_intake_digest(
     assert f"{material['file']} differs from the digest journaled at intake" in detail(
         verdict, "materials"
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_certificate_swapped_under_sm3_is_named_against_its_sm3_digest_journaled_at_issue(
+    switched_to_sm3, tmp_path
+):
+    bundle = bundle_export(case=switched_to_sm3.case, target=tmp_path / "sm3")
+    (record,) = json.loads((bundle / "data" / "certificates.json").read_text())
+    (issued,) = switched_to_sm3.journal("certificate.issued")
+    assert issued.payload["pdf_digest"].startswith("sm3:")
+    assert (bundle / "data" / record["ofd"]).read_bytes()[:2] == b"PK"  # the sealed OFD too
+    assert checks(verify_bundle(bundle))["certificates"]
+
+    forge(bundle, record["file"], lambda pdf: pdf + b"% appended")
+
+    verdict = verify_bundle(bundle)
+    assert not checks(verdict)["certificates"]
+    assert f"{record['file']} differs from the digest journaled at issue" in detail(
+        verdict, "certificates"
+    )

@@ -13,11 +13,10 @@ from django.test import Client
 from django.urls import reverse
 
 from signing.ofd_seal import ofd_seal_verify, seal_trust_roots
+from tests.certificates.helpers import easyofd_pages, openssl_seal_check
 from tests.documents import (
     ink_agreement,
     ofd_page_images,
-    ofd_page_texts,
-    openssl_verifies_seal,
     pdf_page_image,
     repacked,
 )
@@ -67,7 +66,7 @@ def test_the_signed_commitment_is_sealed_once_and_stored(signed, client):
     )
     assert entry.payload["ofd_sha256"] == commitment.ofd_sha256
 
-    text = "".join(ofd_page_texts(ofd))
+    text = "".join(easyofd_pages(ofd))
     assert "限时承诺书" in text and signed.case.reference in text and TOLERATED in text
     check = ofd_seal_verify(ofd, seal_trust_roots())
     assert check.genuine and check.problems == []
@@ -91,7 +90,7 @@ def test_the_sealed_ofd_looks_like_the_signed_pdf(signed):
 
 
 def test_openssl_verifies_the_commitments_sm2_seal(signed, tmp_path):
-    result = openssl_verifies_seal(_read(signed.commitment.ofd), tmp_path)
+    result = openssl_seal_check(_read(signed.commitment.ofd), tmp_path)
     assert "Signature Verified Successfully" in result.stdout, result.stderr
 
 

@@ -162,13 +162,19 @@ def test_reminders_take_as_many_statements_for_twenty_as_for_one(
     with django_capture_on_commit_callbacks(execute=True):
         one, one_statements = sweep_counted()
     commitments(people, 20, start=1, due_in=timedelta(days=5))
+    # Counted in working days, on the holiday calendar read once for all of them.
+    Commitment.objects.exclude(case__reference="YS-SWEEP-000").update(
+        terms={**TERMS, "day_count": "working"}
+    )
     with django_capture_on_commit_callbacks(execute=True):
         twenty, twenty_statements = sweep_counted()
 
     assert (one.reminders, twenty.reminders) == (1, 20)
-    assert twenty_statements == one_statements
+    # The one more is the holiday calendar's year, read once for the twenty working-day counts.
+    assert twenty_statements == one_statements + 1
     titles = set(Notification.objects.values_list("title_zh", flat=True))
-    assert "YS-SWEEP-007 承诺还剩 5 天到期" in titles
+    assert "YS-SWEEP-000 承诺还剩 5 天到期" in titles
+    assert any(t.startswith("YS-SWEEP-007 承诺还剩 ") and "个工作日到期" in t for t in titles)
     assert len(mail.outbox) == 21
 
 

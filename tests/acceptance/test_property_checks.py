@@ -49,6 +49,17 @@ def test_making_the_package_runs_the_archiving_and_transfer_checks(archived):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_package_made_under_sm3_passes_its_transfer_check_with_the_sm3_manifest(flow, settings):
+    settings.WORKFLOWS_DIGEST_ALGORITHM = "sm3"
+    flow.reach_decision()
+    flow.decide("accept")
+    (transfer,) = reports(flow.case, Stage.TRANSFER)
+    assert transfer.passed, failures(transfer)
+    messages = " ".join(item["message_zh"] for item in transfer.items)
+    assert "文件与 SM3 摘要清单一致" in messages
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_package_received_from_elsewhere_is_checked_and_a_forged_one_is_named(
     archived, tmp_path, capsys
 ):

@@ -14,11 +14,10 @@ from django.urls import reverse
 from acceptance.models import PropertyCheckReport
 from acceptance.tasks import run_fixity_audit
 from signing.ofd_seal import ofd_seal_verify, seal_trust_roots
+from tests.certificates.helpers import easyofd_pages, openssl_seal_check
 from tests.documents import (
     ink_agreement,
     ofd_page_images,
-    ofd_page_texts,
-    openssl_verifies_seal,
     pdf_page_image,
     repacked,
 )
@@ -48,14 +47,14 @@ def test_each_stage_report_is_a_sealed_ofd_made_once(archived, client, tmp_path)
         assert _download(client, report, "ofd") == ofd  # kept: every download is the same file
         report.refresh_from_db()
         assert report.ofd_sha256 and report.ofd.name.endswith(".ofd")
-        pages = ofd_page_texts(ofd)
+        pages = easyofd_pages(ofd)
         assert f"电子档案四性检测报告（{name}）" in pages[0]
         assert archived.case.reference in pages[0] and "四性汇总" in pages[0]
         assert all(f"第 {n} 页" in text for n, text in enumerate(pages, start=1))
         check = ofd_seal_verify(ofd, seal_trust_roots())
         assert check.genuine and check.problems == [], (stage, check.problems)
 
-    result = openssl_verifies_seal(ofd, tmp_path)
+    result = openssl_seal_check(ofd, tmp_path)
     assert "Signature Verified Successfully" in result.stdout, result.stderr
 
 

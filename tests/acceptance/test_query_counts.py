@@ -8,6 +8,7 @@ thousands of queries.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -133,3 +134,34 @@ def test_a_task_page_makes_as_many_queries_for_fifty_materials_as_for_one(open_c
     one = queries(client, url)
     materials(flow, MANY)
     assert queries(client, url) == one
+
+
+def user_group_reads(client: Client, url: str, user) -> int:
+    """Queries one read of ``url`` makes for ``user``'s groups (subqueries aside)."""
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200, url
+    of_user = re.compile(rf'"auth_user_groups"\."user_id" (= {user.pk}\b|IN \({user.pk}\))')
+    return sum(
+        'FROM "auth_group" INNER JOIN "auth_user_groups"' in q["sql"]
+        and bool(of_user.search(q["sql"]))
+        for q in captured
+    )
+
+
+def test_every_role_check_of_a_page_shares_one_read_of_the_persons_groups(open_case, world):
+    flow = open_case(upload=False)
+    flow.complete("node_submit")
+    task = flow.task("node_guidance")
+    urls = [
+        reverse("acceptance:home"),
+        reverse("acceptance:case_list"),
+        reverse("workflows:inbox"),
+        reverse("acceptance:case", args=[flow.case.reference]),
+        reverse("acceptance:timeline", args=[flow.case.reference]),
+        reverse("workflows:task", args=[task.task_id]),
+        "/api/tasks/",
+    ]
+    client = signed_in(world.reviewer)
+    reads = {url: user_group_reads(client, url, world.reviewer) for url in urls}
+    assert reads == dict.fromkeys(urls, 1)

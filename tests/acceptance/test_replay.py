@@ -1,11 +1,14 @@
 """Replaying a case's journal reproduces its recorded history, and tampering is named."""
 
 import json
+from collections import OrderedDict
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from tests.conftest import run_sql
+from workflows import definitions
+from workflows.definitions import load_specs
 from workflows.models import JournalEntry, ProcessDefinition, ProcessInstance
 from workflows.replay import replay_instance, state_at
 from workflows.spiff import TaskState
@@ -110,6 +113,17 @@ def test_an_edited_process_definition_fails_the_replay(accepted):
     assert not verdict.verified
     assert verdict.reason == "the process definition was altered since deployment"
     assert verdict.diverged_at == 1
+
+
+def test_specs_parsed_from_an_edited_definition_are_never_kept_for_a_replay(accepted, monkeypatch):
+    monkeypatch.setattr(definitions, "_parsed_specs", OrderedDict())
+    edited = ProcessDefinition.objects.get(pk=accepted.instance.definition_id)
+    edited.bpmn_xml = edited.bpmn_xml.replace('decision == "accept"', 'decision != "accept"')
+    load_specs(edited)  # the engine reading a row edited behind its back, since restored
+
+    verdict = replay_instance(ProcessInstance.objects.get(pk=accepted.instance.pk))
+
+    assert verdict.verified, verdict.describe()
 
 
 def test_a_saved_state_edited_behind_the_journal_fails_the_replay(accepted):

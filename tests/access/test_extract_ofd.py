@@ -15,11 +15,10 @@ from fontTools.ttLib import TTFont
 from access.extracts import watermark_text
 from signing.ofd_seal import ofd_seal_verify, seal_trust_roots
 from tests.access.conftest import extract_delivered
+from tests.certificates.helpers import easyofd_pages, openssl_seal_check
 from tests.documents import (
     ink_agreement,
     ofd_page_images,
-    ofd_page_texts,
-    openssl_verifies_seal,
     pdf_page_image,
     repacked,
 )
@@ -41,7 +40,7 @@ def test_the_extract_is_also_a_sealed_ofd_with_the_pdfs_pages_and_watermark(extr
     )
     assert entry.payload["ofd_sha256"] == extract.ofd_sha256
 
-    pages = ofd_page_texts(ofd)
+    pages = easyofd_pages(ofd)
     assert len(pages) == extract.pages  # the cover and every record page, as in the PDF
     cover = pages[0]
     purpose = extract.request.purpose.name_zh
@@ -87,7 +86,7 @@ def test_the_qr_code_on_the_ofd_leads_to_the_verification_page(extract, tmp_path
 
 
 def test_openssl_verifies_the_extracts_sm2_seal(extract, tmp_path):
-    result = openssl_verifies_seal(_read(extract.ofd), tmp_path)
+    result = openssl_seal_check(_read(extract.ofd), tmp_path)
     assert "Signature Verified Successfully" in result.stdout, result.stderr
 
 

@@ -14,6 +14,7 @@ from access.models import (
     AccessRequest,
     Forwarding,
     Partner,
+    PartnerHolding,
     RequesterKind,
     RequesterRole,
 )
@@ -104,6 +105,17 @@ def test_a_partner_held_record_is_forwarded_signed_and_its_file_ends_in_the_extr
     kinds = [e.kind for e in chain_entries(request.reference)]
     assert kinds.index("access.forwarded") < kinds.index("access.partner_answered")
     assert verify_chain(request.reference).intact
+
+    client.force_login(world.archivist)
+    [provided] = forwarding.files.all()
+    sent = client.get(f"/access/review/{request.reference}/partner-files/{provided.pk}/")
+    assert b"".join(sent.streaming_content).startswith(b"%PDF")
+    client.force_login(world.tenant)
+    assert (
+        client.get(f"/access/review/{request.reference}/partner-files/{provided.pk}/").status_code
+        == 403
+    ), "the partner's file is for the archivist; the requester gets it in the extract"
+    client.logout()
 
     again = answer(client, room, forwarded["forwarding"], permit_file(world, forwarded))
     assert again.status_code == 200, "the same answer sent twice is taken once"
@@ -229,3 +241,24 @@ def test_a_partner_that_times_out_is_retried_then_shown_and_the_archivist_acts(
     assert list(request.approved_records.all()) == [world.records["E1-12"]]
     late = answer(client, room, str(forwarding.token), {"outcome": "refused", "reason": "迟到"})
     assert late.status_code == 409
+
+
+def test_a_partner_on_a_private_address_is_reached_only_when_staff_said_so(
+    access_world, partner_server
+):
+    """Private addresses stay closed to webhook receivers: a partner registered without
+    ``private_network`` is not sent to on loopback, and the request waits, nothing lost."""
+    world = access_world
+    partner = partner_register(
+        code="room-outside", name="未标注内网的档案室", kind=Partner.Kind.ROOM,
+        endpoint=partner_server.url,
+    )  # fmt: skip
+    PartnerHolding.objects.create(partner=partner, catalog_code="A5-1")
+    request = approved_tenant_request(world, codes=("A5-1",))
+
+    delivery = Forwarding.objects.get(request=request).delivery
+    assert delivery.status == WebhookDelivery.Status.FAILED
+    assert "not a public address" in delivery.log[0]["error"]
+    assert partner_server.received == []
+    request.refresh_from_db()
+    assert request.status == AccessRequest.Status.FORWARDED

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import zipfile
 from pathlib import Path
 
 import certificates
@@ -27,3 +29,41 @@ def pdf_text(data: bytes) -> str:
     from pypdf import PdfReader
 
     return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def easyofd_pages(data: bytes) -> list[str]:
+    """Each page's text as an independent reader (easyofd) returns it, in the order it lists
+    the runs."""
+    from easyofd.ofd import OFD
+
+    reader = OFD()
+    reader.read(data, fmt="binary")
+    pages = reader.data[0]["page_content_info"]
+    return ["".join(run["text"] for run in pages[n]["text_list"]) for n in sorted(pages)]
+
+
+def openssl_seal_check(ofd: bytes, folder: Path) -> subprocess.CompletedProcess:
+    """The `openssl` command line's check of an OFD's SM2 seal signature (GB/T 38540): the
+    signed structure, the signer's certificate and the signature read generically from
+    ``SignedValue.dat`` (asn1crypto's untyped Sequence), verified with SM3 and the SM2 id."""
+    from asn1crypto import core
+
+    with zipfile.ZipFile(io.BytesIO(ofd)) as package:
+        signature = core.Sequence.load(package.read("Doc_0/Signs/Sign_0/SignedValue.dat"))
+    bits = core.BitString.load(signature[3].dump()).native
+    (folder / "signed").write_bytes(signature[0].dump())
+    (folder / "signature").write_bytes(int("".join(map(str, bits)), 2).to_bytes(len(bits) // 8))
+    (folder / "cert.der").write_bytes(core.OctetString.load(signature[1].dump()).native)
+    public = subprocess.run(
+        ["openssl", "x509", "-inform", "DER", "-in", str(folder / "cert.der"), "-pubkey",
+         "-noout", "-out", str(folder / "public.pem")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if public.returncode != 0:
+        return public
+    return subprocess.run(
+        ["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", str(folder / "public.pem"),
+         "-rawin", "-digest", "sm3", "-pkeyopt", "distid:1234567812345678",
+         "-in", str(folder / "signed"), "-sigfile", str(folder / "signature")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import subprocess
 from pathlib import Path
 from uuid import uuid4
 
@@ -45,7 +46,19 @@ def test_a_certificate_is_numbered_signed_registered_and_journaled(world, certif
     (entry,) = journal(certificate.case, "certificate.issued")
     assert entry.payload["number"] == certificate.number
     assert entry.payload["pdf_sha256"] == certificate.pdf_sha256
+    assert entry.payload["pdf_digest"] == certificate.pdf_sha256  # SHA-256, the default
     assert entry.actor == "system"
+
+
+def test_under_sm3_the_journal_keeps_the_pdfs_sm3_digest_beside_its_lookup_sha256(world, settings):
+    settings.WORKFLOWS_DIGEST_ALGORITHM = "sm3"
+    certificate = world.issue(world.case())
+    (entry,) = journal(certificate.case, "certificate.issued")
+    openssl = subprocess.run(
+        ["openssl", "dgst", "-sm3", "-r", certificate.pdf.path], capture_output=True, text=True
+    )
+    assert entry.payload["pdf_digest"] == "sm3:" + openssl.stdout.split()[0]
+    assert entry.payload["pdf_sha256"] == hashlib.sha256(pdf_bytes(certificate)).hexdigest()
 
 
 def test_the_pdf_prints_the_facts_the_code_and_the_verification_address(world, certificate):

@@ -7,11 +7,11 @@ import subprocess
 import zipfile
 
 import pytest
-from easyofd.ofd import OFD
 from fontTools.ttLib import TTFont
 from lxml import etree
 
 from certificates.ofd import render_certificate_ofd
+from tests.certificates.helpers import easyofd_pages
 from tests.certificates.test_pdf import make_conditional, make_content
 from workflows.fonts import CJK_FONT_PATH
 from workflows.ofd import OFD_NAMESPACE
@@ -21,14 +21,6 @@ NS = {"ofd": OFD_NAMESPACE}
 
 def _xml(package: zipfile.ZipFile, name: str):
     return etree.fromstring(package.read(name))
-
-
-def _read_with_easyofd(data: bytes) -> list[str]:
-    """Each page's text as the independent reader returns it, in the order it lists the runs."""
-    reader = OFD()
-    reader.read(data, fmt="binary")
-    pages = reader.data[0]["page_content_info"]
-    return ["".join(run["text"] for run in pages[n]["text_list"]) for n in sorted(pages)]
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +84,7 @@ def test_cjk_glyph_advances_are_given_per_character(full):
 
 
 def test_independent_reader_returns_the_certificates_text(full):
-    (page,) = _read_with_easyofd(full)
+    (page,) = easyofd_pages(full)
     for expected in (
         "建设工程竣工档案验收意见书",
         "JGYS2026-00001",
@@ -111,7 +103,7 @@ def test_independent_reader_returns_the_certificates_text(full):
 
 
 def test_conditional_certificate_keeps_deadline_and_footer_together(conditional):
-    pages = _read_with_easyofd(conditional)
+    pages = easyofd_pages(conditional)
     assert "有条件验收" in pages[0]
     assert "工程竣工测量报告" in "".join(pages)
     last = pages[-1]

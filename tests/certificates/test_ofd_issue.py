@@ -12,9 +12,10 @@ from django.urls import reverse
 
 from certificates.lifecycle import certificate_suspend
 from certificates.models import Certificate
-from tests.documents import openssl_verifies_seal, repacked
+from tests.documents import repacked
 from workflows.models import OutboxJob
 
+from .helpers import openssl_seal_check
 from .test_commands import verify_command
 
 
@@ -66,7 +67,7 @@ def test_pdf_only_archives_issue_no_ofd(world, settings, django_capture_on_commi
 
 
 def test_openssl_verifies_the_issued_certificates_sm2_seal(sealed, signing_files, tmp_path):
-    result = openssl_verifies_seal(ofd_bytes(sealed), tmp_path)
+    result = openssl_seal_check(ofd_bytes(sealed), tmp_path)
     assert "Signature Verified Successfully" in result.stdout, result.stderr
 
 

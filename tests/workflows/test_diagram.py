@@ -189,3 +189,28 @@ def test_names_wrap_by_display_width_and_long_ones_are_cut():
     assert wrap("数字化审图 Drawing review", 14, 3) == ["数字化审图", "Drawing review"]
     assert wrap("a" * 30, 10, 2) == ["a" * 10, "a" * 9 + "…"]
     assert wrap("", 10, 2) == []
+
+
+def test_a_process_drawn_again_is_read_once_and_each_point_keeps_its_own_marks(monkeypatch):
+    from workflows import diagram
+
+    monkeypatch.setattr(diagram, "_graphs", type(diagram._graphs)())
+    monkeypatch.setattr(diagram, "_drawings", type(diagram._drawings)())
+    reads = []
+    monkeypatch.setattr(
+        diagram, "process_graph", lambda *args: reads.append(args) or process_graph(*args)
+    )
+    running = run("loop.bpmn", "wf_loop", recorded=0, target=2)
+    complete(running, "record")
+    finished = run("loop.bpmn", "wf_loop", recorded=0, target=2)
+    complete(finished, "record")
+    complete(finished, "record")
+
+    first = process_diagram(bpmn_bytes("loop.bpmn"), "wf_loop", running)
+    done = process_diagram(bpmn_bytes("loop.bpmn"), "wf_loop", finished)
+    again = process_diagram(bpmn_bytes("loop.bpmn").decode("utf-8"), "wf_loop", running)
+
+    assert len(reads) == 1
+    assert again == first
+    assert marked(first, "active") == {"record"}
+    assert marked(done, "active") == set()

@@ -76,7 +76,11 @@ def test_a_chain_started_under_sha256_and_switched_to_sm3_verifies(settings):
     assert entries[2].previous_hash == entries[1].entry_hash
     assert verify_chain("D-1").intact
     settings.WORKFLOWS_DIGEST_ALGORITHM = "sha256"  # verification does not depend on the setting
-    assert verify_chain("D-1").intact
+    verdict = verify_chain("D-1")
+    assert verdict.intact
+    # The verdict says which algorithms the chain took up, in order.
+    assert verdict.algorithms == ("sha256", "sm3")
+    assert verdict.algorithm_labels == "SHA-256 → SM3"
 
 
 @pytest.mark.parametrize(("sequence", "algorithm"), [(2, "SHA-256"), (4, "SM3")])
