@@ -42,6 +42,46 @@ def easyofd_pages(data: bytes) -> list[str]:
     return ["".join(run["text"] for run in pages[n]["text_list"]) for n in sorted(pages)]
 
 
+def easyofd_image(data: bytes):
+    """Page 1 as the independent reader (easyofd) renders it, a PIL image.
+
+    easyofd draws every text run in a font it names 宋体 (SimSun, found on Windows); where
+    none is registered, reportlab searches the disk for it once per character, which takes
+    minutes a page. The reader is given the shipped CJK font under that name, as a Debian
+    machine with a 宋体 installed would give it one; the OFD's own embedded font is untouched.
+    """
+    from easyofd.ofd import OFD
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    from workflows.fonts import CJK_FONT_PATH
+
+    if "宋体" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("宋体", str(CJK_FONT_PATH)))
+    reader = OFD()
+    reader.read(data, fmt="binary")
+    return reader.to_jpg()[0]
+
+
+def ink_agreement(first, second) -> float:
+    """How far two renderings of one A4 page put ink in the same places: the share of the
+    inked cells of either (a grid of 2 mm cells, each widened by a cell so that strokes placed
+    a millimetre apart still meet) that both ink. 1.0 is the same image; a page laid out
+    differently, or missing its text, frame or QR code, scores lower."""
+    from PIL import Image, ImageFilter
+
+    def cells(image):
+        gray = image.convert("L").resize((105, 148), Image.Resampling.BOX)
+        return {
+            i
+            for i, value in enumerate(gray.filter(ImageFilter.MinFilter(3)).getdata())
+            if value < 200
+        }
+
+    inked_first, inked_second = cells(first), cells(second)
+    return len(inked_first & inked_second) / max(1, len(inked_first | inked_second))
+
+
 def openssl_seal_check(ofd: bytes, folder: Path) -> subprocess.CompletedProcess:
     """The `openssl` command line's check of an OFD's SM2 seal signature (GB/T 38540): the
     signed structure, the signer's certificate and the signature read generically from

@@ -136,3 +136,29 @@ def test_licence_elements_are_named_after_gbt_36905(full):
     assert custom["证照颁发日期"] == "2026-11-21"
     assert custom["有效期截止日期"] == "长期"
     assert custom["证照状态"] == "有效"
+
+
+@pytest.mark.parametrize("make", [make_content, make_conditional], ids=["full", "conditional"])
+def test_independent_reader_draws_the_ofd_as_the_pdf_looks(make, tmp_path):
+    """easyofd renders the OFD to an image; it puts ink where poppler's image of the PDF of
+    the same certificate does (text, frame, table, QR code), and a different certificate's
+    PDF does not match it as well."""
+    from PIL import Image
+
+    from certificates.pdf import render_certificate_pdf
+    from tests.certificates.helpers import ARTIFACTS, easyofd_image, ink_agreement
+    from tests.documents import rasterize
+
+    content = make()
+    drawn = easyofd_image(render_certificate_ofd(content))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    drawn.save(ARTIFACTS / f"ofd_easyofd_{make.__name__}.png")
+    pdf_page = Image.open(rasterize(render_certificate_pdf(content), tmp_path / "pdf.png"))
+    other = make_conditional if make is make_content else make_content
+    other_page = Image.open(rasterize(render_certificate_pdf(other()), tmp_path / "other.png"))
+
+    same = ink_agreement(drawn, pdf_page)
+    different = ink_agreement(drawn, other_page)
+
+    assert same >= 0.55, same
+    assert same - different >= 0.15, (same, different)
