@@ -59,6 +59,7 @@ def test_the_sealed_ofd_links_on_the_commitment_and_report_pages(live_server, ca
         page.get_by_role("link", name="OFD 版式文件（含电子印章）").click()
     assert download.value.suggested_filename.endswith(".ofd")
 
+    page.context.clear_cookies()  # the owner signs out; the reviewer signs in
     sign_in(page, live_server.url, accepted.reviewer)
     page.goto(f"{live_server.url}/cases/{accepted.case.reference}/four-properties/")
     shoot(page, "property-checks-ofd-links")

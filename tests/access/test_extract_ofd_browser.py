@@ -15,7 +15,8 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "access"
 
 @pytest.fixture
 def page(extract):
-    # After the data: the database is not to be used while Playwright's event loop runs.
+    # After the data, read now: the database is not to be used while Playwright's loop runs.
+    assert extract.request.reference
     yield from chromium_page({"width": 1100, "height": 900})
 
 
