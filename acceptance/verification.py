@@ -23,12 +23,13 @@ WITHDRAWN = "withdrawn"
 def public_commitment(commitment: Commitment) -> PublicCertificate:
     status = WITHDRAWN if commitment.status == Commitment.Status.WITHDRAWN else IN_FORCE
     label = str(commitment.get_status_display())
+    label_zh, _, label_en = label.partition(" ")
     if status == WITHDRAWN:
         note = ("本承诺书已撤销，不再作为有效承诺。", "This commitment was withdrawn.")
     else:
         note = (
-            f"本承诺书为建设单位签署、本馆加盖电子印章的原件；承诺当前状态：{label.split(' ')[0]}。",
-            f"The owner signed this commitment and the archive sealed it; it is now {commitment.status}.",
+            f"本承诺书为建设单位签署、本馆加盖电子印章的原件；承诺当前状态：{label_zh}。",
+            f"The owner signed this commitment and the archive sealed it; it is now {label_en or label_zh}.",
         )
     return PublicCertificate(
         number=commitment.case.reference,
@@ -42,6 +43,7 @@ def public_commitment(commitment: Commitment) -> PublicCertificate:
         issued_on=timezone.localtime(commitment.signed_at, SHANGHAI).date(),
         pdf_sha256=commitment.document_sha256,
         holder=commitment.case.project.owner.name,
+        holder_role=("建设单位", "Owner"),
     )
 
 
@@ -70,7 +72,7 @@ def public_property_report(report: PropertyCheckReport) -> PublicCertificate:
         status_note_en=f"Issued and sealed by the archive. Finding: {en}",
         project_name=report.case.project.name if report.case else "—",
         issued_on=timezone.localtime(report.checked_at, SHANGHAI).date(),
-        pdf_sha256="—",  # the PDF is drawn at each download; the sealed OFD is the kept copy
+        pdf_sha256="",  # the PDF is drawn at each download; the sealed OFD is the kept copy
     )
 
 

@@ -72,6 +72,8 @@ class PublicCertificate:
     # Documents valid for a period (a certified extract) print it; certificates have none.
     valid_until: date | None = None
     holder: str = ""
+    # Who the holder is to the document, in both languages: a requester of an extract by default.
+    holder_role: tuple[str, str] = ("申请人", "Issued to")
 
     @property
     def in_force(self) -> bool:
@@ -101,6 +103,7 @@ class PublicCertificate:
             "issued_on": self.issued_on.isoformat(),
             "in_force": self.in_force,
         }
+        del values["holder_role"]  # the page's words for the holder; the answer names the holder
         # A certificate prints no holder or validity: its answer names none.
         for name in ("holder", "valid_until"):
             if not values[name]:

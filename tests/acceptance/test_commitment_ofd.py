@@ -106,6 +106,11 @@ def test_the_public_page_verifies_the_sealed_commitment_and_catches_tampering(si
     html = html.content.decode()
     assert "真实有效：该 OFD 文件为本馆签发并加盖电子印章的原件" in html
     assert "容缺受理限时承诺书" in html and signed.case.reference in html
+    # The holder is the owner who signed, named as such, and its state in words both ways.
+    owner = signed.case.project.owner.name
+    assert f'<th>建设单位 <span class="en">Owner</span></th><td>{owner}</td>' in html
+    assert "申请人" not in html.split('id="verify-report"')[1].split("</div>")[0]
+    assert "it is now pending." in html
 
     page = "Doc_0/Pages/Page_0/Content.xml"
     forged = repacked(ofd, page, lambda xml: xml.replace(TOLERATED.encode(), b"X9-9"))

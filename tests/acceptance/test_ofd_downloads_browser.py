@@ -59,6 +59,17 @@ def test_the_sealed_ofd_links_on_the_commitment_and_report_pages(live_server, ca
         page.get_by_role("link", name="OFD 版式文件（含电子印章）").click()
     assert download.value.suggested_filename.endswith(".ofd")
 
+    # Anyone checks the sealed commitment on the public page with the file alone.
+    page.goto(f"{live_server.url}{reverse('certificates:verify')}")
+    page.set_input_files("#upload-form input[type=file]", download.value.path())
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_load_state()
+    report_text = page.inner_text("#verify-report")
+    assert "容缺受理限时承诺书" in report_text
+    assert f"建设单位 Owner\t{conditional.case.project.owner.name}" in report_text
+    assert "申请人" not in report_text
+    shoot(page, "commitment-ofd-verified")
+
     page.context.clear_cookies()  # the owner signs out; the reviewer signs in
     sign_in(page, live_server.url, accepted.reviewer)
     page.goto(f"{live_server.url}/cases/{accepted.case.reference}/four-properties/")

@@ -86,6 +86,8 @@ def test_the_public_page_verifies_a_report_and_catches_a_changed_one(archived, c
     html = html.content.decode()
     assert "真实有效：该 OFD 文件为本馆签发并加盖电子印章的原件" in html
     assert "电子档案四性检测报告（归档）" in html
+    # Only the OFD is kept: the page shows no PDF fingerprint row with a dash for it.
+    assert "PDF SHA-256" not in html
 
     page = "Doc_0/Pages/Page_0/Content.xml"
     forged = repacked(ofd, page, lambda xml: xml.replace("未通过".encode(), "已通过".encode()))
