@@ -16,7 +16,15 @@ class AcceptanceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from certificates.verify import register_verifiable
         from workflows.signals import calendar_changed
+
+        from .verification import COMMITMENTS, PROPERTY_REPORTS
+
+        # Sealed commitments and reports are verified on the certificates' public page, which
+        # imports no domain.
+        register_verifiable(COMMITMENTS)
+        register_verifiable(PROPERTY_REPORTS)
 
         # A changed holiday calendar moves the open commitments' working-day deadlines.
         calendar_changed.connect(_recompute_deadlines, dispatch_uid="acceptance")

@@ -24,6 +24,10 @@ register(
         "material.fixity_failed": ("固定性校验失败", "fixity check failed"),
         "material.fixity_restored": ("固定性恢复", "fixity restored"),
         "archive.properties_checked": ("四性检测", "four-property checks run"),
+        "archive.properties_report_sealed": (
+            "四性检测报告 OFD 加盖电子印章",
+            "four-property report's OFD sealed",
+        ),
         "drawing.approved": ("图纸批准", "drawing approved"),
         "drawing.returned": ("图纸退回", "drawing returned"),
         "drawing.index_supplied": ("提交图纸目录", "drawing index supplied"),
@@ -33,6 +37,7 @@ register(
         "catalog.copied": ("归档范围复制", "catalog copied"),
         "catalog.published": ("归档范围发布", "catalog published"),
         "commitment.draft": ("承诺书待签署", "commitment awaiting signature"),
+        "commitment.ofd_sealed": ("承诺书 OFD 版式文件加盖电子印章", "commitment's OFD sealed"),
         "commitment.pending": ("承诺书生效", "commitment in force"),
         "commitment.fulfilled": ("承诺按期履约", "commitment fulfilled"),
         "commitment.overdue": ("承诺逾期", "commitment overdue"),

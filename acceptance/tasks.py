@@ -6,8 +6,9 @@ from signing.validation import detached_signature_problem
 from workflows.jobs.worker import job_task
 
 from .media.sets import CHUNK_TASK, media_check_chunk
-from .models import Case, Material
-from .services.commitments import commitments_sweep
+from .models import Case, Commitment, Material
+from .models.commitment import RENDER_COMMITMENT_OFD_TASK
+from .services.commitments import commitment_ofd_store, commitments_sweep
 from .services.drawings import drawing_preview_render
 from .services.fixity import fixity_audit
 from .services.intake import material_intake_check
@@ -55,6 +56,12 @@ def check_material(material_id: int) -> None:
             pk=material_id
         )
     )
+
+
+@job_task(RENDER_COMMITMENT_OFD_TASK, soft_time_limit=300)
+def render_commitment_ofd(commitment_id: int) -> None:
+    """The signed commitment's sealed OFD, after the signature committed; a repeat finds it."""
+    commitment_ofd_store(commitment=Commitment.objects.get(pk=commitment_id))
 
 
 # The chunk counts its own tries against the AV check's (``media.sets``): past them, an incident.

@@ -12,6 +12,7 @@ import hashlib
 import io
 import logging
 import tempfile
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,13 +22,15 @@ from django.utils import timezone
 
 from acceptance.models import FormatKind, Material
 from certificates.codes import verification_code_new, verification_code_printed
+from certificates.conf import certificate_formats
 from certificates.conf import setting as certificate_setting
 from certificates.issue import verification_url
 from signing.signers import get_signer
+from workflows.jobs.outbox import job_enqueue
 from workflows.journal import journal_append
 from workflows.labels import SHANGHAI
 
-from .models import AccessRequest, Extract, ExtractSequence
+from .models import RENDER_EXTRACT_OFD_TASK, AccessRequest, Extract, ExtractSequence
 
 logger = logging.getLogger(__name__)
 
@@ -96,14 +99,72 @@ def record_pages(material: Material, folder: Path) -> tuple[list[bytes], str]:
     return [], "listed"
 
 
-def _cover(
-    request: AccessRequest,
-    number: str,
-    code: str,
-    valid_until,
-    records: list,
-    provided_by: dict[int, str] | None = None,
-) -> bytes:
+@dataclass(frozen=True)
+class ExtractCover:
+    """What the cover sheet prints, set once for the PDF and the OFD so the two cannot differ."""
+
+    number: str
+    facts: list[tuple[str, str]]
+    records: list[tuple[str, str, str]]  # code, title, pages (or how to see the record)
+    statement: str
+    verification_url: str
+    issuer: str
+
+    TITLE = "城建档案利用证明"
+    SUBTITLE = "Certified extract of construction archives"
+    RECORDS_HEADER = ("档号/条目", "档案题名", "页数")
+
+    @property
+    def how_to_verify(self) -> str:
+        return (
+            f"扫描二维码或访问 {self.verification_url}，输入证明编号与验证码核验真伪；"
+            "亦可上传本 PDF 或 OFD 文件核验电子签名或电子印章。超过有效期的证明不再作为有效证明。"
+        )
+
+    @property
+    def issuer_line(self) -> str:
+        return f"出具单位：{self.issuer}（电子签章）"
+
+
+def extract_cover(
+    request: AccessRequest, number: str, code: str, issued_at, valid_until, records: list
+) -> ExtractCover:
+    """The cover's text; ``records`` are (material, page count, how it was included, the partner
+    that provided it or "")."""
+    issued = timezone.localtime(issued_at, SHANGHAI).date()
+    project = request.project
+    listed = []
+    for material, pages, how, partner in records:
+        note = str(pages) if pages else ("见窗口" if how == "listed" else "0")
+        title = material.title or material.original_name
+        if partner:
+            title += f"（由{partner}提供，馆室联动）"
+        listed.append((material.catalog_item.code, title, note))
+    from_partners = any(partner for *_rest, partner in records)
+    return ExtractCover(
+        number=number,
+        facts=[
+            ("证明编号", number),
+            ("申请人", f"{request.requester_name}（{request.get_role_display().split(' ')[0]}）"),
+            ("利用目的", request.purpose.name_zh),
+            ("查档申请", request.reference),
+            ("建设项目", f"{project.name}（{project.location}）"),
+            ("出具日期", f"{issued:%Y年%m月%d日}"),
+            ("有效期至", f"{valid_until:%Y年%m月%d日}"),
+            ("验证码", verification_code_printed(code)),
+        ],
+        records=listed,
+        statement=(
+            "所附档案页面与本馆馆藏档案一致"
+            + ("（注明由合作馆室提供的，与该馆室答复的文件一致）" if from_partners else "")
+            + "，仅供上述申请人用于上述利用目的。"
+        ),
+        verification_url=verification_url(number),
+        issuer=certificate_setting("CERTIFICATES_ISSUER_NAME"),
+    )
+
+
+def _cover(cover: ExtractCover) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -117,84 +178,39 @@ def _cover(
     title = ParagraphStyle("title", fontName=font, fontSize=18, leading=26, alignment=1)
     body = ParagraphStyle("body", fontName=font, fontSize=10.5, leading=16)
     small = ParagraphStyle("small", fontName=font, fontSize=8.5, leading=12, textColor=colors.grey)
-    issued = timezone.localtime(timezone.now(), SHANGHAI).date()
-    project = request.project
-    facts = [
-        ("证明编号", number),
-        ("申请人", f"{request.requester_name}（{request.get_role_display().split(' ')[0]}）"),
-        ("利用目的", request.purpose.name_zh),
-        ("查档申请", request.reference),
-        ("建设项目", f"{project.name}（{project.location}）"),
-        ("出具日期", f"{issued:%Y年%m月%d日}"),
-        ("有效期至", f"{valid_until:%Y年%m月%d日}"),
-        ("验证码", verification_code_printed(code)),
-    ]
-    rows = [[Paragraph(k, body), Paragraph(v, body)] for k, v in facts]
+    rows = [[Paragraph(k, body), Paragraph(v, body)] for k, v in cover.facts]
     table = Table(rows, colWidths=(30 * mm, 120 * mm))
     table.setStyle(
         TableStyle(
             [("GRID", (0, 0), (-1, -1), 0.4, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP")]
         )
     )
-    listed = [[Paragraph("档号/条目", body), Paragraph("档案题名", body), Paragraph("页数", body)]]
-    for material, pages, how in records:
-        note = str(pages) if pages else ("见窗口" if how == "listed" else "0")
-        listed.append(
-            [
-                Paragraph(material.catalog_item.code, body),
-                Paragraph(
-                    (material.title or material.original_name)
-                    + (
-                        f"（由{provided_by[material.pk]}提供，馆室联动）"
-                        if material.pk in (provided_by or {})
-                        else ""
-                    ),
-                    body,
-                ),
-                Paragraph(note, body),
-            ]
-        )
+    listed = [
+        [Paragraph(cell, body) for cell in row] for row in (cover.RECORDS_HEADER, *cover.records)
+    ]
     record_table = Table(listed, colWidths=(28 * mm, 106 * mm, 16 * mm))
     record_table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey)]))
-    issuer = certificate_setting("CERTIFICATES_ISSUER_NAME")
     story = [
-        Paragraph("城建档案利用证明", title),
-        Paragraph(
-            "Certified extract of construction archives",
-            ParagraphStyle("sub", parent=small, alignment=1),
-        ),
+        Paragraph(cover.TITLE, title),
+        Paragraph(cover.SUBTITLE, ParagraphStyle("sub", parent=small, alignment=1)),
         Spacer(1, 8 * mm),
         table,
         Spacer(1, 6 * mm),
-        Paragraph(
-            "所附档案页面与本馆馆藏档案一致"
-            + ("（注明由合作馆室提供的，与该馆室答复的文件一致）" if provided_by else "")
-            + "，仅供上述申请人用于上述利用目的。",
-            body,
-        ),
+        Paragraph(cover.statement, body),
         Spacer(1, 4 * mm),
         record_table,
         Spacer(1, 6 * mm),
         Table(
-            [
-                [
-                    _QrCode(verification_url(number)),
-                    Paragraph(
-                        f"扫描二维码或访问 {verification_url(number)}，输入证明编号与验证码核验真伪；"
-                        "亦可上传本 PDF 文件核验电子签名。超过有效期的证明不再作为有效证明。",
-                        body,
-                    ),
-                ]
-            ],
+            [[_QrCode(cover.verification_url), Paragraph(cover.how_to_verify, body)]],
             colWidths=(36 * mm, 114 * mm),
         ),
         Spacer(1, 6 * mm),
-        Paragraph(f"出具单位：{issuer}（电子签章）", body),
+        Paragraph(cover.issuer_line, body),
     ]
     buffer = io.BytesIO()
-    SimpleDocTemplate(buffer, pagesize=A4, title=f"城建档案利用证明 {number}", author=issuer).build(
-        story
-    )
+    SimpleDocTemplate(
+        buffer, pagesize=A4, title=f"{cover.TITLE} {cover.number}", author=cover.issuer
+    ).build(story)
     return buffer.getvalue()
 
 
@@ -240,32 +256,56 @@ def _assemble(documents: list[bytes], text: str) -> tuple[bytes, int]:
     return out.getvalue(), len(writer.pages)
 
 
+def extract_records(request: AccessRequest) -> list[tuple[Material, list[bytes], str, str]]:
+    """The approved records, each as its PDF documents, how it was included and the partner
+    archive (馆室联动) whose files stand for it ("" for the archive's own)."""
+    from .partners import partner_files_by_record
+
+    approved = request.approved_records.select_related("catalog_item").order_by(
+        "catalog_item__code", "pk"
+    )
+    from_partners = partner_files_by_record(request)
+    included = []
+    with tempfile.TemporaryDirectory(prefix="access-extract-") as folder:
+        for material in approved:
+            if material.pk in from_partners:
+                # A partner's files stand for the record it holds; each passed the checks.
+                files = from_partners[material.pk]
+                documents = [
+                    _stored_bytes(f.file)
+                    for f in files
+                    if f.check_report.get("detected_format") == "pdf"
+                ]
+                how = "pages" if documents else "listed"
+                included.append((material, documents, how, files[0].forwarding.partner.name))
+            else:
+                included.append((material, *record_pages(material, Path(folder)), ""))
+    return included
+
+
+def extract_cover_of(extract: Extract, included) -> ExtractCover:
+    counted = [(m, _page_count(docs), how, partner) for m, docs, how, partner in included]
+    return extract_cover(
+        extract.request,
+        extract.number,
+        extract.verification_code,
+        extract.issued_at,
+        extract.valid_until,
+        counted,
+    )
+
+
 def extract_issue(*, request: AccessRequest) -> Extract:
-    """Make, sign and register the request's extract once; a repeat returns the one issued."""
+    """Make, sign and register the request's extract once; a repeat returns the one issued.
+
+    When the archive issues OFD (``CERTIFICATES_FORMATS``), a job written with the extract makes
+    the sealed OFD after the commit, so the year's number lock is not held while it is drawn.
+    """
     existing = Extract.objects.filter(request=request).first()
     if existing is not None:
         return existing
     rule = request.rule
-    approved = list(
-        request.approved_records.select_related("catalog_item").order_by("catalog_item__code", "pk")
-    )
-    from .partners import partner_files_by_record
-
-    from_partners = partner_files_by_record(request)
-    with tempfile.TemporaryDirectory(prefix="access-extract-") as folder:
-        included = []
-        for material in approved:
-            if material.pk in from_partners:
-                # A partner's files stand for the record it holds; each passed the checks.
-                documents = [
-                    _stored_bytes(f.file)
-                    for f in from_partners[material.pk]
-                    if f.check_report.get("detected_format") == "pdf"
-                ]
-                how = "pages" if documents else "listed"
-            else:
-                documents, how = record_pages(material, Path(folder))
-            included.append((material, documents, how))
+    included = extract_records(request)
     with transaction.atomic():
         existing = Extract.objects.filter(request=request).first()
         if existing is not None:
@@ -273,39 +313,40 @@ def extract_issue(*, request: AccessRequest) -> Extract:
         signer = get_signer()
         issued_at = timezone.now()
         year = timezone.localtime(issued_at, SHANGHAI).year
-        number = _number(year)
-        code = verification_code_new()
-        valid_until = timezone.localtime(issued_at, SHANGHAI).date() + timedelta(
-            days=rule.extract_valid_days
+        extract = Extract(
+            number=_number(year),
+            request=request,
+            verification_code=verification_code_new(),
+            issued_at=issued_at,
+            valid_until=timezone.localtime(issued_at, SHANGHAI).date()
+            + timedelta(days=rule.extract_valid_days),
         )
+        number = extract.number
         text = watermark_text(request, number)
-        counted = [(m, _page_count(docs), how) for m, docs, how in included]
-        provided_by = {pk: files[0].forwarding.partner.name for pk, files in from_partners.items()}
-        cover = _cover(request, number, code, valid_until, counted, provided_by)
-        pdf, pages = _assemble([cover, *[d for _m, docs, _h in included for d in docs]], text)
+        pdf, extract.pages = _assemble(
+            [
+                _cover(extract_cover_of(extract, included)),
+                *[d for _m, docs, _h, _p in included for d in docs],
+            ],
+            text,
+        )
         signed = signer.sign(
             pdf, reason=f"出具城建档案利用证明 {number} / certified extract issued"
         )
-        extract = Extract(
-            number=number,
-            request=request,
-            pdf_sha256=hashlib.sha256(signed).hexdigest(),
-            verification_code=code,
-            pages=pages,
-            issued_at=issued_at,
-            valid_until=valid_until,
-        )
+        extract.pdf_sha256 = hashlib.sha256(signed).hexdigest()
         extract.pdf.save(f"{number}.pdf", ContentFile(signed), save=False)
         extract.save()
+        if "ofd" in certificate_formats():
+            job_enqueue(RENDER_EXTRACT_OFD_TASK, extract.pk)
         journal_append(
             chain=request.reference,
             kind="access.extract_issued",
             payload={
                 "number": number,
                 "pdf_sha256": extract.pdf_sha256,
-                "pages": pages,
-                "records": [m.pk for m in approved],
-                "valid_until": valid_until.isoformat(),
+                "pages": extract.pages,
+                "records": [m.pk for m, _docs, _how, _partner in included],
+                "valid_until": extract.valid_until.isoformat(),
                 "watermark": text,
             },
         )

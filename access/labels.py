@@ -13,6 +13,10 @@ register(
         "access.proofs_supplied": ("证明材料补正", "proofs supplied"),
         "access.extract_issued": ("档案证明出具", "certified extract issued"),
         "access.extract_downloaded": ("档案证明下载", "certified extract downloaded"),
+        "access.extract_ofd_sealed": (
+            "档案证明 OFD 版式文件加盖电子印章",
+            "certified extract's OFD sealed",
+        ),
         "access.registered": ("利用登记", "access registered"),
         "access.forwarded": ("转交合作馆室", "forwarded to a partner"),
         "access.forwarding_resent": ("重发转交通知", "forwarding sent again"),

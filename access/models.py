@@ -9,6 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from acceptance.models import Material, Project
+from workflows.jobs.outbox import job_progress
+
+# The outbox job that renders and seals an extract's OFD after the extract commits.
+RENDER_EXTRACT_OFD_TASK = "access.render_extract_ofd"
 
 # -- access requests --------------------------------------------------------------------------
 
@@ -265,6 +269,11 @@ class Extract(models.Model):
     request = models.OneToOneField(AccessRequest, on_delete=models.PROTECT, related_name="extract")
     pdf = models.FileField(upload_to="access/extracts/%Y/", max_length=300)
     pdf_sha256 = models.CharField(max_length=64, db_index=True)
+    # The same extract as an OFD document with the archive's SM2 seal, made by a job after the
+    # extract commits; empty while it is made, when the archive issues PDF only, and for extracts
+    # issued before OFD output existed.
+    ofd = models.FileField(upload_to="access/extracts/%Y/", max_length=300, blank=True)
+    ofd_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     verification_code = models.CharField(max_length=16)
     pages = models.PositiveIntegerField()
     issued_at = models.DateTimeField(default=timezone.now)
@@ -276,6 +285,11 @@ class Extract(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def ofd_state(self) -> str:
+        """``ready``, or where its render job stands (``preparing``, ``failed``, ``none``)."""
+        return "ready" if self.ofd else job_progress(RENDER_EXTRACT_OFD_TASK, self.pk)
 
 
 # -- linked archives (馆室联动) -----------------------------------------------------------------

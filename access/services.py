@@ -388,22 +388,27 @@ def request_instance(request: AccessRequest) -> ProcessInstance | None:
     return ProcessInstance.objects.filter(business_key=request.reference).order_by("-pk").first()
 
 
-def extract_download(*, user, reference: str):
+def extract_download(*, user, reference: str, file_format: str = "pdf"):
     """The extract of the requester's own request, its download journaled; None for anyone else.
 
     Another requester, an archivist or a guessed number all get None alike: the extract is the
-    requester's, and its existence is not told to others.
+    requester's, and its existence is not told to others. ``file_format`` is ``pdf`` or ``ofd``;
+    an OFD not made (yet) is not journaled as downloaded: the caller says where it stands.
     """
     from .selectors import request_for_requester
 
     request = request_for_requester(user, reference)
     extract = getattr(request, "extract", None) if request is not None else None
-    if extract is None:
-        return None
+    if extract is None or (file_format == "ofd" and not extract.ofd):
+        return extract
     journal_append(
         chain=request.reference,
         kind="access.extract_downloaded",
         actor=user,
-        payload={"number": extract.number, "pdf_sha256": extract.pdf_sha256},
+        payload={
+            "number": extract.number,
+            "format": file_format,
+            "sha256": extract.ofd_sha256 if file_format == "ofd" else extract.pdf_sha256,
+        },
     )
     return extract

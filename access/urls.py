@@ -10,6 +10,7 @@ urlpatterns = [
     path("new/", views.request_new, name="request_new"),
     path("requests/<str:reference>/", views.request_detail, name="request"),
     path("requests/<str:reference>/extract.pdf", views.extract_file, name="extract"),
+    path("requests/<str:reference>/extract.ofd", views.extract_ofd_file, name="extract_ofd"),
     path("register/", views.register, name="register"),
     path("statistics/", views.statistics, name="statistics"),
     path("review/", views.review_queue, name="review_queue"),

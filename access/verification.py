@@ -6,6 +6,7 @@ is looked up by number and code or its file is uploaded.
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.utils import timezone
 
 from certificates.verify import PublicCertificate, VerifiableKind
@@ -57,7 +58,8 @@ def extract_by_number(number: str) -> tuple[PublicCertificate, str] | None:
 
 
 def extract_by_sha256(sha256: str) -> PublicCertificate | None:
-    extract = _extracts().filter(pdf_sha256=sha256).first()
+    """The extract whose signed PDF or sealed OFD has this SHA-256."""
+    extract = _extracts().filter(Q(pdf_sha256=sha256) | Q(ofd_sha256=sha256)).first()
     return public_extract(extract) if extract else None
 
 

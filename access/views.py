@@ -162,6 +162,28 @@ def extract_file(request, reference: str):
     )  # fmt: skip
 
 
+OFD_NOT_READY = {
+    "preparing": (409, "OFD 版式文件正在生成，请稍后刷新页面再下载。The OFD file is being prepared; try again shortly."),
+    "failed": (503, "OFD 版式文件生成失败，档案馆已收到通知；PDF 文件可正常使用。The OFD file could not be made; the PDF is valid."),
+    "none": (404, "本证明未出具 OFD 版式文件，请下载 PDF 文件。This extract was issued as PDF only."),
+}  # fmt: skip
+
+
+@login_required
+def extract_ofd_file(request, reference: str):
+    """The extract's sealed OFD, beside its PDF; while it is made, a page saying so."""
+    extract = extract_download(user=request.user, reference=reference, file_format="ofd")
+    if extract is None:
+        raise Http404("该档案证明不存在或不属于您 / no such extract of yours")
+    if not extract.ofd:
+        status, message = OFD_NOT_READY[extract.ofd_state]
+        return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+    return FileResponse(
+        extract.ofd.open("rb"), as_attachment=True, filename=f"{extract.number}.ofd",
+        content_type="application/ofd",
+    )  # fmt: skip
+
+
 def _archivist(request) -> None:
     if not is_archivist(request.user):
         raise PermissionDenied

@@ -27,7 +27,7 @@ class UploadForm(forms.Form):
     # Tells the page which of its two forms was sent (a test client sends both as multipart).
     check = forms.CharField(widget=forms.HiddenInput, initial="pdf", required=False)
     pdf = forms.FileField(
-        label="意见书或证明的 PDF 文件，或意见书的 OFD 文件 Certificate or extract PDF, or certificate OFD",
+        label="本馆出具的 PDF 或 OFD 文件（意见书、利用证明、承诺书、检测报告） A PDF or OFD the archive issued",
         widget=forms.ClearableFileInput(
             attrs={"accept": "application/pdf,.pdf,application/ofd,.ofd"}
         ),

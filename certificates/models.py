@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from workflows.models import OutboxJob
+from workflows.jobs.outbox import job_progress
 
 # The outbox job that renders and seals a certificate's OFD after its number's transaction commits.
 RENDER_OFD_TASK = "certificates.render_ofd"
@@ -100,13 +100,7 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
     def ofd_state(self) -> str:
         """``ready``; ``preparing`` while its render job runs; ``failed`` when the job gave up;
         ``none``: not issued as OFD."""
-        if self.ofd:
-            return "ready"
-        jobs = OutboxJob.objects.filter(task=RENDER_OFD_TASK, args__0=self.pk)
-        status = jobs.order_by("-pk").values_list("status", flat=True).first()
-        if status == OutboxJob.Status.PENDING:
-            return "preparing"
-        return "failed" if status == OutboxJob.Status.FAILED else "none"
+        return "ready" if self.ofd else job_progress(RENDER_OFD_TASK, self.pk)
 
 
 class OpinionTemplate(models.Model):

@@ -72,6 +72,8 @@ class PublicCertificate:
     # Documents valid for a period (a certified extract) print it; certificates have none.
     valid_until: date | None = None
     holder: str = ""
+    # Who the holder is to the document, in both languages: a requester of an extract by default.
+    holder_role: tuple[str, str] = ("申请人", "Issued to")
 
     @property
     def in_force(self) -> bool:
@@ -101,6 +103,7 @@ class PublicCertificate:
             "issued_on": self.issued_on.isoformat(),
             "in_force": self.in_force,
         }
+        del values["holder_role"]  # the page's words for the holder; the answer names the holder
         # A certificate prints no holder or validity: its answer names none.
         for name in ("holder", "valid_until"):
             if not values[name]:
@@ -115,7 +118,7 @@ class VerifiableKind:
     """Another app's signed documents, verified on the same public page as certificates.
 
     ``lookup(number)`` gives ``(public facts, verification code)`` or None; ``by_sha256(hex)``
-    the public facts of the document whose signed file has that hash, or None. The facts are a
+    the public facts of the document whose signed PDF or sealed OFD has that hash, or None. The facts are a
     :class:`PublicCertificate` (its ``status`` is ``issued`` while the document is in force).
     An app registers its kind from ``AppConfig.ready()``; this app imports none of them.
     """
@@ -387,7 +390,8 @@ def _stored_sha256(certificate: Certificate) -> str:
 
 
 def ofd_verify(data: bytes, *, limit_size: bool = True) -> OfdReport:
-    """Check a certificate OFD: its seal offline, and that the archive stored this very file."""
+    """Check an OFD (a certificate's, or another registered kind's): its seal offline, and that
+    the archive stored this very file."""
     from signing.ofd_seal import ofd_seal_verify, seal_trust_roots
 
     max_bytes = setting("CERTIFICATES_VERIFY_MAX_UPLOAD_BYTES") if limit_size else None
@@ -396,11 +400,14 @@ def ofd_verify(data: bytes, *, limit_size: bool = True) -> OfdReport:
     sha256 = hashlib.sha256(data).hexdigest()
     number = _named_number(data)
     certificate = Certificate.objects.filter(number=number).first() if number else None
-    registered = certificate is not None and _stored_sha256(certificate) == sha256
+    if certificate is not None and _stored_sha256(certificate) == sha256:
+        registered = PublicCertificate.of(certificate)
+    else:  # another kind's OFD (a certified extract), registered by its hash
+        registered = _other_document_by_sha256(sha256)
     return OfdReport(
         sha256=sha256,
         size=len(data),
         seal=ofd_seal_verify(data, seal_trust_roots()),
         named_number=number,
-        certificate=PublicCertificate.of(certificate) if registered else None,
+        certificate=registered,
     )

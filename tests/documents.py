@@ -1,4 +1,6 @@
-"""What a reader of a written PDF would get: its fonts (poppler's pdffonts) and its pages as PNG."""
+"""What a reader of a written PDF would get (its fonts via poppler's pdffonts, its pages as PNG), and
+a tampered copy of a written OFD. What easyofd reads and draws of an OFD, how alike two page
+images are and the `openssl` check of its seal are in ``tests.certificates.helpers``."""
 
 from __future__ import annotations
 
@@ -61,3 +63,31 @@ def _as_file(pdf: bytes | Path, folder: Path) -> Path:
     path = folder / "document.pdf"
     path.write_bytes(pdf)
     return path
+
+
+# -- OFD: what the independent reader (easyofd) and the `openssl` command line make of one --------
+
+
+def pdf_page_image(pdf: bytes, page: int = 1, *, dpi: int = 100):
+    """One page of a PDF drawn by poppler, as a PIL image."""
+    from PIL import Image
+
+    with tempfile.TemporaryDirectory() as folder:
+        png = rasterize(pdf, Path(folder) / "page.png", dpi=dpi, page=page)
+        with Image.open(png) as image:
+            return image.convert("RGB")
+
+
+def repacked(data: bytes, name: str, change) -> bytes:
+    """The package ``data`` with its file ``name`` changed by ``change`` (a tampered copy)."""
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        files = {entry: package.read(entry) for entry in package.namelist()}
+    files[name] = change(files[name])
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as package:
+        for entry, content in files.items():
+            package.writestr(entry, content)
+    return buffer.getvalue()

@@ -15,6 +15,7 @@ the font's own metrics, so readers place CJK and Latin glyphs where this module 
 from __future__ import annotations
 
 import io
+import math
 import re
 import uuid
 import zipfile
@@ -27,6 +28,7 @@ from .fonts import CJK_FONT_FAMILY, CJK_FONT_PATH, reportlab_cjk_font
 
 __all__ = [
     "OfdDocument",
+    "OfdFlow",
     "OfdImage",
     "OfdLine",
     "OfdPage",
@@ -56,6 +58,10 @@ class OfdText:
     size: float
     color: Rgb = BLACK
     bold: bool = False  # drawn filled and stroked: CJK fonts rarely ship a bold face
+    # The run's direction in degrees, counter-clockwise (a watermark's slant). Its glyphs stay
+    # upright, each placed along the slant by DeltaX and DeltaY, which every reader follows; a
+    # rotating CTM on text is ignored by some readers, which then print the run level.
+    angle: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,7 @@ class OfdImage:
 @dataclass
 class OfdPage:
     items: list[OfdText | OfdRect | OfdLine | OfdImage] = field(default_factory=list)
+    size_mm: tuple[float, float] | None = None  # None: the document's size
 
 
 @dataclass
@@ -214,9 +221,12 @@ class _Ids:
 
 def _text_object(layer, ids: _Ids, item: OfdText, font_id: str) -> None:
     advances = _advances(item.text, item.size)
-    width = max(sum(advances), item.size)
     # The boundary holds the whole em box: the baseline sits at the ascent, ~0.88 em down.
     ascent = item.size * 0.88
+    if item.angle:
+        _slanted_text_object(layer, ids, item, font_id, advances, ascent)
+        return
+    width = max(sum(advances), item.size)
     node = _element(
         layer,
         "TextObject",
@@ -233,6 +243,33 @@ def _text_object(layer, ids: _Ids, item: OfdText, font_id: str) -> None:
     code = _element(node, "TextCode", item.text, X="0", Y=_number(ascent))
     if len(advances) > 1:
         code.set("DeltaX", " ".join(_number(advance) for advance in advances[:-1]))
+
+
+def _slanted_text_object(layer, ids: _Ids, item: OfdText, font_id, advances, ascent) -> None:
+    cos, sin = math.cos(math.radians(item.angle)), math.sin(math.radians(item.angle))
+    # Each glyph's baseline origin; y grows downwards on the page, so the slant rises as -sin.
+    origins, along = [], 0.0
+    for advance in advances:
+        origins.append((item.x + along * cos, item.y - along * sin))
+        along += advance
+    xs = [x for x, _y in origins] + [origins[-1][0] + advances[-1] * cos]
+    ys = [y for _x, y in origins] + [origins[-1][1] - advances[-1] * sin]
+    left, top = min(xs), min(ys) - ascent
+    width, height = max(xs) - left + item.size, max(ys) - top + item.size * 0.32
+    node = _element(
+        layer,
+        "TextObject",
+        ID=ids.next(),
+        Boundary=_box(left, top, width, height),
+        Font=font_id,
+        Size=_number(item.size),
+    )
+    _color(node, "FillColor", item.color)
+    x0, y0 = origins[0]
+    code = _element(node, "TextCode", item.text, X=_number(x0 - left), Y=_number(y0 - top))
+    if len(advances) > 1:
+        code.set("DeltaX", " ".join(_number(a * cos) for a in advances[:-1]))
+        code.set("DeltaY", " ".join(_number(-a * sin) for a in advances[:-1]))
 
 
 def _path_object(layer, ids: _Ids, item: OfdRect | OfdLine) -> None:
@@ -274,7 +311,7 @@ def ofd_render(document: OfdDocument) -> bytes:
         page_id = ids.next()
         content = _root("Page")
         area = _element(content, "Area")
-        _element(area, "PhysicalBox", _box(0, 0, width, height))
+        _element(area, "PhysicalBox", _box(0, 0, *(page.size_mm or (width, height))))
         layer = _element(_element(content, "Content"), "Layer", ID=ids.next(), Type="Body")
         for item in page.items:
             if isinstance(item, OfdText):
@@ -354,3 +391,124 @@ def ofd_render(document: OfdDocument) -> bytes:
         for name, data in files.items():
             package.writestr(name, data)
     return buffer.getvalue()
+
+
+PT = 25.4 / 72  # millimetres per point
+
+
+class OfdFlow:
+    """Pages filled top to bottom the way reportlab's platypus fills a PDF's frame, so an OFD
+    mirrors a PDF laid out with it: measures are in points, as there; each first baseline sits
+    one font size below its block's top; a block that does not fit starts a new page.
+
+    ``frame`` is (left, top, width, bottom) in points from the page's top left, platypus'
+    margins plus its frame padding; ``on_page(flow)`` draws each new page's fixed parts.
+    """
+
+    def __init__(self, frame: tuple[float, float, float, float], on_page=None) -> None:
+        self.left, self.top, self.width, self.bottom = frame
+        self.on_page = on_page
+        self.pages: list[OfdPage] = []
+        self.y = self.top
+        self._new_page()
+
+    @property
+    def items(self) -> list:
+        return self.pages[-1].items
+
+    def _new_page(self) -> None:
+        self.pages.append(OfdPage())
+        self.y = self.top
+        if self.on_page is not None:
+            self.on_page(self)
+
+    def room(self, height: float) -> None:
+        if self.y + height > self.bottom and self.y > self.top:
+            self._new_page()
+
+    def text(self, x: float, baseline: float, text: str, size: float, color: Rgb = BLACK) -> None:
+        self.items.append(OfdText(x * PT, baseline * PT, text, size * PT, color))
+
+    def text_width(self, text: str, size: float) -> float:
+        return ofd_text_width(text, size * PT) / PT
+
+    def lines(self, text: str, size: float, width: float) -> list[str]:
+        return [line for part in text.split("\n") for line in ofd_wrap(part, size * PT, width * PT)]
+
+    def space(self, height: float) -> None:
+        self.y = min(self.y + height, self.bottom)
+
+    def centred(self, text: str, size: float, leading: float, color: Rgb = BLACK) -> None:
+        self.room(leading)
+        x = self.left + (self.width - self.text_width(text, size)) / 2
+        self.text(x, self.y + size, text, size, color)
+        self.y += leading
+
+    def paragraph(self, text: str, size: float, leading: float, color: Rgb = BLACK) -> None:
+        for line in self.lines(text, size, self.width):
+            self.room(leading)
+            self.text(self.left, self.y + size, line, size, color)
+            self.y += leading
+
+    def table(
+        self,
+        rows: list[tuple[str, ...]],
+        widths: tuple[float, ...],
+        *,
+        size: float,
+        leading: float,
+        valign: str = "top",
+        padding: tuple[float, float] = (6, 3),
+        grid: Rgb = (128, 128, 128),
+        grid_width: float = 0.4,
+        header_fill: Rgb | None = None,
+        header_centred: bool = False,
+        repeat_header: bool = False,
+        row_minimum: float = 0.0,
+    ) -> None:
+        """A gridded table centred in the frame, split between rows onto new pages (its first
+        row repeated on each when ``repeat_header``); cells sit at the ``top``, ``middle`` or
+        ``bottom`` (reportlab's default) of their row; no row is lower than ``row_minimum``."""
+        pad_x, pad_y = padding
+        left = self.left + (self.width - sum(widths)) / 2
+        queue = list(enumerate(rows))
+        while queue:
+            index, row = queue.pop(0)
+            cells = [
+                self.lines(cell, size, width - 2 * pad_x)
+                for cell, width in zip(row, widths, strict=True)
+            ]
+            height = max(max(len(lines) for lines in cells) * leading + 2 * pad_y, row_minimum)
+            pages = len(self.pages)
+            self.room(height)
+            if repeat_header and index > 0 and len(self.pages) > pages:
+                queue[:0] = [(0, rows[0]), (index, row)]
+                continue
+            top, x = self.y, left
+            header = index == 0 and header_fill is not None
+            for lines, width in zip(cells, widths, strict=True):
+                if header:
+                    self.items.append(
+                        OfdRect(x * PT, top * PT, width * PT, height * PT, fill=header_fill)
+                    )
+                block = len(lines) * leading
+                offset = {"top": pad_y, "middle": (height - block) / 2}.get(
+                    valign, height - pad_y - block
+                )
+                for number, line in enumerate(lines):
+                    line_x = x + pad_x
+                    if header and header_centred:
+                        line_x = x + (width - self.text_width(line, size)) / 2
+                    self.text(line_x, top + offset + size + number * leading, line, size)
+                x += width
+            self._grid(left, top, widths, height, grid, grid_width)
+            self.y = top + height
+
+    def _grid(self, left, top, widths, height, color: Rgb, width: float) -> None:
+        bottom, right = top + height, left + sum(widths)
+        for y in (top, bottom):
+            self.items.append(OfdLine(left * PT, y * PT, right * PT, y * PT, width * PT, color))
+        x = left
+        for column in (0, *widths):
+            x += column
+            self.items.append(OfdLine(x * PT, top * PT, x * PT, bottom * PT, width * PT, color))

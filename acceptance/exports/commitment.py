@@ -116,97 +116,65 @@ def commitment_pdf(commitment, *, owner, signed_on: datetime, deadline: datetime
     return buffer.getvalue()
 
 
+SEAL_MM = 40.0
+
+
 def commitment_ofd(commitment, *, owner, signed_on: datetime, deadline: datetime) -> bytes:
     """The same 承诺书 as an A4 OFD document, in the PDF's margins, sizes and order."""
-    from workflows.ofd import (
-        OfdDocument,
-        OfdLine,
-        OfdPage,
-        OfdRect,
-        OfdText,
-        ofd_render,
-        ofd_text_width,
-        ofd_wrap,
+    return _commitment_ofd(commitment, owner=owner, signed_on=signed_on, deadline=deadline)[0]
+
+
+def sealed_commitment_ofd(commitment) -> bytes:
+    """The signed 承诺书 as OFD, with the archive's SM2 seal (GB/T 38540) over the signature."""
+    from signing.ofd_seal import ofd_seal_apply
+
+    data, page, boundary = _commitment_ofd(
+        commitment,
+        owner=commitment.signed_by,
+        signed_on=commitment.signed_at,
+        deadline=commitment.initial_deadline,
     )
+    return ofd_seal_apply(data, boundary=boundary, page=page)
+
+
+def _commitment_ofd(
+    commitment, *, owner, signed_on: datetime, deadline: datetime
+) -> tuple[bytes, int, tuple[float, float, float, float]]:
+    """The OFD in the PDF's layout, and where a seal goes: over the signature, on its page."""
+    from workflows.ofd import OfdDocument, ofd_render
+
+    from .layout import CONTENT_WIDTH, OFD_GRID_TABLE, ofd_body, ofd_report_flow, ofd_title
 
     text = commitment_text(commitment, owner=owner, signed_on=signed_on, deadline=deadline)
-    pt = 25.4 / 72
-    margin, width, bottom = 15.0, 180.0, 297.0 - 20.0
-    pages: list[OfdPage] = []
-    y = 0.0
-
-    def new_page() -> None:
-        nonlocal y
-        pages.append(OfdPage())
-        y = margin
-        footer = f"{text.footer} · 第 {len(pages)} 页"
-        size = 7.5 * pt
-        pages[-1].items.append(OfdText(margin, 297.0 - 10.0, footer, size, (92, 92, 92)))
-
-    def room(height: float) -> None:
-        if y + height > bottom:
-            new_page()
-
-    def centred(value: str, size: float, leading: float) -> None:
-        nonlocal y
-        room(leading)
-        pages[-1].items.append(
-            OfdText((210 - ofd_text_width(value, size)) / 2, y + size, value, size)
-        )
-        y += leading
-
-    def paragraph(value: str, size: float = 9.5 * pt, leading: float = 13 * pt) -> None:
-        nonlocal y
-        for line in (
-            part for source in value.split("\n") for part in ofd_wrap(source, size, width)
-        ):
-            room(leading)
-            pages[-1].items.append(OfdText(margin, y + size, line, size))
-            y += leading
-
-    new_page()
-    centred(TITLE, 18 * pt, 24 * pt + 4 * pt)
-    centred(SUBTITLE, 9 * pt, 12 * pt + 8 * pt)
-    paragraph(text.parties)
-    y += 3
-    paragraph(text.promise)
-    y += 3
-    size, leading, code_width = 8.5 * pt, 11 * pt, 30.0
+    points = 72 / 25.4
+    flow = ofd_report_flow(text.footer)
+    ofd_title(flow, TITLE, SUBTITLE)
+    ofd_body(flow, text.parties)
+    flow.space(3 * points)
+    ofd_body(flow, text.promise)
+    flow.space(3 * points)
     rows = [("编号 Code", "容缺材料 Tolerated item"), *text.items]
-    for index, (code, name) in enumerate(rows):
-        lines = [
-            part
-            for source in name.split("\n")
-            for part in ofd_wrap(source, size, width - code_width - 4)
-        ]
-        height = len(lines) * leading + 3
-        room(height)
-        fill = (238, 238, 238) if index == 0 else None
-        pages[-1].items.append(OfdRect(margin, y, code_width, height, 0.2, (68, 68, 68), fill))
-        pages[-1].items.append(
-            OfdRect(margin + code_width, y, width - code_width, height, 0.2, (68, 68, 68), fill)
-        )
-        pages[-1].items.append(OfdText(margin + 2, y + 1.5 + size, code, size))
-        for number, line in enumerate(lines):
-            pages[-1].items.append(
-                OfdText(margin + code_width + 2, y + 1.5 + size + number * leading, line, size)
-            )
-        y += height
-    y += 3
-    paragraph(text.terms)
-    y += 6
-    paragraph(text.signature)
-    pages[-1].items.append(OfdLine(margin, y + 1, margin + width, y + 1, 0.2, (122, 122, 122)))
-    return ofd_render(
+    flow.table(rows, (30 * points, CONTENT_WIDTH - 30 * points), **OFD_GRID_TABLE)
+    flow.space(3 * points)
+    ofd_body(flow, text.terms)
+    flow.space(6 * points)
+    flow.room(2 * 13)  # the signature's two lines stay together, so the seal lands on them
+    signature_top = flow.y
+    ofd_body(flow, text.signature)
+    middle = (signature_top + flow.y) / 2 / points
+    seal_top = min(max(middle - SEAL_MM / 2, 15.0), 297.0 - 10.0 - SEAL_MM)
+    seal = (210.0 - 15.0 - SEAL_MM - 20.0, seal_top, SEAL_MM, SEAL_MM)
+    data = ofd_render(
         OfdDocument(
             title=text.document_title,
             author=text.author,
             subject=TITLE,
             creation_date=signed_on.astimezone(SHANGHAI).date(),
-            pages=pages,
+            pages=flow.pages,
             custom_data=(
                 ("文件类型", "容缺受理限时承诺书"),
                 ("案件编号", commitment.case.reference),
             ),
         )
     )
+    return data, len(flow.pages) - 1, seal

@@ -97,3 +97,59 @@ def page_number_footer(label: str):
         canvas.restoreState()
 
     return draw
+
+
+# -- the same layout for OFD documents (workflows.ofd.OfdFlow counts in points, as here) ----------
+
+OFD_GRID_TABLE = {  # grid_style's table, for OfdFlow.table
+    "size": 8.5,
+    "leading": 11,
+    "valign": "middle",
+    "padding": (6, 2),
+    "grid": (68, 68, 68),
+    "grid_width": 0.5,
+    "header_fill": (238, 238, 238),
+    "header_centred": True,
+    "repeat_header": True,
+    # A cell holding a plain string keeps reportlab's default leading (12 pt, not the 8.5 pt
+    # font's), so no row of grid_style's tables is lower than 12 pt and the paddings.
+    "row_minimum": 16,
+}
+
+
+def ofd_report_flow(footer_label: str):
+    """An OfdFlow with a4_document's frame and page_number_footer's foot line on every page."""
+    from workflows.ofd import OfdFlow
+
+    grey = (92, 92, 92)
+    padding = 6  # platypus' frame padding
+    foot = PAGE_HEIGHT - 8 * mm
+
+    def footer(flow) -> None:
+        number = len(flow.pages)
+        flow.text(MARGIN, foot, footer_label, 7.5, grey)
+        label = f"第 {number} 页 page {number}"
+        flow.text(PAGE_WIDTH - MARGIN - flow.text_width(label, 7.5), foot, label, 7.5, grey)
+
+    left = MARGIN + padding
+    bottom = PAGE_HEIGHT - (MARGIN + 4 * mm) - padding
+    return OfdFlow((left, left, PAGE_WIDTH - 2 * left, bottom), on_page=footer)
+
+
+def ofd_title(flow, title: str, subtitle: str) -> None:
+    """Styles.title and Styles.subtitle, with their space after."""
+    flow.centred(title, 18, 24)
+    flow.space(4)
+    flow.centred(subtitle, 9, 12)
+    flow.space(8)
+
+
+def ofd_body(flow, text: str) -> None:
+    flow.paragraph(text, 9.5, 13)
+
+
+def ofd_heading(flow, text: str) -> None:
+    """Styles.heading, with its space before and after."""
+    flow.space(8)
+    flow.paragraph(text, 12, 16)
+    flow.space(4)

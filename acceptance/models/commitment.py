@@ -4,6 +4,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from workflows.jobs.outbox import job_progress
+
 from .case import Case, Decision
 from .catalog import CatalogItem
 
@@ -37,6 +39,10 @@ class DeliveryManager(models.Manager.from_queryset(CommitmentQuerySet)):
 
     def get_queryset(self):
         return super().get_queryset().filter(kind=Commitment.Kind.DELIVERY)
+
+
+# The outbox job that renders and seals a signed commitment's OFD after the signature commits.
+RENDER_COMMITMENT_OFD_TASK = "acceptance.render_commitment_ofd"
 
 
 class Commitment(ConcurrentTransitionMixin, models.Model):
@@ -76,6 +82,10 @@ class Commitment(ConcurrentTransitionMixin, models.Model):
     delivered_at = models.DateTimeField(_("delivery under review since"), null=True, blank=True)
     document = models.FileField(upload_to="commitments/%Y/", max_length=300, blank=True)
     document_sha256 = models.CharField(max_length=64, blank=True)
+    # The signed 承诺书 as OFD with the archive's SM2 seal, made by a job after the signature
+    # commits; empty before, while it is made, and when the archive issues PDF only.
+    ofd = models.FileField(upload_to="commitments/%Y/", max_length=300, blank=True)
+    ofd_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     signed_at = models.DateTimeField(null=True, blank=True)
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
@@ -115,6 +125,11 @@ class Commitment(ConcurrentTransitionMixin, models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATES
+
+    @property
+    def ofd_state(self) -> str:
+        """``ready``, or where its render job stands (``preparing``, ``failed``, ``none``)."""
+        return "ready" if self.ofd else job_progress(RENDER_COMMITMENT_OFD_TASK, self.pk)
 
     @transition(field=status, source=Status.DRAFT, target=Status.PENDING)
     def sign(self, *, user, deadline) -> None:

@@ -30,6 +30,10 @@ class PropertyCheckReport(models.Model):
     items = models.JSONField(_("check items"), default=list)
     properties = models.JSONField(_("worst result per property"), default=dict)
     passed = models.BooleanField(_("passed"))
+    # The report as OFD with the archive's SM2 seal, made once at its first download and kept,
+    # so every copy is the same file and the public verification page knows it.
+    ofd = models.FileField(upload_to="property-checks/%Y/", max_length=300, blank=True)
+    ofd_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("four-property check report")

@@ -23,8 +23,10 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
+from certificates.conf import certificate_formats
 from workflows.engine import lock_tries, message_send, timer_reschedule
 from workflows.exceptions import MessageNotExpected
+from workflows.jobs.outbox import job_enqueue
 from workflows.journal import journal_append, journal_extend
 from workflows.models import ProcessInstance
 from workflows.workdays import calendar_read_once
@@ -32,6 +34,7 @@ from workflows.workdays import calendar_read_once
 from ..deadlines import SHANGHAI, commitment_deadline, days_left
 from ..exceptions import AcceptanceError, CaseStateConflict, NotPermitted
 from ..models import Case, Commitment, Material, Notification
+from ..models.commitment import RENDER_COMMITMENT_OFD_TASK
 from ..selectors.cases import case_instance
 from .material_checks import materials_check
 from .notifications import Notice, notices_send, notify, owner_side, supervisors
@@ -348,6 +351,27 @@ def commitment_ofd_document(commitment: Commitment, owner, now: datetime) -> byt
     return commitment_ofd(commitment, owner=owner, signed_on=now, deadline=deadline)
 
 
+def commitment_ofd_store(*, commitment: Commitment) -> None:
+    """Render, seal and store the signed commitment's OFD unless it is there (a repeated job)."""
+    from ..exports.commitment import sealed_commitment_ofd
+
+    if commitment.ofd or not commitment.signed_at:
+        return
+    ofd = sealed_commitment_ofd(commitment)
+    with transaction.atomic():
+        locked = Commitment.objects.select_for_update().get(pk=commitment.pk)
+        if locked.ofd:
+            return
+        locked.ofd_sha256 = hashlib.sha256(ofd).hexdigest()
+        locked.ofd.save(f"{locked.case.reference}-commitment.ofd", ContentFile(ofd), save=False)
+        locked.save(update_fields=("ofd", "ofd_sha256"))
+        journal_append(
+            chain=locked.case.reference,
+            kind="commitment.ofd_sealed",
+            payload={"ofd_sha256": locked.ofd_sha256},
+        )
+
+
 def _require_owner(case: Case, user) -> None:
     if not case.project.owner.members.filter(pk=user.pk).exists():
         raise NotPermitted(
@@ -362,6 +386,9 @@ def commitment_start(*, commitment: Commitment, owner, now: datetime | None = No
     pdf, deadline = commitment_document(commitment, owner, now)
     commitment.document_sha256 = hashlib.sha256(pdf).hexdigest()
     commitment.document.save(f"{commitment.case.reference}-commitment.pdf", ContentFile(pdf))
+    if "ofd" in certificate_formats():
+        # Sealed after the signature commits (the seal covers the signed text, signer and day).
+        job_enqueue(RENDER_COMMITMENT_OFD_TASK, commitment.pk)
     return commitment_transition(
         commitment=commitment,
         action="sign",

@@ -16,11 +16,14 @@ Each run is kept as a :class:`PropertyCheckReport` and journaled on the case's c
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from pathlib import Path
 
 import bagit
+from django.core.files.base import ContentFile
+from django.db import transaction
 from lxml import etree
 
 from signing.validation import detached_signature_problem
@@ -82,6 +85,29 @@ def _file_items(subject: str, outcomes) -> list[dict]:
 
 def _passed(result: bool) -> str:
     return CheckResult.PASS if result else CheckResult.FAIL
+
+
+def property_report_ofd_stored(*, report: PropertyCheckReport) -> PropertyCheckReport:
+    """The report with its sealed OFD, made and kept at the first call; later calls find it."""
+    from ..exports.property_checks import sealed_property_report_ofd
+
+    if report.ofd:
+        return report
+    ofd = sealed_property_report_ofd(report)
+    with transaction.atomic():
+        locked = PropertyCheckReport.objects.select_for_update().get(pk=report.pk)
+        if not locked.ofd:
+            locked.ofd_sha256 = hashlib.sha256(ofd).hexdigest()
+            name = f"four-properties-{locked.stage}-{locked.pk}.ofd"
+            locked.ofd.save(name, ContentFile(ofd), save=False)
+            locked.save(update_fields=("ofd", "ofd_sha256"))
+            if locked.case is not None:
+                journal_append(
+                    chain=locked.case.reference,
+                    kind="archive.properties_report_sealed",
+                    payload={"report": locked.pk, "ofd_sha256": locked.ofd_sha256},
+                )
+    return locked
 
 
 def report_record(

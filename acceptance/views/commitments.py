@@ -99,16 +99,29 @@ def commitment_pdf(request, reference: str):
     return response
 
 
+OFD_NOT_READY = {
+    "preparing": (409, "加盖电子印章的 OFD 版式文件正在生成，请稍后刷新页面再下载。The sealed OFD is being prepared; try again shortly."),
+    "failed": (503, "OFD 版式文件生成失败，档案馆已收到通知；PDF 文件可正常使用。The OFD file could not be made; the PDF is valid."),
+}  # fmt: skip
+
+
 @login_required
 @require_GET
 def commitment_ofd(request, reference: str):
-    """The 承诺书 as an OFD document: the signed one's text as signed; before, today's draft."""
+    """The 承诺书 as an OFD document: once signed, the sealed one stored after the signature
+    (while it is made, a page saying so); before, today's draft, unsealed."""
     case = _case(request, reference)
     commitment = _commitment(case)
-    signer = (
-        request.user if case.project.owner.members.filter(pk=request.user.pk).exists() else None
-    )
-    ofd = commitment_ofd_document(commitment, signer or case.owner_user, timezone.now())
+    if commitment.ofd:
+        with commitment.ofd.open("rb") as handle:
+            ofd = handle.read()
+    elif commitment.signed_at and commitment.ofd_state in OFD_NOT_READY:
+        status, message = OFD_NOT_READY[commitment.ofd_state]
+        return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+    else:
+        signer = case.project.owner.members.filter(pk=request.user.pk).exists()
+        owner = request.user if signer else case.owner_user
+        ofd = commitment_ofd_document(commitment, owner, timezone.now())
     response = HttpResponse(ofd, content_type="application/ofd")
     response["Content-Disposition"] = f'attachment; filename="commitment-{case.reference}.ofd"'
     return response

@@ -11,6 +11,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from certificates.conf import certificate_formats
+
 from ..exports.property_checks import property_report_pdf
 from ..models import PropertyCheckReport
 from ..selectors.cases import cases_visible_to, is_auditor
@@ -21,6 +23,7 @@ from ..selectors.property_checks import (
     stage_summaries,
     verdict,
 )
+from ..services.property_checks import property_report_ofd_stored
 from .cases import _case, _download
 
 
@@ -33,7 +36,8 @@ def case_property_checks(request, reference: str):
         {"summary": summary, "rows": property_rows(summary.report) if summary.report else []}
         for summary in stage_summaries(case)
     ]
-    return render(request, "acceptance/property_checks.html", {"case": case, "stages": stages})
+    context = {"case": case, "stages": stages, "issues_ofd": "ofd" in certificate_formats()}
+    return render(request, "acceptance/property_checks.html", context)
 
 
 def _report(request, pk: int) -> PropertyCheckReport:
@@ -58,6 +62,15 @@ def property_report(request, pk: int):
             "application/pdf",
             f"four-properties-{report.stage}-{report.subject}.pdf",
         )
+    if request.GET.get("format") == "ofd":
+        if "ofd" not in certificate_formats():
+            raise Http404("本馆不出具 OFD 版式文件 / this archive issues PDF only")
+        report = property_report_ofd_stored(report=report)
+        with report.ofd.open("rb") as handle:
+            data = handle.read()
+        return _download(
+            data, "application/ofd", f"four-properties-{report.stage}-{report.subject}.ofd"
+        )
     verdict_zh, verdict_en = verdict(report)
     return render(
         request,
@@ -68,6 +81,7 @@ def property_report(request, pk: int):
             "stage_en": stage_en,
             "verdict_zh": verdict_zh,
             "verdict_en": verdict_en,
+            "issues_ofd": "ofd" in certificate_formats(),
             "rows": property_rows(report),
             "findings": findings(report),
         },

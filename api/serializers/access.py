@@ -111,10 +111,22 @@ class ExtractSerializer(serializers.Serializer):
     valid_until = serializers.DateField(help_text="有效期至 valid until")
     pdf_sha256 = serializers.CharField()
     download_url = serializers.SerializerMethodField()
+    ofd_sha256 = serializers.CharField(help_text="OFD 版式文件指纹，未出具时为空 empty until made")
+    ofd_url = serializers.SerializerMethodField()
 
     def get_download_url(self, extract) -> str:
         return reverse(
             "api:access-request-extract",
+            kwargs={"reference": extract.request.reference},
+            request=self.context.get("request"),
+        )
+
+    def get_ofd_url(self, extract) -> str | None:
+        """The sealed OFD once made; null while it is being prepared or when not issued."""
+        if not extract.ofd:
+            return None
+        return reverse(
+            "api:access-request-extract-ofd",
             kwargs={"reference": extract.request.reference},
             request=self.context.get("request"),
         )

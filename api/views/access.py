@@ -39,7 +39,8 @@ from access.services import (
 )
 from webhooks.signing import SIGNATURE_HEADER, SigningReader, signature_matches
 
-from ..renderers import PdfRenderer
+from ..exceptions import DocumentBeingPrepared, FormatNotIssued
+from ..renderers import OfdRenderer, PdfRenderer
 from ..serializers.access import (
     AccessRequestCreateSerializer,
     AccessRequestSerializer,
@@ -209,6 +210,48 @@ class AccessRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Api
             as_attachment=True,
             filename=f"{extract.number}.pdf",
             content_type="application/pdf",
+        )
+
+    @extend_schema(
+        summary="下载档案证明 OFD The extract as a sealed OFD document (the requester only)",
+        responses={(200, "application/ofd"): OpenApiTypes.BINARY},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        renderer_classes=[OfdRenderer, JSONRenderer],
+        url_path="extract/ofd",
+        url_name="extract-ofd",
+    )
+    def extract_ofd(self, request, reference=None):
+        extract = extract_download(user=request.user, reference=reference, file_format="ofd")
+        if extract is None:
+            raise NotFound()
+        if not extract.ofd:
+            state = extract.ofd_state
+            if state == "preparing":
+                raise DocumentBeingPrepared(
+                    "OFD 版式文件正在生成，请稍后再试",
+                    "the OFD document is being prepared; ask again in a few seconds",
+                )
+            raise FormatNotIssued(
+                *(
+                    (
+                        "OFD 版式文件生成失败，请联系档案馆；PDF 文件可正常使用",
+                        "the OFD could not be made; the PDF is valid",
+                    )
+                    if state == "failed"
+                    else (
+                        "该证明未以 OFD 版式出具，请下载 PDF 文件",
+                        "this extract was issued as PDF only",
+                    )
+                )
+            )
+        return FileResponse(
+            extract.ofd.open("rb"),
+            as_attachment=True,
+            filename=f"{extract.number}.ofd",
+            content_type="application/ofd",
         )
 
 

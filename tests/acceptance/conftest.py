@@ -352,3 +352,11 @@ def statuses_as_journaled(flow: CaseFlow) -> dict[int, str]:
 
 def statuses_stored(flow: CaseFlow) -> dict[int, str]:
     return dict(Material.objects.filter(case=flow.case).values_list("pk", "status"))
+
+
+@pytest.fixture
+def archived(flow) -> CaseFlow:
+    """A case accepted in full: its archival package made, checked at archiving and transfer."""
+    flow.reach_decision()
+    flow.decide("accept")
+    return flow

@@ -17,13 +17,6 @@ from .conftest import make_user
 Stage = PropertyCheckReport.Stage
 
 
-@pytest.fixture
-def archived(flow):
-    flow.reach_decision()
-    flow.decide("accept")
-    return flow
-
-
 def reports(case, stage) -> list[PropertyCheckReport]:
     return list(PropertyCheckReport.objects.filter(case=case, stage=stage).order_by("pk"))
 

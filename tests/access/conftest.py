@@ -164,6 +164,32 @@ def access_world(transactional_db, settings, sample_folder) -> AccessWorld:
     )
 
 
+def extract_delivered(world: AccessWorld):
+    """A tenant's request for a house's use, approved in full: its extract, as issued."""
+    request, _ = request_submit(
+        user=world.tenant,
+        requester_name="张晓明",
+        requester_kind=RequesterKind.PERSON,
+        role=RequesterRole.LESSEE,
+        purpose=world.purpose("business_registration"),
+        project=world.project,
+        records=[world.records["A5-1"]],
+        proofs=[world.proof("id_card"), world.proof("lease_contract")],
+    )
+    request = review_decide(
+        request=request, user=world.archivist, decision="all", approved=[], reasons=""
+    )
+    assert request.status == AccessRequest.Status.DELIVERED
+    extract = request.extract
+    extract.refresh_from_db()  # with its OFD, made by the job that ran after the commit
+    return extract
+
+
+@pytest.fixture
+def extract(access_world):
+    return extract_delivered(access_world)
+
+
 # -- March 2026, for the register and the figures ----------------------------------------------
 # The tenant's request (house use) is served online on the day; the owners' committee's (lift)
 # two weeks later, past the review's five working days; a second tenant request is refused; a

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 
 from django.test import Client
 
 from access.models import AccessRequest
+from signing.ofd_seal import ofd_seal_verify, seal_trust_roots
 
 from ..api.conftest import token_client
 from .conftest import make_user, pyhanko_verdict
@@ -104,6 +106,11 @@ def test_the_lift_case_from_request_to_a_verified_extract(access_world, signing_
     assert checked.status_code == 200
     assert checked.json()["in_force"] is True
 
+    # The sealed OFD beside it (made after the extract committed; eager jobs here).
+    ofd = downloaded(platform.get(state["extract"]["ofd_url"]))
+    assert hashlib.sha256(ofd).hexdigest() == state["extract"]["ofd_sha256"]
+    assert ofd_seal_verify(ofd, seal_trust_roots()).genuine
+
 
 def test_the_tenant_case_and_nobody_else_downloads_the_extract(access_world, signing_files):
     world = access_world
@@ -144,6 +151,8 @@ def test_the_tenant_case_and_nobody_else_downloads_the_extract(access_world, sig
     assert refused.status_code == 404
     assert refused.json()["message_zh"]
     assert archivist.get(f"{REQUESTS}{reference}/extract/").status_code == 404
+    assert stranger.get(f"{REQUESTS}{reference}/extract/ofd/").status_code == 404
+    assert tenant.get(f"{REQUESTS}{reference}/extract/ofd/").status_code == 200
 
 
 def test_a_proof_that_is_not_a_document_gets_a_clear_answer(access_world):

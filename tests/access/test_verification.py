@@ -5,32 +5,9 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
-import pytest
 from django.test import Client
 
-from access.models import AccessRequest, RequesterKind, RequesterRole
-from access.services import request_submit, review_decide
 from certificates.codes import verification_code_printed
-
-
-@pytest.fixture
-def extract(access_world):
-    world = access_world
-    request, _ = request_submit(
-        user=world.tenant,
-        requester_name="张晓明",
-        requester_kind=RequesterKind.PERSON,
-        role=RequesterRole.LESSEE,
-        purpose=world.purpose("business_registration"),
-        project=world.project,
-        records=[world.records["A5-1"]],
-        proofs=[world.proof("id_card"), world.proof("lease_contract")],
-    )
-    request = review_decide(
-        request=request, user=world.archivist, decision="all", approved=[], reasons=""
-    )
-    assert request.status == AccessRequest.Status.DELIVERED
-    return request.extract
 
 
 def lookup(extract, code=None):

@@ -42,8 +42,8 @@ def easyofd_pages(data: bytes) -> list[str]:
     return ["".join(run["text"] for run in pages[n]["text_list"]) for n in sorted(pages)]
 
 
-def easyofd_image(data: bytes):
-    """Page 1 as the independent reader (easyofd) renders it, a PIL image.
+def easyofd_images(data: bytes) -> list:
+    """Every page as the independent reader (easyofd) renders it, PIL images.
 
     easyofd draws every text run in a font it names 宋体 (SimSun, found on Windows); where
     none is registered, reportlab searches the disk for it once per character, which takes
@@ -60,7 +60,12 @@ def easyofd_image(data: bytes):
         pdfmetrics.registerFont(TTFont("宋体", str(CJK_FONT_PATH)))
     reader = OFD()
     reader.read(data, fmt="binary")
-    return reader.to_jpg()[0]
+    return reader.to_jpg()
+
+
+def easyofd_image(data: bytes):
+    """Page 1 as the independent reader (easyofd) renders it, a PIL image."""
+    return easyofd_images(data)[0]
 
 
 def ink_agreement(first, second) -> float:

@@ -4,7 +4,6 @@ by the public page, by the `openssl` command line and by an independent reader (
 from __future__ import annotations
 
 import io
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -13,12 +12,11 @@ from django.urls import reverse
 
 from certificates.lifecycle import certificate_suspend
 from certificates.models import Certificate
+from tests.documents import repacked
 from workflows.models import OutboxJob
 
 from .helpers import openssl_seal_check
 from .test_commands import verify_command
-
-SIGNED_VALUE = "Doc_0/Signs/Sign_0/SignedValue.dat"
 
 
 @pytest.fixture
@@ -33,17 +31,6 @@ def sealed(world, django_capture_on_commit_callbacks) -> Certificate:
 def ofd_bytes(certificate: Certificate) -> bytes:
     with certificate.ofd.open("rb") as handle:
         return handle.read()
-
-
-def repacked(data: bytes, name: str, change) -> bytes:
-    with zipfile.ZipFile(io.BytesIO(data)) as package:
-        files = {entry: package.read(entry) for entry in package.namelist()}
-    files[name] = change(files[name])
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as package:
-        for entry, content in files.items():
-            package.writestr(entry, content)
-    return buffer.getvalue()
 
 
 def test_the_ofd_is_rendered_after_the_number_commits_and_is_pending_until_then(

@@ -23,3 +23,14 @@ def job_enqueue(task: str, *args, delay: float = 0) -> OutboxJob:
     )
     transaction.on_commit(partial(job_send, job.pk, task, countdown=delay))
     return job
+
+
+def job_progress(task: str, subject_id: int) -> str:
+    """Where the latest job ``task`` for ``subject_id`` (its first argument) stands, for a page
+    that waits on its result: ``preparing`` while it may still run, ``failed`` when it gave up,
+    ``none`` when there is no such job."""
+    jobs = OutboxJob.objects.filter(task=task, args__0=subject_id)
+    status = jobs.order_by("-pk").values_list("status", flat=True).first()
+    if status == OutboxJob.Status.PENDING:
+        return "preparing"
+    return "failed" if status == OutboxJob.Status.FAILED else "none"
