@@ -9,16 +9,13 @@ stamped over the issuer's line on the cover by the one sealing service, :mod:`si
 
 from __future__ import annotations
 
-import hashlib
 import io
 import math
 from dataclasses import dataclass
 
-from django.core.files.base import ContentFile
-from django.db import transaction
 from django.utils import timezone
 
-from workflows.journal import journal_append
+from workflows.documents import document_keep_once
 from workflows.labels import SHANGHAI
 from workflows.ofd import (
     OfdDocument,
@@ -239,15 +236,11 @@ def extract_ofd_store(*, extract: Extract) -> None:
         issued_on=timezone.localtime(extract.issued_at, SHANGHAI).date(),
         valid_until=extract.valid_until,
     )
-    with transaction.atomic():
-        locked = Extract.objects.select_for_update().get(pk=extract.pk)
-        if locked.ofd:
-            return
-        locked.ofd_sha256 = hashlib.sha256(ofd).hexdigest()
-        locked.ofd.save(f"{locked.number}.ofd", ContentFile(ofd), save=False)
-        locked.save(update_fields=("ofd", "ofd_sha256"))
-        journal_append(
-            chain=request.reference,
-            kind="access.extract_ofd_sealed",
-            payload={"number": locked.number, "ofd_sha256": locked.ofd_sha256},
-        )
+    document_keep_once(
+        extract,
+        ofd,
+        name=f"{extract.number}.ofd",
+        chain=request.reference,
+        kind="access.extract_ofd_sealed",
+        payload={"number": extract.number},
+    )

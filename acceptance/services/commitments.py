@@ -24,6 +24,7 @@ from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
 from certificates.conf import certificate_formats
+from workflows.documents import document_keep_once
 from workflows.engine import lock_tries, message_send, timer_reschedule
 from workflows.exceptions import MessageNotExpected
 from workflows.jobs.outbox import job_enqueue
@@ -357,19 +358,14 @@ def commitment_ofd_store(*, commitment: Commitment) -> None:
 
     if commitment.ofd or not commitment.signed_at:
         return
-    ofd = sealed_commitment_ofd(commitment)
-    with transaction.atomic():
-        locked = Commitment.objects.select_for_update().get(pk=commitment.pk)
-        if locked.ofd:
-            return
-        locked.ofd_sha256 = hashlib.sha256(ofd).hexdigest()
-        locked.ofd.save(f"{locked.case.reference}-commitment.ofd", ContentFile(ofd), save=False)
-        locked.save(update_fields=("ofd", "ofd_sha256"))
-        journal_append(
-            chain=locked.case.reference,
-            kind="commitment.ofd_sealed",
-            payload={"ofd_sha256": locked.ofd_sha256},
-        )
+    reference = commitment.case.reference
+    document_keep_once(
+        commitment,
+        sealed_commitment_ofd(commitment),
+        name=f"{reference}-commitment.ofd",
+        chain=reference,
+        kind="commitment.ofd_sealed",
+    )
 
 
 def _require_owner(case: Case, user) -> None:

@@ -16,17 +16,15 @@ Each run is kept as a :class:`PropertyCheckReport` and journaled on the case's c
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from pathlib import Path
 
 import bagit
-from django.core.files.base import ContentFile
-from django.db import transaction
 from lxml import etree
 
 from signing.validation import detached_signature_problem
+from workflows.documents import document_keep_once
 from workflows.journal import SYSTEM_ACTOR, journal_append, verify_chain
 
 from ..archive.bundle import HEAD_FILE
@@ -93,21 +91,14 @@ def property_report_ofd_stored(*, report: PropertyCheckReport) -> PropertyCheckR
 
     if report.ofd:
         return report
-    ofd = sealed_property_report_ofd(report)
-    with transaction.atomic():
-        locked = PropertyCheckReport.objects.select_for_update().get(pk=report.pk)
-        if not locked.ofd:
-            locked.ofd_sha256 = hashlib.sha256(ofd).hexdigest()
-            name = f"four-properties-{locked.stage}-{locked.pk}.ofd"
-            locked.ofd.save(name, ContentFile(ofd), save=False)
-            locked.save(update_fields=("ofd", "ofd_sha256"))
-            if locked.case is not None:
-                journal_append(
-                    chain=locked.case.reference,
-                    kind="archive.properties_report_sealed",
-                    payload={"report": locked.pk, "ofd_sha256": locked.ofd_sha256},
-                )
-    return locked
+    return document_keep_once(
+        report,
+        sealed_property_report_ofd(report),
+        name=f"four-properties-{report.stage}-{report.pk}.ofd",
+        chain=report.case.reference if report.case_id else None,
+        kind="archive.properties_report_sealed",
+        payload={"report": report.pk},
+    )
 
 
 def report_record(
