@@ -5,6 +5,7 @@ identified by PRONOM id or the reason it has none."""
 
 from __future__ import annotations
 
+import importlib
 import io
 from pathlib import Path
 
@@ -23,8 +24,28 @@ from ..certificates.helpers import easyofd_pages, openssl_seal_check
 from .test_eep import SCHEMA_PATH
 
 
+def migrations_seeds() -> None:
+    """Put back what the migrations seed (access rules, catalog levels, opinion texts, the
+    inspectors' group): the demo runs on a site as migrated, and a transactional test run
+    before this one in the same process flushed those rows with the rest."""
+    from django.apps import apps
+
+    from access.models import Purpose
+    from access.seeds import rules_seed
+
+    if not Purpose.objects.exists():  # rules_seed adds its rules each time it runs
+        rules_seed()
+    for module, function in (
+        ("access.migrations.0004_open_catalog", "seed_levels"),
+        ("certificates.migrations.0002_opinion_templates", "seed_opinions"),
+        ("supervision.migrations.0004_inspectors_group", "create_group"),
+    ):
+        getattr(importlib.import_module(module), function)(apps, None)
+
+
 @pytest.fixture
 def demo(transactional_db, settings) -> str:
+    migrations_seeds()
     settings.WORKFLOWS_DIGEST_ALGORITHM = SHA256
     out = io.StringIO()
     call_command("demo", wait=30, stdout=out)
