@@ -164,18 +164,27 @@ def access_world(transactional_db, settings, sample_folder) -> AccessWorld:
     )
 
 
-def extract_delivered(world: AccessWorld):
-    """A tenant's request for a house's use, approved in full: its extract, as issued."""
-    request, _ = request_submit(
+def tenant_request_submit(world: AccessWorld, codes=("A5-1", "E1-12"), proofs=None):
+    """The tenant (张晓明, a lessee) asks for the house's use to register a business, with an ID
+    card and a lease contract unless other ``proofs`` are given."""
+    request, _created = request_submit(
         user=world.tenant,
         requester_name="张晓明",
         requester_kind=RequesterKind.PERSON,
         role=RequesterRole.LESSEE,
         purpose=world.purpose("business_registration"),
         project=world.project,
-        records=[world.records["A5-1"]],
-        proofs=[world.proof("id_card"), world.proof("lease_contract")],
+        records=[world.records[code] for code in codes],
+        proofs=[world.proof("id_card"), world.proof("lease_contract")]
+        if proofs is None
+        else proofs,
     )
+    return request
+
+
+def extract_delivered(world: AccessWorld):
+    """A tenant's request for a house's use, approved in full: its extract, as issued."""
+    request = tenant_request_submit(world, codes=("A5-1",))
     request = review_decide(
         request=request, user=world.archivist, decision="all", approved=[], reasons=""
     )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.test import Client
 
-from access.models import AccessRequest, RequesterKind, RequesterRole
-from access.services import request_submit
+from access.models import AccessRequest
 from workflows.models import HumanTask
+
+from .conftest import tenant_request_submit
 
 
 def client_for(user) -> Client:
@@ -16,17 +17,7 @@ def client_for(user) -> Client:
 
 
 def waiting_request(world):
-    request, _ = request_submit(
-        user=world.tenant,
-        requester_name="张晓明",
-        requester_kind=RequesterKind.PERSON,
-        role=RequesterRole.LESSEE,
-        purpose=world.purpose("business_registration"),
-        project=world.project,
-        records=[world.records["A5-1"], world.records["E1-12"]],
-        proofs=[world.proof("id_card"), world.proof("lease_contract")],
-    )
-    return request
+    return tenant_request_submit(world)
 
 
 def test_only_the_requester_sees_the_request_and_only_archivists_review(access_world):

@@ -23,29 +23,18 @@ from access.models import (
     Partner,
     PartnerFile,
     PartnerHolding,
-    RequesterKind,
-    RequesterRole,
 )
 from access.partners import PARTNER_HEADER, partner_register
-from access.services import request_submit, review_decide
+from access.services import review_decide
 from webhooks.models import WebhookDelivery
 from webhooks.signing import SIGNATURE_HEADER, signature
 from workflows.journal import chain_entries, verify_chain
 
-from .conftest import ROOM_NAME, pyhanko_verdict, sample_pdf
+from .conftest import ROOM_NAME, pyhanko_verdict, sample_pdf, tenant_request_submit
 
 
 def approved_tenant_request(world, codes=("A5-1", "E1-12")) -> AccessRequest:
-    request, _created = request_submit(
-        user=world.tenant,
-        requester_name="张晓明",
-        requester_kind=RequesterKind.PERSON,
-        role=RequesterRole.LESSEE,
-        purpose=world.purpose("business_registration"),
-        project=world.project,
-        records=[world.records[code] for code in codes],
-        proofs=[world.proof("id_card"), world.proof("lease_contract")],
-    )
+    request = tenant_request_submit(world, codes)
     request.refresh_from_db()
     return review_decide(
         request=request, user=world.archivist, decision="all", approved=[], reasons=""

@@ -14,21 +14,11 @@ from access.models import AccessRequest, RequesterKind, RequesterRole
 from access.services import proofs_supply, request_submit, review_decide
 from workflows.journal import chain_entries, verify_chain
 
-from .conftest import pyhanko_verdict
+from .conftest import pyhanko_verdict, tenant_request_submit
 
 
 def tenant_request(world, proofs):
-    request, _created = request_submit(
-        user=world.tenant,
-        requester_name="张晓明",
-        requester_kind=RequesterKind.PERSON,
-        role=RequesterRole.LESSEE,
-        purpose=world.purpose("business_registration"),
-        project=world.project,
-        records=[world.records["A5-1"], world.records["E1-12"]],
-        proofs=proofs,
-    )
-    return request
+    return tenant_request_submit(world, proofs=proofs)
 
 
 def test_a_missing_lease_gets_one_notice_then_the_tenant_gets_a_signed_extract(

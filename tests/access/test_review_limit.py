@@ -6,12 +6,14 @@ from datetime import date, datetime, timedelta
 
 from django.test import Client
 
-from access.models import AccessRequest, RequesterKind, RequesterRole
-from access.services import request_instance, request_submit
+from access.models import AccessRequest
+from access.services import request_instance
 from workflows.labels import SHANGHAI
 from workflows.models import HumanTask, JournalEntry
 from workflows.timers import fire_due_timers
 from workflows.workdays import calendar_seed_from_package
+
+from .conftest import tenant_request_submit
 
 # A Friday before the National Day week: five working days end after the holiday.
 SUBMITTED = datetime(2026, 9, 25, 10, 0, tzinfo=SHANGHAI)
@@ -23,16 +25,7 @@ def test_the_review_is_due_in_five_working_days_and_escalates_without_closing_th
     world = access_world
     calendar_seed_from_package()
     time_machine.move_to(SUBMITTED, tick=True)
-    request, _ = request_submit(
-        user=world.tenant,
-        requester_name="张晓明",
-        requester_kind=RequesterKind.PERSON,
-        role=RequesterRole.LESSEE,
-        purpose=world.purpose("business_registration"),
-        project=world.project,
-        records=[world.records["A5-1"]],
-        proofs=[world.proof("id_card"), world.proof("lease_contract")],
-    )
+    request = tenant_request_submit(world, codes=("A5-1",))
     request.refresh_from_db()
     due = request.review_due_at.astimezone(SHANGHAI)
     # 28-30 Sep are worked, 1-7 Oct are the National Day holiday, 8 and 9 Oct are worked.
@@ -59,16 +52,7 @@ def test_the_shared_inbox_shows_the_review_due_the_access_queue_shows(access_wor
     world = access_world
     calendar_seed_from_package()
     time_machine.move_to(SUBMITTED, tick=True)
-    request, _ = request_submit(
-        user=world.tenant,
-        requester_name="张晓明",
-        requester_kind=RequesterKind.PERSON,
-        role=RequesterRole.LESSEE,
-        purpose=world.purpose("business_registration"),
-        project=world.project,
-        records=[world.records["A5-1"]],
-        proofs=[world.proof("id_card"), world.proof("lease_contract")],
-    )
+    request = tenant_request_submit(world, codes=("A5-1",))
     request.refresh_from_db()
     task = HumanTask.objects.get(task_name="archivist_review", status=HumanTask.Status.OPEN)
     assert task.due_at == request.review_due_at
