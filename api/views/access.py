@@ -39,7 +39,6 @@ from access.services import (
 )
 from webhooks.signing import SIGNATURE_HEADER, SigningReader, signature_matches
 
-from ..exceptions import DocumentBeingPrepared, FormatNotIssued
 from ..renderers import OfdRenderer, PdfRenderer
 from ..serializers.access import (
     AccessRequestCreateSerializer,
@@ -52,7 +51,7 @@ from ..serializers.access import (
     ReviewSerializer,
 )
 from ..serializers.errors import ErrorSerializer
-from .base import ApiViewSet, param
+from .base import ApiViewSet, param, sealed_ofd_response
 
 
 def _proofs(kinds: list[str], files: list) -> list[tuple]:
@@ -227,31 +226,13 @@ class AccessRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Api
         extract = extract_download(user=request.user, reference=reference, file_format="ofd")
         if extract is None:
             raise NotFound()
-        if not extract.ofd:
-            state = extract.ofd_state
-            if state == "preparing":
-                raise DocumentBeingPrepared(
-                    "OFD 版式文件正在生成，请稍后再试",
-                    "the OFD document is being prepared; ask again in a few seconds",
-                )
-            raise FormatNotIssued(
-                *(
-                    (
-                        "OFD 版式文件生成失败，请联系档案馆；PDF 文件可正常使用",
-                        "the OFD could not be made; the PDF is valid",
-                    )
-                    if state == "failed"
-                    else (
-                        "该证明未以 OFD 版式出具，请下载 PDF 文件",
-                        "this extract was issued as PDF only",
-                    )
-                )
-            )
-        return FileResponse(
-            extract.ofd.open("rb"),
-            as_attachment=True,
+        return sealed_ofd_response(
+            extract,
             filename=f"{extract.number}.ofd",
-            content_type="application/ofd",
+            not_issued=(
+                "该证明未以 OFD 版式出具，请下载 PDF 文件",
+                "this extract was issued as PDF only",
+            ),
         )
 
 

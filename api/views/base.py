@@ -1,8 +1,10 @@
+from django.http import FileResponse
 from django.utils import translation
 from rest_framework import viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 
+from ..exceptions import DocumentBeingPrepared, FormatNotIssued
 from ..pagination import Pages
 from ..throttling import PublicRateThrottle
 
@@ -73,3 +75,28 @@ class PublicViewSet(ApiViewSet):
     pagination_class = Pages
     lookup_field = "reference"
     lookup_value_regex = "[^/]+"
+
+
+def sealed_ofd_response(document, *, filename: str, not_issued: tuple[str, str]) -> FileResponse:
+    """A document's sealed OFD (a certificate's, an extract's), or why there is none to give:
+    made after its PDF by a job, it may still be prepared (409), have failed, or not be issued
+    (``not_issued`` names the document in both languages)."""
+    state = document.ofd_state
+    if state == "preparing":
+        raise DocumentBeingPrepared(
+            "OFD 版式文件正在生成，请稍后再试",
+            "the OFD document is being prepared; ask again in a few seconds",
+        )
+    if state == "failed":
+        raise FormatNotIssued(
+            "OFD 版式文件生成失败，请联系档案馆；PDF 文件可正常使用",
+            "the OFD could not be made; contact the archive (the PDF is valid)",
+        )
+    if state == "none":
+        raise FormatNotIssued(*not_issued)
+    return FileResponse(
+        document.ofd.open("rb"),
+        as_attachment=True,
+        filename=filename,
+        content_type="application/ofd",
+    )

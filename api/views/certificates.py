@@ -5,11 +5,10 @@ from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 
-from ..exceptions import DocumentBeingPrepared, FormatNotIssued
 from ..renderers import OfdRenderer, PdfRenderer
 from ..selectors import certificates_visible_to
 from ..serializers.certificates import CertificateSerializer
-from .base import ApiViewSet, param
+from .base import ApiViewSet, param, sealed_ofd_response
 
 
 @extend_schema_view(
@@ -65,25 +64,11 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
     )
     def ofd(self, request, number=None):
         certificate = self.get_object()
-        state = certificate.ofd_state
-        if state == "preparing":
-            raise DocumentBeingPrepared(
-                "OFD 版式文件正在生成，请稍后再试",
-                "the OFD document is being prepared; ask again in a few seconds",
-            )
-        if state == "failed":
-            raise FormatNotIssued(
-                "OFD 版式文件生成失败，请联系档案馆",
-                "the OFD could not be made; contact the archive",
-            )
-        if state == "none":
-            raise FormatNotIssued(
+        return sealed_ofd_response(
+            certificate,
+            filename=f"{certificate.number}.ofd",
+            not_issued=(
                 "该意见书未以 OFD 版式签发",
                 "this certificate was not issued as an OFD document",
-            )
-        return FileResponse(
-            certificate.ofd.open("rb"),
-            as_attachment=True,
-            filename=f"{certificate.number}.ofd",
-            content_type="application/ofd",
+            ),
         )
