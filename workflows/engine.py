@@ -617,9 +617,9 @@ def _task_with_locked_instance(task_id, inbox_lookups: InboxLookups) -> HumanTas
     in one statement. Only the instance's row is locked: claims lock the task's row alone, and a
     run holding an instance locks task rows after it (so this order is every run's)."""
     rows = (
-        HumanTask.objects.select_related("instance__definition")
+        HumanTask.objects.with_instance("instance__definition")
         .select_for_update(of=("instance",))
-        .defer("instance__state", "instance__definition__bpmn_xml")
+        .defer("instance__definition__bpmn_xml")
         .annotate(**_read_with_the_lock("instance__business_key", inbox_lookups))
     )
     row = rows.filter(task_id=task_id).first()

@@ -396,8 +396,7 @@ def no_such_task(task_id) -> TaskNotAvailable:
 def find_task(task_id, *, for_update: bool = False) -> HumanTask:
     """The inbox row of ``task_id``; a malformed or unknown id is refused the same way."""
     task_id = task_uuid(task_id)
-    # The instance's saved state is the largest column the site has and no caller of this reads it.
-    rows = HumanTask.objects.select_related("instance").defer("instance__state")
+    rows = HumanTask.objects.with_instance()
     # Only the task's row is locked: a run locks its instance first and the task rows after, so
     # a claim holding the task and waiting for the instance would deadlock with it.
     locked = rows.select_for_update(of=("self",)) if for_update else rows
