@@ -14,7 +14,8 @@ every service operation answered at once by the same canned results, asynchronou
 * plugin: ``workflows.engine.instance_start``/``task_complete``/``message_send`` on the deployed
   definition, against a model row (the bench owner's user row), with the process's operations
   re-registered in ``workflows.services.registry`` as synchronous canned handlers for the run and
-  the real handlers restored afterwards. Every input locks, loads, fires due timers, advances,
+  the real handlers restored afterwards (registered ``read_only``: they write nothing, so they run
+  without a savepoint). Every input locks, loads, fires due timers, advances,
   journals, serializes, digests and re-projects the inbox, as in production.
 
 An engine step is one user task completion, one service call or one message. Both sides count
@@ -296,7 +297,11 @@ def _stopwatches() -> Iterator[dict[str, _Stopwatch]]:
 
 @contextmanager
 def canned_services(operations: set[str]) -> Iterator[CannedDispatcher]:
-    """Swap the registered handlers of ``operations`` for synchronous canned ones, then restore."""
+    """Swap the registered handlers of ``operations`` for synchronous canned ones, then restore.
+
+    The canned handlers write nothing and are registered ``read_only``, as a real handler that
+    only reads is: they run without a savepoint (a writing handler adds SAVEPOINT + RELEASE).
+    """
     from workflows.services import registry
 
     counter = CannedDispatcher()
@@ -307,14 +312,19 @@ def canned_services(operations: set[str]) -> Iterator[CannedDispatcher]:
     saved = {name: registry.get(name) for name in operations if name in registry}
     for name in operations:
         registry.unregister(name)
-        registry.register(name, handler, asynchronous=False)
+        registry.register(name, handler, asynchronous=False, read_only=True)
     try:
         yield counter
     finally:
         for name in operations:
             registry.unregister(name)
             if name in saved:
-                registry.register(name, saved[name].handler, asynchronous=saved[name].asynchronous)
+                registry.register(
+                    name,
+                    saved[name].handler,
+                    asynchronous=saved[name].asynchronous,
+                    read_only=saved[name].read_only,
+                )
 
 
 @dataclass
