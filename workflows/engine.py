@@ -71,7 +71,7 @@ from .journal import Head, journal_append, journal_head_columns, known_head
 from .logcontext import about_case
 from .models import HumanTask, Incident, ProcessInstance, ServiceJob
 from .sandbox import EvaluateOutsideLock, ScriptMemo
-from .services import DEFERRED, ServiceCall, registry
+from .services import DEFERRED, RegisteredService, ServiceCall, refusing_writes, registry
 from .spiff import (
     PENDING,
     SERIALIZER_VERSION,
@@ -229,19 +229,7 @@ class InstanceRun:
             )
             return PENDING
         call = ServiceCall(self.instance, task.id, task.task_spec.name, operation)
-        for attempt in range(1, JOB_LOCK_RACE_ATTEMPTS + 1):
-            try:
-                # A savepoint: a failing handler leaves none of its writes behind, and one that
-                # lost a lock race (a background job locking the same rows in another order)
-                # gives its locks back and runs again instead of opening an incident.
-                with transaction.atomic():
-                    result = normalize_payload(registered.handler(call, **params))
-                break
-            except OperationalError as exc:
-                if not _lost_a_lock_race(exc) or attempt == JOB_LOCK_RACE_ATTEMPTS:
-                    raise
-                logger.info("service %s lost a lock race, attempt %s", operation, attempt)
-                time.sleep(0.05 * attempt)
+        result = _handler_result(registered, call, params)
         self._service_log.append(
             {"task": task.task_spec.name, "operation": operation, "result": result}
         )
@@ -692,6 +680,26 @@ def timer_reschedule(
             payload={"due": due, "data": data},
         )
     return True
+
+
+def _handler_result(registered: RegisteredService, call: ServiceCall, params: dict):
+    """Run a synchronous handler inside the instance's transaction."""
+    if registered.read_only:
+        # Nothing to undo and no lock to lose a race for: no savepoint, two statements fewer.
+        with refusing_writes(call.operation):
+            return normalize_payload(registered.handler(call, **params))
+    for attempt in range(1, JOB_LOCK_RACE_ATTEMPTS + 1):
+        try:
+            # A savepoint: a failing handler leaves none of its writes behind, and one that lost
+            # a lock race (a background job locking the same rows in another order) gives its
+            # locks back and runs again instead of opening an incident.
+            with transaction.atomic():
+                return normalize_payload(registered.handler(call, **params))
+        except OperationalError as exc:
+            if not _lost_a_lock_race(exc) or attempt == JOB_LOCK_RACE_ATTEMPTS:
+                raise
+            logger.info("service %s lost a lock race, attempt %s", call.operation, attempt)
+            time.sleep(0.05 * attempt)
 
 
 def _lost_a_lock_race(exc: BaseException) -> bool:
