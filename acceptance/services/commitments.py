@@ -609,10 +609,6 @@ def _escalation_reason(commitment: Commitment) -> str:
     )
 
 
-def _escalation_due(deadline: datetime, terms: dict, now: datetime) -> bool:
-    return deadline + timedelta(days=terms.get("escalate_after_days", 30)) <= now
-
-
 def _sweep_batch(ids: list[int], action: str, now: datetime) -> int:
     """``action`` on those of ``ids`` that still need it, in one transaction: each commitment by
     its own transition and journal entry, with statements per batch, not per commitment.
@@ -632,11 +628,7 @@ def _sweep_batch(ids: list[int], action: str, now: datetime) -> int:
         if action == "mark_overdue":
             commitments = list(locked.due(now))
         else:
-            commitments = [
-                c
-                for c in locked.filter(status=Status.OVERDUE)
-                if _escalation_due(c.deadline, c.terms, now)
-            ]
+            commitments = list(locked.escalation_due(now))
         if not commitments:
             return 0
         records = []
@@ -676,13 +668,7 @@ def commitments_sweep(now: datetime | None = None, *, cases=None) -> SweepResult
         now,
     )
     escalated = _in_batches(
-        [
-            pk
-            for pk, deadline, terms in commitments.filter(
-                status=Status.OVERDUE, deadline__lte=now
-            ).values_list("pk", "deadline", "terms")
-            if _escalation_due(deadline, terms, now)
-        ],
+        list(commitments.escalation_due(now).order_by("deadline").values_list("pk", flat=True)),
         "escalate",
         now,
     )
@@ -714,9 +700,9 @@ def commitment_reminders(now: datetime, commitments=None) -> int:
                 key = f"commitment-{row.pk}-reminder-{min(offsets)}-{row.deadline:%Y%m%d%H%M}"
                 reached.append((row, left, key))
     sent = set(
-        Notification.objects.filter(key__in=[key for *_, key in reached]).values_list(
-            "key", flat=True
-        )
+        Notification.objects.filter(key__in=[key for *_, key in reached])
+        .order_by()
+        .values_list("key", flat=True)
     )
     reached = [(row, left, key) for row, left, key in reached if key not in sent]
     if not reached:
