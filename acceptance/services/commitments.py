@@ -12,14 +12,18 @@ transitions, with the same journal entries and effects, a batch of commitments a
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
 import logging
+from collections import namedtuple
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import prefetch_related_objects
+from django.db.models import TextField, prefetch_related_objects
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
@@ -675,6 +679,10 @@ def commitments_sweep(now: datetime | None = None, *, cases=None) -> SweepResult
     return SweepResult(overdue, escalated, commitment_reminders(now, commitments))
 
 
+# What a reminder is made from: a pending commitment within the reminders' horizon.
+Upcoming = namedtuple("Upcoming", "pk case_id kind deadline terms")
+
+
 def commitment_reminders(now: datetime, commitments=None) -> int:
     """Remind owners of the deadline at the policy's offsets; each reminder goes out once.
 
@@ -689,11 +697,16 @@ def commitment_reminders(now: datetime, commitments=None) -> int:
         .filter(
             status=Status.PENDING, paused_at__isnull=True, deadline__gt=now, deadline__lte=horizon
         )
-        .values_list("pk", "case_id", "kind", "deadline", "terms", named=True)
+        # The terms as text, each distinct text parsed once: commitments under one policy share
+        # them, and every sweep reads every commitment within the horizon.
+        .annotate(terms_text=Cast("terms", TextField()))
+        .values_list("pk", "case_id", "kind", "deadline", "terms_text")
     )
+    terms = functools.cache(json.loads)
     reached = []
     with calendar_read_once():
-        for row in upcoming:
+        for pk, case_id, kind, deadline, text in upcoming:
+            row = Upcoming(pk, case_id, kind, deadline, terms(text))
             left = days_left(row.deadline, now, row.terms.get("day_count", ""))
             offsets = [day for day in row.terms.get("reminder_offsets", []) if left <= day]
             if offsets:
