@@ -28,6 +28,7 @@ from datetime import datetime
 from uuid import UUID, uuid4
 
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import OperationalError, connection, transaction
 from django.db.models import Exists, OuterRef, Subquery
@@ -38,7 +39,7 @@ from SpiffWorkflow.exceptions import TaskNotFoundException, WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 
 from .canonical import normalize_payload
-from .definitions import instance_workflow, latest_definition, load_specs
+from .definitions import latest_definition, load_specs
 from .exceptions import (
     InstanceEnded,
     JobTimeLimitExceeded,
@@ -67,6 +68,7 @@ from .jobs.retry import (
 from .journal import journal_append
 from .logcontext import about_case
 from .models import HumanTask, Incident, ProcessInstance, ServiceJob
+from .replay import CHECKPOINT_KINDS, instance_workflow
 from .sandbox import EvaluateOutsideLock, ScriptMemo
 from .services import DEFERRED, ServiceCall, registry
 from .spiff import (
@@ -101,6 +103,18 @@ SERVICE_JOB_SOFT_LIMIT = 900  # seconds, unless WORKFLOWS_JOB_TIME_LIMITS says o
 # silently. An incident is raised well before that.
 TASK_DEPTH_LIMIT = 1000
 TASK_DEPTH_ALARM = 800
+# What a save writes to the instance row at every input; a checkpoint adds the state itself.
+ROW_FIELDS = (
+    "definition",
+    "status",
+    "state_token",
+    "state_digest",
+    "next_timer_at",
+    "completed_at",
+    "updated_at",
+    "inputs_since_state",
+)
+CHECKPOINT_FIELDS = ("state", "state_sequence", "spiff_version", "serializer_version")
 
 
 class TaskTreeTooDeep(Exception):
@@ -171,6 +185,7 @@ class InstanceRun:
         started: bool = False,
     ) -> None:
         self.instance = instance
+        self.memo = memo
         # Incidents and queued jobs are made only by runs, which save the status they leave: an
         # instance saved neither RUNNING nor INCIDENT (or started by this run) has none open but
         # those this run makes, so its status needs no query (``_status``).
@@ -200,6 +215,10 @@ class InstanceRun:
         # Every change to the workflow is an input, journaled right after it: the digest of the
         # run's last entry is the digest of the state it saves, and is computed once.
         self._journaled_digest: str | None = None
+        # The inputs this run journaled: their count, kinds and the last one's sequence.
+        self._inputs = 0
+        self._input_kinds: set[str] = set()
+        self._last_sequence: int | None = None
 
     # -- the dispatcher SpiffWorkflow calls for service tasks ------------------------------------
 
@@ -244,7 +263,7 @@ class InstanceRun:
         self, kind, *, actor=None, task=None, payload=None, task_id=None, name="", recorded_at=None
     ):
         self._journaled_digest = state_digest(self.workflow)
-        return journal_append(
+        entry = journal_append(
             chain=self.instance.business_key,
             kind=kind,
             actor=actor,
@@ -255,6 +274,10 @@ class InstanceRun:
             state_digest=self._journaled_digest,
             recorded_at=recorded_at,
         )
+        self._inputs += 1
+        self._input_kinds.add(kind)
+        self._last_sequence = entry.sequence
+        return entry
 
     def apply_input(self, kind: str, *, actor=None, task=None, payload=None, task_id=None, name=""):
         """Advance the engine after an input, then journal the input and any incident.
@@ -396,22 +419,48 @@ class InstanceRun:
             )
         )
 
+    def _checkpoint_due(self, ended: bool) -> bool:
+        """Whether this save writes the whole state: when its inputs make the journal since the
+        last one long enough, or a replay could not feed them back (``replay.CHECKPOINT_KINDS``,
+        an incident, an evaluation done outside the lock), and when the instance ends."""
+        if not self._inputs:
+            return False  # the workflow did not change: the saved state and journal still hold
+        every = settings.WORKFLOWS_STATE_CHECKPOINT_EVERY
+        return (
+            ended
+            or self.instance.state_sequence is None  # new, or saved before checkpoints
+            or self.instance.inputs_since_state + self._inputs >= every
+            or bool(self._input_kinds & CHECKPOINT_KINDS)
+            or self._incidents_opened > 0
+            or bool(self.memo and self.memo.outcomes)
+        )
+
     def save(self) -> None:
         self._check_depth()
         instance = self.instance
-        instance.state = dump_state(self.workflow)
-        instance.state_digest = self._journaled_digest or state_digest(self.workflow)
-        instance.spiff_version = SPIFF_VERSION
-        instance.serializer_version = SERIALIZER_VERSION
+        instance.state_digest = self._journaled_digest or instance.state_digest
         instance.next_timer_at = earliest_timer(self.workflow)
         for task, error in project_user_tasks(instance, self.workflow, self.open_task_ids):
             self._open_incident(error, task=task)
         instance.status = self._status()
-        ended = (ProcessInstance.Status.COMPLETED, ProcessInstance.Status.CANCELLED)
-        if instance.status in ended and instance.completed_at is None:
+        ended = instance.status in (
+            ProcessInstance.Status.COMPLETED,
+            ProcessInstance.Status.CANCELLED,
+        )
+        if ended and instance.completed_at is None:
             instance.completed_at = timezone.now()
         instance.state_token = uuid4()
-        instance.save()
+        fields = ROW_FIELDS
+        if self._checkpoint_due(ended):
+            instance.state = dump_state(self.workflow)
+            instance.state_sequence = self._last_sequence
+            instance.spiff_version = SPIFF_VERSION
+            instance.serializer_version = SERIALIZER_VERSION
+            instance.inputs_since_state = 0
+            fields += CHECKPOINT_FIELDS
+        else:
+            instance.inputs_since_state += self._inputs
+        instance.save(update_fields=fields)
         KEPT_WORKFLOWS.keep(instance.pk, instance.state_token, self.workflow)
         for job in self._queued_jobs:
             job_enqueue(SERVICE_JOB_TASK, job.pk)
