@@ -62,7 +62,7 @@ class ReplayError(Exception):
     """The journal cannot be fed to the workflow (an input names a task that is not there)."""
 
 
-class StateRebuildFailed(Exception):
+class StateRebuildFailed(ReplayError):
     """An instance's current workflow cannot be rebuilt from its saved state and its journal:
     nothing may run on it until someone looks (a journal or saved state altered behind the
     engine's back, or an input the replay does not reproduce)."""

@@ -86,9 +86,7 @@ def test_the_state_is_written_every_n_inputs(deploy, start, make_user):
     assert replay_instance(reload(instance)).verified
 
 
-def test_a_subprocess_reached_between_checkpoints_rebuilds_with_its_tasks(
-    deploy, start, make_user
-):
+def test_a_subprocess_reached_between_checkpoints_rebuilds_with_its_tasks(deploy, start, make_user):
     deploy("subprocess_lanes.bpmn")
     instance = start("wf_subprocess", key="CKPT-3")
     draft = open_task(instance, "draft")
@@ -154,9 +152,7 @@ def test_a_journal_that_no_longer_rebuilds_the_state_stops_the_instance(
     assert open_task_names(instance) == ["record"]
 
 
-def test_a_missing_input_stops_the_instance(
-    deploy, start, make_user, without_append_only_trigger
-):
+def test_a_missing_input_stops_the_instance(deploy, start, make_user, without_append_only_trigger):
     deploy("loop.bpmn")
     clerk = make_user("c", "clerks")
     instance = start("wf_loop", key="CKPT-6", recorded=0, target=9)
