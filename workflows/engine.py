@@ -422,7 +422,9 @@ class InstanceRun:
     def _checkpoint_due(self, ended: bool) -> bool:
         """Whether this save writes the whole state: when its inputs make the journal since the
         last one long enough, or a replay could not feed them back (``replay.CHECKPOINT_KINDS``,
-        an incident, an evaluation done outside the lock), and when the instance ends."""
+        an incident, an evaluation done outside the lock), when the instance ends, and when it
+        queued a job: the job's result is the next input, taken by a worker that keeps no
+        workflow of this process and would otherwise replay every input since."""
         if not self._inputs:
             return False  # the workflow did not change: the saved state and journal still hold
         every = settings.WORKFLOWS_STATE_CHECKPOINT_EVERY
@@ -433,6 +435,7 @@ class InstanceRun:
             or bool(self._input_kinds & CHECKPOINT_KINDS)
             or self._incidents_opened > 0
             or bool(self.memo and self.memo.outcomes)
+            or bool(self._queued_jobs)
         )
 
     def save(self) -> None:

@@ -10,14 +10,15 @@ import pytest
 import time_machine
 
 from workflows import engine
-from workflows.engine import task_complete
+from workflows.engine import incident_retry, service_job_run, task_complete
 from workflows.journal import verify_chain
-from workflows.models import JournalEntry, ProcessInstance
+from workflows.models import Incident, JournalEntry, ProcessInstance, ServiceJob
 from workflows.replay import StateRebuildFailed, replay_instance
 from workflows.spiff import state_digest
 from workflows.timers import fire_due_timers
 
-from .helpers import open_task, open_task_names, reload, workflow_of
+from .helpers import last_entry, open_task, open_task_names, reload, workflow_of
+from .test_engine import Handler
 
 pytestmark = pytest.mark.django_db
 
@@ -165,3 +166,21 @@ def test_a_missing_input_stops_the_instance(deploy, start, make_user, without_ap
     process_dies()
     with pytest.raises(StateRebuildFailed, match="1 input"):
         record(instance, clerk)
+
+
+def test_a_run_that_queues_a_job_writes_the_state_for_the_worker_taking_it(services, deploy, start):
+    handler = services.register("wftest.background", Handler(ValueError("down")), asynchronous=True)
+    deploy("async_service.bpmn")
+    instance = start("wf_async", key="CKPT-7", subject="tower A")
+    service_job_run(ServiceJob.objects.get(instance=instance).pk)  # fails: an incident
+    handler.error = None
+
+    incident_retry(incident_id=Incident.objects.get(instance=instance).pk)
+
+    instance = reload(instance)
+    assert instance.inputs_since_state == 0
+    assert instance.state_sequence == last_entry("CKPT-7", "incident.retried").sequence
+    process_dies()  # the worker keeps nothing of this process
+    service_job_run(ServiceJob.objects.get(instance=instance).pk)
+    assert open_task_names(instance) == ["inspect"]
+    assert replay_instance(reload(instance)).verified
