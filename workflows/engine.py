@@ -200,11 +200,12 @@ class InstanceRun:
                 "the process ended and its live state was compacted: nothing more can run",
                 instance=instance.pk,
             )
-        self.workflow = (
-            workflow
-            or KEPT_WORKFLOWS.take(instance.pk, instance.state_token)
-            or instance_workflow(instance)
-        )
+        kept = workflow or KEPT_WORKFLOWS.take(instance.pk, instance.state_token)
+        # Loaded from the row: the inputs before were taken by another process (or this one
+        # before a restart), and the next ones may be too; its save writes the state, so their
+        # loads replay only what this process did not see.
+        self._loaded = kept is None
+        self.workflow = kept or instance_workflow(instance)
         self.workflow.script_engine = InstanceScriptEngine(dispatcher=self, memo=memo)
         # The inbox rows open now: every save projects the READY user tasks into rows, so they
         # are those of the state just taken (none for a new instance); the save needs no read.
@@ -422,9 +423,11 @@ class InstanceRun:
     def _checkpoint_due(self, ended: bool) -> bool:
         """Whether this save writes the whole state: when its inputs make the journal since the
         last one long enough, or a replay could not feed them back (``replay.CHECKPOINT_KINDS``,
-        an incident, an evaluation done outside the lock), when the instance ends, and when it
-        queued a job: the job's result is the next input, taken by a worker that keeps no
-        workflow of this process and would otherwise replay every input since."""
+        an incident, an evaluation done outside the lock), when the instance ends, when it
+        queued a job (the job's result is the next input, taken by a worker that keeps no
+        workflow of this process and would otherwise replay every input since), and when it
+        loaded the workflow from the row rather than finding it kept: inputs that move between
+        processes are then written as before, and only a process's run of inputs is not."""
         if not self._inputs:
             return False  # the workflow did not change: the saved state and journal still hold
         every = settings.WORKFLOWS_STATE_CHECKPOINT_EVERY
@@ -436,6 +439,7 @@ class InstanceRun:
             or self._incidents_opened > 0
             or bool(self.memo and self.memo.outcomes)
             or bool(self._queued_jobs)
+            or self._loaded
         )
 
     def save(self) -> None:
