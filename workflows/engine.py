@@ -2,7 +2,9 @@
 
 Every change runs as ``with locked_run(instance_id) as run``: the instance row is locked
 (``SELECT ... FOR UPDATE``) from load to save, due timers are fired before anything else is
-applied, and on exit the state is serialized and the inbox re-projected. The changes that run
+applied, and on exit the row is saved (the whole workflow state every few inputs and at the
+inputs a replay cannot feed back; the journal carries the ones between, ``InstanceRun.save``) and
+the inbox re-projected. The changes that run
 scripts (start, task completion, message, service result, retry, timer sweep) run it in
 ``lock_tries``: a script running long under the lock is evaluated again with none held, so a
 runaway script keeps no one else waiting. An asynchronous service

@@ -70,7 +70,7 @@ class ProcessInstance(models.Model):
     state = models.TextField(_("serialized workflow state"))
     state_sequence = models.PositiveIntegerField(null=True, blank=True, editable=False)
     inputs_since_state = models.PositiveIntegerField(default=0, editable=False)
-    # New with every save of ``state`` by the engine: a process that saved the state keeps the
+    # New with every save of the row by the engine: a process that saved it keeps the
     # workflow in memory and uses it again only while the row still carries this token (another
     # process saved since, or a rolled-back save, changes or restores it). Anything else that
     # writes ``state`` must change it too.
