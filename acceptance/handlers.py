@@ -166,7 +166,7 @@ def check_drawings(call: ServiceCall) -> dict:
     return {"checked": checked, "failed": [material.original_name for material in failed]}
 
 
-@service("acceptance.drawings_to_check")
+@service("acceptance.drawings_to_check", read_only=True)
 def drawings_to_check(call: ServiceCall) -> list[int]:
     """The ids of the drawings to check now, one parallel ``check_drawing`` job each.
 

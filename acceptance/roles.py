@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.functional import SimpleLazyObject
+
 from workflows.groups import user_groups
 
 AUDITORS = "auditors"
@@ -35,5 +37,6 @@ def user_roles(user) -> Roles:
 
 
 def roles(request) -> dict:
-    """Context processor: ``roles`` for every template."""
-    return {"roles": user_roles(request.user)}
+    """Context processor: ``roles`` for every template, worked out when a template first asks
+    (a view that passes its own, as the home page does, saves the query)."""
+    return {"roles": SimpleLazyObject(lambda: user_roles(request.user))}

@@ -75,8 +75,8 @@ def certificates_visible_to(user) -> QuerySet[Certificate]:
 def tasks_of_visible_cases(user) -> QuerySet[HumanTask]:
     """Tasks of the cases ``user`` may read: what task actions look up (then decide 403)."""
     references = cases_visible_to(user).values("reference")
-    return HumanTask.objects.filter(instance__business_key__in=references).select_related(
-        "instance", "role", "assignee", "owner", "completed_by"
+    return HumanTask.objects.filter(instance__business_key__in=references).with_instance(
+        "role", "assignee", "owner", "completed_by"
     )
 
 

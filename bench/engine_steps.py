@@ -14,7 +14,9 @@ every service operation answered at once by the same canned results, asynchronou
 * plugin: ``workflows.engine.instance_start``/``task_complete``/``message_send`` on the deployed
   definition, against a model row (the bench owner's user row), with the process's operations
   re-registered in ``workflows.services.registry`` as synchronous canned handlers for the run and
-  the real handlers restored afterwards. Every input locks, loads, fires due timers, advances,
+  the real handlers restored afterwards. A canned handler takes a savepoint where the real one
+  would: a synchronous handler that writes runs in one, a read-only one and an asynchronous one
+  (whose work is a job outside the input) do not. Every input locks, loads, fires due timers, advances,
   journals, serializes, digests and re-projects the inbox, as in production.
 
 An engine step is one user task completion, one service call or one message. Both sides count
@@ -296,7 +298,13 @@ def _stopwatches() -> Iterator[dict[str, _Stopwatch]]:
 
 @contextmanager
 def canned_services(operations: set[str]) -> Iterator[CannedDispatcher]:
-    """Swap the registered handlers of ``operations`` for synchronous canned ones, then restore."""
+    """Swap the registered handlers of ``operations`` for synchronous canned ones, then restore.
+
+    A canned handler writes nothing, but it stands for the real one: it is registered
+    ``read_only`` (no SAVEPOINT + RELEASE around it) only where the real handler is read-only or
+    asynchronous (its work runs in a job, outside the input), so the path pays the savepoints
+    production pays.
+    """
     from workflows.services import registry
 
     counter = CannedDispatcher()
@@ -306,15 +314,26 @@ def canned_services(operations: set[str]) -> Iterator[CannedDispatcher]:
 
     saved = {name: registry.get(name) for name in operations if name in registry}
     for name in operations:
+        real = saved.get(name)
         registry.unregister(name)
-        registry.register(name, handler, asynchronous=False)
+        registry.register(
+            name,
+            handler,
+            asynchronous=False,
+            read_only=real is None or real.asynchronous or real.read_only,
+        )
     try:
         yield counter
     finally:
         for name in operations:
             registry.unregister(name)
             if name in saved:
-                registry.register(name, saved[name].handler, asynchronous=saved[name].asynchronous)
+                registry.register(
+                    name,
+                    saved[name].handler,
+                    asynchronous=saved[name].asynchronous,
+                    read_only=saved[name].read_only,
+                )
 
 
 @dataclass

@@ -33,7 +33,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import OperationalError, connection, transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
@@ -52,11 +52,14 @@ from .exceptions import (
 )
 from .forms import ChoicesFor, clean_task_data
 from .inbox import (
+    InboxLookups,
     can_complete,
     completion_refused,
+    find_task,
     no_such_task,
     project_user_tasks,
     ready_user_task_ids,
+    task_complete_if_unchanged,
     task_uuid,
 )
 from .jobs.conf import soft_time_limit as job_soft_time_limit
@@ -67,12 +70,12 @@ from .jobs.retry import (
     is_transient,
     service_attempt_limit,
 )
-from .journal import journal_append
+from .journal import Head, journal_append, journal_head_columns, known_head
 from .logcontext import about_case
 from .models import HumanTask, Incident, ProcessInstance, ServiceJob
 from .replay import CHECKPOINT_KINDS, instance_workflow
 from .sandbox import EvaluateOutsideLock, ScriptMemo
-from .services import DEFERRED, ServiceCall, registry
+from .services import DEFERRED, RegisteredService, ServiceCall, refusing_writes, registry
 from .spiff import (
     PENDING,
     SERIALIZER_VERSION,
@@ -185,6 +188,8 @@ class InstanceRun:
         memo: ScriptMemo | None = None,
         *,
         started: bool = False,
+        journal_head: Head | None = None,
+        inbox_lookups: InboxLookups | None = None,
     ) -> None:
         self.instance = instance
         self.memo = memo
@@ -222,6 +227,10 @@ class InstanceRun:
         self._inputs = 0
         self._input_kinds: set[str] = set()
         self._last_sequence: int | None = None
+        # The chain's head as the lock statement read it, then as this run's entries left it.
+        self.journal_head = journal_head
+        # Read with the lock for the tasks the run opens (their roles, standing delegations).
+        self.inbox_lookups = inbox_lookups
 
     # -- the dispatcher SpiffWorkflow calls for service tasks ------------------------------------
 
@@ -242,19 +251,7 @@ class InstanceRun:
             )
             return PENDING
         call = ServiceCall(self.instance, task.id, task.task_spec.name, operation)
-        for attempt in range(1, JOB_LOCK_RACE_ATTEMPTS + 1):
-            try:
-                # A savepoint: a failing handler leaves none of its writes behind, and one that
-                # lost a lock race (a background job locking the same rows in another order)
-                # gives its locks back and runs again instead of opening an incident.
-                with transaction.atomic():
-                    result = normalize_payload(registered.handler(call, **params))
-                break
-            except OperationalError as exc:
-                if not _lost_a_lock_race(exc) or attempt == JOB_LOCK_RACE_ATTEMPTS:
-                    raise
-                logger.info("service %s lost a lock race, attempt %s", operation, attempt)
-                time.sleep(0.05 * attempt)
+        result = _handler_result(registered, call, params)
         self._service_log.append(
             {"task": task.task_spec.name, "operation": operation, "result": result}
         )
@@ -276,10 +273,12 @@ class InstanceRun:
             task_name=task.task_spec.name if task is not None else name,
             state_digest=self._journaled_digest,
             recorded_at=recorded_at,
+            head=self.journal_head,
         )
         self._inputs += 1
         self._input_kinds.add(kind)
         self._last_sequence = entry.sequence
+        self.journal_head = (entry.sequence, entry.entry_hash)
         return entry
 
     def apply_input(self, kind: str, *, actor=None, task=None, payload=None, task_id=None, name=""):
@@ -449,7 +448,9 @@ class InstanceRun:
         instance = self.instance
         instance.state_digest = self._journaled_digest or instance.state_digest
         instance.next_timer_at = earliest_timer(self.workflow)
-        for task, error in project_user_tasks(instance, self.workflow, self.open_task_ids):
+        for task, error in project_user_tasks(
+            instance, self.workflow, self.open_task_ids, self.inbox_lookups
+        ):
             self._open_incident(error, task=task)
         instance.status = self._status()
         ended = instance.status in (
@@ -482,19 +483,18 @@ def locked_run(
 ) -> Iterator[InstanceRun]:
     """Lock, load and refresh timers; on a clean exit, save. Raising rolls everything back.
 
-    ``instance_id`` is the instance's id or a subquery giving it; ``missing`` is raised when no
-    instance matches (by default ``ProcessInstance.DoesNotExist``). With ``memo`` (from
-    ``lock_tries``), an evaluation running long under the lock stops the run with
-    ``EvaluateOutsideLock``, to be evaluated with no lock held before the next try.
+    ``missing`` is raised when no instance has ``instance_id`` (by default
+    ``ProcessInstance.DoesNotExist``). With ``memo`` (from ``lock_tries``), an evaluation running
+    long under the lock stops the run with ``EvaluateOutsideLock``, to be evaluated with no lock
+    held before the next try.
     """
     with transaction.atomic():
-        # The definition comes along (its BPMN text only if its specs are not parsed yet), the
-        # saved state only if the workflow kept in memory is not the saved one; only the
-        # instance's row is locked.
+        inbox_lookups = InboxLookups()
         rows = (
             ProcessInstance.objects.select_for_update(of=("self",))
             .select_related("definition")
             .defer("state", "definition__bpmn_xml")
+            .annotate(**_read_with_the_lock("business_key", inbox_lookups))
         )
         try:
             instance = rows.get(pk=instance_id)
@@ -502,11 +502,34 @@ def locked_run(
             if missing is None:
                 raise
             raise missing from None
-        with about_case(instance.business_key):
-            run = InstanceRun(instance, memo=memo)
-            run.fire_due_timers()
+        with _run(instance, memo, known_head(instance), inbox_lookups.read(instance)) as run:
             yield run
-            run.save()
+
+
+def _read_with_the_lock(business_key: str, inbox_lookups: InboxLookups) -> dict:
+    """What the statement locking an instance reads besides its row (and its definition, whose
+    BPMN text is read only if its specs are not parsed yet, and its saved state, read only if
+    the workflow kept in memory is not the saved one): the head of the case's journal, which the
+    run's first entry links to, and what the inbox rows it opens need (``InboxLookups``)."""
+    return {**journal_head_columns(business_key), **inbox_lookups.columns()}
+
+
+@contextmanager
+def _run(
+    instance: ProcessInstance,
+    memo: ScriptMemo | None,
+    journal_head: Head | None,
+    inbox_lookups: InboxLookups,
+) -> Iterator[InstanceRun]:
+    """Run on ``instance``, locked in the open transaction: timers first, then the caller's
+    change, then the save."""
+    with about_case(instance.business_key):
+        run = InstanceRun(
+            instance, memo=memo, journal_head=journal_head, inbox_lookups=inbox_lookups
+        )
+        run.fire_due_timers()
+        yield run
+        run.save()
 
 
 def lock_tries() -> Iterator[AbstractContextManager[ScriptMemo]]:
@@ -611,30 +634,51 @@ def task_complete(
     ``TaskPages.choices``); a value outside a field's options is refused.
     """
     task_id = task_uuid(task_id)
-    # The instance is locked by its task's id, in one statement: no read of the task before it.
-    instance_of_task = HumanTask.objects.filter(task_id=task_id).values("instance_id")
     for attempt in lock_tries():
-        with (
-            attempt as memo,
-            locked_run(Subquery(instance_of_task), memo, missing=no_such_task(task_id)) as run,
-        ):
-            row = HumanTask.objects.select_for_update().get(task_id=task_id)
-            task = _ready_user_task(run, row)
-            if not can_complete(user, row):
-                raise completion_refused(row)
-            cleaned = clean_task_data(row.form, data or {}, choices_for)
-            properties = task.task_spec.extensions.get("properties", {})
-            if properties.get("actor_variable"):
-                cleaned[properties["actor_variable"]] = user.get_username()
-            task.set_data(**cleaned)
-            task.run()
-            row.status = HumanTask.Status.COMPLETED
-            row.completed_at = timezone.now()
-            row.completed_by = user
-            row.save(update_fields=("status", "completed_at", "completed_by"))
-            run.open_task_ids.discard(row.task_id)
-            run.apply_input("task.completed", actor=user, task=task, payload={"data": cleaned})
+        with attempt as memo, transaction.atomic():
+            inbox_lookups = InboxLookups()
+            row = _task_with_locked_instance(task_id, inbox_lookups)
+            with _run(row.instance, memo, known_head(row), inbox_lookups.read(row)) as run:
+                task = _completable(run, row, user)
+                if not task_complete_if_unchanged(row, user):
+                    # Claimed, released or delegated since it was read: decide again on the
+                    # row as it is now, locked.
+                    row = find_task(task_id, for_update=True)
+                    task = _completable(run, row, user)
+                    task_complete_if_unchanged(row, user)
+                cleaned = clean_task_data(row.form, data or {}, choices_for)
+                properties = task.task_spec.extensions.get("properties", {})
+                if properties.get("actor_variable"):
+                    cleaned[properties["actor_variable"]] = user.get_username()
+                task.set_data(**cleaned)
+                task.run()
+                run.open_task_ids.discard(row.task_id)
+                run.apply_input("task.completed", actor=user, task=task, payload={"data": cleaned})
     return row
+
+
+def _task_with_locked_instance(task_id, inbox_lookups: InboxLookups) -> HumanTask:
+    """The inbox row of ``task_id`` with its instance, read and locked as ``locked_run`` does,
+    in one statement. Only the instance's row is locked: claims lock the task's row alone, and a
+    run holding an instance locks task rows after it (so this order is every run's)."""
+    rows = (
+        HumanTask.objects.with_instance("instance__definition")
+        .select_for_update(of=("instance",))
+        .defer("instance__definition__bpmn_xml")
+        .annotate(**_read_with_the_lock("instance__business_key", inbox_lookups))
+    )
+    row = rows.filter(task_id=task_id).first()
+    if row is None:
+        raise no_such_task(task_id)
+    return row
+
+
+def _completable(run: InstanceRun, row: HumanTask, user):
+    """The READY task of ``row``, if ``user`` may complete it."""
+    task = _ready_user_task(run, row)
+    if not can_complete(user, row):
+        raise completion_refused(row)
+    return task
 
 
 def _ready_user_task(run: InstanceRun, row: HumanTask):
@@ -693,6 +737,26 @@ def timer_reschedule(
             payload={"due": due, "data": data},
         )
     return True
+
+
+def _handler_result(registered: RegisteredService, call: ServiceCall, params: dict):
+    """Run a synchronous handler inside the instance's transaction."""
+    if registered.read_only:
+        # Nothing to undo and no lock to lose a race for: no savepoint, two statements fewer.
+        with refusing_writes(call.operation):
+            return normalize_payload(registered.handler(call, **params))
+    for attempt in range(1, JOB_LOCK_RACE_ATTEMPTS + 1):
+        try:
+            # A savepoint: a failing handler leaves none of its writes behind, and one that lost
+            # a lock race (a background job locking the same rows in another order) gives its
+            # locks back and runs again instead of opening an incident.
+            with transaction.atomic():
+                return normalize_payload(registered.handler(call, **params))
+        except OperationalError as exc:
+            if not _lost_a_lock_race(exc) or attempt == JOB_LOCK_RACE_ATTEMPTS:
+                raise
+            logger.info("service %s lost a lock race, attempt %s", call.operation, attempt)
+            time.sleep(0.05 * attempt)
 
 
 def _lost_a_lock_race(exc: BaseException) -> bool:

@@ -85,6 +85,12 @@ class ServiceAlreadyRegistered(WorkflowError):
     code = "service_already_registered"
 
 
+class ReadOnlyServiceWrote(WorkflowError):
+    """A handler registered ``read_only`` ran a statement that writes or locks (refused unrun)."""
+
+    code = "read_only_service_wrote"
+
+
 class NoIncidentToRetry(WorkflowError):
     code = "no_incident_to_retry"
 

@@ -32,7 +32,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, QuerySet, Subquery
 from django.utils import timezone
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
@@ -53,12 +53,66 @@ EXPRESSION_PROPERTIES = ("assignee", "due_in", "due_at")
 def lane_role(lane: str | None) -> Group | None:
     """The role (group) of a lane; a task outside any lane goes to ``WORKFLOWS_DEFAULT_TASK_ROLE``
     when one is named (deploy refuses such a task with no assignee otherwise)."""
+    name = _role_name(lane)
+    return _role_group(name) if name else None
+
+
+def _role_name(lane: str | None) -> str:
     if not lane:
-        default = getattr(settings, "WORKFLOWS_DEFAULT_TASK_ROLE", "")
-        return Group.objects.get_or_create(name=default)[0] if default else None
-    mapping = getattr(settings, "WORKFLOWS_LANE_ROLES", {})
-    group, _ = Group.objects.get_or_create(name=mapping.get(lane, lane))
-    return group
+        return getattr(settings, "WORKFLOWS_DEFAULT_TASK_ROLE", "")
+    return getattr(settings, "WORKFLOWS_LANE_ROLES", {}).get(lane, lane)
+
+
+def _role_group(name: str) -> Group:
+    global _seen_role_names
+    _seen_role_names = _seen_role_names | {name}
+    return Group.objects.get_or_create(name=name)[0]
+
+
+# The names of the lane roles this process has given tasks to. Only names: their groups' ids are
+# read afresh by each statement that locks an instance (``InboxLookups``), so a group deleted or
+# made again since (a test's flush) is never taken for its old id. Replaced, never changed in
+# place, so a thread reading it never sees it change.
+_seen_role_names: frozenset[str] = frozenset()
+
+
+class InboxLookups:
+    """What the statement that locks an instance reads for the inbox rows its run may open, so
+    that opening one takes one statement (its INSERT): the ids of the lane roles (groups) this
+    process has given tasks to, and whether any standing delegation is in force today. Without
+    ``read``, a row reads its role, and the standing delegation of its assignee."""
+
+    def __init__(self) -> None:
+        self.role_names = sorted(_seen_role_names)
+        self.role_ids: dict[str, int] = {}
+        self.delegations_in_force = True
+
+    def columns(self) -> dict:
+        """Annotations for the locking statement: one subquery per role seen, and one EXISTS."""
+        in_force = StandingDelegation.objects.in_force_on(timezone.localdate())
+        return {
+            "standing_delegations_in_force": Exists(in_force),
+            **{
+                f"lane_role_{number}": Subquery(Group.objects.filter(name=name).values("pk")[:1])
+                for number, name in enumerate(self.role_names)
+            },
+        }
+
+    def read(self, row) -> InboxLookups:
+        """Take what ``row`` was read with (a role whose group no longer exists left out)."""
+        self.delegations_in_force = row.standing_delegations_in_force
+        found = {name: getattr(row, f"lane_role_{n}") for n, name in enumerate(self.role_names)}
+        self.role_ids = {name: pk for name, pk in found.items() if pk is not None}
+        return self
+
+    def role_id(self, lane: str | None) -> int | None:
+        """The id of ``lane_role(lane)``; a role not read with the lock is read, or made."""
+        name = _role_name(lane)
+        if not name:
+            return None
+        if name not in self.role_ids:
+            self.role_ids[name] = _role_group(name).pk
+        return self.role_ids[name]
 
 
 def _evaluate(task, expression: str | None):
@@ -86,15 +140,24 @@ def _due_at(task, expression: str | None) -> datetime | None:
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
 
 
-def _assignee(task, expression: str | None):
+def _assignee_username(task, expression: str | None) -> str | None:
     username = _evaluate(task, expression)
-    if not username:
+    return str(username) if username else None
+
+
+def _user_id(username: str | None) -> Subquery | None:
+    """The id of the user named ``username`` (none if there is no such user), read by the
+    statement that inserts the row it goes in."""
+    if username is None:
         return None
-    return get_user_model().objects.filter(username=username).first()
+    return Subquery(get_user_model().objects.filter(username=username).values("pk")[:1])
 
 
-def _describe(instance: ProcessInstance, task) -> tuple[HumanTask, list[Exception]]:
-    """The inbox row of a READY task, and the errors of property expressions that failed.
+def _describe(
+    instance: ProcessInstance, task, lookups: InboxLookups
+) -> tuple[HumanTask, str | None, list[Exception]]:
+    """The inbox row of a READY task, the username its ``assignee`` expression gave, and the
+    errors of property expressions that failed. ``lookups``: see ``project_user_tasks``.
 
     A failing ``assignee``, ``due_in`` or ``due_at`` expression leaves that field empty (the task goes to
     its role's queue, with no due date) instead of blocking the action that opened the task.
@@ -111,14 +174,15 @@ def _describe(instance: ProcessInstance, task) -> tuple[HumanTask, list[Exceptio
             errors.append(exc)
             return None
 
+    username = evaluated(_assignee_username, properties.get("assignee"))
     row = HumanTask(
         instance=instance,
         task_id=task.id,
         task_name=spec.name,
         title=spec.bpmn_name or spec.name,
         lane=spec.lane or "",
-        role=lane_role(spec.lane),
-        assignee=evaluated(_assignee, properties.get("assignee")),
+        role_id=lookups.role_id(spec.lane),
+        assignee_id=_user_id(username),
         due_at=(
             evaluated(_due_at, properties["due_at"])
             if properties.get("due_at")
@@ -129,7 +193,7 @@ def _describe(instance: ProcessInstance, task) -> tuple[HumanTask, list[Exceptio
             {name: task.data[name] for name in context_names if name in task.data}
         ),
     )
-    return row, errors
+    return row, username, errors
 
 
 def ready_user_task_ids(workflow: BpmnWorkflow) -> set:
@@ -144,15 +208,21 @@ def ready_user_task_ids(workflow: BpmnWorkflow) -> set:
 
 
 def project_user_tasks(
-    instance: ProcessInstance, workflow: BpmnWorkflow, open_task_ids: set | None = None
+    instance: ProcessInstance,
+    workflow: BpmnWorkflow,
+    open_task_ids: set | None = None,
+    lookups: InboxLookups | None = None,
 ) -> list[tuple]:
     """Make the open ``HumanTask`` rows match the workflow's READY user tasks.
 
     ``open_task_ids``: the task ids of the open rows, when the caller knows them (the engine
     does: every save projects, so the rows open when an instance is locked are the READY user
-    tasks of its saved state); otherwise they are read. Returns ``(task, error)`` for each task
-    property expression that failed.
+    tasks of its saved state); otherwise they are read. ``lookups``: what the statement that
+    locked the instance read for the rows (``InboxLookups``); otherwise each row reads its role
+    and any standing delegation of its assignee. Returns ``(task, error)`` for each task property
+    expression that failed.
     """
+    lookups = InboxLookups() if lookups is None else lookups
     ready = {task.id: task for task in workflow.get_tasks(state=TaskState.READY, manual=True)}
     if open_task_ids is None:
         open_task_ids = set(
@@ -167,26 +237,29 @@ def project_user_tasks(
     problems = []
     for task_id, task in ready.items():
         if task_id not in open_task_ids:
-            row, errors = _describe(instance, task)
+            row, username, errors = _describe(instance, task, lookups)
             row.save()
-            _apply_standing_delegation(row)
+            if lookups.delegations_in_force:
+                _apply_standing_delegation(row, username)
             problems.extend((task, error) for error in errors)
     return problems
 
 
-def _apply_standing_delegation(row: HumanTask) -> None:
-    """A task the process gives to someone away goes on to their standing delegate, when the
-    delegate may take it (a member of its role); otherwise it waits for its assignee."""
-    if row.assignee_id is None:
+def _apply_standing_delegation(row: HumanTask, username: str | None) -> None:
+    """A task the process gives to someone away (``username``) goes on to their standing
+    delegate, when the delegate may take it (a member of its role); otherwise it waits for its
+    assignee."""
+    if username is None:
         return
     standing = (
         StandingDelegation.objects.in_force_on(timezone.localdate())
-        .filter(owner=row.assignee_id)
-        .select_related("delegate")
+        .filter(owner__username=username)
+        .select_related("owner", "delegate")
         .first()
     )
     if standing is None or not assign_candidates(row).filter(pk=standing.delegate_id).exists():
         return
+    row.assignee = standing.owner  # the row was saved with the id its INSERT read
     _hand_to_delegate(
         row,
         standing.delegate,
@@ -235,6 +308,24 @@ def can_work(user, task: HumanTask) -> bool:
 def can_complete(user, task: HumanTask) -> bool:
     """May finish the task; a delegated task is finished by its owner, once it is back."""
     return can_work(user, task) and not is_delegated(task)
+
+
+def task_complete_if_unchanged(task: HumanTask, user) -> bool:
+    """Mark ``task`` completed by ``user``, unless who holds it changed since it was read: one
+    UPDATE guarded by what ``can_complete`` decided on (a claim, a release or a delegation
+    commits without the instance's lock). False if it changed; read it again, locked, and
+    decide again."""
+    task.status = HumanTask.Status.COMPLETED
+    task.completed_at = timezone.now()
+    task.completed_by = user
+    return bool(
+        HumanTask.objects.filter(
+            pk=task.pk,
+            status=HumanTask.Status.OPEN,
+            assignee_id=task.assignee_id,
+            delegation=task.delegation,
+        ).update(status=task.status, completed_at=task.completed_at, completed_by=user)
+    )
 
 
 def completion_refused(task: HumanTask) -> TaskPermissionDenied:
@@ -305,9 +396,11 @@ def no_such_task(task_id) -> TaskNotAvailable:
 def find_task(task_id, *, for_update: bool = False) -> HumanTask:
     """The inbox row of ``task_id``; a malformed or unknown id is refused the same way."""
     task_id = task_uuid(task_id)
-    # The instance's saved state is the largest column the site has and no caller of this reads it.
-    rows = HumanTask.objects.select_related("instance").defer("instance__state")
-    task = (rows.select_for_update() if for_update else rows).filter(task_id=task_id).first()
+    rows = HumanTask.objects.with_instance()
+    # Only the task's row is locked: a run locks its instance first and the task rows after, so
+    # a claim holding the task and waiting for the instance would deadlock with it.
+    locked = rows.select_for_update(of=("self",)) if for_update else rows
+    task = locked.filter(task_id=task_id).first()
     if task is None:
         raise no_such_task(task_id)
     return task

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from .canonical import canonical_json, normalize_payload
@@ -21,6 +22,9 @@ from .digests import LABELS, algorithm_of, digest_bytes, digest_matches
 from .models import JournalEntry, JournalHead
 
 SYSTEM_ACTOR = "system"
+
+# A chain's last link: its sequence number and its entry's hash ((0, "") before the first).
+Head = tuple[int, str]
 
 
 def actor_label(actor) -> str:
@@ -70,8 +74,13 @@ def journal_append(
     task_name: str = "",
     state_digest: str = "",
     recorded_at: datetime | None = None,
+    head: Head | None = None,
 ) -> JournalEntry:
-    """Append one entry to ``chain``; call inside the transaction of the change it records."""
+    """Append one entry to ``chain``; call inside the transaction of the change it records.
+
+    ``head``: the chain's head as read earlier in this transaction (``journal_head_columns``),
+    if known; see ``journal_extend``.
+    """
     (entry,) = journal_extend(
         [
             {
@@ -85,58 +94,100 @@ def journal_append(
                 "state_digest": state_digest,
                 "recorded_at": recorded_at,
             }
-        ]
+        ],
+        head=head,
     )
     return entry
 
 
-def journal_extend(records: Sequence[dict]) -> list[JournalEntry]:
+def journal_extend(records: Sequence[dict], *, head: Head | None = None) -> list[JournalEntry]:
     """Append ``records`` (each the keyword arguments of ``journal_append``) in their order, on
     one chain or many: three statements whatever their number (the heads locked and read by one
     upsert, the entries inserted by one, the heads moved by one). Call inside the transaction of
-    the changes they record."""
+    the changes they record.
+
+    ``head``, the (sequence, hash) of the one chain of ``records`` read earlier in the
+    transaction without a lock, saves a statement: the entries are linked to it and the head is
+    locked and moved by one UPDATE that applies only if the head is still the one read. Should
+    another append have moved it since (the UPDATE waits for that append to commit), the head is
+    read again under lock and the entries linked to it, as without ``head``.
+    """
     if not records:
         return []
     # Inside the change's transaction no savepoint of its own: a failure here fails the change.
     in_transaction = transaction.get_connection().in_atomic_block
     with nullcontext() if in_transaction else transaction.atomic():
-        heads = _lock_heads(sorted({record["chain"] for record in records}))
+        chains = sorted({record["chain"] for record in records})
         now = timezone.now()
-        entries = []
-        for record in records:
-            sequence, previous_hash = heads[record["chain"]]
-            entry = JournalEntry(
-                chain=record["chain"],
-                sequence=sequence + 1,
-                kind=record["kind"],
-                recorded_at=record.get("recorded_at") or now,
-                actor=actor_label(record.get("actor")),
-                instance_id=record.get("instance_id"),
-                task_id=record.get("task_id"),
-                task_name=record.get("task_name", ""),
-                payload=normalize_payload(record.get("payload")),
-                state_digest=record.get("state_digest", ""),
-                previous_hash=previous_hash,
-            )
-            entry.entry_hash = entry_hash(entry)
-            heads[entry.chain] = (entry.sequence, entry.entry_hash)
-            entries.append(entry)
+        if head is not None and len(chains) == 1:
+            entries, moved = _linked(records, {chains[0]: head}, now)
+            ((chain, (sequence, last_hash)),) = moved.items()
+            if JournalHead.objects.filter(chain=chain, sequence=head[0], entry_hash=head[1]).update(
+                sequence=sequence, entry_hash=last_hash
+            ):
+                JournalEntry.objects.bulk_create(entries)
+                return entries
+        entries, moved = _linked(records, _lock_heads(chains), now)
         JournalEntry.objects.bulk_create(entries)
-        if len(heads) == 1:  # the common case, as a plain UPDATE rather than CASE expressions
-            ((chain, (sequence, last_hash)),) = heads.items()
+        if len(moved) == 1:  # the common case, as a plain UPDATE rather than CASE expressions
+            ((chain, (sequence, last_hash)),) = moved.items()
             JournalHead.objects.filter(chain=chain).update(sequence=sequence, entry_hash=last_hash)
         else:
             JournalHead.objects.bulk_update(
                 [
                     JournalHead(chain=chain, sequence=sequence, entry_hash=last_hash)
-                    for chain, (sequence, last_hash) in heads.items()
+                    for chain, (sequence, last_hash) in moved.items()
                 ],
                 ["sequence", "entry_hash"],
             )
     return entries
 
 
-def _lock_heads(chains: list[str]) -> dict[str, tuple[int, str]]:
+def _linked(
+    records: Sequence[dict], heads: dict[str, Head], now: datetime
+) -> tuple[list[JournalEntry], dict[str, Head]]:
+    """The entries of ``records``, each linked to the one before on its chain, starting from
+    ``heads``; and the heads they leave."""
+    heads = dict(heads)
+    entries = []
+    for record in records:
+        sequence, previous_hash = heads[record["chain"]]
+        entry = JournalEntry(
+            chain=record["chain"],
+            sequence=sequence + 1,
+            kind=record["kind"],
+            recorded_at=record.get("recorded_at") or now,
+            actor=actor_label(record.get("actor")),
+            instance_id=record.get("instance_id"),
+            task_id=record.get("task_id"),
+            task_name=record.get("task_name", ""),
+            payload=normalize_payload(record.get("payload")),
+            state_digest=record.get("state_digest", ""),
+            previous_hash=previous_hash,
+        )
+        entry.entry_hash = entry_hash(entry)
+        heads[entry.chain] = (entry.sequence, entry.entry_hash)
+        entries.append(entry)
+    return entries, heads
+
+
+def journal_head_columns(chain: str) -> dict:
+    """Annotations that read, in the statement that reads the row of a chain's owner, the head of
+    the chain named by its field ``chain`` (not locked); ``known_head`` gives it back."""
+    heads = JournalHead.objects.filter(chain=OuterRef(chain))
+    return {
+        "journal_head_sequence": Subquery(heads.values("sequence")[:1]),
+        "journal_head_hash": Subquery(heads.values("entry_hash")[:1]),
+    }
+
+
+def known_head(row) -> Head | None:
+    """The head read with ``row`` by ``journal_head_columns``; None if the chain has none yet."""
+    sequence = getattr(row, "journal_head_sequence", None)
+    return None if sequence is None else (sequence, row.journal_head_hash)
+
+
+def _lock_heads(chains: list[str]) -> dict[str, Head]:
     """Each chain's last sequence and hash, its head row created if new and locked until commit.
 
     One statement: the upsert takes the row locks, in the (sorted) order given, so two appends

@@ -6,7 +6,10 @@ app registers the Python function that performs it in its ``handlers.py``::
     @service("acceptance.check_drawings", asynchronous=True)
     def check_drawings(call: ServiceCall, **params) -> dict: ...
 
-Synchronous handlers run inside the engine step, in a savepoint of the instance's transaction.
+Synchronous handlers run inside the engine step, in a savepoint of the instance's transaction, so
+a failing one leaves none of its writes. One that only reads is registered ``read_only=True``
+(``@service("acceptance.drawings_to_check", read_only=True)``): it runs without the savepoint (two
+statements fewer per call), and a statement that would write or lock is refused before it runs.
 Asynchronous ones run in a Celery worker; the BPMN task waits in STARTED until the result comes.
 A handler returns a JSON-serialisable dict (or None), stored under the task's result variable.
 Handlers of asynchronous operations must be safe to run twice: a worker killed mid-task is
@@ -21,14 +24,18 @@ the result (``engine.service_job_deliver``) or the failure (``engine.service_job
 
 from __future__ import annotations
 
+import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 from uuid import UUID
 
-from .exceptions import ServiceAlreadyRegistered, ServiceNotRegistered
+from django.db import connection
+
+from .exceptions import ReadOnlyServiceWrote, ServiceAlreadyRegistered, ServiceNotRegistered
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,7 @@ class RegisteredService:
     name: str
     handler: Handler
     asynchronous: bool
+    read_only: bool = False
 
 
 class ServiceRegistry:
@@ -89,14 +97,16 @@ class ServiceRegistry:
                         self._discovering = False
         return self._services
 
-    def register(self, name: str, handler: Handler, *, asynchronous: bool = False) -> None:
+    def register(
+        self, name: str, handler: Handler, *, asynchronous: bool = False, read_only: bool = False
+    ) -> None:
         existing = self._services.get(name)
         if existing is not None and existing.handler is not handler:
             raise ServiceAlreadyRegistered(
                 f"服务任务 {name} 已被 {existing.handler.__module__} 注册",
                 f"service operation {name!r} is already registered by {existing.handler.__module__}",
             )
-        self._services[name] = RegisteredService(name, handler, asynchronous)
+        self._services[name] = RegisteredService(name, handler, asynchronous, read_only)
 
     def unregister(self, name: str) -> None:
         self._services.pop(name, None)
@@ -118,6 +128,44 @@ class ServiceRegistry:
         return sorted(self._discovered())
 
 
+_READING = re.compile(r"\s*SELECT\b", re.IGNORECASE)
+_LOCKING = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+|KEY\s+)?(?:UPDATE|SHARE)\b", re.IGNORECASE)
+
+
+@contextmanager
+def refusing_writes(operation: str) -> Iterator[None]:
+    """Run a read-only handler: a statement that is not a plain ``SELECT`` (a write, or a read
+    that locks rows) raises ``ReadOnlyServiceWrote`` before it reaches the database, so the
+    handler leaves nothing to undo and holds no lock it could lose a race for.
+
+    A database error in such a handler (a query refused, a statement timeout) has no savepoint
+    to roll back to: on PostgreSQL it fails the whole input, which is then refused unsaved.
+    """
+
+    refused_in_sound_transaction = []
+
+    def refuse(execute, sql, params, many, context):
+        if not _READING.match(sql) or _LOCKING.search(sql):
+            refused_in_sound_transaction.append(not connection.needs_rollback)
+            raise ReadOnlyServiceWrote(
+                f"服务任务 {operation} 登记为只读，却要写入数据库；请去掉 read_only 登记",
+                f"service operation {operation!r} is registered read_only but ran a statement "
+                f"that writes or locks ({sql.split(None, 1)[0]}): register it without read_only",
+                operation=operation,
+            )
+        return execute(sql, params, many, context)
+
+    try:
+        with connection.execute_wrapper(refuse):
+            yield
+    finally:
+        if refused_in_sound_transaction[:1] == [True]:
+            # The ORM marks the transaction for rollback when an error passes through a write;
+            # the refused statement never ran, so the transaction is sound and the incident
+            # this error opens can be saved in it.
+            connection.set_rollback(False)
+
+
 def _discover_handlers() -> None:
     # Each domain app's handlers.py registers its operations, like admin.py modules.
     from django.utils.module_loading import autodiscover_modules
@@ -128,11 +176,14 @@ def _discover_handlers() -> None:
 registry = ServiceRegistry(discover=_discover_handlers)
 
 
-def service(name: str, *, asynchronous: bool = False) -> Callable[[Handler], Handler]:
-    """Register the decorated function as the handler of BPMN service operation ``name``."""
+def service(
+    name: str, *, asynchronous: bool = False, read_only: bool = False
+) -> Callable[[Handler], Handler]:
+    """Register the decorated function as the handler of BPMN service operation ``name``;
+    ``read_only``: a synchronous handler that writes nothing (see the module's docstring)."""
 
     def decorator(handler: Handler) -> Handler:
-        registry.register(name, handler, asynchronous=asynchronous)
+        registry.register(name, handler, asynchronous=asynchronous, read_only=read_only)
         return handler
 
     return decorator

@@ -10,6 +10,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from functools import cache
 from typing import Protocol
 from uuid import UUID, uuid5
 
@@ -468,17 +469,28 @@ def walk_tasks(workflow: BpmnWorkflow) -> list | None:
     subprocesses = workflow.subprocesses
     tasks = []
     stack = [(workflow.task_tree, 0)]
+    push, pop = stack.append, stack.pop
     while stack:
-        task, depth = stack.pop()
+        task, depth = pop()
         if depth >= OWN_WALK_MAX_DEPTH:
             return None
         tasks.append(task)
-        known = task.workflow.tasks
-        stack.extend((known[child], depth + 1) for child in reversed(task._children))
-        subprocess = subprocesses.get(task.id)
-        if subprocess is not None:  # SpiffWorkflow visits a subprocess before the children
-            stack.append((subprocess.task_tree, depth + 1))
+        depth += 1
+        if task._children:
+            known = task.workflow.tasks
+            for child in reversed(task._children):
+                push((known[child], depth))
+        # SpiffWorkflow visits a subprocess before the children (looked up only when there are
+        # subprocesses: hashing a UUID is a Python call).
+        subprocess = subprocesses.get(task.id) if subprocesses else None
+        if subprocess is not None:
+            push((subprocess.task_tree, depth))
     return tasks
+
+
+@cache
+def _state_name(state: int) -> str:
+    return TaskState.get_name(state)
 
 
 def state_digest(workflow: BpmnWorkflow, tasks: list | None = None) -> str:
@@ -492,19 +504,17 @@ def state_digest(workflow: BpmnWorkflow, tasks: list | None = None) -> str:
         tasks = walk_tasks(workflow)
     if tasks is None:
         tasks = workflow.get_tasks()
-    counts: Counter = Counter()
-    active = []
-    for task in tasks:
-        counts[task.task_spec.name, task.state] += 1
-        if task.state & ACTIVE_STATES:
-            active.append(f"{task.task_spec.name}:{canonical_json(task.data)}")
-    names = TaskState.get_name
-    tasks = sorted(f"{name}:{names(state)}:{count}" for (name, state), count in counts.items())
-    active.sort()
+    counts = Counter((task.task_spec.name, task.state) for task in tasks)
     content = {
         "completed": workflow.is_completed(),
-        "tasks": tasks,
-        "active": active,
+        "tasks": sorted(
+            f"{name}:{_state_name(state)}:{count}" for (name, state), count in counts.items()
+        ),
+        "active": sorted(
+            f"{task.task_spec.name}:{canonical_json(task.data)}"
+            for task in tasks
+            if task.state & ACTIVE_STATES
+        ),
         "data": workflow.data,
     }
     return hashlib.sha256(canonical_json(content).encode()).hexdigest()

@@ -94,7 +94,7 @@ def _scoped_tasks(request):
 
 def _filtered_inbox(request, pages):
     tasks, scope = _scoped_tasks(request)
-    tasks = tasks.select_related("instance", "role", "assignee", "owner")
+    tasks = tasks.with_instance("role", "assignee", "owner")
     subject = request.GET.get("subject", "")
     if subject:
         tasks = pages.filter_by_subject(tasks, subject)

@@ -80,6 +80,13 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.reference} {self.project.name}"
 
+    def get_status_display(self) -> str:
+        # Django's own builds a dict of every status, translating each label, at every call;
+        # the case lists ask it for each row.
+        if self.status in self.Status.values:
+            return str(self.Status(self.status).label)
+        return self.status
+
     @transition(
         field=status, source=[Status.PRE_FILING, Status.RETURNED], target=Status.UNDER_REVIEW
     )

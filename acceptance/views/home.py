@@ -43,7 +43,7 @@ def _inbox_summary(tasks: list[HumanTask]) -> dict:
 def home(request):
     user = request.user
     roles = user_roles(user)
-    tasks = list(HumanTask.objects.inbox(user).select_related("instance", "owner", "assignee"))
+    tasks = list(HumanTask.objects.inbox(user).with_instance("owner", "assignee"))
     context = {
         "roles": roles,
         "tasks": [(task, due_state(task)) for task in tasks[:RECENT]],
@@ -66,7 +66,7 @@ def home(request):
         context["breaches"] = (
             HumanTask.objects.open()
             .filter(due_at__lt=timezone.now())
-            .select_related("instance", "role", "assignee", "owner")
+            .with_instance("role", "assignee", "owner")
             .order_by("due_at")
         )
     return render(request, "acceptance/home.html", context)

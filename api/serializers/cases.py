@@ -69,7 +69,12 @@ class CaseDetailSerializer(CaseSerializer):
         instance = self._instance(case)
         if instance is None:
             return []
-        tasks = HumanTask.objects.open().filter(instance=instance).order_by("created_at")
+        tasks = (
+            HumanTask.objects.open()
+            .filter(instance=instance)
+            .select_related("role", "assignee")
+            .order_by("created_at")
+        )
         return OpenTaskSerializer(tasks, many=True).data
 
 

@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from acceptance.models import CatalogItem
-from workflows.models import HumanTask
+from workflows.models import HumanTask, JournalEntry
 
 from .conftest import CaseFlow
 
@@ -123,6 +123,32 @@ def test_a_case_page_makes_as_many_queries_for_fifty_materials_as_for_one(open_c
     materials(flow, MANY)
     many = {who: queries(signed_in(getattr(world, who)), url) for who in ("owner", "reviewer")}
     assert many == one
+
+
+def test_the_timeline_makes_as_many_queries_for_fifty_journal_entries_as_for_one(open_case, world):
+    flow = open_case(upload=False)
+    url = reverse("acceptance:timeline", args=[flow.case.reference])
+    client = signed_in(world.reviewer)
+    materials(flow, 1)
+    entries = JournalEntry.objects.filter(chain=flow.case.reference)
+    before = entries.count()
+    one = queries(client, url)
+    materials(flow, MANY)
+    assert entries.count() >= before + MANY - 1
+    assert queries(client, url) == one
+
+
+def test_the_api_case_detail_makes_as_many_queries_for_fifty_cases_and_materials_as_for_one(
+    cases, world
+):
+    flow = cases(1)[0]
+    url = f"/api/cases/{flow.case.reference}/"
+    client = signed_in(world.owner)
+    materials(flow, 1)
+    one = queries(client, url)
+    cases(MANY)
+    materials(flow, MANY)
+    assert queries(client, url) == one
 
 
 def test_a_task_page_makes_as_many_queries_for_fifty_materials_as_for_one(open_case, world):

@@ -14,8 +14,11 @@ from acceptance.exceptions import DuplicateMaterial
 from acceptance.models import CatalogItem, Material
 from acceptance.selectors.cases import case_open_task
 from acceptance.services.materials import material_upload
-from workflows.exceptions import TaskAlreadyClaimed
+from workflows.engine import task_complete
+from workflows.exceptions import TaskAlreadyClaimed, TaskNotAvailable, TaskPermissionDenied
 from workflows.inbox import task_claim
+from workflows.journal import verify_chain
+from workflows.models import JournalEntry
 
 from .scenario import case_waiting_for_first_guidance
 from .test_certificate_numbering import run_concurrently
@@ -75,3 +78,40 @@ def test_forty_concurrent_uploads_of_one_file_store_it_once_and_refuse_39_as_dup
     folder = (settings.MEDIA_ROOT / stored[0].file.name).parent
     # The losers' files are gone: only the stored version's file is left.
     assert [path.name for path in folder.iterdir()] == [Path(stored[0].file.name).name]
+
+
+def test_reviewers_claiming_and_completing_one_task_at_once_never_complete_anothers_claim(
+    case_at_guidance,
+):
+    """A completion reads its task without the task's lock (claims take that lock alone): the
+    journal shows each claim made while the task was free, and the one completion made by the
+    task's holder of the moment, or while it was free; the chain stays intact."""
+    case, first, second = case_at_guidance
+    group = Group.objects.get(name="reviewers")
+    reviewers = [first, second]
+    for number in range(10):
+        reviewer = get_user_model().objects.create_user(f"int_decider_{number}")
+        reviewer.groups.add(group)
+        reviewers.append(reviewer)
+    task = case_open_task(case, "node_guidance")
+
+    def claim_or_complete(user):
+        if reviewers.index(user) % 2:
+            return task_claim(task_id=task.task_id, user=user)
+        return task_complete(task_id=task.task_id, user=user, data={"guidance": "approve"})
+
+    done, errors = run_concurrently(claim_or_complete, reviewers)
+
+    assert all(isinstance(e, (TaskAlreadyClaimed, TaskNotAvailable, TaskPermissionDenied))
+               for e in errors), [repr(e) for e in errors]  # fmt: skip
+    holder, completed_by = None, []
+    for entry in JournalEntry.objects.filter(chain=case.reference, task_id=task.task_id):
+        if entry.kind == "task.claimed":
+            assert holder is None and not completed_by
+            holder = entry.actor
+        elif entry.kind == "task.completed":
+            assert holder in (None, entry.actor)
+            completed_by.append(entry.actor)
+    assert len(completed_by) <= 1
+    assert len(done) == len(completed_by) + (holder is not None)
+    assert verify_chain(case.reference).intact

@@ -35,8 +35,10 @@ class Services:
     def __init__(self) -> None:
         self.names: list[str] = []
 
-    def register(self, name: str, handler: Callable, *, asynchronous: bool = False) -> Callable:
-        registry.register(name, handler, asynchronous=asynchronous)
+    def register(
+        self, name: str, handler: Callable, *, asynchronous: bool = False, read_only: bool = False
+    ) -> Callable:
+        registry.register(name, handler, asynchronous=asynchronous, read_only=read_only)
         self.names.append(name)
         return handler
 

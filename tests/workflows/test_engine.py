@@ -11,7 +11,8 @@ import time_machine
 from celery.exceptions import SoftTimeLimitExceeded
 from django.contrib.auth.models import Group
 from django.core.management import call_command
-from django.db import OperationalError
+from django.db import OperationalError, connection
+from django.test.utils import CaptureQueriesContext
 
 from workflows import engine as engine_module
 from workflows.engine import (
@@ -24,7 +25,7 @@ from workflows.engine import (
 )
 from workflows.exceptions import MessageNotExpected, NoIncidentToRetry
 from workflows.incidents import incidents_retry, open_incidents
-from workflows.models import HumanTask, Incident, OutboxJob, ServiceJob
+from workflows.models import HumanTask, Incident, OutboxJob, ProcessInstance, ServiceJob
 from workflows.services import DEFERRED, registry
 from workflows.spiff import SPIFF_VERSION, TaskState
 from workflows.timers import fire_due_timers
@@ -173,6 +174,59 @@ def test_a_failing_service_leaves_none_of_its_database_writes(compute, start):
 
     assert len(compute.calls) == 1  # it ran, wrote a row, then raised
     assert handler_writes() == []
+
+
+class Reader:
+    """A test handler registered read-only: it reads the database, and writes if told to."""
+
+    def __init__(self, write: bool = False) -> None:
+        self.write = write
+        self.calls = 0
+
+    def __call__(self, call, **params):
+        self.calls += 1
+        name = call.business_object.name
+        if self.write:
+            Group.objects.create(name=f"written by {call.operation} #{self.calls}")
+        return {"object": name, "value": params["value"]}
+
+
+def savepoints_while(action) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        action()
+    return sum(query["sql"].startswith("SAVEPOINT") for query in queries.captured_queries)
+
+
+def test_a_read_only_service_runs_without_a_savepoint_of_its_own(services, deploy, start):
+    services.register("wftest.compute", Reader())
+    deploy("service.bpmn")
+    start("wf_service", key="RO-0", amount=1)  # the lane's group is created once, in a savepoint
+    wrapped = savepoints_while(lambda: start("wf_service", key="RO-1", amount=1))
+    registry.unregister("wftest.compute")
+    services.register("wftest.compute", Reader(), read_only=True)
+
+    reading = savepoints_while(lambda: start("wf_service", key="RO-2", amount=3))
+
+    assert reading == wrapped - 1
+    instance = ProcessInstance.objects.get(business_key="RO-2")
+    assert instance.status == "waiting"
+    assert open_task(instance, "confirm").context == {
+        "computed": {"object": "business object under test", "value": 6}
+    }
+
+
+def test_a_read_only_service_that_writes_is_refused_and_writes_nothing(services, deploy, start):
+    services.register("wftest.compute", Reader(write=True), read_only=True)
+    deploy("service.bpmn")
+
+    instance = start("wf_service", key="RO-3", amount=1)
+
+    assert instance.status == "incident"
+    incident = Incident.objects.get(instance=instance)
+    assert incident.error_type == "ReadOnlyServiceWrote"
+    assert "wftest.compute" in incident.message
+    assert handler_writes() == []
+    assert journal_kinds("RO-3") == ["instance.started", "incident.raised"]
 
 
 def test_retrying_an_incident_after_the_fix_completes_the_step(compute, start, make_user):

@@ -273,3 +273,17 @@ def test_grouped_site_choices_bound_a_multichoice_by_their_values():
     }
     with pytest.raises(TaskDataInvalid):
         clean_task_data(fields, {"items": ["A 文书"]}, lambda field: grouped)
+
+
+def test_grouped_checkboxes_show_each_option_ticked_as_given_and_escaped():
+    fields = [{"name": "items", "type": "multichoice"}]
+    grouped = [("A 文书", [("A1-1", "立项 <文件>"), ('A"2', "批复 & 意见")])]
+    form = task_form_class(fields, lambda field: grouped)(initial={"items": ["A1-1"]})
+    html = str(form["items"])
+    assert (
+        '<li><label><input type="checkbox" name="items" value="A1-1" id="id_items_0_0" checked>'
+        " 立项 &lt;文件&gt;</label></li>"
+        '<li><label><input type="checkbox" name="items" value="A&quot;2" id="id_items_0_1">'
+        " 批复 &amp; 意见</label></li>"
+    ) in html
+    assert '<details class="choice-group" open>' in html

@@ -12,7 +12,9 @@ from django.test.utils import CaptureQueriesContext
 
 from workflows.engine import task_complete
 from workflows.exceptions import TaskAlreadyClaimed, TaskNotAvailable, TaskPermissionDenied
-from workflows.inbox import task_claim, task_release
+from workflows.groups import user_groups
+from workflows.inbox import lane_role, task_claim, task_complete_if_unchanged, task_release
+from workflows.journal import verify_chain
 from workflows.models import HumanTask
 
 from .helpers import journal_kinds, last_entry, open_task, open_task_names, reload
@@ -119,9 +121,9 @@ def test_a_role_member_completes_an_unassigned_task(instance, people):
 
 
 def test_a_completion_locks_the_instance_first_and_asks_nothing_it_knows_already(instance, people):
-    """The instance row is locked by the task's id before anything is read (no read of the task
-    outside the lock); a waiting instance's status and its open inbox rows come from the run,
-    not from queries."""
+    """One statement reads the task and locks its instance (no read of the task outside the
+    lock); a waiting instance's status and its open inbox rows come from the run, not from
+    queries."""
     task_id = open_task(instance, "triage").task_id
 
     with CaptureQueriesContext(connection) as queries:
@@ -129,7 +131,8 @@ def test_a_completion_locks_the_instance_first_and_asks_nothing_it_knows_already
 
     statements = [query["sql"] for query in queries.captured_queries]
     first_read = next(sql for sql in statements if sql.startswith("SELECT"))
-    assert first_read.startswith('SELECT "workflows_processinstance"')
+    assert first_read.startswith('SELECT "workflows_humantask"')
+    assert 'JOIN "workflows_processinstance"' in first_read
     assert str(task_id).replace("-", "") in first_read.replace("-", "")
     # The inbox rows open before are known from the state; only the completed one is read.
     task_reads = [sql for sql in statements if sql.startswith('SELECT "workflows_humantask"')]
@@ -139,6 +142,55 @@ def test_a_completion_locks_the_instance_first_and_asks_nothing_it_knows_already
     assert triage_row.status == "completed"
     assert reload(instance).status == "waiting"
     assert open_task_names(instance) == ["review"]
+
+
+@pytest.mark.parametrize("other_cases", [0, 5])
+def test_an_ordinary_completion_takes_at_most_eight_statements_however_many_cases_are_open(
+    recorded, start, people, other_cases
+):
+    """Lock, complete, journal, open the next (assigned) task, save: the transaction's
+    statements, its begin and end included, do not grow with the open tasks and cases, once the
+    process has given a task to the next task's role."""
+    earlier = start("wf_tasks", key="REQ-0", reviewer_name="rob", review_period="P2D")
+    triage(earlier, people["chris"])
+    for number in range(other_cases):
+        start("wf_tasks", key=f"REQ-{number + 2}", reviewer_name="rob", review_period="P2D")
+    instance = start("wf_tasks", key="REQ-1", reviewer_name="rita", review_period="P2D")
+    carol = people["carol"]
+    user_groups(carol)  # as the request's own role checks (the navigation) have read them
+    task_id = open_task(instance, "triage").task_id
+
+    with CaptureQueriesContext(connection) as queries:
+        task_complete(task_id=task_id, user=carol, data={"priority": "low"})
+
+    assert len(queries.captured_queries) <= 8, "\n".join(
+        query["sql"][:120] for query in queries.captured_queries
+    )
+    assert open_task(instance, "review").assignee == people["rita"]
+    assert reload(instance).status == "waiting"
+    assert last_entry("REQ-1", "task.completed").actor == "carol"
+    assert verify_chain("REQ-1").intact
+
+
+def test_a_completion_decided_before_a_claim_is_not_written_over_it(instance, people):
+    """The completion reads the task without its lock (claims lock it alone): a claim committed
+    between that read and the completion's write keeps the task."""
+    read_before = open_task(instance, "triage")
+    task_claim(task_id=read_before.task_id, user=people["chris"])
+
+    assert task_complete_if_unchanged(read_before, people["carol"]) is False
+    claimed = reload(open_task(instance, "triage"))
+    assert (claimed.status, claimed.assignee) == ("open", people["chris"])
+
+
+def test_a_role_whose_group_was_deleted_since_the_process_used_it_gets_a_new_one(instance, people):
+    lane_role("reviewer")  # given a task by this process, then gone (as after a test's flush)
+    Group.objects.filter(name="wf-reviewers").delete()
+
+    triage(instance, people["carol"])
+
+    review = open_task(instance, "review")
+    assert Group.objects.get(pk=review.role_id).name == "wf-reviewers"
 
 
 def test_someone_outside_the_role_cannot_complete_the_task(instance, people):

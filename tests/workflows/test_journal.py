@@ -72,6 +72,28 @@ def test_many_entries_on_several_chains_are_linked_in_order_by_three_statements(
     assert JournalHead.objects.get(chain="J-1").entry_hash == entries[4].entry_hash
 
 
+def test_an_append_given_the_head_it_read_moves_it_in_one_statement_with_the_insert():
+    (first,) = append("J-1", 1)
+
+    with CaptureQueriesContext(connection) as queries:
+        second = journal_append(chain="J-1", kind="test", head=(1, first.entry_hash))
+
+    assert len(queries.captured_queries) == 2  # the head moved if still as read, the entry
+    assert (second.sequence, second.previous_hash) == (2, first.entry_hash)
+    assert JournalHead.objects.get(chain="J-1").entry_hash == second.entry_hash
+    assert verify_chain("J-1").intact
+
+
+def test_an_append_given_a_head_moved_since_links_to_the_last_entry_all_the_same():
+    (first,) = append("J-1", 1)
+    (moved_since,) = append("J-1", 1)
+
+    entry = journal_append(chain="J-1", kind="test", head=(1, first.entry_hash))
+
+    assert (entry.sequence, entry.previous_hash) == (3, moved_since.entry_hash)
+    assert verify_chain("J-1").intact
+
+
 def test_the_actor_is_stored_as_a_name(make_user):
     entry = journal_append(chain="J-1", kind="test", actor=make_user("archivist"))
     system = journal_append(chain="J-1", kind="test")

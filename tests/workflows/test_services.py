@@ -33,6 +33,15 @@ def test_a_registered_operation_is_found_with_its_mode():
     assert services.names() == ["wftest.one", "wftest.two"]
 
 
+def test_an_operation_registered_read_only_says_so_and_others_write_by_default():
+    services = ServiceRegistry()
+    services.register("wftest.one", handler)
+    services.register("wftest.two", other_handler, read_only=True)
+
+    assert services.get("wftest.one").read_only is False
+    assert services.get("wftest.two").read_only is True
+
+
 def test_registering_the_same_handler_twice_is_harmless():
     services = ServiceRegistry()
     services.register("wftest.one", handler)

@@ -86,3 +86,35 @@ def test_a_tree_deeper_than_the_own_walk_promises_is_left_to_the_library():
 
     assert walk_tasks(workflow) is None
     assert state_digest(workflow) == state_digest(workflow, workflow.get_tasks())
+
+
+def test_states_keep_the_digests_their_journals_recorded():
+    """Digests written by journals before stay what they were, or replays would fail."""
+    subprocess = started(bpmn_bytes("subprocess_lanes.bpmn"), "wf_subprocess")
+    digests = [state_digest(subprocess)]
+    for _ in range(2):
+        complete_ready(subprocess)
+        digests.append(state_digest(subprocess))
+    loop = started(bpmn_bytes("loop.bpmn"), "wf_loop", recorded=0, target=10)
+    for _ in range(3):
+        complete_ready(loop)
+    digests.append(state_digest(loop))
+    acceptance = started(
+        (REPO / "bpmn" / "completion_acceptance.bpmn").read_bytes(),
+        "completion_acceptance",
+        nodes=["a", "b"],
+        review_sla="P5D",
+        commitment_period="P3M",
+        declared_files=1,
+        declared_bytes=1,
+    )
+    digests.append(state_digest(acceptance))
+
+    # Recorded by the digest as it was before its walk and count were made cheaper (8f11d25).
+    assert digests == [
+        "327378cb5f6b0c159ded972a34869a4806648829ece2f1ee76913aefee7ba8d3",
+        "18184f4ab5f4005faa3e058b9b86c0eba55bad7752cac3cc96a5f457a0623dd3",
+        "e25bd17ef3842383bce2c3c0f99df4cec914ece665deacf8777b195cf3bdb889",
+        "9bd436be7ae3179f7f0882f759e7a962c6aafdb8a5b5b0db6e7c208a9159413d",
+        "7d5d69b75cf0aec08e11172e484276f8d0566ded58aa75bb9912c6bb4c3b3be9",
+    ]
