@@ -42,8 +42,9 @@ EXPORT_PACKAGE_TASK = "acceptance.export_archival_package"
 
 def _case(call: ServiceCall) -> Case:
     # ``no_key``: a file stored meanwhile (a row referring to the case) need not wait for this
-    # transaction, which then may wait for that upload's journal entry.
-    return Case.objects.select_for_update(no_key=True).get(pk=call.business_object.pk)
+    # transaction, which then may wait for that upload's journal entry. Read by the instance's
+    # ``object_id``: the instance's business object would read the case once more, unlocked.
+    return Case.objects.select_for_update(no_key=True).get(pk=call.instance.object_id)
 
 
 def _open_commitment(case: Case) -> Commitment:
@@ -56,8 +57,8 @@ def _open_commitment(case: Case) -> Commitment:
     return commitment
 
 
-def _checkable(case: Case, statuses=Material.CHECKABLE, **filters):
-    return case.materials.current().filter(status__in=statuses, **filters)
+def _checkable(case_id: int, statuses=Material.CHECKABLE, **filters):
+    return Material.objects.current().filter(case_id=case_id, status__in=statuses, **filters)
 
 
 def _findings(failed: list[Material]) -> list[dict]:
@@ -113,7 +114,7 @@ def node_check(
     """Check the node's new records, list its expected items still missing, arrange volumes."""
     case = _case(call)
     node_obj = case.project.nodes.get(code=node)
-    failed = materials_check(_checkable(case, node=node_obj).select_related("catalog_item"))
+    failed = materials_check(_checkable(case.pk, node=node_obj).select_related("catalog_item"))
     delivered = {
         material.catalog_item.code
         for material in case.materials.current()
@@ -147,7 +148,7 @@ def case_submit(call: ServiceCall) -> dict:
 def completeness_check(call: ServiceCall) -> dict:
     """归档范围核对; when something blocking is missing the case goes back to the owner at once."""
     case = _case(call)
-    materials_check(_checkable(case).exclude(format_kind__in=(FormatKind.DRAWING, *MEDIA_KINDS)))
+    materials_check(_checkable(case.pk).exclude(format_kind__in=(FormatKind.DRAWING, *MEDIA_KINDS)))
     report = completeness_report(case)
     if not report.acceptable:
         case.return_for_supplement()
@@ -159,8 +160,9 @@ def completeness_check(call: ServiceCall) -> dict:
 # user actions lock the process instance first and the case second.
 @service("acceptance.check_drawings", asynchronous=True)
 def check_drawings(call: ServiceCall) -> dict:
-    case = call.business_object
-    drawings = _checkable(case, Material.RECHECKABLE, format_kind=FormatKind.DRAWING)
+    drawings = _checkable(
+        call.instance.object_id, Material.RECHECKABLE, format_kind=FormatKind.DRAWING
+    )
     checked = drawings.count()
     failed = materials_check(drawings.select_related("catalog_item"))
     return {"checked": checked, "failed": [material.original_name for material in failed]}
@@ -174,7 +176,7 @@ def drawings_to_check(call: ServiceCall) -> list[int]:
     resubmission) starts from a fresh list instead of appending to the first round's.
     """
     drawings = _checkable(
-        call.business_object, Material.RECHECKABLE, format_kind=FormatKind.DRAWING
+        call.instance.object_id, Material.RECHECKABLE, format_kind=FormatKind.DRAWING
     )
     return list(drawings.order_by("pk").values_list("pk", flat=True))
 
@@ -182,9 +184,8 @@ def drawings_to_check(call: ServiceCall) -> list[int]:
 @service("acceptance.check_drawing", asynchronous=True)
 def check_drawing(call: ServiceCall, *, material: int) -> dict:
     """数字化审图 of one drawing, in its own job; a drawing replaced meanwhile is skipped."""
-    case = call.business_object
     drawing = (
-        _checkable(case, Material.RECHECKABLE, format_kind=FormatKind.DRAWING)
+        _checkable(call.instance.object_id, Material.RECHECKABLE, format_kind=FormatKind.DRAWING)
         .select_related("catalog_item")
         .filter(pk=material)
         .first()
@@ -223,7 +224,7 @@ def drawing_checks_summary(call: ServiceCall, *, results: list[dict]) -> dict:
 @service("acceptance.check_media", asynchronous=True)
 def check_media(call: ServiceCall) -> dict | object:
     """The set's photos and recordings, checked in chunks on every worker (``media.sets``)."""
-    media = _checkable(call.business_object, Material.RECHECKABLE, format_kind__in=MEDIA_KINDS)
+    media = _checkable(call.instance.object_id, Material.RECHECKABLE, format_kind__in=MEDIA_KINDS)
     return media_check_start(call, media)
 
 

@@ -51,11 +51,7 @@ def render_drawing_preview(material_id: int) -> None:
 @job_task("acceptance.check_material", soft_time_limit=900)
 def check_material(material_id: int) -> None:
     """The intake checks of one stored file, recorded on it; a second run finds it checked."""
-    material_intake_check(
-        material=Material.objects.select_related("case__project", "catalog_item").get(
-            pk=material_id
-        )
-    )
+    material_intake_check(material_id=material_id)
 
 
 @job_task(RENDER_COMMITMENT_OFD_TASK, soft_time_limit=300)

@@ -18,6 +18,8 @@ a blank audience (archive staff) hears all.
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.urls import reverse
 from django.utils import timezone
 from django_fsm.signals import post_transition
@@ -62,10 +64,15 @@ def case_transitioned(sender, instance: Case, name: str, source, target, **kwarg
         return
     webhooks_dispatch(
         event=CASE_STATUS_CHANGED,
-        payload=case_status_payload(
-            instance, source=str(source), target=str(target), transition=name, at=timezone.now()
+        payload=partial(
+            case_status_payload,
+            instance,
+            source=str(source),
+            target=str(target),
+            transition=name,
+            at=timezone.now(),
         ),
-        audiences=_audiences(instance),
+        audiences=partial(_audiences, instance),
     )
 
 
@@ -89,8 +96,8 @@ def material_checked(sender, instance: Material, name: str, **kwargs) -> None:
         return
     webhooks_dispatch(
         event=MATERIAL_CHECKED,
-        payload=material_checked_payload(instance),
-        audiences=_audiences(instance.case),
+        payload=partial(material_checked_payload, instance),
+        audiences=partial(_audiences, instance.case),
     )
 
 

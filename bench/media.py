@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import math
 import os
+import statistics
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -40,6 +41,9 @@ class Side:
     worker_processes: int
     failed: int
     load: float
+    chunk_ms_per_photo: float  # median over the chunks of (finished - started) / files
+    completion: float  # last chunk finished → the service job's result seen (serial part)
+    idle_at_end: float  # the first worker out of chunks → the last chunk finished
 
 
 def chunk_size(photos: int, configured: int) -> int:
@@ -109,6 +113,8 @@ def _unchecked(ids: list[int]) -> None:
 
 
 def _side(case, ids: list[int], workers: int, workdir: Path, timeout: float) -> Side:
+    from django.utils import timezone
+
     from acceptance.models import MediaCheckRun
     from config.celery import app
     from workflows.engine import instance_start
@@ -141,6 +147,7 @@ def _side(case, ids: list[int], workers: int, workdir: Path, timeout: float) -> 
                 raise TimeoutError(f"the AV check on {workers} worker(s) took over {timeout:.0f}s")
             time.sleep(0.1)
         seconds = time.perf_counter() - start
+        ended = timezone.now()
     finally:
         app.conf.task_default_queue = before
         os.environ.pop("CELERY_TASK_DEFAULT_QUEUE", None)
@@ -150,6 +157,10 @@ def _side(case, ids: list[int], workers: int, workdir: Path, timeout: float) -> 
     if job.status != ServiceJob.Status.SUCCEEDED:
         raise RuntimeError(f"the AV check failed: {job.error}")
     chunks = list(MediaCheckRun.objects.get(service_job=job).chunks.all())
+    last = max(chunk.finished_at for chunk in chunks)
+    workers_done = {}
+    for chunk in chunks:
+        workers_done[chunk.worker] = max(workers_done.get(chunk.worker, last), chunk.finished_at)
     return Side(
         workers=workers,
         photos=len(ids),
@@ -159,6 +170,12 @@ def _side(case, ids: list[int], workers: int, workdir: Path, timeout: float) -> 
         worker_processes=len({chunk.worker for chunk in chunks}),
         failed=len(job.result["failed"]),
         load=load,
+        chunk_ms_per_photo=statistics.median(
+            (chunk.finished_at - chunk.started_at).total_seconds() * 1000 / len(chunk.materials)
+            for chunk in chunks
+        ),
+        completion=(ended - last).total_seconds(),
+        idle_at_end=(last - min(workers_done.values())).total_seconds(),
     )
 
 
@@ -206,6 +223,9 @@ def report(sides: list[Side] | None) -> str:
             f"{side.seconds / side.photos * 1000:.0f}",
             str(side.worker_processes),
             str(side.failed),
+            f"{side.chunk_ms_per_photo:.0f}",
+            f"{side.completion:.2f}",
+            f"{side.idle_at_end:.1f}",
             f"{side.load:.2f}",
         ]
         for side in sides
@@ -223,6 +243,9 @@ def report(sides: list[Side] | None) -> str:
                     "ms / photo",
                     "processes that took chunks",
                     "failed",
+                    "chunk ms / photo (median)",
+                    "set completion s",
+                    "worker idle at end s",
                     "load avg (1 min) at start",
                 ),
                 rows,
@@ -230,5 +253,7 @@ def report(sides: list[Side] | None) -> str:
             "",
             f"media 2 workers/1 worker: {two.seconds / one.seconds:.2f}× "
             f"({one.photos} photos; target about 0.5×)",
+            f"media serial part (set completion) / wall: 1 worker {one.completion / one.seconds:.1%}, "
+            f"2 workers {two.completion / two.seconds:.1%}",
         ]
     )

@@ -59,6 +59,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "eager) on PostgreSQL: one core's cases/s, file work split out (issue #19's figure)",
     )
     parser.add_argument(
+        "--cases-profile",
+        action="store_true",
+        help="print a cProfile profile of the demo cases' rest (file work, waits and the demo's "
+        "checks left out)",
+    )
+    parser.add_argument(
         "--debug",
         action="store_true",
         help="run with Django DEBUG on, as the embedded default does (default: off)",
@@ -238,6 +244,7 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
                 workdir=tmp / "samples",
                 wait_seconds=args.wait,
                 in_process=args.cases_in_process,
+                profile=args.cases_profile,
             )
             say()
             say(cases.report(cases_result))

@@ -83,7 +83,7 @@ def _load(size: int, due: int) -> float:
             """
             INSERT INTO acceptance_commitment (case_id, decision_id, kind, period, status, deadline,
                 initial_deadline, terms, signed_by_id, signed_at, reason, document,
-                document_sha256)
+                document_sha256, ofd, ofd_sha256)
             SELECT %(case)s, d.id, 'delivery', 'P3M',
                 CASE WHEN n <= %(due)s THEN 'pending'
                      WHEN n <= %(due)s + %(ahead)s THEN 'pending'
@@ -97,7 +97,7 @@ def _load(size: int, due: int) -> float:
                 NULL,
                 '{"day_count": "calendar", "reminder_offsets": [30, 7, 1],
                   "pause_on_return": false, "escalate_after_days": 30}'::jsonb,
-                %(owner)s, now() - interval '100 days', '', '', ''
+                %(owner)s, now() - interval '100 days', '', '', '', '', ''
             FROM (SELECT id, row_number() OVER (ORDER BY id) AS n
                   FROM acceptance_decision WHERE case_id = %(case)s) AS d
             """,

@@ -14,7 +14,7 @@ import ssl
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -37,19 +37,30 @@ DELIVER_TASK = "webhooks.deliver"
 
 
 def webhooks_dispatch(
-    *, event: str, payload: dict, audiences: Iterable[str] = ()
+    *,
+    event: str,
+    payload: dict | Callable[[], dict],
+    audiences: Iterable[str] | Callable[[], Iterable[str]] = (),
 ) -> list[WebhookDelivery]:
     """Record a delivery of ``event`` for every subscription that hears it; send after commit.
 
     A subscription hears the event if it is active, lists the event kind, and its audience is
     blank or one of ``audiences``. The body is fixed here: every attempt sends the same bytes.
+    ``payload`` and ``audiences`` may be given as functions: they are called only when an active
+    subscription lists the event (most events of most archives have none), and ``audiences``
+    only when one of those names an audience.
     """
-    audiences = list(audiences)
-    subscriptions = [
-        subscription
-        for subscription in WebhookSubscription.objects.filter(active=True)
-        if subscription.hears(event, audiences)
-    ]
+    listening = [s for s in WebhookSubscription.objects.filter(active=True) if event in s.events]
+    if not listening:
+        return []
+    if callable(audiences) and any(s.audience for s in listening):
+        audiences = audiences()
+    audiences = () if callable(audiences) else list(audiences)
+    subscriptions = [s for s in listening if s.hears(event, audiences)]
+    if not subscriptions:
+        return []
+    if callable(payload):
+        payload = payload()
     with transaction.atomic():
         return [webhook_send(subscription=s, event=event, payload=payload) for s in subscriptions]
 

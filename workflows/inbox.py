@@ -754,8 +754,13 @@ def retarget_open_tasks(instance: ProcessInstance, workflow: BpmnWorkflow, renam
     """
     ready = workflow.get_tasks(state=TaskState.READY, manual=True)
     by_id = {task.id: task for task in ready}
-    taken = {row.task_id for row in instance.tasks.filter(status=HumanTask.Status.OPEN)}
-    for row in instance.tasks.filter(status=HumanTask.Status.OPEN).order_by("pk"):
+    # Locked (after the instance, as every run does): a claim or a delegation, which lock the
+    # task row alone, waits for the rows to be saved rather than being written over by them.
+    rows = list(
+        instance.tasks.filter(status=HumanTask.Status.OPEN).select_for_update().order_by("pk")
+    )
+    taken = {row.task_id for row in rows}
+    for row in rows:
         task = by_id.get(row.task_id)
         if task is None:
             name = renamed.get(row.task_name, row.task_name)

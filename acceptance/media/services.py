@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import Max
+from django.db.models.fields.json import KeyTextTransform
 from PIL import Image
 
 from workflows.inbox import can_work
@@ -82,63 +83,85 @@ def media_intake(material: Material, *, with_set: bool = True) -> bool:
         outcomes += [
             outcome.as_dict() for outcome in _in_set(item, report.detected_kind, case_media)
         ]
+    else:
+        _prefill_caption(item, report.detected_kind)
     item.save()
     return material_checks_record(material, report, outcomes, checks=MEDIA_CHECKS)
 
 
-def media_set_complete(materials: list[Material]) -> None:
-    """What each of ``materials`` (checked ``with_set=False``) needs of the rest of the case.
+def media_set_complete(case_id: int, material_ids: list[int]) -> None:
+    """What each of ``material_ids`` (checked ``with_set=False``) needs of the rest of the case.
 
     In ``pk`` order, as one serial check of the set would: a photo is compared with the case's
     photos checked before it (not with the set's later ones, whose own comparison finds it),
-    and caption numbers follow on in that order. The duplicate outcome is added to the
-    material's recorded checks (a warning at most: whether it passed does not change). The
-    case's hashes and group numbers are read once for the set (``CaseMedia``), the rows written
-    in bulk: a set of a thousand photos completes in a few statements.
+    and caption numbers follow on in that order (the rest of each caption the chunk filled).
+    The duplicate outcome is added to the material's recorded checks (a warning at most:
+    whether it passed does not change). The set's whole completion is a few statements and one
+    comparison of every photo with the case's hashes at once: it runs on one worker while the
+    others wait, so it reads and writes only what it changes.
     """
-    if not materials:
+    if not material_ids:
         return
     # Locked as a caption edit locks them (``media_describe``): neither loses the other's.
-    items = {
-        item.material_id: item
-        for item in MediaItem.objects.select_for_update(of=("self",))
-        .select_related("material__case__project", "material__node")
-        .filter(material__in=materials)
+    items = list(
+        MediaItem.objects.select_for_update(of=("self",))
+        .filter(material__in=material_ids)
+        .annotate(detected_kind=KeyTextTransform("detected_kind", "material__check_report"))
+        .only("pk", "material_id", "phash", "duplicate_of", "group", "number")
         .order_by("material_id")
+    )
+    case_media = CaseMedia(case_id)
+    photos = [item for item in items if item.phash]
+    matches = case_media.duplicates(photos, later=set(material_ids))
+    outcomes = {
+        item.material_id: _duplicate_outcome(item, match)
+        for item, match in zip(photos, matches, strict=True)
     }
-    case_media = CaseMedia(materials[0].case_id)
-    later = {material.pk for material in materials}
-    reported = []
-    for material in sorted(materials, key=lambda m: m.pk):
-        later.discard(material.pk)
-        kind = FileKind(material.check_report["detected_kind"])
-        added = [
-            outcome.as_dict()
-            for outcome in _in_set(items[material.pk], kind, case_media, not_yet=later)
-        ]
-        if added:
-            report = material.check_report
-            outcomes = [*report["outcomes"], *added]
-            material.check_report = {
-                **report,
-                "outcomes": outcomes,
-                "properties": summarize_properties(outcomes),
-            }
-            reported.append(material)
-    MediaItem.objects.bulk_update(items.values(), IN_SET_FIELDS, batch_size=500)
-    Material.objects.bulk_update(reported, ("check_report",), batch_size=500)
+    for item in items:
+        if (item.phash or item.detected_kind == FileKind.VIDEO) and item.number is None:
+            item.number = case_media.next_number(item)
+    reports = []
+    for pk, report in Material.objects.filter(pk__in=outcomes).values_list("pk", "check_report"):
+        recorded = [*report["outcomes"], outcomes[pk].as_dict()]
+        reports.append(
+            (
+                {**report, "outcomes": recorded, "properties": summarize_properties(recorded)},
+                pk,
+            )
+        )
+    _update_rows(
+        MediaItem,
+        ("duplicate_of", "number"),
+        [(item.duplicate_of_id, item.number, item.pk) for item in items],
+    )
+    _update_rows(Material, ("check_report",), reports)
 
 
-# What ``_in_set`` writes on an item.
-IN_SET_FIELDS = (
-    "duplicate_of",
-    "taken_at",
-    "photographer",
-    "place",
-    "group",
-    "background",
-    "number",
-)
+def _update_rows(model, fields: tuple[str, ...], rows: list[tuple]) -> None:
+    """``UPDATE`` of ``fields`` by primary key for each row (the fields' values, then the pk).
+
+    Django's ``bulk_update`` writes one ``CASE`` per field over every row: for a thousand rows
+    it spent seconds composing the expressions. Here the rows go as the parameters of one
+    statement run for each (pipelined by the driver on PostgreSQL).
+    """
+    if not rows:
+        return
+    columns = [model._meta.get_field(field) for field in fields]
+    assignments = ", ".join(f"{connection.ops.quote_name(c.column)} = %s" for c in columns)
+    quote = connection.ops.quote_name
+    sql = (
+        f"UPDATE {quote(model._meta.db_table)} SET {assignments} "
+        f"WHERE {quote(model._meta.pk.column)} = %s"
+    )
+    prepared = [
+        (
+            *(c.get_db_prep_save(v, connection) for c, v in zip(columns, row[:-1], strict=True)),
+            row[-1],
+        )
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, prepared)
 
 
 class CaseMedia:
@@ -167,6 +190,36 @@ class CaseMedia:
         )
         return [(material, pk, int(phash, 16), name) for material, pk, phash, name in rows]
 
+    def duplicates(self, items: list[MediaItem], later: set[int]) -> list[tuple | None]:
+        """For each photo of ``items`` (in material order) the case's photo it duplicates: the
+        first identical one in upload order, else the nearest within
+        ``ACCEPTANCE_PHOTO_NEAR_DUPLICATE_DISTANCE`` bits, as ``(photo, bits)``; else None.
+
+        A photo is compared with every photo of the case but itself and the materials of
+        ``later`` after it (a set's photos whose own comparison comes after it): the photos of
+        a case are checked in parallel and in any order, so the photo checked second is the
+        one flagged, whichever was uploaded first. Each photo's comparison with all the case's
+        hashes is one vector operation (a few thousand 64-bit integers at most).
+        """
+        import numpy as np  # here, where used, as ``photos.examine_photo`` imports imagehash
+
+        if not items or not self.photos:
+            return [None] * len(items)
+        distance = int(setting("ACCEPTANCE_PHOTO_NEAR_DUPLICATE_DISTANCE"))
+        materials = np.array([photo[0] for photo in self.photos], dtype=np.int64)
+        hashes = np.array([photo[2] for photo in self.photos], dtype=np.uint64)
+        in_later = np.isin(materials, np.array(sorted(later), dtype=np.int64))
+        bits_in_byte = np.array([bin(byte).count("1") for byte in range(256)], dtype=np.uint8)
+        found = []
+        for item in items:
+            differing = hashes ^ np.uint64(int(item.phash, 16))
+            bits = bits_in_byte[differing.view(np.uint8)].reshape(-1, 8).sum(axis=1)
+            bits[(materials == item.material_id) | (in_later & (materials > item.material_id))] = 65
+            # argmin takes the first of equals: the first identical or nearest in upload order.
+            best = int(bits.argmin())
+            found.append((self.photos[best], int(bits[best])) if bits[best] <= distance else None)
+        return found
+
     def next_number(self, item: MediaItem) -> int:
         if item.group not in self._last_numbers:
             self._last_numbers[item.group] = (
@@ -179,19 +232,16 @@ class CaseMedia:
         return self._last_numbers[item.group]
 
 
-def _in_set(
-    item: MediaItem, detected_kind: FileKind, case_media: CaseMedia, not_yet: set[int] = frozenset()
-) -> list[CheckOutcome]:
+def _in_set(item: MediaItem, detected_kind: FileKind, case_media: CaseMedia) -> list[CheckOutcome]:
     """The checks and prefill that read the case's other items: a decoded photo (it has a
-    perceptual hash) is compared and captioned, a recording captioned. ``not_yet``: materials
-    of the same set whose turn is still to come."""
+    perceptual hash) is compared and captioned, a recording captioned."""
+    outcomes = []
     if item.phash:
-        outcome = _duplicates(item, case_media, not_yet)
-        _prefill_caption(item, exif_datetime(item.exif), case_media)
-        return [outcome]
-    if detected_kind is FileKind.VIDEO:
-        _prefill_caption(item, None, case_media)
-    return []
+        (match,) = case_media.duplicates([item], later=set())
+        outcomes.append(_duplicate_outcome(item, match))
+    if _prefill_caption(item, detected_kind) and item.number is None:
+        item.number = case_media.next_number(item)
+    return outcomes
 
 
 def _photo(item: MediaItem, examination: PhotoExamination) -> list[CheckOutcome]:
@@ -222,27 +272,11 @@ def _save_image(field, name: str, image: Image.Image) -> None:
     field.save(name, ContentFile(buffer.getvalue()), save=False)
 
 
-def _duplicates(item: MediaItem, case_media: CaseMedia, not_yet: set[int]) -> CheckOutcome:
-    """``authenticity.photo_duplicate``: the same or nearly the same picture already in the case.
-
-    The photos of a case are checked by intake jobs running in parallel and in any order, so
-    the photo checked second is the one flagged, whichever was uploaded first: it is compared
-    with every photo of the case checked before it (``CaseMedia.photos``), the first identical
-    one in upload order, else the nearest. Compared in Python on the case's hashes only (a few
-    thousand 64-bit integers at most).
-    """
+def _duplicate_outcome(item: MediaItem, match: tuple | None) -> CheckOutcome:
+    """``authenticity.photo_duplicate``: the same or nearly the same picture already in the
+    case (``CaseMedia.duplicates`` found ``match``); notes it on the item."""
     distance = int(setting("ACCEPTANCE_PHOTO_NEAR_DUPLICATE_DISTANCE"))
-    mine = int(item.phash, 16)
-    match, found = None, distance + 1
-    for other in case_media.photos:
-        if other[0] == item.material_id or other[0] in not_yet:
-            continue
-        bits = (mine ^ other[2]).bit_count()
-        if bits < found:
-            match, found = other, bits
-            if bits == 0:
-                break
-    item.duplicate_of_id = match[1] if match else None
+    item.duplicate_of_id = match[0][1] if match else None
     if match is None:
         return make_outcome(
             "authenticity.photo_duplicate",
@@ -251,7 +285,7 @@ def _duplicates(item: MediaItem, case_media: CaseMedia, not_yet: set[int]) -> Ch
             "No identical or near-identical photo is in this case.",
             max_distance=distance,
         )
-    material_id, _item, _hash, name = match
+    (material_id, _item, _hash, name), found = match
     same = "相同" if found == 0 else "近似"
     return make_outcome(
         "authenticity.photo_duplicate",
@@ -287,8 +321,15 @@ def _photo_checks_lock(case_id: int) -> None:
             )
 
 
-def _prefill_caption(item: MediaItem, taken_at: datetime | None, case_media: CaseMedia) -> None:
-    """Fill empty caption fields from EXIF and from the node the photo was uploaded to."""
+def _prefill_caption(item: MediaItem, detected_kind: FileKind) -> bool:
+    """Fill the empty caption fields of a decoded photo or a recording from EXIF and from the
+    node it was uploaded to (what needs no other item); False for anything else."""
+    if item.phash:
+        taken_at = exif_datetime(item.exif)
+    elif detected_kind is FileKind.VIDEO:
+        taken_at = None
+    else:
+        return False
     material = item.material
     if item.taken_at is None and taken_at is not None:
         # EXIF times carry no zone; cameras on site are set to local (Shanghai) time.
@@ -301,8 +342,7 @@ def _prefill_caption(item: MediaItem, taken_at: datetime | None, case_media: Cas
         item.group = f"{material.node.name_zh} {material.node.name_en}"[:100]
     if not item.background and material.node is not None:
         item.background = f"{material.case.project.name}：{material.node.name_zh}阶段"
-    if item.number is None:
-        item.number = case_media.next_number(item)
+    return True
 
 
 def _recording(item: MediaItem, outcomes) -> list[CheckOutcome]:

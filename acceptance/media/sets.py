@@ -1,20 +1,21 @@
 """The process's AV check of a set, in chunks that every worker takes at once.
 
 ``check_media`` (``handlers``) hands the set to ``media_check_start``: the photos and recordings
-in ``pk`` order are split into chunks of ``ACCEPTANCE_MEDIA_CHECK_CHUNK`` and each chunk is an
-outbox job (``acceptance.check_media_chunk``), so a dead worker's chunk is leased out again.
-A chunk checks its files without what needs the rest of the set (``media_intake(...,
-with_set=False)``), each file in a transaction of its own that also notes it on the chunk as
-examined. The chunk that commits last completes the set once (``_complete``):
-duplicates across the whole set and caption prefill in ``pk`` order (``media_set_complete``),
-then the result handed to the waiting service task. "Last" is decided under the run's row lock
-after the chunk's own row is marked finished in the same transaction, so of two chunks
-finishing at once the second to take the lock sees the first's commit, and a chunk run again
-after its commit finds itself finished and counts nothing.
+in ``pk`` order are split into chunks of ``ACCEPTANCE_MEDIA_CHECK_CHUNK`` (the last ones smaller)
+and each chunk is an outbox job (``acceptance.check_media_chunk``), so a dead worker's chunk is
+leased out again. A chunk checks its files, captions included, without what needs the rest of
+the set (``media_intake(..., with_set=False)``), each file in a transaction of its own that also
+notes it on the chunk as examined. The chunk that commits last completes the set once
+(``_complete``): duplicates across the whole set and caption numbers in ``pk`` order
+(``media_set_complete``), then the result handed to the waiting service task. "Last" is decided
+under the run's row lock after the chunk's own row is marked finished in the same transaction,
+so of two chunks finishing at once the second to take the lock sees the first's commit, and a
+chunk run again after its commit finds itself finished and counts nothing.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import socket
 
@@ -50,16 +51,26 @@ def media_check_start(call: ServiceCall, materials) -> dict | object:
     )
     if created:
         size = max(1, int(setting("ACCEPTANCE_MEDIA_CHECK_CHUNK")))
-        for index, start in enumerate(range(0, len(ids), size)):
-            chunk = MediaCheckChunk.objects.create(
-                run=run, index=index, materials=ids[start : start + size]
-            )
-            _queue(chunk)
+        for index, materials in enumerate(_chunked(ids, size)):
+            _queue(MediaCheckChunk.objects.create(run=run, index=index, materials=materials))
     else:
         stalled = run.chunks.filter(finished_at=None).exclude(job__status=OutboxJob.Status.PENDING)
         for chunk in stalled:
             _queue(chunk)
     return DEFERRED
+
+
+def _chunked(ids: list[int], size: int) -> list[list[int]]:
+    """Chunks of ``size`` files, the last ``2 × size`` in chunks of a quarter of it.
+
+    The workers take the chunks in order: with small ones at the end they run out of work at
+    about the same time, and none is left checking a whole chunk alone while the others idle.
+    """
+    head = max(0, math.ceil((len(ids) - 2 * size) / size)) * size
+    tail = max(1, math.ceil(size / 4))
+    return [ids[start : start + size] for start in range(0, head, size)] + [
+        ids[start : start + tail] for start in range(head, len(ids), tail)
+    ]
 
 
 def _queue(chunk: MediaCheckChunk) -> None:
@@ -135,8 +146,7 @@ def _check_file(chunk_id: int, material_id: int) -> None:
 def _complete(run: MediaCheckRun) -> None:
     """The set's completion, once: what needs the whole set, then the service task's result."""
     chunks = list(run.chunks.order_by("index"))
-    examined = [pk for chunk in chunks for pk in chunk.examined]
-    media_set_complete(list(Material.objects.filter(pk__in=examined).order_by("pk")))
+    media_set_complete(run.case_id, sorted(pk for chunk in chunks for pk in chunk.examined))
     failed = [pk for chunk in chunks for pk in chunk.failed]
     names = dict(Material.objects.filter(pk__in=failed).values_list("pk", "original_name"))
     run.result = {

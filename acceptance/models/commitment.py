@@ -1,5 +1,10 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
+from django.db.models import DurationField, ExpressionWrapper, F, IntegerField, Value
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
@@ -25,6 +30,21 @@ class CommitmentQuerySet(models.QuerySet):
             deadline__lte=now or timezone.now(),
             paused_at__isnull=True,
             delivered_at__isnull=True,
+        )
+
+    def escalation_due(self, now):
+        """Overdue commitments past their terms' escalation period (30 days if none is named).
+
+        Worked out in the query: every sweep asks, and an overdue commitment waits a month.
+        """
+        days = Coalesce(Cast(KT("terms__escalate_after_days"), IntegerField()), Value(30))
+        return (
+            self.filter(status=Commitment.Status.OVERDUE, deadline__lte=now)
+            .alias(
+                escalates_at=F("deadline")
+                + ExpressionWrapper(Value(timedelta(days=1)) * days, output_field=DurationField())
+            )
+            .filter(escalates_at__lte=now)
         )
 
 

@@ -50,6 +50,11 @@ class Notification(models.Model):
                 fields=("recipient", "key"), name="acceptance_notification_once_per_event"
             )
         ]
+        indexes = [
+            # Every sweep looks up which of the reminders it reached were sent (by key alone):
+            # the unique constraint's index starts with the recipient and cannot serve it.
+            models.Index(fields=("key",), name="notification_key"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.recipient} · {self.title_zh}"

@@ -12,14 +12,18 @@ transitions, with the same journal entries and effects, a batch of commitments a
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
 import logging
+from collections import namedtuple
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import prefetch_related_objects
+from django.db.models import TextField, prefetch_related_objects
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
@@ -609,10 +613,6 @@ def _escalation_reason(commitment: Commitment) -> str:
     )
 
 
-def _escalation_due(deadline: datetime, terms: dict, now: datetime) -> bool:
-    return deadline + timedelta(days=terms.get("escalate_after_days", 30)) <= now
-
-
 def _sweep_batch(ids: list[int], action: str, now: datetime) -> int:
     """``action`` on those of ``ids`` that still need it, in one transaction: each commitment by
     its own transition and journal entry, with statements per batch, not per commitment.
@@ -632,11 +632,7 @@ def _sweep_batch(ids: list[int], action: str, now: datetime) -> int:
         if action == "mark_overdue":
             commitments = list(locked.due(now))
         else:
-            commitments = [
-                c
-                for c in locked.filter(status=Status.OVERDUE)
-                if _escalation_due(c.deadline, c.terms, now)
-            ]
+            commitments = list(locked.escalation_due(now))
         if not commitments:
             return 0
         records = []
@@ -676,17 +672,15 @@ def commitments_sweep(now: datetime | None = None, *, cases=None) -> SweepResult
         now,
     )
     escalated = _in_batches(
-        [
-            pk
-            for pk, deadline, terms in commitments.filter(
-                status=Status.OVERDUE, deadline__lte=now
-            ).values_list("pk", "deadline", "terms")
-            if _escalation_due(deadline, terms, now)
-        ],
+        list(commitments.escalation_due(now).order_by("deadline").values_list("pk", flat=True)),
         "escalate",
         now,
     )
     return SweepResult(overdue, escalated, commitment_reminders(now, commitments))
+
+
+# What a reminder is made from: a pending commitment within the reminders' horizon.
+Upcoming = namedtuple("Upcoming", "pk case_id kind deadline terms")
 
 
 def commitment_reminders(now: datetime, commitments=None) -> int:
@@ -703,20 +697,25 @@ def commitment_reminders(now: datetime, commitments=None) -> int:
         .filter(
             status=Status.PENDING, paused_at__isnull=True, deadline__gt=now, deadline__lte=horizon
         )
-        .values_list("pk", "case_id", "kind", "deadline", "terms", named=True)
+        # The terms as text, each distinct text parsed once: commitments under one policy share
+        # them, and every sweep reads every commitment within the horizon.
+        .annotate(terms_text=Cast("terms", TextField()))
+        .values_list("pk", "case_id", "kind", "deadline", "terms_text")
     )
+    terms = functools.cache(json.loads)
     reached = []
     with calendar_read_once():
-        for row in upcoming:
+        for pk, case_id, kind, deadline, text in upcoming:
+            row = Upcoming(pk, case_id, kind, deadline, terms(text))
             left = days_left(row.deadline, now, row.terms.get("day_count", ""))
             offsets = [day for day in row.terms.get("reminder_offsets", []) if left <= day]
             if offsets:
                 key = f"commitment-{row.pk}-reminder-{min(offsets)}-{row.deadline:%Y%m%d%H%M}"
                 reached.append((row, left, key))
     sent = set(
-        Notification.objects.filter(key__in=[key for *_, key in reached]).values_list(
-            "key", flat=True
-        )
+        Notification.objects.filter(key__in=[key for *_, key in reached])
+        .order_by()
+        .values_list("key", flat=True)
     )
     reached = [(row, left, key) for row, left, key in reached if key not in sent]
     if not reached:

@@ -10,24 +10,20 @@ checked once.
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils import timezone
 
 from ..models import Material
 from .material_checks import materials_check
-from .materials import materials_lock
 
 
-def material_intake_check(*, material: Material) -> None:
+def material_intake_check(*, material_id: int) -> None:
     """Check one stored version by its kind and record the result; a superseded one is left.
 
-    Pages show the check running from here on: the start is saved before the rows are locked
-    (a lone row update that holds nothing else), and only on a version nobody checked yet.
+    Pages show the check running from here on: the start is saved before the row is locked
+    (a lone row update that holds nothing else), and only on a version nobody checked yet. The
+    row is then locked once, and checked if it is still one a check may record on.
     """
-    Material.objects.filter(pk=material.pk, status=Material.Status.RECEIVED).update(
+    Material.objects.filter(pk=material_id, status=Material.Status.RECEIVED).update(
         check_started_at=timezone.now()
     )
-    with transaction.atomic():
-        (material,) = materials_lock([material])
-        if material.status in Material.RECHECKABLE:
-            materials_check([material])
+    materials_check(Material.objects.filter(pk=material_id), statuses=Material.RECHECKABLE)

@@ -39,10 +39,11 @@ def material_check_for(material: Material) -> tuple[list[str], Callable[[Materia
     return checks_signature(rules), partial(material_rules_check, rules=rules)
 
 
-def materials_check(materials) -> list[Material]:
+def materials_check(materials, *, statuses=None) -> list[Material]:
     """Check each of ``materials`` by its kind unless its content was so checked; the failed.
 
     The rows are locked in the one lock order (``services.materials.materials_lock``) before any
-    check runs. A reused result that failed counts as failed.
+    check runs. A reused result that failed counts as failed. ``statuses``: only rows still in
+    one of them once locked are checked.
     """
-    return materials_check_each(materials, material_check_for)
+    return materials_check_each(materials, material_check_for, statuses=statuses)

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from django.core.files import File
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from workflows.digests import SHA256, configured_algorithm, hasher, labelled
@@ -262,11 +263,17 @@ def materials_lock(materials) -> list[Material]:
     (``handlers``) both lock through here, so neither can hold a row the other waits for while
     waiting for one the other holds. The case is not locked: the asynchronous checks must not
     (see ``handlers``). ``no_key``: a row stored meanwhile that refers to a material need not
-    wait. Call inside a transaction.
+    wait. ``materials``: rows, or a query of them, which is then read by the locking statement
+    itself. Call inside a transaction.
     """
+    pks = (
+        materials.values("pk")
+        if isinstance(materials, QuerySet)
+        else [material.pk for material in materials]
+    )
     return list(
         Material.objects.select_for_update(no_key=True, of=("self",))
-        .filter(pk__in=[material.pk for material in materials])
+        .filter(pk__in=pks)
         .select_related("case__project", "catalog_item", "node")
         .order_by("pk")
     )
@@ -306,16 +313,23 @@ def _stored_unchanged(material: Material) -> bool:
         return False
 
 
-def materials_check_each(materials, check_for) -> list[Material]:
+def materials_check_each(materials, check_for, *, statuses=None) -> list[Material]:
     """Lock ``materials`` and check each one not already so checked; return those that failed.
 
     ``check_for(material)`` answers how the material is checked: the names of its checks
     (``checks_signature``, stored with the result) and ``check(material) -> passed``. A reused
-    result that failed counts as failed.
+    result that failed counts as failed. ``statuses``: only the rows still in one of them once
+    locked are checked (the others are left as they are).
+
+    Inside a caller's transaction no savepoint is taken: nothing here catches a failed check,
+    which rolls back the caller's whole transaction (a handler's, the engine's), so a savepoint
+    would protect nothing. Called alone, it is a transaction of its own.
     """
     failed = []
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         for material in materials_lock(materials):
+            if statuses is not None and material.status not in statuses:
+                continue
             checks, check = check_for(material)
             if material_check_reusable(material, checks):
                 passed = material.status == Material.Status.CHECKED
@@ -349,7 +363,8 @@ def material_checks_record(
     result = _check_result(report, outcomes, checks)
     material.detected_format = report.detected_format
     before = material.status
-    with transaction.atomic():
+    # The row and its journal entry together; no savepoint: nothing catches a failure here.
+    with transaction.atomic(savepoint=False):
         if result["passed"]:
             material.pass_checks(result)
         else:
@@ -395,7 +410,8 @@ def materials_review(*, materials, approve: bool, comment: str = "") -> int:
             material.return_for_correction(comment)
         else:
             continue
-        with transaction.atomic():
+        # The row and its journal entry together; no savepoint: nothing catches a failure here.
+        with transaction.atomic(savepoint=False):
             material.save()
             if material.status != before:
                 material_status_journal(material, "material.reviewed", comment=comment)

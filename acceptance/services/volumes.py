@@ -94,15 +94,15 @@ def volumes_arrange(*, case: Case) -> list[Volume]:
     max_pages = int(setting("ACCEPTANCE_VOLUME_MAX_PAGES"))
     now = timezone.now()
     volumes: list[Volume] = []
-    with transaction.atomic():
-        Volume.objects.filter(case=case).delete()
-        number = 0
-        for group, members in groupby(records, key=_group):
-            parts = _split([(m, material_pages(m)) for m in members], max_pages)
-            for part_number, part in enumerate(parts, start=1):
-                number += 1
-                dates = [m.formed_on or m.uploaded_at.date() for m, _ in part]
-                volume = Volume.objects.create(
+    parts_of: list[list[tuple[Material, int]]] = []
+    number = 0
+    for group, members in groupby(records, key=_group):
+        parts = _split([(m, material_pages(m)) for m in members], max_pages)
+        for part_number, part in enumerate(parts, start=1):
+            number += 1
+            dates = [m.formed_on or m.uploaded_at.date() for m, _ in part]
+            volumes.append(
+                Volume(
                     case=case,
                     number=number,
                     group=group,
@@ -115,21 +115,29 @@ def volumes_arrange(*, case: Case) -> list[Volume]:
                     date_end=max(dates),
                     arranged_at=now,
                 )
-                entries, page = [], 1
-                for position, (material, pages) in enumerate(part, start=1):
-                    entries.append(
-                        VolumeEntry(
-                            volume=volume,
-                            material=material,
-                            position=position,
-                            pages=pages,
-                            start_page=page,
-                            end_page=page + pages - 1,
-                        )
+            )
+            parts_of.append(part)
+    # No savepoint: nothing catches a failure here, which rolls back the caller's transaction.
+    with transaction.atomic(savepoint=False):
+        Volume.objects.filter(case=case).delete()
+        # One statement for the volumes and one for their entries, however many there are.
+        Volume.objects.bulk_create(volumes)
+        entries = []
+        for volume, part in zip(volumes, parts_of, strict=True):
+            page = 1
+            for position, (material, pages) in enumerate(part, start=1):
+                entries.append(
+                    VolumeEntry(
+                        volume=volume,
+                        material=material,
+                        position=position,
+                        pages=pages,
+                        start_page=page,
+                        end_page=page + pages - 1,
                     )
-                    page += pages
-                VolumeEntry.objects.bulk_create(entries)
-                volumes.append(volume)
+                )
+                page += pages
+        VolumeEntry.objects.bulk_create(entries)
     return volumes
 
 

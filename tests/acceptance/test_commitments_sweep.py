@@ -251,3 +251,45 @@ def test_one_broken_commitment_leaves_the_others_overdue(people, monkeypatch, ca
     assert not JournalEntry.objects.filter(chain=broken.case.reference).exists()
     assert statuses(Commitment) == {Status.OVERDUE: 4, Status.PENDING: 1}
     assert f"commitment sweep: commitment {broken.pk} failed" in caplog.text
+
+
+def test_each_commitment_escalates_after_its_own_period(people):
+    """The escalation period is each commitment's own (its terms), 30 days when they name none."""
+    ten, thirty, unnamed = commitments(people, 3)
+    Commitment.objects.filter(pk=ten.pk).update(terms={**TERMS, "escalate_after_days": 10})
+    Commitment.objects.filter(pk=unnamed.pk).update(
+        terms={k: v for k, v in TERMS.items() if k != "escalate_after_days"}
+    )
+    commitments_sweep()
+    deadline = Commitment.objects.get(pk=thirty.pk).deadline
+    Commitment.objects.update(deadline=deadline)
+
+    def escalated() -> set[int]:
+        return set(Commitment.objects.filter(status=Status.ESCALATED).values_list("pk", flat=True))
+
+    assert commitments_sweep(deadline + timedelta(days=10, seconds=-1)).escalated == 0
+    assert commitments_sweep(deadline + timedelta(days=10)).escalated == 1
+    assert escalated() == {ten.pk}
+    assert commitments_sweep(deadline + timedelta(days=30, seconds=-1)).escalated == 0
+    assert commitments_sweep(deadline + timedelta(days=30)).escalated == 2
+    assert escalated() == {ten.pk, thirty.pk, unnamed.pk}
+
+
+def test_the_reminders_look_up_the_keys_already_sent_by_index(people):
+    """Every sweep looks up which of the reminders reached were sent already: by the key's
+    index, not by reading (and sorting) every notification ever sent."""
+    commitments(people, 1, due_in=timedelta(days=5))
+    with CaptureQueriesContext(connection) as queries:
+        assert commitments_sweep().reminders == 1
+    (look_up,) = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('SELECT "acceptance_notification"."key"')
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {look_up}")
+        plan = " / ".join(row[-1] for row in cursor.fetchall())
+
+    assert "USING COVERING INDEX" in plan
+    assert "SCAN acceptance_notification" not in plan
+    assert "ORDER BY" not in plan

@@ -350,7 +350,7 @@ def test_a_duplicate_is_flagged_whichever_photo_is_checked_first(open_case, tmp_
     )
     MediaItem.objects.filter(material__in=photos).update(phash="", duplicate_of=None)
     for photo in reversed(photos):  # the later upload's job happens to run first
-        material_intake_check(material=photo)
+        material_intake_check(material_id=photo.pk)
 
     flagged = [photo for photo in map(fresh, photos) if photo.media.duplicate_of is not None]
     assert [photo.original_name for photo in flagged] == ["现场-1.jpg"]

@@ -1,6 +1,6 @@
 """The process's AV check in chunks (``acceptance.media.sets``), run eagerly.
 
-A set of five files in three chunks (two, two and one) is checked through the real process, then checked again
+A set of five files in four chunks (two, then one each) is checked through the real process, then checked again
 the way one serial job checked it before chunks existed (``materials_check`` over the set): the
 recorded checks, the duplicate found across chunks, the prefilled captions and the review task's
 summary are the same.
@@ -98,8 +98,12 @@ def test_a_set_in_three_chunks_is_checked_as_one_serial_job_checks_it(five_files
 
     assert "media_review" in five_files.open_tasks()
     run = MediaCheckRun.objects.get(case=five_files.case)
+    # The last two chunks' worth of files go in chunks of a quarter (here one file each), so
+    # no worker is left checking a whole chunk alone at the end of the set.
+    ids = [m.pk for m in media_of(five_files)]
     assert [c.materials for c in run.chunks.order_by("index")] == [
-        [m.pk for m in media_of(five_files)[start : start + 2]] for start in (0, 2, 4)
+        ids[:2],
+        *([pk] for pk in ids[2:]),
     ]
     chunked = as_recorded(five_files)
     summary = five_files.task("media_review").context["media_check"]
@@ -131,14 +135,14 @@ def test_the_set_completes_once_and_a_chunk_run_again_counts_nothing(five_files)
 
 
 def test_a_chunk_whose_try_fails_midway_counts_once_when_tried_again(five_files, monkeypatch):
-    """The first try of the second chunk loses its database connection on its second file:
+    """The first try of the first chunk loses its database connection on its second file:
     that file's transaction rolls back, the first file stays checked, the chunk is not counted,
     and the outbox tries it again, which checks only the second file; the set completes once,
     as if nothing had happened."""
     examine, failures = sets.media_intake, []
 
     def flaky(material, **kwargs):
-        if not failures and material.pk == media_of(five_files)[3].pk:
+        if not failures and material.pk == media_of(five_files)[1].pk:
             failures.append(material.pk)
             raise OperationalError("server closed the connection unexpectedly")
         return examine(material, **kwargs)
@@ -147,11 +151,26 @@ def test_a_chunk_whose_try_fails_midway_counts_once_when_tried_again(five_files,
     five_files.apply()
 
     assert failures and "media_review" in five_files.open_tasks()
-    second = MediaCheckChunk.objects.get(run__case=five_files.case, index=1)
-    assert OutboxJob.objects.get(pk=second.job_id).tries == 2
-    assert second.examined == second.materials
+    first = MediaCheckChunk.objects.get(run__case=five_files.case, index=0)
+    assert OutboxJob.objects.get(pk=first.job_id).tries == 2
+    assert first.examined == first.materials
     completed = JournalEntry.objects.filter(
         chain=five_files.case.reference, kind="service.completed", task_name="check_media"
     )
     assert completed.count() == 1
     assert as_recorded(five_files) == serially(five_files)[0]
+
+
+def test_a_chunk_prefills_its_captions_and_the_set_numbers_them(five_files, monkeypatch):
+    """What a caption takes from the file and its node is filled as each chunk is checked; the
+    numbers (张号), which follow the set's order, wait for the set to complete."""
+    monkeypatch.setattr(sets, "_complete", lambda run: None)
+    five_files.apply()
+
+    items = {m.original_name: m.media for m in media_of(five_files)}
+    for name in ("基坑.jpg", "主体结构.jpg", "copy.jpg"):
+        assert items[name].taken_at is not None
+        assert items[name].place == five_files.case.project.location
+        assert items[name].group and items[name].background
+        assert items[name].number is None
+        assert items[name].duplicate_of is None

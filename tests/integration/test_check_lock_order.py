@@ -115,7 +115,7 @@ def test_the_intake_job_and_the_node_check_interleaved_neither_deadlocks_nor_che
     monkeypatch.setattr(material_services, "check_file", check_file)
 
     def intake_job():
-        material_intake_check(material=Material.objects.get(pk=second.pk))
+        material_intake_check(material_id=second.pk)
 
     def process_check():
         job_holds_its_row.wait(timeout=30)

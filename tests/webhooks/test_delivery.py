@@ -153,6 +153,31 @@ def test_only_subscribers_of_the_event_and_its_audience_hear_it(receiver):
 
 
 @pytest.mark.django_db
+def test_an_event_nobody_subscribes_to_costs_one_read(receiver, django_assert_num_queries):
+    """The payload and the audiences are worked out only for a subscription that hears them:
+    a file checked or a case moved with no subscriber reads the subscriptions and nothing else."""
+    WebhookSubscription.objects.create(url=receiver.url, events=["other.event"])
+    WebhookSubscription.objects.create(url=receiver.url, events=[EVENT], active=False)
+
+    def unwanted():
+        raise AssertionError("worked out for nobody")
+
+    with django_assert_num_queries(1):
+        assert webhooks_dispatch(event=EVENT, payload=unwanted, audiences=unwanted) == []
+
+
+@pytest.mark.django_db
+def test_payload_and_audiences_may_be_worked_out_when_someone_listens(receiver):
+    mine = WebhookSubscription.objects.create(url=receiver.url, events=[EVENT], audience="user:7")
+    WebhookSubscription.objects.create(url=receiver.url, events=[EVENT], audience="user:8")
+    [delivery] = webhooks_dispatch(
+        event=EVENT, payload=lambda: PAYLOAD, audiences=lambda: ["user:7", "user:9"]
+    )
+    assert delivery.subscription == mine
+    assert json.loads(delivery.body)["data"] == PAYLOAD
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     "url",
     [

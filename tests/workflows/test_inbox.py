@@ -108,6 +108,18 @@ def test_the_next_task_gets_its_role_assignee_due_date_and_context_from_bpmn(ins
     assert list(HumanTask.objects.inbox(people["rob"])) == []  # assigned to someone else
 
 
+def test_a_task_whose_assignee_expression_names_nobody_waits_in_its_roles_queue(
+    recorded, start, people
+):
+    instance = start("wf_tasks", key="REQ-9", reviewer_name="nobody", review_period="P2D")
+
+    triage(instance, people["carol"])
+
+    review = open_task(instance, "review")
+    assert (review.assignee, review.role.name) == (None, "wf-reviewers")
+    assert list(HumanTask.objects.inbox(people["rob"])) == [review]
+
+
 def test_a_role_member_completes_an_unassigned_task(instance, people):
     row = triage(instance, people["carol"])
 
