@@ -237,6 +237,9 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = int(
 WORKFLOWS_JOB_LEASE_SECONDS = int(os.environ.get("WORKFLOWS_JOB_LEASE_SECONDS", "120"))
 WORKFLOWS_JOB_HEARTBEAT_SECONDS = float(os.environ.get("WORKFLOWS_JOB_HEARTBEAT_SECONDS", "30"))
 WORKFLOWS_COMPACT_AFTER_DAYS = int(os.environ.get("WORKFLOWS_COMPACT_AFTER_DAYS", "30"))
+# The engine writes an instance's whole workflow state at most this many inputs apart, and when
+# it ends; in between the journal carries the inputs (``workflows.engine.InstanceRun.save``).
+WORKFLOWS_STATE_CHECKPOINT_EVERY = int(os.environ.get("WORKFLOWS_STATE_CHECKPOINT_EVERY", "8"))
 WORKFLOWS_JOB_PICKUP_SECONDS = int(os.environ.get("WORKFLOWS_JOB_PICKUP_SECONDS", "300"))
 WORKFLOWS_JOB_ATTEMPTS = int(os.environ.get("WORKFLOWS_JOB_ATTEMPTS", "5"))
 WORKFLOWS_JOB_BACKOFF_SECONDS = float(os.environ.get("WORKFLOWS_JOB_BACKOFF_SECONDS", "5"))

@@ -20,16 +20,14 @@ from django.db import transaction
 from .exceptions import DefinitionNotFound, DefinitionRejected
 from .forms import parse_form
 from .inbox import EXPRESSION_PROPERTIES
-from .models import ProcessDefinition, ProcessInstance
+from .models import ProcessDefinition
 from .sandbox import compile_expression, compile_script
 from .services import registry
 from .spiff import (
-    BpmnWorkflow,
     DispatchedServiceTask,
     build_specs,
     called_process,
     executable_process_ids,
-    load_state,
     loop_body,
     parse_bpmn,
     service_operations,
@@ -337,8 +335,3 @@ def load_specs(definition: ProcessDefinition):
     while len(_parsed_specs) > SPECS_CACHE_SIZE:
         _parsed_specs.popitem(last=False)
     return specs
-
-
-def instance_workflow(instance: ProcessInstance) -> BpmnWorkflow:
-    """The workflow saved on ``instance``, on the specs of the definition it runs on."""
-    return load_state(instance.state, lambda: load_specs(instance.definition))

@@ -2,7 +2,9 @@
 
 Every change runs as ``with locked_run(instance_id) as run``: the instance row is locked
 (``SELECT ... FOR UPDATE``) from load to save, due timers are fired before anything else is
-applied, and on exit the state is serialized and the inbox re-projected. The changes that run
+applied, and on exit the row is saved (the whole workflow state every few inputs and at the
+inputs a replay cannot feed back; the journal carries the ones between, ``InstanceRun.save``) and
+the inbox re-projected. The changes that run
 scripts (start, task completion, message, service result, retry, timer sweep) run it in
 ``lock_tries``: a script running long under the lock is evaluated again with none held, so a
 runaway script keeps no one else waiting. An asynchronous service
@@ -28,6 +30,7 @@ from datetime import datetime
 from uuid import UUID, uuid4
 
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import OperationalError, connection, transaction
 from django.db.models import Exists, OuterRef
@@ -38,7 +41,7 @@ from SpiffWorkflow.exceptions import TaskNotFoundException, WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 
 from .canonical import normalize_payload
-from .definitions import instance_workflow, latest_definition, load_specs
+from .definitions import latest_definition, load_specs
 from .exceptions import (
     InstanceEnded,
     JobTimeLimitExceeded,
@@ -70,6 +73,7 @@ from .jobs.retry import (
 from .journal import Head, journal_append, journal_head_columns, known_head
 from .logcontext import about_case
 from .models import HumanTask, Incident, ProcessInstance, ServiceJob
+from .replay import CHECKPOINT_KINDS, instance_workflow
 from .sandbox import EvaluateOutsideLock, ScriptMemo
 from .services import DEFERRED, RegisteredService, ServiceCall, refusing_writes, registry
 from .spiff import (
@@ -104,6 +108,18 @@ SERVICE_JOB_SOFT_LIMIT = 900  # seconds, unless WORKFLOWS_JOB_TIME_LIMITS says o
 # silently. An incident is raised well before that.
 TASK_DEPTH_LIMIT = 1000
 TASK_DEPTH_ALARM = 800
+# What a save writes to the instance row at every input; a checkpoint adds the state itself.
+ROW_FIELDS = (
+    "definition",
+    "status",
+    "state_token",
+    "state_digest",
+    "next_timer_at",
+    "completed_at",
+    "updated_at",
+    "inputs_since_state",
+)
+CHECKPOINT_FIELDS = ("state", "state_sequence", "spiff_version", "serializer_version")
 
 
 class TaskTreeTooDeep(Exception):
@@ -176,6 +192,7 @@ class InstanceRun:
         inbox_lookups: InboxLookups | None = None,
     ) -> None:
         self.instance = instance
+        self.memo = memo
         # Incidents and queued jobs are made only by runs, which save the status they leave: an
         # instance saved neither RUNNING nor INCIDENT (or started by this run) has none open but
         # those this run makes, so its status needs no query (``_status``).
@@ -190,11 +207,12 @@ class InstanceRun:
                 "the process ended and its live state was compacted: nothing more can run",
                 instance=instance.pk,
             )
-        self.workflow = (
-            workflow
-            or KEPT_WORKFLOWS.take(instance.pk, instance.state_token)
-            or instance_workflow(instance)
-        )
+        kept = workflow or KEPT_WORKFLOWS.take(instance.pk, instance.state_token)
+        # Loaded from the row: the inputs before were taken by another process (or this one
+        # before a restart), and the next ones may be too; its save writes the state, so their
+        # loads replay only what this process did not see.
+        self._loaded = kept is None
+        self.workflow = kept or instance_workflow(instance)
         self.workflow.script_engine = InstanceScriptEngine(dispatcher=self, memo=memo)
         # The inbox rows open now: every save projects the READY user tasks into rows, so they
         # are those of the state just taken (none for a new instance); the save needs no read.
@@ -205,6 +223,10 @@ class InstanceRun:
         # Every change to the workflow is an input, journaled right after it: the digest of the
         # run's last entry is the digest of the state it saves, and is computed once.
         self._journaled_digest: str | None = None
+        # The inputs this run journaled: their count, kinds and the last one's sequence.
+        self._inputs = 0
+        self._input_kinds: set[str] = set()
+        self._last_sequence: int | None = None
         # The chain's head as the lock statement read it, then as this run's entries left it.
         self.journal_head = journal_head
         # Read with the lock for the tasks the run opens (their roles, standing delegations).
@@ -253,6 +275,9 @@ class InstanceRun:
             recorded_at=recorded_at,
             head=self.journal_head,
         )
+        self._inputs += 1
+        self._input_kinds.add(kind)
+        self._last_sequence = entry.sequence
         self.journal_head = (entry.sequence, entry.entry_hash)
         return entry
 
@@ -396,24 +421,56 @@ class InstanceRun:
             )
         )
 
+    def _checkpoint_due(self, ended: bool) -> bool:
+        """Whether this save writes the whole state: when its inputs make the journal since the
+        last one long enough, or a replay could not feed them back (``replay.CHECKPOINT_KINDS``,
+        an incident, an evaluation done outside the lock), when the instance ends, when it
+        queued a job (the job's result is the next input, taken by a worker that keeps no
+        workflow of this process and would otherwise replay every input since), and when it
+        loaded the workflow from the row rather than finding it kept: inputs that move between
+        processes are then written as before, and only a process's run of inputs is not."""
+        if not self._inputs:
+            return False  # the workflow did not change: the saved state and journal still hold
+        every = settings.WORKFLOWS_STATE_CHECKPOINT_EVERY
+        return (
+            ended
+            or self.instance.state_sequence is None  # new, or saved before checkpoints
+            or self.instance.inputs_since_state + self._inputs >= every
+            or bool(self._input_kinds & CHECKPOINT_KINDS)
+            or self._incidents_opened > 0
+            or bool(self.memo and self.memo.outcomes)
+            or bool(self._queued_jobs)
+            or self._loaded
+        )
+
     def save(self) -> None:
         self._check_depth()
         instance = self.instance
-        instance.state = dump_state(self.workflow)
-        instance.state_digest = self._journaled_digest or state_digest(self.workflow)
-        instance.spiff_version = SPIFF_VERSION
-        instance.serializer_version = SERIALIZER_VERSION
+        instance.state_digest = self._journaled_digest or instance.state_digest
         instance.next_timer_at = earliest_timer(self.workflow)
         for task, error in project_user_tasks(
             instance, self.workflow, self.open_task_ids, self.inbox_lookups
         ):
             self._open_incident(error, task=task)
         instance.status = self._status()
-        ended = (ProcessInstance.Status.COMPLETED, ProcessInstance.Status.CANCELLED)
-        if instance.status in ended and instance.completed_at is None:
+        ended = instance.status in (
+            ProcessInstance.Status.COMPLETED,
+            ProcessInstance.Status.CANCELLED,
+        )
+        if ended and instance.completed_at is None:
             instance.completed_at = timezone.now()
         instance.state_token = uuid4()
-        instance.save()
+        fields = ROW_FIELDS
+        if self._checkpoint_due(ended):
+            instance.state = dump_state(self.workflow)
+            instance.state_sequence = self._last_sequence
+            instance.spiff_version = SPIFF_VERSION
+            instance.serializer_version = SERIALIZER_VERSION
+            instance.inputs_since_state = 0
+            fields += CHECKPOINT_FIELDS
+        else:
+            instance.inputs_since_state += self._inputs
+        instance.save(update_fields=fields)
         KEPT_WORKFLOWS.keep(instance.pk, instance.state_token, self.workflow)
         for job in self._queued_jobs:
             job_enqueue(SERVICE_JOB_TASK, job.pk)

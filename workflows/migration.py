@@ -30,7 +30,7 @@ from .inbox import EXPRESSION_PROPERTIES, MAX_REASON_LENGTH, retarget_open_tasks
 from .journal import actor_label
 from .labels import Label, is_labelled, label
 from .models import InstanceMigration, JournalEntry, ProcessDefinition, ProcessInstance, ServiceJob
-from .replay import INPUT_KINDS
+from .replay import INPUT_KINDS, instance_workflow
 from .sandbox import SANDBOX_GLOBALS
 from .spiff import (
     ACTIVE_STATES,
@@ -39,6 +39,7 @@ from .spiff import (
     DispatchedServiceTask,
     InstanceScriptEngine,
     TaskState,
+    dump_state,
     is_step,
     load_state,
     migrate_to_spec,
@@ -380,7 +381,7 @@ def _kind_changes(ready: list, moved, instance) -> list[Label]:
 
 def migration_plan(instance: ProcessInstance, target_definition, mapping=None) -> MigrationPlan:
     """The dry run: what moving ``instance`` onto ``target_definition`` would do. Writes nothing."""
-    return _plan(instance, instance.state, target_definition, mapping)
+    return _plan(instance, dump_state(instance_workflow(instance)), target_definition, mapping)
 
 
 # -- apply and revert -----------------------------------------------------------------------------

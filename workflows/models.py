@@ -62,14 +62,22 @@ class ProcessInstance(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.RUNNING, db_index=True
     )
+    # The workflow as it stood after journal entry ``state_sequence`` of the instance's chain
+    # (a checkpoint): the engine writes it every few inputs, not at each (``engine.InstanceRun
+    # .save``). The current workflow is this state plus the ``inputs_since_state`` inputs
+    # journaled after it, replayed (``replay.instance_workflow``). A state saved before
+    # checkpoints has no sequence and is current.
     state = models.TextField(_("serialized workflow state"))
-    # New with every save of ``state`` by the engine: a process that saved the state keeps the
+    state_sequence = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    inputs_since_state = models.PositiveIntegerField(default=0, editable=False)
+    # New with every save of the row by the engine: a process that saved it keeps the
     # workflow in memory and uses it again only while the row still carries this token (another
     # process saved since, or a rolled-back save, changes or restores it). Anything else that
     # writes ``state`` must change it too.
     state_token = models.UUIDField(null=True, blank=True, editable=False)
     spiff_version = models.CharField(max_length=20)
     serializer_version = models.CharField(max_length=20)
+    # The digest of the state the latest input produced, checkpointed or not.
     state_digest = models.CharField(max_length=64)
     next_timer_at = models.DateTimeField(_("earliest pending timer"), null=True, db_index=True)
     started_at = models.DateTimeField(default=timezone.now)

@@ -24,7 +24,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 
 from .canonical import normalize_payload
-from .definitions import instance_workflow, load_specs
+from .definitions import load_specs
 from .models import JournalEntry, ProcessDefinition, ProcessInstance
 from .spiff import (
     ACTIVE_STATES,
@@ -33,6 +33,7 @@ from .spiff import (
     BpmnWorkflow,
     InstanceScriptEngine,
     TaskState,
+    load_state,
     migrate_to_spec,
     state_digest,
     timer_move,
@@ -59,6 +60,21 @@ _clock_lock = threading.Lock()
 
 class ReplayError(Exception):
     """The journal cannot be fed to the workflow (an input names a task that is not there)."""
+
+
+class StateRebuildFailed(ReplayError):
+    """An instance's current workflow cannot be rebuilt from its saved state and its journal:
+    nothing may run on it until someone looks (a journal or saved state altered behind the
+    engine's back, or an input the replay does not reproduce)."""
+
+    def __init__(self, instance: ProcessInstance, reason: str) -> None:
+        super().__init__(
+            f"案件 {instance.business_key} 的流程状态无法由存档点和日志重建，已停止办理 / "
+            f"the workflow of {instance.business_key} (instance {instance.pk}) cannot be rebuilt "
+            f"from its saved state at journal entry #{instance.state_sequence} and the "
+            f"{instance.inputs_since_state} input(s) journaled after it: {reason}"
+        )
+        self.instance_id = instance.pk
 
 
 class NoRecordedResult(Exception):
@@ -304,6 +320,68 @@ def replay_entries(
     return ReplayVerdict(first.instance_id, True, count), workflow
 
 
+# Inputs after which the engine always saves the whole state (``engine.InstanceRun.save``): a
+# replay from a saved state cannot feed them back. A start has no state before it; a migration
+# changes the definition the saved state loads on, and its revert needs the state from before it;
+# an incident's failure (a handler's error, a script past its limits) is not reproduced, only
+# recorded; a cancellation ends the instance.
+CHECKPOINT_KINDS = {
+    "instance.started",
+    "instance.migrated",
+    "instance.migration_reverted",
+    "incident.raised",
+    "instance.cancelled",
+}
+
+
+def instance_workflow(instance: ProcessInstance) -> BpmnWorkflow:
+    """The instance's current workflow: its saved state, on the specs of the definition it runs
+    on, and the inputs journaled after that state replayed onto it (recorded clock, recorded
+    service results), each checked against the digest journaled with it.
+
+    Raises ``StateRebuildFailed`` when an input is missing or the rebuilt state differs from the
+    recorded one: the instance must not run on a state other than its journal says.
+    """
+    workflow = load_state(instance.state, lambda: load_specs(instance.definition))
+    if not instance.inputs_since_state:
+        return workflow
+    entries = list(
+        JournalEntry.objects.filter(
+            chain=instance.business_key,
+            instance_id=instance.pk,
+            sequence__gt=instance.state_sequence,
+            kind__in=INPUT_KINDS,
+        ).order_by("sequence")
+    )
+    if len(entries) != instance.inputs_since_state:
+        raise StateRebuildFailed(instance, f"the journal holds {len(entries)} input(s) after it")
+    services = RecordedServices()
+    workflow.script_engine = InstanceScriptEngine(dispatcher=services)
+    moment = [entries[0].recorded_at]
+    tasks = None
+    with _recorded_clock(moment):
+        for entry in entries:
+            if entry.kind in CHECKPOINT_KINDS:
+                raise StateRebuildFailed(
+                    instance,
+                    f"entry #{entry.sequence} ({entry.kind}) is not replayed onto a saved state",
+                )
+            moment[0] = entry.recorded_at
+            try:
+                _apply(workflow, tasks, entry, services)
+            except ReplayError as exc:
+                raise StateRebuildFailed(instance, f"entry #{entry.sequence}: {exc}") from exc
+            tasks = walk_tasks(workflow)
+            if state_digest(workflow, tasks) != entry.state_digest:
+                raise StateRebuildFailed(
+                    instance,
+                    f"the state rebuilt differs from the one recorded at #{entry.sequence}",
+                )
+    if entries[-1].state_digest != instance.state_digest:
+        raise StateRebuildFailed(instance, "the last input's digest is not the instance's")
+    return workflow
+
+
 def _start_definition(instance: ProcessInstance, entries) -> ProcessDefinition:
     """The version the instance started on: its own, unless it migrated since."""
     started = entries.filter(kind="instance.started").first()
@@ -316,8 +394,9 @@ def _start_definition(instance: ProcessInstance, entries) -> ProcessDefinition:
 def replay_instance(instance: ProcessInstance) -> ReplayVerdict:
     """Replay an instance from its journal and compare with every recorded state and its own.
 
-    The instance's own state is digested from what is saved, not read from its digest column: a
-    saved state edited behind the journal's back is caught too. A compacted instance has only its
+    The instance's own state is digested from what is saved (its checkpoint and the inputs after
+    it rebuilt onto it), not read from its digest column: a saved state edited behind the
+    journal's back is caught too. A compacted instance has only its
     final digest left, and the replay must end on it.
     """
     entries = JournalEntry.objects.filter(
@@ -331,7 +410,10 @@ def replay_instance(instance: ProcessInstance) -> ReplayVerdict:
         # kept on the row, which compaction took from the instance's verified replay.
         saved = instance.state_digest
     else:
-        saved = state_digest(instance_workflow(instance))
+        try:
+            saved = state_digest(instance_workflow(instance))
+        except StateRebuildFailed:  # the saved state does not lead to the journaled states
+            saved = None
     if state_digest(workflow) != saved:
         last = entries.last()
         return _diverged(last, "the instance's saved state differs from its replay", workflow, 0)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import cache
 from typing import Protocol
+from uuid import UUID, uuid5
 
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml import ElementTree as SafeElementTree
@@ -40,6 +41,7 @@ from SpiffWorkflow.spiff.parser.task_spec import ServiceTaskParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.serializer.task_spec import ServiceTaskConverter
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 from SpiffWorkflow.version import __version__ as SPIFF_VERSION
 
@@ -124,6 +126,42 @@ class WorkflowParser(SpiffBpmnParser):
         **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
         full_tag("serviceTask"): (ServiceTaskParser, DispatchedServiceTask),
     }
+
+
+def _derived_task_id(workflow, task_spec, parent) -> UUID | None:
+    """The id of a new task, derived from where it sits in the tree; None for a new workflow's
+    root (a random id, which the saved state keeps).
+
+    A workflow rebuilt from a saved state and the inputs journaled after it (``replay``) must
+    give every task the id the original run gave it: the inbox rows, service jobs and journal
+    entries name tasks by id, and SpiffWorkflow would draw random ones. A child's id comes from
+    its parent's id and its spec's name (a subprocess's root from its parent task's); a name
+    taken already by a live sibling, as the instances of a multi-instance task would, takes the
+    next free number.
+    """
+    if parent is not None:
+        base, name = parent.id, task_spec.name
+    elif (parent_task_id := getattr(workflow, "parent_task_id", None)) is not None:
+        base, name = parent_task_id, "subprocess root"
+    else:
+        return None
+    known = workflow.tasks
+    number = 0
+    while (task_id := uuid5(base, f"{name}#{number}")) in known:
+        number += 1
+    return task_id
+
+
+_spiff_task_init = Task.__init__
+
+
+def _task_init(self, workflow, task_spec, parent=None, state=TaskState.MAYBE, id=None):
+    if id is None:
+        id = _derived_task_id(workflow, task_spec, parent)
+    _spiff_task_init(self, workflow, task_spec, parent, state, id)
+
+
+Task.__init__ = _task_init
 
 
 _SERIALIZER_CONFIG = dict(SPIFF_CONFIG)

@@ -9,10 +9,11 @@ from pathlib import Path
 from django.db import connection
 
 from workflows import engine, sandbox
-from workflows.definitions import deploy_bpmn, instance_workflow
+from workflows.definitions import deploy_bpmn
 from workflows.engine import task_complete
 from workflows.journal import journal_append
 from workflows.models import HumanTask, JournalEntry, ProcessInstance
+from workflows.replay import instance_workflow
 
 BPMN_DIR = Path(__file__).resolve().parent / "bpmn"
 REJECTED_DIR = BPMN_DIR / "rejected"
