@@ -160,7 +160,9 @@ def _side(case, ids: list[int], workers: int, workdir: Path, timeout: float) -> 
     last = max(chunk.finished_at for chunk in chunks)
     workers_done = {}
     for chunk in chunks:
-        workers_done[chunk.worker] = max(workers_done.get(chunk.worker, last), chunk.finished_at)
+        workers_done[chunk.worker] = max(
+            workers_done.get(chunk.worker, chunk.finished_at), chunk.finished_at
+        )
     return Side(
         workers=workers,
         photos=len(ids),
