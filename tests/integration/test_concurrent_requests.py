@@ -32,16 +32,22 @@ def case_at_guidance(real_stack, settings, tmp_path):
     return case_waiting_for_first_guidance()
 
 
+def more_reviewers(prefix: str, count: int) -> list:
+    """``count`` new reviewers, named ``<prefix>_<n>``."""
+    group = Group.objects.get(name="reviewers")
+    reviewers = []
+    for number in range(count):
+        reviewer = get_user_model().objects.create_user(f"{prefix}_{number}")
+        reviewer.groups.add(group)
+        reviewers.append(reviewer)
+    return reviewers
+
+
 def test_thirty_reviewers_racing_for_one_task_one_claims_it_and_29_are_told_already_claimed(
     case_at_guidance,
 ):
     case, first, second = case_at_guidance
-    group = Group.objects.get(name="reviewers")
-    reviewers = [first, second]
-    for number in range(28):
-        reviewer = get_user_model().objects.create_user(f"int_racer_{number}")
-        reviewer.groups.add(group)
-        reviewers.append(reviewer)
+    reviewers = [first, second, *more_reviewers("int_racer", 28)]
     task = case_open_task(case, "node_guidance")
 
     claimed, errors = run_concurrently(
@@ -87,12 +93,7 @@ def test_reviewers_claiming_and_completing_one_task_at_once_never_complete_anoth
     journal shows each claim made while the task was free, and the one completion made by the
     task's holder of the moment, or while it was free; the chain stays intact."""
     case, first, second = case_at_guidance
-    group = Group.objects.get(name="reviewers")
-    reviewers = [first, second]
-    for number in range(10):
-        reviewer = get_user_model().objects.create_user(f"int_decider_{number}")
-        reviewer.groups.add(group)
-        reviewers.append(reviewer)
+    reviewers = [first, second, *more_reviewers("int_decider", 10)]
     task = case_open_task(case, "node_guidance")
 
     def claim_or_complete(user):

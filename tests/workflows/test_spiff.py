@@ -35,6 +35,20 @@ def started(data: bytes, process_id: str, **initial) -> BpmnWorkflow:
     return workflow
 
 
+def acceptance_started() -> BpmnWorkflow:
+    """The completion acceptance process with two nodes: a multi-instance subprocess with lanes
+    and timers."""
+    return started(
+        (REPO / "bpmn" / "completion_acceptance.bpmn").read_bytes(),
+        "completion_acceptance",
+        nodes=["a", "b"],
+        review_sla="P5D",
+        commitment_period="P3M",
+        declared_files=1,
+        declared_bytes=1,
+    )
+
+
 def complete_ready(workflow: BpmnWorkflow) -> None:
     task = workflow.get_tasks(state=TaskState.READY, manual=True)[0]
     task.run()
@@ -66,17 +80,7 @@ def test_a_subprocess_is_walked_like_the_library_walks_it(steps):
 
 
 def test_a_multi_instance_subprocess_with_lanes_and_timers_is_walked_alike():
-    data = (REPO / "bpmn" / "completion_acceptance.bpmn").read_bytes()
-    workflow = started(
-        data,
-        "completion_acceptance",
-        nodes=["a", "b"],
-        review_sla="P5D",
-        commitment_period="P3M",
-        declared_files=1,
-        declared_bytes=1,
-    )
-    assert_same_walk(workflow)
+    assert_same_walk(acceptance_started())
 
 
 def test_a_tree_deeper_than_the_own_walk_promises_is_left_to_the_library():
@@ -99,15 +103,7 @@ def test_states_keep_the_digests_their_journals_recorded():
     for _ in range(3):
         complete_ready(loop)
     digests.append(state_digest(loop))
-    acceptance = started(
-        (REPO / "bpmn" / "completion_acceptance.bpmn").read_bytes(),
-        "completion_acceptance",
-        nodes=["a", "b"],
-        review_sla="P5D",
-        commitment_period="P3M",
-        declared_files=1,
-        declared_bytes=1,
-    )
+    acceptance = acceptance_started()
     digests.append(state_digest(acceptance))
 
     # Recorded by the digest as it was before its walk and count were made cheaper (8f11d25).
