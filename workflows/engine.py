@@ -223,10 +223,9 @@ class InstanceRun:
         # Every change to the workflow is an input, journaled right after it: the digest of the
         # run's last entry is the digest of the state it saves, and is computed once.
         self._journaled_digest: str | None = None
-        # The inputs this run journaled: their count, kinds and the last one's sequence.
+        # The inputs this run journaled: their count and kinds.
         self._inputs = 0
         self._input_kinds: set[str] = set()
-        self._last_sequence: int | None = None
         # The chain's head as the lock statement read it, then as this run's entries left it.
         self.journal_head = journal_head
         # Read with the lock for the tasks the run opens (their roles, standing delegations).
@@ -277,7 +276,6 @@ class InstanceRun:
         )
         self._inputs += 1
         self._input_kinds.add(kind)
-        self._last_sequence = entry.sequence
         self.journal_head = (entry.sequence, entry.entry_hash)
         return entry
 
@@ -463,7 +461,7 @@ class InstanceRun:
         fields = ROW_FIELDS
         if self._checkpoint_due(ended):
             instance.state = dump_state(self.workflow)
-            instance.state_sequence = self._last_sequence
+            instance.state_sequence = self.journal_head[0]  # the entry of this run's last input
             instance.spiff_version = SPIFF_VERSION
             instance.serializer_version = SERIALIZER_VERSION
             instance.inputs_since_state = 0
