@@ -83,20 +83,17 @@ class InboxLookups:
     ``read``, a row reads its role, and the standing delegation of its assignee."""
 
     def __init__(self) -> None:
-        self.role_names = sorted(_seen_role_names)
+        self.role_names = tuple(sorted(_seen_role_names))
+        self.today = timezone.localdate()
         self.role_ids: dict[str, int] = {}
         self.delegations_in_force = True
 
-    def columns(self) -> dict:
-        """Annotations for the locking statement: one subquery per role seen, and one EXISTS."""
-        in_force = StandingDelegation.objects.in_force_on(timezone.localdate())
-        return {
-            "standing_delegations_in_force": Exists(in_force),
-            **{
-                f"lane_role_{number}": Subquery(Group.objects.filter(name=name).values("pk")[:1])
-                for number, name in enumerate(self.role_names)
-            },
-        }
+    @property
+    def shape(self) -> tuple[tuple[str, ...], date]:
+        """What the locking statement's annotations (``inbox_lookup_columns``) depend on: only
+        names and the date, never an id, so a statement built for a shape serves every lock of
+        that shape and no flush makes it stale."""
+        return self.role_names, self.today
 
     def read(self, row) -> InboxLookups:
         """Take what ``row`` was read with (a role whose group no longer exists left out)."""
@@ -113,6 +110,18 @@ class InboxLookups:
         if name not in self.role_ids:
             self.role_ids[name] = _role_group(name).pk
         return self.role_ids[name]
+
+
+def inbox_lookup_columns(role_names: tuple[str, ...], today: date) -> dict:
+    """Annotations for the statement that locks an instance (``InboxLookups.shape``): one
+    subquery per role seen, and one EXISTS for the standing delegations in force ``today``."""
+    return {
+        "standing_delegations_in_force": Exists(StandingDelegation.objects.in_force_on(today)),
+        **{
+            f"lane_role_{number}": Subquery(Group.objects.filter(name=name).values("pk")[:1])
+            for number, name in enumerate(role_names)
+        },
+    }
 
 
 def _evaluate(task, expression: str | None):
